@@ -1,0 +1,18 @@
+//! dixian's domain: the pure types and rules of 常态化防止返贫致贫监测帮扶.
+//!
+//! Nothing here does I/O or async; every other crate speaks these types.
+//! Names follow `docs/glossary.md` of the shared docs.
+
+pub mod household;
+pub mod id_number;
+pub mod region;
+pub mod role;
+
+pub use household::{
+    Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household,
+    HouseholdError, HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member,
+    Relation, StudentStage, StudentStatus,
+};
+pub use id_number::{IdNumber, IdNumberError, Sex};
+pub use region::{RegionCode, RegionCodeError, RegionLevel};
+pub use role::{Role, Scope};
