@@ -329,7 +329,11 @@ impl Household {
         if self.members.is_empty() {
             return Err(HouseholdError::NoMembers);
         }
-        let heads = self.members.iter().filter(|m| m.relation == Relation::Head).count();
+        let heads = self
+            .members
+            .iter()
+            .filter(|m| m.relation == Relation::Head)
+            .count();
         if heads != 1 {
             return Err(HouseholdError::Heads(heads));
         }
@@ -366,11 +370,20 @@ mod tests {
 
     #[test]
     fn coded_enums_parse_every_form() {
-        assert_eq!(LaborCapacity::parse("丧失劳动力"), Some(LaborCapacity::Lost));
+        assert_eq!(
+            LaborCapacity::parse("丧失劳动力"),
+            Some(LaborCapacity::Lost)
+        );
         assert_eq!(LaborCapacity::parse(" weak "), Some(LaborCapacity::Weak));
         assert_eq!(LaborCapacity::parse("半劳动力"), Some(LaborCapacity::Weak));
-        assert_eq!(Category::parse("突发严重困难户"), Some(Category::SuddenHardship));
-        assert_eq!(Category::parse("marginal_at_risk"), Some(Category::MarginalAtRisk));
+        assert_eq!(
+            Category::parse("突发严重困难户"),
+            Some(Category::SuddenHardship)
+        );
+        assert_eq!(
+            Category::parse("marginal_at_risk"),
+            Some(Category::MarginalAtRisk)
+        );
         assert_eq!(HousingGrade::parse("c"), Some(HousingGrade::C));
         assert_eq!(Relation::parse("牛"), None);
         for c in Category::ALL {

@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn known_good_vector() {
         let id = IdNumber::parse_at("11010519491231002X", today()).unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.region6(), "110105");
         assert_eq!(id.masked(), "110105********002X");
@@ -224,15 +227,42 @@ mod tests {
     #[test]
     fn each_rule_is_named() {
         let t = today();
-        assert_eq!(IdNumber::parse_at("1101051949123100", t), Err(IdNumberError::Length { found: 16 }));
-        assert_eq!(IdNumber::parse_at("1101051949123100AX", t), Err(IdNumberError::NotDigit { position: 17 }));
-        assert_eq!(IdNumber::parse_at("110105194913310021", t), Err(IdNumberError::BirthDate));
-        assert_eq!(IdNumber::parse_at("110105194902300021", t), Err(IdNumberError::BirthDate));
-        assert_eq!(IdNumber::parse_at("110105203001010021", t), Err(IdNumberError::BirthDateRange));
-        assert_eq!(IdNumber::parse_at("110105194912310021", t), Err(IdNumberError::CheckDigit));
-        assert_eq!(IdNumber::parse_at("000000194912310021", t), Err(IdNumberError::Region));
-        assert_eq!(IdNumber::parse_at("110105194912310001", t), Err(IdNumberError::Sequence));
-        assert!(matches!(IdNumber::parse_at("１１0105194912310021", t), Err(IdNumberError::NotDigit { position: 1 })));
+        assert_eq!(
+            IdNumber::parse_at("1101051949123100", t),
+            Err(IdNumberError::Length { found: 16 })
+        );
+        assert_eq!(
+            IdNumber::parse_at("1101051949123100AX", t),
+            Err(IdNumberError::NotDigit { position: 17 })
+        );
+        assert_eq!(
+            IdNumber::parse_at("110105194913310021", t),
+            Err(IdNumberError::BirthDate)
+        );
+        assert_eq!(
+            IdNumber::parse_at("110105194902300021", t),
+            Err(IdNumberError::BirthDate)
+        );
+        assert_eq!(
+            IdNumber::parse_at("110105203001010021", t),
+            Err(IdNumberError::BirthDateRange)
+        );
+        assert_eq!(
+            IdNumber::parse_at("110105194912310021", t),
+            Err(IdNumberError::CheckDigit)
+        );
+        assert_eq!(
+            IdNumber::parse_at("000000194912310021", t),
+            Err(IdNumberError::Region)
+        );
+        assert_eq!(
+            IdNumber::parse_at("110105194912310001", t),
+            Err(IdNumberError::Sequence)
+        );
+        assert!(matches!(
+            IdNumber::parse_at("１１0105194912310021", t),
+            Err(IdNumberError::NotDigit { position: 1 })
+        ));
     }
 
     #[test]

@@ -9,9 +9,9 @@ pub mod region;
 pub mod role;
 
 pub use household::{
-    Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household,
-    HouseholdError, HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member,
-    Relation, StudentStage, StudentStatus,
+    Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HouseholdError,
+    HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member, Relation, StudentStage,
+    StudentStatus,
 };
 pub use id_number::{IdNumber, IdNumberError, Sex};
 pub use region::{RegionCode, RegionCodeError, RegionLevel};

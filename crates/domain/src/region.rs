@@ -7,7 +7,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Level of an administrative division.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     /// 省
@@ -101,7 +113,12 @@ impl RegionCode {
     }
 
     fn strip_padding(s: &str) -> String {
-        for level in [RegionLevel::Province, RegionLevel::City, RegionLevel::County, RegionLevel::Township] {
+        for level in [
+            RegionLevel::Province,
+            RegionLevel::City,
+            RegionLevel::County,
+            RegionLevel::Township,
+        ] {
             let n = level.digits();
             if s[n..].bytes().all(|c| c == b'0') {
                 return s[..n].to_string();
@@ -213,12 +230,24 @@ mod tests {
         assert_eq!(v.level(), RegionLevel::Village);
         let chain: Vec<_> = v.chain().iter().map(|c| c.as_str().to_string()).collect();
         assert_eq!(chain, ["52", "5205", "520526", "520526101", "520526101201"]);
-        assert_eq!(RegionCode::parse("520526000000").unwrap().level(), RegionLevel::County);
-        assert_eq!(RegionCode::parse("520526").unwrap().padded12(), "520526000000");
+        assert_eq!(
+            RegionCode::parse("520526000000").unwrap().level(),
+            RegionLevel::County
+        );
+        assert_eq!(
+            RegionCode::parse("520526").unwrap().padded12(),
+            "520526000000"
+        );
         assert!(RegionCode::parse("520526").unwrap().contains(&v));
         assert!(!RegionCode::parse("520527").unwrap().contains(&v));
-        assert_eq!(RegionCode::parse("52052").unwrap_err(), RegionCodeError::Length(5));
-        assert_eq!(RegionCode::parse("52a526").unwrap_err(), RegionCodeError::NotDigit(3));
+        assert_eq!(
+            RegionCode::parse("52052").unwrap_err(),
+            RegionCodeError::Length(5)
+        );
+        assert_eq!(
+            RegionCode::parse("52a526").unwrap_err(),
+            RegionCodeError::NotDigit(3)
+        );
         assert_eq!(
             RegionCode::parse("520526").unwrap().padded_range(),
             ("520526000000".to_string(), "520526999999".to_string())

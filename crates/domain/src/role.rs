@@ -69,12 +69,18 @@ impl Role {
     /// Whether the role sees full ID numbers and phones (the work needs
     /// them: home checks, data comparison). Others see them masked.
     pub fn sees_personal_data(self) -> bool {
-        matches!(self, Role::VillageCadre | Role::TownshipReviewer | Role::CountyAdmin)
+        matches!(
+            self,
+            Role::VillageCadre | Role::TownshipReviewer | Role::CountyAdmin
+        )
     }
 
     /// Whether the role may create and edit households and members.
     pub fn edits_registry(self) -> bool {
-        matches!(self, Role::VillageCadre | Role::TownshipReviewer | Role::CountyAdmin)
+        matches!(
+            self,
+            Role::VillageCadre | Role::TownshipReviewer | Role::CountyAdmin
+        )
     }
 
     /// Whether the role reads individual households at all.
@@ -116,11 +122,17 @@ mod tests {
 
     #[test]
     fn scope_covers_only_inside() {
-        let s = Scope { role: Role::VillageCadre, region: RegionCode::parse("520526101201").unwrap() };
+        let s = Scope {
+            role: Role::VillageCadre,
+            region: RegionCode::parse("520526101201").unwrap(),
+        };
         assert!(s.covers(&RegionCode::parse("520526101201").unwrap()));
         assert!(!s.covers(&RegionCode::parse("520526101202").unwrap()));
         assert!(s.is_consistent());
-        let bad = Scope { role: Role::VillageCadre, region: RegionCode::parse("520526").unwrap() };
+        let bad = Scope {
+            role: Role::VillageCadre,
+            region: RegionCode::parse("520526").unwrap(),
+        };
         assert!(!bad.is_consistent());
     }
 }

@@ -1,0 +1,269 @@
+//! The small executor that lets every query be written once for both
+//! backends: SQL is kept to the dialect SQLite and PostgreSQL share
+//! (`$1` placeholders, `RETURNING`, `ON CONFLICT`), arguments are carried
+//! as [`Arg`] and bound per backend in exactly one place.
+
+use crate::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+
+/// A connection pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// Embedded SQLite file (default).
+    Sqlite(SqlitePool),
+    /// PostgreSQL server (and compatible: openGauss, KingbaseES).
+    Postgres(PgPool),
+}
+
+/// One query argument; see [`Q::bind`].
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// BIGINT
+    I64(Option<i64>),
+    /// DOUBLE
+    F64(Option<f64>),
+    /// TEXT
+    Text(Option<String>),
+    /// BOOLEAN
+    Bool(Option<bool>),
+    /// DATE
+    Date(Option<NaiveDate>),
+    /// TIMESTAMPTZ
+    Time(Option<DateTime<Utc>>),
+}
+
+macro_rules! arg_from {
+    ($t:ty, $v:ident) => {
+        impl From<$t> for Arg {
+            fn from(x: $t) -> Arg {
+                Arg::$v(Some(x.into()))
+            }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(x: Option<$t>) -> Arg {
+                Arg::$v(x.map(Into::into))
+            }
+        }
+    };
+}
+arg_from!(i64, I64);
+arg_from!(i32, I64);
+arg_from!(u8, I64);
+arg_from!(f64, F64);
+arg_from!(String, Text);
+arg_from!(&str, Text);
+arg_from!(bool, Bool);
+arg_from!(NaiveDate, Date);
+arg_from!(DateTime<Utc>, Time);
+
+/// A query with its arguments, runnable on either backend.
+#[derive(Debug, Clone)]
+pub struct Q {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+/// Start a query.
+pub fn q(sql: impl Into<String>) -> Q {
+    Q {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+impl Q {
+    /// Appends SQL text (a fixed suffix such as ORDER BY … LIMIT …).
+    pub fn append(mut self, sql: &str) -> Q {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends the next positional argument (`$n`).
+    pub fn bind(mut self, a: impl Into<Arg>) -> Q {
+        self.args.push(a.into());
+        self
+    }
+
+    fn sqlite(&self) -> sqlx::query::Query<'_, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
+        let mut qq = sqlx::query(AssertSqlSafe(self.sql.clone()));
+        for a in &self.args {
+            qq = match a {
+                Arg::I64(v) => qq.bind(*v),
+                Arg::F64(v) => qq.bind(*v),
+                Arg::Text(v) => qq.bind(v.clone()),
+                Arg::Bool(v) => qq.bind(*v),
+                Arg::Date(v) => qq.bind(*v),
+                Arg::Time(v) => qq.bind(*v),
+            };
+        }
+        qq
+    }
+
+    fn pg(&self) -> sqlx::query::Query<'_, Postgres, <Postgres as sqlx::Database>::Arguments> {
+        let mut qq = sqlx::query(AssertSqlSafe(self.sql.clone()));
+        for a in &self.args {
+            qq = match a {
+                Arg::I64(v) => qq.bind(*v),
+                Arg::F64(v) => qq.bind(*v),
+                Arg::Text(v) => qq.bind(v.clone()),
+                Arg::Bool(v) => qq.bind(*v),
+                Arg::Date(v) => qq.bind(*v),
+                Arg::Time(v) => qq.bind(*v),
+            };
+        }
+        qq
+    }
+}
+
+/// A row type readable from both backends (what `#[derive(FromRow)]` gives).
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// An open transaction of either backend.
+pub enum Tx {
+    /// SQLite transaction.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Pool {
+    /// Begins a transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Runs a statement outside a transaction; returns rows affected.
+    pub async fn execute(&self, q: Q) -> Result<u64, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => q.sqlite().execute(p).await?.rows_affected(),
+            Pool::Postgres(p) => q.pg().execute(p).await?.rows_affected(),
+        })
+    }
+
+    /// All rows.
+    pub async fn all<T: Row>(&self, q: Q) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => {
+                let rows = q.sqlite().fetch_all(p).await?;
+                rows.iter().map(T::from_row).collect::<Result<_, _>>()?
+            }
+            Pool::Postgres(p) => {
+                let rows = q.pg().fetch_all(p).await?;
+                rows.iter().map(T::from_row).collect::<Result<_, _>>()?
+            }
+        })
+    }
+
+    /// At most one row.
+    pub async fn opt<T: Row>(&self, q: Q) -> Result<Option<T>, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => q
+                .sqlite()
+                .fetch_optional(p)
+                .await?
+                .map(|r| T::from_row(&r))
+                .transpose()?,
+            Pool::Postgres(p) => q
+                .pg()
+                .fetch_optional(p)
+                .await?
+                .map(|r| T::from_row(&r))
+                .transpose()?,
+        })
+    }
+
+    /// Exactly one row.
+    pub async fn one<T: Row>(&self, q: Q) -> Result<T, StoreError> {
+        self.opt(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Which backend this is, for the few places the dialects differ.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Pool::Postgres(_))
+    }
+}
+
+impl Tx {
+    /// Runs a statement; returns rows affected.
+    pub async fn execute(&mut self, q: Q) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(t) => q.sqlite().execute(&mut **t).await?.rows_affected(),
+            Tx::Postgres(t) => q.pg().execute(&mut **t).await?.rows_affected(),
+        })
+    }
+
+    /// All rows.
+    pub async fn all<T: Row>(&mut self, q: Q) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(t) => {
+                let rows = q.sqlite().fetch_all(&mut **t).await?;
+                rows.iter().map(T::from_row).collect::<Result<_, _>>()?
+            }
+            Tx::Postgres(t) => {
+                let rows = q.pg().fetch_all(&mut **t).await?;
+                rows.iter().map(T::from_row).collect::<Result<_, _>>()?
+            }
+        })
+    }
+
+    /// At most one row.
+    pub async fn opt<T: Row>(&mut self, q: Q) -> Result<Option<T>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(t) => q
+                .sqlite()
+                .fetch_optional(&mut **t)
+                .await?
+                .map(|r| T::from_row(&r))
+                .transpose()?,
+            Tx::Postgres(t) => q
+                .pg()
+                .fetch_optional(&mut **t)
+                .await?
+                .map(|r| T::from_row(&r))
+                .transpose()?,
+        })
+    }
+
+    /// Exactly one row.
+    pub async fn one<T: Row>(&mut self, q: Q) -> Result<T, StoreError> {
+        self.opt(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Placeholders `($a, $a+1, …), (…)` for a multi-row INSERT of `rows` rows
+/// of `cols` columns.
+pub fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}

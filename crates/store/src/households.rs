@@ -1,0 +1,882 @@
+//! The household registry (户/人): create, read, update and bulk import,
+//! each filtered by the actor's region scope. One person belongs to one
+//! household only, nationwide; a stale version never overwrites.
+
+use crate::StoreError;
+use crate::audit::{self, Change};
+use crate::db::{Pool, Q, Tx, q, values_placeholders};
+use crate::users::Actor;
+use chrono::{DateTime, Utc};
+use dixian_domain::{
+    Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber,
+    Illness, Income, InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, StudentStage,
+    StudentStatus,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// A household as stored: the record plus its id, version and times.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StoredHousehold {
+    /// Database id.
+    pub id: i64,
+    /// Optimistic-concurrency version; send it back with an update.
+    pub version: i64,
+    /// The record.
+    pub household: Household,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One line of a household list.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct HouseholdRow {
+    /// Database id.
+    pub id: i64,
+    /// 户编号
+    pub number: String,
+    /// Village code.
+    pub village_code: String,
+    /// Village name.
+    pub village_name: String,
+    /// Head's name.
+    pub head_name: String,
+    /// Head's ID number (mask before showing unless the role needs it).
+    pub head_id_number: String,
+    /// Number of members.
+    pub member_count: i64,
+    /// Category code, if monitored.
+    pub category: Option<String>,
+    /// 原建档立卡
+    pub formerly_poor: bool,
+    /// Income per person per year (元).
+    pub income_per_person: i64,
+    /// Housing grade.
+    pub housing: String,
+    /// Version.
+    pub version: i64,
+}
+
+/// Filters of the household list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+pub struct HouseholdFilter {
+    /// Region code (any level) to list within; defaults to the user's scope.
+    pub region: Option<String>,
+    /// Category code; `any` for every monitored household.
+    pub category: Option<String>,
+    /// Name of the head or any member (prefix).
+    pub name: Option<String>,
+    /// Full ID number, or its last 4–6 characters.
+    pub id_number: Option<String>,
+    /// Only former registered poor households.
+    pub formerly_poor: Option<bool>,
+    /// Page, from 1.
+    pub page: Option<i64>,
+    /// Rows per page (≤ 200).
+    pub per_page: Option<i64>,
+}
+
+/// The part of the scope a filter asks for, or `None` when the filter lies
+/// outside the scope.
+fn effective_region(
+    actor: &Actor,
+    filter_region: Option<&str>,
+) -> Result<Option<RegionCode>, StoreError> {
+    let scope = &actor.scope.region;
+    let Some(r) = filter_region.filter(|s| !s.trim().is_empty()) else {
+        return Ok(Some(scope.clone()));
+    };
+    let r = RegionCode::parse(r).map_err(|e| StoreError::Invalid(format!("region: {e}")))?;
+    Ok(if scope.contains(&r) {
+        Some(r)
+    } else if r.contains(scope) {
+        Some(scope.clone())
+    } else {
+        None
+    })
+}
+
+/// Appends the list filter's WHERE clauses to `sql` and binds them.
+fn filtered(mut sql: String, region: &RegionCode, f: &HouseholdFilter) -> Result<Q, StoreError> {
+    let (lo, hi) = region.padded_range();
+    let mut args: Vec<crate::db::Arg> = vec![lo.into(), hi.into()];
+    sql.push_str(" WHERE h.village_code BETWEEN $1 AND $2");
+    if let Some(c) = f.category.as_deref().filter(|c| !c.is_empty()) {
+        if c == "any" {
+            sql.push_str(" AND h.category IS NOT NULL");
+        } else {
+            let cat = Category::parse(c)
+                .ok_or_else(|| StoreError::Invalid(format!("unknown category {c}")))?;
+            args.push(cat.code().into());
+            sql.push_str(&format!(" AND h.category = ${}", args.len()));
+        }
+    }
+    if let Some(fp) = f.formerly_poor {
+        args.push(fp.into());
+        sql.push_str(&format!(" AND h.formerly_poor = ${}", args.len()));
+    }
+    if let Some(n) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        args.push(format!("{}%", n.replace(['%', '_'], "")).into());
+        let i = args.len();
+        sql.push_str(&format!(
+            " AND (h.head_name LIKE ${i} OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.name LIKE ${i}))"
+        ));
+    }
+    if let Some(id) = f
+        .id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let id = id.to_ascii_uppercase();
+        if id.len() < 4 || !id.chars().all(|c| c.is_ascii_digit() || c == 'X') {
+            return Err(StoreError::Invalid("ID search needs the full number or its last 4-6 characters (请输入完整身份证号或后4-6位)".into()));
+        }
+        let pattern = if id.len() == 18 { id } else { format!("%{id}") };
+        args.push(pattern.into());
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.id_number LIKE ${})",
+            args.len()
+        ));
+    }
+    Ok(args.into_iter().fold(q(sql), |qq, a| qq.bind(a)))
+}
+
+/// Lists households in the actor's scope; returns the page and the total.
+pub async fn list(
+    pool: &Pool,
+    actor: &Actor,
+    f: &HouseholdFilter,
+) -> Result<(Vec<HouseholdRow>, i64), StoreError> {
+    if !actor.scope.role.reads_households() {
+        return Err(StoreError::Forbidden);
+    }
+    let Some(region) = effective_region(actor, f.region.as_deref())? else {
+        return Ok((Vec::new(), 0));
+    };
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let page = f.page.unwrap_or(1).max(1);
+    let (total,): (i64,) = pool
+        .one(filtered(
+            "SELECT COUNT(*) FROM households h".into(),
+            &region,
+            f,
+        )?)
+        .await?;
+    let sql = "SELECT h.id, h.number, h.village_code, r.name AS village_name, h.head_name,
+               (SELECT m.id_number FROM members m WHERE m.household_id = h.id ORDER BY m.position LIMIT 1) AS head_id_number,
+               h.member_count, h.category, h.formerly_poor,
+               (h.income_wage + h.income_production + h.income_property + h.income_transfer) / h.member_count AS income_per_person,
+               h.housing, h.version
+               FROM households h JOIN regions r ON r.code = h.village_code";
+    let query = filtered(sql.into(), &region, f)?;
+    let query = query.append(&format!(
+        " ORDER BY h.village_code, h.number LIMIT {per_page} OFFSET {}",
+        (page - 1) * per_page
+    ));
+    Ok((pool.all(query).await?, total))
+}
+
+#[derive(sqlx::FromRow)]
+struct HouseholdDbRow {
+    id: i64,
+    number: String,
+    village_code: String,
+    village_group: Option<String>,
+    address: String,
+    category: Option<String>,
+    formerly_poor: bool,
+    housing: String,
+    water: String,
+    farmland_mu: f64,
+    forest_mu: f64,
+    income_wage: i64,
+    income_production: i64,
+    income_property: i64,
+    income_transfer: i64,
+    medical_expense: i64,
+    schooling_expense: i64,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberDbRow {
+    id_number: String,
+    name: String,
+    relation: String,
+    labor: String,
+    disability_kind: Option<String>,
+    disability_grade: Option<i64>,
+    illness: String,
+    student_stage: Option<String>,
+    student_status: Option<String>,
+    insurance: String,
+    employment: String,
+    phone: Option<String>,
+}
+
+fn decode<T>(what: &str, v: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    f(v).ok_or_else(|| StoreError::Invalid(format!("stored {what} has unknown code {v}")))
+}
+
+impl MemberDbRow {
+    fn into_member(self) -> Result<Member, StoreError> {
+        let id_number = self
+            .id_number
+            .parse::<IdNumber>()
+            .map_err(|e| StoreError::Invalid(format!("stored ID number invalid: {e}")))?;
+        Ok(Member {
+            id_number,
+            name: self.name,
+            relation: decode("relation", &self.relation, Relation::parse)?,
+            labor: decode("labor", &self.labor, LaborCapacity::parse)?,
+            disability_kind: self
+                .disability_kind
+                .as_deref()
+                .map(|v| decode("disability", v, DisabilityKind::parse))
+                .transpose()?,
+            disability_grade: self.disability_grade.map(|g| g as u8),
+            illness: decode("illness", &self.illness, Illness::parse)?,
+            student_stage: self
+                .student_stage
+                .as_deref()
+                .map(|v| decode("stage", v, StudentStage::parse))
+                .transpose()?,
+            student_status: self
+                .student_status
+                .as_deref()
+                .map(|v| decode("status", v, StudentStatus::parse))
+                .transpose()?,
+            insurance: decode("insurance", &self.insurance, InsuranceStatus::parse)?,
+            employment: decode("employment", &self.employment, EmploymentStatus::parse)?,
+            phone: self.phone,
+        })
+    }
+}
+
+const HOUSEHOLD_COLS: &str = "id, number, village_code, village_group, address, category, formerly_poor, housing, water, \
+     farmland_mu, forest_mu, income_wage, income_production, income_property, income_transfer, medical_expense, \
+     schooling_expense, version, created_at, updated_at";
+
+/// One household by id, if it lies in the actor's scope (else `NotFound`).
+pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<StoredHousehold, StoreError> {
+    if !actor.scope.role.reads_households() {
+        return Err(StoreError::Forbidden);
+    }
+    let (lo, hi) = actor.scope.region.padded_range();
+    let row: HouseholdDbRow = pool
+        .opt(
+            q(format!("SELECT {HOUSEHOLD_COLS} FROM households WHERE id = $1 AND village_code BETWEEN $2 AND $3"))
+                .bind(id)
+                .bind(lo)
+                .bind(hi),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let members: Vec<MemberDbRow> = pool
+        .all(
+            q("SELECT id_number, name, relation, labor, disability_kind, disability_grade, illness, student_stage,
+               student_status, insurance, employment, phone FROM members WHERE household_id = $1 ORDER BY position")
+            .bind(id),
+        )
+        .await?;
+    let members = members
+        .into_iter()
+        .map(MemberDbRow::into_member)
+        .collect::<Result<Vec<_>, _>>()?;
+    let household = Household {
+        number: row.number,
+        village: RegionCode::parse(&row.village_code)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+        village_group: row.village_group,
+        address: row.address,
+        category: row
+            .category
+            .as_deref()
+            .map(|c| decode("category", c, Category::parse))
+            .transpose()?,
+        formerly_registered_poor: row.formerly_poor,
+        housing: decode("housing", &row.housing, HousingGrade::parse)?,
+        water: decode("water", &row.water, DrinkingWater::parse)?,
+        farmland_mu: row.farmland_mu,
+        forest_mu: row.forest_mu,
+        income: Income {
+            wage: row.income_wage,
+            production: row.income_production,
+            property: row.income_property,
+            transfer: row.income_transfer,
+        },
+        medical_expense: row.medical_expense,
+        schooling_expense: row.schooling_expense,
+        members,
+    };
+    Ok(StoredHousehold {
+        id: row.id,
+        version: row.version,
+        household,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Checks that the actor may write a household in `village`.
+fn check_write(actor: &Actor, village: &RegionCode) -> Result<(), StoreError> {
+    if !actor.scope.role.edits_registry() {
+        return Err(StoreError::Forbidden);
+    }
+    if !actor.scope.covers(village) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The household numbers that already hold any of `ids`, except
+/// `except_household`; keyed by ID number.
+async fn holders(
+    tx: &mut Tx,
+    ids: &[&str],
+    except_household: Option<i64>,
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT m.id_number, h.number FROM members m JOIN households h ON h.id = m.household_id
+             WHERE m.household_id <> $1 AND m.id_number IN ({})",
+            ph.join(",")
+        );
+        let query = chunk
+            .iter()
+            .fold(q(sql).bind(except_household.unwrap_or(-1)), |qq, id| {
+                qq.bind(*id)
+            });
+        let rows: Vec<(String, String)> = tx.all(query).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Rejects members already registered in another household, naming it.
+async fn check_members_free(
+    tx: &mut Tx,
+    h: &Household,
+    except: Option<i64>,
+) -> Result<(), StoreError> {
+    let ids: Vec<&str> = h.members.iter().map(|m| m.id_number.as_str()).collect();
+    let taken = holders(tx, &ids, except).await?;
+    if let Some((pos, m)) = h
+        .members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| taken.contains_key(m.id_number.as_str()))
+    {
+        let other = &taken[m.id_number.as_str()];
+        return Err(StoreError::Invalid(format!(
+            "member {} ({}) is already registered in household {other}; one person belongs to one household only (该成员已在户{other}登记，一人只能属于一户)",
+            pos + 1,
+            m.id_number.masked()
+        )));
+    }
+    Ok(())
+}
+
+async fn check_village(tx: &mut Tx, village: &RegionCode) -> Result<(), StoreError> {
+    let found: Option<(i64,)> = tx
+        .opt(q("SELECT level FROM regions WHERE code = $1").bind(village.as_str()))
+        .await?;
+    match found {
+        Some((5,)) => Ok(()),
+        _ => Err(StoreError::Invalid(format!(
+            "village code {village} is not a village of the division table (村代码不存在)"
+        ))),
+    }
+}
+
+fn household_args(h: &Household, now: DateTime<Utc>) -> Vec<crate::db::Arg> {
+    let head = h.head().map(|m| m.name.clone()).unwrap_or_default();
+    vec![
+        h.number.clone().into(),
+        h.village.as_str().into(),
+        h.village_group.clone().into(),
+        h.address.clone().into(),
+        h.category.map(|c| c.code()).into(),
+        h.formerly_registered_poor.into(),
+        h.housing.code().into(),
+        h.water.code().into(),
+        h.farmland_mu.into(),
+        h.forest_mu.into(),
+        h.income.wage.into(),
+        h.income.production.into(),
+        h.income.property.into(),
+        h.income.transfer.into(),
+        h.medical_expense.into(),
+        h.schooling_expense.into(),
+        head.into(),
+        (h.members.len() as i64).into(),
+        now.into(),
+        now.into(),
+    ]
+}
+
+const INSERT_HOUSEHOLD: &str = "INSERT INTO households (number, village_code, village_group, address, category, \
+     formerly_poor, housing, water, farmland_mu, forest_mu, income_wage, income_production, income_property, \
+     income_transfer, medical_expense, schooling_expense, head_name, member_count, created_at, updated_at) VALUES ";
+
+fn member_args(household_id: i64, pos: usize, m: &Member) -> Vec<crate::db::Arg> {
+    vec![
+        household_id.into(),
+        (pos as i64).into(),
+        m.id_number.as_str().into(),
+        m.name.clone().into(),
+        m.relation.code().into(),
+        m.labor.code().into(),
+        m.disability_kind.map(|d| d.code()).into(),
+        m.disability_grade.map(i64::from).into(),
+        m.illness.code().into(),
+        m.student_stage.map(|s| s.code()).into(),
+        m.student_status.map(|s| s.code()).into(),
+        m.insurance.code().into(),
+        m.employment.code().into(),
+        m.phone.clone().into(),
+    ]
+}
+
+const MEMBER_COLS: usize = 14;
+const INSERT_MEMBER: &str = "INSERT INTO members (household_id, position, id_number, name, relation, labor, \
+     disability_kind, disability_grade, illness, student_stage, student_status, insurance, employment, phone) VALUES ";
+
+/// Inserts the members of many households, in chunks.
+async fn insert_members(tx: &mut Tx, rows: &[(i64, &Household)]) -> Result<(), StoreError> {
+    let all: Vec<Vec<crate::db::Arg>> = rows
+        .iter()
+        .flat_map(|(id, h)| {
+            h.members
+                .iter()
+                .enumerate()
+                .map(move |(p, m)| member_args(*id, p, m))
+        })
+        .collect();
+    for chunk in all.chunks(1000) {
+        let sql = format!(
+            "{INSERT_MEMBER}{}",
+            values_placeholders(chunk.len(), MEMBER_COLS)
+        );
+        let query = chunk
+            .iter()
+            .flatten()
+            .cloned()
+            .fold(q(sql), |qq, a| qq.bind(a));
+        tx.execute(query).await?;
+    }
+    Ok(())
+}
+
+fn change(
+    actor: &Actor,
+    action: &'static str,
+    id: i64,
+    h: &Household,
+    before: Option<&Household>,
+) -> Change {
+    Change {
+        user_id: actor.user_id,
+        action,
+        entity: "household",
+        entity_id: id.to_string(),
+        region: Some(h.village.to_string()),
+        before: before.and_then(audit::snapshot),
+        after: audit::snapshot(h),
+    }
+}
+
+fn invalid(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(e.to_string())
+}
+
+/// Creates a household with its members; returns its id.
+pub async fn create(pool: &Pool, actor: &Actor, h: &Household) -> Result<i64, StoreError> {
+    h.validate().map_err(invalid)?;
+    check_write(actor, &h.village)?;
+    let mut tx = pool.begin().await?;
+    check_village(&mut tx, &h.village).await?;
+    let dup: Option<(i64,)> = tx
+        .opt(q("SELECT id FROM households WHERE number = $1").bind(h.number.as_str()))
+        .await?;
+    if dup.is_some() {
+        return Err(StoreError::Invalid(format!(
+            "household number {} exists already (户编号已存在)",
+            h.number
+        )));
+    }
+    check_members_free(&mut tx, h, None).await?;
+    let sql = format!(
+        "{INSERT_HOUSEHOLD}{} RETURNING id",
+        values_placeholders(1, 20)
+    );
+    let (id,): (i64,) = tx
+        .one(
+            household_args(h, Utc::now())
+                .into_iter()
+                .fold(q(sql), |qq, a| qq.bind(a)),
+        )
+        .await?;
+    insert_members(&mut tx, &[(id, h)]).await?;
+    audit::record(&mut tx, &[change(actor, "create", id, h, None)]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replaces a household's record and members if `version` is current;
+/// returns the new version.
+pub async fn update(
+    pool: &Pool,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    h: &Household,
+) -> Result<i64, StoreError> {
+    h.validate().map_err(invalid)?;
+    let before = get(pool, actor, id).await?;
+    check_write(actor, &before.household.village)?;
+    check_write(actor, &h.village)?;
+    if h.number != before.household.number {
+        return Err(StoreError::Invalid(
+            "the household number cannot change (户编号不可修改)".into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    check_village(&mut tx, &h.village).await?;
+    check_members_free(&mut tx, h, Some(id)).await?;
+    let args = household_args(h, Utc::now());
+    // number (0) and created_at (18) stay; the rest is set.
+    let sql = "UPDATE households SET village_code = $1, village_group = $2, address = $3, category = $4, formerly_poor = $5,
+               housing = $6, water = $7, farmland_mu = $8, forest_mu = $9, income_wage = $10, income_production = $11,
+               income_property = $12, income_transfer = $13, medical_expense = $14, schooling_expense = $15,
+               head_name = $16, member_count = $17, updated_at = $18, version = version + 1
+               WHERE id = $19 AND version = $20";
+    let query = args
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 0 && *i != 18)
+        .fold(q(sql), |qq, (_, a)| qq.bind(a));
+    let n = tx.execute(query.bind(id).bind(version)).await?;
+    if n == 0 {
+        let (current,): (i64,) = tx
+            .one(q("SELECT version FROM households WHERE id = $1").bind(id))
+            .await?;
+        return Err(StoreError::Conflict { current });
+    }
+    tx.execute(q("DELETE FROM members WHERE household_id = $1").bind(id))
+        .await?;
+    insert_members(&mut tx, &[(id, h)]).await?;
+    audit::record(
+        &mut tx,
+        &[change(actor, "update", id, h, Some(&before.household))],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(version + 1)
+}
+
+/// A problem of one household found by the store during an import: the
+/// index of the household in the import and of the member (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportIssue {
+    /// Index of the household among those passed to [`Importer::add`].
+    pub household: usize,
+    /// Member position, for member problems.
+    pub member: Option<usize>,
+    /// Which field: `village_code`, `household_number` or `id_number`.
+    pub field: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+/// A bulk import in one transaction: households are checked against the
+/// database and inserted in chunks as they come; [`Importer::finish`]
+/// commits only if no issue was found, so a bad file changes nothing.
+pub struct Importer {
+    tx: Tx,
+    actor: Actor,
+    villages: HashSet<String>,
+    seen_numbers: HashSet<String>,
+    seen_ids: HashMap<String, usize>,
+    pending: Vec<(usize, Household)>,
+    count: usize,
+    issues: Vec<ImportIssue>,
+    written: (u64, u64),
+}
+
+impl Importer {
+    /// Starts an import by `actor` (checked against its scope).
+    pub async fn begin(pool: &Pool, actor: &Actor) -> Result<Importer, StoreError> {
+        if !actor.scope.role.edits_registry() {
+            return Err(StoreError::Forbidden);
+        }
+        let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
+        Ok(Importer {
+            tx: pool.begin().await?,
+            actor: actor.clone(),
+            villages,
+            seen_numbers: HashSet::new(),
+            seen_ids: HashMap::new(),
+            pending: Vec::new(),
+            count: 0,
+            issues: Vec::new(),
+            written: (0, 0),
+        })
+    }
+
+    /// Adds one household (already valid on its own); returns its index.
+    pub async fn add(&mut self, h: Household) -> Result<usize, StoreError> {
+        let idx = self.count;
+        self.count += 1;
+        self.check_in_file(idx, &h);
+        self.pending.push((idx, h));
+        if self.pending.len() >= 500 {
+            self.flush().await?;
+        }
+        Ok(idx)
+    }
+
+    /// Records that a household failed file validation: nothing will be
+    /// committed, but later households are still checked.
+    pub fn reject(&mut self) {
+        self.count += 1;
+        self.issues.push(ImportIssue {
+            household: usize::MAX,
+            member: None,
+            field: "",
+            reason: String::new(),
+        });
+    }
+
+    fn issue(
+        &mut self,
+        household: usize,
+        member: Option<usize>,
+        field: &'static str,
+        reason: String,
+    ) {
+        self.issues.push(ImportIssue {
+            household,
+            member,
+            field,
+            reason,
+        });
+    }
+
+    fn check_in_file(&mut self, idx: usize, h: &Household) {
+        if !self.villages.contains(h.village.as_str()) {
+            let reason = if self.actor.scope.covers(&h.village) {
+                format!(
+                    "village code {} is not in the division table (村代码不存在)",
+                    h.village
+                )
+            } else {
+                format!(
+                    "village code {} is outside your region (不在您的管辖范围)",
+                    h.village
+                )
+            };
+            self.issue(idx, None, "village_code", reason);
+        }
+        if !self.seen_numbers.insert(h.number.clone()) {
+            self.issue(
+                idx,
+                None,
+                "household_number",
+                format!(
+                    "household number {} appears twice in the file (户编号重复)",
+                    h.number
+                ),
+            );
+        }
+        for (p, m) in h.members.iter().enumerate() {
+            if let Some(first) = self.seen_ids.insert(m.id_number.as_str().to_string(), idx) {
+                let reason = format!(
+                    "this person appears already in household #{} of the file (同一人重复出现)",
+                    first + 1
+                );
+                self.issue(idx, Some(p), "id_number", reason);
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let numbers: Vec<&str> = pending.iter().map(|(_, h)| h.number.as_str()).collect();
+        let existing = existing_numbers(&mut self.tx, &numbers).await?;
+        let ids: Vec<&str> = pending
+            .iter()
+            .flat_map(|(_, h)| h.members.iter().map(|m| m.id_number.as_str()))
+            .collect();
+        let taken = holders(&mut self.tx, &ids, None).await?;
+        for (idx, h) in &pending {
+            if existing.contains(&h.number) {
+                self.issue(
+                    *idx,
+                    None,
+                    "household_number",
+                    format!(
+                        "household number {} exists already (户编号已存在)",
+                        h.number
+                    ),
+                );
+            }
+            for (p, m) in h.members.iter().enumerate() {
+                if let Some(other) = taken.get(m.id_number.as_str()) {
+                    let reason = format!(
+                        "already registered in household {other}; one person belongs to one household only (该人已在户{other}登记)"
+                    );
+                    self.issue(*idx, Some(p), "id_number", reason);
+                }
+            }
+        }
+        if self.issues.is_empty() {
+            self.write(&pending).await?;
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self, pending: &[(usize, Household)]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let mut ids = Vec::with_capacity(pending.len());
+        for chunk in pending.chunks(200) {
+            let sql = format!(
+                "{INSERT_HOUSEHOLD}{} RETURNING id",
+                values_placeholders(chunk.len(), 20)
+            );
+            let query = chunk
+                .iter()
+                .flat_map(|(_, h)| household_args(h, now))
+                .fold(q(sql), |qq, a| qq.bind(a));
+            let mut rows: Vec<(i64,)> = self.tx.all(query).await?;
+            // RETURNING order follows VALUES order on both backends for a
+            // plain multi-row INSERT; sort to be safe since ids ascend.
+            rows.sort_unstable();
+            ids.extend(rows.into_iter().map(|(id,)| id));
+        }
+        let with_ids: Vec<(i64, &Household)> = ids
+            .iter()
+            .copied()
+            .zip(pending.iter().map(|(_, h)| h))
+            .collect();
+        insert_members(&mut self.tx, &with_ids).await?;
+        let changes: Vec<Change> = with_ids
+            .iter()
+            .map(|(id, h)| change(&self.actor, "import", *id, h, None))
+            .collect();
+        audit::record(&mut self.tx, &changes).await?;
+        self.written.0 += pending.len() as u64;
+        self.written.1 += pending
+            .iter()
+            .map(|(_, h)| h.members.len() as u64)
+            .sum::<u64>();
+        Ok(())
+    }
+
+    /// Ends the import: commits when no issue was found and `commit` is
+    /// true; returns the issues (empty on success) and (households,
+    /// persons) written.
+    pub async fn finish(
+        mut self,
+        commit: bool,
+    ) -> Result<(Vec<ImportIssue>, (u64, u64)), StoreError> {
+        self.flush().await?;
+        let issues: Vec<ImportIssue> = self
+            .issues
+            .into_iter()
+            .filter(|i| i.household != usize::MAX)
+            .collect();
+        let failed = self.count > 0 && (self.written.0 as usize) < self.count;
+        if commit && issues.is_empty() && !failed {
+            self.tx.commit().await?;
+            Ok((issues, self.written))
+        } else {
+            Ok((issues, (0, 0)))
+        }
+    }
+}
+
+async fn existing_numbers(tx: &mut Tx, numbers: &[&str]) -> Result<HashSet<String>, StoreError> {
+    let ph: Vec<String> = (1..=numbers.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT number FROM households WHERE number IN ({})",
+        ph.join(",")
+    );
+    let rows: Vec<(String,)> = tx
+        .all(numbers.iter().fold(q(sql), |qq, n| qq.bind(*n)))
+        .await?;
+    Ok(rows.into_iter().map(|(n,)| n).collect())
+}
+
+/// Streams every household in `region` (within the actor's scope) to
+/// `sink`, in village and number order, a page at a time.
+pub async fn for_each_in(
+    pool: &Pool,
+    actor: &Actor,
+    region: &RegionCode,
+    mut sink: impl FnMut(StoredHousehold) -> Result<(), StoreError>,
+) -> Result<u64, StoreError> {
+    let Some(region) = effective_region(actor, Some(region.as_str()))? else {
+        return Ok(0);
+    };
+    let (lo, hi) = region.padded_range();
+    let mut last = String::new();
+    let mut n = 0;
+    loop {
+        let ids: Vec<(i64, String)> = pool
+            .all(
+                q("SELECT id, village_code || '/' || number FROM households
+                   WHERE village_code BETWEEN $1 AND $2 AND village_code || '/' || number > $3
+                   ORDER BY village_code || '/' || number LIMIT 500")
+                .bind(lo.as_str())
+                .bind(hi.as_str())
+                .bind(last.as_str()),
+            )
+            .await?;
+        let Some((_, key)) = ids.last() else {
+            return Ok(n);
+        };
+        last = key.clone();
+        for (id, _) in &ids {
+            sink(get(pool, actor, *id).await?)?;
+            n += 1;
+        }
+    }
+}
+
+/// Counts of households and persons per child region of `parent`, within
+/// the actor's scope: (child code, households, persons, monitored).
+pub async fn counts_by_child(
+    pool: &Pool,
+    actor: &Actor,
+    parent: &RegionCode,
+) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+    let Some(region) = effective_region(actor, Some(parent.as_str()))? else {
+        return Ok(Vec::new());
+    };
+    let Some(child) = region.level().child() else {
+        return Ok(Vec::new());
+    };
+    let (lo, hi) = region.padded_range();
+    let n = child.digits();
+    pool.all(
+        q(format!(
+            "SELECT SUBSTR(village_code, 1, {n}) AS code, COUNT(*) AS households, CAST(SUM(member_count) AS BIGINT) AS persons,
+             CAST(SUM(CASE WHEN category IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS monitored
+             FROM households WHERE village_code BETWEEN $1 AND $2 GROUP BY SUBSTR(village_code, 1, {n}) ORDER BY 1"
+        ))
+        .bind(lo)
+        .bind(hi),
+    )
+    .await
+}

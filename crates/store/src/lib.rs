@@ -1,0 +1,183 @@
+//! dixian's persistence: one repository API over two backends.
+//!
+//! SQLite (embedded file, WAL, `synchronous=FULL`, foreign keys on) is the
+//! default; PostgreSQL is chosen by a `postgres://` URL. Nothing above this
+//! crate writes SQL. Every write records an audit row in the same
+//! transaction ([`audit`]); records carry a version and a stale update fails
+//! with [`StoreError::Conflict`].
+
+pub mod audit;
+pub mod db;
+pub mod households;
+pub mod regions;
+pub mod users;
+
+use db::Pool;
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use households::{HouseholdFilter, HouseholdRow, StoredHousehold};
+pub use users::{Actor, User};
+
+/// What can go wrong in the store. Messages never carry personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Not found, or outside the actor's scope (the two are not told apart).
+    #[error("not found (未找到)")]
+    NotFound,
+    /// The record changed since it was read.
+    #[error(
+        "the record was changed by someone else (version {current}); reload and try again (记录已被他人修改，请刷新后重试)"
+    )]
+    Conflict {
+        /// The version now stored.
+        current: i64,
+    },
+    /// The actor's role may not do this.
+    #[error("your role may not do this (无此权限)")]
+    Forbidden,
+    /// A rule of the registry is broken; the message says which and where.
+    #[error("{0}")]
+    Invalid(String),
+    /// A database error.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// The store: a pool of either backend.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The pool; public for crates that add their own repositories.
+    pub pool: Pool,
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+fn migrator(set: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        set.iter()
+            .map(|(v, d, sql)| {
+                Migration::new(
+                    *v,
+                    (*d).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+impl Store {
+    /// Opens `url`: `postgres://…` for PostgreSQL, otherwise a SQLite file
+    /// path (or `sqlite:` URL), created when missing.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let p = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Pool::Postgres(p)
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let p = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await?;
+            Pool::Sqlite(p)
+        };
+        Ok(Store { pool })
+    }
+
+    /// Applies pending migrations of the backend; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let (m, applied_before) = match &self.pool {
+            Pool::Sqlite(p) => {
+                let m = migrator(SQLITE_MIGRATIONS);
+                let before = applied(&self.pool).await;
+                m.run(p).await?;
+                (m, before)
+            }
+            Pool::Postgres(p) => {
+                let m = migrator(POSTGRES_MIGRATIONS);
+                let before = applied(&self.pool).await;
+                m.run(p).await?;
+                (m, before)
+            }
+        };
+        Ok(m.iter().count().saturating_sub(applied_before))
+    }
+
+    /// Closes the pool, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+async fn applied(pool: &Pool) -> usize {
+    let n: Result<(i64,), _> = pool
+        .one(db::q("SELECT COUNT(*) FROM _sqlx_migrations WHERE success"))
+        .await;
+    n.map(|(n,)| n as usize).unwrap_or(0)
+}
+
+/// Creates a new, empty PostgreSQL database next to `server_url` (a URL
+/// of any database on the server) named `name`, and returns its URL.
+/// Used by tests and benchmarks that need a fresh database per run.
+pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String, StoreError> {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Invalid(format!("bad database name {name}")));
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(server_url)
+        .await?;
+    let p = Pool::Postgres(pool.clone());
+    p.execute(db::q(format!("DROP DATABASE IF EXISTS {name}")))
+        .await?;
+    p.execute(db::q(format!("CREATE DATABASE {name}"))).await?;
+    pool.close().await;
+    let base = server_url.rsplit_once('/').map_or(server_url, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}

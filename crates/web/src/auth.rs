@@ -1,0 +1,106 @@
+//! Who is asking: a bearer token (API) or the session cookie (pages).
+//! Both resolve to a stored session; the user's role and region scope then
+//! filter everything the handler reads or writes.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use dixian_store::{Actor, User, users};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "dixian_session";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "lang";
+
+/// The value of cookie `name` in the request, if any.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn token(parts: &Parts) -> Option<&str> {
+    let bearer = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    bearer.or_else(|| cookie(parts, SESSION_COOKIE))
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+    match token(parts) {
+        Some(t) => Ok(users::session_user(&state.store.pool, t.trim()).await?),
+        None => Ok(None),
+    }
+}
+
+/// The logged-in user of an API call; 401 otherwise.
+pub struct Auth(pub User);
+
+impl Auth {
+    /// The actor for repository calls.
+    pub fn actor(&self) -> Actor {
+        Actor::of(&self.0)
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        resolve(parts, state)
+            .await?
+            .map(Auth)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The logged-in user of a page; redirects to the login page otherwise.
+pub struct PageAuth(pub User);
+
+impl PageAuth {
+    /// The actor for repository calls.
+    pub fn actor(&self) -> Actor {
+        Actor::of(&self.0)
+    }
+}
+
+/// Rejection of [`PageAuth`].
+pub struct ToLogin;
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for PageAuth {
+    type Rejection = ToLogin;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ToLogin> {
+        match resolve(parts, state).await {
+            Ok(Some(u)) => Ok(PageAuth(u)),
+            _ => Err(ToLogin),
+        }
+    }
+}
+
+/// The language of the page, from the `lang` cookie (Chinese by default).
+pub struct Lang(pub &'static crate::i18n::Texts);
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang(crate::i18n::texts(
+            cookie(parts, LANG_COOKIE).unwrap_or("zh"),
+        )))
+    }
+}

@@ -1,0 +1,62 @@
+//! One error type for every handler: maps to a status code and the JSON
+//! body `{"error": {"code", "message"}}` (API) or a plain page.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dixian_store::StoreError;
+use serde_json::json;
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401: not logged in.
+    #[error("please log in (请先登录)")]
+    Unauthorized,
+    /// 400: bad input, with the reason.
+    #[error("{0}")]
+    BadRequest(String),
+    /// From the store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    fn status_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Store(e) => match e {
+                StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+                StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+                StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+                StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                }
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_code();
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The cause goes to the log (it carries no personal data: SQL
+            // errors name tables and constraints), not to the user.
+            tracing::error!(error = %self, "internal error");
+            "internal error, please try again later (系统错误，请稍后再试)".to_string()
+        } else {
+            self.to_string()
+        };
+        (
+            status,
+            Json(json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
+    }
+}
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;

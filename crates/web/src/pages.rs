@@ -1,0 +1,509 @@
+//! Server-rendered pages: login, region tree → household list →
+//! household card. Plain HTML forms and links; no script needed.
+
+use crate::AppState;
+use crate::api::region_view;
+use crate::auth::{LANG_COOKIE, Lang, PageAuth, SESSION_COOKIE};
+use crate::i18n::Texts;
+use crate::view::{mask_id, mask_phone};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dixian_domain::{Category, Household, Member, RegionCode, RegionLevel, Role};
+use dixian_store::households::{self, HouseholdFilter};
+use dixian_store::regions::Region;
+use dixian_store::users::{self, SessionKind, User};
+use serde::Deserialize;
+
+/// Page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang/{lang}", get(set_lang))
+        .route("/regions/{code}", get(region_page))
+        .route("/households", get(households_page))
+        .route("/households/{id}", get(household_page))
+        .route("/static/app.css", get(css))
+}
+
+/// The logged-in user as the header shows it.
+struct UserBar {
+    display_name: String,
+    role_label: &'static str,
+}
+
+fn bar(u: &User) -> Option<UserBar> {
+    Some(UserBar {
+        display_name: u.display_name.clone(),
+        role_label: u.role.label_zh(),
+    })
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+}
+
+async fn home(auth: PageAuth) -> Redirect {
+    Redirect::to(&format!("/regions/{}", auth.0.region))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    failed: bool,
+}
+
+async fn login_page(Lang(t): Lang) -> LoginPage {
+    LoginPage {
+        t,
+        user: None,
+        failed: false,
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(s): State<AppState>,
+    Lang(t): Lang,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let user = match users::authenticate(&s.store.pool, &f.username, &f.password).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                LoginPage {
+                    t,
+                    user: None,
+                    failed: true,
+                },
+            )
+                .into_response();
+        }
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let ttl = chrono::Duration::hours(12);
+    match users::open_session(&s.store.pool, &user, SessionKind::Cookie, ttl).await {
+        Ok(token) => {
+            tracing::info!(user_id = user.id, "page login");
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                ttl.num_seconds()
+            );
+            (
+                [(SET_COOKIE, cookie)],
+                Redirect::to(&format!("/regions/{}", user.region)),
+            )
+                .into_response()
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| {
+            kv.trim()
+                .strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(str::to_string)
+        })
+        .next();
+    if let Some(t) = token {
+        let _ = users::close_session(&s.store.pool, &t).await;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    ([(SET_COOKIE, clear)], Redirect::to("/login")).into_response()
+}
+
+async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = if lang == "en" { "en" } else { "zh" };
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
+    ([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "region.html")]
+struct RegionPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    code: String,
+    name: String,
+    chain: Vec<Region>,
+    households: i64,
+    persons: i64,
+    monitored: i64,
+    children: Vec<ChildLine>,
+}
+
+struct ChildLine {
+    href: String,
+    name: String,
+    households: i64,
+    persons: i64,
+    monitored: i64,
+}
+
+fn not_found(t: &'static Texts) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::response::Html(format!(
+            "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/\">←</a></p>",
+            t.not_found
+        )),
+    )
+        .into_response()
+}
+
+async fn region_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(code): Path<String>,
+) -> Response {
+    let actor = auth.actor();
+    let Ok(v) = region_view(&s, &actor, &code).await else {
+        return not_found(t);
+    };
+    let is_village = v.region.level == RegionLevel::Village as i64;
+    if is_village {
+        return Redirect::to(&format!("/households?region={}", v.region.code)).into_response();
+    }
+    let children: Vec<ChildLine> = v
+        .children
+        .iter()
+        .map(|c| ChildLine {
+            href: if c.region.level == RegionLevel::Village as i64 {
+                format!("/households?region={}", c.region.code)
+            } else {
+                format!("/regions/{}", c.region.code)
+            },
+            name: c.region.name.clone(),
+            households: c.households,
+            persons: c.persons,
+            monitored: c.monitored,
+        })
+        .collect();
+    RegionPage {
+        t,
+        user: bar(&auth.0),
+        code: v.region.code.clone(),
+        name: v.region.name.clone(),
+        households: children.iter().map(|c| c.households).sum(),
+        persons: children.iter().map(|c| c.persons).sum(),
+        monitored: children.iter().map(|c| c.monitored).sum(),
+        chain: v.chain,
+        children,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    chain: Vec<Region>,
+    region: String,
+    name: String,
+    category: String,
+    categories: Vec<(&'static str, &'static str)>,
+    total: i64,
+    rows: Vec<ListLine>,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+struct ListLine {
+    id: i64,
+    number: String,
+    village: String,
+    head: String,
+    head_id: String,
+    members: i64,
+    category: &'static str,
+    formerly_poor: &'static str,
+    income_pp: i64,
+}
+
+fn category_label(t: &Texts, code: Option<&str>) -> &'static str {
+    match code.and_then(Category::parse) {
+        Some(c) if t.lang == "en" => c.label_en(),
+        Some(c) => c.label_zh(),
+        None => "—",
+    }
+}
+
+fn page_href(f: &HouseholdFilter, page: i64) -> String {
+    let enc = |s: &Option<String>| s.as_deref().map(urlencode).unwrap_or_default();
+    format!(
+        "/households?region={}&name={}&category={}&page={page}",
+        enc(&f.region),
+        enc(&f.name),
+        enc(&f.category)
+    )
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn households_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(mut f): Query<HouseholdFilter>,
+) -> Response {
+    let actor = auth.actor();
+    f.per_page = Some(50);
+    let (rows, total) = match households::list(&s.store.pool, &actor, &f).await {
+        Ok(r) => r,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let region = f
+        .region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| actor.scope.region.to_string());
+    let chain = match RegionCode::parse(&region) {
+        Ok(code) => dixian_store::regions::chain(&s.store.pool, &code)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let page = f.page.unwrap_or(1).max(1);
+    let pages = ((total + 49) / 50).max(1);
+    let yes_no = |b: bool| if b { t.yes } else { t.no };
+    let lines = rows
+        .into_iter()
+        .map(|r| ListLine {
+            id: r.id,
+            number: r.number,
+            village: r.village_name,
+            head: r.head_name,
+            head_id: mask_id(&r.head_id_number),
+            members: r.member_count,
+            category: category_label(t, r.category.as_deref()),
+            formerly_poor: yes_no(r.formerly_poor),
+            income_pp: r.income_per_person,
+        })
+        .collect();
+    let mut categories = vec![("any", t.any_monitored)];
+    categories.extend(Category::ALL.iter().map(|c| {
+        (
+            c.code(),
+            if t.lang == "en" {
+                c.label_en()
+            } else {
+                c.label_zh()
+            },
+        )
+    }));
+    HouseholdsPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        region: region.clone(),
+        name: f.name.clone().unwrap_or_default(),
+        category: f.category.clone().unwrap_or_default(),
+        categories,
+        total,
+        rows: lines,
+        page,
+        pages,
+        prev: (page > 1).then(|| page_href(&f, page - 1)),
+        next: (page < pages).then(|| page_href(&f, page + 1)),
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    chain: Vec<Region>,
+    number: String,
+    head: String,
+    address: String,
+    category: &'static str,
+    formerly_poor: &'static str,
+    housing: &'static str,
+    water: &'static str,
+    farmland: f64,
+    wage: i64,
+    production: i64,
+    property: i64,
+    transfer: i64,
+    income_pp: i64,
+    medical: i64,
+    schooling: i64,
+    version: i64,
+    members: Vec<MemberLine>,
+}
+
+struct MemberLine {
+    name: String,
+    relation: &'static str,
+    id: String,
+    sex: &'static str,
+    age: u32,
+    labor: &'static str,
+    health: &'static str,
+    disability: String,
+    school: String,
+    insurance: &'static str,
+    employment: &'static str,
+    phone: String,
+}
+
+/// Picks the label of the page's language.
+macro_rules! label {
+    ($t:expr, $v:expr) => {
+        if $t.lang == "en" {
+            $v.label_en()
+        } else {
+            $v.label_zh()
+        }
+    };
+}
+
+fn member_line(t: &Texts, m: &Member, role: Role) -> MemberLine {
+    let full = role.sees_personal_data();
+    let today = chrono::Local::now().date_naive();
+    MemberLine {
+        name: m.name.clone(),
+        relation: label!(t, m.relation),
+        id: if full {
+            m.id_number.as_str().to_string()
+        } else {
+            m.id_number.masked()
+        },
+        sex: if t.lang == "en" {
+            if m.id_number.sex() == dixian_domain::Sex::Male {
+                "M"
+            } else {
+                "F"
+            }
+        } else {
+            m.id_number.sex().label_zh()
+        },
+        age: m.id_number.age_on(today),
+        labor: label!(t, m.labor),
+        health: label!(t, m.illness),
+        disability: match (m.disability_kind, m.disability_grade) {
+            (Some(k), Some(g)) => format!("{} {g}", label!(t, k)),
+            (Some(k), None) => label!(t, k).to_string(),
+            _ => "—".into(),
+        },
+        school: match (m.student_stage, m.student_status) {
+            (Some(s), Some(st)) => format!("{} · {}", label!(t, s), label!(t, st)),
+            (Some(s), None) => label!(t, s).to_string(),
+            _ => "—".into(),
+        },
+        insurance: label!(t, m.insurance),
+        employment: label!(t, m.employment),
+        phone: m
+            .phone
+            .as_deref()
+            .map(|p| if full { p.to_string() } else { mask_phone(p) })
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+fn household_page_of(
+    t: &'static Texts,
+    user: &User,
+    chain: Vec<Region>,
+    h: &Household,
+    version: i64,
+) -> HouseholdPage {
+    let yes_no = |b: bool| if b { t.yes } else { t.no };
+    HouseholdPage {
+        t,
+        user: bar(user),
+        chain,
+        number: h.number.clone(),
+        head: h.head().map(|m| m.name.clone()).unwrap_or_default(),
+        address: format!(
+            "{}{}",
+            h.address,
+            h.village_group
+                .as_deref()
+                .map(|g| format!(" {g}"))
+                .unwrap_or_default()
+        ),
+        category: h.category.map(|c| label!(t, c)).unwrap_or("—"),
+        formerly_poor: yes_no(h.formerly_registered_poor),
+        housing: label!(t, h.housing),
+        water: label!(t, h.water),
+        farmland: h.farmland_mu,
+        wage: h.income.wage,
+        production: h.income.production,
+        property: h.income.property,
+        transfer: h.income.transfer,
+        income_pp: h.income_per_person(),
+        medical: h.medical_expense,
+        schooling: h.schooling_expense,
+        version,
+        members: h
+            .members
+            .iter()
+            .map(|m| member_line(t, m, user.role))
+            .collect(),
+    }
+}
+
+async fn household_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    let actor = auth.actor();
+    let Ok(stored) = households::get(&s.store.pool, &actor, id).await else {
+        return not_found(t);
+    };
+    let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
+        .await
+        .unwrap_or_default();
+    household_page_of(t, &auth.0, chain, &stored.household, stored.version).into_response()
+}

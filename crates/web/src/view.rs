@@ -1,0 +1,46 @@
+//! Masking of personal data for display: ID numbers as first 6 + last 4,
+//! phones as first 3 + last 4, unless the role's work needs them.
+
+use dixian_domain::Role;
+use serde_json::Value;
+
+/// `110105********002X` from a full ID number; anything else is hidden.
+pub fn mask_id(id: &str) -> String {
+    if id.len() == 18 && id.is_ascii() {
+        format!("{}********{}", &id[..6], &id[14..])
+    } else {
+        "******".into()
+    }
+}
+
+/// `138****1234` from a phone number.
+pub fn mask_phone(p: &str) -> String {
+    if p.len() >= 7 && p.is_ascii() {
+        format!("{}****{}", &p[..3], &p[p.len() - 4..])
+    } else {
+        "****".into()
+    }
+}
+
+/// Masks `id_number` and `phone` fields anywhere in a JSON value unless
+/// `role` sees personal data.
+pub fn redact(v: &mut Value, role: Role) {
+    if role.sees_personal_data() {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                match (k.as_str(), &x) {
+                    ("id_number" | "head_id_number", Value::String(s)) => {
+                        *x = Value::String(mask_id(s))
+                    }
+                    ("phone", Value::String(s)) => *x = Value::String(mask_phone(s)),
+                    _ => redact(x, role),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| redact(x, role)),
+        _ => {}
+    }
+}

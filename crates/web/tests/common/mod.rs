@@ -1,0 +1,206 @@
+//! Test harness: the real app on a random port against a real, fresh
+//! database — SQLite in a temp dir, or PostgreSQL on 127.0.0.1:5432.
+
+#![allow(dead_code)]
+
+use dixian_domain::{RegionCode, Role};
+use dixian_store::{Store, users};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running app.
+pub struct App {
+    pub url: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo county and two of its villages in different townships.
+pub const COUNTY: &str = "520526";
+pub const PASSWORD: &str = "test-password-1";
+
+pub fn divisions() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions")
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// PostgreSQL server URL for tests.
+pub fn pg_server() -> String {
+    std::env::var("DIXIAN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Opens a fresh database of `backend`, or `None` when PostgreSQL is not
+/// reachable outside CI (in CI, where it must be there, this fails).
+pub async fn fresh_store(backend: Backend, dir: &tempfile::TempDir) -> Option<Store> {
+    let url = match backend {
+        Backend::Sqlite => dir.path().join("test.db").display().to_string(),
+        Backend::Postgres => {
+            let name = format!(
+                "dixian_test_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst)
+            );
+            match dixian_store::create_postgres_database(&pg_server(), &name).await {
+                Ok(u) => u,
+                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                    eprintln!("PostgreSQL not reachable, skipping outside CI: {e}");
+                    return None;
+                }
+                Err(e) => panic!("PostgreSQL must be reachable in CI: {e}"),
+            }
+        }
+    };
+    let store = Store::open(&url).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    Some(store)
+}
+
+/// Starts the app with the demo county's regions loaded.
+pub async fn spawn_app(backend: Backend) -> Option<App> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = fresh_store(backend, &dir).await?;
+    let county = RegionCode::parse(COUNTY).unwrap();
+    dixian_store::regions::import(&store.pool, &divisions(), Some(&county), |_, _, _| {})
+        .await
+        .expect("regions");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = dixian_web::app(store.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Some(App {
+        url,
+        store,
+        client,
+        _dir: dir,
+    })
+}
+
+impl App {
+    /// Creates a user and returns a bearer token for it.
+    pub async fn user(&self, name: &str, role: Role, region: &str) -> String {
+        let region = RegionCode::parse(region).unwrap();
+        users::create(&self.store.pool, name, name, PASSWORD, role, &region)
+            .await
+            .unwrap();
+        let r = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.url))
+            .json(&serde_json::json!({"username": name, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .put(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Rows in a table, to show that a rejected write changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = self
+            .store
+            .pool
+            .one(dixian_store::db::q(format!("SELECT COUNT(*) FROM {table}")))
+            .await
+            .unwrap();
+        n
+    }
+}
+
+/// Runs each listed async test fn on both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::common::Backend::Postgres).await })+
+        }
+    };
+}
+
+/// A valid ID number of the county, made from a birth date and sequence.
+pub fn id(birth: &str, seq: u16) -> String {
+    let d = chrono::NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap();
+    dixian_domain::IdNumber::from_parts(COUNTY, d, seq)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+/// A household JSON body for the API.
+pub fn household_json(number: &str, village: &str, ids: &[String]) -> serde_json::Value {
+    let members: Vec<serde_json::Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            serde_json::json!({
+                "id_number": id, "name": format!("张{}", ["三", "四", "五", "六"][i % 4]),
+                "relation": if i == 0 { "head" } else { "child" }, "labor": "full",
+                "disability_kind": null, "disability_grade": null, "illness": "healthy",
+                "student_stage": null, "student_status": null, "insurance": "insured",
+                "employment": "farming", "phone": "13800001234"
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "number": number, "village": village, "village_group": "1组", "address": "测试地址",
+        "category": null, "formerly_registered_poor": false, "housing": "B", "water": "secure",
+        "farmland_mu": 3.5, "forest_mu": 0.0,
+        "income": {"wage": 20000, "production": 5000, "property": 0, "transfer": 1200},
+        "medical_expense": 800, "schooling_expense": 0, "members": members
+    })
+}
