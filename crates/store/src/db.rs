@@ -88,8 +88,12 @@ impl Q {
     }
 
     fn sqlite(&self) -> sqlx::query::Query<'_, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
-        let mut qq = sqlx::query(AssertSqlSafe(self.sql.clone()));
-        for a in &self.args {
+        // SQLite looks numbered parameters up by name, which costs O(n) per
+        // parameter; anonymous `?` in text order binds in O(1). So `$n` is
+        // rewritten to `?` and the arguments are laid out in text order.
+        let (sql, order) = positional(&self.sql);
+        let mut qq = sqlx::query(AssertSqlSafe(sql));
+        for a in order.iter().filter_map(|&i| self.args.get(i)) {
             qq = match a {
                 Arg::I64(v) => qq.bind(*v),
                 Arg::F64(v) => qq.bind(*v),
@@ -247,6 +251,33 @@ impl Tx {
     }
 }
 
+/// Rewrites `$n` placeholders (outside quotes) to `?` and returns, for each
+/// `?` in text order, the 0-based index of its argument.
+fn positional(sql: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut order = Vec::new();
+    let mut chars = sql.char_indices().peekable();
+    let mut quoted = false;
+    while let Some((_, c)) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        let digit_follows = chars.peek().is_some_and(|(_, d)| d.is_ascii_digit());
+        if c != '$' || quoted || !digit_follows {
+            out.push(c);
+            continue;
+        }
+        let mut n = 0usize;
+        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+            n = n * 10 + (d as usize - '0' as usize);
+            chars.next();
+        }
+        out.push('?');
+        order.push(n.saturating_sub(1));
+    }
+    (out, order)
+}
+
 /// Placeholders `($a, $a+1, …), (…)` for a multi-row INSERT of `rows` rows
 /// of `cols` columns.
 pub fn values_placeholders(rows: usize, cols: usize) -> String {
@@ -266,4 +297,23 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
         s.push(')');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::positional;
+
+    #[test]
+    fn dollar_placeholders_become_positional() {
+        let (sql, order) =
+            positional("SELECT * FROM t WHERE a = $2 AND (b LIKE $1 OR c LIKE $1) AND d = '$3'");
+        assert_eq!(
+            sql,
+            "SELECT * FROM t WHERE a = ? AND (b LIKE ? OR c LIKE ?) AND d = '$3'"
+        );
+        assert_eq!(order, vec![1, 0, 0]);
+        let (sql, order) = positional("VALUES ($1,$2),($3,$4) -- $10");
+        assert_eq!(sql, "VALUES (?,?),(?,?) -- ?");
+        assert_eq!(order, vec![0, 1, 2, 3, 9]);
+    }
 }

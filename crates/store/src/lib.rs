@@ -114,7 +114,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // 64 MiB page cache: large import transactions otherwise spill to the WAL early.
+                .pragma("cache_size", "-65536");
             let p = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)

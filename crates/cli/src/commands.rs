@@ -1,0 +1,421 @@
+//! The commands other than the demo: each opens the store, calls the
+//! library crates and reports what it did.
+
+use crate::progress;
+use anyhow::{Context, bail};
+use dixian_domain::{RegionCode, RegionLevel, Role};
+use dixian_store::{Actor, Store, audit, households, regions, users};
+use dixian_tabular::household_file::{
+    CsvHouseholdWriter, HeaderLanguage, HouseholdReader, XlsxHouseholdWriter,
+};
+use std::path::Path;
+use std::time::Instant;
+
+/// Opens the store and applies pending migrations.
+pub async fn open(db: &str) -> anyhow::Result<Store> {
+    let store = Store::open(db)
+        .await
+        .with_context(|| "cannot open the database".to_string())?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub async fn migrate(db: &str) -> anyhow::Result<()> {
+    let store = Store::open(db).await?;
+    let n = store.migrate().await?;
+    println!("{n} migration(s) applied");
+    Ok(())
+}
+
+pub async fn serve(db: &str, bind: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    println!("dixian serving at http://{}", listener.local_addr()?);
+    dixian_web::serve(store, listener).await?;
+    Ok(())
+}
+
+/// Imports the division table with a progress bar; returns rows written.
+pub async fn import_regions(
+    store: &Store,
+    dir: &Path,
+    only: Option<&RegionCode>,
+) -> anyhow::Result<u64> {
+    let pb = progress::counter("regions");
+    let mut base = 0;
+    let mut last_level = RegionLevel::Province;
+    let counts = regions::import(&store.pool, dir, only, |level, done, _total| {
+        if level != last_level {
+            base = pb.position();
+            last_level = level;
+        }
+        pb.set_position(base + done);
+    })
+    .await?;
+    pb.finish_and_clear();
+    Ok(counts.total())
+}
+
+pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let only = only.map(RegionCode::parse).transpose()?;
+    let t = Instant::now();
+    let n = import_regions(&store, dir, only.as_ref()).await?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{n} regions imported in {secs:.2} s ({:.0} rows/s)",
+        n as f64 / secs
+    );
+    Ok(())
+}
+
+/// Outcome of a household file import.
+pub struct ImportReport {
+    /// Households and persons written.
+    pub written: (u64, u64),
+    /// Every problem, as `line L, column C (header): reason`.
+    pub errors: Vec<String>,
+}
+
+/// Validates the whole file and imports it in one transaction: all or
+/// nothing. `region` defaults to the county of the first household.
+pub async fn import_file(
+    store: &Store,
+    file: &Path,
+    region: Option<&str>,
+    commit: bool,
+) -> anyhow::Result<ImportReport> {
+    let today = chrono::Local::now().date_naive();
+    let table = dixian_tabular::open(file)?;
+    let reader = HouseholdReader::new(table, today)?;
+    for (col, name) in reader.unknown_columns() {
+        eprintln!("note: column {col} ({name}) is not used (未使用的列)");
+    }
+    let mut importer: Option<households::Importer> = None;
+    let mut lines: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut errors = Vec::new();
+    let pb = progress::counter("households");
+    for item in reader {
+        pb.inc(1);
+        let parsed = match item {
+            Ok(p) => p,
+            Err(row_errors) => {
+                errors.extend(row_errors.iter().map(|e| e.to_string()));
+                if let Some(imp) = importer.as_mut() {
+                    imp.reject();
+                    lines.push((row_errors.first().map_or(0, |e| e.line), Vec::new()));
+                }
+                continue;
+            }
+        };
+        let imp = match importer.as_mut() {
+            Some(imp) => imp,
+            None => {
+                let scope = match region {
+                    Some(r) => RegionCode::parse(r)?,
+                    None => parsed
+                        .household
+                        .village
+                        .ancestor(RegionLevel::County)
+                        .unwrap_or(parsed.household.village.clone()),
+                };
+                importer.insert(
+                    households::Importer::begin(&store.pool, &Actor::operator(scope)).await?,
+                )
+            }
+        };
+        imp.add(parsed.household).await?;
+        lines.push((parsed.first_line, parsed.member_lines));
+    }
+    pb.finish_and_clear();
+    let Some(imp) = importer else {
+        if errors.is_empty() {
+            bail!("{}: no household rows (文件中没有农户数据)", file.display());
+        }
+        return Ok(ImportReport {
+            written: (0, 0),
+            errors,
+        });
+    };
+    let (issues, written) = imp.finish(commit && errors.is_empty()).await?;
+    for i in issues {
+        let (first, members) = &lines[i.household];
+        let line = i
+            .member
+            .and_then(|m| members.get(m).copied())
+            .unwrap_or(*first);
+        errors.push(format!("line {line} ({}): {}", i.field, i.reason));
+    }
+    Ok(ImportReport { written, errors })
+}
+
+pub async fn households_import(
+    db: &str,
+    file: &Path,
+    region: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let t = Instant::now();
+    let report = import_file(&store, file, region, !dry_run).await?;
+    let secs = t.elapsed().as_secs_f64();
+    if !report.errors.is_empty() {
+        for e in report.errors.iter().take(200) {
+            eprintln!("{}: {e}", file.display());
+        }
+        if report.errors.len() > 200 {
+            eprintln!("… and {} more", report.errors.len() - 200);
+        }
+        bail!(
+            "{} problem(s) found; nothing was written (发现{}处错误，未写入任何数据)",
+            report.errors.len(),
+            report.errors.len()
+        );
+    }
+    let (h, p) = report.written;
+    if dry_run {
+        println!("file is valid (文件校验通过); nothing written (--dry-run)");
+    } else {
+        println!(
+            "{h} households, {p} persons imported in {secs:.2} s ({:.0} persons/s)",
+            p as f64 / secs
+        );
+    }
+    Ok(())
+}
+
+pub async fn households_export(
+    db: &str,
+    region: &str,
+    format: &str,
+    out: &Path,
+    english: bool,
+) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let region = RegionCode::parse(region)?;
+    let actor = Actor::operator(region.clone());
+    let lang = if english {
+        HeaderLanguage::English
+    } else {
+        HeaderLanguage::Chinese
+    };
+    let pb = progress::counter("households");
+    let n = match format {
+        "csv" => {
+            let f = std::fs::File::create(out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), lang)?;
+            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+                pb.inc(1);
+                w.write(&h.household)
+                    .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
+            })
+            .await?;
+            w.finish()?;
+            n
+        }
+        "xlsx" => {
+            let mut w = XlsxHouseholdWriter::new(lang)?;
+            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+                pb.inc(1);
+                w.write(&h.household)
+                    .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
+            })
+            .await?;
+            w.save(out)?;
+            n
+        }
+        other => bail!("unknown format {other}: use csv or xlsx"),
+    };
+    pb.finish_and_clear();
+    println!("{n} households written to {}", out.display());
+    Ok(())
+}
+
+pub async fn create_user(
+    db: &str,
+    username: &str,
+    name: &str,
+    role: &str,
+    region: &str,
+    password: &str,
+) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let role = Role::parse(role).with_context(|| {
+        let all: Vec<_> = Role::ALL.iter().map(|r| r.code()).collect();
+        format!("unknown role {role}; one of: {}", all.join(", "))
+    })?;
+    let region = RegionCode::parse(region)?;
+    let u = users::create(&store.pool, username, name, password, role, &region).await?;
+    println!(
+        "user {} created (id {}, {} of {})",
+        u.username,
+        u.id,
+        role.code(),
+        u.region
+    );
+    Ok(())
+}
+
+pub async fn verify_audit(db: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    match audit::verify_chain(&store.pool).await? {
+        None => println!("audit chain intact (审计链完整)"),
+        Some(seq) => bail!(
+            "audit record {seq} does not match its hash: edited in place (审计记录{seq}被篡改)"
+        ),
+    }
+    Ok(())
+}
+
+/// Townships and villages of a county, from the division files.
+pub fn county_townships(
+    divisions: &Path,
+    county: &RegionCode,
+) -> anyhow::Result<Vec<dixian_sim::Township>> {
+    let streets = regions::read_level(divisions, RegionLevel::Township, Some(county))?;
+    let villages = regions::read_level(divisions, RegionLevel::Village, Some(county))?;
+    let mut out = Vec::new();
+    for (code, name, _) in streets.into_iter().filter(|s| s.0.len() == 9) {
+        let vs = villages
+            .iter()
+            .filter(|v| v.2.as_deref() == Some(code.as_str()))
+            .map(|v| {
+                Ok(dixian_sim::Village {
+                    code: RegionCode::parse(&v.0)?,
+                    name: v.1.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if !vs.is_empty() {
+            out.push(dixian_sim::Township {
+                code: RegionCode::parse(&code)?,
+                name,
+                villages: vs,
+            });
+        }
+    }
+    if out.is_empty() {
+        bail!("county {county} has no villages in {}", divisions.display());
+    }
+    Ok(out)
+}
+
+/// Writes a synthetic population file; returns (households, persons).
+pub fn write_population(
+    county: &str,
+    households: u64,
+    seed: u64,
+    file: &Path,
+    divisions: &Path,
+) -> anyhow::Result<(u64, u64)> {
+    let county = RegionCode::parse(county)?;
+    if county.level() != RegionLevel::County {
+        bail!("--county needs a 6-digit county code");
+    }
+    let spec = dixian_sim::PopulationSpec {
+        townships: county_townships(divisions, &county)?,
+        households,
+        seed,
+        as_of: chrono::Local::now().date_naive(),
+    };
+    spec.validate()?;
+    let f =
+        std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
+    let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), HeaderLanguage::Chinese)?;
+    let pb = progress::bar(households, "households");
+    let stats = dixian_sim::generate(&spec, |h| {
+        pb.inc(1);
+        w.write(&h)
+    })?;
+    w.finish()?;
+    pb.finish_and_clear();
+    Ok((stats.households, stats.persons))
+}
+
+pub fn sim_population(
+    county: &str,
+    households: u64,
+    seed: u64,
+    out: &Path,
+    divisions: &Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let file = out.join("households.csv");
+    let t = Instant::now();
+    let (h, p) = write_population(county, households, seed, &file, divisions)?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{h} households, {p} persons written to {} in {secs:.2} s ({:.0} persons/s)",
+        file.display(),
+        p as f64 / secs
+    );
+    Ok(())
+}
+
+pub async fn bench_import(
+    persons: u64,
+    county: &str,
+    divisions: &Path,
+    dir: Option<&Path>,
+) -> anyhow::Result<()> {
+    let tmp;
+    let dir = match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.to_path_buf()
+        }
+        None => {
+            tmp = std::env::temp_dir().join(format!("dixian-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&tmp)?;
+            tmp
+        }
+    };
+    let db = dir.join("bench.db");
+    let _ = std::fs::remove_file(&db);
+    println!(
+        "machine: {} cores; database: SQLite {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        db.display()
+    );
+    let store = open(db.to_str().context("path is not UTF-8")?).await?;
+    let t = Instant::now();
+    let n = import_regions(&store, divisions, None).await?;
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "regions import:    {n:>9} rows    in {s:>7.2} s = {:>9.0} rows/s",
+        n as f64 / s
+    );
+    let file = dir.join("households.csv");
+    let t = Instant::now();
+    let (h, p) = write_population(
+        county,
+        (persons as f64 / 3.7).round() as u64,
+        7,
+        &file,
+        divisions,
+    )?;
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "sim population:    {p:>9} persons in {s:>7.2} s = {:>9.0} persons/s ({h} households)",
+        p as f64 / s
+    );
+    let t = Instant::now();
+    let report = import_file(&store, &file, Some(county), true).await?;
+    let s = t.elapsed().as_secs_f64();
+    if !report.errors.is_empty() {
+        bail!("bench file did not import: {}", report.errors[0]);
+    }
+    let (h, p) = report.written;
+    println!(
+        "households import: {p:>9} persons in {s:>7.2} s = {:>9.0} persons/s ({h} households, with audit rows)",
+        p as f64 / s
+    );
+    store.close().await;
+    if dir.starts_with(std::env::temp_dir()) {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}

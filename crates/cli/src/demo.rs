@@ -1,0 +1,135 @@
+//! `dixian demo`: a real county (520526 威宁彝族回族苗族自治县) with
+//! synthetic households in an embedded SQLite file, one user per role.
+
+use crate::commands::{self, county_townships};
+use anyhow::Context;
+use dixian_domain::{RegionCode, RegionLevel, Role};
+use dixian_store::{Actor, Store, households, users};
+use std::path::Path;
+use std::time::Instant;
+
+/// Where the division files sit relative to a checkout.
+pub const DEFAULT_DIVISIONS: &str = "../shared/data/divisions";
+
+/// The demo county.
+const COUNTY: &str = "520526";
+/// The demo password of every demo user (printed at start).
+const DEMO_PASSWORD: &str = "dixian-demo";
+
+pub async fn run(db: &Path, bind: &str, households: u64, divisions: &Path) -> anyhow::Result<()> {
+    let fresh = !db.exists();
+    let url = db.to_str().context("database path is not UTF-8")?;
+    let store = commands::open(url).await?;
+    if fresh {
+        if let Err(e) = seed(&store, households, divisions).await {
+            store.close().await;
+            let _ = std::fs::remove_file(db);
+            return Err(e.context("demo database could not be created; removed it"));
+        }
+    } else {
+        println!(
+            "using existing {} (delete it to start afresh)",
+            db.display()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    print_logins(&store).await?;
+    println!(
+        "\ndixian demo serving at http://{addr}/  (API docs: http://{addr}/api/v1/docs)  Ctrl-C to stop"
+    );
+    dixian_web::serve(store, listener).await?;
+    Ok(())
+}
+
+async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Result<()> {
+    let county = RegionCode::parse(COUNTY)?;
+    let t = Instant::now();
+    let n = commands::import_regions(store, divisions, Some(&county)).await?;
+    println!(
+        "{n} regions of county {COUNTY} loaded ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    let townships = county_townships(divisions, &county)?;
+    let spec = dixian_sim::PopulationSpec {
+        townships,
+        households,
+        seed: 7,
+        as_of: chrono::Local::now().date_naive(),
+    };
+    spec.validate()?;
+    let t = Instant::now();
+    let mut imp =
+        households::Importer::begin(&store.pool, &Actor::operator(county.clone())).await?;
+    let pb = crate::progress::bar(households, "households");
+    // The generator is synchronous and streams; a bounded channel hands its
+    // households to the async import without holding them all.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let generator =
+        tokio::task::spawn_blocking(move || dixian_sim::generate(&spec, |h| tx.blocking_send(h).map_err(|_| ())));
+    while let Some(h) = rx.recv().await {
+        imp.add(h).await?;
+        pb.inc(1);
+    }
+    generator
+        .await?
+        .map_err(|_| anyhow::anyhow!("generator stopped early"))?;
+    let (issues, (h, p)) = imp.finish(true).await?;
+    pb.finish_and_clear();
+    if let Some(i) = issues.first() {
+        anyhow::bail!("synthetic data rejected: {} {}", i.field, i.reason);
+    }
+    println!(
+        "{h} households, {p} persons generated ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    create_users(store, &county).await
+}
+
+/// One user per role, scoped to the first township and village.
+async fn create_users(store: &Store, county: &RegionCode) -> anyhow::Result<()> {
+    let towns = dixian_store::regions::children(&store.pool, county).await?;
+    let town = towns.first().context("county has no township")?;
+    let town = RegionCode::parse(&town.code)?;
+    let villages = dixian_store::regions::children(&store.pool, &town).await?;
+    let village = RegionCode::parse(&villages.first().context("township has no village")?.code)?;
+    let province = county
+        .ancestor(RegionLevel::Province)
+        .context("county has a province")?;
+    let plan: [(&str, &str, Role, &RegionCode); 5] = [
+        ("cadre", "村干部(演示)", Role::VillageCadre, &village),
+        (
+            "township",
+            "乡镇审核员(演示)",
+            Role::TownshipReviewer,
+            &town,
+        ),
+        ("county", "县级管理员(演示)", Role::CountyAdmin, county),
+        ("officer", "部门数据专员(演示)", Role::DataOfficer, county),
+        ("viewer", "省级查看(演示)", Role::Viewer, &province),
+    ];
+    for (name, display, role, region) in plan {
+        users::create(&store.pool, name, display, DEMO_PASSWORD, role, region).await?;
+    }
+    Ok(())
+}
+
+async fn print_logins(store: &Store) -> anyhow::Result<()> {
+    println!("\nlogins (用户名 / 密码 {DEMO_PASSWORD}):");
+    for u in users::list(&store.pool).await? {
+        let region = dixian_store::regions::get(&store.pool, &u.region)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        println!(
+            "  {:<10} {:<18} {} {}",
+            u.username,
+            u.role.code(),
+            u.region,
+            region
+        );
+    }
+    Ok(())
+}

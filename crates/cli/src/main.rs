@@ -1,0 +1,247 @@
+//! The `dixian` binary: parses arguments and calls the library crates.
+
+mod commands;
+mod demo;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// dixian (底线): 常态化防止返贫致贫监测帮扶 — rural household monitoring
+/// and assistance.
+#[derive(Parser)]
+#[command(name = "dixian", version, about, long_about = None)]
+struct Cli {
+    /// Database: a SQLite file path, or a postgres:// URL.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "dixian.db")]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (if absent) a demo database for county 520526 with synthetic households, then serve it.
+    Demo {
+        /// SQLite file of the demo.
+        #[arg(long, default_value = "dixian-demo.db")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Households to generate when the database is created.
+        #[arg(long, default_value_t = 30_000)]
+        households: u64,
+        /// Folder of the division files.
+        #[arg(long, default_value = demo::DEFAULT_DIVISIONS)]
+        divisions: PathBuf,
+    },
+    /// Serve the web pages and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Administrative divisions.
+    #[command(subcommand)]
+    Regions(RegionsCmd),
+    /// The household registry.
+    #[command(subcommand)]
+    Households(HouseholdsCmd),
+    /// Users and roles.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Synthetic data.
+    #[command(subcommand)]
+    Sim(SimCmd),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+#[derive(Subcommand)]
+enum RegionsCmd {
+    /// Import the division table (provinces … villages) from a folder of .csv.gz files.
+    Import {
+        /// Folder with provinces.csv.gz … villages.csv.gz.
+        dir: PathBuf,
+        /// Import only this region (and its ancestors).
+        #[arg(long)]
+        only: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum HouseholdsCmd {
+    /// Import a household file (CSV or XLSX, Chinese or English headers); all or nothing.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Region the import is for (default: the county of the first household).
+        #[arg(long)]
+        region: Option<String>,
+        /// Check only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the households of a region.
+    Export {
+        /// Region code (any level).
+        #[arg(long)]
+        region: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// English headers instead of Chinese.
+        #[arg(long)]
+        english: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Create a user.
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// village_cadre, township_reviewer, county_admin, data_officer or viewer.
+        #[arg(long)]
+        role: String,
+        /// Region code of the user's responsibility.
+        #[arg(long)]
+        region: String,
+        /// Password (at least 8 characters); read from DIXIAN_PASSWORD when absent.
+        #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Check the audit chain for edits in place.
+    VerifyAudit,
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// Write a synthetic population of a county as a household file.
+    Population {
+        /// 6-digit county code.
+        #[arg(long)]
+        county: String,
+        /// Number of households.
+        #[arg(long, default_value_t = 30_000)]
+        households: u64,
+        /// Random seed (same seed, same file).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Output folder (households.csv is written there).
+        #[arg(long)]
+        out: PathBuf,
+        /// Folder of the division files.
+        #[arg(long, default_value = demo::DEFAULT_DIVISIONS)]
+        divisions: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Import the full division table and a synthetic household file into a fresh database; print rows/second.
+    Import {
+        /// Persons to generate (approximately).
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: u64,
+        /// County whose villages hold the households.
+        #[arg(long, default_value = "520526")]
+        county: String,
+        /// Folder of the division files.
+        #[arg(long, default_value = demo::DEFAULT_DIVISIONS)]
+        divisions: PathBuf,
+        /// Working folder (default: a temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    use commands::*;
+    let db = cli.database;
+    match cli.command {
+        Command::Demo {
+            db,
+            bind,
+            households,
+            divisions,
+        } => demo::run(&db, &bind, households, &divisions).await,
+        Command::Serve { bind } => serve(&db, &bind).await,
+        Command::Migrate => migrate(&db).await,
+        Command::Regions(RegionsCmd::Import { dir, only }) => {
+            regions_import(&db, &dir, only.as_deref()).await
+        }
+        Command::Households(HouseholdsCmd::Import {
+            file,
+            region,
+            dry_run,
+        }) => households_import(&db, &file, region.as_deref(), dry_run).await,
+        Command::Households(HouseholdsCmd::Export {
+            region,
+            format,
+            out,
+            english,
+        }) => households_export(&db, &region, &format, &out, english).await,
+        Command::Admin(AdminCmd::CreateUser {
+            username,
+            name,
+            role,
+            region,
+            password,
+        }) => create_user(&db, &username, &name, &role, &region, &password).await,
+        Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
+        Command::Sim(SimCmd::Population {
+            county,
+            households,
+            seed,
+            out,
+            divisions,
+        }) => sim_population(&county, households, seed, &out, &divisions),
+        Command::Bench(BenchCmd::Import {
+            persons,
+            county,
+            divisions,
+            dir,
+        }) => bench_import(persons, &county, &divisions, dir.as_deref()).await,
+    }
+}

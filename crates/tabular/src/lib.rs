@@ -1,0 +1,26 @@
+//! Table files for dixian: reading CSV (UTF-8 or GB18030) and Excel
+//! workbooks with bilingual headers, parsing cells, and the household
+//! registry file (户籍底册) in both directions.
+//!
+//! Library only: no async, no database. Messages shown to users are in
+//! English and Chinese and never quote cell contents (they may be personal
+//! data); they name the line and column instead.
+
+#![warn(missing_docs)]
+
+pub mod cell;
+mod decode;
+pub mod error;
+mod header;
+pub mod household_file;
+mod lines;
+pub mod read;
+mod sheet;
+
+pub use cell::{excel_date, parse_bool, parse_date, parse_decimal, parse_money_fen};
+pub use error::TabularError;
+pub use household_file::{
+    CsvHouseholdWriter, HOUSEHOLD_COLUMNS, HeaderLanguage, HouseholdReader, ParsedHousehold,
+    RowError, XlsxHouseholdWriter, header_row, household_rows,
+};
+pub use read::{ColumnSpec, HeaderMap, Record, TableReader, open};

@@ -1,0 +1,245 @@
+//! A person at a browser: headless Chromium (Debian's package) driven over
+//! WebDriver by chromedriver logs in and opens a household card.
+//! Outside CI the test is skipped when chromedriver is not installed; in
+//! CI (`CI=true`) `.ci/run` installs it and the test must run.
+
+mod common;
+
+use common::{Backend, household_json, id};
+use dixian_domain::Role;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = match Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("chromedriver not available, skipping outside CI: {e}");
+                return None;
+            }
+            Err(e) => panic!("chromedriver must be installed in CI: {e}"),
+        };
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().ok()?;
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,900", format!("--user-data-dir={}", profile.keep().display())]
+        }}}});
+        let r: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {r}"))
+            .to_string();
+        Some(Driver {
+            child,
+            base,
+            session,
+            http,
+        })
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let r = self
+            .http
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let e = v["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|x| x.as_str());
+        e.unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{e}/text"),
+                json!({}),
+            )
+            .await;
+        v["value"].as_str().unwrap_or_default().to_string()
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", json!({})).await["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    async fn screenshot(&self, path: &std::path::Path) {
+        let v = self
+            .cmd(reqwest::Method::GET, "/screenshot", json!({}))
+            .await;
+        if let Some(png) = v["value"].as_str().and_then(base64_decode) {
+            let _ = std::fs::write(path, png);
+        }
+    }
+}
+
+/// Standard base64 decoding (the screenshot), without another crate.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| *c != b'=' && !c.is_ascii_whitespace())
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let v: Vec<u8> = chunk.iter().map(|c| val(*c)).collect::<Option<_>>()?;
+        let n = v
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, x)| acc | (u32::from(*x) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..v.len()]);
+    }
+    Some(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cadre_logs_in_and_opens_a_household_card() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let _ = app.user("cadre", Role::VillageCadre, village).await;
+    let body = household_json(
+        "5205260010010001",
+        village,
+        &[id("1968-04-12", 13), id("1992-09-30", 24)],
+    );
+    let r = app.post(&admin, "/api/v1/households", &body).await;
+    assert_eq!(r.status(), 201);
+    let hid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    // a village cadre lands on the household list of the village
+    assert!(
+        d.url().await.contains("/households"),
+        "after login: {}",
+        d.url().await
+    );
+    let table = d.text("table.grid").await;
+    assert!(
+        table.contains("5205260010010001"),
+        "list shows the household: {table}"
+    );
+    assert!(
+        table.contains("********"),
+        "IDs are masked in lists: {table}"
+    );
+    d.click("table.grid a").await;
+    assert!(d.url().await.ends_with(&format!("/households/{hid}")));
+    let title = d.text("#household-card").await;
+    assert!(title.contains("张三"), "card names the head: {title}");
+    let members = d.text("#members").await;
+    assert!(
+        members.contains("张四") && members.contains("户主"),
+        "members listed: {members}"
+    );
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/household-card.png");
+    d.screenshot(&shot).await;
+    // the English switch keeps the user on the card
+    d.click("a[href='/lang/en']").await;
+    assert!(d.text("#members").await.contains("Head"));
+}
