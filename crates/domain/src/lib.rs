@@ -5,6 +5,7 @@
 
 pub mod household;
 pub mod id_number;
+pub mod policy;
 pub mod region;
 pub mod role;
 
@@ -14,5 +15,6 @@ pub use household::{
     StudentStatus,
 };
 pub use id_number::{IdNumber, IdNumberError, Sex};
+pub use policy::WorkflowPolicy;
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::{Role, Scope};
