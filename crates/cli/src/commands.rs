@@ -4,10 +4,8 @@
 use crate::progress;
 use anyhow::{Context, bail};
 use dixian_domain::{RegionCode, RegionLevel, Role};
-use dixian_store::{Actor, Store, audit, households, regions, users};
-use dixian_tabular::household_file::{
-    CsvHouseholdWriter, HeaderLanguage, HouseholdReader, XlsxHouseholdWriter,
-};
+use dixian_store::{Actor, Store, audit, households, regions, registry_file, users};
+use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
 use std::path::Path;
 use std::time::Instant;
 
@@ -71,86 +69,6 @@ pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow:
     Ok(())
 }
 
-/// Outcome of a household file import.
-pub struct ImportReport {
-    /// Households and persons written.
-    pub written: (u64, u64),
-    /// Every problem, as `line L, column C (header): reason`.
-    pub errors: Vec<String>,
-}
-
-/// Validates the whole file and imports it in one transaction: all or
-/// nothing. `region` defaults to the county of the first household.
-pub async fn import_file(
-    store: &Store,
-    file: &Path,
-    region: Option<&str>,
-    commit: bool,
-) -> anyhow::Result<ImportReport> {
-    let today = chrono::Local::now().date_naive();
-    let table = dixian_tabular::open(file)?;
-    let reader = HouseholdReader::new(table, today)?;
-    for (col, name) in reader.unknown_columns() {
-        eprintln!("note: column {col} ({name}) is not used (未使用的列)");
-    }
-    let mut importer: Option<households::Importer> = None;
-    let mut lines: Vec<(usize, Vec<usize>)> = Vec::new();
-    let mut errors = Vec::new();
-    let pb = progress::counter("households");
-    for item in reader {
-        pb.inc(1);
-        let parsed = match item {
-            Ok(p) => p,
-            Err(row_errors) => {
-                errors.extend(row_errors.iter().map(|e| e.to_string()));
-                if let Some(imp) = importer.as_mut() {
-                    imp.reject();
-                    lines.push((row_errors.first().map_or(0, |e| e.line), Vec::new()));
-                }
-                continue;
-            }
-        };
-        let imp = match importer.as_mut() {
-            Some(imp) => imp,
-            None => {
-                let scope = match region {
-                    Some(r) => RegionCode::parse(r)?,
-                    None => parsed
-                        .household
-                        .village
-                        .ancestor(RegionLevel::County)
-                        .unwrap_or(parsed.household.village.clone()),
-                };
-                importer.insert(
-                    households::Importer::begin(&store.pool, &Actor::operator(scope)).await?,
-                )
-            }
-        };
-        imp.add(parsed.household).await?;
-        lines.push((parsed.first_line, parsed.member_lines));
-    }
-    pb.finish_and_clear();
-    let Some(imp) = importer else {
-        if errors.is_empty() {
-            bail!("{}: no household rows (文件中没有农户数据)", file.display());
-        }
-        return Ok(ImportReport {
-            written: (0, 0),
-            errors,
-        });
-    };
-    let (issues, written) = imp.finish(commit && errors.is_empty()).await?;
-    for i in issues {
-        let (first, members) = &lines[i.household];
-        let line = i
-            .member
-            .and_then(|m| members.get(m).copied())
-            .unwrap_or(*first);
-        errors.push(format!("line {line} ({}): {}", i.field, i.reason));
-    }
-    Ok(ImportReport { written, errors })
-}
-
 pub async fn households_import(
     db: &str,
     file: &Path,
@@ -159,7 +77,12 @@ pub async fn households_import(
 ) -> anyhow::Result<()> {
     let store = open(db).await?;
     let t = Instant::now();
-    let report = import_file(&store, file, region, !dry_run).await?;
+    let pb = progress::counter("households");
+    let report = registry_file::import_file(&store, file, region, !dry_run, || pb.inc(1)).await?;
+    pb.finish_and_clear();
+    for (col, name) in &report.unknown_columns {
+        eprintln!("note: column {col} ({name}) is not used (未使用的列)");
+    }
     let secs = t.elapsed().as_secs_f64();
     if !report.errors.is_empty() {
         for e in report.errors.iter().take(200) {
@@ -403,7 +326,7 @@ pub async fn bench_import(
         p as f64 / s
     );
     let t = Instant::now();
-    let report = import_file(&store, &file, Some(county), true).await?;
+    let report = registry_file::import_file(&store, &file, Some(county), true, || {}).await?;
     let s = t.elapsed().as_secs_f64();
     if !report.errors.is_empty() {
         bail!("bench file did not import: {}", report.errors[0]);

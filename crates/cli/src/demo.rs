@@ -67,8 +67,9 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     // The generator is synchronous and streams; a bounded channel hands its
     // households to the async import without holding them all.
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let generator =
-        tokio::task::spawn_blocking(move || dixian_sim::generate(&spec, |h| tx.blocking_send(h).map_err(|_| ())));
+    let generator = tokio::task::spawn_blocking(move || {
+        dixian_sim::generate(&spec, |h| tx.blocking_send(h).map_err(|_| ()))
+    });
     while let Some(h) = rx.recv().await {
         imp.add(h).await?;
         pb.inc(1);

@@ -10,6 +10,8 @@ pub mod audit;
 pub mod db;
 pub mod households;
 pub mod regions;
+pub mod registry_file;
+pub mod testing;
 pub mod users;
 
 use db::Pool;

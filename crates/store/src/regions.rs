@@ -194,3 +194,14 @@ pub async fn villages_within(
         .await?;
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
+
+/// Villages inside `within` with their names, in code order (for pickers).
+pub async fn villages_in(pool: &Pool, within: &RegionCode) -> Result<Vec<Region>, StoreError> {
+    let (lo, hi) = within.padded_range();
+    pool.all(
+        q("SELECT code, level, name, parent FROM regions WHERE level = 5 AND code BETWEEN $1 AND $2 ORDER BY code")
+            .bind(lo)
+            .bind(hi),
+    )
+    .await
+}

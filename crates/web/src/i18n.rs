@@ -125,6 +125,30 @@ pub struct Texts {
     pub yuan_year: &'static str,
     /// Role.
     pub role: &'static str,
+    /// Save.
+    pub save: &'static str,
+    /// Cancel.
+    pub cancel: &'static str,
+    /// Edit household.
+    pub edit_household: &'static str,
+    /// New household.
+    pub new_household: &'static str,
+    /// Add member.
+    pub add_member: &'static str,
+    /// Edit member.
+    pub edit_member: &'static str,
+    /// Edit (short).
+    pub edit: &'static str,
+    /// Village group.
+    pub village_group: &'static str,
+    /// Forest land.
+    pub forest: &'static str,
+    /// Stale version.
+    pub stale: &'static str,
+    /// Disability grade.
+    pub disability_grade: &'static str,
+    /// Student status.
+    pub student_status: &'static str,
 }
 
 /// 中文 (default).
@@ -189,6 +213,18 @@ pub const ZH: Texts = Texts {
     mu: "亩",
     yuan_year: "元/年",
     role: "角色",
+    save: "保存",
+    cancel: "取消",
+    edit_household: "修改农户信息",
+    new_household: "新增农户",
+    add_member: "新增成员",
+    edit_member: "修改成员",
+    edit: "修改",
+    village_group: "村民小组",
+    forest: "林地",
+    stale: "该记录已被他人修改，请刷新后重试",
+    disability_grade: "残疾等级",
+    student_status: "在校状态",
 };
 
 /// English.
@@ -253,6 +289,18 @@ pub const EN: Texts = Texts {
     mu: "mu",
     yuan_year: "yuan/yr",
     role: "Role",
+    save: "Save",
+    cancel: "Cancel",
+    edit_household: "Edit household",
+    new_household: "New household",
+    add_member: "Add member",
+    edit_member: "Edit member",
+    edit: "Edit",
+    village_group: "Village group",
+    forest: "Forest land",
+    stale: "Someone else changed this record; reload and try again",
+    disability_grade: "Disability grade",
+    student_status: "Student status",
 };
 
 /// The table for a language code.

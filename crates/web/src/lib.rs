@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod forms;
 pub mod i18n;
 pub mod pages;
 mod view;

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::api::region_view;
 use crate::auth::{LANG_COOKIE, Lang, PageAuth, SESSION_COOKIE};
+use crate::forms::{Field, Posted, household_fields, member_fields};
 use crate::i18n::Texts;
 use crate::view::{mask_id, mask_phone};
 use askama::Template;
@@ -14,11 +15,13 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dixian_domain::{Category, Household, Member, RegionCode, RegionLevel, Role};
+use dixian_domain::{Category, Member, RegionCode, RegionLevel, Role};
 use dixian_store::households::{self, HouseholdFilter};
 use dixian_store::regions::Region;
 use dixian_store::users::{self, SessionKind, User};
+use dixian_store::{StoreError, StoredHousehold};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// Page routes.
 pub fn router() -> Router<AppState> {
@@ -29,7 +32,23 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{lang}", get(set_lang))
         .route("/regions/{code}", get(region_page))
         .route("/households", get(households_page))
+        .route(
+            "/households/new",
+            get(new_household_form).post(new_household_submit),
+        )
         .route("/households/{id}", get(household_page))
+        .route(
+            "/households/{id}/edit",
+            get(edit_household_form).post(edit_household_submit),
+        )
+        .route(
+            "/households/{id}/members/new",
+            get(add_member_form).post(add_member_submit),
+        )
+        .route(
+            "/households/{id}/members/{pos}/edit",
+            get(edit_member_form).post(edit_member_submit),
+        )
         .route("/static/app.css", get(css))
 }
 
@@ -245,6 +264,7 @@ struct HouseholdsPage {
     pages: i64,
     prev: Option<String>,
     next: Option<String>,
+    can_edit: bool,
 }
 
 struct ListLine {
@@ -351,6 +371,7 @@ async fn households_page(
         pages,
         prev: (page > 1).then(|| page_href(&f, page - 1)),
         next: (page < pages).then(|| page_href(&f, page + 1)),
+        can_edit: auth.0.role.edits_registry(),
     }
     .into_response()
 }
@@ -378,6 +399,8 @@ struct HouseholdPage {
     schooling: i64,
     version: i64,
     members: Vec<MemberLine>,
+    id: i64,
+    can_edit: bool,
 }
 
 struct MemberLine {
@@ -453,9 +476,9 @@ fn household_page_of(
     t: &'static Texts,
     user: &User,
     chain: Vec<Region>,
-    h: &Household,
-    version: i64,
+    stored: &StoredHousehold,
 ) -> HouseholdPage {
+    let (h, version) = (&stored.household, stored.version);
     let yes_no = |b: bool| if b { t.yes } else { t.no };
     HouseholdPage {
         t,
@@ -489,6 +512,8 @@ fn household_page_of(
             .iter()
             .map(|m| member_line(t, m, user.role))
             .collect(),
+        id: stored.id,
+        can_edit: user.role.edits_registry(),
     }
 }
 
@@ -505,5 +530,354 @@ async fn household_page(
     let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
         .await
         .unwrap_or_default();
-    household_page_of(t, &auth.0, chain, &stored.household, stored.version).into_response()
+    household_page_of(t, &auth.0, chain, &stored).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "household_form.html")]
+struct FormPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    chain: Vec<Region>,
+    heading: &'static str,
+    action: String,
+    cancel: String,
+    version: i64,
+    fields: Vec<Field>,
+    errors: Vec<String>,
+}
+
+/// Shows the posted values again after a failed submit.
+fn refill(mut fields: Vec<Field>, form: &HashMap<String, String>) -> Vec<Field> {
+    for f in &mut fields {
+        if let Some(v) = form.get(f.name) {
+            f.value = v.clone();
+        }
+    }
+    fields
+}
+
+fn store_message(t: &Texts, e: &StoreError) -> String {
+    match e {
+        StoreError::Conflict { .. } => t.stale.to_string(),
+        StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
+            tracing::error!(error = %e, "form save failed");
+            "系统错误，请稍后再试 (internal error)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn forbidden(t: &'static Texts) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::response::Html(format!(
+            "<!doctype html><meta charset=utf-8><p>{}</p>",
+            t.not_found
+        )),
+    )
+        .into_response()
+}
+
+async fn village_options(s: &AppState, actor: &dixian_store::Actor) -> Vec<(String, String)> {
+    let villages = dixian_store::regions::villages_in(&s.store.pool, &actor.scope.region)
+        .await
+        .unwrap_or_default();
+    villages.into_iter().map(|r| (r.code, r.name)).collect()
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    village: Option<String>,
+}
+
+async fn new_household_form(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(nq): Query<NewQuery>,
+) -> Response {
+    let actor = auth.actor();
+    if !actor.scope.role.edits_registry() {
+        return forbidden(t);
+    }
+    let mut fields = household_fields(t, None, village_options(&s, &actor).await, false);
+    fields.extend(member_fields(t, None));
+    let mut preset = HashMap::from([("m_relation".to_string(), "head".to_string())]);
+    if let Some(v) = nq.village {
+        preset.insert("village".into(), v);
+    }
+    let fields = refill(fields, &preset);
+    let chain = dixian_store::regions::chain(&s.store.pool, &actor.scope.region)
+        .await
+        .unwrap_or_default();
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        heading: t.new_household,
+        action: "/households/new".into(),
+        cancel: "/households".into(),
+        version: 0,
+        fields,
+        errors: Vec::new(),
+    };
+    page.into_response()
+}
+
+async fn new_household_submit(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let actor = auth.actor();
+    let mut posted = Posted::new(&form);
+    let head = posted.member(t);
+    let household = head.and_then(|m| posted.household(t, vec![m]));
+    let mut errors = posted.errors;
+    if let (Some(h), true) = (&household, errors.is_empty()) {
+        match households::create(&s.store.pool, &actor, h).await {
+            Ok(id) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            Err(e) => errors.push(store_message(t, &e)),
+        }
+    }
+    let mut fields = household_fields(t, None, village_options(&s, &actor).await, false);
+    fields.extend(member_fields(t, None));
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain: Vec::new(),
+        heading: t.new_household,
+        action: "/households/new".into(),
+        cancel: "/households".into(),
+        version: 0,
+        fields: refill(fields, &form),
+        errors,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// Loads a household the actor may edit, or the response to send instead.
+async fn editable(
+    s: &AppState,
+    auth: &PageAuth,
+    t: &'static Texts,
+    id: i64,
+) -> Result<(StoredHousehold, Vec<Region>), Response> {
+    let actor = auth.actor();
+    if !actor.scope.role.edits_registry() {
+        return Err(forbidden(t));
+    }
+    let stored = households::get(&s.store.pool, &actor, id)
+        .await
+        .map_err(|_| not_found(t))?;
+    let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
+        .await
+        .unwrap_or_default();
+    Ok((stored, chain))
+}
+
+async fn edit_household_form(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    let (stored, chain) = match editable(&s, &auth, t, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let fields = household_fields(
+        t,
+        Some(&stored.household),
+        village_options(&s, &auth.actor()).await,
+        true,
+    );
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        heading: t.edit_household,
+        action: format!("/households/{id}/edit"),
+        cancel: format!("/households/{id}"),
+        version: stored.version,
+        fields,
+        errors: Vec::new(),
+    };
+    page.into_response()
+}
+
+async fn edit_household_submit(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (stored, chain) = match editable(&s, &auth, t, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut posted = Posted::new(&form);
+    let version = posted.version();
+    let household = posted.household(t, stored.household.members.clone());
+    let mut errors = posted.errors;
+    if let (Some(h), true) = (&household, errors.is_empty()) {
+        match households::update(&s.store.pool, &auth.actor(), id, version, h).await {
+            Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            Err(e) => errors.push(store_message(t, &e)),
+        }
+    }
+    let fields = refill(
+        household_fields(
+            t,
+            Some(&stored.household),
+            village_options(&s, &auth.actor()).await,
+            true,
+        ),
+        &form,
+    );
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        heading: t.edit_household,
+        action: format!("/households/{id}/edit"),
+        cancel: format!("/households/{id}"),
+        version,
+        fields,
+        errors,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// `None` = add a member; `Some(p)` = edit the member at position `p`.
+async fn member_form(
+    s: &AppState,
+    auth: &PageAuth,
+    t: &'static Texts,
+    id: i64,
+    pos: Option<usize>,
+) -> Response {
+    let (stored, chain) = match editable(s, auth, t, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let member = match pos {
+        Some(p) => match stored.household.members.get(p) {
+            Some(m) => Some(m),
+            None => return not_found(t),
+        },
+        None => None,
+    };
+    let (heading, action) = member_target(t, id, pos);
+    // A new member is not the head: preselect the commonest relation.
+    let preset = HashMap::from([("m_relation".to_string(), "child".to_string())]);
+    let fields = if member.is_some() {
+        member_fields(t, member)
+    } else {
+        refill(member_fields(t, None), &preset)
+    };
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        heading,
+        action,
+        cancel: format!("/households/{id}"),
+        version: stored.version,
+        fields,
+        errors: Vec::new(),
+    };
+    page.into_response()
+}
+
+fn member_target(t: &'static Texts, id: i64, pos: Option<usize>) -> (&'static str, String) {
+    match pos {
+        Some(p) => (t.edit_member, format!("/households/{id}/members/{p}/edit")),
+        None => (t.add_member, format!("/households/{id}/members/new")),
+    }
+}
+
+async fn member_submit(
+    s: &AppState,
+    auth: &PageAuth,
+    t: &'static Texts,
+    id: i64,
+    pos: Option<usize>,
+    form: &HashMap<String, String>,
+) -> Response {
+    let (stored, chain) = match editable(s, auth, t, id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut posted = Posted::new(form);
+    let version = posted.version();
+    let member = posted.member(t);
+    let mut errors = posted.errors;
+    if let (Some(m), true) = (member, errors.is_empty()) {
+        let mut h = stored.household.clone();
+        match pos {
+            Some(p) if p < h.members.len() => h.members[p] = m,
+            Some(_) => return not_found(t),
+            None => h.members.push(m),
+        }
+        match households::update(&s.store.pool, &auth.actor(), id, version, &h).await {
+            Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            Err(e) => errors.push(store_message(t, &e)),
+        }
+    }
+    let (heading, action) = member_target(t, id, pos);
+    let fields = refill(member_fields(t, None), form);
+    let page = FormPage {
+        t,
+        user: bar(&auth.0),
+        chain,
+        heading,
+        action,
+        cancel: format!("/households/{id}"),
+        version,
+        fields,
+        errors,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+async fn add_member_form(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    member_form(&s, &auth, t, id, None).await
+}
+
+async fn add_member_submit(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    member_submit(&s, &auth, t, id, None, &form).await
+}
+
+async fn edit_member_form(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path((id, pos)): Path<(i64, usize)>,
+) -> Response {
+    member_form(&s, &auth, t, id, Some(pos)).await
+}
+
+async fn edit_member_submit(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path((id, pos)): Path<(i64, usize)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    member_submit(&s, &auth, t, id, Some(pos), &form).await
 }

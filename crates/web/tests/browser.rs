@@ -145,11 +145,52 @@ impl Driver {
         v["value"].as_str().unwrap_or_default().to_string()
     }
 
-    async fn url(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/url", json!({})).await["value"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+    /// Waits (up to 5 s) until the element's text contains `needle`;
+    /// returns the text last seen.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let v = self
+                .cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({"using": "css selector", "value": css}),
+                )
+                .await;
+            if let Some(e) = v["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|x| x.as_str())
+            {
+                let t = self
+                    .cmd(
+                        reqwest::Method::GET,
+                        &format!("/element/{e}/text"),
+                        json!({}),
+                    )
+                    .await;
+                last = t["value"].as_str().unwrap_or_default().to_string();
+                if last.contains(needle) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
+    }
+
+    /// Waits (up to 5 s) until the current URL contains `needle`; returns it.
+    async fn wait_url(&self, needle: &str) -> String {
+        let mut url = String::new();
+        for _ in 0..50 {
+            let v = self.cmd(reqwest::Method::GET, "/url", json!({})).await;
+            url = v["value"].as_str().unwrap_or_default().to_string();
+            if url.contains(needle) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        url
     }
 
     async fn screenshot(&self, path: &std::path::Path) {
@@ -213,12 +254,9 @@ async fn cadre_logs_in_and_opens_a_household_card() {
     d.type_into("input[name=password]", common::PASSWORD).await;
     d.click("#login").await;
     // a village cadre lands on the household list of the village
-    assert!(
-        d.url().await.contains("/households"),
-        "after login: {}",
-        d.url().await
-    );
-    let table = d.text("table.grid").await;
+    let url = d.wait_url("/households").await;
+    assert!(url.contains("/households"), "after login: {url}");
+    let table = d.wait_text("table.grid", "5205260010010001").await;
     assert!(
         table.contains("5205260010010001"),
         "list shows the household: {table}"
@@ -228,8 +266,9 @@ async fn cadre_logs_in_and_opens_a_household_card() {
         "IDs are masked in lists: {table}"
     );
     d.click("table.grid a").await;
-    assert!(d.url().await.ends_with(&format!("/households/{hid}")));
-    let title = d.text("#household-card").await;
+    let url = d.wait_url(&format!("/households/{hid}")).await;
+    assert!(url.ends_with(&format!("/households/{hid}")), "card: {url}");
+    let title = d.wait_text("#household-card", "张三").await;
     assert!(title.contains("张三"), "card names the head: {title}");
     let members = d.text("#members").await;
     assert!(
@@ -239,7 +278,53 @@ async fn cadre_logs_in_and_opens_a_household_card() {
     let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/household-card.png");
     d.screenshot(&shot).await;
+    // edit the household: a new address, saved with the version read
+    d.click("#edit-household").await;
+    d.wait_url("/edit").await;
+    let addr = d.find("input[name=address]").await;
+    d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{addr}/clear"),
+        json!({}),
+    )
+    .await;
+    d.type_into("input[name=address]", "海边街道大洼塘村5组")
+        .await;
+    d.click("#save").await;
+    let facts = d.wait_text("dl.facts", "海边街道大洼塘村5组").await;
+    assert!(
+        facts.contains("海边街道大洼塘村5组"),
+        "saved address shown: {facts}"
+    );
+    // add a member; a wrong check digit is refused with the field named
+    d.click("#add-member").await;
+    d.wait_url("/members/new").await;
+    let mut bad = id("2015-06-01", 35);
+    bad.replace_range(17..18, if bad.ends_with('1') { "2" } else { "1" });
+    d.type_into("input[name=m_id_number]", &bad).await;
+    d.type_into("input[name=m_name]", "张小六").await;
+    d.click("#save").await;
+    let errs = d.wait_text("#form-errors", "check digit").await;
+    assert!(
+        errs.contains("身份证号") && errs.contains("check digit"),
+        "error names the field: {errs}"
+    );
+    let idn = d.find("input[name=m_id_number]").await;
+    d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{idn}/clear"),
+        json!({}),
+    )
+    .await;
+    d.type_into("input[name=m_id_number]", &id("2015-06-01", 35))
+        .await;
+    d.click("#save").await;
+    let members = d.wait_text("#members", "张小六").await;
+    assert!(members.contains("张小六"), "new member listed: {members}");
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/household-card.png");
+    d.screenshot(&shot).await;
     // the English switch keeps the user on the card
     d.click("a[href='/lang/en']").await;
-    assert!(d.text("#members").await.contains("Head"));
+    assert!(d.wait_text("#members", "Head").await.contains("Head"));
 }

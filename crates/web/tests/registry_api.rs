@@ -388,6 +388,87 @@ async fn search_and_audit(backend: Backend) {
     );
 }
 
+/// The pages go through the same scope: a cadre logged in with a cookie
+/// cannot open, edit or post to a household of another village.
+async fn pages_deny_cross_scope(backend: Backend) {
+    let Some((app, _, _, a, b)) = setup(backend).await else {
+        return;
+    };
+    let login = app
+        .client
+        .post(format!("{}/login", app.url))
+        .form(&[("username", "cadre_a"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        login.status().is_success(),
+        "login redirects to the village list"
+    );
+    let page = |p: String| app.client.get(format!("{}{p}", app.url)).send();
+    assert_eq!(
+        page(format!("/households/{a}")).await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        page(format!("/households/{b}")).await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        page(format!("/households/{b}/edit"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        page(format!("/households/{b}/members/0/edit"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        page(format!("/regions/{VILLAGE_B}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let before = app.count("audit_log").await;
+    let post = app
+        .client
+        .post(format!("{}/households/{b}/edit", app.url))
+        .form(&[
+            ("version", "1"),
+            ("number", "B-0001"),
+            ("village", VILLAGE_B),
+            ("address", "x"),
+            ("housing", "A"),
+            ("water", "secure"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 404);
+    assert_eq!(app.count("audit_log").await, before);
+    // own household: the list page masks IDs, the card shows them in full for a cadre
+    let list = page(format!("/households?region={VILLAGE_A}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("A-0001") && !list.contains(&id("1970-03-01", 11)));
+    let card = page(format!("/households/{a}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains(&id("1970-03-01", 11)));
+}
+
 on_both_backends!(
     health_and_openapi,
     cross_scope_is_denied,
@@ -396,4 +477,5 @@ on_both_backends!(
     bad_input_is_refused,
     roles_and_masking,
     search_and_audit,
+    pages_deny_cross_scope,
 );

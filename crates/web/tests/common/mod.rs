@@ -6,14 +6,8 @@
 use dixian_domain::{RegionCode, Role};
 use dixian_store::{Store, users};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Which backend a test runs on.
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use dixian_store::testing::Backend;
 
 /// A running app.
 pub struct App {
@@ -31,38 +25,11 @@ pub fn divisions() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions")
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// PostgreSQL server URL for tests.
-pub fn pg_server() -> String {
-    std::env::var("DIXIAN_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// Opens a fresh database of `backend`, or `None` when PostgreSQL is not
-/// reachable outside CI (in CI, where it must be there, this fails).
+/// A fresh store, or `None` when PostgreSQL is absent outside CI.
 pub async fn fresh_store(backend: Backend, dir: &tempfile::TempDir) -> Option<Store> {
-    let url = match backend {
-        Backend::Sqlite => dir.path().join("test.db").display().to_string(),
-        Backend::Postgres => {
-            let name = format!(
-                "dixian_test_{}_{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::SeqCst)
-            );
-            match dixian_store::create_postgres_database(&pg_server(), &name).await {
-                Ok(u) => u,
-                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                    eprintln!("PostgreSQL not reachable, skipping outside CI: {e}");
-                    return None;
-                }
-                Err(e) => panic!("PostgreSQL must be reachable in CI: {e}"),
-            }
-        }
-    };
-    let store = Store::open(&url).await.expect("open store");
-    store.migrate().await.expect("migrate");
-    Some(store)
+    dixian_store::testing::fresh_store(backend, dir.path())
+        .await
+        .expect("fresh database (PostgreSQL must run in CI)")
 }
 
 /// Starts the app with the demo county's regions loaded.

@@ -1,0 +1,114 @@
+//! Importing a household registry file (docs/registry-format.md) into the
+//! store: the file is read and validated row by row by `dixian-tabular`,
+//! each household checked against the database by [`Importer`], and
+//! everything lands in one transaction — or nothing does.
+
+use crate::households::Importer;
+use crate::users::Actor;
+use crate::{Store, StoreError};
+use dixian_domain::{RegionCode, RegionLevel};
+use dixian_tabular::household_file::HouseholdReader;
+use std::path::Path;
+
+/// Outcome of a household file import.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Households and persons written (zero when anything was wrong).
+    pub written: (u64, u64),
+    /// Every problem, as `line L, column C (header): reason`, file order.
+    pub errors: Vec<String>,
+    /// Columns of the file that are not used (1-based column, header).
+    pub unknown_columns: Vec<(usize, String)>,
+}
+
+/// Validates the whole file and imports it in one transaction: all or
+/// nothing. `region` (default: the county of the first household) is the
+/// scope of the import; `commit = false` checks without writing.
+/// `tick` is called once per household read, for progress display.
+pub async fn import_file(
+    store: &Store,
+    file: &Path,
+    region: Option<&str>,
+    commit: bool,
+    mut tick: impl FnMut(),
+) -> Result<ImportReport, StoreError> {
+    let today = chrono::Local::now().date_naive();
+    let bad = |e: dixian_tabular::TabularError| StoreError::Invalid(e.to_string());
+    let table = dixian_tabular::open(file).map_err(bad)?;
+    let reader = HouseholdReader::new(table, today).map_err(bad)?;
+    let mut report = ImportReport {
+        unknown_columns: reader.unknown_columns().to_vec(),
+        ..Default::default()
+    };
+    let mut importer: Option<Importer> = None;
+    // Per household index: the line of its first row and of each member.
+    let mut lines: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    for item in reader {
+        tick();
+        let parsed = match item {
+            Ok(p) => p,
+            Err(row_errors) => {
+                errors.extend(row_errors.iter().map(|e| (e.line, e.to_string())));
+                if let Some(imp) = importer.as_mut() {
+                    imp.reject();
+                    lines.push((row_errors.first().map_or(0, |e| e.line), Vec::new()));
+                }
+                continue;
+            }
+        };
+        let imp = match importer.as_mut() {
+            Some(imp) => imp,
+            None => {
+                let scope = match region {
+                    Some(r) => RegionCode::parse(r)
+                        .map_err(|e| StoreError::Invalid(format!("--region: {e}")))?,
+                    None => parsed
+                        .household
+                        .village
+                        .ancestor(RegionLevel::County)
+                        .unwrap_or(parsed.household.village.clone()),
+                };
+                importer.insert(Importer::begin(&store.pool, &Actor::operator(scope)).await?)
+            }
+        };
+        imp.add(parsed.household).await?;
+        lines.push((parsed.first_line, parsed.member_lines));
+    }
+    let Some(imp) = importer else {
+        if errors.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "{}: no household rows (文件中没有农户数据)",
+                file.display()
+            )));
+        }
+        report.errors = errors.into_iter().map(|(_, e)| e).collect();
+        return Ok(report);
+    };
+    let (issues, written) = imp.finish(commit && errors.is_empty()).await?;
+    for i in issues {
+        let (first, members) = &lines[i.household];
+        let line = i
+            .member
+            .and_then(|m| members.get(m).copied())
+            .unwrap_or(*first);
+        errors.push((
+            line,
+            format!("line {line} ({}): {}", field_header(i.field), i.reason),
+        ));
+    }
+    errors.sort_by_key(|(line, _)| *line);
+    report.errors = errors.into_iter().map(|(_, e)| e).collect();
+    report.written = written;
+    Ok(report)
+}
+
+/// The bilingual header of a field the store checks.
+fn field_header(field: &str) -> &'static str {
+    match field {
+        "village_code" => "村代码/village_code",
+        "household_number" => "户编号/household_number",
+        "id_number" => "身份证号/id_number",
+        _ => "",
+    }
+}
