@@ -3,12 +3,21 @@
 //! Nothing here does I/O or async; every other crate speaks these types.
 //! Names follow `docs/glossary.md` of the shared docs.
 
+pub mod assistance;
+pub mod case;
+mod coded;
 pub mod household;
 pub mod id_number;
 pub mod policy;
 pub mod region;
+pub mod risk;
 pub mod role;
 
+pub use assistance::Assistance;
+pub use case::{
+    Case, CaseError, CaseEvent, CaseStage, EliminationFacts, EliminationReport, EventKind, NewLead,
+    Overdue, Transition, apply, deadline, elimination_check, overdue,
+};
 pub use household::{
     Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HouseholdError,
     HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member, Relation, StudentStage,
@@ -17,4 +26,5 @@ pub use household::{
 pub use id_number::{IdNumber, IdNumberError, Sex};
 pub use policy::WorkflowPolicy;
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
+pub use risk::{Channel, RiskType};
 pub use role::{Role, Scope};

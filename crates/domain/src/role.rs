@@ -56,6 +56,17 @@ impl Role {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::VillageCadre => "village cadre",
+            Role::TownshipReviewer => "township reviewer",
+            Role::CountyAdmin => "county admin",
+            Role::DataOfficer => "data officer",
+            Role::Viewer => "viewer",
+        }
+    }
+
     /// The level a scope of this role must be at, or above.
     pub fn scope_level(self) -> RegionLevel {
         match self {

@@ -1,0 +1,25 @@
+//! 社会救助: the kinds of social assistance (民政) a household may receive.
+
+use crate::coded::coded_enum;
+
+coded_enum! {
+    /// 社会救助: a kind of social assistance.
+    Assistance {
+        /// 最低生活保障 (低保)
+        Dibao => ("dibao", "低保", "Minimum living allowance", "最低生活保障"),
+        /// 特困人员救助供养 (特困)
+        Tekun => ("tekun", "特困供养", "Extreme-poverty support", "特困", "特困人员救助供养"),
+        /// 临时救助
+        Temporary => ("temporary", "临时救助", "Temporary assistance"),
+        /// 医疗救助
+        Medical => ("medical", "医疗救助", "Medical assistance"),
+    }
+}
+
+impl Assistance {
+    /// Whether the kind is identified jointly with monitoring (低保, 特困):
+    /// one home visit and one judgement serve both.
+    pub fn joint_identification(self) -> bool {
+        matches!(self, Assistance::Dibao | Assistance::Tekun)
+    }
+}

@@ -1,0 +1,141 @@
+//! Who may record which event at which stage: the one table of the
+//! workflow's permissions. [`allowed_roles`] is read by `apply`, by the
+//! buttons a page shows and by the error messages.
+//!
+//! In words: village cadres keep the village steps (home check, data
+//! comparison, deliberation, notice and objections, follow-ups, elimination
+//! proposals, 低保/特困 proposals); only a township reviewer reviews; only a
+//! county admin approves and rolls an elimination back. A run may be
+//! rejected before approval by the county at any step, by the township up
+//! to its review, and by the village before its deliberation. A new lead
+//! (also a re-entry) may come from any of the three working levels.
+
+use super::{CaseError, CaseStage, EventKind};
+use crate::region::RegionCode;
+use crate::role::{Role, Scope};
+
+const NONE: &[Role] = &[];
+const VILLAGE: &[Role] = &[Role::VillageCadre];
+const TOWNSHIP: &[Role] = &[Role::TownshipReviewer];
+const COUNTY: &[Role] = &[Role::CountyAdmin];
+const TOWNSHIP_COUNTY: &[Role] = &[Role::TownshipReviewer, Role::CountyAdmin];
+const WORKING_LEVELS: &[Role] = &[
+    Role::VillageCadre,
+    Role::TownshipReviewer,
+    Role::CountyAdmin,
+];
+
+/// Roles that may open a case from a lead, or record a re-entry.
+pub const LEAD_ROLES: &[Role] = WORKING_LEVELS;
+
+/// Roles that may record an event of `kind` at `stage`; empty where the
+/// event does not belong to the stage at all.
+pub fn allowed_roles(stage: CaseStage, kind: EventKind) -> &'static [Role] {
+    use CaseStage as S;
+    use EventKind as E;
+    match (kind, stage) {
+        (E::HomeCheck, S::HomeCheck) => VILLAGE,
+        (E::DataComparison, S::DataComparison) => VILLAGE,
+        (E::Deliberation, S::VillageDeliberation | S::EliminationDeliberation) => VILLAGE,
+        (E::NoticeStart, S::NoticePending | S::EliminationNoticePending) => VILLAGE,
+        (E::NoticeObjection | E::NoticeEnd, S::Notice | S::EliminationNotice) => VILLAGE,
+        (E::TownshipReview, S::TownshipReview | S::EliminationTownshipReview) => TOWNSHIP,
+        (E::CountyApproval, S::CountyApproval | S::EliminationCountyApproval) => COUNTY,
+        (E::Reject, _) => reject_roles(stage),
+        (E::FollowUp, s) if watched(s) => VILLAGE,
+        (E::ProposeElimination, S::Monitored) => VILLAGE,
+        (E::ReEntry, S::Eliminated) => LEAD_ROLES,
+        (E::EliminationRollback, S::Eliminated) => COUNTY,
+        (E::ProposeAssistance, s) if after_home_check(s) => VILLAGE,
+        // 民政's decision arrives when it arrives; the case stage does not hold it up.
+        (E::AssistanceOutcome, _) => TOWNSHIP_COUNTY,
+        _ => NONE,
+    }
+}
+
+/// Who may end a run without approval at `stage`.
+fn reject_roles(stage: CaseStage) -> &'static [Role] {
+    use CaseStage as S;
+    match stage {
+        S::HomeCheck | S::DataComparison | S::VillageDeliberation | S::EliminationDeliberation => {
+            WORKING_LEVELS
+        }
+        S::NoticePending
+        | S::Notice
+        | S::TownshipReview
+        | S::EliminationNoticePending
+        | S::EliminationNotice
+        | S::EliminationTownshipReview => TOWNSHIP_COUNTY,
+        S::CountyApproval | S::EliminationCountyApproval => COUNTY,
+        S::Monitored | S::Rejected | S::Eliminated => NONE,
+    }
+}
+
+/// Stages at which the household is visited: monitored, in an
+/// elimination run, or eliminated and still watched (先跟踪再脱钩).
+fn watched(stage: CaseStage) -> bool {
+    stage == CaseStage::Monitored || stage == CaseStage::Eliminated || stage.is_elimination()
+}
+
+/// Stages at which the joint 低保/特困 proposal can reuse a home check.
+fn after_home_check(stage: CaseStage) -> bool {
+    stage == CaseStage::Monitored || (stage.is_identification() && stage != CaseStage::HomeCheck)
+}
+
+/// The events `role` may record at `stage`.
+pub fn allowed_events(stage: CaseStage, role: Role) -> Vec<EventKind> {
+    EventKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| allowed_roles(stage, *k).contains(&role))
+        .collect()
+}
+
+/// Checks the actor's scope and role for an event on a case in `village`
+/// at `stage`.
+pub fn authorize(
+    village: &RegionCode,
+    stage: CaseStage,
+    kind: EventKind,
+    actor: &Scope,
+) -> Result<(), CaseError> {
+    check_scope(village, actor)?;
+    let roles = allowed_roles(stage, kind);
+    if roles.is_empty() {
+        return Err(CaseError::WrongStage {
+            event: kind,
+            stage,
+            allowed: allowed_events(stage, actor.role),
+        });
+    }
+    if !roles.contains(&actor.role) {
+        return Err(CaseError::WrongRole {
+            event: kind,
+            role: actor.role,
+            allowed: roles.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `actor` may open a case in `village`.
+pub fn authorize_open(village: &RegionCode, actor: &Scope) -> Result<(), CaseError> {
+    if village.level() != crate::RegionLevel::Village {
+        return Err(CaseError::NotVillage);
+    }
+    check_scope(village, actor)?;
+    if !LEAD_ROLES.contains(&actor.role) {
+        return Err(CaseError::MayNotOpen { role: actor.role });
+    }
+    Ok(())
+}
+
+fn check_scope(village: &RegionCode, actor: &Scope) -> Result<(), CaseError> {
+    if !actor.is_consistent() {
+        return Err(CaseError::InconsistentScope { role: actor.role });
+    }
+    if !actor.covers(village) {
+        return Err(CaseError::OutOfScope);
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The rule book: every rule set a deployment knows, checked together
+//! (no two sets of one region in force on the same day; no province or
+//! county below the national floors) and searched by region and date.
+
+use super::RuleError;
+use super::location::Location;
+use super::set::{RuleRegion, RuleSet};
+use chrono::NaiveDate;
+use dixian_domain::{RegionCode, RegionLevel, WorkflowPolicy};
+use std::path::Path;
+
+/// Reads one number of a workflow policy.
+pub type PolicyField = fn(&WorkflowPolicy) -> u32;
+
+/// Workflow numbers the national baseline sets as floors: a province or
+/// county may be stricter, never laxer (e.g. 公示 at least 5 days).
+pub const NATIONAL_FLOORS: [(&str, PolicyField); 4] = [
+    ("notice_min_days", |w| w.notice_min_days),
+    ("elimination_min_monitored_months", |w| {
+        w.elimination_min_monitored_months
+    }),
+    ("elimination_income_stable_months", |w| {
+        w.elimination_income_stable_months
+    }),
+    ("elimination_min_measures", |w| w.elimination_min_measures),
+];
+
+/// All rule sets of a deployment, consistent with each other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleBook {
+    sets: Vec<RuleSet>,
+}
+
+impl RuleBook {
+    /// Checks the sets together: overlapping periods for one region, a
+    /// province or county below a national floor, or no national baseline
+    /// in force during its period are errors, located in the later file.
+    pub fn new(mut sets: Vec<RuleSet>) -> Result<RuleBook, Vec<RuleError>> {
+        sets.sort_by(|a, b| (&a.region, a.valid_from).cmp(&(&b.region, b.valid_from)));
+        let mut errors = overlaps(&sets);
+        errors.extend(sets.iter().flat_map(|s| floors(s, &sets)));
+        if errors.is_empty() {
+            Ok(RuleBook { sets })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Reads every `*.toml` file of `dir` (in name order) and checks them
+    /// as a book; all errors of all files are returned together.
+    pub fn load_dir(dir: &Path) -> Result<RuleBook, Vec<RuleError>> {
+        let dir_name = dir.display().to_string();
+        let io_error = |e: std::io::Error| {
+            let msg = format!("cannot read the rules folder (无法读取规则目录): {e}");
+            vec![RuleError::new(&dir_name, Location::START, msg)]
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io_error)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            let msg = "no rule files (*.toml) in this folder (目录中没有规则文件)";
+            return Err(vec![RuleError::new(&dir_name, Location::START, msg)]);
+        }
+        let (mut sets, mut errors) = (Vec::new(), Vec::new());
+        for path in paths {
+            match read_set(&path) {
+                Ok(set) => sets.push(set),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        RuleBook::new(sets)
+    }
+
+    /// Every set, by region then start date.
+    pub fn sets(&self) -> &[RuleSet] {
+        &self.sets
+    }
+
+    /// The set in force on `date` for `region` (any level: a village finds
+    /// its county's set): the county's beats the province's, which beats
+    /// the national baseline.
+    pub fn select(&self, region: &RegionCode, date: NaiveDate) -> Option<&RuleSet> {
+        let county = region.ancestor(RegionLevel::County).map(RuleRegion::Code);
+        let province = region.ancestor(RegionLevel::Province).map(RuleRegion::Code);
+        [county, province, Some(RuleRegion::National)]
+            .into_iter()
+            .flatten()
+            .find_map(|r| self.sets.iter().find(|s| s.region == r && s.in_force(date)))
+    }
+}
+
+/// Reads and parses one file, named by its path in messages.
+fn read_set(path: &Path) -> Result<RuleSet, Vec<RuleError>> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let msg = format!(
+            "cannot read the file, or it is not UTF-8 text (无法读取文件或非UTF-8编码): {e}"
+        );
+        vec![RuleError::new(&name, Location::START, msg)]
+    })?;
+    RuleSet::parse(&text, &name)
+}
+
+/// Sets of one region whose periods share a day; `sets` is sorted by
+/// region and start, so each set is compared with the furthest-reaching
+/// earlier set of its region.
+fn overlaps(sets: &[RuleSet]) -> Vec<RuleError> {
+    let mut errors = Vec::new();
+    let mut reach: Option<&RuleSet> = None;
+    for set in sets {
+        let earlier = reach.filter(|r| r.region == set.region);
+        if let Some(prev) = earlier.filter(|p| p.overlaps(set)) {
+            let msg = format!(
+                "validity overlaps {} (from {}) for the same region {}; end one set before the next starts (同一地区规则集有效期重叠)",
+                prev.file, prev.valid_from, set.region
+            );
+            errors.push(RuleError::new(&set.file, set.at.valid_from, msg));
+        }
+        let further = earlier.is_some_and(|p| ends_later(p, set));
+        if !further {
+            reach = Some(set);
+        }
+    }
+    errors
+}
+
+/// Whether `a` stays in force at least as long as `b`.
+fn ends_later(a: &RuleSet, b: &RuleSet) -> bool {
+    match (a.valid_to, b.valid_to) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(x), Some(y)) => x >= y,
+    }
+}
+
+/// A province or county set against the national sets in force during
+/// its period.
+fn floors(set: &RuleSet, all: &[RuleSet]) -> Vec<RuleError> {
+    if set.region == RuleRegion::National {
+        return Vec::new();
+    }
+    let national: Vec<&RuleSet> = all
+        .iter()
+        .filter(|n| n.region == RuleRegion::National && n.overlaps(set))
+        .collect();
+    if national.is_empty() {
+        let msg = "no national baseline (region = \"national\") is in force during this period; it sets the floors (缺少同期全国基准规则集)";
+        return vec![RuleError::new(&set.file, set.at.region, msg)];
+    }
+    let mut errors = Vec::new();
+    for n in national {
+        for (key, get) in NATIONAL_FLOORS {
+            let (here, floor) = (get(&set.workflow), get(&n.workflow));
+            if here < floor {
+                let at = set.at.workflow.get(key).copied().unwrap_or(Location::START);
+                let msg = format!(
+                    "workflow.{key} = {here} is below the national floor {floor} of {} (低于全国底线)",
+                    n.file
+                );
+                errors.push(RuleError::new(&set.file, at, msg));
+            }
+        }
+    }
+    errors
+}

@@ -1,0 +1,160 @@
+//! A rule file as TOML gives it: every value with its span, types checked
+//! and unknown keys refused by serde, meaning checked later (`set.rs`) so
+//! that all semantic errors of a file are reported together.
+
+use dixian_domain::WorkflowPolicy;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRuleSet {
+    pub name: Spanned<String>,
+    pub version: Spanned<i64>,
+    pub region: Spanned<String>,
+    pub valid_from: Spanned<toml::Value>,
+    pub valid_to: Option<Spanned<toml::Value>>,
+    pub monitoring_line: Spanned<Yuan>,
+    pub near_line_factor: Option<Spanned<Number>>,
+    pub medical: Option<Spanned<RawMedical>>,
+    pub disaster: Option<Spanned<RawDisaster>>,
+    pub housing: Option<Spanned<RawHousing>>,
+    pub water: Option<Spanned<RawWater>>,
+    pub workflow: Spanned<WorkflowPolicy>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// `[medical]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMedical {
+    pub self_paid_per_stay: Spanned<Yuan>,
+    pub self_paid_12_months: Spanned<Yuan>,
+}
+
+/// `[disaster]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDisaster {
+    pub loss_threshold: Spanned<Yuan>,
+    #[serde(default)]
+    pub house_damage: Vec<Spanned<String>>,
+}
+
+/// `[housing]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHousing {
+    pub grades: Spanned<Vec<Spanned<String>>>,
+}
+
+/// `[water]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWater {
+    pub outage_days_limit: Spanned<i64>,
+}
+
+/// One `[[rule]]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub id: Spanned<String>,
+    pub feed: Spanned<String>,
+    pub condition: Spanned<String>,
+    pub risk: Spanned<String>,
+    pub severity: Spanned<String>,
+    pub description: Option<String>,
+}
+
+/// The `[workflow]` values again, by key, only for their spans: the
+/// domain's `WorkflowPolicy` keeps none.
+#[derive(Deserialize)]
+pub(super) struct WorkflowSpans {
+    pub workflow: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// An amount in 元 (integer or with up to two decimals), held in 分.
+pub(super) struct Yuan(pub Result<i64, &'static str>);
+
+/// A plain number (integer or float).
+pub(super) struct Number(pub f64);
+
+const MONEY_DECIMALS: &str = "money has more than two decimals (金额最多两位小数)";
+const MONEY_TOO_LARGE: &str = "amount of money is too large (金额过大)";
+/// Largest amount in 元 accepted: keeps 分 far from overflow.
+const MAX_YUAN: i64 = 1_000_000_000_000;
+
+impl<'de> Deserialize<'de> for Yuan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(YuanVisitor)
+    }
+}
+
+struct YuanVisitor;
+
+impl Visitor<'_> for YuanVisitor {
+    type Value = Yuan;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an amount in 元, a number such as 8700 or 8050.50 (金额)")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Yuan, E> {
+        if v.abs() > MAX_YUAN {
+            return Ok(Yuan(Err(MONEY_TOO_LARGE)));
+        }
+        Ok(Yuan(Ok(v * 100)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Yuan, E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => Ok(Yuan(Err(MONEY_TOO_LARGE))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Yuan, E> {
+        if !v.is_finite() || v.abs() > MAX_YUAN as f64 {
+            return Ok(Yuan(Err(MONEY_TOO_LARGE)));
+        }
+        let fen = (v * 100.0).round();
+        if (v * 100.0 - fen).abs() > 1e-6 {
+            return Ok(Yuan(Err(MONEY_DECIMALS)));
+        }
+        Ok(Yuan(Ok(fen as i64)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NumberVisitor)
+    }
+}
+
+struct NumberVisitor;
+
+impl Visitor<'_> for NumberVisitor {
+    type Value = Number;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number such as 1.5 (数值)")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number, E> {
+        Ok(Number(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number, E> {
+        Ok(Number(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
+        Ok(Number(v))
+    }
+}
