@@ -283,6 +283,7 @@ pub async fn bench_import(
     county: &str,
     divisions: &Path,
     dir: Option<&Path>,
+    postgres: bool,
 ) -> anyhow::Result<()> {
     let tmp;
     let dir = match dir {
@@ -298,12 +299,29 @@ pub async fn bench_import(
     };
     let db = dir.join("bench.db");
     let _ = std::fs::remove_file(&db);
+    let (store, what) = if postgres {
+        let backend = dixian_store::testing::Backend::Postgres;
+        let store = dixian_store::testing::fresh_store(backend, &dir)
+            .await?
+            .context("PostgreSQL is not reachable")?;
+        (
+            store,
+            format!(
+                "PostgreSQL (fresh database on {})",
+                dixian_store::testing::pg_server()
+            ),
+        )
+    } else {
+        (
+            open(db.to_str().context("path is not UTF-8")?).await?,
+            format!("SQLite {}", db.display()),
+        )
+    };
     println!(
-        "machine: {} cores; database: SQLite {}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        db.display()
+        "machine: {} cores; database: {what}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    let store = open(db.to_str().context("path is not UTF-8")?).await?;
+
     let t = Instant::now();
     let n = import_regions(&store, divisions, None).await?;
     let s = t.elapsed().as_secs_f64();

@@ -165,6 +165,10 @@ enum BenchCmd {
         /// Working folder (default: a temporary one).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Use a fresh PostgreSQL database on the server of DIXIAN_TEST_PG
+        /// (default postgres://postgres@127.0.0.1:5432/postgres) instead of SQLite.
+        #[arg(long)]
+        postgres: bool,
     },
 }
 
@@ -242,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             county,
             divisions,
             dir,
-        }) => bench_import(persons, &county, &divisions, dir.as_deref()).await,
+            postgres,
+        }) => bench_import(persons, &county, &divisions, dir.as_deref(), postgres).await,
     }
 }
