@@ -241,6 +241,24 @@ impl Tx {
         self.opt(q).await?.ok_or(StoreError::NotFound)
     }
 
+    /// PostgreSQL only: streams CSV `data` into `COPY … FROM STDIN`, the
+    /// fast bulk path; `Ok(None)` on SQLite, whose multi-row INSERT is
+    /// already fast, so the caller takes that path instead.
+    pub async fn copy_csv(
+        &mut self,
+        copy_sql: &str,
+        data: &[u8],
+    ) -> Result<Option<u64>, StoreError> {
+        match self {
+            Tx::Sqlite(_) => Ok(None),
+            Tx::Postgres(t) => {
+                let mut copy = t.copy_in_raw(copy_sql).await?;
+                copy.send(data).await?;
+                Ok(Some(copy.finish().await?))
+            }
+        }
+    }
+
     /// Commits.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {

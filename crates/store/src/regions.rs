@@ -3,7 +3,7 @@
 //! the shared `data/divisions` folder.
 
 use crate::StoreError;
-use crate::db::{Pool, q, values_placeholders};
+use crate::db::{Pool, Tx, q, values_placeholders};
 use dixian_domain::{RegionCode, RegionLevel};
 use flate2::read::GzDecoder;
 use serde::Serialize;
@@ -103,6 +103,44 @@ fn read_file(
     Ok(out)
 }
 
+const UPSERT: &str = "INSERT INTO regions (code, level, name, parent)";
+const ON_CONFLICT: &str =
+    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent";
+
+/// PostgreSQL's bulk path: COPY into a temporary table, then one upsert.
+/// Returns false on SQLite (the caller inserts in chunks).
+async fn copy_level(
+    tx: &mut Tx,
+    rows: &[(String, String, Option<String>)],
+    level: RegionLevel,
+) -> Result<bool, StoreError> {
+    if matches!(tx, Tx::Sqlite(_)) {
+        return Ok(false);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (code, name, parent) in rows {
+        let level = (level as i64).to_string();
+        w.write_record([
+            code.as_str(),
+            level.as_str(),
+            name.as_str(),
+            parent.as_deref().unwrap_or(""),
+        ])
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    }
+    let data = w
+        .into_inner()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    tx.execute(q("CREATE TEMP TABLE regions_in (code TEXT, level BIGINT, name TEXT, parent TEXT) ON COMMIT DROP")).await?;
+    tx.copy_csv("COPY regions_in FROM STDIN WITH (FORMAT csv)", &data)
+        .await?;
+    tx.execute(q(format!(
+        "{UPSERT} SELECT code, level, name, NULLIF(parent, '') FROM regions_in {ON_CONFLICT}"
+    )))
+    .await?;
+    Ok(true)
+}
+
 /// Imports the division table from `dir`, parents first, in one
 /// transaction per level; re-importing updates names. `only` limits the
 /// import to one region (and its ancestors). `progress` gets the rows
@@ -114,33 +152,46 @@ pub async fn import(
     mut progress: impl FnMut(RegionLevel, u64, u64),
 ) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
+    // Codes of the levels loaded so far: every row's parent must be among them.
+    let mut known = std::collections::HashSet::new();
     for (file, level, parent_col) in FILES {
         let rows = read_file(&dir.join(file), parent_col, only)?;
         for r in &rows {
             RegionCode::parse(&r.0)
                 .map_err(|e| StoreError::Invalid(format!("{file}: code {}: {e}", r.0)))?;
+            let parent = r.2.as_deref().filter(|_| *level != RegionLevel::Province);
+            if let Some(p) = parent.filter(|p| !known.contains(*p)) {
+                let msg = format!(
+                    "{file}: code {}: parent {p} is not in the table (上级区划不存在)",
+                    r.0
+                );
+                return Err(StoreError::Invalid(msg));
+            }
         }
+        known.extend(rows.iter().map(|r| r.0.clone()));
         let total = rows.len() as u64;
         let mut tx = pool.begin().await?;
-        let mut done = 0u64;
-        for chunk in rows.chunks(2000) {
-            let sql = format!(
-                "INSERT INTO regions (code, level, name, parent) VALUES {} \
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
-                values_placeholders(chunk.len(), 4)
-            );
-            let mut query = q(sql);
-            for (code, name, parent) in chunk {
-                query = query
-                    .bind(code.as_str())
-                    .bind(*level as i64)
-                    .bind(name.as_str())
-                    .bind(parent.clone());
+        if !copy_level(&mut tx, &rows, *level).await? {
+            let mut done = 0u64;
+            for chunk in rows.chunks(2000) {
+                let sql = format!(
+                    "{UPSERT} VALUES {} {ON_CONFLICT}",
+                    values_placeholders(chunk.len(), 4)
+                );
+                let mut query = q(sql);
+                for (code, name, parent) in chunk {
+                    query = query
+                        .bind(code.as_str())
+                        .bind(*level as i64)
+                        .bind(name.as_str())
+                        .bind(parent.clone());
+                }
+                tx.execute(query).await?;
+                done += chunk.len() as u64;
+                progress(*level, done, total);
             }
-            tx.execute(query).await?;
-            done += chunk.len() as u64;
-            progress(*level, done, total);
         }
+        progress(*level, total, total);
         tx.commit().await?;
         counts.per_level[*level as usize - 1] = total;
     }
