@@ -7,6 +7,7 @@
 //! with [`StoreError::Conflict`].
 
 pub mod audit;
+pub mod cases;
 pub mod db;
 pub mod households;
 pub mod regions;
@@ -45,6 +46,15 @@ pub enum StoreError {
     /// A rule of the registry is broken; the message says which and where.
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the case workflow refused the action; `code` is stable
+    /// (e.g. `notice_too_short`) and the message says what to do instead.
+    #[error("{message}")]
+    Rule {
+        /// Stable code for the API.
+        code: &'static str,
+        /// Bilingual message, without personal data.
+        message: String,
+    },
     /// A database error.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -68,16 +78,30 @@ pub struct Store {
     pub pool: Pool,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/sqlite/0002_cases.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "cases",
+        include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+];
 
 fn migrator(set: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(

@@ -59,8 +59,14 @@ pub fn router() -> Router<AppState> {
             "/api/v1/households/{id}",
             get(get_household).put(update_household),
         )
-        .route("/api/v1/households/{id}/members", post(add_member));
-    api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .route("/api/v1/households/{id}/members", post(add_member))
+        .merge(crate::api_cases::router());
+    api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
+}
+
+/// The whole API's OpenAPI document: the registry's and the case workflow's.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().merge_from(crate::api_cases::CasesDoc::openapi())
 }
 
 /// Service health.

@@ -16,6 +16,11 @@ pub enum ApiError {
     /// 400: bad input, with the reason.
     #[error("{0}")]
     BadRequest(String),
+    /// 429: too many requests from one address to a public endpoint.
+    #[error(
+        "too many requests from your address; please try again later (请求过于频繁，请稍后再试)"
+    )]
+    TooManyRequests,
     /// From the store.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -26,16 +31,27 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Store(e) => match e {
                 StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
                 StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
                 StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
                 StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+                StoreError::Rule { code, .. } => (rule_status(code), code),
                 StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
                     (StatusCode::INTERNAL_SERVER_ERROR, "internal")
                 }
             },
         }
+    }
+}
+
+/// A workflow refusal about who may act is 403; the rest are 422.
+fn rule_status(code: &str) -> StatusCode {
+    match code {
+        "wrong_role" | "may_not_open" | "inconsistent_scope" => StatusCode::FORBIDDEN,
+        "out_of_scope" => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

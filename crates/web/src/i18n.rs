@@ -149,6 +149,60 @@ pub struct Texts {
     pub disability_grade: &'static str,
     /// Student status.
     pub student_status: &'static str,
+    /// Inbox.
+    pub inbox: &'static str,
+    /// Cases waiting.
+    pub cases_waiting: &'static str,
+    /// Leads to check.
+    pub leads_waiting: &'static str,
+    /// Overdue.
+    pub overdue: &'static str,
+    /// Stage.
+    pub stage: &'static str,
+    /// Since.
+    pub since: &'static str,
+    /// Due.
+    pub due: &'static str,
+    /// Declarations not yet matched to a household.
+    pub unmatched_leads: &'static str,
+    /// Reference.
+    pub reference: &'static str,
+    /// Channel.
+    pub channel: &'static str,
+    /// What happened.
+    pub what_happened: &'static str,
+    /// Monitoring case.
+    pub case_title: &'static str,
+    /// Risk types.
+    pub risk_types: &'static str,
+    /// Notice.
+    pub notice: &'static str,
+    /// Record.
+    pub record: &'static str,
+    /// When.
+    pub when: &'static str,
+    /// Event.
+    pub event: &'static str,
+    /// By.
+    pub who: &'static str,
+    /// Self-declaration.
+    pub declare_title: &'static str,
+    /// If illness, disability, disaster, an accident or a lost job has put your household in difficulty, declare it here; a village cadre will visit within days..
+    pub declare_intro: &'static str,
+    /// Received. Keep this reference:.
+    pub declare_done: &'static str,
+    /// Check the status.
+    pub declare_status: &'static str,
+    /// Village code (12 digits).
+    pub village_code: &'static str,
+    /// Submit.
+    pub submit: &'static str,
+    /// Timeline.
+    pub timeline: &'static str,
+    /// Open case.
+    pub open_case: &'static str,
+    /// New lead.
+    pub new_lead: &'static str,
 }
 
 /// 中文 (default).
@@ -225,6 +279,33 @@ pub const ZH: Texts = Texts {
     stale: "该记录已被他人修改，请刷新后重试",
     disability_grade: "残疾等级",
     student_status: "在校状态",
+    inbox: "待办",
+    cases_waiting: "待办案件",
+    leads_waiting: "待核实线索",
+    overdue: "已超期",
+    stage: "环节",
+    since: "开始",
+    due: "办理期限",
+    unmatched_leads: "未匹配农户的申报线索",
+    reference: "受理编号",
+    channel: "途径",
+    what_happened: "情况说明",
+    case_title: "监测案件",
+    risk_types: "风险类型",
+    notice: "公示",
+    record: "登记",
+    when: "时间",
+    event: "事项",
+    who: "经办人",
+    declare_title: "农户自主申报",
+    declare_intro: "家庭因病、因残、因灾、因意外、就业不稳等出现困难，可在此申报，村干部将在几日内入户核实。",
+    declare_done: "已受理，请记住受理编号：",
+    declare_status: "查询办理进度",
+    village_code: "村代码（12位）",
+    submit: "提交",
+    timeline: "全部记录",
+    open_case: "查看案件",
+    new_lead: "登记线索",
 };
 
 /// English.
@@ -301,9 +382,66 @@ pub const EN: Texts = Texts {
     stale: "Someone else changed this record; reload and try again",
     disability_grade: "Disability grade",
     student_status: "Student status",
+    inbox: "Inbox",
+    cases_waiting: "Cases waiting",
+    leads_waiting: "Leads to check",
+    overdue: "Overdue",
+    stage: "Stage",
+    since: "Since",
+    due: "Due",
+    unmatched_leads: "Declarations not yet matched to a household",
+    reference: "Reference",
+    channel: "Channel",
+    what_happened: "What happened",
+    case_title: "Monitoring case",
+    risk_types: "Risk types",
+    notice: "Notice",
+    record: "Record",
+    when: "When",
+    event: "Event",
+    who: "By",
+    declare_title: "Self-declaration",
+    declare_intro: "If illness, disability, disaster, an accident or a lost job has put your household in difficulty, declare it here; a village cadre will visit within days.",
+    declare_done: "Received. Keep this reference:",
+    declare_status: "Check the status",
+    village_code: "Village code (12 digits)",
+    submit: "Submit",
+    timeline: "Timeline",
+    open_case: "Open case",
+    new_lead: "New lead",
 };
 
 /// The table for a language code.
 pub fn texts(lang: &str) -> &'static Texts {
     if lang == "en" { &EN } else { &ZH }
+}
+
+/// Label of a case-event form field, by its JSON name.
+pub fn field_label(t: &Texts, name: &str) -> &'static str {
+    let (zh, en) = match name {
+        "visited_on" => ("日期", "Date"),
+        "findings" => ("核查情况", "Findings"),
+        "asset_check_consent_signed" => ("已签订承诺授权书", "Asset-check consent signed"),
+        "results" => ("比对结果", "Results"),
+        "held_on" => ("评议日期", "Held on"),
+        "attendees" => ("参会人数", "Attendees"),
+        "approve" => ("同意", "Approve"),
+        "note" => ("意见", "Note"),
+        "start" => ("公示开始", "Notice start"),
+        "end" => ("公示结束", "Notice end"),
+        "text" => ("异议内容", "Objection"),
+        "upheld" => ("异议成立", "Upheld"),
+        "category" => ("监测类别", "Category"),
+        "risk_types" => ("风险类型", "Risk types"),
+        "reason" => ("理由", "Reason"),
+        "visitor" => ("走访人", "Visitor"),
+        "changes" => ("变化情况", "Changes"),
+        "risk_added" => ("新增风险", "Risks added"),
+        "risk_removed" => ("消除风险", "Risks removed"),
+        "channel" => ("途径", "Channel"),
+        "assistance" => ("救助类型", "Assistance"),
+        "granted" => ("批准", "Granted"),
+        _ => ("", ""),
+    };
+    if t.lang == "en" { en } else { zh }
 }

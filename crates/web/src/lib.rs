@@ -4,16 +4,23 @@
 //! county office's old PC and a village cadre's phone.
 
 pub mod api;
+pub mod api_cases;
 pub mod auth;
 pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod rate_limit;
 mod view;
 
 use axum::Router;
+use chrono::{DateTime, SubsecRound, Utc};
+use dixian_screen::{RuleBook, RuleSet};
 use dixian_store::Store;
+use rate_limit::RateLimiter;
+use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// What every handler shares.
@@ -21,22 +28,137 @@ use tokio::net::TcpListener;
 pub struct AppState {
     /// The store.
     pub store: Store,
+    /// Every rule set of the deployment; the case workflow takes its
+    /// numbers from the set in force for the case's region and day.
+    pub rules: Arc<RuleBook>,
+    /// The time of day, for the case workflow (tests set it).
+    pub clock: Clock,
+    /// Limit of public self-declarations per client address.
+    pub declarations: Arc<RateLimiter>,
+}
+
+/// Public self-declarations accepted per client address and hour unless
+/// configured otherwise (an operational limit, not a policy number).
+pub const DEFAULT_DECLARATIONS_PER_HOUR: u32 = 10;
+
+impl AppState {
+    /// The state for `store` with the rule sets shipped in the binary
+    /// ([`shipped_rules`]), the system clock and the default limit.
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            rules: Arc::new(shipped_rules()),
+            clock: Clock::system(),
+            declarations: Arc::new(RateLimiter::per_hour(DEFAULT_DECLARATIONS_PER_HOUR)),
+        }
+    }
+
+    /// Uses `rules` (e.g. `RuleBook::load_dir` of the deployment's folder).
+    pub fn with_rules(mut self, rules: RuleBook) -> AppState {
+        self.rules = Arc::new(rules);
+        self
+    }
+
+    /// Uses `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Accepts at most `per_hour` public declarations per client address.
+    pub fn with_declarations_per_hour(mut self, per_hour: u32) -> AppState {
+        self.declarations = Arc::new(RateLimiter::per_hour(per_hour));
+        self
+    }
+}
+
+/// Where "now" comes from.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+
+    /// A clock reading `now` (tests move it forward instead of sleeping).
+    pub fn new(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    /// The current time, to the microsecond: what both databases keep,
+    /// so that a case's JSON snapshot and its columns agree.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)().trunc_subsecs(6)
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// The rule sets of the repository's `rules/` folder, compiled in: the
+/// default when no folder is configured. A file added there must be added
+/// here too.
+pub fn shipped_rules() -> RuleBook {
+    const FILES: [(&str, &str); 5] = [
+        (
+            "rules/national-2021.toml",
+            include_str!("../../../rules/national-2021.toml"),
+        ),
+        (
+            "rules/fujian-2023.toml",
+            include_str!("../../../rules/fujian-2023.toml"),
+        ),
+        (
+            "rules/guizhou-2025.toml",
+            include_str!("../../../rules/guizhou-2025.toml"),
+        ),
+        (
+            "rules/yunnan-2023.toml",
+            include_str!("../../../rules/yunnan-2023.toml"),
+        ),
+        (
+            "rules/yunnan-2025.toml",
+            include_str!("../../../rules/yunnan-2025.toml"),
+        ),
+    ];
+    let sets: Vec<RuleSet> = FILES
+        .iter()
+        .map(|(name, text)| RuleSet::parse(text, name))
+        .collect::<Result<_, _>>()
+        .expect("the shipped rule files parse (checked by the web crate's tests)");
+    RuleBook::new(sets).expect("the shipped rule files agree (checked by the web crate's tests)")
+}
+
+/// The whole application with the shipped rules and the system clock.
+pub fn app(store: Store) -> Router {
+    app_with(AppState::new(store))
 }
 
 /// The whole application: API, docs and pages.
-pub fn app(store: Store) -> Router {
-    let state = AppState { store };
+pub fn app_with(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
         .with_state(state)
 }
 
-/// Serves the app on `listener` until Ctrl-C.
+/// Serves the app with the shipped rules on `listener` until Ctrl-C.
 pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
+    serve_with(AppState::new(store), listener).await
+}
+
+/// Serves the app on `listener` until Ctrl-C. The peer address reaches
+/// the handlers (the public endpoints are limited per address).
+pub async fn serve_with(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "serving");
-    axum::serve(listener, app(store))
+    let app = app_with(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
