@@ -66,7 +66,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The rule book as the store's source of workflow numbers.
-struct Rules<'a>(&'a RuleBook);
+pub(crate) struct Rules<'a>(pub(crate) &'a RuleBook);
 
 impl PolicySource for Rules<'_> {
     fn policy_for(&self, village: &RegionCode, on: NaiveDate) -> Option<WorkflowPolicy> {
@@ -295,8 +295,13 @@ pub struct CaseView {
     pub updated_at: DateTime<Utc>,
 }
 
-async fn case_view(s: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView> {
-    let actor = auth.actor();
+/// The case as the API and the case page show it, for `user`.
+pub(crate) async fn case_view(
+    s: &AppState,
+    user: &dixian_store::User,
+    id: i64,
+) -> ApiResult<CaseView> {
+    let actor = dixian_store::Actor::of(user);
     let stored = cases::get_case(&s.store.pool, &actor, id).await?;
     let events = cases::events(&s.store.pool, &actor, id).await?;
     let now = s.clock.now();
@@ -306,7 +311,7 @@ async fn case_view(s: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView> {
         household_id: stored.household_id,
         version: stored.version,
         overdue: policy.and_then(|p| dixian_domain::overdue(&stored.case, &p, now)),
-        allowed_events: stored.case.allowed_events(auth.0.role),
+        allowed_events: stored.case.allowed_events(user.role),
         case: stored.case,
         due_on: stored.due_on,
         events,
@@ -322,7 +327,7 @@ async fn get_case(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CaseView>> {
-    Ok(Json(case_view(&s, &auth, id).await?))
+    Ok(Json(case_view(&s, &auth.0, id).await?))
 }
 
 /// An event for a case: the version read, and the event.
@@ -360,7 +365,7 @@ async fn post_event(
     .await?;
     tracing::info!(case_id = id, kind = p.event.kind().code(), stage = after.case.stage.code(),
         region = %after.case.village, version = after.version, "case event");
-    Ok(Json(case_view(&s, &auth, id).await?))
+    Ok(Json(case_view(&s, &auth.0, id).await?))
 }
 
 /// The village's own finding on the big expense, overriding the registry's.

@@ -33,15 +33,29 @@ pub enum Input {
 pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
     use Input::*;
     match kind {
-        EventKind::HomeCheck => &[("visited_on", Date), ("findings", LongText), ("asset_check_consent_signed", Bool)],
+        EventKind::HomeCheck => &[
+            ("visited_on", Date),
+            ("findings", LongText),
+            ("asset_check_consent_signed", Bool),
+        ],
         EventKind::DataComparison => &[("results", LongText)],
-        EventKind::Deliberation => &[("held_on", Date), ("attendees", Count), ("approve", Bool), ("note", Text)],
+        EventKind::Deliberation => &[
+            ("held_on", Date),
+            ("attendees", Count),
+            ("approve", Bool),
+            ("note", Text),
+        ],
         EventKind::NoticeStart => &[("start", Date), ("end", Date)],
         EventKind::NoticeObjection => &[("text", LongText), ("upheld", Bool)],
         EventKind::NoticeEnd => &[],
         EventKind::ProposeElimination => &[("note", Text)],
         EventKind::TownshipReview => &[("approve", Bool), ("note", Text)],
-        EventKind::CountyApproval => &[("approve", Bool), ("category", Category), ("risk_types", RiskTypes), ("note", Text)],
+        EventKind::CountyApproval => &[
+            ("approve", Bool),
+            ("category", Category),
+            ("risk_types", RiskTypes),
+            ("note", Text),
+        ],
         EventKind::Reject | EventKind::EliminationRollback => &[("reason", Text)],
         EventKind::FollowUp => &[
             ("visited_on", Date),
@@ -50,9 +64,17 @@ pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
             ("risk_added", RiskTypes),
             ("risk_removed", RiskTypes),
         ],
-        EventKind::ReEntry => &[("channel", Channel), ("risk_types", RiskTypes), ("note", Text)],
+        EventKind::ReEntry => &[
+            ("channel", Channel),
+            ("risk_types", RiskTypes),
+            ("note", Text),
+        ],
         EventKind::ProposeAssistance => &[("assistance", Assistance)],
-        EventKind::AssistanceOutcome => &[("assistance", Assistance), ("granted", Bool), ("note", Text)],
+        EventKind::AssistanceOutcome => &[
+            ("assistance", Assistance),
+            ("granted", Bool),
+            ("note", Text),
+        ],
     }
 }
 
@@ -62,7 +84,11 @@ pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<Cas
     let mut obj = Map::new();
     obj.insert("kind".into(), Value::String(kind.code().into()));
     for (name, input) in inputs(kind) {
-        let values: Vec<&str> = form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).collect();
+        let values: Vec<&str> = form
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .collect();
         let first = values.first().copied().unwrap_or("");
         let v = match input {
             Input::Bool => Value::Bool(matches!(first, "true" | "on" | "1")),
@@ -72,13 +98,22 @@ pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<Cas
             },
             Input::Category => match first {
                 "" => Value::Null,
-                c => Value::String(Category::parse(c).ok_or(format!("{name}: 无法识别"))?.code().into()),
+                c => Value::String(
+                    Category::parse(c)
+                        .ok_or(format!("{name}: 无法识别"))?
+                        .code()
+                        .into(),
+                ),
             },
             Input::RiskTypes => {
                 let codes: Result<Vec<Value>, String> = values
                     .iter()
                     .filter(|v| !v.is_empty())
-                    .map(|v| RiskType::parse(v).map(|r| Value::String(r.code().into())).ok_or(format!("{name}: 无法识别")))
+                    .map(|v| {
+                        RiskType::parse(v)
+                            .map(|r| Value::String(r.code().into()))
+                            .ok_or(format!("{name}: 无法识别"))
+                    })
                     .collect();
                 Value::Array(codes?)
             }
@@ -94,7 +129,9 @@ mod tests {
     use super::*;
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -121,13 +158,31 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_field() {
-        let e = event_from_form(EventKind::Deliberation, &pairs(&[("held_on", "2026-11-20"), ("attendees", "many")]));
+        let e = event_from_form(
+            EventKind::Deliberation,
+            &pairs(&[("held_on", "2026-11-20"), ("attendees", "many")]),
+        );
         assert!(e.unwrap_err().contains("attendees"));
-        let e = event_from_form(EventKind::HomeCheck, &pairs(&[("visited_on", "20.11.2026"), ("findings", "x")]));
+        let e = event_from_form(
+            EventKind::HomeCheck,
+            &pairs(&[("visited_on", "20.11.2026"), ("findings", "x")]),
+        );
         assert!(e.is_err());
-        let ok = event_from_form(EventKind::CountyApproval, &pairs(&[("approve", "on"), ("risk_types", "illness"), ("risk_types", "disability")]));
+        let ok = event_from_form(
+            EventKind::CountyApproval,
+            &pairs(&[
+                ("approve", "on"),
+                ("risk_types", "illness"),
+                ("risk_types", "disability"),
+            ]),
+        );
         match ok.unwrap() {
-            CaseEvent::CountyApproval { risk_types, approve, category, .. } => {
+            CaseEvent::CountyApproval {
+                risk_types,
+                approve,
+                category,
+                ..
+            } => {
                 assert!(approve);
                 assert_eq!(risk_types, vec![RiskType::Illness, RiskType::Disability]);
                 assert_eq!(category, None);

@@ -6,10 +6,12 @@
 pub mod api;
 pub mod api_cases;
 pub mod auth;
+mod case_forms;
 pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
+mod pages_cases;
 pub mod rate_limit;
 mod view;
 
@@ -144,7 +146,26 @@ pub fn app_with(state: AppState) -> Router {
     Router::new()
         .merge(api::router())
         .merge(pages::router())
+        .merge(pages_cases::router())
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Logs each request by its route pattern (`/households/{id}`), never the
+/// raw path or query, which may carry names or ID numbers.
+async fn log_request(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_string(), |p| p.as_str().to_string());
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(%method, route, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    res
 }
 
 /// Serves the app with the shipped rules on `listener` until Ctrl-C.

@@ -53,9 +53,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The logged-in user as the header shows it.
-struct UserBar {
-    display_name: String,
-    role_label: &'static str,
+pub(crate) struct UserBar {
+    pub(crate) display_name: String,
+    pub(crate) role_label: &'static str,
+}
+
+/// The header's user line in the page's language.
+pub(crate) fn user_bar(u: &User, t: &Texts) -> Option<UserBar> {
+    let role_label = if t.lang == "en" {
+        u.role.label_en()
+    } else {
+        u.role.label_zh()
+    };
+    Some(UserBar {
+        display_name: u.display_name.clone(),
+        role_label,
+    })
 }
 
 fn bar(u: &User) -> Option<UserBar> {
@@ -401,6 +414,58 @@ struct HouseholdPage {
     members: Vec<MemberLine>,
     id: i64,
     can_edit: bool,
+    cases: Vec<(i64, &'static str)>,
+    can_lead: bool,
+    timeline: Vec<TimelineLine>,
+}
+
+/// One line of a household's timeline.
+struct TimelineLine {
+    when: String,
+    what: String,
+    who: String,
+}
+
+fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineLine {
+    use dixian_store::cases::TimelineKind;
+    let what = match e.kind {
+        TimelineKind::Lead => dixian_domain::Channel::parse(&e.what).map_or(e.what.clone(), |c| {
+            format!(
+                "{}: {}",
+                t.new_lead,
+                if t.lang == "en" {
+                    c.label_en()
+                } else {
+                    c.label_zh()
+                }
+            )
+        }),
+        TimelineKind::CaseEvent => {
+            dixian_domain::case::EventKind::parse(&e.what).map_or(e.what.clone(), |k| {
+                if t.lang == "en" {
+                    k.label_en()
+                } else {
+                    k.label_zh()
+                }
+                .to_string()
+            })
+        }
+        TimelineKind::Registry => format!("{} ({})", t.households, e.what),
+    };
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    TimelineLine {
+        when: e
+            .at
+            .with_timezone(&cst)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        what,
+        who: e
+            .user_name
+            .clone()
+            .or_else(|| e.role.clone())
+            .unwrap_or_else(|| "—".into()),
+    }
 }
 
 struct MemberLine {
@@ -514,6 +579,9 @@ fn household_page_of(
             .collect(),
         id: stored.id,
         can_edit: user.role.edits_registry(),
+        cases: Vec::new(),
+        can_lead: false,
+        timeline: Vec::new(),
     }
 }
 
@@ -530,7 +598,28 @@ async fn household_page(
     let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
         .await
         .unwrap_or_default();
-    household_page_of(t, &auth.0, chain, &stored).into_response()
+    let mut page = household_page_of(t, &auth.0, chain, &stored);
+    // Cases and the timeline: only roles that work cases read them.
+    if let Ok(cs) = dixian_store::cases::cases_of_household(&s.store.pool, &actor, id).await {
+        page.cases = cs
+            .iter()
+            .map(|c| {
+                (
+                    c.id,
+                    if t.lang == "en" {
+                        c.case.stage.label_en()
+                    } else {
+                        c.case.stage.label_zh()
+                    },
+                )
+            })
+            .collect();
+        page.can_lead = true;
+    }
+    if let Ok(tl) = dixian_store::cases::timeline(&s.store.pool, &actor, id).await {
+        page.timeline = tl.iter().rev().map(|e| timeline_line(t, e)).collect();
+    }
+    page.into_response()
 }
 
 #[derive(Template, WebTemplate)]

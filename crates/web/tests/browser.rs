@@ -328,3 +328,156 @@ async fn cadre_logs_in_and_opens_a_household_card() {
     d.click("a[href='/lang/en']").await;
     assert!(d.wait_text("#members", "Head").await.contains("Head"));
 }
+
+/// The app with a clock the test moves (notice periods pass without sleeping).
+async fn spawn_with_clock() -> Option<(
+    common::App,
+    std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>,
+)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = common::fresh_store(Backend::Sqlite, &dir).await?;
+    let county = dixian_domain::RegionCode::parse(common::COUNTY).unwrap();
+    dixian_store::regions::import(
+        &store.pool,
+        &common::divisions(),
+        Some(&county),
+        |_, _, _| {},
+    )
+    .await
+    .expect("regions");
+    let now = std::sync::Arc::new(std::sync::Mutex::new(chrono::Utc::now()));
+    let read = now.clone();
+    let state = dixian_web::AppState::new(store.clone())
+        .with_clock(dixian_web::Clock::new(move || *read.lock().unwrap()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app =
+        dixian_web::app_with(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Some((
+        common::App {
+            url,
+            store,
+            client,
+            _dir: dir,
+        },
+        now,
+    ))
+}
+
+async fn record(app: &common::App, token: &str, case: i64, event: Value) {
+    let v: Value = app
+        .get(token, &format!("/api/v1/cases/{case}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"version": v["version"], "event": event});
+    let r = app
+        .post(token, &format!("/api/v1/cases/{case}/events"), &body)
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cadre_records_a_home_check_and_the_township_sees_the_case() {
+    let Some((app, now)) = spawn_with_clock().await else {
+        return;
+    };
+    let village = "520526001001";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let cadre = app.user("cadre", Role::VillageCadre, village).await;
+    let _ = app
+        .user("township", Role::TownshipReviewer, "520526001")
+        .await;
+    let body = household_json("5205260010010007", village, &[id("1966-02-03", 17)]);
+    let hid = app
+        .post(&admin, "/api/v1/households", &body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/households").await;
+    // a cadre's sweep finds the household in difficulty: a lead opens a case
+    d.goto(&format!("{}/households/{hid}", app.url)).await;
+    d.type_into("input[name=note]", "户主住院，自付费用高")
+        .await;
+    d.click("#new-lead").await;
+    let url = d.wait_url("/cases/").await;
+    let case: i64 = url
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("case page: {url}"));
+    // the home check: findings and the signed asset-check consent
+    d.type_into(
+        "#event-home_check textarea[name=findings]",
+        "已入户，住院自付约2万元，家庭收入骤降",
+    )
+    .await;
+    d.click("#event-home_check input[name=asset_check_consent_signed]")
+        .await;
+    d.click("#event-home_check button").await;
+    let stage = d.wait_text("#case-stage", "信息比对").await;
+    assert!(
+        stage.contains("信息比对"),
+        "after the home check the case waits for data comparison: {stage}"
+    );
+    let history = d.wait_text("#case-events", "入户核查").await;
+    assert!(
+        history.contains("入户核查") && history.contains("cadre"),
+        "event recorded with who: {history}"
+    );
+
+    // the village finishes its steps (API), the notice runs its days on the test clock
+    let today = dixian_domain::case::china_date(*now.lock().unwrap());
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "data_comparison", "results": "无异常资产"}),
+    )
+    .await;
+    record(&app, &cadre, case, json!({"kind": "deliberation", "held_on": today, "attendees": 15, "approve": true, "note": "同意"})).await;
+    let end = today + chrono::Duration::days(5);
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "notice_start", "start": today, "end": end}),
+    )
+    .await;
+    *now.lock().unwrap() += chrono::Duration::days(6);
+    record(&app, &cadre, case, json!({"kind": "notice_end"})).await;
+
+    // the township reviewer logs in and finds the case in the inbox
+    d.click("header form button").await;
+    d.wait_url("/login").await;
+    d.type_into("input[name=username]", "township").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/regions").await;
+    d.click("#nav-inbox").await;
+    let inbox = d.wait_text("#inbox-cases", "5205260010010007").await;
+    assert!(
+        inbox.contains("5205260010010007") && inbox.contains("乡镇审核"),
+        "township inbox: {inbox}"
+    );
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/township-inbox.png");
+    d.screenshot(&shot).await;
+}

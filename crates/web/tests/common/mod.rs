@@ -14,7 +14,7 @@ pub struct App {
     pub url: String,
     pub store: Store,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    pub _dir: tempfile::TempDir,
 }
 
 /// The demo county and two of its villages in different townships.
