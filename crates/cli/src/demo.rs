@@ -86,7 +86,17 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         "{h} households, {p} persons generated ({:.1} s)",
         t.elapsed().as_secs_f64()
     );
-    create_users(store, &county).await
+    create_users(store, &county).await?;
+    let rules = dixian_web::shipped_rules();
+    let today = dixian_domain::case::china_date(chrono::Utc::now());
+    let set = rules
+        .select(&county, today)
+        .context("no shipped rule set covers the demo county")?;
+    let n = crate::demo_cases::seed(store, &set.workflow).await?;
+    println!(
+        "{n} demo cases in every stage of the workflow (some overdue) in the village of user cadre"
+    );
+    Ok(())
 }
 
 /// One user per role, scoped to the first township and village.

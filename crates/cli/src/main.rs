@@ -2,6 +2,7 @@
 
 mod commands;
 mod demo;
+mod demo_cases;
 mod progress;
 
 use clap::{Parser, Subcommand};
