@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod cases;
 pub mod db;
+pub mod feeds;
 pub mod households;
 pub mod regions;
 pub mod registry_file;
@@ -89,6 +90,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "cases",
         include_str!("../migrations/sqlite/0002_cases.sql"),
     ),
+    (
+        3,
+        "feeds",
+        include_str!("../migrations/sqlite/0003_feeds.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -100,6 +106,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "cases",
         include_str!("../migrations/postgres/0002_cases.sql"),
+    ),
+    (
+        3,
+        "feeds",
+        include_str!("../migrations/postgres/0003_feeds.sql"),
     ),
 ];
 

@@ -1,0 +1,91 @@
+//! `feeds import`: a department's file becomes one batch. The bytes are
+//! hashed first (the same bytes twice is a no-op that says so), every row
+//! is parsed and checked against feeds.md, and then — if the policy allows
+//! — the good rows are stored in one transaction, matched to registered
+//! persons, with the unmatched ones counted as a coverage gap.
+
+use chrono::{DateTime, Utc};
+use dixian_screen::{FeedKind, FeedRow, FeedRowError, batch_hash, parse_feed_bytes};
+use dixian_store::feeds::{self, BatchOutcome, NewFeedRow};
+use dixian_store::{Actor, Store, StoreError};
+
+/// What to do when some rows are bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnRowErrors {
+    /// Store nothing; report every bad row (the default).
+    Reject,
+    /// Store the good rows; keep the report of the bad ones.
+    LoadGoodRows,
+}
+
+/// The outcome of a feed import.
+#[derive(Debug)]
+pub struct FeedImportReport {
+    /// Stored, already loaded, or `None` when rejected for bad rows.
+    pub outcome: Option<BatchOutcome>,
+    /// Every bad row: line, column, header, reason.
+    pub errors: Vec<FeedRowError>,
+    /// Columns of the file not used (1-based column, header).
+    pub unknown_columns: Vec<(usize, String)>,
+    /// Rows that parsed.
+    pub parsed: usize,
+}
+
+/// Imports `bytes` (a CSV or XLSX file named `file_name`) as a batch of
+/// `kind` for `actor`'s region.
+pub async fn import_feed(
+    store: &Store,
+    actor: &Actor,
+    kind: FeedKind,
+    file_name: &str,
+    bytes: Vec<u8>,
+    on_errors: OnRowErrors,
+    now: DateTime<Utc>,
+) -> Result<FeedImportReport, StoreError> {
+    let sha = batch_hash(&bytes);
+    if let Some((batch_id, imported_at)) = feeds::find_batch(&store.pool, &sha).await? {
+        let outcome = Some(BatchOutcome::AlreadyLoaded {
+            batch_id,
+            imported_at,
+        });
+        return Ok(FeedImportReport {
+            outcome,
+            errors: Vec::new(),
+            unknown_columns: Vec::new(),
+            parsed: 0,
+        });
+    }
+    let today = dixian_domain::case::china_date(now);
+    let parse = parse_feed_bytes(kind, bytes, today);
+    let mut report = FeedImportReport {
+        outcome: None,
+        parsed: parse.rows.len(),
+        errors: parse.errors,
+        unknown_columns: parse.unknown_columns,
+    };
+    if (!report.errors.is_empty() && on_errors == OnRowErrors::Reject) || parse.rows.is_empty() {
+        return Ok(report);
+    }
+    let rows = parse
+        .rows
+        .iter()
+        .map(|(line, row)| {
+            let payload = serde_json::to_string(row)
+                .map_err(|e| StoreError::Invalid(format!("line {line}: {e}")))?;
+            Ok(NewFeedRow {
+                line: *line,
+                id_number: row.id_number().map(|i| i.as_str().to_string()),
+                village: match row {
+                    FeedRow::Water(w) => Some(w.village.padded12()),
+                    _ => None,
+                },
+                event_date: row.date(),
+                payload,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    report.outcome = Some(
+        feeds::load_batch(&store.pool, actor, kind.code(), file_name, &sha, &rows, now).await?,
+    );
+    Ok(report)
+}

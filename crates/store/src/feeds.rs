@@ -1,0 +1,295 @@
+//! Department feed batches (部门数据批次): a delivered file's rows, stored
+//! with their batch, each matched to the registered person's household or
+//! counted as a coverage gap. Loading the same bytes twice is a no-op that
+//! says so; the same evidence row is kept once across batches.
+//!
+//! Parsing belongs to the screening crate; this module takes rows already
+//! parsed and checked.
+
+use crate::audit::{self, Change};
+use crate::db::{Tx, q, values_placeholders};
+use crate::users::Actor;
+use crate::{Pool, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::Role;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// One parsed feed row to store.
+#[derive(Debug, Clone)]
+pub struct NewFeedRow {
+    /// Line in the file.
+    pub line: usize,
+    /// The person (`None` for village-level feeds such as water).
+    pub id_number: Option<String>,
+    /// The village, for village-level feeds.
+    pub village: Option<String>,
+    /// The day the row is about (settlement, certificate, event …).
+    pub event_date: NaiveDate,
+    /// The typed row as JSON (the evidence a warning shows).
+    pub payload: String,
+}
+
+/// What loading a batch did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BatchOutcome {
+    /// Stored.
+    Loaded(BatchSummary),
+    /// These bytes were loaded before; nothing was written.
+    AlreadyLoaded {
+        /// The earlier batch.
+        batch_id: i64,
+        /// When it was loaded.
+        imported_at: DateTime<Utc>,
+    },
+}
+
+/// Counts of a stored batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BatchSummary {
+    /// The batch.
+    pub batch_id: i64,
+    /// Rows stored.
+    pub rows: u64,
+    /// Rows matched to a registered person (or an existing village).
+    pub matched: u64,
+    /// Rows with a valid ID that matches nobody registered in the region:
+    /// a coverage gap, not an error.
+    pub unknown: u64,
+    /// Lines of the unknown rows (the gap list; IDs are not repeated here).
+    pub unknown_lines: Vec<usize>,
+    /// Rows already stored (same content, this or an earlier batch).
+    pub duplicates: u64,
+}
+
+/// The batch with these bytes, if loaded before.
+pub async fn find_batch(
+    pool: &Pool,
+    sha256: &str,
+) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
+    pool.opt(q("SELECT id, imported_at FROM feed_batches WHERE sha256 = $1").bind(sha256))
+        .await
+}
+
+fn row_key(kind: &str, payload: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update([0x1f]);
+    h.update(payload.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Household and village of each registered person among `ids`, within
+/// the actor's region.
+async fn match_people(
+    tx: &mut Tx,
+    actor: &Actor,
+    ids: &[&str],
+) -> Result<HashMap<String, (i64, String)>, StoreError> {
+    let (lo, hi) = actor.scope.region.padded_range();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT m.id_number, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
+             WHERE h.village_code BETWEEN $1 AND $2 AND m.id_number IN ({})",
+            ph.join(",")
+        );
+        let query = chunk
+            .iter()
+            .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, id| {
+                qq.bind(*id)
+            });
+        let rows: Vec<(String, i64, String)> = tx.all(query).await?;
+        out.extend(rows.into_iter().map(|(id, h, v)| (id, (h, v))));
+    }
+    Ok(out)
+}
+
+/// Stores a parsed batch in one transaction: all rows or none.
+pub async fn load_batch(
+    pool: &Pool,
+    actor: &Actor,
+    kind: &str,
+    file_name: &str,
+    sha256: &str,
+    rows: &[NewFeedRow],
+    now: DateTime<Utc>,
+) -> Result<BatchOutcome, StoreError> {
+    if !matches!(actor.scope.role, Role::CountyAdmin | Role::DataOfficer) {
+        return Err(StoreError::Forbidden);
+    }
+    if let Some((batch_id, imported_at)) = find_batch(pool, sha256).await? {
+        return Ok(BatchOutcome::AlreadyLoaded {
+            batch_id,
+            imported_at,
+        });
+    }
+    let mut tx = pool.begin().await?;
+    let ids: Vec<&str> = rows.iter().filter_map(|r| r.id_number.as_deref()).collect();
+    let people = match_people(&mut tx, actor, &ids).await?;
+    let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
+    let (lo, hi) = (
+        rows.iter().map(|r| r.event_date).min(),
+        rows.iter().map(|r| r.event_date).max(),
+    );
+    let (batch_id,): (i64,) = tx
+        .one(
+            q("INSERT INTO feed_batches (kind, sha256, file_name, region_code, rows_total, rows_matched, rows_unknown,
+               rows_duplicate, first_date, last_date, imported_by, imported_at)
+               VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6, $7, $8) RETURNING id")
+            .bind(kind)
+            .bind(sha256)
+            .bind(file_name)
+            .bind(actor.scope.region.as_str())
+            .bind(lo)
+            .bind(hi)
+            .bind(actor.user_id)
+            .bind(now),
+        )
+        .await?;
+    let mut summary = BatchSummary {
+        batch_id,
+        rows: 0,
+        matched: 0,
+        unknown: 0,
+        unknown_lines: Vec::new(),
+        duplicates: 0,
+    };
+    for chunk in rows.chunks(400) {
+        insert_rows(
+            &mut tx,
+            batch_id,
+            kind,
+            chunk,
+            &people,
+            &villages,
+            &mut summary,
+        )
+        .await?;
+    }
+    tx.execute(
+        q("UPDATE feed_batches SET rows_total = $1, rows_matched = $2, rows_unknown = $3, rows_duplicate = $4 WHERE id = $5")
+            .bind(summary.rows as i64)
+            .bind(summary.matched as i64)
+            .bind(summary.unknown as i64)
+            .bind(summary.duplicates as i64)
+            .bind(batch_id),
+    )
+    .await?;
+    let after = serde_json::json!({"kind": kind, "file": file_name, "sha256": sha256, "rows": summary.rows,
+        "matched": summary.matched, "unknown": summary.unknown, "duplicates": summary.duplicates});
+    let change = Change {
+        user_id: actor.user_id,
+        action: "import",
+        entity: "feed_batch",
+        entity_id: batch_id.to_string(),
+        region: Some(actor.scope.region.to_string()),
+        before: None,
+        after: Some(after.to_string()),
+    };
+    audit::record(&mut tx, &[change]).await?;
+    tx.commit().await?;
+    Ok(BatchOutcome::Loaded(summary))
+}
+
+async fn insert_rows(
+    tx: &mut Tx,
+    batch_id: i64,
+    kind: &str,
+    chunk: &[NewFeedRow],
+    people: &HashMap<String, (i64, String)>,
+    villages: &std::collections::HashSet<String>,
+    summary: &mut BatchSummary,
+) -> Result<(), StoreError> {
+    let keys: Vec<String> = chunk.iter().map(|r| row_key(kind, &r.payload)).collect();
+    let ph: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT row_key FROM feed_rows WHERE row_key IN ({})",
+        ph.join(",")
+    );
+    let existing: Vec<(String,)> = tx
+        .all(keys.iter().fold(q(sql), |qq, k| qq.bind(k.as_str())))
+        .await?;
+    let mut seen: std::collections::HashSet<String> = existing.into_iter().map(|(k,)| k).collect();
+    let mut values = Vec::new();
+    for (r, key) in chunk.iter().zip(keys) {
+        if !seen.insert(key.clone()) {
+            summary.duplicates += 1;
+            continue;
+        }
+        let matched = match (&r.id_number, &r.village) {
+            (Some(id), _) => people.get(id).map(|(h, v)| (Some(*h), Some(v.clone()))),
+            (None, Some(v)) => villages.contains(v).then(|| (None, Some(v.clone()))),
+            (None, None) => None,
+        };
+        match &matched {
+            Some(_) => summary.matched += 1,
+            None => {
+                summary.unknown += 1;
+                summary.unknown_lines.push(r.line);
+            }
+        }
+        let (household, village) = matched.unwrap_or((None, r.village.clone()));
+        values.push((r, key, household, village));
+    }
+    summary.rows += values.len() as u64;
+    if values.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO feed_rows (batch_id, line, kind, id_number, village_code, household_id, event_date, payload, row_key) VALUES {}",
+        values_placeholders(values.len(), 9)
+    );
+    let mut query = q(sql);
+    for (r, key, household, village) in values {
+        query = query
+            .bind(batch_id)
+            .bind(r.line as i64)
+            .bind(kind)
+            .bind(r.id_number.clone())
+            .bind(village)
+            .bind(household)
+            .bind(r.event_date)
+            .bind(r.payload.clone())
+            .bind(key);
+    }
+    tx.execute(query).await?;
+    Ok(())
+}
+
+/// A stored batch, for lists.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
+pub struct Batch {
+    /// Id.
+    pub id: i64,
+    /// Feed kind code.
+    pub kind: String,
+    /// File name as delivered.
+    pub file_name: String,
+    /// Rows stored.
+    pub rows_total: i64,
+    /// Rows matched.
+    pub rows_matched: i64,
+    /// Coverage gaps.
+    pub rows_unknown: i64,
+    /// Duplicates skipped.
+    pub rows_duplicate: i64,
+    /// When.
+    pub imported_at: DateTime<Utc>,
+}
+
+/// Batches loaded for regions inside the actor's scope, newest first.
+pub async fn batches(pool: &Pool, actor: &Actor) -> Result<Vec<Batch>, StoreError> {
+    let (lo, hi) = actor.scope.region.padded_range();
+    pool.all(
+        q("SELECT id, kind, file_name, rows_total, rows_matched, rows_unknown, rows_duplicate, imported_at
+           FROM feed_batches WHERE region_code BETWEEN $1 AND $2 OR region_code = $3 ORDER BY id DESC LIMIT 200")
+        .bind(lo)
+        .bind(hi)
+        .bind(actor.scope.region.as_str()),
+    )
+    .await
+}
