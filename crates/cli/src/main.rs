@@ -1,6 +1,7 @@
 //! The `dixian` binary: parses arguments and calls the library crates.
 
 mod commands;
+mod commands_screen;
 mod demo;
 mod demo_cases;
 mod progress;
@@ -54,6 +55,12 @@ enum Command {
     /// Users and roles.
     #[command(subcommand)]
     Admin(AdminCmd),
+    /// Department data feeds (部门数据).
+    #[command(subcommand)]
+    Feeds(FeedsCmd),
+    /// Rule sets (规则集): monitoring lines, thresholds, workflow limits.
+    #[command(subcommand)]
+    Rules(RulesCmd),
     /// Synthetic data.
     #[command(subcommand)]
     Sim(SimCmd),
@@ -126,6 +133,37 @@ enum AdminCmd {
     },
     /// Check the audit chain for edits in place.
     VerifyAudit,
+}
+
+#[derive(Subcommand)]
+enum FeedsCmd {
+    /// Import a department's file (CSV UTF-8/GB18030 or XLSX, Chinese or English headers) as one batch.
+    Import {
+        /// medical, disability, assistance, education, housing, employment, disaster, vital, assets or water.
+        #[arg(long)]
+        kind: String,
+        /// The file.
+        file: PathBuf,
+        /// Region the data is for (the county office's code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// Keep the good rows when some are bad (default: reject the batch).
+        #[arg(long)]
+        load_good_rows: bool,
+        /// Write the bad rows to this CSV (opens in Excel).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCmd {
+    /// Validate rule files; every error names file, line and column.
+    Check {
+        /// One or more .toml rule files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -235,6 +273,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
         }) => create_user(&db, &username, &name, &role, &region, &password).await,
         Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
+        Command::Feeds(FeedsCmd::Import { kind, file, region, load_good_rows, report }) => {
+            commands_screen::feeds_import(&db, &kind, &file, &region, load_good_rows, report.as_deref()).await
+        }
+        Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
         Command::Sim(SimCmd::Population {
             county,
             households,
