@@ -1,16 +1,23 @@
 //! Commands of department data screening: `feeds import`, `rules check`.
 
 use crate::commands::open;
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use dixian_domain::RegionCode;
-use dixian_jobs::{import_feed, OnRowErrors};
-use dixian_screen::{write_error_report, FeedKind, RuleBook, RuleSet};
-use dixian_store::feeds::BatchOutcome;
+use dixian_jobs::{OnRowErrors, import_feed};
+use dixian_screen::{FeedKind, RuleBook, RuleSet, write_error_report};
 use dixian_store::Actor;
+use dixian_store::feeds::BatchOutcome;
 use std::path::Path;
 
 /// `dixian feeds import --kind K FILE`.
-pub async fn feeds_import(db: &str, kind: &str, file: &Path, region: &str, load_good_rows: bool, report: Option<&Path>) -> anyhow::Result<()> {
+pub async fn feeds_import(
+    db: &str,
+    kind: &str,
+    file: &Path,
+    region: &str,
+    load_good_rows: bool,
+    report: Option<&Path>,
+) -> anyhow::Result<()> {
     let kind = FeedKind::parse(kind).with_context(|| {
         let all: Vec<_> = FeedKind::ALL.iter().map(|k| k.code()).collect();
         format!("unknown feed kind {kind}; one of: {}", all.join(", "))
@@ -19,8 +26,21 @@ pub async fn feeds_import(db: &str, kind: &str, file: &Path, region: &str, load_
     let actor = Actor::operator(RegionCode::parse(region)?);
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("feed");
-    let policy = if load_good_rows { OnRowErrors::LoadGoodRows } else { OnRowErrors::Reject };
-    let r = import_feed(&store, &actor, kind, name, bytes, policy, chrono::Utc::now()).await?;
+    let policy = if load_good_rows {
+        OnRowErrors::LoadGoodRows
+    } else {
+        OnRowErrors::Reject
+    };
+    let r = import_feed(
+        &store,
+        &actor,
+        kind,
+        name,
+        bytes,
+        policy,
+        chrono::Utc::now(),
+    )
+    .await?;
     for (col, header) in &r.unknown_columns {
         eprintln!("note: column {col} ({header}) is not used (未使用的列)");
     }
@@ -28,13 +48,19 @@ pub async fn feeds_import(db: &str, kind: &str, file: &Path, region: &str, load_
         eprintln!("{}: {e}", file.display());
     }
     if let (Some(path), false) = (report, r.errors.is_empty()) {
-        let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let f = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
         write_error_report(&r.errors, f)?;
         eprintln!("row report (Excel): {}", path.display());
     }
     match r.outcome {
-        Some(BatchOutcome::AlreadyLoaded { batch_id, imported_at }) => {
-            println!("this file was loaded before as batch {batch_id} on {imported_at}; nothing done (该文件已导入)");
+        Some(BatchOutcome::AlreadyLoaded {
+            batch_id,
+            imported_at,
+        }) => {
+            println!(
+                "this file was loaded before as batch {batch_id} on {imported_at}; nothing done (该文件已导入)"
+            );
         }
         Some(BatchOutcome::Loaded(s)) => println!(
             "batch {}: {} rows stored ({} matched, {} unknown persons = coverage gap, {} duplicates skipped, {} bad rows left out)",
@@ -61,10 +87,17 @@ pub fn rules_check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     let mut sets = Vec::new();
     let mut errors = 0;
     for f in files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
         match RuleSet::parse(&text, &f.display().to_string()) {
             Ok(s) => {
-                println!("{}: ok — {} (valid from {}, {} rules)", f.display(), s.name, s.valid_from, s.rules.len());
+                println!(
+                    "{}: ok — {} (valid from {}, {} rules)",
+                    f.display(),
+                    s.name,
+                    s.valid_from,
+                    s.rules.len()
+                );
                 sets.push(s);
             }
             Err(es) => {
@@ -73,11 +106,12 @@ pub fn rules_check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
             }
         }
     }
-    if errors == 0 && sets.len() > 1 {
-        if let Err(es) = RuleBook::new(sets) {
-            errors += es.len();
-            es.iter().for_each(|e| eprintln!("{e}"));
-        }
+    if errors == 0
+        && sets.len() > 1
+        && let Err(es) = RuleBook::new(sets)
+    {
+        errors += es.len();
+        es.iter().for_each(|e| eprintln!("{e}"));
     }
     if errors > 0 {
         bail!("{errors} error(s) in the rule file(s) (规则文件有误)");

@@ -273,8 +273,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
         }) => create_user(&db, &username, &name, &role, &region, &password).await,
         Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
-        Command::Feeds(FeedsCmd::Import { kind, file, region, load_good_rows, report }) => {
-            commands_screen::feeds_import(&db, &kind, &file, &region, load_good_rows, report.as_deref()).await
+        Command::Feeds(FeedsCmd::Import {
+            kind,
+            file,
+            region,
+            load_good_rows,
+            report,
+        }) => {
+            commands_screen::feeds_import(
+                &db,
+                &kind,
+                &file,
+                &region,
+                load_good_rows,
+                report.as_deref(),
+            )
+            .await
         }
         Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
         Command::Sim(SimCmd::Population {

@@ -462,11 +462,18 @@ async fn cadre_records_a_home_check_and_the_township_sees_the_case() {
     )
     .await;
     // the printable notice names the head, never the ID number or the phone
-    d.goto(&format!("{}/villages/{village}/notice", app.url)).await;
+    d.goto(&format!("{}/villages/{village}/notice", app.url))
+        .await;
     let notice = d.wait_text("#notice-table", "张三").await;
     assert!(notice.contains("张三"), "notice lists the head: {notice}");
-    let page = d.cmd(reqwest::Method::GET, "/source", json!({})).await["value"].as_str().unwrap_or_default().to_string();
-    assert!(!page.contains(&id("1966-02-03", 17)) && !page.contains("13800001234"), "no ID number or phone on the notice");
+    let page = d.cmd(reqwest::Method::GET, "/source", json!({})).await["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !page.contains(&id("1966-02-03", 17)) && !page.contains("13800001234"),
+        "no ID number or phone on the notice"
+    );
     assert!(!page.contains("住院"), "no health details on the notice");
     *now.lock().unwrap() += chrono::Duration::days(6);
     record(&app, &cadre, case, json!({"kind": "notice_end"})).await;
