@@ -3,7 +3,7 @@
 use crate::commands::open;
 use anyhow::{Context, bail};
 use dixian_domain::RegionCode;
-use dixian_jobs::{OnRowErrors, import_feed};
+use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
 use dixian_screen::{FeedKind, RuleBook, RuleSet, write_error_report};
 use dixian_store::Actor;
 use dixian_store::feeds::BatchOutcome;
@@ -31,16 +31,13 @@ pub async fn feeds_import(
     } else {
         OnRowErrors::Reject
     };
-    let r = import_feed(
-        &store,
-        &actor,
+    let feed = FeedFile {
         kind,
-        name,
+        name: name.to_string(),
         bytes,
-        policy,
-        chrono::Utc::now(),
-    )
-    .await?;
+        idempotency_key: None,
+    };
+    let r = import_feed(&store, &actor, feed, policy, chrono::Utc::now()).await?;
     for (col, header) in &r.unknown_columns {
         eprintln!("note: column {col} ({header}) is not used (未使用的列)");
     }

@@ -94,6 +94,11 @@ impl Role {
         )
     }
 
+    /// Whether the role loads department data feeds.
+    pub fn loads_feeds(self) -> bool {
+        matches!(self, Role::CountyAdmin | Role::DataOfficer)
+    }
+
     /// Whether the role reads individual households at all.
     pub fn reads_households(self) -> bool {
         !matches!(self, Role::Viewer)

@@ -31,18 +31,48 @@ pub struct FeedImportReport {
     pub parsed: usize,
 }
 
-/// Imports `bytes` (a CSV or XLSX file named `file_name`) as a batch of
-/// `kind` for `actor`'s region.
+/// One delivered file.
+#[derive(Debug, Clone)]
+pub struct FeedFile {
+    /// Which feed.
+    pub kind: FeedKind,
+    /// The name it came with.
+    pub name: String,
+    /// Its bytes (CSV or XLSX).
+    pub bytes: Vec<u8>,
+    /// The client's `Idempotency-Key`, for uploads that may be retried.
+    pub idempotency_key: Option<String>,
+}
+
+/// Imports `file` as a batch for `actor`'s region. A retried upload with
+/// the same `Idempotency-Key` and bytes answers like the first one did; the
+/// same key with other bytes is refused.
 pub async fn import_feed(
     store: &Store,
     actor: &Actor,
-    kind: FeedKind,
-    file_name: &str,
-    bytes: Vec<u8>,
+    file: FeedFile,
     on_errors: OnRowErrors,
     now: DateTime<Utc>,
 ) -> Result<FeedImportReport, StoreError> {
+    if !actor.scope.role.loads_feeds() {
+        return Err(StoreError::Forbidden);
+    }
+    let FeedFile {
+        kind,
+        name,
+        bytes,
+        idempotency_key,
+    } = file;
+    let file_name = name.as_str();
     let sha = batch_hash(&bytes);
+    if let Some(key) = idempotency_key.as_deref()
+        && let Some((_, other, _)) = feeds::find_by_key(&store.pool, key).await?
+        && other != sha
+    {
+        return Err(StoreError::Invalid(
+            "this Idempotency-Key was used for another file (幂等键已用于其他文件)".into(),
+        ));
+    }
     if let Some((batch_id, imported_at)) = feeds::find_batch(&store.pool, &sha).await? {
         let outcome = Some(BatchOutcome::AlreadyLoaded {
             batch_id,
@@ -85,7 +115,17 @@ pub async fn import_feed(
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     report.outcome = Some(
-        feeds::load_batch(&store.pool, actor, kind.code(), file_name, &sha, &rows, now).await?,
+        feeds::load_batch(
+            &store.pool,
+            actor,
+            kind.code(),
+            file_name,
+            &sha,
+            idempotency_key.as_deref(),
+            &rows,
+            now,
+        )
+        .await?,
     );
     Ok(report)
 }

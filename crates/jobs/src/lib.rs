@@ -5,4 +5,4 @@
 
 pub mod feed_import;
 
-pub use feed_import::{FeedImportReport, OnRowErrors, import_feed};
+pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed};

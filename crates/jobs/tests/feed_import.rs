@@ -7,7 +7,7 @@ use dixian_domain::{
     DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber, Illness, Income,
     InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, Role, Scope,
 };
-use dixian_jobs::{OnRowErrors, import_feed};
+use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
 use dixian_screen::FeedKind;
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::testing::{Backend, fresh_store};
@@ -113,6 +113,15 @@ fn medical_file() -> Vec<u8> {
     .into_bytes()
 }
 
+fn file(name: &str, bytes: Vec<u8>) -> FeedFile {
+    FeedFile {
+        kind: FeedKind::Medical,
+        name: name.into(),
+        bytes,
+        idempotency_key: None,
+    }
+}
+
 async fn feed_rows(store: &Store) -> i64 {
     let (n,): (i64,) = store
         .pool
@@ -129,9 +138,7 @@ async fn bad_rows_reject_the_batch(backend: Backend) {
     let r = import_feed(
         &store,
         &officer,
-        FeedKind::Medical,
-        "m.csv",
-        medical_file(),
+        file("m.csv", medical_file()),
         OnRowErrors::Reject,
         Utc::now(),
     )
@@ -150,9 +157,7 @@ async fn good_rows_load_once(backend: Backend) {
     let r = import_feed(
         &store,
         &officer,
-        FeedKind::Medical,
-        "m.csv",
-        medical_file(),
+        file("m.csv", medical_file()),
         OnRowErrors::LoadGoodRows,
         Utc::now(),
     )
@@ -177,9 +182,7 @@ async fn good_rows_load_once(backend: Backend) {
     let again = import_feed(
         &store,
         &officer,
-        FeedKind::Medical,
-        "m-copy.csv",
-        medical_file(),
+        file("m-copy.csv", medical_file()),
         OnRowErrors::LoadGoodRows,
         Utc::now(),
     )
@@ -202,14 +205,42 @@ async fn good_rows_load_once(backend: Backend) {
     let denied = import_feed(
         &store,
         &cadre,
-        FeedKind::Medical,
-        "m.csv",
-        other,
+        file("m.csv", other),
         OnRowErrors::LoadGoodRows,
         Utc::now(),
     )
     .await;
     assert!(matches!(denied, Err(dixian_store::StoreError::Forbidden)));
+    // an upload retried with its Idempotency-Key answers the same; the key
+    // reused for other bytes is refused
+    let mut keyed = file("k.csv", format!("身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付\n{},王一,2026-04-01,门诊,10,5,5\n", id("1970-01-01", 11)).into_bytes());
+    keyed.idempotency_key = Some("upload-1".into());
+    let first = import_feed(
+        &store,
+        &officer,
+        keyed.clone(),
+        OnRowErrors::Reject,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(first.outcome, Some(BatchOutcome::Loaded(_))));
+    let retry = import_feed(
+        &store,
+        &officer,
+        keyed.clone(),
+        OnRowErrors::Reject,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        retry.outcome,
+        Some(BatchOutcome::AlreadyLoaded { .. })
+    ));
+    keyed.bytes.extend_from_slice(b"\n");
+    let reused = import_feed(&store, &officer, keyed, OnRowErrors::Reject, Utc::now()).await;
+    assert!(matches!(reused, Err(dixian_store::StoreError::Invalid(_))));
 }
 
 macro_rules! on_both_backends {

@@ -11,7 +11,6 @@ use crate::db::{Tx, q, values_placeholders};
 use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use dixian_domain::Role;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -73,6 +72,18 @@ pub async fn find_batch(
         .await
 }
 
+/// The batch loaded under a client's `Idempotency-Key`: (id, bytes' hash,
+/// when).
+pub async fn find_by_key(
+    pool: &Pool,
+    key: &str,
+) -> Result<Option<(i64, String, DateTime<Utc>)>, StoreError> {
+    pool.opt(
+        q("SELECT id, sha256, imported_at FROM feed_batches WHERE idempotency_key = $1").bind(key),
+    )
+    .await
+}
+
 fn row_key(kind: &str, payload: &str) -> String {
     let mut h = Sha256::new();
     h.update(kind.as_bytes());
@@ -115,10 +126,11 @@ pub async fn load_batch(
     kind: &str,
     file_name: &str,
     sha256: &str,
+    idempotency_key: Option<&str>,
     rows: &[NewFeedRow],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
-    if !matches!(actor.scope.role, Role::CountyAdmin | Role::DataOfficer) {
+    if !actor.scope.role.loads_feeds() {
         return Err(StoreError::Forbidden);
     }
     if let Some((batch_id, imported_at)) = find_batch(pool, sha256).await? {
@@ -138,8 +150,8 @@ pub async fn load_batch(
     let (batch_id,): (i64,) = tx
         .one(
             q("INSERT INTO feed_batches (kind, sha256, file_name, region_code, rows_total, rows_matched, rows_unknown,
-               rows_duplicate, first_date, last_date, imported_by, imported_at)
-               VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6, $7, $8) RETURNING id")
+               rows_duplicate, first_date, last_date, imported_by, imported_at, idempotency_key)
+               VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6, $7, $8, $9) RETURNING id")
             .bind(kind)
             .bind(sha256)
             .bind(file_name)
@@ -147,7 +159,8 @@ pub async fn load_batch(
             .bind(lo)
             .bind(hi)
             .bind(actor.user_id)
-            .bind(now),
+            .bind(now)
+            .bind(idempotency_key),
         )
         .await?;
     let mut summary = BatchSummary {

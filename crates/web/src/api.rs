@@ -66,7 +66,9 @@ pub fn router() -> Router<AppState> {
 
 /// The whole API's OpenAPI document: the registry's and the case workflow's.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi().merge_from(crate::api_cases::CasesDoc::openapi())
+    ApiDoc::openapi()
+        .merge_from(crate::api_cases::CasesDoc::openapi())
+        .merge_from(crate::feeds::FeedsDoc::openapi())
 }
 
 /// Service health.

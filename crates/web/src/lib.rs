@@ -8,6 +8,7 @@ pub mod api_cases;
 pub mod auth;
 mod case_forms;
 pub mod error;
+pub mod feeds;
 mod forms;
 pub mod i18n;
 pub mod pages;
@@ -147,6 +148,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(feeds::router())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -6,6 +6,7 @@ CREATE TABLE feed_batches (
     id            INTEGER PRIMARY KEY,
     kind          TEXT NOT NULL,
     sha256        TEXT NOT NULL UNIQUE,
+    idempotency_key TEXT UNIQUE,
     file_name     TEXT NOT NULL,
     region_code   TEXT NOT NULL,
     rows_total    INTEGER NOT NULL,

@@ -1,0 +1,249 @@
+//! Department feeds on the web: upload a file as one batch (API with an
+//! `Idempotency-Key`, and a page), and list the batches loaded.
+
+use crate::AppState;
+use crate::auth::{Auth, Lang, PageAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::i18n::Texts;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
+use dixian_screen::FeedKind;
+use dixian_store::feeds::{self, Batch, BatchOutcome};
+use serde::{Deserialize, Serialize};
+
+/// The OpenAPI part of the feeds.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(upload_api, list_api), components(schemas(UploadResult, RowProblem, Batch, BatchOutcome, dixian_store::feeds::BatchSummary)),
+    tags((name = "feeds", description = "部门数据: department files loaded as batches")))]
+pub struct FeedsDoc;
+
+/// Largest accepted upload (a province's monthly medical file fits).
+const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+
+/// Routes: API and page.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/feeds/{kind}", post(upload_api))
+        .route("/api/v1/feeds", get(list_api))
+        .route("/feeds", get(feeds_page).post(upload_page))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+}
+
+/// One bad row, as the API reports it (never the cell's value).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// Line in the file.
+    line: usize,
+    /// Column (1-based), when one cell is at fault.
+    column: Option<usize>,
+    /// Header of that column.
+    header: Option<String>,
+    /// Why.
+    reason: String,
+}
+
+/// What an upload did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UploadResult {
+    /// Stored or already loaded; absent when the batch was rejected.
+    outcome: Option<BatchOutcome>,
+    /// Rows that parsed.
+    parsed: usize,
+    /// Every bad row.
+    errors: Vec<RowProblem>,
+    /// Columns not used.
+    unknown_columns: Vec<String>,
+}
+
+/// Upload options.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// Keep the good rows when some are bad (default: reject the batch).
+    #[serde(default)]
+    load_good_rows: bool,
+}
+
+async fn run(
+    s: &AppState,
+    actor: &dixian_store::Actor,
+    kind: &str,
+    name: String,
+    bytes: Vec<u8>,
+    key: Option<String>,
+    good: bool,
+) -> ApiResult<UploadResult> {
+    let kind = FeedKind::parse(kind)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown feed kind {kind} (未知数据类型)")))?;
+    let feed = FeedFile {
+        kind,
+        name,
+        bytes,
+        idempotency_key: key,
+    };
+    let policy = if good {
+        OnRowErrors::LoadGoodRows
+    } else {
+        OnRowErrors::Reject
+    };
+    let r = import_feed(&s.store, actor, feed, policy, s.clock.now()).await?;
+    tracing::info!(
+        kind = kind.code(),
+        parsed = r.parsed,
+        bad = r.errors.len(),
+        "feed upload"
+    );
+    Ok(UploadResult {
+        outcome: r.outcome,
+        parsed: r.parsed,
+        errors: r
+            .errors
+            .into_iter()
+            .map(|e| RowProblem {
+                line: e.line,
+                column: e.column,
+                header: e.header,
+                reason: e.reason,
+            })
+            .collect(),
+        unknown_columns: r.unknown_columns.into_iter().map(|(_, h)| h).collect(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/feeds/{kind}", tag = "feeds", security(("bearer" = [])),
+    params(("kind" = String, Path, description = "medical, disability, assistance, education, housing, employment, disaster, vital, assets, water"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry-safe uploads"), UploadQuery),
+    request_body(content_type = "multipart/form-data", description = "field `file`: CSV (UTF-8/GB18030) or XLSX"),
+    responses((status = 200, body = UploadResult), (status = 403, description = "only county admins and data officers load feeds"),
+        (status = 422, description = "rejected: see `errors`, or the key was used for another file")))]
+async fn upload_api(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(kind): Path<String>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> ApiResult<Response> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (name, bytes, _) = read_upload(mp).await.map_err(ApiError::BadRequest)?;
+    let r = run(&s, &auth.actor(), &kind, name, bytes, key, q.load_good_rows).await?;
+    let status = if r.outcome.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(r)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/feeds", tag = "feeds", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Batch>, description = "batches of your region, newest first")))]
+async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<Batch>>> {
+    Ok(Json(feeds::batches(&s.store.pool, &auth.actor()).await?))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The upload page: a plain form (the browser shows the upload progress)
+/// and the batches loaded so far.
+fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<String> {
+    let kinds: String = FeedKind::ALL
+        .iter()
+        .map(|k| {
+            format!(
+                "<option value=\"{}\">{} · {}</option>",
+                k.code(),
+                k.label_zh(),
+                k.label_en()
+            )
+        })
+        .collect();
+    let rows: String = batches
+        .iter()
+        .map(|b| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td>{}</td></tr>",
+            b.id, esc(&b.kind), esc(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, b.imported_at.format("%Y-%m-%d %H:%M")))
+        .collect();
+    let outcome = result.map(|r| {
+        let head = match &r.outcome {
+            Some(BatchOutcome::Loaded(s)) => format!("<p class=ok id=upload-result>已导入 Loaded: {} 行, 匹配 {}, 未登记人员 {}, 重复 {}</p>", s.rows, s.matched, s.unknown, s.duplicates),
+            Some(BatchOutcome::AlreadyLoaded { batch_id, .. }) => format!("<p class=ok id=upload-result>该文件已导入（批次 {batch_id}），未重复写入 · already loaded</p>"),
+            None => format!("<p class=error id=upload-result>发现 {} 处错误，未写入 · rejected, nothing written</p>", r.errors.len()),
+        };
+        let errs: String = r.errors.iter().take(200).map(|e| format!("<li>line {}{}: {}</li>", e.line, e.column.map(|c| format!(", column {c}")).unwrap_or_default(), esc(&e.reason))).collect();
+        format!("{head}<ul>{errs}</ul>")
+    }).unwrap_or_default();
+    Html(format!(
+        "<!doctype html><html lang=\"{lang}\"><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>部门数据 · {app}</title><link rel=stylesheet href=/static/app.css>\
+         <header class=top><a class=brand href=/>{app}</a><nav><a href=/inbox>{inbox}</a></nav></header><main>\
+         <h1>部门数据导入 · Department feeds</h1>{outcome}\
+         <form method=post action=/feeds enctype=multipart/form-data class=\"card form\">\
+         <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx,.xls\" required></label>\
+         <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
+         <button type=submit id=upload>导入 Import</button></form>\
+         <h2>批次 Batches</h2><table class=grid><thead><tr><th>#</th><th>类型</th><th>文件</th><th>行数</th><th>匹配</th><th>未登记</th><th>时间</th></tr></thead><tbody>{rows}</tbody></table></main>",
+        lang = t.lang,
+        app = t.app,
+        inbox = t.inbox
+    ))
+}
+
+async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    match feeds::batches(&s.store.pool, &auth.actor()).await {
+        Ok(b) => page(t, &b, None).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn upload_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    mp: Multipart,
+) -> Response {
+    let actor = auth.actor();
+    let (name, bytes, kind) = match read_upload(mp).await {
+        Ok(x) => x,
+        Err(e) => return (StatusCode::BAD_REQUEST, Html(esc(&e))).into_response(),
+    };
+    let (kind, good) = kind;
+    let result = match run(&s, &actor, &kind, name, bytes, None, good).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let batches = feeds::batches(&s.store.pool, &actor)
+        .await
+        .unwrap_or_default();
+    page(t, &batches, Some(&result)).into_response()
+}
+
+/// An upload's fields: the file, and (from the page's form) the kind and
+/// the keep-good-rows flag.
+async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, (String, bool)), String> {
+    let (mut file, mut kind, mut good) = (None, String::new(), false);
+    while let Some(field) = mp.next_field().await.map_err(|e| e.body_text())? {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("feed").to_string();
+                file = Some((
+                    name,
+                    field.bytes().await.map_err(|e| e.body_text())?.to_vec(),
+                ));
+            }
+            Some("kind") => kind = field.text().await.map_err(|e| e.body_text())?,
+            Some("load_good_rows") => good = true,
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.ok_or("no file in the upload (缺少文件)")?;
+    Ok((name, bytes, (kind, good)))
+}
