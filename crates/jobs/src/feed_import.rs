@@ -114,18 +114,12 @@ pub async fn import_feed(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    report.outcome = Some(
-        feeds::load_batch(
-            &store.pool,
-            actor,
-            kind.code(),
-            file_name,
-            &sha,
-            idempotency_key.as_deref(),
-            &rows,
-            now,
-        )
-        .await?,
-    );
+    let batch = feeds::BatchFile {
+        kind: kind.code(),
+        file_name,
+        sha256: &sha,
+        idempotency_key: idempotency_key.as_deref(),
+    };
+    report.outcome = Some(feeds::load_batch(&store.pool, actor, batch, &rows, now).await?);
     Ok(report)
 }

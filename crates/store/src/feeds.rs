@@ -119,17 +119,33 @@ async fn match_people(
     Ok(out)
 }
 
+/// Which delivered file a batch is.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchFile<'a> {
+    /// Feed kind code.
+    pub kind: &'a str,
+    /// File name as delivered.
+    pub file_name: &'a str,
+    /// SHA-256 of its bytes.
+    pub sha256: &'a str,
+    /// The client's `Idempotency-Key`, if any.
+    pub idempotency_key: Option<&'a str>,
+}
+
 /// Stores a parsed batch in one transaction: all rows or none.
 pub async fn load_batch(
     pool: &Pool,
     actor: &Actor,
-    kind: &str,
-    file_name: &str,
-    sha256: &str,
-    idempotency_key: Option<&str>,
+    file: BatchFile<'_>,
     rows: &[NewFeedRow],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
+    let BatchFile {
+        kind,
+        file_name,
+        sha256,
+        idempotency_key,
+    } = file;
     if !actor.scope.role.loads_feeds() {
         return Err(StoreError::Forbidden);
     }
