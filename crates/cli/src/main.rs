@@ -1,6 +1,7 @@
 //! The `dixian` binary: parses arguments and calls the library crates.
 
 mod commands;
+mod commands_cases;
 mod commands_screen;
 mod demo;
 mod demo_cases;
@@ -55,6 +56,9 @@ enum Command {
     /// Users and roles.
     #[command(subcommand)]
     Admin(AdminCmd),
+    /// Monitoring cases (监测案件): overdue lists, notices, inboxes.
+    #[command(subcommand)]
+    Cases(CasesCmd),
     /// Department data feeds (部门数据).
     #[command(subcommand)]
     Feeds(FeedsCmd),
@@ -133,6 +137,28 @@ enum AdminCmd {
     },
     /// Check the audit chain for edits in place.
     VerifyAudit,
+}
+
+#[derive(Subcommand)]
+enum CasesCmd {
+    /// Overdue cases per township, with the level each is escalated to.
+    Overdue {
+        /// Region (county, township or village code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+    /// The households of a village on notice (公示) now.
+    Notice {
+        /// 12-digit village code.
+        #[arg(long)]
+        village: String,
+    },
+    /// What waits on a user (their inbox).
+    Inbox {
+        /// Username.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -273,6 +299,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             password,
         }) => create_user(&db, &username, &name, &role, &region, &password).await,
         Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
+        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(&db, &region).await,
+        Command::Cases(CasesCmd::Notice { village }) => commands_cases::notice(&db, &village).await,
+        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(&db, &user).await,
         Command::Feeds(FeedsCmd::Import {
             kind,
             file,

@@ -1,0 +1,130 @@
+//! Commands of the case workflow for the county office's operator:
+//! overdue cases per township, a village's notice list, one user's inbox.
+
+use crate::commands::open;
+use anyhow::Context;
+use dixian_domain::RegionCode;
+use dixian_store::cases::{self, PolicySource};
+use dixian_store::{Actor, Store, users};
+
+/// Workflow numbers from the shipped rule files (the same the server uses
+/// unless it is given another folder).
+fn policies() -> impl PolicySource {
+    let book = dixian_web::shipped_rules();
+    move |village: &RegionCode, on: chrono::NaiveDate| {
+        book.select(village, on).map(|s| s.workflow.clone())
+    }
+}
+
+async fn store_and_operator(db: &str, region: &str) -> anyhow::Result<(Store, Actor)> {
+    let store = open(db).await?;
+    Ok((store, Actor::operator(RegionCode::parse(region)?)))
+}
+
+/// `dixian cases overdue --region CODE`.
+pub async fn overdue(db: &str, region: &str) -> anyhow::Result<()> {
+    let (store, actor) = store_and_operator(db, region).await?;
+    let list = cases::overdue(&store.pool, &actor, chrono::Utc::now(), &policies()).await?;
+    if list.is_empty() {
+        println!("no overdue case in {region} (无超期案件)");
+    }
+    for t in list {
+        println!(
+            "{} {} — {} overdue (超期)",
+            t.township_code,
+            t.township_name,
+            t.cases.len()
+        );
+        for c in t.cases {
+            println!(
+                "  case {:>6}  household {}  {}  stage {}  due {}  {} day(s) over  → {}",
+                c.case_id,
+                c.household_number,
+                c.village_name,
+                c.stage.label_zh(),
+                c.overdue.deadline,
+                c.overdue.days_over,
+                c.overdue.escalate_to.label_zh()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `dixian cases notice --village CODE`: the households on notice now —
+/// the same fields the printed notice shows, nothing more.
+pub async fn notice(db: &str, village: &str) -> anyhow::Result<()> {
+    let (store, actor) = store_and_operator(db, village).await?;
+    let round = cases::notice_round(&store.pool, &actor, village, chrono::Utc::now()).await?;
+    println!(
+        "{} 防止返贫致贫监测对象公示 ({})",
+        round.village_name, round.on
+    );
+    for (i, e) in round.entries.iter().enumerate() {
+        let risks: Vec<&str> = e.risk_types.iter().map(|r| r.label_zh()).collect();
+        println!(
+            "{:>3}. {}  {}  {}  {}  {} 至 {}",
+            i + 1,
+            e.head_name,
+            e.village_group.as_deref().unwrap_or("—"),
+            e.category.map_or("拟纳入监测", |c| c.label_zh()),
+            risks.join("、"),
+            e.start,
+            e.end
+        );
+    }
+    if round.entries.is_empty() {
+        println!("(本轮无公示对象 — nobody on notice)");
+    }
+    Ok(())
+}
+
+/// `dixian cases inbox --user NAME`: what waits on that user.
+pub async fn inbox(db: &str, username: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let user = users::list(&store.pool)
+        .await?
+        .into_iter()
+        .find(|u| u.username == username)
+        .with_context(|| format!("no user {username}"))?;
+    let inbox = cases::inbox(
+        &store.pool,
+        &Actor::of(&user),
+        chrono::Utc::now(),
+        &policies(),
+    )
+    .await?;
+    println!(
+        "{} ({}, {}): {} case(s), {} lead(s)",
+        user.username,
+        user.role.label_zh(),
+        user.region,
+        inbox.cases.len(),
+        inbox.leads.len()
+    );
+    for c in inbox.cases {
+        let late = c
+            .overdue
+            .map(|o| format!("  超期{}天", o.days_over))
+            .unwrap_or_default();
+        println!(
+            "  case {:>6}  {}  {}  {}  due {}{late}",
+            c.case_id,
+            c.household_number,
+            c.head_name,
+            c.stage.label_zh(),
+            c.due_on
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+    for l in inbox.leads {
+        println!(
+            "  lead {}  {}  {}",
+            l.reference,
+            l.channel.label_zh(),
+            l.village_code
+        );
+    }
+    Ok(())
+}
