@@ -452,13 +452,8 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
         }
         TimelineKind::Registry => format!("{} ({})", t.households, e.what),
     };
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     TimelineLine {
-        when: e
-            .at
-            .with_timezone(&cst)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        when: crate::view::china_time(e.at),
         what,
         who: e
             .user_name

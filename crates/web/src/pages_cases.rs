@@ -7,6 +7,7 @@ use crate::api_cases::{ClientIp, Rules, case_view};
 use crate::auth::{Lang, PageAuth};
 use crate::case_forms::{Input, event_from_form, inputs};
 use crate::i18n::{Texts, field_label};
+use crate::view::china_time;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -14,7 +15,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, FixedOffset, Utc};
 use dixian_domain::case::{EventKind, china_date};
 use dixian_domain::{Assistance, Category, Channel, RiskType};
 use dixian_store::User;
@@ -42,12 +42,6 @@ macro_rules! label {
             $v.label_zh()
         }
     };
-}
-
-/// China time, minutes.
-fn when(at: DateTime<Utc>) -> String {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string()
 }
 
 fn bar(u: &User, t: &Texts) -> Option<crate::pages::UserBar> {
@@ -114,7 +108,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             head: c.head_name,
             village: c.village_code,
             stage: label!(t, c.stage),
-            since: when(c.stage_entered_at),
+            since: china_time(c.stage_entered_at),
             due: c
                 .due_on
                 .map(|d| d.to_string())
@@ -130,7 +124,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             channel: label!(t, l.channel),
             village: l.village_code,
             note: l.note,
-            since: when(l.created_at),
+            since: china_time(l.created_at),
         })
         .collect();
     let overdue = cases.iter().filter(|c| c.overdue).count();
@@ -301,7 +295,7 @@ async fn render_case(
         .events
         .iter()
         .map(|e| EventLine {
-            when: when(e.at),
+            when: china_time(e.at),
             what: label!(t, e.event.kind()),
             who: e.user_name.clone().unwrap_or_else(|| e.role.clone()),
             stages: format!("{} → {}", label!(t, e.from_stage), label!(t, e.to_stage)),

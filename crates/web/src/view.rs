@@ -44,3 +44,9 @@ pub fn redact(v: &mut Value, role: Role) {
         _ => {}
     }
 }
+
+/// A moment as China time to the minute, the way every page shows it.
+pub fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string()
+}
