@@ -1,5 +1,6 @@
 //! The `dixian` binary: parses arguments and calls the library crates.
 
+mod bench_screening;
 mod commands;
 mod commands_cases;
 mod commands_screen;
@@ -235,6 +236,8 @@ enum BenchCmd {
         #[arg(long)]
         postgres: bool,
     },
+    /// Screen a synthetic province (30 M persons, 10 M 医保 rows) and compare with DuckDB running the same rules as SQL.
+    Screening(bench_screening::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -334,5 +337,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             dir,
             postgres,
         }) => bench_import(persons, &county, &divisions, dir.as_deref(), postgres).await,
+        Command::Bench(BenchCmd::Screening(args)) => bench_screening::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! Screening (部门筛查预警) for dixian: department data feeds read into
-//! typed rows with every bad row reported, and the per-region, per-period
-//! rule sets that say which rows raise a warning.
+//! typed rows with every bad row reported; the per-region, per-period
+//! rule sets that say which rows raise a warning; and the screening pass
+//! (`engine`) that joins rows to the registry and turns them into warnings.
 //!
 //! Library only: no database, no async. Messages shown to users are in
 //! English and Chinese and never quote cell contents (they may be personal
@@ -8,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod engine;
 pub mod feed;
 pub mod rules;
 
