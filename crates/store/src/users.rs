@@ -7,7 +7,7 @@ use crate::audit::{self, Change};
 use crate::db::{Pool, q};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use dixian_domain::{RegionCode, Role, Scope};
 use rand::RngCore;
 use serde::Serialize;
@@ -279,9 +279,4 @@ pub async fn close_session(pool: &Pool, token: &str) -> Result<(), StoreError> {
     pool.execute(q("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)))
         .await?;
     Ok(())
-}
-
-/// When a session expires (for cookies' Max-Age).
-pub fn expiry(ttl: Duration) -> DateTime<Utc> {
-    Utc::now() + ttl
 }

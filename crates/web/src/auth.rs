@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,9 +17,8 @@ pub const SESSION_COOKIE: &str = "dixian_session";
 pub const LANG_COOKIE: &str = "lang";
 
 /// The value of cookie `name` in the request, if any.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -34,7 +34,7 @@ fn token(parts: &Parts) -> Option<&str> {
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    bearer.or_else(|| cookie(parts, SESSION_COOKIE))
+    bearer.or_else(|| cookie(&parts.headers, SESSION_COOKIE))
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
@@ -100,7 +100,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Lang(crate::i18n::texts(
-            cookie(parts, LANG_COOKIE).unwrap_or("zh"),
+            cookie(&parts.headers, LANG_COOKIE).unwrap_or("zh"),
         )))
     }
 }

@@ -147,12 +147,6 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
     Ok(Json(feeds::batches(&s.store.pool, &auth.actor()).await?))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The upload page: a plain form (the browser shows the upload progress)
 /// and the batches loaded so far.
 fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<String> {
@@ -170,7 +164,7 @@ fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<Str
     let rows: String = batches
         .iter()
         .map(|b| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td>{}</td></tr>",
-            b.id, esc(&b.kind), esc(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, b.imported_at.format("%Y-%m-%d %H:%M")))
+            b.id, crate::view::escape(&b.kind), crate::view::escape(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, b.imported_at.format("%Y-%m-%d %H:%M")))
         .collect();
     let outcome = result.map(|r| {
         let head = match &r.outcome {
@@ -178,7 +172,7 @@ fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<Str
             Some(BatchOutcome::AlreadyLoaded { batch_id, .. }) => format!("<p class=ok id=upload-result>该文件已导入（批次 {batch_id}），未重复写入 · already loaded</p>"),
             None => format!("<p class=error id=upload-result>发现 {} 处错误，未写入 · rejected, nothing written</p>", r.errors.len()),
         };
-        let errs: String = r.errors.iter().take(200).map(|e| format!("<li>line {}{}: {}</li>", e.line, e.column.map(|c| format!(", column {c}")).unwrap_or_default(), esc(&e.reason))).collect();
+        let errs: String = r.errors.iter().take(200).map(|e| format!("<li>line {}{}: {}</li>", e.line, e.column.map(|c| format!(", column {c}")).unwrap_or_default(), crate::view::escape(&e.reason))).collect();
         format!("{head}<ul>{errs}</ul>")
     }).unwrap_or_default();
     Html(format!(
@@ -213,7 +207,7 @@ async fn upload_page(
     let actor = auth.actor();
     let (name, bytes, kind) = match read_upload(mp).await {
         Ok(x) => x,
-        Err(e) => return (StatusCode::BAD_REQUEST, Html(esc(&e))).into_response(),
+        Err(e) => return (StatusCode::BAD_REQUEST, Html(crate::view::escape(&e))).into_response(),
     };
     let (kind, good) = kind;
     let result = match run(&s, &actor, &kind, name, bytes, None, good).await {

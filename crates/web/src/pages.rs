@@ -71,13 +71,6 @@ pub(crate) fn user_bar(u: &User, t: &Texts) -> Option<UserBar> {
     })
 }
 
-fn bar(u: &User) -> Option<UserBar> {
-    Some(UserBar {
-        display_name: u.display_name.clone(),
-        role_label: u.role.label_zh(),
-    })
-}
-
 async fn css() -> impl IntoResponse {
     (
         [
@@ -153,17 +146,7 @@ async fn login_submit(
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| {
-            kv.trim()
-                .strip_prefix(&format!("{SESSION_COOKIE}="))
-                .map(str::to_string)
-        })
-        .next();
+    let token = crate::auth::cookie(&headers, SESSION_COOKIE).map(str::to_string);
     if let Some(t) = token {
         let _ = users::close_session(&s.store.pool, &t).await;
     }
@@ -208,14 +191,7 @@ struct ChildLine {
 }
 
 fn not_found(t: &'static Texts) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        axum::response::Html(format!(
-            "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/\">←</a></p>",
-            t.not_found
-        )),
-    )
-        .into_response()
+    crate::view::error_page(t, StatusCode::NOT_FOUND, t.not_found)
 }
 
 async fn region_page(
@@ -249,7 +225,7 @@ async fn region_page(
         .collect();
     RegionPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         code: v.region.code.clone(),
         name: v.region.name.clone(),
         households: children.iter().map(|c| c.households).sum(),
@@ -372,7 +348,7 @@ async fn households_page(
     }));
     HouseholdsPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         region: region.clone(),
         name: f.name.clone().unwrap_or_default(),
@@ -542,7 +518,7 @@ fn household_page_of(
     let yes_no = |b: bool| if b { t.yes } else { t.no };
     HouseholdPage {
         t,
-        user: bar(user),
+        user: user_bar(user, t),
         chain,
         number: h.number.clone(),
         head: h.head().map(|m| m.name.clone()).unwrap_or_default(),
@@ -653,14 +629,7 @@ fn store_message(t: &Texts, e: &StoreError) -> String {
 }
 
 fn forbidden(t: &'static Texts) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        axum::response::Html(format!(
-            "<!doctype html><meta charset=utf-8><p>{}</p>",
-            t.not_found
-        )),
-    )
-        .into_response()
+    crate::view::error_page(t, StatusCode::FORBIDDEN, t.not_found)
 }
 
 async fn village_options(s: &AppState, actor: &dixian_store::Actor) -> Vec<(String, String)> {
@@ -697,7 +666,7 @@ async fn new_household_form(
         .unwrap_or_default();
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         heading: t.new_household,
         action: "/households/new".into(),
@@ -730,7 +699,7 @@ async fn new_household_submit(
     fields.extend(member_fields(t, None));
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain: Vec::new(),
         heading: t.new_household,
         action: "/households/new".into(),
@@ -780,7 +749,7 @@ async fn edit_household_form(
     );
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         heading: t.edit_household,
         action: format!("/households/{id}/edit"),
@@ -824,7 +793,7 @@ async fn edit_household_submit(
     );
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         heading: t.edit_household,
         action: format!("/households/{id}/edit"),
@@ -865,7 +834,7 @@ async fn member_form(
     };
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         heading,
         action,
@@ -916,7 +885,7 @@ async fn member_submit(
     let fields = refill(member_fields(t, None), form);
     let page = FormPage {
         t,
-        user: bar(&auth.0),
+        user: user_bar(&auth.0, t),
         chain,
         heading,
         action,

@@ -7,7 +7,7 @@ use crate::api_cases::{ClientIp, Rules, case_view};
 use crate::auth::{Lang, PageAuth};
 use crate::case_forms::{Input, event_from_form, inputs};
 use crate::i18n::{Texts, field_label};
-use crate::view::china_time;
+use crate::view::{china_time, error_page};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -42,26 +42,6 @@ macro_rules! label {
             $v.label_zh()
         }
     };
-}
-
-fn bar(u: &User, t: &Texts) -> Option<crate::pages::UserBar> {
-    crate::pages::user_bar(u, t)
-}
-
-fn error_page(t: &'static Texts, status: StatusCode, msg: &str) -> Response {
-    let body = format!(
-        "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"/\">←</a></p>",
-        t.app,
-        askama_escape(msg)
-    );
-    (status, axum::response::Html(body)).into_response()
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[derive(Template, WebTemplate)]
@@ -130,7 +110,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
     let overdue = cases.iter().filter(|c| c.overdue).count();
     InboxPage {
         t,
-        user: bar(&auth.0, t),
+        user: crate::pages::user_bar(&auth.0, t),
         cases,
         leads,
         overdue,
@@ -304,7 +284,7 @@ async fn render_case(
     let risks: Vec<&str> = c.risk_types.iter().map(|r| label!(t, r)).collect();
     let page = CasePage {
         t,
-        user: bar(user, t),
+        user: crate::pages::user_bar(user, t),
         id: view.id,
         household_id: view.household_id,
         number: c.household.clone(),
