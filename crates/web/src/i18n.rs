@@ -151,6 +151,8 @@ pub struct Texts {
     pub student_status: &'static str,
     /// Inbox.
     pub inbox: &'static str,
+    /// Department feeds.
+    pub feeds: &'static str,
     /// Cases waiting.
     pub cases_waiting: &'static str,
     /// Leads to check.
@@ -280,6 +282,7 @@ pub const ZH: Texts = Texts {
     disability_grade: "残疾等级",
     student_status: "在校状态",
     inbox: "待办",
+    feeds: "部门数据",
     cases_waiting: "待办案件",
     leads_waiting: "待核实线索",
     overdue: "已超期",
@@ -383,6 +386,7 @@ pub const EN: Texts = Texts {
     disability_grade: "Disability grade",
     student_status: "Student status",
     inbox: "Inbox",
+    feeds: "Feeds",
     cases_waiting: "Cases waiting",
     leads_waiting: "Leads to check",
     overdue: "Overdue",
