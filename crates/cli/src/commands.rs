@@ -31,7 +31,9 @@ pub async fn serve(db: &str, bind: &str) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("dixian serving at http://{}", listener.local_addr()?);
-    dixian_web::serve(store, listener).await?;
+    let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
+    let state = dixian_web::AppState::new(store).with_rules(rules);
+    dixian_web::serve_with(state, listener).await?;
     Ok(())
 }
 

@@ -40,7 +40,8 @@ pub async fn run(db: &Path, bind: &str, households: u64, divisions: &Path) -> an
     println!(
         "\ndixian demo serving at http://{addr}/  (API docs: http://{addr}/api/v1/docs)  Ctrl-C to stop"
     );
-    dixian_web::serve(store, listener).await?;
+    let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
+    dixian_web::serve_with(dixian_web::AppState::new(store).with_rules(rules), listener).await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ mod bench_screening;
 mod commands;
 mod commands_cases;
 mod commands_screen;
+mod commands_warnings;
 mod demo;
 mod demo_cases;
 mod progress;
@@ -66,6 +67,12 @@ enum Command {
     /// Rule sets (规则集): monitoring lines, thresholds, workflow limits.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// The screening pass (部门筛查) over the stored department feeds.
+    #[command(subcommand)]
+    Screen(ScreenCmd),
+    /// Warnings (预警) raised by screening.
+    #[command(subcommand)]
+    Warnings(WarningsCmd),
     /// Synthetic data.
     #[command(subcommand)]
     Sim(SimCmd),
@@ -190,6 +197,70 @@ enum RulesCmd {
         /// One or more .toml rule files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Adopt rule files as new versions (checked with the whole book, audited; history kept).
+    Add {
+        /// One or more .toml rule files; each `version` must be above the one in force.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Region the change is recorded for in the audit trail.
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+    /// The rule sets in force (or every version with --history).
+    List {
+        /// Every version ever adopted.
+        #[arg(long)]
+        history: bool,
+    },
+    /// Replay stored feeds under a draft rule set: warnings by township and risk type, against the rules in force.
+    Whatif {
+        /// The draft .toml rule file (treated as in force over the period).
+        file: PathBuf,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Region whose feeds are replayed.
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScreenCmd {
+    /// Screen the feed rows stored since the last run (and the 12-month window) and store new warnings.
+    Run {
+        /// Windows end on this day (default: today, China time).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Region to screen (a county code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum WarningsCmd {
+    /// List warnings, most severe and newest first.
+    List {
+        /// Region (county, township or village code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// Risk type code or label (e.g. illness, 因病).
+        #[arg(long)]
+        risk: Option<String>,
+        /// low, medium or high.
+        #[arg(long)]
+        severity: Option<String>,
+        /// open (default), attached, verified, dismissed or all.
+        #[arg(long)]
+        status: Option<String>,
+        /// Rows to show (≤ 200).
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
 }
 
@@ -323,6 +394,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
+        Command::Rules(RulesCmd::Add { files, region }) => {
+            commands_warnings::rules_add(&db, &region, &files).await
+        }
+        Command::Rules(RulesCmd::List { history }) => {
+            commands_warnings::rules_list(&db, history).await
+        }
+        Command::Rules(RulesCmd::Whatif {
+            file,
+            from,
+            to,
+            region,
+        }) => commands_warnings::rules_whatif(&db, &region, &file, from, to).await,
+        Command::Screen(ScreenCmd::Run { as_of, region }) => {
+            commands_warnings::screen_run(&db, &region, as_of).await
+        }
+        Command::Warnings(WarningsCmd::List {
+            region,
+            risk,
+            severity,
+            status,
+            limit,
+        }) => {
+            let filter = dixian_store::warnings::WarningFilter {
+                region: Some(region.clone()),
+                risk,
+                severity,
+                status,
+                page: None,
+                per_page: Some(limit),
+            };
+            commands_warnings::warnings_list(&db, &region, filter).await
+        }
         Command::Sim(SimCmd::Population {
             county,
             households,

@@ -80,7 +80,7 @@ pub struct HouseholdFilter {
 
 /// The part of the scope a filter asks for, or `None` when the filter lies
 /// outside the scope.
-fn effective_region(
+pub(crate) fn effective_region(
     actor: &Actor,
     filter_region: Option<&str>,
 ) -> Result<Option<RegionCode>, StoreError> {

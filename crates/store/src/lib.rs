@@ -13,8 +13,11 @@ pub mod feeds;
 pub mod households;
 pub mod regions;
 pub mod registry_file;
+pub mod rule_sets;
+pub mod screening;
 pub mod testing;
 pub mod users;
+pub mod warnings;
 
 use db::Pool;
 use sqlx::SqlSafeStr;
@@ -95,6 +98,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "feeds",
         include_str!("../migrations/sqlite/0003_feeds.sql"),
     ),
+    (
+        4,
+        "screening",
+        include_str!("../migrations/sqlite/0004_screening.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -111,6 +119,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "feeds",
         include_str!("../migrations/postgres/0003_feeds.sql"),
+    ),
+    (
+        4,
+        "screening",
+        include_str!("../migrations/postgres/0004_screening.sql"),
     ),
 ];
 

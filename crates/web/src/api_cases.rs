@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(
             names(&shipped),
             names(&on_disk),
-            "a rule file was added to rules/: list it in `shipped_rules` (crates/web/src/lib.rs)"
+            "a rule file was added to rules/: list it in `SHIPPED` (crates/screen/src/rules/book.rs)"
         );
     }
 

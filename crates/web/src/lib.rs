@@ -18,7 +18,7 @@ mod view;
 
 use axum::Router;
 use chrono::{DateTime, SubsecRound, Utc};
-use dixian_screen::{RuleBook, RuleSet};
+use dixian_screen::RuleBook;
 use dixian_store::Store;
 use rate_limit::RateLimiter;
 use std::fmt;
@@ -104,37 +104,9 @@ impl fmt::Debug for Clock {
 }
 
 /// The rule sets of the repository's `rules/` folder, compiled in: the
-/// default when no folder is configured. A file added there must be added
-/// here too.
+/// default when no folder is configured.
 pub fn shipped_rules() -> RuleBook {
-    const FILES: [(&str, &str); 5] = [
-        (
-            "rules/national-2021.toml",
-            include_str!("../../../rules/national-2021.toml"),
-        ),
-        (
-            "rules/fujian-2023.toml",
-            include_str!("../../../rules/fujian-2023.toml"),
-        ),
-        (
-            "rules/guizhou-2025.toml",
-            include_str!("../../../rules/guizhou-2025.toml"),
-        ),
-        (
-            "rules/yunnan-2023.toml",
-            include_str!("../../../rules/yunnan-2023.toml"),
-        ),
-        (
-            "rules/yunnan-2025.toml",
-            include_str!("../../../rules/yunnan-2025.toml"),
-        ),
-    ];
-    let sets: Vec<RuleSet> = FILES
-        .iter()
-        .map(|(name, text)| RuleSet::parse(text, name))
-        .collect::<Result<_, _>>()
-        .expect("the shipped rule files parse (checked by the web crate's tests)");
-    RuleBook::new(sets).expect("the shipped rule files agree (checked by the web crate's tests)")
+    RuleBook::shipped()
 }
 
 /// The whole application with the shipped rules and the system clock.

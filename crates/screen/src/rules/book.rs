@@ -77,6 +77,18 @@ impl RuleBook {
         RuleBook::new(sets)
     }
 
+    /// The rule sets shipped in the repository's `rules/` folder, compiled
+    /// in: what a new deployment starts from.
+    pub fn shipped() -> RuleBook {
+        let sets: Vec<RuleSet> = SHIPPED
+            .iter()
+            .map(|(name, text)| RuleSet::parse(text, name))
+            .collect::<Result<_, _>>()
+            .expect("the shipped rule files parse (checked by the screening crate's tests)");
+        RuleBook::new(sets)
+            .expect("the shipped rule files agree (checked by the screening crate's tests)")
+    }
+
     /// Every set, by region then start date.
     pub fn sets(&self) -> &[RuleSet] {
         &self.sets
@@ -94,6 +106,31 @@ impl RuleBook {
             .find_map(|r| self.sets.iter().find(|s| s.region == r && s.in_force(date)))
     }
 }
+
+/// The shipped rule files: (name, text). A file added to `rules/` must be
+/// added here too (a test compares the two).
+pub const SHIPPED: [(&str, &str); 5] = [
+    (
+        "rules/national-2021.toml",
+        include_str!("../../../../rules/national-2021.toml"),
+    ),
+    (
+        "rules/fujian-2023.toml",
+        include_str!("../../../../rules/fujian-2023.toml"),
+    ),
+    (
+        "rules/guizhou-2025.toml",
+        include_str!("../../../../rules/guizhou-2025.toml"),
+    ),
+    (
+        "rules/yunnan-2023.toml",
+        include_str!("../../../../rules/yunnan-2023.toml"),
+    ),
+    (
+        "rules/yunnan-2025.toml",
+        include_str!("../../../../rules/yunnan-2025.toml"),
+    ),
+];
 
 /// Reads and parses one file, named by its path in messages.
 fn read_set(path: &Path) -> Result<RuleSet, Vec<RuleError>> {

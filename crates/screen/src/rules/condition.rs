@@ -144,6 +144,24 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Stable code: `low`, `medium`, `high`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    /// 1 low, 2 medium, 3 high: for sorting.
+    pub fn rank(self) -> i64 {
+        match self {
+            Severity::Low => 1,
+            Severity::Medium => 2,
+            Severity::High => 3,
+        }
+    }
+
     /// Parses `low`/`medium`/`high` or 低/中/高.
     pub fn parse(s: &str) -> Option<Severity> {
         match s.trim().to_ascii_lowercase().as_str() {

@@ -324,6 +324,60 @@ pub async fn open_lead(
     .await
 }
 
+/// Inside `tx`: registers a cadre's lead for a household the caller has
+/// already found in the actor's scope, and opens, joins or re-enters its
+/// case (a verified department warning uses this, so that the warning's
+/// status and the lead commit together).
+pub(crate) async fn lead_for_household_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    household_id: i64,
+    lead: (Channel, Vec<RiskType>, &str),
+    now: DateTime<Utc>,
+    policies: &dyn PolicySource,
+) -> Result<LeadReceipt, StoreError> {
+    check_lead_role(actor)?;
+    let (channel, risks, note) = lead;
+    let facts = LeadFacts {
+        channel,
+        risk_types: RiskType::normalize(risks),
+        note: checked_note(note)?,
+    };
+    let household: HouseholdRef = tx
+        .opt(q("SELECT id, number, village_code FROM households WHERE id = $1").bind(household_id))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let village = household.village()?;
+    let (status, case) = attach(
+        tx,
+        &Acting::of(actor),
+        &household,
+        &village,
+        &facts,
+        now,
+        policies,
+    )
+    .await?;
+    let record = LeadRecord {
+        facts: &facts,
+        household_id: Some(household.id),
+        village: &village,
+        declarant_name: None,
+        declarant_id_number: None,
+        declarant_phone: None,
+        created_by: actor.user_id,
+        case_id: Some(case.id),
+        status,
+    };
+    let (lead_id, reference) = insert_lead(tx, &record, now).await?;
+    Ok(LeadReceipt {
+        lead_id,
+        reference,
+        status,
+        case_id: Some(case.id),
+    })
+}
+
 /// Registers a resident's declaration; see the module's rules for when it
 /// is matched to a household.
 pub async fn declare(

@@ -1,0 +1,272 @@
+//! Rule sets as the deployment keeps them: the book in force is read from
+//! the store (the highest version of each set); a new deployment starts
+//! from the shipped sets, stored as their version on first use. Adopting
+//! a file checks it alone and with the rest of the book before a new
+//! version is stored (audited); what-if replays stored feeds under a draft.
+
+use crate::screen_run::{Batches, ScreenRunError, index_of, window_start};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use dixian_domain::RegionLevel;
+use dixian_screen::engine::Screener;
+use dixian_screen::rules::SHIPPED;
+use dixian_screen::{RuleBook, RuleError, RuleSet};
+use dixian_store::rule_sets::{self, Adopted, NewRuleSet};
+use dixian_store::screening;
+use dixian_store::{Actor, Store, StoreError};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// Why rule files cannot be adopted or replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// Problems in the files, each with file, line and column.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rules(Vec<RuleError>),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The replay could not run.
+    #[error(transparent)]
+    Run(#[from] ScreenRunError),
+}
+
+fn new_set<'a>(set: &'a RuleSet, text: &'a str) -> NewRuleSet<'a> {
+    NewRuleSet {
+        region: region_str(set),
+        valid_from: set.valid_from,
+        version: i64::from(set.version),
+        name: &set.name,
+        file_name: &set.file,
+        source: text,
+    }
+}
+
+fn region_str(set: &RuleSet) -> &str {
+    match &set.region {
+        dixian_screen::RuleRegion::National => dixian_screen::rules::NATIONAL,
+        dixian_screen::RuleRegion::Code(c) => c.as_str(),
+    }
+}
+
+/// The rule book in force: the stored sets, or — on a deployment that has
+/// none yet — the shipped ones, stored first (as the operator).
+pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesError> {
+    let mut stored = rule_sets::current(&store.pool).await?;
+    if stored.is_empty() {
+        let shipped = RuleBook::shipped();
+        let sets: Vec<NewRuleSet> = shipped
+            .sets()
+            .iter()
+            .filter_map(|set| {
+                let text = SHIPPED.iter().find(|(name, _)| *name == set.file)?.1;
+                Some(new_set(set, text))
+            })
+            .collect();
+        rule_sets::seed(&store.pool, &sets, now).await?;
+        stored = rule_sets::current(&store.pool).await?;
+    }
+    let sets: Vec<RuleSet> = stored
+        .iter()
+        .map(|s| RuleSet::parse(&s.source, &s.file_name))
+        .collect::<Result<_, _>>()
+        .map_err(RulesError::Rules)?;
+    RuleBook::new(sets).map_err(RulesError::Rules)
+}
+
+/// `book`'s sets with `new` in place of the set with the same region and
+/// first day (or added).
+fn with_replaced(book: &RuleBook, new: &[RuleSet]) -> Vec<RuleSet> {
+    let keys: HashSet<(String, NaiveDate)> = new
+        .iter()
+        .map(|s| (s.region.to_string(), s.valid_from))
+        .collect();
+    book.sets()
+        .iter()
+        .filter(|s| !keys.contains(&(s.region.to_string(), s.valid_from)))
+        .cloned()
+        .chain(new.iter().cloned())
+        .collect()
+}
+
+/// Parses rule files (name, text).
+pub fn parse_files(files: &[(String, String)]) -> Result<Vec<RuleSet>, RulesError> {
+    let mut sets = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in files {
+        match RuleSet::parse(text, name) {
+            Ok(s) => sets.push(s),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(sets)
+    } else {
+        Err(RulesError::Rules(errors))
+    }
+}
+
+/// Adopts rule files as new versions: each must parse, and the book with
+/// them in place must agree (no overlaps, national floors kept); then each
+/// is stored as a new version, audited. Returns the book now in force.
+pub async fn adopt(
+    store: &Store,
+    actor: &Actor,
+    files: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(Vec<Adopted>, RuleBook), RulesError> {
+    let sets = parse_files(files)?;
+    let current = book(store, now).await?;
+    let next = RuleBook::new(with_replaced(&current, &sets)).map_err(RulesError::Rules)?;
+    let new: Vec<NewRuleSet> = sets
+        .iter()
+        .zip(files)
+        .map(|(s, (_, text))| new_set(s, text))
+        .collect();
+    let adopted = rule_sets::adopt(&store.pool, actor, &new, now).await?;
+    Ok((adopted, next))
+}
+
+/// Warnings per township and risk type, under the rules in force and
+/// under the draft.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WhatIf {
+    /// Stored rows replayed.
+    pub rows: usize,
+    /// As-of days the windowed rules were evaluated on (each month's end).
+    pub as_of_days: Vec<NaiveDate>,
+    /// (township code, risk type code) → (current, draft).
+    pub counts: BTreeMap<(String, String), (u64, u64)>,
+}
+
+impl WhatIf {
+    /// Total warnings (current, draft).
+    pub fn totals(&self) -> (u64, u64) {
+        self.counts
+            .values()
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+    }
+}
+
+/// The book with `draft` in force from `from` to `to` (both included) in
+/// place of whatever its region had then; the region's other sets keep
+/// the days outside.
+fn draft_book(
+    current: &RuleBook,
+    draft: &RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<RuleBook, RulesError> {
+    let mut sets = Vec::new();
+    for s in current.sets() {
+        let overlaps = s.valid_from <= to && s.valid_to.is_none_or(|t| t >= from);
+        if s.region != draft.region || !overlaps {
+            sets.push(s.clone());
+            continue;
+        }
+        if s.valid_from < from {
+            let mut before = s.clone();
+            before.valid_to = from.checked_sub_days(Days::new(1));
+            sets.push(before);
+        }
+        if s.valid_to.is_none_or(|t| t > to) {
+            let mut after = s.clone();
+            after.valid_from = to.checked_add_days(Days::new(1)).unwrap_or(to);
+            sets.push(after);
+        }
+    }
+    let mut d = draft.clone();
+    d.valid_from = from;
+    d.valid_to = Some(to);
+    sets.push(d);
+    RuleBook::new(sets).map_err(RulesError::Rules)
+}
+
+/// The last day of each month from `from` to `to`, and `to`.
+fn month_ends(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        let next_month = if d.month() == 12 {
+            NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+        };
+        let Some(next) = next_month else { break };
+        let end = next.pred_opt().unwrap_or(next).min(to);
+        out.push(end);
+        d = next;
+    }
+    if out.last() != Some(&to) {
+        out.push(to);
+    }
+    out
+}
+
+/// Replays the stored feed rows of `actor`'s region dated from `from` to
+/// `to` under the rules in force and under `draft` (treated as in force
+/// over the whole period), and counts the warnings each would have raised
+/// by township and risk type. A warning is one rule's hit on one subject;
+/// windowed rules are evaluated at each month's end. Nothing is stored.
+pub async fn what_if(
+    store: &Store,
+    actor: &Actor,
+    draft: &RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    threads: usize,
+) -> Result<WhatIf, RulesError> {
+    if to < from {
+        return Err(
+            StoreError::Invalid("--to is before --from (结束日期早于开始日期)".into()).into(),
+        );
+    }
+    let current = book(store, now).await?;
+    let drafted = draft_book(&current, draft, from, to)?;
+    let today = dixian_domain::case::china_date(now);
+    let rows =
+        screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
+    let (snap, index) = index_of(store, actor, today, threads).await?;
+    let mut out = WhatIf {
+        rows: rows.len(),
+        as_of_days: month_ends(from, to),
+        ..WhatIf::default()
+    };
+    for (which, b) in [(0, &current), (1, &drafted)] {
+        let mut seen = HashSet::new();
+        for &as_of in &out.as_of_days {
+            let screener = Screener {
+                index: &index,
+                book: b,
+                as_of,
+                threads,
+            };
+            let (hits, groups, _) = Batches::of(&rows)?.screen(&screener);
+            for (w, g) in hits {
+                let in_period = w
+                    .evidence
+                    .iter()
+                    .any(|&i| groups[g].dates[i as usize] >= from);
+                let rule = &w.rule_in(b).id;
+                if !in_period || !seen.insert((rule.clone(), w.household, w.person)) {
+                    continue;
+                }
+                let village = &snap.village[w.household as usize];
+                let township = dixian_domain::RegionCode::parse(village)
+                    .ok()
+                    .and_then(|v| v.ancestor(RegionLevel::Township))
+                    .map_or_else(|| village.clone(), |t| t.to_string());
+                let e = out
+                    .counts
+                    .entry((township, w.risk.code().to_string()))
+                    .or_default();
+                if which == 0 {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,270 @@
+//! `screen run`: the screening pass over the stored feed rows of a region.
+//! The registry is read from the store into the engine's index, the rows
+//! to look at are every row stored since the last run plus every row of
+//! the window ending on the as-of date (the 12-month and household rules
+//! need them), the pure pass (`dixian_screen::engine`) finds the hits,
+//! and the store keeps what is new of them (`dixian_store::screening`):
+//! a re-run adds nothing.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use dixian_domain::{IdNumber, LaborCapacity, RegionCode};
+use dixian_screen::engine::{
+    EventColumns, FeedColumns, HouseholdFlags, MedicalColumns, PersonFacts, RegistryColumns,
+    RegistryIndex, ScreenStats, Screener, Warning, WaterColumns, person_key,
+};
+use dixian_screen::{FeedRow, RuleBook};
+use dixian_store::screening::{self, NewRun, NewWarning, RegistrySnapshot, RunSummary, ScreenRow};
+use dixian_store::{Actor, Store, StoreError};
+use std::collections::HashMap;
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct ScreenRunReport {
+    /// The stored run.
+    pub run: RunSummary,
+    /// The pass's counts, over all feed kinds.
+    pub stats: ScreenStats,
+    /// Hits of the pass, before the store kept what is new.
+    pub hits: usize,
+}
+
+/// Rows of one kind group, with where each came from.
+#[derive(Default)]
+pub(crate) struct Group {
+    pub(crate) ids: Vec<i64>,
+    pub(crate) dates: Vec<NaiveDate>,
+}
+
+impl Group {
+    fn push(&mut self, id: i64, date: NaiveDate) {
+        self.ids.push(id);
+        self.dates.push(date);
+    }
+}
+
+/// Stored rows in the engine's columns: medical, per-person events and
+/// water, each with the feed row ids and dates by position.
+#[derive(Default)]
+pub(crate) struct Batches {
+    medical: (MedicalColumns, Group),
+    events: (EventColumns, Group),
+    water: (WaterColumns, Group),
+}
+
+impl Batches {
+    /// Columns of stored rows; a payload that does not read back is an
+    /// error naming the row id (never its content).
+    pub(crate) fn of(rows: &[ScreenRow]) -> Result<Batches, StoreError> {
+        let mut b = Batches::default();
+        for r in rows {
+            let row: FeedRow = serde_json::from_str(&r.payload).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "stored feed row {} does not read back ({}); it was written by another version (数据行无法读取)",
+                    r.id,
+                    e.classify() as u8
+                ))
+            })?;
+            let date = row.date();
+            match &row {
+                FeedRow::Medical(m) => {
+                    b.medical.0.push_row(m);
+                    b.medical.1.push(r.id, date);
+                }
+                FeedRow::Water(w) => {
+                    b.water.0.push_row(w);
+                    b.water.1.push(r.id, date);
+                }
+                other => {
+                    if b.events.0.push_row(other) {
+                        b.events.1.push(r.id, date);
+                    }
+                }
+            }
+        }
+        Ok(b)
+    }
+
+    /// Runs `screener` over every group; each hit with the group its
+    /// evidence positions point into.
+    pub(crate) fn screen(
+        self,
+        screener: &Screener<'_>,
+    ) -> (Vec<(Warning, usize)>, [Group; 3], ScreenStats) {
+        let mut out = Vec::new();
+        let mut stats = ScreenStats::default();
+        let cols = [
+            FeedColumns::Medical(self.medical.0),
+            FeedColumns::Events(self.events.0),
+            FeedColumns::Water(self.water.0),
+        ];
+        let groups = [self.medical.1, self.events.1, self.water.1];
+        for (g, cols) in cols.iter().enumerate() {
+            if groups[g].ids.is_empty() {
+                continue;
+            }
+            let s = screener.screen(cols);
+            add(&mut stats, &s.stats);
+            out.extend(s.warnings.into_iter().map(|w| (w, g)));
+        }
+        (out, groups, stats)
+    }
+}
+
+fn add(a: &mut ScreenStats, b: &ScreenStats) {
+    a.rows += b.rows;
+    a.matched += b.matched;
+    a.unknown += b.unknown;
+    a.after_as_of += b.after_as_of;
+    a.no_rule_set += b.no_rule_set;
+}
+
+/// The engine's registry columns of a snapshot. Stored ID numbers were
+/// checked when written; one that no longer parses is skipped (it cannot
+/// match a feed row either).
+pub(crate) fn registry_columns(
+    snap: &RegistrySnapshot,
+    today: NaiveDate,
+) -> Result<RegistryColumns, StoreError> {
+    let mut cols = RegistryColumns::default();
+    let mut village_of: HashMap<&str, u32> = HashMap::new();
+    for (h, v) in snap.village.iter().enumerate() {
+        let next = cols.villages.len() as u32;
+        let idx = *village_of.entry(v.as_str()).or_insert(next);
+        if idx == next {
+            let code = RegionCode::parse(v).map_err(|e| {
+                StoreError::Invalid(format!("stored village code of household #{h}: {e}"))
+            })?;
+            cols.villages.push(code);
+        }
+        cols.household_village.push(idx);
+        cols.household_income_fen
+            .push(snap.income_yuan[h].saturating_mul(100));
+        cols.household_flags.push(HouseholdFlags::new(
+            snap.formerly_poor[h],
+            snap.monitored[h],
+        ));
+    }
+    for (p, id) in snap.person_id_number.iter().enumerate() {
+        let Ok(id) = IdNumber::parse_at(id, today) else {
+            continue;
+        };
+        cols.person_key.push(person_key(&id));
+        cols.person_household.push(snap.person_household[p]);
+        let labor = LaborCapacity::parse(&snap.person_labor[p]).unwrap_or(LaborCapacity::Full);
+        let grade = snap.person_disability_grade[p].and_then(|g| u8::try_from(g).ok());
+        cols.person_facts.push(PersonFacts::new(labor, grade));
+    }
+    Ok(cols)
+}
+
+/// Why a run cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenRunError {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The registry cannot be indexed (e.g. one person in two households).
+    #[error("the registry cannot be screened: {0}")]
+    Index(#[from] dixian_screen::engine::IndexError),
+}
+
+/// The index of `actor`'s registry, with the snapshot it came from.
+pub(crate) async fn index_of(
+    store: &Store,
+    actor: &Actor,
+    today: NaiveDate,
+    threads: usize,
+) -> Result<(RegistrySnapshot, RegistryIndex), ScreenRunError> {
+    let snap = screening::registry(&store.pool, actor).await?;
+    let cols = registry_columns(&snap, today)?;
+    let index = RegistryIndex::build(cols, threads)?;
+    Ok((snap, index))
+}
+
+/// A hit in the store's terms.
+fn new_warning(
+    w: &Warning,
+    group: &Group,
+    book: &RuleBook,
+    snap: &RegistrySnapshot,
+    today: NaiveDate,
+) -> NewWarning {
+    let set = w.rule_set(book);
+    let rule = w.rule_in(book);
+    let h = w.household as usize;
+    let evidence: Vec<i64> = w.evidence.iter().map(|&i| group.ids[i as usize]).collect();
+    let dates = w.evidence.iter().map(|&i| group.dates[i as usize]);
+    let first = dates.clone().min().unwrap_or(today);
+    let last = dates.max().unwrap_or(today);
+    NewWarning {
+        household_id: snap.household_id[h],
+        village_code: snap.village[h].clone(),
+        person_id_number: w
+            .person
+            .and_then(|p| p.id_number(today))
+            .map(|i| i.as_str().to_string()),
+        rule_id: rule.id.clone(),
+        rule_set_region: set.region.to_string(),
+        rule_set_from: set.valid_from,
+        rule_set_version: i64::from(set.version),
+        rule_set_name: set.name.clone(),
+        feed_kind: rule.feed.code().to_string(),
+        condition: rule.condition.code().to_string(),
+        risk_type: w.risk.code().to_string(),
+        severity: w.severity.code().to_string(),
+        severity_rank: w.severity.rank(),
+        first_date: first,
+        last_date: last,
+        evidence,
+    }
+}
+
+/// The window's first day for `as_of` (364 days before: 365 days in all).
+pub(crate) fn window_start(as_of: NaiveDate) -> NaiveDate {
+    as_of.checked_sub_days(Days::new(364)).unwrap_or(as_of)
+}
+
+/// Screens the stored feed rows of `actor`'s region on `as_of` under
+/// `book` and stores what is new.
+pub async fn run_screening(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    threads: usize,
+) -> Result<ScreenRunReport, ScreenRunError> {
+    if !actor.scope.role.loads_feeds() {
+        return Err(StoreError::Forbidden.into());
+    }
+    let today = dixian_domain::case::china_date(now);
+    let after = screening::last_run(&store.pool, actor.scope.region.as_str())
+        .await?
+        .map_or(0, |r| r.last_feed_row);
+    let rows = screening::rows_to_screen(&store.pool, actor, after, window_start(as_of)).await?;
+    let last_feed_row = rows.iter().map(|r| r.id).max().unwrap_or(after).max(after);
+    let (snap, index) = index_of(store, actor, today, threads).await?;
+    let screener = Screener {
+        index: &index,
+        book,
+        as_of,
+        threads,
+    };
+    let (hits, groups, stats) = Batches::of(&rows)?.screen(&screener);
+    let new: Vec<NewWarning> = hits
+        .iter()
+        .map(|(w, g)| new_warning(w, &groups[*g], book, &snap, today))
+        .collect();
+    let run = NewRun {
+        as_of,
+        last_feed_row,
+        rows_screened: rows.len() as i64,
+        started_at: now,
+    };
+    let stored = screening::record_run(&store.pool, actor, &run, &new, now).await?;
+    Ok(ScreenRunReport {
+        run: stored,
+        stats,
+        hits: new.len(),
+    })
+}

@@ -1,0 +1,100 @@
+//! Fixtures shared by the jobs tests: a fresh store of either backend with
+//! county 520526's divisions and two registered households.
+
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use dixian_domain::{
+    DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber, Illness, Income,
+    InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, Role, Scope,
+};
+use dixian_store::testing::{Backend, fresh_store};
+use dixian_store::{Actor, Store, households};
+use std::path::PathBuf;
+
+pub fn id(birth: &str, seq: u16) -> String {
+    let d = NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap();
+    IdNumber::from_parts("520526", d, seq)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+pub fn household(number: &str, person: &str) -> Household {
+    Household {
+        number: number.into(),
+        village: RegionCode::parse("520526001001").unwrap(),
+        village_group: None,
+        address: "测试".into(),
+        category: None,
+        formerly_registered_poor: true,
+        housing: HousingGrade::B,
+        water: DrinkingWater::Secure,
+        farmland_mu: 1.0,
+        forest_mu: 0.0,
+        income: Income {
+            wage: 9000,
+            ..Default::default()
+        },
+        medical_expense: 0,
+        schooling_expense: 0,
+        members: vec![Member {
+            id_number: person.parse().unwrap(),
+            name: "测试".into(),
+            relation: Relation::Head,
+            labor: LaborCapacity::Full,
+            disability_kind: None,
+            disability_grade: None,
+            illness: Illness::Healthy,
+            student_stage: None,
+            student_status: None,
+            insurance: InsuranceStatus::Insured,
+            employment: EmploymentStatus::Farming,
+            phone: None,
+        }],
+    }
+}
+
+pub async fn setup(backend: Backend) -> Option<(Store, Actor, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(backend, dir.path())
+        .await
+        .expect("fresh database (PostgreSQL must run in CI)")?;
+    let divisions =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions");
+    let county = RegionCode::parse("520526").unwrap();
+    dixian_store::regions::import(&store.pool, &divisions, Some(&county), |_, _, _| {})
+        .await
+        .unwrap();
+    let op = Actor::operator(county.clone());
+    households::create(&store.pool, &op, &household("H1", &id("1970-01-01", 11)))
+        .await
+        .unwrap();
+    households::create(&store.pool, &op, &household("H2", &id("1975-05-05", 13)))
+        .await
+        .unwrap();
+    let officer = Actor {
+        user_id: None,
+        scope: Scope {
+            role: Role::DataOfficer,
+            region: county,
+        },
+    };
+    Some((store, officer, dir))
+}
+
+/// An actor of `role` for `region`.
+pub fn actor(role: Role, region: &str) -> Actor {
+    Actor {
+        user_id: None,
+        scope: Scope {
+            role,
+            region: RegionCode::parse(region).unwrap(),
+        },
+    }
+}
+
+/// A date the test knows to be valid.
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}

@@ -1,0 +1,389 @@
+//! The screening run on both backends: stored feed rows become warnings
+//! under the rule set of the person's province and the row's date; a
+//! re-run adds nothing; a dismissed warning is not raised again for the
+//! same evidence, new evidence raises a new one; a verified warning opens
+//! a case on the department-warning channel, and later warnings of that
+//! household attach to it. Rule sets: a new version is audited and keeps
+//! the old one; what-if counts the effect of a draft.
+
+mod common;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use common::{actor, date, id, setup};
+use dixian_domain::Role;
+use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_screen::{FeedKind, RuleBook};
+use dixian_store::db::q;
+use dixian_store::rule_sets::{self, Adopted};
+use dixian_store::testing::Backend;
+use dixian_store::warnings::{self, WarningFilter, WarningRow};
+use dixian_store::{Actor, Store, StoreError};
+
+const HEADER: &str = "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断";
+
+fn at(d: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(4, 0, 0).unwrap())
+}
+
+/// A 医保 file of (person, date, visit, self-paid) rows.
+fn medical(rows: &[(&str, &str, &str, u32)]) -> FeedFile {
+    let body: Vec<String> = rows
+        .iter()
+        .map(|(p, d, v, paid)| format!("{p},某,{d},{v},{},0,{paid},", paid * 2))
+        .collect();
+    let text = format!("{HEADER}\n{}\n", body.join("\n"));
+    FeedFile {
+        kind: FeedKind::Medical,
+        name: "medical.csv".into(),
+        bytes: text.into_bytes(),
+        idempotency_key: None,
+    }
+}
+
+async fn load(store: &Store, officer: &Actor, f: FeedFile, now: DateTime<Utc>) {
+    let r = import_feed(store, officer, f, OnRowErrors::Reject, now)
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "clean file");
+    assert!(r.outcome.is_some());
+}
+
+async fn run(
+    store: &Store,
+    officer: &Actor,
+    book: &RuleBook,
+    as_of: NaiveDate,
+) -> (i64, i64, i64, i64) {
+    let r = run_screening(store, officer, book, as_of, at(as_of), 2)
+        .await
+        .unwrap();
+    let s = r.run;
+    (
+        s.warnings_raised,
+        s.warnings_extended,
+        s.warnings_known,
+        s.warnings_attached,
+    )
+}
+
+async fn all_warnings(store: &Store, cadre: &Actor) -> Vec<WarningRow> {
+    let filter = WarningFilter {
+        status: Some("all".into()),
+        ..WarningFilter::default()
+    };
+    let (mut rows, total) = warnings::list(&store.pool, cadre, &filter).await.unwrap();
+    assert_eq!(rows.len() as i64, total);
+    rows.sort_by_key(|w| w.id);
+    rows
+}
+
+async fn the_warning_lifecycle(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
+    // A: two stays above the per-stay threshold (6,000) either side of the
+    // day Guizhou's 2025 set starts; B: an outpatient visit (no rule).
+    let first = medical(&[
+        (&a, "2024-12-31", "住院", 7000),
+        (&a, "2025-01-01", "住院", 6500),
+        (&b, "2025-01-05", "门诊", 300),
+    ]);
+    load(&store, &officer, first, at(date(2025, 1, 10))).await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 1, 10)).await,
+        (2, 0, 0, 0)
+    );
+    let ws = all_warnings(&store, &cadre).await;
+    assert_eq!(ws.len(), 2, "one per rule set: {ws:?}");
+    let regions: Vec<(&str, NaiveDate)> = ws
+        .iter()
+        .map(|w| (w.rule_id.as_str(), w.first_date))
+        .collect();
+    assert_eq!(
+        regions,
+        vec![
+            ("medical-stay", date(2024, 12, 31)),
+            ("medical-stay", date(2025, 1, 1))
+        ]
+    );
+    assert_eq!(
+        ws[0].rule_set_region, "national",
+        "2024-12-31: the 2021 baseline"
+    );
+    assert_eq!(ws[1].rule_set_region, "52", "2025-01-01: Guizhou 2025");
+    assert_eq!(ws[0].person_id_number.as_deref(), Some(a.as_str()));
+    assert!(
+        ws.iter()
+            .all(|w| w.status == "open" && w.risk_type == "illness")
+    );
+
+    // a re-run adds nothing
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 1, 10)).await,
+        (0, 0, 2, 0)
+    );
+    assert_eq!(all_warnings(&store, &cadre).await.len(), 2);
+
+    // dismissed: not raised again for the same evidence …
+    let w = &ws[1];
+    let empty = warnings::dismiss(&store.pool, &cadre, w.id, w.version, "  ", Utc::now()).await;
+    assert!(matches!(
+        empty,
+        Err(StoreError::Rule {
+            code: "empty_field",
+            ..
+        })
+    ));
+    let stale = warnings::dismiss(
+        &store.pool,
+        &cadre,
+        w.id,
+        w.version + 1,
+        "已核实",
+        Utc::now(),
+    )
+    .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })));
+    let d = warnings::dismiss(
+        &store.pool,
+        &cadre,
+        w.id,
+        w.version,
+        "住院已报销，家庭收入稳定",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.status, "dismissed");
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 1, 20)).await,
+        (0, 0, 2, 0)
+    );
+    // … but a new stay is new evidence: a new warning
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-02-03", "住院", 9000)]),
+        at(date(2025, 2, 5)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 2, 5)).await,
+        (1, 0, 1, 0)
+    );
+    let ws = all_warnings(&store, &cadre).await;
+    let fresh = ws.last().unwrap();
+    assert_eq!((fresh.status.as_str(), fresh.evidence_rows), ("open", 2));
+    assert_eq!(fresh.last_date, date(2025, 2, 3));
+
+    // verified: a lead on the department-warning channel opens a case
+    let policy = book.sets()[0].workflow.clone();
+    let v = warnings::verify(
+        &store.pool,
+        &cadre,
+        fresh.id,
+        fresh.version,
+        "",
+        Utc::now(),
+        &policy,
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.warning.status, "verified");
+    let case_id = v.lead.case_id.unwrap();
+    assert_eq!(v.warning.case_id, Some(case_id));
+    let (channel,): (String,) = store
+        .pool
+        .one(q("SELECT channel FROM leads WHERE id = $1").bind(v.lead.lead_id))
+        .await
+        .unwrap();
+    assert_eq!(channel, "department_warning");
+    let again = warnings::verify(
+        &store.pool,
+        &cadre,
+        fresh.id,
+        v.warning.version,
+        "",
+        Utc::now(),
+        &policy,
+    )
+    .await;
+    assert!(matches!(
+        again,
+        Err(StoreError::Rule {
+            code: "warning_not_open",
+            ..
+        })
+    ));
+
+    // a later warning of that household attaches to its open case
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-03-01", "住院", 8000)]),
+        at(date(2025, 3, 2)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 3, 2)).await,
+        (1, 0, 1, 1)
+    );
+    let last = all_warnings(&store, &cadre).await.pop().unwrap();
+    assert_eq!(
+        (last.status.as_str(), last.case_id),
+        ("attached", Some(case_id))
+    );
+
+    // out of scope is not found; a data officer does not read warnings
+    let other = actor(Role::VillageCadre, "520526001002");
+    assert!(matches!(
+        warnings::get(&store.pool, &other, last.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        warnings::get(&store.pool, &officer, last.id).await,
+        Err(StoreError::Forbidden)
+    ));
+    let detail = warnings::get(&store.pool, &cadre, last.id).await.unwrap();
+    assert_eq!(
+        detail.evidence.len(),
+        3,
+        "every stay of the 2025 set is evidence"
+    );
+    assert!(detail.evidence.iter().all(|e| e.file_name == "medical.csv"));
+}
+
+fn guizhou(version: u32, per_stay: u32) -> String {
+    let text = include_str!("../../../rules/guizhou-2025.toml");
+    text.replace("version = 1", &format!("version = {version}"))
+        .replace(
+            "self_paid_per_stay = 6000",
+            &format!("self_paid_per_stay = {per_stay}"),
+        )
+}
+
+async fn rule_versions_and_what_if(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let county = actor(Role::CountyAdmin, "520526");
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[
+            (&a, "2025-04-01", "住院", 7000),
+            (&a, "2025-05-01", "住院", 30000),
+        ]),
+        at(date(2025, 6, 1)),
+    )
+    .await;
+    let files = |v, t| vec![("guizhou-draft.toml".to_string(), guizhou(v, t))];
+    // a logged-in county admin may not change a province's set
+    let logged_in = Actor {
+        user_id: Some(1),
+        ..county.clone()
+    };
+    let denied = dixian_jobs::adopt_rules(&store, &logged_in, &files(2, 20000), Utc::now()).await;
+    assert!(matches!(
+        denied,
+        Err(dixian_jobs::RulesError::Store(StoreError::Forbidden))
+    ));
+    let op = Actor::operator(county.scope.region.clone());
+    // same version as in force: refused, nothing stored
+    let same = dixian_jobs::adopt_rules(&store, &op, &files(1, 20000), Utc::now()).await;
+    assert!(
+        matches!(
+            &same,
+            Err(dixian_jobs::RulesError::Store(StoreError::Rule {
+                code: "rule_set_version",
+                ..
+            }))
+        ),
+        "{same:?}"
+    );
+    // what-if: the draft (per stay above 20,000) would have raised fewer
+    let draft = dixian_jobs::rules::parse_files(&files(2, 20000))
+        .unwrap()
+        .remove(0);
+    let w = dixian_jobs::what_if(
+        &store,
+        &officer,
+        &draft,
+        date(2025, 1, 1),
+        date(2025, 6, 30),
+        Utc::now(),
+        2,
+    )
+    .await
+    .unwrap();
+    let township = "520526001".to_string();
+    assert_eq!(
+        w.counts.get(&(township.clone(), "illness".into())),
+        Some(&(1, 1))
+    );
+    assert_eq!(
+        w.totals(),
+        (1, 1),
+        "one warning per rule and person either way"
+    );
+    let strict = dixian_jobs::rules::parse_files(&files(2, 40000))
+        .unwrap()
+        .remove(0);
+    let w = dixian_jobs::what_if(
+        &store,
+        &officer,
+        &strict,
+        date(2025, 1, 1),
+        date(2025, 6, 30),
+        Utc::now(),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.totals(), (1, 0));
+    // a new version is adopted, audited, and the old one kept
+    let (adopted, next) = dixian_jobs::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
+        .await
+        .unwrap();
+    assert!(matches!(adopted[0], Adopted::Added { version: 2, .. }));
+    let history = rule_sets::history(&store.pool).await.unwrap();
+    let gz: Vec<i64> = history
+        .iter()
+        .filter(|s| s.region == "52")
+        .map(|s| s.version)
+        .collect();
+    assert_eq!(gz, vec![2, 1]);
+    let (audited,): (i64,) = store
+        .pool
+        .one(q(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'rule_set' AND action = 'update'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // the book in force now has version 2, read back from the store
+    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    assert_eq!(book, next);
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 6, 1)).await,
+        (0, 0, 0, 0)
+    );
+    // the same text again is a no-op
+    let (again, _) = dixian_jobs::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(again, vec![Adopted::Unchanged { version: 2 }]);
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),+) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })+ }
+    };
+}
+
+on_both_backends!(the_warning_lifecycle, rule_versions_and_what_if);
