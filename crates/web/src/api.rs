@@ -60,7 +60,8 @@ pub fn router() -> Router<AppState> {
             get(get_household).put(update_household),
         )
         .route("/api/v1/households/{id}/members", post(add_member))
-        .merge(crate::api_cases::router());
+        .merge(crate::api_cases::router())
+        .merge(crate::warnings::router());
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
 }
 
@@ -69,6 +70,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
         .merge_from(crate::api_cases::CasesDoc::openapi())
         .merge_from(crate::feeds::FeedsDoc::openapi())
+        .merge_from(crate::warnings::ScreeningDoc::openapi())
 }
 
 /// Service health.

@@ -66,9 +66,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The rule book as the store's source of workflow numbers.
-pub(crate) struct Rules<'a>(pub(crate) &'a RuleBook);
+pub(crate) struct Rules(pub(crate) std::sync::Arc<RuleBook>);
 
-impl PolicySource for Rules<'_> {
+impl PolicySource for Rules {
     fn policy_for(&self, village: &RegionCode, on: NaiveDate) -> Option<WorkflowPolicy> {
         self.0.select(village, on).map(|s| s.workflow.clone())
     }
@@ -162,7 +162,7 @@ async fn create_lead(
     Body(lead): Body<IncomingLead>,
 ) -> ApiResult<(StatusCode, Json<LeadReceipt>)> {
     let now = s.clock.now();
-    let r = cases::open_lead(&s.store.pool, &auth.actor(), &lead, now, &Rules(&s.rules)).await?;
+    let r = cases::open_lead(&s.store.pool, &auth.actor(), &lead, now, &s.policies()).await?;
     tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "lead registered");
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -184,7 +184,7 @@ async fn match_lead(
     Body(m): Body<MatchLead>,
 ) -> ApiResult<Json<LeadReceipt>> {
     let now = s.clock.now();
-    let policies = Rules(&s.rules);
+    let policies = s.policies();
     let r = cases::match_lead(
         &s.store.pool,
         &auth.actor(),
@@ -233,7 +233,7 @@ async fn declare(
     if !s.declarations.try_take(ip, now) {
         return Err(ApiError::TooManyRequests);
     }
-    let r = cases::declare(&s.store.pool, &d, now, &Rules(&s.rules)).await?;
+    let r = cases::declare(&s.store.pool, &d, now, &s.policies()).await?;
     tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "self-declaration received");
     let view = cases::public_status(&s.store.pool, &r.reference).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -254,7 +254,7 @@ async fn declaration_status(
         (status = 403, description = "not a working role")))]
 async fn inbox(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Inbox>> {
     let now = s.clock.now();
-    let policies = Rules(&s.rules);
+    let policies = s.policies();
     Ok(Json(
         cases::inbox(&s.store.pool, &auth.actor(), now, &policies).await?,
     ))
@@ -264,7 +264,7 @@ async fn inbox(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Inbox>> 
     responses((status = 200, body = Vec<TownshipOverdue>, description = "overdue cases in your scope per township, with the level each is escalated to")))]
 async fn overdue(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TownshipOverdue>>> {
     let now = s.clock.now();
-    let policies = Rules(&s.rules);
+    let policies = s.policies();
     Ok(Json(
         cases::overdue(&s.store.pool, &auth.actor(), now, &policies).await?,
     ))
@@ -305,7 +305,9 @@ pub(crate) async fn case_view(
     let stored = cases::get_case(&s.store.pool, &actor, id).await?;
     let events = cases::events(&s.store.pool, &actor, id).await?;
     let now = s.clock.now();
-    let policy = Rules(&s.rules).policy_for(&stored.case.village, china_date(now));
+    let policy = s
+        .policies()
+        .policy_for(&stored.case.village, china_date(now));
     Ok(CaseView {
         id: stored.id,
         household_id: stored.household_id,
@@ -352,7 +354,7 @@ async fn post_event(
     Body(p): Body<PostEvent>,
 ) -> ApiResult<Json<CaseView>> {
     let now = s.clock.now();
-    let policies = Rules(&s.rules);
+    let policies = s.policies();
     let after = cases::apply_event(
         &s.store.pool,
         &auth.actor(),
@@ -388,7 +390,8 @@ async fn elimination_check(
     let actor = auth.actor();
     let stored = cases::get_case(&s.store.pool, &actor, id).await?;
     let now = s.clock.now();
-    let set = rule_set(&s.rules, &stored.case.village, now)?;
+    let book = s.rules.get();
+    let set = rule_set(&book, &stored.case.village, now)?;
     let numbers = EliminationNumbers {
         // 分 to 元, rounded up: a line of 8,050.50 is not met by 8,050.
         monitoring_line: (set.monitoring_line_fen + 99).div_euclid(100),

@@ -26,6 +26,28 @@ pub enum ApiError {
     Store(#[from] StoreError),
 }
 
+impl From<dixian_jobs::ScreenRunError> for ApiError {
+    fn from(e: dixian_jobs::ScreenRunError) -> ApiError {
+        match e {
+            dixian_jobs::ScreenRunError::Store(e) => ApiError::Store(e),
+            other => ApiError::Store(StoreError::Invalid(other.to_string())),
+        }
+    }
+}
+
+impl From<dixian_jobs::RulesError> for ApiError {
+    fn from(e: dixian_jobs::RulesError) -> ApiError {
+        match e {
+            dixian_jobs::RulesError::Store(e) => ApiError::Store(e),
+            dixian_jobs::RulesError::Run(e) => e.into(),
+            rules @ dixian_jobs::RulesError::Rules(_) => ApiError::Store(StoreError::Rule {
+                code: "rule_file",
+                message: rules.to_string(),
+            }),
+        }
+    }
+}
+
 impl ApiError {
     fn status_code(&self) -> (StatusCode, &'static str) {
         match self {

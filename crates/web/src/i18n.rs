@@ -205,6 +205,68 @@ pub struct Texts {
     pub open_case: &'static str,
     /// New lead.
     pub new_lead: &'static str,
+    /// Warnings (预警).
+    pub warnings: &'static str,
+    /// Open warnings.
+    pub warnings_open: &'static str,
+    /// Risk type.
+    pub risk_type: &'static str,
+    /// Severity.
+    pub severity: &'static str,
+    /// Status.
+    pub status: &'static str,
+    /// Rule.
+    pub rule: &'static str,
+    /// Rule set.
+    pub rule_set: &'static str,
+    /// Evidence.
+    pub evidence: &'static str,
+    /// Evidence dates.
+    pub evidence_dates: &'static str,
+    /// Person.
+    pub person: &'static str,
+    /// Verify (opens a lead).
+    pub verify: &'static str,
+    /// Dismiss.
+    pub dismiss: &'static str,
+    /// Reason to dismiss.
+    pub dismiss_reason: &'static str,
+    /// Note on verification.
+    pub verify_note: &'static str,
+    /// Filter.
+    pub filter: &'static str,
+    /// Run screening.
+    pub run_screening: &'static str,
+    /// Last screening run.
+    pub last_run: &'static str,
+    /// No warnings.
+    pub no_warnings: &'static str,
+    /// Feed file and line.
+    pub feed_file: &'static str,
+    /// Status open.
+    pub st_open: &'static str,
+    /// Status attached to a case.
+    pub st_attached: &'static str,
+    /// Status verified.
+    pub st_verified: &'static str,
+    /// Status dismissed.
+    pub st_dismissed: &'static str,
+    /// High.
+    pub sev_high: &'static str,
+    /// Medium.
+    pub sev_medium: &'static str,
+    /// Low.
+    pub sev_low: &'static str,
+    /// Rule sets in force.
+    pub rules_in_force: &'static str,
+    /// Adopt a new version.
+    pub adopt_version: &'static str,
+    /// Valid from.
+    pub valid_from: &'static str,
+    /// Adopted at.
+    pub adopted_at: &'static str,
+    /// Monitoring line.
+    pub monitoring_line: &'static str,
 }
 
 /// 中文 (default).
@@ -309,6 +371,37 @@ pub const ZH: Texts = Texts {
     timeline: "全部记录",
     open_case: "查看案件",
     new_lead: "登记线索",
+    warnings: "预警",
+    warnings_open: "待核实预警",
+    risk_type: "风险类型",
+    severity: "紧急程度",
+    status: "状态",
+    rule: "规则",
+    rule_set: "规则集",
+    evidence: "依据数据",
+    evidence_dates: "数据日期",
+    person: "人员",
+    verify: "核实属实，转为线索",
+    dismiss: "排除",
+    dismiss_reason: "排除理由",
+    verify_note: "核实情况（可不填）",
+    filter: "筛选",
+    run_screening: "运行筛查",
+    last_run: "上次筛查",
+    no_warnings: "没有符合条件的预警",
+    feed_file: "文件与行号",
+    st_open: "待核实",
+    st_attached: "已并入案件",
+    st_verified: "已核实",
+    st_dismissed: "已排除",
+    sev_high: "高",
+    sev_medium: "中",
+    sev_low: "低",
+    rules_in_force: "现行规则集",
+    adopt_version: "启用新版本",
+    valid_from: "生效日期",
+    adopted_at: "启用时间",
+    monitoring_line: "监测收入线（元/人/年）",
 };
 
 /// English.
@@ -413,6 +506,37 @@ pub const EN: Texts = Texts {
     timeline: "Timeline",
     open_case: "Open case",
     new_lead: "New lead",
+    warnings: "Warnings",
+    warnings_open: "Open warnings",
+    risk_type: "Risk type",
+    severity: "Severity",
+    status: "Status",
+    rule: "Rule",
+    rule_set: "Rule set",
+    evidence: "Evidence",
+    evidence_dates: "Dates",
+    person: "Person",
+    verify: "Verify: open a lead",
+    dismiss: "Dismiss",
+    dismiss_reason: "Reason",
+    verify_note: "Note (optional)",
+    filter: "Filter",
+    run_screening: "Run screening",
+    last_run: "Last run",
+    no_warnings: "No warnings match",
+    feed_file: "File, line",
+    st_open: "open",
+    st_attached: "attached to case",
+    st_verified: "verified",
+    st_dismissed: "dismissed",
+    sev_high: "high",
+    sev_medium: "medium",
+    sev_low: "low",
+    rules_in_force: "Rule sets in force",
+    adopt_version: "Adopt a new version",
+    valid_from: "Valid from",
+    adopted_at: "Adopted",
+    monitoring_line: "Monitoring line (元/person/year)",
 };
 
 /// The table for a language code.

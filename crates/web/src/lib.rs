@@ -13,8 +13,10 @@ mod forms;
 pub mod i18n;
 pub mod pages;
 mod pages_cases;
+mod pages_warnings;
 pub mod rate_limit;
 mod view;
+pub mod warnings;
 
 use axum::Router;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -23,7 +25,7 @@ use dixian_store::Store;
 use rate_limit::RateLimiter;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 
 /// What every handler shares.
@@ -33,7 +35,7 @@ pub struct AppState {
     pub store: Store,
     /// Every rule set of the deployment; the case workflow takes its
     /// numbers from the set in force for the case's region and day.
-    pub rules: Arc<RuleBook>,
+    pub rules: RuleHandle,
     /// The time of day, for the case workflow (tests set it).
     pub clock: Clock,
     /// Limit of public self-declarations per client address.
@@ -50,7 +52,7 @@ impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
             store,
-            rules: Arc::new(shipped_rules()),
+            rules: RuleHandle::new(shipped_rules()),
             clock: Clock::system(),
             declarations: Arc::new(RateLimiter::per_hour(DEFAULT_DECLARATIONS_PER_HOUR)),
         }
@@ -58,8 +60,13 @@ impl AppState {
 
     /// Uses `rules` (e.g. `RuleBook::load_dir` of the deployment's folder).
     pub fn with_rules(mut self, rules: RuleBook) -> AppState {
-        self.rules = Arc::new(rules);
+        self.rules = RuleHandle::new(rules);
         self
+    }
+
+    /// The rules in force now, as the store's source of workflow numbers.
+    pub(crate) fn policies(&self) -> api_cases::Rules {
+        api_cases::Rules(self.rules.get())
     }
 
     /// Uses `clock` instead of the system clock.
@@ -72,6 +79,31 @@ impl AppState {
     pub fn with_declarations_per_hour(mut self, per_hour: u32) -> AppState {
         self.declarations = Arc::new(RateLimiter::per_hour(per_hour));
         self
+    }
+}
+
+/// The rule book in force, shared by every handler and replaced whole
+/// when a county adopts a new version of a set (requests in flight keep
+/// the book they started with).
+#[derive(Clone, Debug)]
+pub struct RuleHandle(Arc<RwLock<Arc<RuleBook>>>);
+
+impl RuleHandle {
+    /// A handle on `book`.
+    pub fn new(book: RuleBook) -> RuleHandle {
+        RuleHandle(Arc::new(RwLock::new(Arc::new(book))))
+    }
+
+    /// The book in force now.
+    pub fn get(&self) -> Arc<RuleBook> {
+        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&guard)
+    }
+
+    /// Puts `book` in force.
+    pub fn set(&self, book: RuleBook) {
+        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        *guard = Arc::new(book);
     }
 }
 
@@ -121,6 +153,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(pages::router())
         .merge(pages_cases::router())
         .merge(feeds::router())
+        .merge(pages_warnings::router())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
 }

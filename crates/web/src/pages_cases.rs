@@ -3,7 +3,7 @@
 //! login, phone-first), and the printable village notice (公示).
 
 use crate::AppState;
-use crate::api_cases::{ClientIp, Rules, case_view};
+use crate::api_cases::{ClientIp, case_view};
 use crate::auth::{Lang, PageAuth};
 use crate::case_forms::{Input, event_from_form, inputs};
 use crate::i18n::{Texts, field_label};
@@ -75,7 +75,7 @@ struct LeadLine {
 
 async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
     let now = s.clock.now();
-    let inbox = match cases::inbox(&s.store.pool, &auth.actor(), now, &Rules(&s.rules)).await {
+    let inbox = match cases::inbox(&s.store.pool, &auth.actor(), now, &s.policies()).await {
         Ok(i) => i,
         Err(e) => return error_page(t, StatusCode::FORBIDDEN, &e.to_string()),
     };
@@ -361,7 +361,7 @@ async fn case_event(
         version,
         &event,
         now,
-        &Rules(&s.rules),
+        &s.policies(),
     )
     .await
     {
@@ -409,7 +409,7 @@ async fn new_lead(
         &auth.actor(),
         &lead,
         s.clock.now(),
-        &Rules(&s.rules),
+        &s.policies(),
     )
     .await
     {
@@ -476,7 +476,7 @@ async fn declare_submit(
         risk_types: Vec::new(),
         note: f.what_happened,
     };
-    match cases::declare(&s.store.pool, &d, now, &Rules(&s.rules)).await {
+    match cases::declare(&s.store.pool, &d, now, &s.policies()).await {
         Ok(r) => {
             tracing::info!(lead_id = r.lead_id, "self-declaration received (page)");
             DeclarePage {

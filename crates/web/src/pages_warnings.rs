@@ -1,0 +1,510 @@
+//! Pages of screening: the warning list of a village or township
+//! (filtered by region, risk type, severity and status, with the open
+//! count per township or village), one warning with its evidence and the
+//! two ends (verify → a lead and its case; dismiss with a reason), the
+//! screening run button, and the rule sets in force with the form that
+//! adopts a new version.
+
+use crate::AppState;
+use crate::auth::{Lang, PageAuth};
+use crate::i18n::Texts;
+use crate::view::{china_time, error_page, mask_id};
+use crate::warnings::{AdoptBody, detail, rule_views, run_screening};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dixian_domain::{RiskType, Role};
+use dixian_store::rule_sets::Adopted;
+use dixian_store::warnings::{self, WarningFilter, WarningRow};
+use dixian_store::{StoreError, screening};
+use serde::Deserialize;
+
+/// Routes of the screening pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/warnings", get(list_page))
+        .route("/warnings/{id}", get(warning_page))
+        .route("/warnings/{id}/verify", post(verify))
+        .route("/warnings/{id}/dismiss", post(dismiss))
+        .route("/screening/run", post(run))
+        .route("/rules", get(rules_page).post(adopt))
+}
+
+/// A label in the page's language.
+fn label(t: &Texts, zh: &'static str, en: &'static str) -> &'static str {
+    if t.lang == "en" { en } else { zh }
+}
+
+fn status_label(t: &'static Texts, s: &str) -> &'static str {
+    match s {
+        "open" => t.st_open,
+        "attached" => t.st_attached,
+        "verified" => t.st_verified,
+        _ => t.st_dismissed,
+    }
+}
+
+fn severity_label(t: &'static Texts, s: &str) -> &'static str {
+    match s {
+        "high" => t.sev_high,
+        "medium" => t.sev_medium,
+        _ => t.sev_low,
+    }
+}
+
+fn risk_label(t: &Texts, code: &str) -> String {
+    RiskType::parse(code).map_or_else(
+        || code.to_string(),
+        |r| label(t, r.label_zh(), r.label_en()).to_string(),
+    )
+}
+
+/// A row of the list as shown.
+struct Line {
+    id: i64,
+    household_id: i64,
+    number: String,
+    head: String,
+    person: String,
+    village: String,
+    risk: String,
+    severity: &'static str,
+    severity_code: String,
+    rule: String,
+    dates: String,
+    evidence: i64,
+    status: &'static str,
+    case_id: Option<i64>,
+}
+
+fn line(t: &'static Texts, w: WarningRow) -> Line {
+    Line {
+        id: w.id,
+        household_id: w.household_id,
+        number: w.household_number,
+        head: w.head_name,
+        person: w
+            .person_id_number
+            .as_deref()
+            .map(mask_id)
+            .unwrap_or_default(),
+        village: w.village_code,
+        risk: risk_label(t, &w.risk_type),
+        severity: severity_label(t, &w.severity),
+        severity_code: w.severity,
+        rule: format!(
+            "{} · {} v{}",
+            w.rule_id, w.rule_set_name, w.rule_set_version
+        ),
+        dates: if w.first_date == w.last_date {
+            w.first_date.to_string()
+        } else {
+            format!("{} – {}", w.first_date, w.last_date)
+        },
+        evidence: w.evidence_rows,
+        status: status_label(t, &w.status),
+        case_id: w.case_id,
+    }
+}
+
+/// An option of a filter select.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices(current: Option<&str>, items: Vec<(String, String)>) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: current == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "warnings.html")]
+struct ListPage {
+    t: &'static Texts,
+    user: Option<crate::pages::UserBar>,
+    lines: Vec<Line>,
+    total: i64,
+    regions: Vec<Choice>,
+    risks: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    counts: Vec<(String, String, i64)>,
+    may_run: bool,
+    last_run: String,
+}
+
+async fn region_choices(
+    s: &AppState,
+    user: &dixian_store::User,
+    current: Option<&str>,
+) -> Vec<Choice> {
+    let children = dixian_store::regions::children(&s.store.pool, &user.region)
+        .await
+        .unwrap_or_default();
+    let items = children.into_iter().map(|r| (r.code, r.name)).collect();
+    choices(current, items)
+}
+
+async fn last_run_line(s: &AppState, t: &Texts, region: &str) -> String {
+    match screening::last_run(&s.store.pool, region).await {
+        Ok(Some(r)) => format!(
+            "#{} · {} {} · {} {} · {}",
+            r.id,
+            label(t, "截至", "as of"),
+            r.as_of,
+            label(t, "新预警", "new warnings"),
+            r.warnings_raised,
+            china_time(r.finished_at)
+        ),
+        _ => "—".into(),
+    }
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(f): Query<WarningFilter>,
+) -> Response {
+    let actor = auth.actor();
+    let (rows, total) = match warnings::list(&s.store.pool, &actor, &f).await {
+        Ok(x) => x,
+        Err(e @ StoreError::Forbidden) => {
+            return error_page(t, StatusCode::FORBIDDEN, &e.to_string());
+        }
+        Err(e) => return error_page(t, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let names: std::collections::HashMap<String, String> =
+        dixian_store::regions::children(&s.store.pool, &auth.0.region)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
+    let counts = warnings::open_counts(&s.store.pool, &actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(code, n)| {
+            let name = names.get(&code).cloned().unwrap_or_default();
+            (code, name, n)
+        })
+        .collect();
+    let risks = RiskType::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                label(t, r.label_zh(), r.label_en()).to_string(),
+            )
+        })
+        .collect();
+    let severities = ["high", "medium", "low"]
+        .iter()
+        .map(|c| (c.to_string(), severity_label(t, c).to_string()))
+        .collect();
+    let status = f
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("open");
+    let statuses = ["open", "attached", "verified", "dismissed"]
+        .iter()
+        .map(|c| (c.to_string(), status_label(t, c).to_string()))
+        .chain([("all".to_string(), t.all.to_string())])
+        .collect();
+    ListPage {
+        t,
+        user: crate::pages::user_bar(&auth.0, t),
+        lines: rows.into_iter().map(|w| line(t, w)).collect(),
+        total,
+        regions: region_choices(&s, &auth.0, f.region.as_deref()).await,
+        risks: choices(f.risk.as_deref(), risks),
+        severities: choices(f.severity.as_deref(), severities),
+        statuses: choices(Some(status), statuses),
+        counts,
+        may_run: auth.0.role.loads_feeds(),
+        last_run: last_run_line(&s, t, auth.0.region.as_str()).await,
+    }
+    .into_response()
+}
+
+/// An evidence row as shown: its fields as label–value pairs.
+struct Evidence {
+    file: String,
+    line: i64,
+    date: String,
+    fields: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "warning.html")]
+struct WarningPage {
+    t: &'static Texts,
+    user: Option<crate::pages::UserBar>,
+    w: Line,
+    person_full: String,
+    rule_set: String,
+    condition: String,
+    raised: String,
+    resolution: String,
+    version: i64,
+    open: bool,
+    evidence: Vec<Evidence>,
+    errors: Vec<String>,
+}
+
+fn fields(payload: &str) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
+    // A stored row is `{"Kind": {field: value, …}}`.
+    let inner = v
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|x| x.as_object());
+    inner
+        .map(|o| {
+            o.iter()
+                .map(|(k, x)| {
+                    let value = match x {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => "—".into(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn render_warning(
+    s: &AppState,
+    user: &dixian_store::User,
+    t: &'static Texts,
+    id: i64,
+    errors: Vec<String>,
+) -> Response {
+    let d = match detail(s, user, id).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let w = d.warning;
+    let page = WarningPage {
+        t,
+        user: crate::pages::user_bar(user, t),
+        person_full: w.person_id_number.clone().unwrap_or_default(),
+        rule_set: format!(
+            "{} ({}, v{})",
+            w.rule_set_name, w.rule_set_region, w.rule_set_version
+        ),
+        condition: w.rule_condition.clone(),
+        raised: china_time(w.raised_at),
+        resolution: w.resolution.clone().unwrap_or_default(),
+        version: w.version,
+        open: w.status == "open",
+        evidence: d
+            .evidence
+            .into_iter()
+            .map(|e| Evidence {
+                file: e.file_name,
+                line: e.line,
+                date: e.event_date.to_string(),
+                fields: fields(&e.payload),
+            })
+            .collect(),
+        w: line(t, w),
+        errors,
+    };
+    page.into_response()
+}
+
+async fn warning_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    render_warning(&s, &auth.0, t, id, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    version: i64,
+    #[serde(default)]
+    text: String,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Response {
+    let r = warnings::verify(
+        &s.store.pool,
+        &auth.actor(),
+        id,
+        f.version,
+        &f.text,
+        s.clock.now(),
+        &s.policies(),
+    )
+    .await;
+    match r {
+        Ok(v) => {
+            tracing::info!(
+                warning_id = id,
+                lead_id = v.lead.lead_id,
+                "warning verified (page)"
+            );
+            match v.lead.case_id {
+                Some(c) => Redirect::to(&format!("/cases/{c}")).into_response(),
+                None => Redirect::to(&format!("/warnings/{id}")).into_response(),
+            }
+        }
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()]).await,
+    }
+}
+
+async fn dismiss(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Response {
+    let now = s.clock.now();
+    match warnings::dismiss(&s.store.pool, &auth.actor(), id, f.version, &f.text, now).await {
+        Ok(_) => {
+            tracing::info!(warning_id = id, "warning dismissed (page)");
+            Redirect::to(&format!("/warnings/{id}")).into_response()
+        }
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()]).await,
+    }
+}
+
+async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    match run_screening(&s, &auth.actor(), None).await {
+        Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
+        Ok(_) => Redirect::to("/warnings").into_response(),
+        Err(e) => error_page(t, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+/// A rule set as the rules page lists it.
+struct SetLine {
+    region: String,
+    valid_from: String,
+    valid_to: String,
+    version: i64,
+    name: String,
+    line: String,
+    rules: usize,
+    added: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    t: &'static Texts,
+    user: Option<crate::pages::UserBar>,
+    sets: Vec<SetLine>,
+    may_adopt: bool,
+    messages: Vec<String>,
+    errors: Vec<String>,
+}
+
+async fn render_rules(
+    s: &AppState,
+    user: &dixian_store::User,
+    t: &'static Texts,
+    messages: Vec<String>,
+    errors: Vec<String>,
+) -> Response {
+    let views = match rule_views(s).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let sets = views
+        .into_iter()
+        .map(|v| SetLine {
+            region: v.region,
+            valid_from: v.valid_from.to_string(),
+            valid_to: v.valid_to.map_or_else(|| "—".into(), |d| d.to_string()),
+            version: v.version,
+            name: v.name,
+            line: format!("{:.2}", v.monitoring_line_yuan),
+            rules: v.rules,
+            added: china_time(v.added_at),
+        })
+        .collect();
+    RulesPage {
+        t,
+        user: crate::pages::user_bar(user, t),
+        sets,
+        may_adopt: user.role == Role::CountyAdmin,
+        messages,
+        errors,
+    }
+    .into_response()
+}
+
+async fn rules_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    render_rules(&s, &auth.0, t, Vec::new(), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct AdoptForm {
+    file_name: String,
+    source: String,
+}
+
+async fn adopt(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(f): Form<AdoptForm>,
+) -> Response {
+    let body = AdoptBody {
+        file_name: f.file_name,
+        source: f.source,
+    };
+    match crate::warnings::adopt(&s, &auth.actor(), body).await {
+        Ok(adopted) => {
+            let msgs = adopted
+                .iter()
+                .map(|a| match a {
+                    Adopted::Added { version, .. } => {
+                        format!("{} {version}", label(t, "已启用版本", "adopted version"))
+                    }
+                    Adopted::Unchanged { version } => format!(
+                        "{} {version}",
+                        label(
+                            t,
+                            "与现行版本相同，未改动：版本",
+                            "unchanged: same as version"
+                        )
+                    ),
+                })
+                .collect();
+            render_rules(&s, &auth.0, t, msgs, Vec::new()).await
+        }
+        Err(e) => {
+            let errors = e.to_string().lines().map(str::to_string).collect();
+            render_rules(&s, &auth.0, t, Vec::new(), errors).await
+        }
+    }
+}
