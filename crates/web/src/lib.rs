@@ -11,6 +11,7 @@ pub mod error;
 pub mod feeds;
 mod forms;
 pub mod i18n;
+pub mod notice;
 pub mod pages;
 mod pages_cases;
 pub mod rate_limit;
@@ -148,6 +149,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(notice::router())
         .merge(feeds::router())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
