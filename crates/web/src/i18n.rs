@@ -205,6 +205,26 @@ pub struct Texts {
     pub open_case: &'static str,
     /// New lead.
     pub new_lead: &'static str,
+    /// Overdue cases (page title).
+    pub overdue_title: &'static str,
+    /// What the overdue page lists.
+    pub overdue_intro: &'static str,
+    /// Township.
+    pub township: &'static str,
+    /// Number of overdue cases.
+    pub overdue_count: &'static str,
+    /// Days overdue.
+    pub days_over: &'static str,
+    /// The level an overdue case is escalated to.
+    pub escalated_to: &'static str,
+    /// Nothing overdue.
+    pub no_overdue: &'static str,
+    /// Village level.
+    pub level_village: &'static str,
+    /// Township level.
+    pub level_township: &'static str,
+    /// County level.
+    pub level_county: &'static str,
 }
 
 /// 中文 (default).
@@ -309,6 +329,16 @@ pub const ZH: Texts = Texts {
     timeline: "全部记录",
     open_case: "查看案件",
     new_lead: "登记线索",
+    overdue_title: "超期督办",
+    overdue_intro: "已超过办理期限的案件，按乡镇列出，超期最久的在前；超期越久，督办层级越高。",
+    township: "乡镇",
+    overdue_count: "超期案件",
+    days_over: "超期天数",
+    escalated_to: "督办层级",
+    no_overdue: "没有超期案件。",
+    level_village: "村级",
+    level_township: "乡镇级",
+    level_county: "县级",
 };
 
 /// English.
@@ -413,6 +443,16 @@ pub const EN: Texts = Texts {
     timeline: "Timeline",
     open_case: "Open case",
     new_lead: "New lead",
+    overdue_title: "Overdue cases",
+    overdue_intro: "Cases past the time limit of their step, per township, longest overdue first; the longer overdue, the higher the level that is told.",
+    township: "Township",
+    overdue_count: "Overdue cases",
+    days_over: "Days overdue",
+    escalated_to: "Escalated to",
+    no_overdue: "No case is overdue.",
+    level_village: "Village",
+    level_township: "Township",
+    level_county: "County",
 };
 
 /// The table for a language code.

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod notice;
 pub mod pages;
 mod pages_cases;
+mod pages_overdue;
 pub mod rate_limit;
 mod view;
 
@@ -149,6 +150,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(pages_overdue::router())
         .merge(notice::router())
         .merge(feeds::router())
         .layer(axum::middleware::from_fn(log_request))
