@@ -1,11 +1,14 @@
 //! Commands of the case workflow for the county office's operator:
-//! overdue cases per township, a village's notice list, one user's inbox.
+//! overdue cases per township, a village's notice list (and workbook),
+//! one user's inbox.
 
 use crate::commands::open;
 use anyhow::Context;
 use dixian_domain::RegionCode;
 use dixian_store::cases::{self, PolicySource};
 use dixian_store::{Actor, Store, users};
+use dixian_web::notice::NoticeDocument;
+use std::path::Path;
 
 /// Workflow numbers from the shipped rule files (the same the server uses
 /// unless it is given another folder).
@@ -51,30 +54,31 @@ pub async fn overdue(db: &str, region: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `dixian cases notice --village CODE`: the households on notice now —
-/// the same fields the printed notice shows, nothing more.
-pub async fn notice(db: &str, village: &str) -> anyhow::Result<()> {
+/// `dixian cases notice --village CODE [--xlsx FILE]`: the households on
+/// notice now — the same fields the printed notice shows, nothing more.
+pub async fn notice(db: &str, village: &str, xlsx: Option<&Path>) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, village).await?;
-    let round = cases::notice_round(&store.pool, &actor, village, chrono::Utc::now()).await?;
-    println!(
-        "{} 防止返贫致贫监测对象公示 ({})",
-        round.village_name, round.on
-    );
-    for (i, e) in round.entries.iter().enumerate() {
-        let risks: Vec<&str> = e.risk_types.iter().map(|r| r.label_zh()).collect();
+    let doc = NoticeDocument::load(&store.pool, &actor, village, chrono::Utc::now()).await?;
+    println!("{} ({})", doc.title(), doc.today);
+    for (i, l) in doc.lines.iter().enumerate() {
         println!(
             "{:>3}. {}  {}  {}  {}  {} 至 {}",
             i + 1,
-            e.head_name,
-            e.village_group.as_deref().unwrap_or("—"),
-            e.category.map_or("拟纳入监测", |c| c.label_zh()),
-            risks.join("、"),
-            e.start,
-            e.end
+            l.head,
+            if l.group.is_empty() { "—" } else { &l.group },
+            l.category,
+            l.risks,
+            l.start,
+            l.end
         );
     }
-    if round.entries.is_empty() {
+    if doc.lines.is_empty() {
         println!("(本轮无公示对象 — nobody on notice)");
+    }
+    if let Some(path) = xlsx {
+        std::fs::write(path, doc.xlsx()?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("written {} ({} row(s))", path.display(), doc.lines.len());
     }
     Ok(())
 }

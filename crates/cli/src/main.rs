@@ -160,6 +160,9 @@ enum CasesCmd {
         /// 12-digit village code.
         #[arg(long)]
         village: String,
+        /// Also write the notice as an Excel workbook (the printed columns).
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<std::path::PathBuf>,
     },
     /// What waits on a user (their inbox).
     Inbox {
@@ -374,7 +377,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => create_user(&db, &username, &name, &role, &region, &password).await,
         Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
         Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(&db, &region).await,
-        Command::Cases(CasesCmd::Notice { village }) => commands_cases::notice(&db, &village).await,
+        Command::Cases(CasesCmd::Notice { village, xlsx }) => {
+            commands_cases::notice(&db, &village, xlsx.as_deref()).await
+        }
         Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(&db, &user).await,
         Command::Feeds(FeedsCmd::Import {
             kind,

@@ -14,6 +14,7 @@ pub mod error;
 mod header;
 pub mod household_file;
 mod lines;
+pub mod notice_file;
 pub mod read;
 mod sheet;
 
@@ -23,4 +24,5 @@ pub use household_file::{
     CsvHouseholdWriter, HOUSEHOLD_COLUMNS, HeaderLanguage, HouseholdReader, ParsedHousehold,
     RowError, XlsxHouseholdWriter, header_row, household_rows,
 };
+pub use notice_file::{NOTICE_COLUMNS, NoticeLine, NoticeSheet, notice_xlsx};
 pub use read::{ColumnSpec, HeaderMap, Record, TableReader, open};

@@ -24,6 +24,9 @@ pub enum ApiError {
     /// From the store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// 500: a file (e.g. a workbook) could not be written.
+    #[error(transparent)]
+    File(#[from] dixian_tabular::TabularError),
 }
 
 impl From<dixian_jobs::ScreenRunError> for ApiError {
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::File(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Store(e) => match e {
                 StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
                 StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
@@ -77,17 +81,30 @@ fn rule_status(code: &str) -> StatusCode {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_code();
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            // The cause goes to the log (it carries no personal data: SQL
-            // errors name tables and constraints), not to the user.
+impl ApiError {
+    /// What the user is told; an internal cause goes to the log instead
+    /// (it carries no personal data: SQL errors name tables and
+    /// constraints).
+    fn message(&self, status: StatusCode) -> String {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "internal error");
             "internal error, please try again later (系统错误，请稍后再试)".to_string()
         } else {
             self.to_string()
-        };
+        }
+    }
+
+    /// The error as a plain page, with the status and message the API gives.
+    pub(crate) fn page(self, t: &crate::i18n::Texts) -> Response {
+        let (status, _) = self.status_code();
+        crate::view::error_page(t, status, &self.message(status))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_code();
+        let message = self.message(status);
         (
             status,
             Json(json!({"error": {"code": code, "message": message}})),

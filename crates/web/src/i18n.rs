@@ -267,6 +267,26 @@ pub struct Texts {
     pub adopted_at: &'static str,
     /// Monitoring line.
     pub monitoring_line: &'static str,
+    /// Overdue cases (page title).
+    pub overdue_title: &'static str,
+    /// What the overdue page lists.
+    pub overdue_intro: &'static str,
+    /// Township.
+    pub township: &'static str,
+    /// Number of overdue cases.
+    pub overdue_count: &'static str,
+    /// Days overdue.
+    pub days_over: &'static str,
+    /// The level an overdue case is escalated to.
+    pub escalated_to: &'static str,
+    /// Nothing overdue.
+    pub no_overdue: &'static str,
+    /// Village level.
+    pub level_village: &'static str,
+    /// Township level.
+    pub level_township: &'static str,
+    /// County level.
+    pub level_county: &'static str,
 }
 
 /// 中文 (default).
@@ -402,6 +422,16 @@ pub const ZH: Texts = Texts {
     valid_from: "生效日期",
     adopted_at: "启用时间",
     monitoring_line: "监测收入线（元/人/年）",
+    overdue_title: "超期督办",
+    overdue_intro: "已超过办理期限的案件，按乡镇列出，超期最久的在前；超期越久，督办层级越高。",
+    township: "乡镇",
+    overdue_count: "超期案件",
+    days_over: "超期天数",
+    escalated_to: "督办层级",
+    no_overdue: "没有超期案件。",
+    level_village: "村级",
+    level_township: "乡镇级",
+    level_county: "县级",
 };
 
 /// English.
@@ -537,6 +567,16 @@ pub const EN: Texts = Texts {
     valid_from: "Valid from",
     adopted_at: "Adopted",
     monitoring_line: "Monitoring line (元/person/year)",
+    overdue_title: "Overdue cases",
+    overdue_intro: "Cases past the time limit of their step, per township, longest overdue first; the longer overdue, the higher the level that is told.",
+    township: "Township",
+    overdue_count: "Overdue cases",
+    days_over: "Days overdue",
+    escalated_to: "Escalated to",
+    no_overdue: "No case is overdue.",
+    level_village: "Village",
+    level_township: "Township",
+    level_county: "County",
 };
 
 /// The table for a language code.

@@ -11,8 +11,10 @@ pub mod error;
 pub mod feeds;
 mod forms;
 pub mod i18n;
+pub mod notice;
 pub mod pages;
 mod pages_cases;
+mod pages_overdue;
 mod pages_warnings;
 pub mod rate_limit;
 mod view;
@@ -152,6 +154,8 @@ pub fn app_with(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(pages_cases::router())
+        .merge(pages_overdue::router())
+        .merge(notice::router())
         .merge(feeds::router())
         .merge(pages_warnings::router())
         .layer(axum::middleware::from_fn(log_request))

@@ -56,6 +56,8 @@ pub fn router() -> Router<AppState> {
 pub(crate) struct UserBar {
     pub(crate) display_name: String,
     pub(crate) role_label: &'static str,
+    /// Whether the role works cases (the header links the overdue list).
+    pub(crate) works_cases: bool,
 }
 
 /// The header's user line in the page's language.
@@ -68,6 +70,7 @@ pub(crate) fn user_bar(u: &User, t: &Texts) -> Option<UserBar> {
     Some(UserBar {
         display_name: u.display_name.clone(),
         role_label,
+        works_cases: dixian_domain::case::LEAD_ROLES.contains(&u.role),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Pages of the case workflow: the inbox, a case with the forms of the
 //! events the user may record now, the resident's self-declaration (no
-//! login, phone-first), and the printable village notice (公示).
+//! login, phone-first). The village notice (公示) is in `notice.rs`.
 
 use crate::AppState;
 use crate::api_cases::{ClientIp, case_view};
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}/lead", post(new_lead))
         .route("/declare", get(declare_page).post(declare_submit))
         .route("/declare/status", get(declare_status))
-        .route("/villages/{code}/notice", get(notice_page))
 }
 
 /// Picks the label of the page's language.
@@ -544,78 +543,4 @@ async fn declare_status(
         }
     }
     page
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "notice.html")]
-struct NoticePage {
-    village: String,
-    village_code: String,
-    township: String,
-    period: String,
-    today: String,
-    rows: Vec<NoticeLine>,
-}
-
-struct NoticeLine {
-    head: String,
-    group: String,
-    category: &'static str,
-    risks: String,
-    dates: String,
-}
-
-async fn notice_page(
-    State(s): State<AppState>,
-    auth: PageAuth,
-    Lang(t): Lang,
-    Path(code): Path<String>,
-) -> Response {
-    let now = s.clock.now();
-    let round = match cases::notice_round(&s.store.pool, &auth.actor(), &code, now).await {
-        Ok(r) => r,
-        Err(_) => return error_page(t, StatusCode::NOT_FOUND, t.not_found),
-    };
-    let township = match dixian_domain::RegionCode::parse(&code)
-        .ok()
-        .and_then(|c| c.parent())
-    {
-        Some(p) => dixian_store::regions::get(&s.store.pool, &p)
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let start = round.entries.iter().map(|e| e.start).min();
-    let end = round.entries.iter().map(|e| e.end).max();
-    let rows = round
-        .entries
-        .iter()
-        .map(|e| NoticeLine {
-            head: e.head_name.clone(),
-            group: e.village_group.clone().unwrap_or_default(),
-            category: e.category.map(|c| c.label_zh()).unwrap_or("拟纳入监测"),
-            risks: e
-                .risk_types
-                .iter()
-                .map(|r| r.label_zh())
-                .collect::<Vec<_>>()
-                .join("、"),
-            dates: format!("{} 至 {}", e.start, e.end),
-        })
-        .collect();
-    NoticePage {
-        village: round.village_name,
-        village_code: round.village_code,
-        township,
-        period: match (start, end) {
-            (Some(a), Some(b)) => format!("{a} 至 {b}"),
-            _ => "—".into(),
-        },
-        today: round.on.format("%Y年%m月%d日").to_string(),
-        rows,
-    }
-    .into_response()
 }

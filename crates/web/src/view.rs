@@ -1,5 +1,6 @@
 //! Masking of personal data for display: ID numbers as first 6 + last 4,
-//! phones as first 3 + last 4, unless the role's work needs them.
+//! phones as first 3 + last 4, names as their first character, unless the
+//! role's work needs them.
 
 use dixian_domain::Role;
 use serde_json::Value;
@@ -19,6 +20,15 @@ pub fn mask_phone(p: &str) -> String {
         format!("{}****{}", &p[..3], &p[p.len() - 4..])
     } else {
         "****".into()
+    }
+}
+
+/// `张*` / `欧阳**`: the first character of a name, the rest hidden.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
     }
 }
 

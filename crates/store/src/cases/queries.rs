@@ -243,6 +243,8 @@ pub struct OverdueCase {
     pub household_id: i64,
     /// 户编号
     pub household_number: String,
+    /// Head's name (working roles only: the list is not public).
+    pub head_name: String,
     /// Village code.
     pub village_code: String,
     /// Village name.
@@ -269,6 +271,7 @@ struct OverdueRow {
     id: i64,
     household_id: i64,
     number: String,
+    head_name: String,
     village_code: String,
     village_name: Option<String>,
     township_name: Option<String>,
@@ -289,7 +292,7 @@ pub async fn overdue(
     let rows: Vec<OverdueRow> = pool
         .all(
             q(format!(
-                "SELECT c.id, c.household_id, h.number, c.village_code, v.name AS village_name, t.name AS township_name, c.snapshot
+                "SELECT c.id, c.household_id, h.number, h.head_name, c.village_code, v.name AS village_name, t.name AS township_name, c.snapshot
                  FROM cases c JOIN households h ON h.id = c.household_id
                  LEFT JOIN regions v ON v.code = c.village_code
                  LEFT JOIN regions t ON t.code = SUBSTR(c.village_code, 1, 9)
@@ -328,6 +331,7 @@ pub async fn overdue(
                 case_id: r.id,
                 household_id: r.household_id,
                 household_number: r.number,
+                head_name: r.head_name,
                 village_code: r.village_code,
                 village_name: r.village_name.unwrap_or_default(),
                 stage: case.stage,

@@ -1,0 +1,306 @@
+//! The overdue page and the notice workbook, on SQLite and PostgreSQL,
+//! against a fixture seeded like the demo (cases opened days ago through
+//! the store's workflow calls, the app on the system clock): each user sees
+//! the overdue cases of their own scope only, longest overdue first, with
+//! the level told; the notice workbook has the printed columns and no ID
+//! number, phone or health detail, and keeps the printed page's scope.
+
+mod common;
+
+use calamine::{Reader, Xlsx};
+use chrono::{DateTime, Duration, Utc};
+use common::{App, Backend, household_json, id};
+use dixian_domain::case::{CaseEvent, china_date};
+use dixian_domain::{Channel, RegionCode, RiskType, Role};
+use dixian_store::cases::{self, IncomingLead};
+use dixian_store::{Actor, users};
+use serde_json::Value;
+
+const VILLAGE_A: &str = "520526001001";
+const VILLAGE_B: &str = "520526102001";
+const TOWNSHIP_A: &str = "520526001";
+const TOWNSHIP_B: &str = "520526102";
+/// The phone of every member made by `household_json`.
+const MEMBER_PHONE: &str = "13800001234";
+const LEAD_NOTE: &str = "走访发现户主患病住院";
+const FINDINGS: &str = "入户核查：自付医疗费用较高";
+
+/// Tokens of the fixture's users and what was seeded.
+struct Fixture {
+    app: App,
+    county: String,
+    cadre_a: String,
+    town_a: String,
+    town_b: String,
+    viewer: String,
+    /// ID numbers of every member (none may show on the pages below).
+    ids: Vec<String>,
+    /// Case id of the longest overdue case (王大山).
+    oldest: i64,
+}
+
+fn policies() -> impl cases::PolicySource {
+    let book = dixian_web::shipped_rules();
+    move |v: &RegionCode, on: chrono::NaiveDate| book.select(v, on).map(|s| s.workflow.clone())
+}
+
+async fn actor(app: &App, username: &str) -> Actor {
+    let all = users::list(&app.store.pool).await.unwrap();
+    Actor::of(all.iter().find(|u| u.username == username).unwrap())
+}
+
+/// A household whose head is `head`; a second member, when given, is
+/// seriously ill (a health detail no notice may show).
+async fn household(
+    app: &App,
+    token: &str,
+    number: &str,
+    village: &str,
+    head: &str,
+    ids: &[String],
+) -> i64 {
+    let mut h = household_json(number, village, ids);
+    h["members"][0]["name"] = Value::from(head);
+    if ids.len() > 1 {
+        h["members"][1]["illness"] = Value::from("serious");
+    }
+    let r = app.post(token, "/api/v1/households", &h).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// Opens a case for `household` at `at`; returns its id.
+async fn lead(app: &App, cadre: &Actor, household: i64, at: DateTime<Utc>) -> i64 {
+    let lead = IncomingLead {
+        channel: Channel::CadreSweep,
+        household_id: Some(household),
+        id_number: None,
+        risk_types: vec![RiskType::Illness],
+        note: LEAD_NOTE.into(),
+    };
+    cases::open_lead(&app.store.pool, cadre, &lead, at, &policies())
+        .await
+        .unwrap()
+        .case_id
+        .unwrap()
+}
+
+/// Takes a fresh case of village A to a notice that is still up.
+async fn to_notice(app: &App, cadre: &Actor, case: i64, start: DateTime<Utc>) {
+    let day = |d: i64| china_date(start + Duration::days(d));
+    let events = [
+        CaseEvent::HomeCheck {
+            findings: FINDINGS.into(),
+            asset_check_consent_signed: true,
+            visited_on: day(1),
+        },
+        CaseEvent::DataComparison {
+            results: "比对无异常".into(),
+        },
+        CaseEvent::Deliberation {
+            held_on: day(3),
+            attendees: 15,
+            approve: true,
+            note: "同意纳入".into(),
+        },
+        CaseEvent::NoticeStart {
+            start: day(3),
+            end: day(9),
+        },
+    ];
+    let mut version = 1;
+    for (offset, e) in [1, 2, 3, 3].into_iter().zip(&events) {
+        let at = start + Duration::days(offset) + Duration::hours(2);
+        let after = cases::apply_event(&app.store.pool, cadre, case, version, e, at, &policies())
+            .await
+            .unwrap();
+        version = after.version;
+    }
+}
+
+/// Two villages in two townships: in A one case 30 days late (county is
+/// told), one 3 days late (township), one fresh, one on notice; in B one
+/// case 1 day late (village).
+async fn fixture(backend: Backend) -> Option<Fixture> {
+    let app = common::spawn_app(backend).await?;
+    let county = app.user("county", Role::CountyAdmin, common::COUNTY).await;
+    let cadre_a = app.user("cadre_a", Role::VillageCadre, VILLAGE_A).await;
+    app.user("cadre_b", Role::VillageCadre, VILLAGE_B).await;
+    let town_a = app.user("town_a", Role::TownshipReviewer, TOWNSHIP_A).await;
+    let town_b = app.user("town_b", Role::TownshipReviewer, TOWNSHIP_B).await;
+    let viewer = app.user("viewer", Role::Viewer, common::COUNTY).await;
+    let ids: Vec<String> = (1..=6).map(|i| id("1968-04-02", 40 + i)).collect();
+    let old = household(&app, &county, "A-0001", VILLAGE_A, "王大山", &ids[0..1]).await;
+    let late = household(&app, &county, "A-0002", VILLAGE_A, "周小满", &ids[1..2]).await;
+    let fresh = household(&app, &county, "A-0003", VILLAGE_A, "李小河", &ids[2..3]).await;
+    let posted = household(&app, &county, "A-0004", VILLAGE_A, "赵春花", &ids[3..5]).await;
+    let other = household(&app, &county, "B-0001", VILLAGE_B, "孙石头", &ids[5..6]).await;
+    let (a, b) = (actor(&app, "cadre_a").await, actor(&app, "cadre_b").await);
+    let now = Utc::now();
+    let oldest = lead(&app, &a, old, now - Duration::days(30)).await;
+    lead(&app, &a, late, now - Duration::days(5)).await;
+    lead(&app, &a, fresh, now).await;
+    let start = now - Duration::days(4);
+    let on_notice = lead(&app, &a, posted, start).await;
+    to_notice(&app, &a, on_notice, start).await;
+    lead(&app, &b, other, now - Duration::days(3)).await;
+    Some(Fixture {
+        app,
+        county,
+        cadre_a,
+        town_a,
+        town_b,
+        viewer,
+        ids,
+        oldest,
+    })
+}
+
+impl Fixture {
+    async fn page(&self, token: &str, path: &str) -> (u16, String) {
+        let r = self.app.get(token, path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    fn assert_no_personal_data(&self, text: &str) {
+        for secret in self.ids.iter().map(String::as_str).chain([MEMBER_PHONE]) {
+            assert!(!text.contains(secret), "{secret} must not show: {text}");
+        }
+    }
+}
+
+async fn overdue_page_is_scoped(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let (status, all) = f.page(&f.county, "/overdue").await;
+    assert_eq!(status, 200, "{all}");
+    for name in ["王大山", "周小满", "孙石头"] {
+        assert!(all.contains(name), "the county sees {name}: {all}");
+    }
+    for name in ["李小河", "赵春花"] {
+        assert!(!all.contains(name), "{name} is not overdue: {all}");
+    }
+    assert!(all.contains(r#"id="overdue-total">3<"#), "{all}");
+    assert!(all.contains(&format!(r#"id="overdue-{TOWNSHIP_A}""#)));
+    assert!(all.contains(&format!(r#"id="overdue-{TOWNSHIP_B}""#)));
+    assert!(all.contains(&format!(r#"href="/cases/{}""#, f.oldest)));
+    assert!(
+        all.find("王大山") < all.find("周小满"),
+        "longest overdue first"
+    );
+    for level in ["县级", "乡镇级", "村级"] {
+        assert!(all.contains(level), "escalated to {level}: {all}");
+    }
+    assert!(
+        all.contains(r#"id="nav-overdue""#),
+        "linked from the header"
+    );
+    f.assert_no_personal_data(&all);
+
+    // a township sees its own villages only; so does a village cadre
+    let (_, a) = f.page(&f.town_a, "/overdue").await;
+    assert!(a.contains("王大山") && a.contains("周小满"), "{a}");
+    assert!(
+        !a.contains("孙石头"),
+        "township A never sees township B: {a}"
+    );
+    assert!(!a.contains(&format!("overdue-{TOWNSHIP_B}")));
+    assert!(a.contains(r#"id="overdue-total">2<"#), "{a}");
+    let (_, b) = f.page(&f.town_b, "/overdue").await;
+    assert!(b.contains("孙石头"), "{b}");
+    assert!(!b.contains("王大山") && !b.contains("周小满"), "{b}");
+    let (_, v) = f.page(&f.cadre_a, "/overdue").await;
+    assert!(v.contains("王大山") && !v.contains("孙石头"), "{v}");
+
+    // a viewer does not work cases
+    let (status, _) = f.page(&f.viewer, "/overdue").await;
+    assert_eq!(status, 403);
+
+    // the English switch
+    let en = reqwest::Client::new()
+        .get(format!("{}/overdue", f.app.url))
+        .bearer_auth(&f.county)
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for s in ["Overdue cases", "Days overdue", "Escalated to", "County"] {
+        assert!(en.contains(s), "{s}: {en}");
+    }
+}
+
+/// The sheet's rows as text.
+fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx workbook");
+    let range = book.worksheet_range("公示").expect("the notice sheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+async fn notice_workbook_has_the_printed_columns_only(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let path = format!("/villages/{VILLAGE_A}/notice.xlsx");
+    let r = f.app.get(&f.cadre_a, &path).await;
+    assert_eq!(r.status(), 200);
+    let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let rows = sheet_rows(r.bytes().await.unwrap().to_vec());
+    let header = rows
+        .iter()
+        .position(|r| r.first().map(String::as_str) == Some("序号"))
+        .expect("a header row");
+    assert_eq!(rows[header], dixian_tabular::NOTICE_COLUMNS);
+    let data: Vec<&Vec<String>> = rows[header + 1..]
+        .iter()
+        .filter(|r| r[0].parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(data.len(), 1, "one household on notice: {rows:?}");
+    let row = data[0];
+    assert_eq!(
+        row[..5],
+        ["1", "赵春花", "1组", "拟纳入监测", "因病"],
+        "{row:?}"
+    );
+    assert!(
+        row[7].contains("大洼塘社区居民委员会") && row[7].contains("海边街道"),
+        "where to object: {row:?}"
+    );
+    let all = rows.concat().join("|");
+    f.assert_no_personal_data(&all);
+    for secret in ["大病", "患有大病", LEAD_NOTE, FINDINGS, "住院"] {
+        assert!(!all.contains(secret), "{secret} must not show: {all}");
+    }
+
+    // the same scope as the printed page: township A yes, township B no
+    assert_eq!(f.app.get(&f.town_a, &path).await.status(), 200);
+    assert_eq!(f.app.get(&f.town_b, &path).await.status(), 404);
+    let printed = format!("/villages/{VILLAGE_A}/notice");
+    assert_eq!(f.app.get(&f.town_b, &printed).await.status(), 404);
+
+    // the printed page links the workbook from its no-print bar
+    let (status, page) = f.page(&f.cadre_a, &printed).await;
+    assert_eq!(status, 200);
+    let bar = page
+        .lines()
+        .find(|l| l.contains(r#"class="noprint""#) && l.contains("<a"))
+        .expect("the no-print bar");
+    assert!(bar.contains(&format!(r#"href="{path}""#)), "{bar}");
+    assert!(
+        page.contains("赵春花") && !page.contains("李小河"),
+        "{page}"
+    );
+    f.assert_no_personal_data(&page);
+}
+
+on_both_backends!(
+    overdue_page_is_scoped,
+    notice_workbook_has_the_printed_columns_only,
+);
