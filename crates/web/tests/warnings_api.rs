@@ -1,0 +1,210 @@
+//! Screening through the API, on both backends: a data officer's medical
+//! upload and screening run raise a warning; the village cadre sees it in
+//! the list (ID masked) and on its page (evidence, full ID for the role),
+//! bad input is refused with nothing changed (empty reason, stale
+//! version), verifying opens a case on the department-warning channel; a
+//! county's own rule set adopted through the API is in force for the next
+//! run at once, and a broken file is refused with its line and column.
+
+mod common;
+
+use common::{Backend, household_json, id};
+use dixian_domain::Role;
+use serde_json::{Value, json};
+
+fn medical(person: &str, day: &str, self_paid: u32) -> Vec<u8> {
+    format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{person},张三,{day},住院,{},{},{self_paid},肺炎\n",
+        self_paid * 3,
+        self_paid * 2
+    )
+    .into_bytes()
+}
+
+async fn upload(app: &common::App, token: &str, bytes: Vec<u8>) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("medical.csv");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/feeds/medical", app.url))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+async fn run(app: &common::App, token: &str, as_of: &str) -> Value {
+    let r = app
+        .post(token, "/api/v1/screening/runs", &json!({"as_of": as_of}))
+        .await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn county_rules(version: u32, per_stay: u32) -> String {
+    include_str!("../../../rules/guizhou-2025.toml")
+        .replace("region = \"52\"", "region = \"520526\"")
+        .replace("version = 1", &format!("version = {version}"))
+        .replace(
+            "self_paid_per_stay = 6000",
+            &format!("self_paid_per_stay = {per_stay}"),
+        )
+}
+
+async fn warnings_from_upload_to_case(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let cadre = app.user("cadre", Role::VillageCadre, "520526001001").await;
+    let person = id("1970-03-01", 11);
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/households",
+            &household_json("W-1", "520526001001", std::slice::from_ref(&person)),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    upload(&app, &officer, medical(&person, "2026-05-01", 15000)).await;
+    let r = app.post(&cadre, "/api/v1/screening/runs", &json!({})).await;
+    assert_eq!(r.status(), 403, "a village cadre does not run screening");
+    let first = run(&app, &officer, "2026-05-10").await;
+    assert_eq!(first["warnings_raised"], 1, "{first}");
+    let again = run(&app, &officer, "2026-05-10").await;
+    assert_eq!(
+        (
+            again["warnings_raised"].clone(),
+            again["warnings_known"].clone()
+        ),
+        (json!(0), json!(1))
+    );
+
+    assert_eq!(app.get(&officer, "/api/v1/warnings").await.status(), 403);
+    let list: Value = app
+        .get(&cadre, "/api/v1/warnings?risk=因病")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    let w = &list["warnings"][0];
+    let masked = w["person_id_number"].as_str().unwrap();
+    assert!(
+        !masked.contains(&person[6..14]),
+        "list masks the ID: {masked}"
+    );
+    assert_eq!(
+        (w["rule_id"].as_str(), w["status"].as_str()),
+        (Some("medical-stay"), Some("open"))
+    );
+    let wid = w["id"].as_i64().unwrap();
+    let version = w["version"].as_i64().unwrap();
+    let other = app.user("other", Role::VillageCadre, "520526001002").await;
+    assert_eq!(
+        app.get(&other, &format!("/api/v1/warnings/{wid}"))
+            .await
+            .status(),
+        404
+    );
+    let detail: Value = app
+        .get(&cadre, &format!("/api/v1/warnings/{wid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["warning"]["person_id_number"], person.as_str());
+    assert_eq!(detail["evidence"].as_array().unwrap().len(), 1);
+    let page = app.get(&cadre, "/warnings").await.text().await.unwrap();
+    assert!(
+        page.contains("medical-stay") && !page.contains(&person),
+        "list page masks: {page}"
+    );
+
+    // bad input: a clear error, nothing changed
+    let r = app
+        .post(
+            &cadre,
+            &format!("/api/v1/warnings/{wid}/dismiss"),
+            &json!({"version": version, "reason": " "}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post(
+            &cadre,
+            &format!("/api/v1/warnings/{wid}/verify"),
+            &json!({"version": version + 5}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(app.count("leads").await, 0);
+
+    let v: Value = app
+        .post(
+            &cadre,
+            &format!("/api/v1/warnings/{wid}/verify"),
+            &json!({"version": version, "note": "入户核实：住院属实"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["warning"]["status"], "verified", "{v}");
+    let case_id = v["lead"]["case_id"].as_i64().unwrap();
+    let case: Value = app
+        .get(&cadre, &format!("/api/v1/cases/{case_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        case["case"]["lead"]["channel"], "department_warning",
+        "{case}"
+    );
+
+    // the county's own set (per stay above 20,000) is in force at once
+    let bad = app
+        .post(&admin, "/api/v1/rules", &json!({"file_name": "wn.toml", "source": county_rules(1, 20000).replace("valid_from = 2025-01-01", "valid_from = 2025-13-01")}))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let msg: Value = bad.json().await.unwrap();
+    let text = msg["error"]["message"].as_str().unwrap();
+    assert!(text.starts_with("wn.toml:"), "located: {text}");
+    let r = app
+        .post(
+            &cadre,
+            "/api/v1/rules",
+            &json!({"file_name": "wn.toml", "source": county_rules(1, 20000)}),
+        )
+        .await;
+    assert_eq!(r.status(), 403, "only a county admin adopts");
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/rules",
+            &json!({"file_name": "wn.toml", "source": county_rules(1, 20000)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let sets: Value = app.get(&cadre, "/api/v1/rules").await.json().await.unwrap();
+    assert!(
+        sets.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["region"] == "520526"),
+        "{sets}"
+    );
+    upload(&app, &officer, medical(&person, "2026-06-01", 16000)).await;
+    let after = run(&app, &officer, "2026-06-05").await;
+    assert_eq!(
+        after["warnings_raised"], 0,
+        "16,000 is below the county's 20,000: {after}"
+    );
+}
+
+on_both_backends!(warnings_from_upload_to_case);
