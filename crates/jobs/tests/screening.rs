@@ -247,6 +247,24 @@ async fn the_warning_lifecycle(backend: Backend) {
         warnings::get(&store.pool, &officer, last.id).await,
         Err(StoreError::Forbidden)
     ));
+    // the household's timeline shows each warning raised and how it ended
+    let tl = dixian_store::cases::timeline(&store.pool, &cadre, last.household_id)
+        .await
+        .unwrap();
+    let seen: Vec<&str> = tl
+        .iter()
+        .filter(|e| e.kind == dixian_store::cases::TimelineKind::Warning)
+        .map(|e| e.what.as_str())
+        .collect();
+    assert_eq!(
+        seen.iter().filter(|w| **w == "raised").count(),
+        4,
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"dismissed") && seen.contains(&"verified"),
+        "{seen:?}"
+    );
     let detail = warnings::get(&store.pool, &cadre, last.id).await.unwrap();
     assert_eq!(
         detail.evidence.len(),

@@ -430,6 +430,15 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
             })
         }
         TimelineKind::Registry => format!("{} ({})", t.households, e.what),
+        TimelineKind::Warning => {
+            let status = match e.what.as_str() {
+                "verified" => t.st_verified,
+                "dismissed" => t.st_dismissed,
+                _ => t.st_open,
+            };
+            let rule = e.detail["rule_id"].as_str().unwrap_or_default();
+            format!("{} ({rule}): {status}", t.warnings)
+        }
     };
     TimelineLine {
         when: crate::view::china_time(e.at),

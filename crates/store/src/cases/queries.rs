@@ -481,6 +481,9 @@ pub enum TimelineKind {
     Registry,
     /// An event of a case (`what` is its kind).
     CaseEvent,
+    /// A department warning raised or resolved (`what` is `raised`,
+    /// `verified` or `dismissed`).
+    Warning,
 }
 
 /// One line of a household's history.
@@ -573,6 +576,7 @@ pub async fn timeline(
     let mut entries = lead_entries(pool, household_id).await?;
     entries.extend(event_entries(pool, household_id).await?);
     entries.extend(registry_entries(pool, household_id).await?);
+    entries.extend(warning_entries(pool, household_id).await?);
     entries.sort_by_key(|e| (e.at, e.kind));
     Ok(entries)
 }
@@ -640,6 +644,69 @@ async fn event_entries(pool: &Pool, household_id: i64) -> Result<Vec<TimelineEnt
             detail: serde_json::from_str(&r.event).unwrap_or(Value::Null),
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct TimelineWarningRow {
+    id: i64,
+    rule_id: String,
+    risk_type: String,
+    severity: String,
+    status: String,
+    case_id: Option<i64>,
+    lead_id: Option<i64>,
+    raised_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    resolved_by: Option<i64>,
+    user_name: Option<String>,
+    user_role: Option<String>,
+}
+
+/// A warning's raising (by the screening run) and its end, if any.
+async fn warning_entries(pool: &Pool, household_id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
+    let rows: Vec<TimelineWarningRow> = pool
+        .all(
+            q("SELECT w.id, w.rule_id, w.risk_type, w.severity, w.status, w.case_id, w.lead_id, w.raised_at,
+               w.resolved_at, w.resolved_by, u.display_name AS user_name, u.role AS user_role
+               FROM warnings w LEFT JOIN users u ON u.id = w.resolved_by
+               WHERE w.household_id = $1 ORDER BY w.id")
+            .bind(household_id),
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let detail = json!({"warning_id": r.id, "rule_id": r.rule_id, "risk_type": r.risk_type,
+            "severity": r.severity, "status": r.status});
+        out.push(TimelineEntry {
+            at: r.raised_at,
+            kind: TimelineKind::Warning,
+            what: "raised".into(),
+            case_id: r.case_id.filter(|_| r.status == "attached"),
+            lead_id: None,
+            from_stage: None,
+            to_stage: None,
+            user_id: None,
+            user_name: None,
+            role: None,
+            detail: detail.clone(),
+        });
+        if let Some(at) = r.resolved_at {
+            out.push(TimelineEntry {
+                at,
+                kind: TimelineKind::Warning,
+                what: r.status.clone(),
+                case_id: r.case_id,
+                lead_id: r.lead_id,
+                from_stage: None,
+                to_stage: None,
+                user_id: r.resolved_by,
+                user_name: r.user_name,
+                role: r.user_role,
+                detail,
+            });
+        }
+    }
+    Ok(out)
 }
 
 async fn registry_entries(
