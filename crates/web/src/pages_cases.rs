@@ -51,6 +51,18 @@ struct InboxPage {
     cases: Vec<InboxLine>,
     leads: Vec<LeadLine>,
     overdue: usize,
+    warnings: Vec<WarningLine>,
+    warnings_total: i64,
+}
+
+/// An open department warning waiting for the village's check.
+struct WarningLine {
+    id: i64,
+    number: String,
+    head: String,
+    risk: &'static str,
+    rule: String,
+    last_date: String,
 }
 
 struct InboxLine {
@@ -107,12 +119,33 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
         })
         .collect();
     let overdue = cases.iter().filter(|c| c.overdue).count();
+    let filter = dixian_store::warnings::WarningFilter {
+        per_page: Some(20),
+        ..Default::default()
+    };
+    let (open, warnings_total) =
+        dixian_store::warnings::list(&s.store.pool, &auth.actor(), &filter)
+            .await
+            .unwrap_or_default();
+    let warnings = open
+        .into_iter()
+        .map(|w| WarningLine {
+            id: w.id,
+            number: w.household_number,
+            head: w.head_name,
+            risk: RiskType::parse(&w.risk_type).map_or("", |r| label!(t, r)),
+            rule: w.rule_id,
+            last_date: w.last_date.to_string(),
+        })
+        .collect();
     InboxPage {
         t,
         user: crate::pages::user_bar(&auth.0, t),
         cases,
         leads,
         overdue,
+        warnings,
+        warnings_total,
     }
     .into_response()
 }

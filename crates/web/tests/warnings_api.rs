@@ -125,6 +125,12 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         "list page masks: {page}"
     );
 
+    let inbox = app.get(&cadre, "/inbox").await.text().await.unwrap();
+    assert!(
+        inbox.contains(&format!("/warnings/{wid}")),
+        "the cadre's inbox lists it: {inbox}"
+    );
+
     // bad input: a clear error, nothing changed
     let r = app
         .post(
