@@ -385,6 +385,26 @@ fn medical_shocks_cover_stay_year_and_near_line() {
         .find(|s| s.conditions == [condition::SELF_PAID_12M])
         .expect("a 12-month shock");
     assert!(year.lines.len() > 1);
+    // Near-line households have background rows too, settled in full (self-paid 0).
+    let t = thresholds(set_in_force(&book));
+    let f = feeds::feed(
+        &households,
+        &spec(FeedKind::Medical, Encoding::Utf8, Headers::Chinese),
+        &t,
+    )
+    .expect("feed");
+    let parse = parse_feed_bytes(ScreenKind::Medical, f.bytes, as_of());
+    let near: std::collections::HashSet<&str> = households
+        .iter()
+        .filter(|h| t.near_line(h))
+        .flat_map(|h| h.members.iter().map(|m| m.id_number.as_str()))
+        .collect();
+    let covered = parse
+        .rows
+        .iter()
+        .filter(|(_, r)| matches!(r, FeedRow::Medical(m) if m.self_paid_fen == 0 && near.contains(m.id_number.as_str())))
+        .count();
+    assert!(covered > 0, "near-line background rows");
 }
 
 #[test]

@@ -517,11 +517,33 @@ fn village_hit(
     s.as_ref().filter(|s| !s.1.is_empty()).map(|s| (s.1, s.2))
 }
 
-/// Medical background: households near the line get none (any cost of
-/// theirs is a warning); a person's self-paid total stays below a quarter
-/// of the 12-month threshold, and every stay below 60 % of the per-stay one.
+/// Medical background: in households near the line (where any cost is a
+/// warning) only the chronically or seriously ill have rows, chronic care
+/// settled in full by insurance and medical assistance (self-paid 0, the
+/// one-stop settlement); elsewhere a person's self-paid total stays below a
+/// quarter of the 12-month threshold, and every stay below 60 % of the
+/// per-stay one.
 fn medical_background(cx: &Ctx<'_>, rng: &mut SimRng, h: &Household, out: &mut Vec<Line>) {
     if cx.t.near_line(h) {
+        for p in h.members.iter().filter(|p| p.illness != Illness::Healthy) {
+            if chance(rng, 0.5) {
+                let total = fen(log_normal(rng, 200.0, 0.5)).max(100);
+                let rest = vec![
+                    "门诊慢特病".to_string(),
+                    money(total),
+                    money(total),
+                    money(0),
+                    "高血压".to_string(),
+                ];
+                out.push(person_line(
+                    FeedKind::Medical,
+                    p,
+                    true,
+                    rest,
+                    any_day(cx, rng),
+                ));
+            }
+        }
         return;
     }
     let budget = share(cx.t.self_paid_12_months_fen, 1, 4);
