@@ -4,6 +4,7 @@ mod bench_screening;
 mod commands;
 mod commands_cases;
 mod commands_screen;
+mod commands_sim;
 mod demo;
 mod demo_cases;
 mod progress;
@@ -213,6 +214,8 @@ enum SimCmd {
         #[arg(long, default_value = demo::DEFAULT_DIVISIONS)]
         divisions: PathBuf,
     },
+    /// Write synthetic department feeds (部门数据) for that population, with planted shocks, noise and a manifest.
+    Feeds(commands_sim::FeedsArgs),
 }
 
 #[derive(Subcommand)]
@@ -330,6 +333,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             divisions,
         }) => sim_population(&county, households, seed, &out, &divisions),
+        Command::Sim(SimCmd::Feeds(args)) => commands_sim::feeds(args),
         Command::Bench(BenchCmd::Import {
             persons,
             county,
