@@ -10,8 +10,10 @@
 //! UTF-8 (with or without BOM) or GB18030, Chinese or English headers. The
 //! same households, spec and thresholds always give the same bytes.
 
+mod background;
 mod kinds;
 mod noise;
+mod shocks;
 mod write;
 
 use crate::random::SimRng;
@@ -412,8 +414,8 @@ pub fn feed(
         .unwrap_or(0) as u64;
     let mut rng =
         SimRng::seed_from_u64(spec.seed ^ (kind_no + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let (shocks, mut lines) = kinds::plant(&cx, &mut rng);
-    let background = kinds::background(&cx, &mut rng, &shocks);
+    let (shocks, mut lines) = shocks::plant(&cx, &mut rng);
+    let background = background::background(&cx, &mut rng, &shocks);
     let background_rows = background.len();
     lines.extend(background);
     // Department exports come sorted by date; ties keep generation order.
