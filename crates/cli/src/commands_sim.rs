@@ -12,7 +12,8 @@ use dixian_domain::{Household, RegionCode, RegionLevel};
 use dixian_screen::feed::HouseDamage as RuleDamage;
 use dixian_screen::{Condition, RuleBook, RuleSet};
 use dixian_sim::feeds::{
-    self, Encoding, FeedKind, FeedSpec, Headers, HouseDamage, Manifest, NoiseKind, Thresholds,
+    self, Encoding, FeedKind, FeedSpec, Headers, HouseDamage, Manifest, NoiseKind, SimFeed,
+    Thresholds,
 };
 use dixian_store::regions;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,9 @@ pub struct FeedsArgs {
     /// Output folder: <kind>.csv and <kind>.manifest.json are written there.
     #[arg(long)]
     out: PathBuf,
+    /// File format: CSV, or an XLSX workbook (text cells; --encoding is then ignored).
+    #[arg(long, value_enum, default_value = "csv")]
+    format: FormatArg,
     /// Text encoding of the CSV files.
     #[arg(long, value_enum, default_value = "utf8")]
     encoding: EncodingArg,
@@ -66,6 +70,15 @@ pub struct FeedsArgs {
     /// Folder of the division files.
     #[arg(long, default_value = crate::demo::DEFAULT_DIVISIONS)]
     divisions: PathBuf,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    /// Comma-separated text.
+    Csv,
+    /// An Excel workbook, one sheet.
+    Xlsx,
 }
 
 /// `--encoding`.
@@ -135,7 +148,7 @@ pub fn feeds(args: FeedsArgs) -> anyhow::Result<()> {
             unregistered_villages: gap.clone(),
         };
         let feed = feeds::feed(&households, &spec, &thresholds)?;
-        let file = write(&args.out, kind, &feed.bytes, &feed.manifest)?;
+        let file = write(&args.out, kind, args.format, &feed)?;
         summary(&feed.manifest, &file);
     }
     Ok(())
@@ -253,14 +266,44 @@ fn neighbour_villages(divisions: &Path, county: &RegionCode) -> anyhow::Result<V
         .collect()
 }
 
-/// Writes `<kind>.csv` and `<kind>.manifest.json`; returns the CSV's path.
-fn write(out: &Path, kind: FeedKind, bytes: &[u8], manifest: &Manifest) -> anyhow::Result<PathBuf> {
-    let file = out.join(format!("{}.csv", kind.code()));
-    std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-    let json = serde_json::to_vec_pretty(manifest)?;
+/// Writes `<kind>.csv` (or `.xlsx`) and `<kind>.manifest.json`; returns
+/// the data file's path.
+fn write(out: &Path, kind: FeedKind, format: FormatArg, feed: &SimFeed) -> anyhow::Result<PathBuf> {
+    let ext = if format == FormatArg::Xlsx {
+        "xlsx"
+    } else {
+        "csv"
+    };
+    let file = out.join(format!("{}.{ext}", kind.code()));
+    match format {
+        FormatArg::Csv => std::fs::write(&file, &feed.bytes)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+        FormatArg::Xlsx => write_xlsx(&file, kind, &feed.table)
+            .with_context(|| format!("cannot write {}", file.display()))?,
+    }
+    let json = serde_json::to_vec_pretty(&feed.manifest)?;
     let m = out.join(format!("{}.manifest.json", kind.code()));
     std::fs::write(&m, json).with_context(|| format!("cannot write {}", m.display()))?;
     Ok(file)
+}
+
+/// A one-sheet workbook of text cells (IDs keep all 18 characters), bold
+/// header; row `n` of the sheet is line `n` of the manifest.
+fn write_xlsx(file: &Path, kind: FeedKind, table: &[Vec<String>]) -> anyhow::Result<()> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name(kind.code())?;
+    for (r, row) in table.iter().enumerate() {
+        let r = u32::try_from(r).context("too many rows for a worksheet")?;
+        let format = if r == 0 { &bold } else { &text };
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string_with_format(r, c as u16, cell, format)?;
+        }
+    }
+    book.save(file)?;
+    Ok(())
 }
 
 /// One line of counts per file; no personal data.

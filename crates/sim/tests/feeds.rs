@@ -493,6 +493,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
         let a = feeds::feed(&households, &s, &t).expect("feed");
         let b = feeds::feed(&households, &s, &t).expect("feed");
         assert_eq!(a, b, "{kind:?}");
+        assert_eq!(a.table.len(), a.manifest.rows + 1, "{kind:?}: header and rows");
         let other = FeedSpec { seed: 12, ..s };
         let c = feeds::feed(&households, &other, &t).expect("feed");
         assert_ne!(a.bytes, c.bytes, "{kind:?}");

@@ -311,6 +311,9 @@ impl Manifest {
 pub struct SimFeed {
     /// The CSV file.
     pub bytes: Vec<u8>,
+    /// The same table as cells, header row first, for writers of other
+    /// formats (XLSX); line `n` of the manifest is `table[n - 1]`.
+    pub table: Vec<Vec<String>>,
     /// What was planted where.
     pub manifest: Manifest,
 }
@@ -423,7 +426,13 @@ pub fn feed(
     let lines = noise::add(&cx, &mut rng, lines);
     let bytes = write::csv(spec, &lines);
     let manifest = manifest(&cx, &shocks, &lines, background_rows);
-    Ok(SimFeed { bytes, manifest })
+    let mut table = vec![write::header(spec)];
+    table.extend(lines.into_iter().map(|l| l.cells));
+    Ok(SimFeed {
+        bytes,
+        table,
+        manifest,
+    })
 }
 
 fn check(households: &[Household], spec: &FeedSpec, t: &Thresholds) -> Result<(), FeedSpecError> {

@@ -6,19 +6,22 @@ use super::{Encoding, FeedSpec, Headers, Line};
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// The bytes of the file.
-pub(super) fn csv(spec: &FeedSpec, lines: &[Line]) -> Vec<u8> {
-    let mut text = String::new();
-    let header: Vec<&str> = spec
-        .kind
+/// The header row in the spec's language.
+pub(super) fn header(spec: &FeedSpec) -> Vec<String> {
+    spec.kind
         .columns()
         .iter()
         .map(|(zh, en)| match spec.headers {
-            Headers::Chinese => *zh,
-            Headers::English => *en,
+            Headers::Chinese => zh.to_string(),
+            Headers::English => en.to_string(),
         })
-        .collect();
-    push_record(&mut text, header.iter().copied());
+        .collect()
+}
+
+/// The bytes of the file.
+pub(super) fn csv(spec: &FeedSpec, lines: &[Line]) -> Vec<u8> {
+    let mut text = String::new();
+    push_record(&mut text, header(spec).iter().map(String::as_str));
     for l in lines {
         push_record(&mut text, l.cells.iter().map(String::as_str));
     }
