@@ -493,7 +493,11 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
         let a = feeds::feed(&households, &s, &t).expect("feed");
         let b = feeds::feed(&households, &s, &t).expect("feed");
         assert_eq!(a, b, "{kind:?}");
-        assert_eq!(a.table.len(), a.manifest.rows + 1, "{kind:?}: header and rows");
+        assert_eq!(
+            a.table.len(),
+            a.manifest.rows + 1,
+            "{kind:?}: header and rows"
+        );
         let other = FeedSpec { seed: 12, ..s };
         let c = feeds::feed(&households, &other, &t).expect("feed");
         assert_ne!(a.bytes, c.bytes, "{kind:?}");
@@ -517,6 +521,27 @@ fn manifest_names_households_and_positions_never_id_numbers() {
         assert!(
             !json.contains(m.id_number.as_str()),
             "an ID number in the manifest"
+        );
+    }
+}
+
+#[test]
+fn a_household_without_members_gets_no_row() {
+    let mut households = population(60);
+    households[0].members.clear();
+    let t = thresholds(set_in_force(&shipped_book()));
+    for kind in FeedKind::ALL {
+        let f = feeds::feed(
+            &households,
+            &spec(kind, Encoding::Utf8, Headers::Chinese),
+            &t,
+        )
+        .expect("feed");
+        assert!(
+            f.manifest
+                .shocks
+                .iter()
+                .all(|s| s.household.as_deref() != Some(households[0].number.as_str()))
         );
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn background(cx: &Ctx<'_>, rng: &mut SimRng, shocks: &[Shock]) -> Ve
                 any_day(cx, rng),
             ));
         }
-        if skip.contains(&i) {
+        if skip.contains(&i) || h.members.is_empty() {
             continue;
         }
         match kind {
