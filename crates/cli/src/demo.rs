@@ -71,7 +71,10 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let generator = tokio::task::spawn_blocking(move || {
         dixian_sim::generate(&spec, |h| tx.blocking_send(h).map_err(|_| ()))
     });
+    // Kept for the department feeds written about them (30,000 households: a few MB).
+    let mut all = Vec::with_capacity(households as usize);
     while let Some(h) = rx.recv().await {
+        all.push(h.clone());
         imp.add(h).await?;
         pb.inc(1);
     }
@@ -87,8 +90,8 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         "{h} households, {p} persons generated ({:.1} s)",
         t.elapsed().as_secs_f64()
     );
-    create_users(store, &county).await?;
-    let rules = dixian_web::shipped_rules();
+    let cadre_village = create_users(store, &county).await?;
+    let rules = dixian_jobs::rule_book(store, chrono::Utc::now()).await?;
     let today = dixian_domain::case::china_date(chrono::Utc::now());
     let set = rules
         .select(&county, today)
@@ -97,11 +100,13 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     println!(
         "{n} demo cases in every stage of the workflow (some overdue) in the village of user cadre"
     );
+    crate::demo_feeds::seed(store, &county, &all, &cadre_village, &rules).await?;
     Ok(())
 }
 
 /// One user per role, scoped to the first township and village.
-async fn create_users(store: &Store, county: &RegionCode) -> anyhow::Result<()> {
+/// Creates the demo users; returns the cadre's village.
+async fn create_users(store: &Store, county: &RegionCode) -> anyhow::Result<RegionCode> {
     let towns = dixian_store::regions::children(&store.pool, county).await?;
     let town = towns.first().context("county has no township")?;
     let town = RegionCode::parse(&town.code)?;
@@ -125,7 +130,7 @@ async fn create_users(store: &Store, county: &RegionCode) -> anyhow::Result<()> 
     for (name, display, role, region) in plan {
         users::create(&store.pool, name, display, DEMO_PASSWORD, role, region).await?;
     }
-    Ok(())
+    Ok(village)
 }
 
 async fn print_logins(store: &Store) -> anyhow::Result<()> {

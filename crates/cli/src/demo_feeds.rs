@@ -82,8 +82,19 @@ pub async fn seed(
     };
     let (mut rows, mut bad) = (0, 0);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
-        let f = feeds::feed(households, &spec(*kind, today, SHOCKS_PER_KIND, 7 + i as u64), &t)?;
-        let (r, b) = load(store, &officer, *kind, format!("{}-{today}.csv", kind.code()), f.bytes).await?;
+        let f = feeds::feed(
+            households,
+            &spec(*kind, today, SHOCKS_PER_KIND, 7 + i as u64),
+            &t,
+        )?;
+        let (r, b) = load(
+            store,
+            &officer,
+            *kind,
+            format!("{}-{today}.csv", kind.code()),
+            f.bytes,
+        )
+        .await?;
         rows += r;
         bad += b;
     }
@@ -95,7 +106,14 @@ pub async fn seed(
     if !village.is_empty() {
         let kind = feeds::FeedKind::Medical;
         let f = feeds::feed(&village, &spec(kind, today, VILLAGE_SHOCKS, 99), &t)?;
-        let (r, b) = load(store, &officer, kind, format!("medical-village-{today}.csv"), f.bytes).await?;
+        let (r, b) = load(
+            store,
+            &officer,
+            kind,
+            format!("medical-village-{today}.csv"),
+            f.bytes,
+        )
+        .await?;
         rows += r;
         bad += b;
     }

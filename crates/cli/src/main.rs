@@ -4,9 +4,11 @@ mod bench_screening;
 mod commands;
 mod commands_cases;
 mod commands_screen;
+mod commands_sim;
 mod commands_warnings;
 mod demo;
 mod demo_cases;
+mod demo_feeds;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -287,6 +289,8 @@ enum SimCmd {
         #[arg(long, default_value = demo::DEFAULT_DIVISIONS)]
         divisions: PathBuf,
     },
+    /// Write synthetic department feeds (部门数据) for that population, with planted shocks, noise and a manifest.
+    Feeds(commands_sim::FeedsArgs),
 }
 
 #[derive(Subcommand)]
@@ -438,6 +442,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             divisions,
         }) => sim_population(&county, households, seed, &out, &divisions),
+        Command::Sim(SimCmd::Feeds(args)) => commands_sim::feeds(args),
         Command::Bench(BenchCmd::Import {
             persons,
             county,

@@ -6,9 +6,13 @@
 //! than a village: the only state that grows is a bitset of used ID numbers
 //! per county (≈ 4.8 MB). The same [`PopulationSpec`] always yields the same
 //! households. No I/O here: callers load divisions and write files.
+//!
+//! [`feeds`] writes the department files (部门数据) about such a population,
+//! with planted shocks and noise listed in a manifest.
 
 mod economy;
 mod family;
+pub mod feeds;
 mod generator;
 mod ids;
 mod names;
