@@ -9,11 +9,9 @@ use crate::commands::county_townships;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use dixian_domain::{Household, RegionCode, RegionLevel};
-use dixian_screen::feed::HouseDamage as RuleDamage;
-use dixian_screen::{Condition, RuleBook, RuleSet};
+use dixian_screen::{RuleBook, RuleSet};
 use dixian_sim::feeds::{
-    self, Encoding, FeedKind, FeedSpec, Headers, HouseDamage, Manifest, NoiseKind, SimFeed,
-    Thresholds,
+    self, Encoding, FeedKind, FeedSpec, Headers, Manifest, NoiseKind, SimFeed, Thresholds,
 };
 use dixian_store::regions;
 use std::path::{Path, PathBuf};
@@ -180,46 +178,7 @@ fn encoding(e: EncodingArg) -> Encoding {
 
 /// The numbers of `set` the generator plants against.
 pub(crate) fn thresholds(set: &RuleSet) -> anyhow::Result<Thresholds> {
-    let missing = |table: &str| {
-        anyhow::anyhow!(
-            "rule set {} ({}) has no [{table}] table (规则集缺少该表)",
-            set.name,
-            set.file
-        )
-    };
-    let medical = set.medical.as_ref().ok_or_else(|| missing("medical"))?;
-    let disaster = set.disaster.as_ref().ok_or_else(|| missing("disaster"))?;
-    let water = set.water.as_ref().ok_or_else(|| missing("water"))?;
-    let near_rule = set
-        .rules
-        .iter()
-        .any(|r| r.condition == Condition::IncomeBelowLineTimesFactorWithExpense);
-    Ok(Thresholds {
-        monitoring_line_fen: set.monitoring_line_fen,
-        // Thousandths, rounded as the screening pass rounds them.
-        near_line_factor_milli: set
-            .near_line_factor
-            .filter(|_| near_rule)
-            .map(|f| (f * 1000.0).round() as i64),
-        self_paid_per_stay_fen: medical.self_paid_per_stay_fen,
-        self_paid_12_months_fen: medical.self_paid_12_months_fen,
-        disaster_loss_fen: disaster.loss_fen,
-        disaster_damage: disaster.house_damage.iter().map(|d| damage(*d)).collect(),
-        housing_grades: set
-            .housing
-            .as_ref()
-            .map_or(Vec::new(), |h| h.grades.clone()),
-        outage_days_limit: water.outage_days_limit,
-    })
-}
-
-fn damage(d: RuleDamage) -> HouseDamage {
-    match d {
-        RuleDamage::Intact => HouseDamage::None,
-        RuleDamage::Minor => HouseDamage::Minor,
-        RuleDamage::Severe => HouseDamage::Severe,
-        RuleDamage::Collapsed => HouseDamage::Collapsed,
-    }
+    Thresholds::of(set).with_context(|| format!("rule set {} ({})", set.name, set.file))
 }
 
 /// The households `sim population` writes for the same arguments.

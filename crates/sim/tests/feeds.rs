@@ -13,8 +13,8 @@ use dixian_screen::engine::{
 use dixian_screen::feed::{FeedParse, FeedRow, ValueKind};
 use dixian_screen::{Condition, FeedKind as ScreenKind, RuleBook, RuleSet, parse_feed_bytes};
 use dixian_sim::feeds::{
-    self, Encoding, FeedKind, FeedSpec, FeedSpecError, Headers, HouseDamage, Manifest, NoiseKind,
-    Thresholds, condition,
+    self, Encoding, FeedKind, FeedSpec, FeedSpecError, Headers, Manifest, NoiseKind, Thresholds,
+    condition,
 };
 use dixian_sim::{PopulationSpec, Township, Village, generate};
 use proptest::prelude::*;
@@ -79,37 +79,7 @@ fn shipped_book() -> RuleBook {
 
 /// The numbers of the set in force, as the CLI reads them.
 fn thresholds(set: &RuleSet) -> Thresholds {
-    let medical = set.medical.as_ref().expect("set has [medical]");
-    let disaster = set.disaster.as_ref().expect("set has [disaster]");
-    let near_rule = set
-        .rules
-        .iter()
-        .any(|r| r.condition == Condition::IncomeBelowLineTimesFactorWithExpense);
-    Thresholds {
-        monitoring_line_fen: set.monitoring_line_fen,
-        near_line_factor_milli: set
-            .near_line_factor
-            .filter(|_| near_rule)
-            .map(|f| (f * 1000.0).round() as i64),
-        self_paid_per_stay_fen: medical.self_paid_per_stay_fen,
-        self_paid_12_months_fen: medical.self_paid_12_months_fen,
-        disaster_loss_fen: disaster.loss_fen,
-        disaster_damage: disaster
-            .house_damage
-            .iter()
-            .map(|d| match d.code() {
-                "none" => HouseDamage::None,
-                "minor" => HouseDamage::Minor,
-                "severe" => HouseDamage::Severe,
-                _ => HouseDamage::Collapsed,
-            })
-            .collect(),
-        housing_grades: set
-            .housing
-            .as_ref()
-            .map_or(Vec::new(), |h| h.grades.clone()),
-        outage_days_limit: set.water.as_ref().map_or(36, |w| w.outage_days_limit),
-    }
+    Thresholds::of(set).expect("the shipped set has every table")
 }
 
 fn set_in_force(book: &RuleBook) -> &RuleSet {

@@ -152,6 +152,52 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
+    /// The numbers of `set` (the rule set in force for the county and
+    /// day): what the planted shocks cross and the background stays below.
+    pub fn of(set: &dixian_screen::RuleSet) -> Result<Thresholds, FeedSpecError> {
+        use dixian_screen::Condition;
+        use dixian_screen::feed::HouseDamage as RuleDamage;
+        let medical = set
+            .medical
+            .as_ref()
+            .ok_or(FeedSpecError::MissingTable("medical"))?;
+        let disaster = set
+            .disaster
+            .as_ref()
+            .ok_or(FeedSpecError::MissingTable("disaster"))?;
+        let water = set
+            .water
+            .as_ref()
+            .ok_or(FeedSpecError::MissingTable("water"))?;
+        let near_rule = set
+            .rules
+            .iter()
+            .any(|r| r.condition == Condition::IncomeBelowLineTimesFactorWithExpense);
+        let damage = |d: &RuleDamage| match d {
+            RuleDamage::Intact => HouseDamage::None,
+            RuleDamage::Minor => HouseDamage::Minor,
+            RuleDamage::Severe => HouseDamage::Severe,
+            RuleDamage::Collapsed => HouseDamage::Collapsed,
+        };
+        Ok(Thresholds {
+            monitoring_line_fen: set.monitoring_line_fen,
+            // Thousandths, rounded as the screening pass rounds them.
+            near_line_factor_milli: set
+                .near_line_factor
+                .filter(|_| near_rule)
+                .map(|f| (f * 1000.0).round() as i64),
+            self_paid_per_stay_fen: medical.self_paid_per_stay_fen,
+            self_paid_12_months_fen: medical.self_paid_12_months_fen,
+            disaster_loss_fen: disaster.loss_fen,
+            disaster_damage: disaster.house_damage.iter().map(damage).collect(),
+            housing_grades: set
+                .housing
+                .as_ref()
+                .map_or(Vec::new(), |h| h.grades.clone()),
+            outage_days_limit: water.outage_days_limit,
+        })
+    }
+
     /// Whether a household's income per person is below line × factor, as
     /// the screening pass compares it (exact integers).
     pub fn near_line(&self, h: &Household) -> bool {
@@ -222,6 +268,9 @@ pub enum FeedSpecError {
     /// A threshold that is zero or negative.
     #[error("threshold {0} must be greater than 0 (阈值必须大于0)")]
     Threshold(&'static str),
+    /// The rule set lacks a table the feeds need.
+    #[error("the rule set has no [{0}] table (规则集缺少该表)")]
+    MissingTable(&'static str),
 }
 
 /// A noise line's kind.
