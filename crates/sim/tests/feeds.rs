@@ -561,12 +561,12 @@ proptest! {
                 seed,
                 shocks,
                 noise_rate,
-                // GB18030 with Chinese headers, as departments' Excel writes it:
-                // with English headers a water file's only Chinese (停水) is
-                // also valid UTF-8, and the reader's sniffing takes it as such.
+                // GB18030 with English headers too: a water file whose only
+                // Chinese is 停水 is also valid UTF-8, and the reader must
+                // still take it as GB18030.
                 ..spec(
                     kind,
-                    if gb && !english { Encoding::Gb18030 } else { Encoding::Utf8Bom },
+                    if gb { Encoding::Gb18030 } else { Encoding::Utf8Bom },
                     if english { Headers::English } else { Headers::Chinese },
                 )
             };

@@ -132,10 +132,40 @@ impl<R: Read> Utf8Reader<R> {
 /// Whether `bytes` (the text from the first non-ASCII byte on) is UTF-8;
 /// a sequence cut at the end of the window counts as valid unless at EOF.
 fn looks_utf8(bytes: &[u8], at_eof: bool) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && !at_eof,
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() && !at_eof => {
+            // Cut inside a character at the end of the sample: judge the rest.
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    // Some GB18030 text is valid UTF-8 too (停水 is CD A3 CB AE: a
+    // combining mark and a modifier letter). UTF-8 whose every character
+    // is plausible in a Chinese office's file is UTF-8; otherwise, when the
+    // same bytes decode cleanly from GB18030 into Chinese, they are GB18030.
+    if text
+        .chars()
+        .all(|c| c.is_ascii() || is_han(c) || is_plain(c))
+    {
+        return true;
     }
+    let (gb, had_errors) = GB18030.decode_without_bom_handling(bytes);
+    had_errors || !gb.chars().any(is_han)
+}
+
+/// A CJK unified ideograph (the common and extension-A blocks).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// Other characters a Chinese office's file may hold: Latin-1 and
+/// Latin Extended-A letters (pinyin, names), general and CJK punctuation,
+/// full-width forms.
+fn is_plain(c: char) -> bool {
+    matches!(c,
+        '\u{00A0}'..='\u{017F}' | '\u{01CD}'..='\u{01DC}' | '\u{2000}'..='\u{206F}'
+        | '\u{3000}'..='\u{303F}' | '\u{FF00}'..='\u{FFEF}' | '\u{FEFF}')
 }
 
 impl<R: Read> Read for Utf8Reader<R> {
@@ -197,6 +227,21 @@ mod tests {
         text.push_str("1,张三\n");
         let (bytes, _, _) = GB18030.encode(&text);
         assert_eq!(decode_all(&bytes), text);
+    }
+
+    #[test]
+    fn gb18030_that_is_also_valid_utf8() {
+        // 停水 in GB18030 is CD A3 CB AE, valid UTF-8 (U+0363 U+02EE).
+        let text = "village_code,event,start_on,end_on\n520526101203,停水,2026-01-01,2026-01-02\n";
+        let (bytes, _, _) = GB18030.encode(text);
+        assert!(std::str::from_utf8(&bytes).is_ok(), "the case in point");
+        assert_eq!(decode_all(&bytes), text);
+    }
+
+    #[test]
+    fn utf8_without_han_stays_utf8() {
+        let text = "name,note\nJosé,café ü\n";
+        assert_eq!(decode_all(text.as_bytes()), text);
     }
 
     #[test]
