@@ -1,5 +1,6 @@
 //! The `dixian` binary: parses arguments and calls the library crates.
 
+mod bench_flow;
 mod bench_screening;
 mod commands;
 mod commands_cases;
@@ -316,6 +317,8 @@ enum BenchCmd {
     },
     /// Screen a synthetic province (30 M persons, 10 M 医保 rows) and compare with DuckDB running the same rules as SQL.
     Screening(bench_screening::Args),
+    /// A county's whole screening flow through the store: register, load ten feeds, screen, re-run.
+    Flow(bench_flow::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -451,5 +454,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             postgres,
         }) => bench_import(persons, &county, &divisions, dir.as_deref(), postgres).await,
         Command::Bench(BenchCmd::Screening(args)) => bench_screening::run(args),
+        Command::Bench(BenchCmd::Flow(args)) => bench_flow::run(args).await,
     }
 }

@@ -48,29 +48,51 @@ fn region_str(set: &RuleSet) -> &str {
     }
 }
 
-/// The rule book in force: the stored sets, or — on a deployment that has
-/// none yet — the shipped ones, stored first (as the operator).
+/// The rule book in force: the stored sets. A shipped set whose region
+/// and first day the store does not know yet (a new deployment, or a set
+/// added to `rules/` by an upgrade) is stored first, as shipped, when the
+/// book still agrees with it; one that would clash with the deployment's
+/// own sets is left out.
 pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesError> {
-    let mut stored = rule_sets::current(&store.pool).await?;
-    if stored.is_empty() {
-        let shipped = RuleBook::shipped();
-        let sets: Vec<NewRuleSet> = shipped
-            .sets()
-            .iter()
-            .filter_map(|set| {
-                let text = SHIPPED.iter().find(|(name, _)| *name == set.file)?.1;
-                Some(new_set(set, text))
-            })
-            .collect();
-        rule_sets::seed(&store.pool, &sets, now).await?;
-        stored = rule_sets::current(&store.pool).await?;
+    let stored = parse_stored(&rule_sets::current(&store.pool).await?)?;
+    let known: HashSet<(String, NaiveDate)> = stored
+        .iter()
+        .map(|s| (s.region.to_string(), s.valid_from))
+        .collect();
+    let shipped = RuleBook::shipped();
+    let missing: Vec<&RuleSet> = shipped
+        .sets()
+        .iter()
+        .filter(|s| !known.contains(&(s.region.to_string(), s.valid_from)))
+        .collect();
+    if missing.is_empty() {
+        return RuleBook::new(stored).map_err(RulesError::Rules);
     }
-    let sets: Vec<RuleSet> = stored
+    let with_missing: Vec<RuleSet> = stored
+        .iter()
+        .cloned()
+        .chain(missing.iter().map(|s| (*s).clone()))
+        .collect();
+    let Ok(book) = RuleBook::new(with_missing) else {
+        return RuleBook::new(stored).map_err(RulesError::Rules);
+    };
+    let new: Vec<NewRuleSet> = missing
+        .iter()
+        .filter_map(|set| {
+            let text = SHIPPED.iter().find(|(name, _)| *name == set.file)?.1;
+            Some(new_set(set, text))
+        })
+        .collect();
+    rule_sets::seed(&store.pool, &new, now).await?;
+    Ok(book)
+}
+
+fn parse_stored(stored: &[rule_sets::StoredRuleSet]) -> Result<Vec<RuleSet>, RulesError> {
+    stored
         .iter()
         .map(|s| RuleSet::parse(&s.source, &s.file_name))
         .collect::<Result<_, _>>()
-        .map_err(RulesError::Rules)?;
-    RuleBook::new(sets).map_err(RulesError::Rules)
+        .map_err(RulesError::Rules)
 }
 
 /// `book`'s sets with `new` in place of the set with the same region and
@@ -116,14 +138,15 @@ pub async fn adopt(
 ) -> Result<(Vec<Adopted>, RuleBook), RulesError> {
     let sets = parse_files(files)?;
     let current = book(store, now).await?;
-    let next = RuleBook::new(with_replaced(&current, &sets)).map_err(RulesError::Rules)?;
+    RuleBook::new(with_replaced(&current, &sets)).map_err(RulesError::Rules)?;
     let new: Vec<NewRuleSet> = sets
         .iter()
         .zip(files)
         .map(|(s, (_, text))| new_set(s, text))
         .collect();
     let adopted = rule_sets::adopt(&store.pool, actor, &new, now).await?;
-    Ok((adopted, next))
+    // Read back: another adoption may have committed meanwhile.
+    Ok((adopted, book(store, now).await?))
 }
 
 /// Warnings per township and risk type, under the rules in force and

@@ -238,11 +238,20 @@ pub async fn run_screening(
         return Err(StoreError::Forbidden.into());
     }
     let today = dixian_domain::case::china_date(now);
-    let after = screening::last_run(&store.pool, actor.scope.region.as_str())
-        .await?
-        .map_or(0, |r| r.last_feed_row);
-    let rows = screening::rows_to_screen(&store.pool, actor, after, window_start(as_of)).await?;
-    let last_feed_row = rows.iter().map(|r| r.id).max().unwrap_or(after).max(after);
+    if as_of > today {
+        return Err(StoreError::Rule {
+            code: "as_of_in_future",
+            message: format!(
+                "the as-of day {as_of} is after today {today}; screen up to today at most (筛查截止日期不能晚于今天)"
+            ),
+        }
+        .into());
+    }
+    let rows = screening::rows_to_screen(&store.pool, actor, window_start(as_of)).await?;
+    let last_feed_row = rows.iter().map(|r| r.id).max().unwrap_or(0);
+    let mut batches: Vec<i64> = rows.iter().map(|r| r.batch_id).collect();
+    batches.sort_unstable();
+    batches.dedup();
     let (snap, index) = index_of(store, actor, today, threads).await?;
     let screener = Screener {
         index: &index,
@@ -259,6 +268,7 @@ pub async fn run_screening(
         as_of,
         last_feed_row,
         rows_screened: rows.len() as i64,
+        batches,
         started_at: now,
     };
     let stored = screening::record_run(&store.pool, actor, &run, &new, now).await?;

@@ -84,11 +84,12 @@ async fn the_warning_lifecycle(backend: Backend) {
     let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
     let cadre = actor(Role::VillageCadre, "520526001001");
     let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
-    // A: two stays above the per-stay threshold (6,000) either side of the
-    // day Guizhou's 2025 set starts; B: an outpatient visit (no rule).
+    // Stays above the per-stay threshold (6,000) either side of the day
+    // Guizhou's 2025 set starts: A's the day before, B's on the day; and an
+    // outpatient visit of B (no rule).
     let first = medical(&[
         (&a, "2024-12-31", "住院", 7000),
-        (&a, "2025-01-01", "住院", 6500),
+        (&b, "2025-01-01", "住院", 6500),
         (&b, "2025-01-05", "门诊", 300),
     ]);
     load(&store, &officer, first, at(date(2025, 1, 10))).await;
@@ -97,7 +98,7 @@ async fn the_warning_lifecycle(backend: Backend) {
         (2, 0, 0, 0)
     );
     let ws = all_warnings(&store, &cadre).await;
-    assert_eq!(ws.len(), 2, "one per rule set: {ws:?}");
+    assert_eq!(ws.len(), 2, "one per person: {ws:?}");
     let regions: Vec<(&str, NaiveDate)> = ws
         .iter()
         .map(|w| (w.rule_id.as_str(), w.first_date))
@@ -115,6 +116,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     );
     assert_eq!(ws[1].rule_set_region, "52", "2025-01-01: Guizhou 2025");
     assert_eq!(ws[0].person_id_number.as_deref(), Some(a.as_str()));
+    assert_eq!(ws[1].person_id_number.as_deref(), Some(b.as_str()));
     assert!(
         ws.iter()
             .all(|w| w.status == "open" && w.risk_type == "illness")
@@ -166,7 +168,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     load(
         &store,
         &officer,
-        medical(&[(&a, "2025-02-03", "住院", 9000)]),
+        medical(&[(&b, "2025-02-03", "住院", 9000)]),
         at(date(2025, 2, 5)),
     )
     .await;
@@ -223,7 +225,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     load(
         &store,
         &officer,
-        medical(&[(&a, "2025-03-01", "住院", 8000)]),
+        medical(&[(&b, "2025-03-01", "住院", 8000)]),
         at(date(2025, 3, 2)),
     )
     .await;
@@ -258,7 +260,7 @@ async fn the_warning_lifecycle(backend: Backend) {
         .collect();
     assert_eq!(
         seen.iter().filter(|w| **w == "raised").count(),
-        4,
+        3,
         "{seen:?}"
     );
     assert!(
@@ -266,12 +268,28 @@ async fn the_warning_lifecycle(backend: Backend) {
         "{seen:?}"
     );
     let detail = warnings::get(&store.pool, &cadre, last.id).await.unwrap();
-    assert_eq!(
-        detail.evidence.len(),
-        3,
-        "every stay of the 2025 set is evidence"
-    );
+    assert_eq!(detail.evidence.len(), 3, "every stay of B is evidence");
     assert!(detail.evidence.iter().all(|e| e.file_name == "medical.csv"));
+
+    // once the case is closed, a new shock is an open warning again (返贫)
+    store
+        .pool
+        .execute(q("UPDATE cases SET stage = 'eliminated' WHERE id = $1").bind(case_id))
+        .await
+        .unwrap();
+    load(
+        &store,
+        &officer,
+        medical(&[(&b, "2025-04-01", "住院", 7500)]),
+        at(date(2025, 4, 2)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 4, 2)).await,
+        (1, 0, 1, 0)
+    );
+    let reopened = all_warnings(&store, &cadre).await.pop().unwrap();
+    assert_eq!((reopened.status.as_str(), reopened.case_id), ("open", None));
 }
 
 fn guizhou(version: u32, per_stay: u32) -> String {
@@ -397,6 +415,48 @@ async fn rule_versions_and_what_if(backend: Backend) {
     assert_eq!(again, vec![Adopted::Unchanged { version: 2 }]);
 }
 
+async fn concurrent_runs_store_once(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-03-01", "住院", 9000)]),
+        at(date(2025, 3, 2)),
+    )
+    .await;
+    let (x, y) = tokio::join!(
+        run(&store, &officer, &book, date(2025, 3, 2)),
+        run(&store, &officer, &book, date(2025, 3, 2))
+    );
+    assert_eq!(
+        x.0 + y.0,
+        1,
+        "two runs at once raise the warning once: {x:?} {y:?}"
+    );
+    assert_eq!(x.2 + y.2, 1, "the later run knows it");
+    // a run may not end its windows after today
+    let later = run_screening(
+        &store,
+        &officer,
+        &book,
+        date(2025, 3, 3),
+        at(date(2025, 3, 2)),
+        2,
+    )
+    .await;
+    assert!(matches!(
+        later,
+        Err(dixian_jobs::ScreenRunError::Store(StoreError::Rule {
+            code: "as_of_in_future",
+            ..
+        }))
+    ));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -404,4 +464,8 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(the_warning_lifecycle, rule_versions_and_what_if);
+on_both_backends!(
+    the_warning_lifecycle,
+    rule_versions_and_what_if,
+    concurrent_runs_store_once
+);

@@ -140,18 +140,29 @@ pub async fn adopt(
     Ok(out)
 }
 
-/// Stores the shipped sets on a deployment that has no rule set yet (as
-/// nobody: the audit row says `seed`); a no-op once any set is stored.
+/// Stores shipped sets whose region and first day the store does not
+/// know yet, as version of their file (audited with no user); sets it
+/// knows are left alone, whatever their version.
 pub async fn seed(
     pool: &Pool,
     sets: &[NewRuleSet<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut tx = begin_write(pool).await?;
-    let (n,): (i64,) = tx.one(q("SELECT COUNT(*) FROM rule_sets")).await?;
-    if n == 0 {
-        insert_versions(&mut tx, None, sets, now).await?;
+    let mut absent = Vec::new();
+    for s in sets {
+        let found: Option<(i64,)> = tx
+            .opt(
+                q("SELECT id FROM rule_sets WHERE region = $1 AND valid_from = $2 LIMIT 1")
+                    .bind(s.region)
+                    .bind(s.valid_from),
+            )
+            .await?;
+        if found.is_none() {
+            absent.push(s.clone());
+        }
     }
+    insert_versions(&mut tx, None, &absent, now).await?;
     tx.commit().await
 }
 

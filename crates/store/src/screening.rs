@@ -2,16 +2,23 @@
 //! columns, the feed rows a run must look at, and the run with its
 //! warnings, stored idempotently.
 //!
-//! **What is new.** A warning is about one rule of one rule set (whatever
-//! its version) and one subject (a person, or a household for household
-//! and village rules). A hit whose evidence
-//! rows are all evidence of an earlier warning for the same rule and
-//! subject — open, attached, verified or dismissed — is known: nothing is
-//! written (a re-run adds nothing; a dismissed warning is not raised again
-//! for the same evidence). A hit with new evidence extends the subject's
-//! open warning, or raises a new one when there is none open. A new
-//! warning for a household with a case that is not closed (rejected or
-//! eliminated) attaches to that case at once.
+//! **What is new.** A warning is about one condition (e.g. the per-stay
+//! medical rule) and one subject: a person for person rules, a household
+//! for household and village rules — whatever rule set or version raised
+//! it, and wherever the person is registered now (a new year's set or a
+//! move does not make old rows new). A hit whose evidence rows are all
+//! evidence of an earlier warning with that key — open, attached,
+//! verified or dismissed — is known: nothing is written (a re-run adds
+//! nothing; a dismissed warning is not raised again for the same
+//! evidence). A hit with new evidence extends the subject's live warning
+//! (open, or attached to a case that is still open), or raises a new one.
+//! A new warning for a household with a case that is not closed (rejected
+//! or eliminated) attaches to that case at once; once the case is closed,
+//! new evidence raises an open warning again (a new shock after
+//! elimination must be seen: 返贫).
+//!
+//! Runs of a region are serialised (the audit chain's row is locked
+//! first), so two runs at once cannot both take the same hit as new.
 //!
 //! The pass itself (`dixian_screen::engine`) is pure; `dixian_jobs` joins
 //! the two.
@@ -117,32 +124,37 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
 pub struct ScreenRow {
     /// `feed_rows.id`.
     pub id: i64,
+    /// Its batch.
+    pub batch_id: i64,
     /// Feed kind code.
     pub kind: String,
     /// The typed row as JSON.
     pub payload: String,
 }
 
-/// The rows of `actor`'s region a run must read: every row stored after
-/// `after_id` (new since the last run), and every row dated from `from`
-/// on (the window of the 12-month and household rules). Rows of persons
-/// not registered when they were loaded are left to the coverage-gap
-/// list; the pass matches the others afresh against today's registry.
+/// The rows of `actor`'s region a run must read: every row of a batch no
+/// run of the region has read yet (new since the last run, whatever its
+/// id or date), and every row dated from `from` on (the window of the
+/// 12-month and household rules). Rows of persons not registered when
+/// they were loaded are left to the coverage-gap list; the pass matches
+/// the others afresh against today's registry.
 pub async fn rows_to_screen(
     pool: &Pool,
     actor: &Actor,
-    after_id: i64,
     from: NaiveDate,
 ) -> Result<Vec<ScreenRow>, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
     pool.all(
-        q("SELECT id, kind, payload FROM feed_rows
-           WHERE village_code BETWEEN $1 AND $2 AND (id > $3 OR event_date >= $4)
-             AND (household_id IS NOT NULL OR kind = 'water')
-           ORDER BY id")
+        q("SELECT r.id, r.batch_id, r.kind, r.payload FROM feed_rows r
+           WHERE r.village_code BETWEEN $1 AND $2
+             AND (r.event_date >= $4 OR r.batch_id NOT IN (
+                   SELECT sb.batch_id FROM screening_batches sb JOIN screening_runs sr ON sr.id = sb.run_id
+                   WHERE sr.region_code = $3))
+             AND (r.household_id IS NOT NULL OR r.kind = 'water')
+           ORDER BY r.id")
         .bind(lo.as_str())
         .bind(hi.as_str())
-        .bind(after_id)
+        .bind(actor.scope.region.as_str())
         .bind(from),
     )
     .await
@@ -158,7 +170,7 @@ pub async fn rows_between(
 ) -> Result<Vec<ScreenRow>, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
     pool.all(
-        q("SELECT id, kind, payload FROM feed_rows
+        q("SELECT id, batch_id, kind, payload FROM feed_rows
            WHERE village_code BETWEEN $1 AND $2 AND event_date BETWEEN $3 AND $4
              AND (household_id IS NOT NULL OR kind = 'water')
            ORDER BY id")
@@ -252,29 +264,45 @@ pub struct NewRun {
     pub last_feed_row: i64,
     /// Rows read.
     pub rows_screened: i64,
+    /// Batches read (recorded, so the next run skips them but for the window).
+    pub batches: Vec<i64>,
     /// When the pass started.
     pub started_at: DateTime<Utc>,
 }
 
-/// (household, set region, set's first day, rule id, person): one rule of
-/// one set (whatever its version) on one subject.
-type SubjectKey = (i64, String, NaiveDate, String, Option<String>);
+/// (person, or household for household rules; condition): one condition
+/// on one subject.
+type SubjectKey = (Subject, String);
+
+/// Whom a warning is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    Person(String),
+    Household(i64),
+}
+
+fn subject(household_id: i64, person: Option<&str>) -> Subject {
+    match person {
+        Some(p) => Subject::Person(p.to_string()),
+        None => Subject::Household(household_id),
+    }
+}
 
 /// Earlier warnings of one subject and rule.
 struct Known {
     evidence: HashSet<i64>,
-    open: Option<(i64, NaiveDate)>,
+    /// The live warning: id, first and last evidence date.
+    open: Option<(i64, NaiveDate, NaiveDate)>,
 }
 
 #[derive(sqlx::FromRow)]
 struct KnownRow {
     id: i64,
     household_id: i64,
-    rule_set_region: String,
-    rule_set_from: NaiveDate,
-    rule_id: String,
+    rule_condition: String,
     person_id_number: Option<String>,
-    status: String,
+    live: i64,
+    first_date: NaiveDate,
     last_date: NaiveDate,
     feed_row_id: i64,
 }
@@ -286,30 +314,32 @@ async fn known_warnings(
 ) -> Result<HashMap<SubjectKey, Known>, StoreError> {
     let rows: Vec<KnownRow> = tx
         .all(
-            q("SELECT w.id, w.household_id, w.rule_set_region, w.rule_set_from, w.rule_id, w.person_id_number, w.status, w.last_date, e.feed_row_id
+            q(
+                "SELECT w.id, w.household_id, w.rule_condition, w.person_id_number,
+                      CAST(CASE WHEN w.status = 'open' OR (w.status = 'attached'
+                           AND c.stage NOT IN ('rejected', 'eliminated')) THEN 1 ELSE 0 END AS BIGINT) AS live,
+                      w.first_date, w.last_date, e.feed_row_id
                FROM warnings w JOIN warning_evidence e ON e.warning_id = w.id
-               WHERE w.village_code BETWEEN $1 AND $2")
+               LEFT JOIN cases c ON c.id = w.case_id
+               WHERE w.village_code BETWEEN $1 AND $2",
+            )
             .bind(lo)
             .bind(hi),
         )
         .await?;
     let mut out: HashMap<SubjectKey, Known> = HashMap::new();
     for r in rows {
-        let k = out
-            .entry((
-                r.household_id,
-                r.rule_set_region,
-                r.rule_set_from,
-                r.rule_id,
-                r.person_id_number,
-            ))
-            .or_insert_with(|| Known {
-                evidence: HashSet::new(),
-                open: None,
-            });
+        let key = (
+            subject(r.household_id, r.person_id_number.as_deref()),
+            r.rule_condition,
+        );
+        let k = out.entry(key).or_insert_with(|| Known {
+            evidence: HashSet::new(),
+            open: None,
+        });
         k.evidence.insert(r.feed_row_id);
-        if matches!(r.status.as_str(), "open" | "attached") {
-            k.open = Some((r.id, r.last_date));
+        if r.live == 1 {
+            k.open = Some((r.id, r.first_date, r.last_date));
         }
     }
     Ok(out)
@@ -410,6 +440,10 @@ pub async fn record_run(
     }
     let (lo, hi) = actor.scope.region.padded_range();
     let mut tx = begin_write(pool).await?;
+    // Serialise runs: the chain row is locked until commit (SQLite's
+    // BEGIN IMMEDIATE does the same), so the next run reads what this one wrote.
+    tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
+        .await?;
     let (run_id,): (i64,) = tx
         .one(
             q("INSERT INTO screening_runs (region_code, as_of, last_feed_row, rows_screened, warnings_raised,
@@ -424,16 +458,21 @@ pub async fn record_run(
             .bind(now),
         )
         .await?;
+    for chunk in run.batches.chunks(400) {
+        let sql = format!(
+            "INSERT INTO screening_batches (run_id, batch_id) VALUES {}",
+            values_placeholders(chunk.len(), 2)
+        );
+        let query = chunk.iter().fold(q(sql), |qq, b| qq.bind(run_id).bind(*b));
+        tx.execute(query).await?;
+    }
     let mut known = known_warnings(&mut tx, &lo, &hi).await?;
     let cases = open_cases(&mut tx, &lo, &hi).await?;
     let mut counts = Counts::default();
     for w in hits {
         let key = (
-            w.household_id,
-            w.rule_set_region.clone(),
-            w.rule_set_from,
-            w.rule_id.clone(),
-            w.person_id_number.clone(),
+            subject(w.household_id, w.person_id_number.as_deref()),
+            w.condition.clone(),
         );
         let entry = known.entry(key).or_insert_with(|| Known {
             evidence: HashSet::new(),
@@ -451,21 +490,23 @@ pub async fn record_run(
         }
         entry.evidence.extend(fresh.iter().copied());
         match entry.open {
-            Some((id, last)) => {
+            Some((id, first, last)) => {
                 insert_evidence(&mut tx, id, &fresh).await?;
+                let (first, last) = (first.min(w.first_date), last.max(w.last_date));
                 tx.execute(
-                    q("UPDATE warnings SET last_date = $1, version = version + 1 WHERE id = $2")
-                        .bind(last.max(w.last_date))
+                    q("UPDATE warnings SET first_date = $1, last_date = $2, version = version + 1 WHERE id = $3")
+                        .bind(first)
+                        .bind(last)
                         .bind(id),
                 )
                 .await?;
-                entry.open = Some((id, last.max(w.last_date)));
+                entry.open = Some((id, first, last));
                 counts.extended += 1;
             }
             None => {
                 let case = cases.get(&w.household_id).copied();
                 let id = insert_warning(&mut tx, run_id, w, run.as_of, case, now).await?;
-                entry.open = Some((id, w.last_date));
+                entry.open = Some((id, w.first_date, w.last_date));
                 counts.raised += 1;
                 counts.attached += i64::from(case.is_some());
             }

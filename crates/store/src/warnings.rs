@@ -115,7 +115,7 @@ pub struct WarningDetail {
     pub evidence: Vec<EvidenceRow>,
 }
 
-const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, w.village_code,
+const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
     w.person_id_number, w.rule_id, w.rule_set_region, w.rule_set_name, w.rule_set_version, w.feed_kind, w.rule_condition,
     w.risk_type, w.severity, w.first_date, w.last_date, w.raised_at, w.status, w.case_id, w.lead_id,
     w.resolution, (SELECT COUNT(*) FROM warning_evidence e WHERE e.warning_id = w.id) AS evidence_rows,
@@ -142,7 +142,7 @@ pub async fn list(
     };
     let (lo, hi) = region.padded_range();
     let mut args: Vec<Arg> = vec![lo.into(), hi.into()];
-    let mut cond = String::from(" WHERE w.village_code BETWEEN $1 AND $2");
+    let mut cond = String::from(" WHERE h.village_code BETWEEN $1 AND $2");
     match f
         .status
         .as_deref()
@@ -169,8 +169,9 @@ pub async fn list(
         cond.push_str(&format!(" AND w.severity = ${}", args.len()));
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
-    let offset = (f.page.unwrap_or(1).max(1) - 1) * per_page;
-    let count_sql = format!("SELECT COUNT(*) FROM warnings w{cond}");
+    let offset = (f.page.unwrap_or(1).clamp(1, 100_000) - 1) * per_page;
+    let count_sql =
+        format!("SELECT COUNT(*) FROM warnings w JOIN households h ON h.id = w.household_id{cond}");
     let (total,): (i64,) = pool
         .one(args.iter().cloned().fold(q(count_sql), |qq, a| qq.bind(a)))
         .await?;
@@ -198,9 +199,10 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
     };
     pool.all(
         q(format!(
-            "SELECT SUBSTR(village_code, 1, {digits}) AS child, COUNT(*) FROM warnings
-             WHERE village_code BETWEEN $1 AND $2 AND status = 'open' GROUP BY SUBSTR(village_code, 1, {digits})
-             ORDER BY child"
+            "SELECT SUBSTR(h.village_code, 1, {digits}) AS child, COUNT(*) FROM warnings w
+             JOIN households h ON h.id = w.household_id
+             WHERE h.village_code BETWEEN $1 AND $2 AND w.status = 'open'
+             GROUP BY SUBSTR(h.village_code, 1, {digits}) ORDER BY child"
         ))
         .bind(lo)
         .bind(hi),
@@ -212,7 +214,7 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, Store
     let (lo, hi) = actor.scope.region.padded_range();
     tx.opt(
         q(format!(
-            "{ROW_SQL} WHERE w.id = $1 AND w.village_code BETWEEN $2 AND $3"
+            "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
         ))
         .bind(id)
         .bind(lo)
@@ -229,7 +231,7 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, S
     let warning: WarningRow = pool
         .opt(
             q(format!(
-                "{ROW_SQL} WHERE w.id = $1 AND w.village_code BETWEEN $2 AND $3"
+                "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
             ))
             .bind(id)
             .bind(lo)
@@ -261,7 +263,7 @@ pub async fn of_household(
     let (lo, hi) = actor.scope.region.padded_range();
     pool.all(
         q(format!(
-            "{ROW_SQL} WHERE w.household_id = $1 AND w.village_code BETWEEN $2 AND $3 ORDER BY w.id DESC"
+            "{ROW_SQL} WHERE w.household_id = $1 AND h.village_code BETWEEN $2 AND $3 ORDER BY w.id DESC"
         ))
         .bind(household_id)
         .bind(lo)

@@ -287,6 +287,20 @@ pub struct Texts {
     pub level_township: &'static str,
     /// County level.
     pub level_county: &'static str,
+    /// As of.
+    pub as_of: &'static str,
+    /// New warnings.
+    pub new_warnings: &'static str,
+    /// Adopted version.
+    pub adopted_version: &'static str,
+    /// Unchanged version.
+    pub unchanged_version: &'static str,
+    /// File name.
+    pub file_name: &'static str,
+    /// Rule file text.
+    pub rule_text: &'static str,
+    /// Hidden for this role.
+    pub hidden: &'static str,
 }
 
 /// 中文 (default).
@@ -432,6 +446,13 @@ pub const ZH: Texts = Texts {
     level_village: "村级",
     level_township: "乡镇级",
     level_county: "县级",
+    as_of: "截至",
+    new_warnings: "新预警",
+    adopted_version: "已启用版本",
+    unchanged_version: "与现行版本相同，未改动：版本",
+    file_name: "文件名",
+    rule_text: "规则文件内容（TOML）",
+    hidden: "（本级不显示）",
 };
 
 /// English.
@@ -577,6 +598,13 @@ pub const EN: Texts = Texts {
     level_village: "Village",
     level_township: "Township",
     level_county: "County",
+    as_of: "as of",
+    new_warnings: "new warnings",
+    adopted_version: "adopted version",
+    unchanged_version: "unchanged: same as version",
+    file_name: "File name",
+    rule_text: "Rule file (TOML)",
+    hidden: "(not shown at this level)",
 };
 
 /// The table for a language code.
@@ -612,4 +640,41 @@ pub fn field_label(t: &Texts, name: &str) -> &'static str {
         _ => ("", ""),
     };
     if t.lang == "en" { en } else { zh }
+}
+
+/// The label of a department feed field (as stored with a feed row).
+pub fn feed_field_label(t: &Texts, key: &str) -> String {
+    let (zh, en) = match key {
+        "id_number" => ("身份证号", "ID number"),
+        "name" => ("姓名", "Name"),
+        "settled_on" => ("结算日期", "Settled on"),
+        "visit_type" => ("就诊类型", "Visit type"),
+        "total_cost_fen" => ("总费用（元）", "Total cost (元)"),
+        "insurance_paid_fen" => ("医保支付（元）", "Insurance paid (元)"),
+        "self_paid_fen" => ("个人自付（元）", "Self-paid (元)"),
+        "diagnosis" => ("诊断", "Diagnosis"),
+        "disability_kind" => ("残疾类别", "Disability kind"),
+        "disability_grade" => ("残疾等级", "Disability grade"),
+        "issued_on" => ("发证日期", "Issued on"),
+        "assistance_kind" => ("救助类型", "Assistance kind"),
+        "status" => ("状态", "Status"),
+        "amount_fen" => ("金额（元）", "Amount (元)"),
+        "date" => ("日期", "Date"),
+        "stage" => ("学段", "Stage"),
+        "school" => ("学校", "School"),
+        "safety_grade" => ("鉴定等级", "Safety grade"),
+        "assessed_on" => ("鉴定日期", "Assessed on"),
+        "monthly_income_fen" => ("月收入（元）", "Monthly income (元)"),
+        "hazard" => ("灾种", "Hazard"),
+        "loss_fen" => ("损失金额（元）", "Loss (元)"),
+        "house_damage" => ("房屋损毁", "House damage"),
+        "event" => ("事件", "Event"),
+        "asset_kind" => ("资产类型", "Asset kind"),
+        "value_fen" => ("价值（元）", "Value (元)"),
+        "village" => ("村代码", "Village code"),
+        "start_on" => ("开始", "Start"),
+        "end_on" => ("结束", "End"),
+        other => return other.to_string(),
+    };
+    (if t.lang == "en" { en } else { zh }).to_string()
 }

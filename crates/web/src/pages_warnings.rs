@@ -7,20 +7,20 @@
 
 use crate::AppState;
 use crate::auth::{Lang, PageAuth};
+use crate::error::ApiError;
 use crate::i18n::Texts;
-use crate::view::{china_time, error_page, mask_id};
+use crate::view::{china_time, mask_id};
 use crate::warnings::{AdoptBody, detail, rule_views, run_screening};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dixian_domain::{RiskType, Role};
 use dixian_store::rule_sets::Adopted;
+use dixian_store::screening;
 use dixian_store::warnings::{self, WarningFilter, WarningRow};
-use dixian_store::{StoreError, screening};
 use serde::Deserialize;
 
 /// Routes of the screening pages.
@@ -140,9 +140,44 @@ struct ListPage {
     risks: Vec<Choice>,
     severities: Vec<Choice>,
     statuses: Vec<Choice>,
-    counts: Vec<(String, String, i64)>,
+    /// (link with the other filters kept, name, code, open warnings).
+    counts: Vec<(String, String, String, i64)>,
     may_run: bool,
     last_run: String,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// Percent-encodes a query value (filter values are codes, but a URL
+/// typed by hand may hold anything).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `/warnings?…` for page `page` with the same filters.
+fn page_href(f: &WarningFilter, page: i64) -> String {
+    let pairs = [
+        ("region", f.region.as_deref()),
+        ("risk", f.risk.as_deref()),
+        ("severity", f.severity.as_deref()),
+        ("status", f.status.as_deref()),
+    ];
+    let mut q: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(v)))
+        })
+        .collect();
+    q.push(format!("page={page}"));
+    format!("/warnings?{}", q.join("&amp;"))
 }
 
 async fn region_choices(
@@ -157,14 +192,14 @@ async fn region_choices(
     choices(current, items)
 }
 
-async fn last_run_line(s: &AppState, t: &Texts, region: &str) -> String {
+async fn last_run_line(s: &AppState, t: &'static Texts, region: &str) -> String {
     match screening::last_run(&s.store.pool, region).await {
         Ok(Some(r)) => format!(
             "#{} · {} {} · {} {} · {}",
             r.id,
-            label(t, "截至", "as of"),
+            t.as_of,
             r.as_of,
-            label(t, "新预警", "new warnings"),
+            t.new_warnings,
             r.warnings_raised,
             china_time(r.finished_at)
         ),
@@ -181,10 +216,7 @@ async fn list_page(
     let actor = auth.actor();
     let (rows, total) = match warnings::list(&s.store.pool, &actor, &f).await {
         Ok(x) => x,
-        Err(e @ StoreError::Forbidden) => {
-            return error_page(t, StatusCode::FORBIDDEN, &e.to_string());
-        }
-        Err(e) => return error_page(t, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => return ApiError::from(e).page(t),
     };
     let names: std::collections::HashMap<String, String> =
         dixian_store::regions::children(&s.store.pool, &auth.0.region)
@@ -199,7 +231,11 @@ async fn list_page(
         .into_iter()
         .map(|(code, n)| {
             let name = names.get(&code).cloned().unwrap_or_default();
-            (code, name, n)
+            let only = WarningFilter {
+                region: Some(code.clone()),
+                ..f.clone()
+            };
+            (page_href(&only, 1), name, code, n)
         })
         .collect();
     let risks = RiskType::ALL
@@ -225,9 +261,16 @@ async fn list_page(
         .map(|c| (c.to_string(), status_label(t, c).to_string()))
         .chain([("all".to_string(), t.all.to_string())])
         .collect();
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let page = f.page.unwrap_or(1).max(1);
+    let pages = ((total + per_page - 1) / per_page).max(1);
     ListPage {
         t,
         user: crate::pages::user_bar(&auth.0, t),
+        page,
+        pages,
+        prev: (page > 1).then(|| page_href(&f, page - 1)),
+        next: (page < pages).then(|| page_href(&f, page + 1)),
         lines: rows.into_iter().map(|w| line(t, w)).collect(),
         total,
         regions: region_choices(&s, &auth.0, f.region.as_deref()).await,
@@ -266,27 +309,32 @@ struct WarningPage {
     errors: Vec<String>,
 }
 
-fn fields(payload: &str) -> Vec<(String, String)> {
+/// The fields of a stored row as label–value pairs in the page's language:
+/// money in 元, the diagnosis only for levels above the village (a cadre
+/// checks the hardship at home; the diagnosis is health data it does not need).
+fn fields(t: &'static Texts, payload: &str, role: Role) -> Vec<(String, String)> {
     let v: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
-    // A stored row is `{"Kind": {field: value, …}}`.
-    let inner = v
-        .as_object()
-        .and_then(|o| o.values().next())
-        .and_then(|x| x.as_object());
+    // A stored row is `{"kind": "medical", field: value, …}`.
+    let Some(inner) = v.as_object() else {
+        return Vec::new();
+    };
     inner
-        .map(|o| {
-            o.iter()
-                .map(|(k, x)| {
-                    let value = match x {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Null => "—".into(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), value)
-                })
-                .collect()
+        .iter()
+        .filter(|(k, _)| k.as_str() != "kind")
+        .map(|(k, x)| {
+            let value = match x {
+                _ if k == "diagnosis" && role == Role::VillageCadre => t.hidden.to_string(),
+                serde_json::Value::Number(n) if k.ends_with("_fen") => n.as_i64().map_or_else(
+                    || n.to_string(),
+                    |f| format!("{}.{:02}", f / 100, (f % 100).abs()),
+                ),
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "—".into(),
+                other => other.to_string(),
+            };
+            (crate::i18n::feed_field_label(t, k), value)
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 async fn render_warning(
@@ -298,7 +346,7 @@ async fn render_warning(
 ) -> Response {
     let d = match detail(s, user, id).await {
         Ok(d) => d,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.page(t),
     };
     let w = d.warning;
     let page = WarningPage {
@@ -321,7 +369,7 @@ async fn render_warning(
                 file: e.file_name,
                 line: e.line,
                 date: e.event_date.to_string(),
-                fields: fields(&e.payload),
+                fields: fields(t, &e.payload, user.role),
             })
             .collect(),
         w: line(t, w),
@@ -400,7 +448,7 @@ async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Respon
     match run_screening(&s, &auth.actor(), None).await {
         Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
         Ok(_) => Redirect::to("/warnings").into_response(),
-        Err(e) => error_page(t, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => e.page(t),
     }
 }
 
@@ -436,7 +484,7 @@ async fn render_rules(
 ) -> Response {
     let views = match rule_views(s).await {
         Ok(v) => v,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.page(t),
     };
     let sets = views
         .into_iter()

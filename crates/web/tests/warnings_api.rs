@@ -39,8 +39,10 @@ async fn run(app: &common::App, token: &str, as_of: &str) -> Value {
     let r = app
         .post(token, "/api/v1/screening/runs", &json!({"as_of": as_of}))
         .await;
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 fn county_rules(version: u32, per_stay: u32) -> String {
@@ -125,7 +127,33 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         "list page masks: {page}"
     );
 
+    let cadre_page = app
+        .get(&cadre, &format!("/warnings/{wid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(cadre_page.contains("15000.00"), "money in 元: {cadre_page}");
+    assert!(
+        !cadre_page.contains("肺炎"),
+        "no diagnosis at village level"
+    );
+    let county_page = app
+        .get(&admin, &format!("/warnings/{wid}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        county_page.contains("肺炎"),
+        "the county sees the diagnosis"
+    );
     let inbox = app.get(&cadre, "/inbox").await.text().await.unwrap();
+    let title = &inbox[inbox.find("<title>").unwrap()..inbox.find("</title>").unwrap()];
+    assert!(
+        !title.contains("张三") && !title.contains("W-1"),
+        "no personal data in the title: {title}"
+    );
     assert!(
         inbox.contains(&format!("/warnings/{wid}")),
         "the cadre's inbox lists it: {inbox}"

@@ -24,7 +24,7 @@ CREATE TABLE screening_runs (
     id                INTEGER PRIMARY KEY,
     region_code       TEXT NOT NULL,
     as_of             TEXT NOT NULL,
-    last_feed_row     INTEGER NOT NULL,     -- highest feed_rows.id seen: the next run starts after it
+    last_feed_row     INTEGER NOT NULL,     -- highest feed_rows.id read (for the record)
     rows_screened     INTEGER NOT NULL,
     warnings_raised   INTEGER NOT NULL,
     warnings_extended INTEGER NOT NULL,
@@ -35,6 +35,15 @@ CREATE TABLE screening_runs (
     finished_at       TEXT NOT NULL
 );
 CREATE INDEX screening_runs_region ON screening_runs(region_code, id);
+
+-- The batches a run read: the next run of the region reads the batches no
+-- run has read yet (whatever their row ids or dates), plus the window.
+CREATE TABLE screening_batches (
+    run_id   INTEGER NOT NULL REFERENCES screening_runs(id),
+    batch_id INTEGER NOT NULL REFERENCES feed_batches(id),
+    PRIMARY KEY (run_id, batch_id)
+);
+CREATE INDEX screening_batches_batch ON screening_batches(batch_id);
 
 -- 预警: one rule's hit on one subject (a person, or a household for
 -- household and village rules). Personal data stays in the row (the ID

@@ -343,8 +343,14 @@ pub(crate) async fn lead_for_household_in(
         risk_types: RiskType::normalize(risks),
         note: checked_note(note)?,
     };
+    let (lo, hi) = actor.scope.region.padded_range();
     let household: HouseholdRef = tx
-        .opt(q("SELECT id, number, village_code FROM households WHERE id = $1").bind(household_id))
+        .opt(
+            q("SELECT id, number, village_code FROM households WHERE id = $1 AND village_code BETWEEN $2 AND $3")
+                .bind(household_id)
+                .bind(lo)
+                .bind(hi),
+        )
         .await?
         .ok_or(StoreError::NotFound)?;
     let village = household.village()?;
