@@ -141,13 +141,11 @@ fn looks_utf8(bytes: &[u8], at_eof: bool) -> bool {
         Err(_) => return false,
     };
     // Some GB18030 text is valid UTF-8 too (停水 is CD A3 CB AE: a
-    // combining mark and a modifier letter). UTF-8 whose every character
-    // is plausible in a Chinese office's file is UTF-8; otherwise, when the
-    // same bytes decode cleanly from GB18030 into Chinese, they are GB18030.
-    if text
-        .chars()
-        .all(|c| c.is_ascii() || is_han(c) || is_plain(c))
-    {
+    // combining mark and a modifier letter). UTF-8 that shows Chinese, or
+    // whose every character is plausible in a Chinese office's file, is
+    // UTF-8; otherwise, when the same bytes decode cleanly from GB18030
+    // into Chinese, they are GB18030.
+    if text.chars().any(is_han) || text.chars().all(|c| c.is_ascii() || is_plain(c)) {
         return true;
     }
     let (gb, had_errors) = GB18030.decode_without_bom_handling(bytes);
