@@ -301,6 +301,8 @@ pub struct Texts {
     pub rule_text: &'static str,
     /// Hidden for this role.
     pub hidden: &'static str,
+    /// When raised.
+    pub raised_at: &'static str,
 }
 
 /// 中文 (default).
@@ -423,7 +425,7 @@ pub const ZH: Texts = Texts {
     run_screening: "运行筛查",
     last_run: "上次筛查",
     no_warnings: "没有符合条件的预警",
-    feed_file: "文件与行号",
+    feed_file: "文件:行",
     st_open: "待核实",
     st_attached: "已并入案件",
     st_verified: "已核实",
@@ -453,6 +455,7 @@ pub const ZH: Texts = Texts {
     file_name: "文件名",
     rule_text: "规则文件内容（TOML）",
     hidden: "（本级不显示）",
+    raised_at: "预警时间",
 };
 
 /// English.
@@ -575,7 +578,7 @@ pub const EN: Texts = Texts {
     run_screening: "Run screening",
     last_run: "Last run",
     no_warnings: "No warnings match",
-    feed_file: "File, line",
+    feed_file: "File:line",
     st_open: "open",
     st_attached: "attached to case",
     st_verified: "verified",
@@ -605,6 +608,7 @@ pub const EN: Texts = Texts {
     file_name: "File name",
     rule_text: "Rule file (TOML)",
     hidden: "(not shown at this level)",
+    raised_at: "Raised",
 };
 
 /// The table for a language code.

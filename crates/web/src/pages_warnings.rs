@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use dixian_domain::{RiskType, Role};
 use dixian_store::rule_sets::Adopted;
 use dixian_store::screening;
-use dixian_store::warnings::{self, WarningFilter, WarningRow};
+use dixian_store::warnings::{self, EvidenceRow, WarningFilter, WarningRow};
 use serde::Deserialize;
 
 /// Routes of the screening pages.
@@ -284,12 +284,12 @@ async fn list_page(
     .into_response()
 }
 
-/// An evidence row as shown: its fields as label–value pairs.
+/// An evidence row as shown: where it came from and its values.
 struct Evidence {
     file: String,
     line: i64,
     date: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -305,36 +305,133 @@ struct WarningPage {
     resolution: String,
     version: i64,
     open: bool,
+    evidence_header: Vec<String>,
     evidence: Vec<Evidence>,
     errors: Vec<String>,
 }
 
-/// The fields of a stored row as label–value pairs in the page's language:
-/// money in 元, the diagnosis only for levels above the village (a cadre
-/// checks the hardship at home; the diagnosis is health data it does not need).
-fn fields(t: &'static Texts, payload: &str, role: Role) -> Vec<(String, String)> {
-    let v: serde_json::Value = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
-    // A stored row is `{"kind": "medical", field: value, …}`.
-    let Some(inner) = v.as_object() else {
-        return Vec::new();
+/// Feed fields in the order the department files have them (feeds.md).
+const FIELD_ORDER: [&str; 29] = [
+    "village",
+    "id_number",
+    "name",
+    "settled_on",
+    "issued_on",
+    "assessed_on",
+    "date",
+    "start_on",
+    "end_on",
+    "visit_type",
+    "total_cost_fen",
+    "insurance_paid_fen",
+    "self_paid_fen",
+    "diagnosis",
+    "disability_kind",
+    "disability_grade",
+    "assistance_kind",
+    "stage",
+    "school",
+    "status",
+    "amount_fen",
+    "safety_grade",
+    "monthly_income_fen",
+    "hazard",
+    "loss_fen",
+    "house_damage",
+    "event",
+    "asset_kind",
+    "value_fen",
+];
+
+/// The label of a coded feed value (住院 for `inpatient`), in the page's language.
+fn value_label(t: &Texts, key: &str, code: &str) -> Option<&'static str> {
+    use dixian_screen::feed::{
+        AssistanceKind, AssistanceStatus, Choice, HouseDamage, JobStatus, PersonalAssetKind,
+        VisitType, VitalEvent, WaterEvent,
     };
-    inner
+    macro_rules! try_label {
+        ($($ty:ty),+) => {{
+            $(if let Some(v) = <$ty>::parse_choice(code) {
+                return Some(label(t, v.label_zh(), v.label_en()));
+            })+
+            None
+        }};
+    }
+    match key {
+        "visit_type" => try_label!(VisitType),
+        "assistance_kind" => try_label!(AssistanceKind),
+        "status" => try_label!(AssistanceStatus, JobStatus, dixian_domain::StudentStatus),
+        "house_damage" => try_label!(HouseDamage),
+        "event" => try_label!(VitalEvent, WaterEvent),
+        "asset_kind" => try_label!(PersonalAssetKind),
+        "disability_kind" => try_label!(dixian_domain::DisabilityKind),
+        "stage" => try_label!(dixian_domain::StudentStage),
+        _ => None,
+    }
+}
+
+/// One value of a stored row as shown: money in 元, coded values by their
+/// label, the diagnosis only above the village (a cadre checks the
+/// hardship at home; the diagnosis is health data the cadre does not need).
+fn shown(t: &'static Texts, key: &str, x: &serde_json::Value, role: Role) -> String {
+    match x {
+        _ if key == "diagnosis" && role == Role::VillageCadre => t.hidden.to_string(),
+        serde_json::Value::Number(n) if key.ends_with("_fen") => n.as_i64().map_or_else(
+            || n.to_string(),
+            |f| {
+                format!(
+                    "{}{}.{:02}",
+                    if f < 0 { "-" } else { "" },
+                    (f / 100).abs(),
+                    (f % 100).abs()
+                )
+            },
+        ),
+        serde_json::Value::String(s) => {
+            value_label(t, key, s).map_or_else(|| s.clone(), str::to_string)
+        }
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The evidence as one table: the fields of the rows (in file order) as
+/// columns, a row per feed row.
+fn evidence_table(
+    t: &'static Texts,
+    rows: &[EvidenceRow],
+    role: Role,
+) -> (Vec<String>, Vec<Evidence>) {
+    let parsed: Vec<serde_json::Map<String, serde_json::Value>> = rows
         .iter()
-        .filter(|(k, _)| k.as_str() != "kind")
-        .map(|(k, x)| {
-            let value = match x {
-                _ if k == "diagnosis" && role == Role::VillageCadre => t.hidden.to_string(),
-                serde_json::Value::Number(n) if k.ends_with("_fen") => n.as_i64().map_or_else(
-                    || n.to_string(),
-                    |f| format!("{}.{:02}", f / 100, (f % 100).abs()),
-                ),
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => "—".into(),
-                other => other.to_string(),
-            };
-            (crate::i18n::feed_field_label(t, k), value)
+        .map(|e| match serde_json::from_str(&e.payload) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
         })
-        .collect()
+        .collect();
+    let keys: Vec<&str> = FIELD_ORDER
+        .iter()
+        .copied()
+        .filter(|k| parsed.iter().any(|m| m.contains_key(*k)))
+        .collect();
+    let header = keys
+        .iter()
+        .map(|k| crate::i18n::feed_field_label(t, k))
+        .collect();
+    let body = rows
+        .iter()
+        .zip(&parsed)
+        .map(|(e, m)| Evidence {
+            file: e.file_name.clone(),
+            line: e.line,
+            date: e.event_date.to_string(),
+            fields: keys
+                .iter()
+                .map(|k| m.get(*k).map_or_else(String::new, |x| shown(t, k, x, role)))
+                .collect(),
+        })
+        .collect();
+    (header, body)
 }
 
 async fn render_warning(
@@ -349,6 +446,7 @@ async fn render_warning(
         Err(e) => return e.page(t),
     };
     let w = d.warning;
+    let (evidence_header, evidence) = evidence_table(t, &d.evidence, user.role);
     let page = WarningPage {
         t,
         user: crate::pages::user_bar(user, t),
@@ -362,16 +460,8 @@ async fn render_warning(
         resolution: w.resolution.clone().unwrap_or_default(),
         version: w.version,
         open: w.status == "open",
-        evidence: d
-            .evidence
-            .into_iter()
-            .map(|e| Evidence {
-                file: e.file_name,
-                line: e.line,
-                date: e.event_date.to_string(),
-                fields: fields(t, &e.payload, user.role),
-            })
-            .collect(),
+        evidence_header,
+        evidence,
         w: line(t, w),
         errors,
     };
