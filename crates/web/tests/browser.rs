@@ -496,3 +496,75 @@ async fn cadre_records_a_home_check_and_the_township_sees_the_case() {
         .join("../../target/township-inbox.png");
     d.screenshot(&shot).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let _ = app.user("cadre", Role::VillageCadre, village).await;
+    let person = id("1958-07-21", 19);
+    let body = household_json("5205260010010009", village, std::slice::from_ref(&person));
+    assert_eq!(
+        app.post(&admin, "/api/v1/households", &body).await.status(),
+        201
+    );
+    // 医保 delivers a stay with a high self-paid cost; the county screens
+    let csv = format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{person},张三,2026-10-08,住院,52000,31000,21000,脑梗\n"
+    );
+    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("medical.csv");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/feeds/medical", app.url))
+        .bearer_auth(&officer)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let run = app
+        .post(
+            &officer,
+            "/api/v1/screening/runs",
+            &json!({"as_of": "2026-10-31"}),
+        )
+        .await;
+    assert_eq!(run.status(), 200);
+
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/households").await;
+    d.click("#nav-warnings").await;
+    let list = d.wait_text("#warning-list", "5205260010010009").await;
+    assert!(
+        list.contains("因病") && !list.contains(&person),
+        "masked list: {list}"
+    );
+    d.click("#warning-list td a[href^='/warnings/']").await;
+    let evidence = d.wait_text("#warning-evidence", "21000.00").await;
+    assert!(
+        !evidence.contains("脑梗"),
+        "no diagnosis for the village: {evidence}"
+    );
+    d.type_into(
+        "#warning-verify textarea[name=text]",
+        "入户核实：住院属实，自付2.1万元",
+    )
+    .await;
+    d.click("#warning-verify button").await;
+    d.wait_url("/cases/").await;
+    let stage = d.wait_text("#case-stage", "入户核查").await;
+    assert!(
+        stage.contains("入户核查"),
+        "the verified warning opened a case: {stage}"
+    );
+}
