@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
-use dixian_screen::{FeedKind, RuleBook};
+use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers, Thresholds};
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::{Actor, Store, households};
@@ -131,7 +131,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         gen_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let file = FeedFile {
-            kind: FeedKind::parse(kind.code()).context("sim and screen know the same kinds")?,
+            kind: *kind,
             name: format!("{}.csv", kind.code()),
             bytes: f.bytes,
             idempotency_key: None,

@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
-use dixian_screen::{FeedKind, RuleBook};
+use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers};
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::{Actor, Store};
@@ -45,7 +45,6 @@ async fn load(
     name: String,
     bytes: Vec<u8>,
 ) -> anyhow::Result<(u64, usize)> {
-    let kind = FeedKind::parse(kind.code()).context("sim and screen know the same feed kinds")?;
     let file = FeedFile {
         kind,
         name,

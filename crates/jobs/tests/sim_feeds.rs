@@ -11,7 +11,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use common::actor;
 use dixian_domain::{Household, RegionCode, Role};
 use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
-use dixian_screen::{FeedKind, RuleBook};
+use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers, NoiseKind, Thresholds};
 use dixian_sim::{PopulationSpec, Township, Village, generate};
 use dixian_store::feeds::BatchOutcome;
@@ -114,7 +114,7 @@ async fn planted_shocks_are_found(backend: Backend) {
             }
         }
         let file = FeedFile {
-            kind: FeedKind::parse(kind.code()).unwrap(),
+            kind: *kind,
             name: format!("{}.csv", kind.code()),
             bytes: f.bytes.clone(),
             idempotency_key: None,

@@ -11,7 +11,7 @@ use dixian_screen::engine::{
     Screening, WaterColumns, person_key,
 };
 use dixian_screen::feed::{FeedParse, FeedRow, ValueKind};
-use dixian_screen::{Condition, FeedKind as ScreenKind, RuleBook, RuleSet, parse_feed_bytes};
+use dixian_screen::{Condition, RuleBook, RuleSet, parse_feed_bytes};
 use dixian_sim::feeds::{
     self, Encoding, FeedKind, FeedSpec, FeedSpecError, Headers, Manifest, NoiseKind, Thresholds,
     condition,
@@ -100,10 +100,6 @@ fn spec(kind: FeedKind, encoding: Encoding, headers: Headers) -> FeedSpec {
     }
 }
 
-fn screen_kind(kind: FeedKind) -> ScreenKind {
-    ScreenKind::parse(kind.code()).expect("same codes as feeds.md")
-}
-
 /// Parses and screens the file; returns the parse, the screening and the
 /// file line of each screened row.
 fn parse_and_screen(
@@ -112,7 +108,7 @@ fn parse_and_screen(
     kind: FeedKind,
     bytes: Vec<u8>,
 ) -> (FeedParse, Screening, Vec<usize>) {
-    let parse = parse_feed_bytes(screen_kind(kind), bytes, as_of());
+    let parse = parse_feed_bytes(kind, bytes, as_of());
     let index = RegistryIndex::build(RegistryColumns::from_households(households), 1)
         .expect("synthetic registry indexes");
     let lines: Vec<usize> = parse.rows.iter().map(|(l, _)| *l).collect();
@@ -370,7 +366,7 @@ fn medical_shocks_cover_stay_year_and_near_line() {
         &t,
     )
     .expect("feed");
-    let parse = parse_feed_bytes(ScreenKind::Medical, f.bytes, as_of());
+    let parse = parse_feed_bytes(FeedKind::Medical, f.bytes, as_of());
     let near: std::collections::HashSet<&str> = households
         .iter()
         .filter(|h| t.near_line(h))
@@ -427,10 +423,7 @@ fn gb18030_bom_and_english_headers_read_the_same_rows() {
     for kind in [FeedKind::Medical, FeedKind::Education, FeedKind::Water] {
         let parse = |encoding, headers| {
             let f = feeds::feed(&households, &spec(kind, encoding, headers), &t).expect("feed");
-            (
-                f.bytes.clone(),
-                parse_feed_bytes(screen_kind(kind), f.bytes, as_of()),
-            )
+            (f.bytes.clone(), parse_feed_bytes(kind, f.bytes, as_of()))
         };
         let (utf8, base) = parse(Encoding::Utf8, Headers::Chinese);
         let (gb, gb_parse) = parse(Encoding::Gb18030, Headers::Chinese);

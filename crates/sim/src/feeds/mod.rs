@@ -22,110 +22,11 @@ use dixian_domain::{Household, HousingGrade, RegionCode};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-/// Which department file to generate (the ten kinds of `feeds.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeedKind {
-    /// 医保结算 (医保)
-    Medical,
-    /// 残疾人证 (残联)
-    Disability,
-    /// 社会救助 (民政)
-    Assistance,
-    /// 学籍状态 (教育)
-    Education,
-    /// 住房安全鉴定 (住建)
-    Housing,
-    /// 就业状态 (人社)
-    Employment,
-    /// 灾情损失 (应急管理)
-    Disaster,
-    /// 户籍变动 (公安/卫健)
-    Vital,
-    /// 资产信息 (市场监管/车管/不动产)
-    Assets,
-    /// 农村供水 (水利)
-    Water,
-}
-
-impl FeedKind {
-    /// Every kind, in the order of `feeds.md`.
-    pub const ALL: [FeedKind; 10] = [
-        FeedKind::Medical,
-        FeedKind::Disability,
-        FeedKind::Assistance,
-        FeedKind::Education,
-        FeedKind::Housing,
-        FeedKind::Employment,
-        FeedKind::Disaster,
-        FeedKind::Vital,
-        FeedKind::Assets,
-        FeedKind::Water,
-    ];
-
-    /// The `--kind` code of `feeds.md` (also the file name).
-    pub fn code(self) -> &'static str {
-        match self {
-            FeedKind::Medical => "medical",
-            FeedKind::Disability => "disability",
-            FeedKind::Assistance => "assistance",
-            FeedKind::Education => "education",
-            FeedKind::Housing => "housing",
-            FeedKind::Employment => "employment",
-            FeedKind::Disaster => "disaster",
-            FeedKind::Vital => "vital",
-            FeedKind::Assets => "assets",
-            FeedKind::Water => "water",
-        }
-    }
-
-    /// The kind of a code (case and surrounding spaces ignored).
-    pub fn parse(s: &str) -> Option<FeedKind> {
-        let t = s.trim();
-        FeedKind::ALL
-            .into_iter()
-            .find(|k| t.eq_ignore_ascii_case(k.code()))
-    }
-
-    /// Column headers in file order: (中文, English).
-    pub fn columns(self) -> &'static [(&'static str, &'static str)] {
-        kinds::columns(self)
-    }
-}
-
+/// Which department file to generate: the ten kinds of `feeds.md`, as the
+/// screening crate names them.
+pub use dixian_screen::FeedKind;
 /// 房屋损毁程度 as 应急管理 reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HouseDamage {
-    /// 无
-    None,
-    /// 一般
-    Minor,
-    /// 严重
-    Severe,
-    /// 倒塌
-    Collapsed,
-}
-
-impl HouseDamage {
-    /// Every level, least damage first.
-    pub const ALL: [HouseDamage; 4] = [
-        HouseDamage::None,
-        HouseDamage::Minor,
-        HouseDamage::Severe,
-        HouseDamage::Collapsed,
-    ];
-
-    /// Chinese label as written in the file.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            HouseDamage::None => "无",
-            HouseDamage::Minor => "一般",
-            HouseDamage::Severe => "严重",
-            HouseDamage::Collapsed => "倒塌",
-        }
-    }
-}
+pub use dixian_screen::feed::HouseDamage;
 
 /// The numbers of the rule set in force that decide what fires; the
 /// caller reads them from the rule set (`dixian_screen::RuleSet`), so that
@@ -156,7 +57,6 @@ impl Thresholds {
     /// day): what the planted shocks cross and the background stays below.
     pub fn of(set: &dixian_screen::RuleSet) -> Result<Thresholds, FeedSpecError> {
         use dixian_screen::Condition;
-        use dixian_screen::feed::HouseDamage as RuleDamage;
         let medical = set
             .medical
             .as_ref()
@@ -173,12 +73,6 @@ impl Thresholds {
             .rules
             .iter()
             .any(|r| r.condition == Condition::IncomeBelowLineTimesFactorWithExpense);
-        let damage = |d: &RuleDamage| match d {
-            RuleDamage::Intact => HouseDamage::None,
-            RuleDamage::Minor => HouseDamage::Minor,
-            RuleDamage::Severe => HouseDamage::Severe,
-            RuleDamage::Collapsed => HouseDamage::Collapsed,
-        };
         Ok(Thresholds {
             monitoring_line_fen: set.monitoring_line_fen,
             // Thousandths, rounded as the screening pass rounds them.
@@ -189,7 +83,7 @@ impl Thresholds {
             self_paid_per_stay_fen: medical.self_paid_per_stay_fen,
             self_paid_12_months_fen: medical.self_paid_12_months_fen,
             disaster_loss_fen: disaster.loss_fen,
-            disaster_damage: disaster.house_damage.iter().map(damage).collect(),
+            disaster_damage: disaster.house_damage.clone(),
             housing_grades: set
                 .housing
                 .as_ref()

@@ -8,8 +8,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header row in the spec's language.
 pub(super) fn header(spec: &FeedSpec) -> Vec<String> {
-    spec.kind
-        .columns()
+    super::kinds::columns(spec.kind)
         .iter()
         .map(|(zh, en)| match spec.headers {
             Headers::Chinese => zh.to_string(),
