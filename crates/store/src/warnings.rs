@@ -227,18 +227,9 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, Store
 /// One warning in scope, with its evidence rows.
 pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, StoreError> {
     check_reads_cases(actor)?;
-    let (lo, hi) = actor.scope.region.padded_range();
-    let warning: WarningRow = pool
-        .opt(
-            q(format!(
-                "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
-            ))
-            .bind(id)
-            .bind(lo)
-            .bind(hi),
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let mut tx = pool.begin().await?;
+    let warning = row_in(&mut tx, actor, id).await?;
+    tx.commit().await?;
     let evidence = pool
         .all(
             q(

@@ -516,15 +516,9 @@ async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
     let csv = format!(
         "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{person},张三,2026-10-08,住院,52000,31000,21000,脑梗\n"
     );
-    let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("medical.csv");
     let r = app
-        .client
-        .post(format!("{}/api/v1/feeds/medical", app.url))
-        .bearer_auth(&officer)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+        .upload_feed(&officer, "medical", csv.into_bytes(), None)
+        .await;
     assert_eq!(r.status(), 200);
     let run = app
         .post(

@@ -14,16 +14,7 @@ fn medical(person: &str) -> Vec<u8> {
 }
 
 async fn upload(app: &common::App, token: &str, bytes: Vec<u8>, key: &str) -> reqwest::Response {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name("medical.csv");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    app.client
-        .post(format!("{}/api/v1/feeds/medical", app.url))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    app.upload_feed(token, "medical", bytes, Some(key)).await
 }
 
 async fn upload_is_idempotent(backend: Backend) {

@@ -22,16 +22,7 @@ fn medical(person: &str, day: &str, self_paid: u32) -> Vec<u8> {
 }
 
 async fn upload(app: &common::App, token: &str, bytes: Vec<u8>) {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name("medical.csv");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let r = app
-        .client
-        .post(format!("{}/api/v1/feeds/medical", app.url))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = app.upload_feed(token, "medical", bytes, None).await;
     assert_eq!(r.status(), 200);
 }
 

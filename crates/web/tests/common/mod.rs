@@ -114,6 +114,28 @@ impl App {
             .unwrap()
     }
 
+    /// Uploads a department file of `kind` (multipart field `file`), with
+    /// an `Idempotency-Key` when given.
+    pub async fn upload_feed(
+        &self,
+        token: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(format!("{kind}.csv"));
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/feeds/{kind}", self.url))
+            .bearer_auth(token)
+            .multipart(form);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send().await.unwrap()
+    }
+
     /// Rows in a table, to show that a rejected write changed nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = self
