@@ -303,6 +303,20 @@ pub struct Texts {
     pub hidden: &'static str,
     /// When raised.
     pub raised_at: &'static str,
+    /// What-if replay.
+    pub whatif: &'static str,
+    /// What-if help.
+    pub whatif_help: &'static str,
+    /// Period start.
+    pub period_from: &'static str,
+    /// Period end.
+    pub period_to: &'static str,
+    /// In force.
+    pub in_force: &'static str,
+    /// Draft.
+    pub draft: &'static str,
+    /// Total.
+    pub grand_total: &'static str,
 }
 
 /// 中文 (default).
@@ -456,6 +470,13 @@ pub const ZH: Texts = Texts {
     rule_text: "规则文件内容（TOML）",
     hidden: "（本级不显示）",
     raised_at: "预警时间",
+    whatif: "试算（按草案回放已存数据）",
+    whatif_help: "把草案规则集当作在所选期间内生效，重放已导入的部门数据，按乡镇和风险类型对比现行规则下的预警数；不写入任何数据。",
+    period_from: "开始日期",
+    period_to: "结束日期",
+    in_force: "现行规则",
+    draft: "草案",
+    grand_total: "合计",
 };
 
 /// English.
@@ -609,6 +630,13 @@ pub const EN: Texts = Texts {
     rule_text: "Rule file (TOML)",
     hidden: "(not shown at this level)",
     raised_at: "Raised",
+    whatif: "What-if (replay stored feeds under a draft)",
+    whatif_help: "Treats the draft as in force over the period, replays the stored department feeds and counts the warnings by township and risk type against the rules in force; nothing is stored.",
+    period_from: "From",
+    period_to: "To",
+    in_force: "In force",
+    draft: "Draft",
+    grand_total: "Total",
 };
 
 /// The table for a language code.

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/warnings/{id}/dismiss", post(dismiss))
         .route("/screening/run", post(run))
         .route("/rules", get(rules_page).post(adopt))
+        .route("/rules/whatif", post(whatif))
 }
 
 /// A label in the page's language.
@@ -561,8 +562,12 @@ struct RulesPage {
     user: Option<crate::pages::UserBar>,
     sets: Vec<SetLine>,
     may_adopt: bool,
+    may_replay: bool,
     messages: Vec<String>,
     errors: Vec<String>,
+    whatif: Option<crate::warnings::WhatIfView>,
+    /// Labels of the what-if lines' risk types, in order.
+    whatif_risks: Vec<String>,
 }
 
 async fn render_rules(
@@ -571,6 +576,7 @@ async fn render_rules(
     t: &'static Texts,
     messages: Vec<String>,
     errors: Vec<String>,
+    whatif: Option<crate::warnings::WhatIfView>,
 ) -> Response {
     let views = match rule_views(s).await {
         Ok(v) => v,
@@ -589,19 +595,31 @@ async fn render_rules(
             added: china_time(v.added_at),
         })
         .collect();
+    let whatif_risks = whatif
+        .as_ref()
+        .map(|w| {
+            w.lines
+                .iter()
+                .map(|l| risk_label(t, &l.risk_type))
+                .collect()
+        })
+        .unwrap_or_default();
     RulesPage {
         t,
         user: crate::pages::user_bar(user, t),
         sets,
         may_adopt: user.role == Role::CountyAdmin,
+        may_replay: user.role.loads_feeds(),
         messages,
         errors,
+        whatif,
+        whatif_risks,
     }
     .into_response()
 }
 
 async fn rules_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    render_rules(&s, &auth.0, t, Vec::new(), Vec::new()).await
+    render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), None).await
 }
 
 #[derive(Deserialize)]
@@ -638,11 +656,40 @@ async fn adopt(
                     ),
                 })
                 .collect();
-            render_rules(&s, &auth.0, t, msgs, Vec::new()).await
+            render_rules(&s, &auth.0, t, msgs, Vec::new(), None).await
         }
         Err(e) => {
             let errors = e.to_string().lines().map(str::to_string).collect();
-            render_rules(&s, &auth.0, t, Vec::new(), errors).await
+            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WhatIfForm {
+    file_name: String,
+    source: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+async fn whatif(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(f): Form<WhatIfForm>,
+) -> Response {
+    let body = crate::warnings::WhatIfBody {
+        file_name: f.file_name,
+        source: f.source,
+        from: f.from,
+        to: f.to,
+    };
+    match crate::warnings::what_if(&s, &auth.actor(), body).await {
+        Ok(w) => render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), Some(w)).await,
+        Err(e) => {
+            let errors = e.to_string().lines().map(str::to_string).collect();
+            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
         }
     }
 }

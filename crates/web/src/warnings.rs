@@ -26,9 +26,9 @@ use utoipa::{OpenApi, ToSchema};
 /// The OpenAPI part of screening.
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_api, get_api, verify_api, dismiss_api, run_api, last_run_api, rules_api, adopt_api),
+    paths(list_api, get_api, verify_api, dismiss_api, run_api, last_run_api, rules_api, adopt_api, whatif_api),
     components(schemas(WarningList, WarningRow, WarningDetail, EvidenceRow, Verified, VerifyBody,
-        DismissBody, RunBody, RunSummary, RuleSetView, AdoptBody, Adopted)),
+        DismissBody, RunBody, RunSummary, RuleSetView, AdoptBody, Adopted, WhatIfBody, WhatIfView, WhatIfLine)),
     tags((name = "screening", description = "部门筛查预警: screening runs, warnings, rule sets"))
 )]
 pub struct ScreeningDoc;
@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/screening/runs", post(run_api))
         .route("/api/v1/screening/runs/last", get(last_run_api))
         .route("/api/v1/rules", get(rules_api).post(adopt_api))
+        .route("/api/v1/rules/whatif", post(whatif_api))
 }
 
 /// A page of warnings.
@@ -288,4 +289,94 @@ async fn adopt_api(
     Body(b): Body<AdoptBody>,
 ) -> ApiResult<Json<Vec<Adopted>>> {
     Ok(Json(adopt(&s, &auth.actor(), b).await?))
+}
+
+/// A draft rule set to replay the stored feeds under.
+#[derive(Deserialize, ToSchema)]
+pub struct WhatIfBody {
+    /// Its name (shown in errors as file:line:column).
+    pub file_name: String,
+    /// The TOML text (format: rules/README.md).
+    pub source: String,
+    /// First day of the period replayed.
+    pub from: NaiveDate,
+    /// Last day of the period replayed.
+    pub to: NaiveDate,
+}
+
+/// Warnings of one township and risk type, in force and under the draft.
+#[derive(Serialize, ToSchema)]
+pub struct WhatIfLine {
+    /// Township code.
+    pub township: String,
+    /// Risk type code.
+    pub risk_type: String,
+    /// Warnings under the rule sets in force.
+    pub current: u64,
+    /// Warnings under the draft.
+    pub draft: u64,
+}
+
+/// What a draft would have raised.
+#[derive(Serialize, ToSchema)]
+pub struct WhatIfView {
+    /// The draft's name.
+    pub draft: String,
+    /// Stored rows replayed.
+    pub rows: usize,
+    /// Month ends the windowed rules were evaluated on.
+    pub as_of_days: usize,
+    /// Per township and risk type.
+    pub lines: Vec<WhatIfLine>,
+    /// Totals (in force, draft).
+    pub totals: (u64, u64),
+}
+
+/// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
+pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
+    if !actor.scope.role.loads_feeds() {
+        return Err(dixian_store::StoreError::Forbidden.into());
+    }
+    let files = vec![(b.file_name, b.source)];
+    let draft = dixian_jobs::rules::parse_files(&files)?.remove(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let w = dixian_jobs::what_if(
+        &s.store,
+        actor,
+        &draft,
+        b.from,
+        b.to,
+        s.clock.now(),
+        threads,
+    )
+    .await?;
+    tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
+    Ok(WhatIfView {
+        draft: draft.name.clone(),
+        rows: w.rows,
+        as_of_days: w.as_of_days.len(),
+        totals: w.totals(),
+        lines: w
+            .counts
+            .into_iter()
+            .map(|((township, risk_type), (current, draft))| WhatIfLine {
+                township,
+                risk_type,
+                current,
+                draft,
+            })
+            .collect(),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/rules/whatif", tag = "screening", security(("bearer" = [])), request_body = WhatIfBody,
+    responses((status = 200, body = WhatIfView, description = "warnings the draft would have raised over the period, by township and risk type, against the sets in force; nothing stored"),
+        (status = 403, description = "only county admins and data officers"),
+        (status = 422, description = "errors in the draft with file:line:column (`rule_file`)")))]
+async fn whatif_api(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(b): Body<WhatIfBody>,
+) -> ApiResult<Json<WhatIfView>> {
+    Ok(Json(what_if(&s, &auth.actor(), b).await?))
 }

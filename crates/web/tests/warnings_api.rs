@@ -193,6 +193,28 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         "{case}"
     );
 
+    // what-if: the county's draft (per stay above 20,000) would have raised none
+    let w: Value = app
+        .post(
+            &admin,
+            "/api/v1/rules/whatif",
+            &json!({"file_name": "draft.toml", "source": county_rules(1, 20000), "from": "2026-01-01", "to": "2026-06-30"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(w["totals"], json!([1, 0]), "{w}");
+    assert_eq!(w["lines"][0]["township"], "520526001", "{w}");
+    let r = app
+        .post(
+            &cadre,
+            "/api/v1/rules/whatif",
+            &json!({"file_name": "d.toml", "source": county_rules(1, 20000), "from": "2026-01-01", "to": "2026-06-30"}),
+        )
+        .await;
+    assert_eq!(r.status(), 403, "a village cadre does not replay feeds");
+
     // the county's own set (per stay above 20,000) is in force at once
     let bad = app
         .post(&admin, "/api/v1/rules", &json!({"file_name": "wn.toml", "source": county_rules(1, 20000).replace("valid_from = 2025-01-01", "valid_from = 2025-13-01")}))
