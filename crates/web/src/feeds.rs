@@ -149,7 +149,12 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
 
 /// The upload page: a plain form (the browser shows the upload progress)
 /// and the batches loaded so far.
-fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<String> {
+fn page(
+    t: &Texts,
+    batches: &[Batch],
+    result: Option<&UploadResult>,
+    last_run: &str,
+) -> Html<String> {
     let kinds: String = FeedKind::ALL
         .iter()
         .map(|k| {
@@ -164,7 +169,7 @@ fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<Str
     let rows: String = batches
         .iter()
         .map(|b| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td>{}</td></tr>",
-            b.id, crate::view::escape(&b.kind), crate::view::escape(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, b.imported_at.format("%Y-%m-%d %H:%M")))
+            b.id, crate::view::escape(&b.kind), crate::view::escape(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, crate::view::china_time(b.imported_at)))
         .collect();
     let outcome = result.map(|r| {
         let head = match &r.outcome {
@@ -184,17 +189,35 @@ fn page(t: &Texts, batches: &[Batch], result: Option<&UploadResult>) -> Html<Str
          <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx,.xls\" required></label>\
          <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
          <button type=submit id=upload>导入 Import</button></form>\
+         <form method=post action=/screening/run class=\"card form\"><p>{last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\
          <h2>批次 Batches</h2><table class=grid><thead><tr><th>#</th><th>类型</th><th>文件</th><th>行数</th><th>匹配</th><th>未登记</th><th>时间</th></tr></thead><tbody>{rows}</tbody></table></main>",
         lang = t.lang,
         app = t.app,
-        inbox = t.inbox
+        inbox = t.inbox,
+        last_run = crate::view::escape(last_run),
     ))
 }
 
+/// The last screening run of the user's region, in a line.
+async fn last_run(s: &AppState, region: &str) -> String {
+    match dixian_store::screening::last_run(&s.store.pool, region).await {
+        Ok(Some(r)) => format!(
+            "上次筛查 Last run #{}: {} · {} 行 rows · 新预警 new warnings {} · {}",
+            r.id,
+            r.as_of,
+            r.rows_screened,
+            r.warnings_raised,
+            crate::view::china_time(r.finished_at)
+        ),
+        _ => "尚未筛查 Not screened yet".into(),
+    }
+}
+
 async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let run = last_run(&s, auth.0.region.as_str()).await;
     match feeds::batches(&s.store.pool, &auth.actor()).await {
-        Ok(b) => page(t, &b, None).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Ok(b) => page(t, &b, None, &run).into_response(),
+        Err(e) => ApiError::from(e).page(t),
     }
 }
 
@@ -217,7 +240,8 @@ async fn upload_page(
     let batches = feeds::batches(&s.store.pool, &actor)
         .await
         .unwrap_or_default();
-    page(t, &batches, Some(&result)).into_response()
+    let run = last_run(&s, auth.0.region.as_str()).await;
+    page(t, &batches, Some(&result), &run).into_response()
 }
 
 /// An upload's fields: the file, and (from the page's form) the kind and
