@@ -207,6 +207,21 @@ pub struct RunSummary {
     pub finished_at: DateTime<Utc>,
 }
 
+/// The last run that covered `region`: of the region itself or of a
+/// region containing it (a township sees its county's run).
+pub async fn last_run_covering(
+    pool: &Pool,
+    region: &str,
+) -> Result<Option<RunSummary>, StoreError> {
+    pool.opt(
+        q("SELECT id, region_code, as_of, last_feed_row, rows_screened, warnings_raised, warnings_extended,
+                  warnings_known, warnings_attached, finished_at
+           FROM screening_runs WHERE $1 LIKE region_code || '%' ORDER BY id DESC LIMIT 1")
+        .bind(region),
+    )
+    .await
+}
+
 /// The last run of exactly this region, if any.
 pub async fn last_run(pool: &Pool, region: &str) -> Result<Option<RunSummary>, StoreError> {
     pool.opt(

@@ -200,7 +200,7 @@ fn page(
 
 /// The last screening run of the user's region, in a line.
 async fn last_run(s: &AppState, region: &str) -> String {
-    match dixian_store::screening::last_run(&s.store.pool, region).await {
+    match dixian_store::screening::last_run_covering(&s.store.pool, region).await {
         Ok(Some(r)) => format!(
             "上次筛查 Last run #{}: {} · {} 行 rows · 新预警 new warnings {} · {}",
             r.id,

@@ -194,7 +194,7 @@ async fn region_choices(
 }
 
 async fn last_run_line(s: &AppState, t: &'static Texts, region: &str) -> String {
-    match screening::last_run(&s.store.pool, region).await {
+    match screening::last_run_covering(&s.store.pool, region).await {
         Ok(Some(r)) => format!(
             "#{} · {} {} · {} {} · {}",
             r.id,

@@ -205,7 +205,7 @@ async fn last_run_api(
     State(s): State<AppState>,
     auth: Auth,
 ) -> ApiResult<Json<Option<RunSummary>>> {
-    let r = screening::last_run(&s.store.pool, auth.0.region.as_str()).await?;
+    let r = screening::last_run_covering(&s.store.pool, auth.0.region.as_str()).await?;
     Ok(Json(r))
 }
 

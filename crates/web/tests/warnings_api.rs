@@ -77,6 +77,16 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         (json!(0), json!(1))
     );
 
+    let last: Value = app
+        .get(&cadre, "/api/v1/screening/runs/last")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        last["id"], again["id"],
+        "a village sees its county's last run: {last}"
+    );
     assert_eq!(app.get(&officer, "/api/v1/warnings").await.status(), 403);
     let feeds_page = app.get(&officer, "/feeds").await.text().await.unwrap();
     assert!(
