@@ -1,8 +1,9 @@
 //! `screen run`: the screening pass over the stored feed rows of a region.
 //! The registry is read from the store into the engine's index, the rows
-//! to look at are every row stored since the last run plus every row of
-//! the window ending on the as-of date (the 12-month and household rules
-//! need them), the pure pass (`dixian_screen::engine`) finds the hits,
+//! to look at are every row of a batch no run of the region has read yet
+//! plus every row of the window ending on the as-of date (the 12-month and
+//! household rules need them), the pure pass (`dixian_screen::engine`)
+//! finds the hits,
 //! and the store keeps what is new of them (`dixian_store::screening`):
 //! a re-run adds nothing.
 
@@ -61,7 +62,12 @@ impl Batches {
                 StoreError::Invalid(format!(
                     "stored feed row {} does not read back ({}); it was written by another version (数据行无法读取)",
                     r.id,
-                    e.classify() as u8
+                    match e.classify() {
+                        serde_json::error::Category::Io => "io",
+                        serde_json::error::Category::Syntax => "syntax",
+                        serde_json::error::Category::Data => "data",
+                        serde_json::error::Category::Eof => "eof",
+                    }
                 ))
             })?;
             let date = row.date();

@@ -147,6 +147,34 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
     Ok(Json(feeds::batches(&s.store.pool, &auth.actor()).await?))
 }
 
+/// Shows the upload's progress where the browser can (plain JavaScript,
+/// ES5, no library); without it the form posts as usual.
+const UPLOAD_PROGRESS: &str = r#"<script>
+(function () {
+  var form = document.getElementById('upload-form');
+  if (!form || !window.FormData || !window.XMLHttpRequest) { return; }
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var bar = document.getElementById('upload-progress');
+    var pct = document.getElementById('upload-percent');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    bar.hidden = false;
+    document.getElementById('upload').disabled = true;
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(e.loaded * 100 / e.total);
+        pct.textContent = bar.value + '%';
+      }
+    };
+    xhr.upload.onload = function () { pct.textContent = '校验中… checking'; };
+    xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
+    xhr.onerror = function () { form.submit(); };
+    xhr.send(new FormData(form));
+  });
+})();
+</script>"#;
+
 /// The upload page: a plain form (the browser shows the upload progress)
 /// and the batches loaded so far.
 fn page(
@@ -185,16 +213,17 @@ fn page(
          <title>部门数据 · {app}</title><link rel=stylesheet href=/static/app.css>\
          <header class=top><a class=brand href=/>{app}</a><nav><a href=/inbox>{inbox}</a></nav></header><main>\
          <h1>部门数据导入 · Department feeds</h1>{outcome}\
-         <form method=post action=/feeds enctype=multipart/form-data class=\"card form\">\
+         <form method=post action=/feeds enctype=multipart/form-data class=\"card form\" id=upload-form>\
          <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx,.xls\" required></label>\
          <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
-         <button type=submit id=upload>导入 Import</button></form>\
+         <button type=submit id=upload>导入 Import</button> <progress id=upload-progress max=100 value=0 hidden></progress> <span id=upload-percent></span></form>{script}\
          <form method=post action=/screening/run class=\"card form\"><p>{last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\
          <h2>批次 Batches</h2><table class=grid><thead><tr><th>#</th><th>类型</th><th>文件</th><th>行数</th><th>匹配</th><th>未登记</th><th>时间</th></tr></thead><tbody>{rows}</tbody></table></main>",
         lang = t.lang,
         app = t.app,
         inbox = t.inbox,
         last_run = crate::view::escape(last_run),
+        script = UPLOAD_PROGRESS,
     ))
 }
 

@@ -562,3 +562,54 @@ async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
         "the verified warning opened a case: {stage}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let _ = app.user("officer", Role::DataOfficer, "520526").await;
+    let person = id("1961-03-09", 21);
+    let body = household_json("5205260010010011", village, std::slice::from_ref(&person));
+    assert_eq!(
+        app.post(&admin, "/api/v1/households", &body).await.status(),
+        201
+    );
+    let file = app._dir.path().join("medical.csv");
+    std::fs::write(
+        &file,
+        format!("身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付\n{person},张三,2026-09-01,住院,30000,18000,12000\n"),
+    )
+    .unwrap();
+
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "officer").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/").await;
+    d.goto(&format!("{}/feeds", app.url)).await;
+    d.type_into("input[name=file]", file.to_str().unwrap())
+        .await;
+    d.click("#upload").await;
+    let result = d.wait_text("#upload-result", "已导入").await;
+    assert!(
+        result.contains("已导入") && result.contains("匹配 1"),
+        "loaded through the page: {result}"
+    );
+    d.click("#run-screening").await;
+    d.wait_url("/feeds").await;
+    let page = d.cmd(reqwest::Method::GET, "/source", json!({})).await["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        page.contains("新预警 new warnings 1"),
+        "the run raised the warning: {page}"
+    );
+    assert_eq!(app.count("warnings").await, 1);
+}
