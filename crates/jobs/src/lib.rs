@@ -10,4 +10,6 @@ pub mod screen_run;
 
 pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed};
 pub use rules::{RulesError, WhatIf, adopt as adopt_rules, book as rule_book, what_if};
-pub use screen_run::{ScreenRunError, ScreenRunReport, run_screening};
+pub use screen_run::{
+    RunInput, RunOutput, ScreenRunError, ScreenRunReport, load_run, run_screening,
+};

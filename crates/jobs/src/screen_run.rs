@@ -230,16 +230,34 @@ pub(crate) fn window_start(as_of: NaiveDate) -> NaiveDate {
     as_of.checked_sub_days(Days::new(364)).unwrap_or(as_of)
 }
 
-/// Screens the stored feed rows of `actor`'s region on `as_of` under
-/// `book` and stores what is new.
-pub async fn run_screening(
+/// What a run read from the store: the rows to screen and the registry.
+/// The pass itself ([`RunInput::compute`]) is CPU work without I/O, so a
+/// server can run it off its async workers.
+pub struct RunInput {
+    as_of: NaiveDate,
+    today: NaiveDate,
+    started_at: DateTime<Utc>,
+    rows: Vec<ScreenRow>,
+    snap: RegistrySnapshot,
+}
+
+/// What the pass found, ready to store.
+pub struct RunOutput {
+    run: NewRun,
+    hits: Vec<NewWarning>,
+    stats: ScreenStats,
+}
+
+/// Reads what a run of `actor`'s region on `as_of` needs: every row of a
+/// batch no run of the region has read, every row of the window, and the
+/// registry. Refuses roles that do not run screening and an as-of day
+/// after today.
+pub async fn load_run(
     store: &Store,
     actor: &Actor,
-    book: &RuleBook,
     as_of: NaiveDate,
     now: DateTime<Utc>,
-    threads: usize,
-) -> Result<ScreenRunReport, ScreenRunError> {
+) -> Result<RunInput, ScreenRunError> {
     if !actor.scope.role.loads_feeds() {
         return Err(StoreError::Forbidden.into());
     }
@@ -254,33 +272,82 @@ pub async fn run_screening(
         .into());
     }
     let rows = screening::rows_to_screen(&store.pool, actor, window_start(as_of)).await?;
-    let last_feed_row = rows.iter().map(|r| r.id).max().unwrap_or(0);
-    let mut batches: Vec<i64> = rows.iter().map(|r| r.batch_id).collect();
-    batches.sort_unstable();
-    batches.dedup();
-    let (snap, index) = index_of(store, actor, today, threads).await?;
-    let screener = Screener {
-        index: &index,
-        book,
+    let snap = screening::registry(&store.pool, actor).await?;
+    Ok(RunInput {
         as_of,
-        threads,
-    };
-    let (hits, groups, stats) = Batches::of(&rows)?.screen(&screener);
-    let new: Vec<NewWarning> = hits
-        .iter()
-        .map(|(w, g)| new_warning(w, &groups[*g], book, &snap, today))
-        .collect();
-    let run = NewRun {
-        as_of,
-        last_feed_row,
-        rows_screened: rows.len() as i64,
-        batches,
+        today,
         started_at: now,
-    };
-    let stored = screening::record_run(&store.pool, actor, &run, &new, now).await?;
-    Ok(ScreenRunReport {
-        run: stored,
-        stats,
-        hits: new.len(),
+        rows,
+        snap,
     })
+}
+
+impl RunInput {
+    /// The pass: the registry index built, the rows screened under `book`,
+    /// the hits in the store's terms. No I/O.
+    pub fn compute(self, book: &RuleBook, threads: usize) -> Result<RunOutput, ScreenRunError> {
+        let RunInput {
+            as_of,
+            today,
+            started_at,
+            rows,
+            snap,
+        } = self;
+        let index = RegistryIndex::build(registry_columns(&snap, today)?, threads)?;
+        let screener = Screener {
+            index: &index,
+            book,
+            as_of,
+            threads,
+        };
+        let (found, groups, stats) = Batches::of(&rows)?.screen(&screener);
+        let hits = found
+            .iter()
+            .map(|(w, g)| new_warning(w, &groups[*g], book, &snap, today))
+            .collect();
+        let mut batches: Vec<i64> = rows.iter().map(|r| r.batch_id).collect();
+        batches.sort_unstable();
+        batches.dedup();
+        let run = NewRun {
+            as_of,
+            last_feed_row: rows.iter().map(|r| r.id).max().unwrap_or(0),
+            rows_screened: rows.len() as i64,
+            batches,
+            started_at,
+        };
+        Ok(RunOutput { run, hits, stats })
+    }
+}
+
+impl RunOutput {
+    /// Stores the run and what is new of its hits.
+    pub async fn record(
+        self,
+        store: &Store,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ScreenRunReport, ScreenRunError> {
+        let stored = screening::record_run(&store.pool, actor, &self.run, &self.hits, now).await?;
+        Ok(ScreenRunReport {
+            run: stored,
+            stats: self.stats,
+            hits: self.hits.len(),
+        })
+    }
+}
+
+/// Screens the stored feed rows of `actor`'s region on `as_of` under
+/// `book` and stores what is new: [`load_run`], [`RunInput::compute`],
+/// [`RunOutput::record`] on the caller's task.
+pub async fn run_screening(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    threads: usize,
+) -> Result<ScreenRunReport, ScreenRunError> {
+    let input = load_run(store, actor, as_of, now).await?;
+    let output = input.compute(book, threads)?;
+    output.record(store, actor, now).await
 }

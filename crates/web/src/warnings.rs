@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::api_cases::Body;
 use crate::auth::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::view::mask_id;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
@@ -182,7 +182,16 @@ pub(crate) async fn run_screening(
     let as_of = as_of.unwrap_or_else(|| china_date(now));
     let book = s.rules.get();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let r = dixian_jobs::run_screening(&s.store, actor, &book, as_of, now, threads).await?;
+    let input = dixian_jobs::load_run(&s.store, actor, as_of, now).await?;
+    // The pass is CPU work: off the async workers, so other requests go on.
+    let output = tokio::task::spawn_blocking(move || input.compute(&book, threads))
+        .await
+        .map_err(|e| {
+            ApiError::Store(dixian_store::StoreError::Invalid(format!(
+                "screening stopped: {e}"
+            )))
+        })??;
+    let r = output.record(&s.store, actor, now).await?;
     tracing::info!(run_id = r.run.id, region = %actor.scope.region, rows = r.run.rows_screened,
         raised = r.run.warnings_raised, "screening run");
     Ok(r.run)

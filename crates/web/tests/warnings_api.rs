@@ -262,6 +262,23 @@ async fn warnings_from_upload_to_case(backend: Backend) {
             .any(|s| s["region"] == "520526"),
         "{sets}"
     );
+    let doc: Value = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/warnings",
+        "/api/v1/warnings/{id}/verify",
+        "/api/v1/screening/runs",
+        "/api/v1/rules/whatif",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "OpenAPI documents {path}");
+    }
     upload(&app, &officer, medical(&person, "2026-06-01", 16000)).await;
     let after = run(&app, &officer, "2026-06-05").await;
     assert_eq!(
