@@ -133,23 +133,25 @@ pub async fn rules_whatif(
         w.as_of_days.len(),
         draft.name
     );
-    println!(
-        "{:<12} {:<22} {:>8} {:>8} {:>8}",
-        "township", "risk type", "current", "draft", "change"
-    );
+    let names: std::collections::HashMap<String, String> =
+        dixian_store::regions::children(&store.pool, &actor.scope.region)
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
+    println!("current  draft  change  township / risk type (乡镇 / 风险类型)");
     for ((township, risk), (cur, new)) in &w.counts {
         let label = dixian_domain::RiskType::parse(risk)
             .map_or(risk.clone(), |r| format!("{} {}", r.label_zh(), r.code()));
+        let name = names.get(township).map_or("", String::as_str);
         println!(
-            "{township:<12} {label:<22} {cur:>8} {new:>8} {:>+8}",
+            "{cur:>7} {new:>6} {:>+7}  {township} {name} / {label}",
             *new as i64 - *cur as i64
         );
     }
     let (cur, new) = w.totals();
     println!(
-        "{:<12} {:<22} {cur:>8} {new:>8} {:>+8}",
-        "total 合计",
-        "",
+        "{cur:>7} {new:>6} {:>+7}  total 合计",
         new as i64 - cur as i64
     );
     Ok(())
