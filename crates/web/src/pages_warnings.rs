@@ -595,12 +595,22 @@ async fn render_rules(
             added: china_time(v.added_at),
         })
         .collect();
+    let names: std::collections::HashMap<String, String> =
+        dixian_store::regions::children(&s.store.pool, &user.region)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
     let whatif_risks = whatif
         .as_ref()
         .map(|w| {
             w.lines
                 .iter()
-                .map(|l| risk_label(t, &l.risk_type))
+                .map(|l| {
+                    let name = names.get(&l.township).cloned().unwrap_or_default();
+                    format!("{name} · {}", risk_label(t, &l.risk_type))
+                })
                 .collect()
         })
         .unwrap_or_default();
