@@ -59,15 +59,18 @@ pub async fn feeds_import(
                 "this file was loaded before as batch {batch_id} on {imported_at}; nothing done (该文件已导入)"
             );
         }
-        Some(BatchOutcome::Loaded(s)) => println!(
-            "batch {}: {} rows stored ({} matched, {} unknown persons = coverage gap, {} duplicates skipped, {} bad rows left out)",
-            s.batch_id,
-            s.rows,
-            s.matched,
-            s.unknown,
-            s.duplicates,
-            r.errors.len()
-        ),
+        Some(BatchOutcome::Loaded(s)) => {
+            println!(
+                "batch {}: {} rows stored ({} matched, {} unknown persons = coverage gap, {} duplicates skipped, {} bad rows left out)",
+                s.batch_id,
+                s.rows,
+                s.matched,
+                s.unknown,
+                s.duplicates,
+                r.errors.len()
+            );
+            println!("next: dixian screen run — screen the new rows (筛查新数据)");
+        }
         None if r.errors.is_empty() => bail!("{}: no rows (文件中没有数据)", file.display()),
         None => bail!(
             "{} bad row(s); nothing was written (use --load-good-rows to keep the good ones) (发现{}处错误，未写入)",
