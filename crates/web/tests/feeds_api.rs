@@ -50,15 +50,7 @@ async fn upload_is_idempotent(backend: Backend) {
         upload(&app, &cadre, medical(&person), "k-2").await.status(),
         403
     );
-    let doc: Value = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     assert!(doc["paths"].get("/api/v1/feeds/{kind}").is_some());
 }
 

@@ -66,15 +66,7 @@ async fn health_and_openapi(backend: Backend) {
         h["regions"].as_i64().unwrap() > 600,
         "county regions loaded: {h}"
     );
-    let doc: Value = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     for p in [
         "/api/v1/households",
         "/api/v1/households/{id}",

@@ -262,15 +262,7 @@ async fn warnings_from_upload_to_case(backend: Backend) {
             .any(|s| s["region"] == "520526"),
         "{sets}"
     );
-    let doc: Value = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     for path in [
         "/api/v1/warnings",
         "/api/v1/warnings/{id}/verify",

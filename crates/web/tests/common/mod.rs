@@ -136,6 +136,18 @@ impl App {
         req.send().await.unwrap()
     }
 
+    /// The served OpenAPI document.
+    pub async fn openapi(&self) -> serde_json::Value {
+        self.client
+            .get(format!("{}/api/v1/openapi.json", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Rows in a table, to show that a rejected write changed nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = self
