@@ -4,10 +4,10 @@
 //! a file checks it alone and with the rest of the book before a new
 //! version is stored (audited); what-if replays stored feeds under a draft.
 
-use crate::screen_run::{Batches, ScreenRunError, index_of, window_start};
+use crate::screen_run::{Batches, ScreenRunError, registry_columns, window_start};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use dixian_domain::RegionLevel;
-use dixian_screen::engine::Screener;
+use dixian_screen::engine::{RegistryIndex, Screener};
 use dixian_screen::rules::SHIPPED;
 use dixian_screen::{RuleBook, RuleError, RuleSet};
 use dixian_store::rule_sets::{self, Adopted, NewRuleSet};
@@ -65,17 +65,22 @@ pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesEr
         .iter()
         .filter(|s| !known.contains(&(s.region.to_string(), s.valid_from)))
         .collect();
-    if missing.is_empty() {
-        return RuleBook::new(stored).map_err(RulesError::Rules);
+    // Each missing set is kept only if the book still agrees with it.
+    let mut sets = stored;
+    let mut kept = Vec::new();
+    for set in missing {
+        let mut with = sets.clone();
+        with.push(set.clone());
+        if RuleBook::new(with.clone()).is_ok() {
+            sets = with;
+            kept.push(set);
+        }
     }
-    let with_missing: Vec<RuleSet> = stored
-        .iter()
-        .cloned()
-        .chain(missing.iter().map(|s| (*s).clone()))
-        .collect();
-    let Ok(book) = RuleBook::new(with_missing) else {
-        return RuleBook::new(stored).map_err(RulesError::Rules);
-    };
+    let book = RuleBook::new(sets).map_err(RulesError::Rules)?;
+    if kept.is_empty() {
+        return Ok(book);
+    }
+    let missing = kept;
     let new: Vec<NewRuleSet> = missing
         .iter()
         .filter_map(|set| {
@@ -225,6 +230,110 @@ fn month_ends(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     out
 }
 
+/// The longest period a what-if replays (an operational bound on the work
+/// of one request, not a policy number): three years.
+pub const WHAT_IF_MAX_DAYS: i64 = 3 * 366;
+
+/// What a what-if read from the store; the replay itself
+/// ([`WhatIfInput::compute`]) is CPU work without I/O.
+pub struct WhatIfInput {
+    current: RuleBook,
+    drafted: RuleBook,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    rows: Vec<screening::ScreenRow>,
+    snap: screening::RegistrySnapshot,
+}
+
+/// Reads what a what-if of `draft` from `from` to `to` needs: the book in
+/// force, the draft book, the stored rows of the period (and the window
+/// before it) and the registry.
+pub async fn load_what_if(
+    store: &Store,
+    actor: &Actor,
+    draft: &RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<WhatIfInput, RulesError> {
+    if to < from {
+        return Err(
+            StoreError::Invalid("--to is before --from (结束日期早于开始日期)".into()).into(),
+        );
+    }
+    if (to - from).num_days() > WHAT_IF_MAX_DAYS {
+        return Err(StoreError::Invalid(format!(
+            "a what-if replays at most {WHAT_IF_MAX_DAYS} days; choose a shorter period (试算期间过长)"
+        ))
+        .into());
+    }
+    let current = book(store, now).await?;
+    let drafted = draft_book(&current, draft, from, to)?;
+    let rows =
+        screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
+    let snap = screening::registry(&store.pool, actor).await?;
+    Ok(WhatIfInput {
+        current,
+        drafted,
+        from,
+        to,
+        today: dixian_domain::case::china_date(now),
+        rows,
+        snap,
+    })
+}
+
+impl WhatIfInput {
+    /// Replays the rows under both books and counts the warnings. No I/O.
+    pub fn compute(self, threads: usize) -> Result<WhatIf, RulesError> {
+        let cols = registry_columns(&self.snap, self.today)?;
+        let index = RegistryIndex::build(cols, threads).map_err(ScreenRunError::from)?;
+        let mut out = WhatIf {
+            rows: self.rows.len(),
+            as_of_days: month_ends(self.from, self.to),
+            ..WhatIf::default()
+        };
+        for (which, b) in [(0, &self.current), (1, &self.drafted)] {
+            let mut seen = HashSet::new();
+            for &as_of in &out.as_of_days {
+                let screener = Screener {
+                    index: &index,
+                    book: b,
+                    as_of,
+                    threads,
+                };
+                let (hits, groups, _) = Batches::of(&self.rows)?.screen(&screener);
+                for (w, g) in hits {
+                    let in_period = w
+                        .evidence
+                        .iter()
+                        .any(|&i| groups[g].dates[i as usize] >= self.from);
+                    let rule = &w.rule_in(b).id;
+                    if !in_period || !seen.insert((rule.clone(), w.household, w.person)) {
+                        continue;
+                    }
+                    let village = &self.snap.village[w.household as usize];
+                    let township = dixian_domain::RegionCode::parse(village)
+                        .ok()
+                        .and_then(|v| v.ancestor(RegionLevel::Township))
+                        .map_or_else(|| village.clone(), |t| t.to_string());
+                    let e = out
+                        .counts
+                        .entry((township, w.risk.code().to_string()))
+                        .or_default();
+                    if which == 0 {
+                        e.0 += 1;
+                    } else {
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Replays the stored feed rows of `actor`'s region dated from `from` to
 /// `to` under the rules in force and under `draft` (treated as in force
 /// over the whole period), and counts the warnings each would have raised
@@ -239,57 +348,7 @@ pub async fn what_if(
     now: DateTime<Utc>,
     threads: usize,
 ) -> Result<WhatIf, RulesError> {
-    if to < from {
-        return Err(
-            StoreError::Invalid("--to is before --from (结束日期早于开始日期)".into()).into(),
-        );
-    }
-    let current = book(store, now).await?;
-    let drafted = draft_book(&current, draft, from, to)?;
-    let today = dixian_domain::case::china_date(now);
-    let rows =
-        screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
-    let (snap, index) = index_of(store, actor, today, threads).await?;
-    let mut out = WhatIf {
-        rows: rows.len(),
-        as_of_days: month_ends(from, to),
-        ..WhatIf::default()
-    };
-    for (which, b) in [(0, &current), (1, &drafted)] {
-        let mut seen = HashSet::new();
-        for &as_of in &out.as_of_days {
-            let screener = Screener {
-                index: &index,
-                book: b,
-                as_of,
-                threads,
-            };
-            let (hits, groups, _) = Batches::of(&rows)?.screen(&screener);
-            for (w, g) in hits {
-                let in_period = w
-                    .evidence
-                    .iter()
-                    .any(|&i| groups[g].dates[i as usize] >= from);
-                let rule = &w.rule_in(b).id;
-                if !in_period || !seen.insert((rule.clone(), w.household, w.person)) {
-                    continue;
-                }
-                let village = &snap.village[w.household as usize];
-                let township = dixian_domain::RegionCode::parse(village)
-                    .ok()
-                    .and_then(|v| v.ancestor(RegionLevel::Township))
-                    .map_or_else(|| village.clone(), |t| t.to_string());
-                let e = out
-                    .counts
-                    .entry((township, w.risk.code().to_string()))
-                    .or_default();
-                if which == 0 {
-                    e.0 += 1;
-                } else {
-                    e.1 += 1;
-                }
-            }
-        }
-    }
-    Ok(out)
+    load_what_if(store, actor, draft, from, to, now)
+        .await?
+        .compute(threads)
 }

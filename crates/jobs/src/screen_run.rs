@@ -174,19 +174,6 @@ pub enum ScreenRunError {
     Index(#[from] dixian_screen::engine::IndexError),
 }
 
-/// The index of `actor`'s registry, with the snapshot it came from.
-pub(crate) async fn index_of(
-    store: &Store,
-    actor: &Actor,
-    today: NaiveDate,
-    threads: usize,
-) -> Result<(RegistrySnapshot, RegistryIndex), ScreenRunError> {
-    let snap = screening::registry(&store.pool, actor).await?;
-    let cols = registry_columns(&snap, today)?;
-    let index = RegistryIndex::build(cols, threads)?;
-    Ok((snap, index))
-}
-
 /// A hit in the store's terms.
 fn new_warning(
     w: &Warning,

@@ -457,6 +457,62 @@ async fn concurrent_runs_store_once(backend: Backend) {
     ));
 }
 
+async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
+    load(
+        &store,
+        &officer,
+        medical(&[
+            (&a, "2025-03-01", "住院", 9000),
+            (&b, "2025-05-01", "住院", 9000),
+        ]),
+        at(date(2025, 5, 2)),
+    )
+    .await;
+    // dated back to April: B's May stay is after the as-of day, left alone
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 4, 1)).await,
+        (1, 0, 0, 0)
+    );
+    // more than a year later, B's stay is outside the window, yet read: no
+    // run had read it with an as-of day on or after its date
+    assert_eq!(
+        run(&store, &officer, &book, date(2026, 6, 10)).await,
+        (1, 0, 0, 0)
+    );
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let ws = all_warnings(&store, &cadre).await;
+    assert_eq!(ws.len(), 2);
+    assert_eq!(ws[1].person_id_number.as_deref(), Some(b.as_str()));
+    // and then it has been read: a third run adds nothing and reads nothing old
+    assert_eq!(
+        run(&store, &officer, &book, date(2026, 6, 10)).await,
+        (0, 0, 0, 0)
+    );
+    // a what-if period is bounded
+    let draft = dixian_jobs::rules::parse_files(&[("d.toml".to_string(), guizhou(2, 20000))])
+        .unwrap()
+        .remove(0);
+    let long = dixian_jobs::what_if(
+        &store,
+        &officer,
+        &draft,
+        date(2020, 1, 1),
+        date(2025, 12, 31),
+        Utc::now(),
+        2,
+    )
+    .await;
+    assert!(matches!(
+        long,
+        Err(dixian_jobs::RulesError::Store(StoreError::Invalid(_)))
+    ));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -467,5 +523,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     the_warning_lifecycle,
     rule_versions_and_what_if,
-    concurrent_runs_store_once
+    concurrent_runs_store_once,
+    a_run_dated_back_leaves_later_rows_for_the_next
 );

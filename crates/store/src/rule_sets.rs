@@ -149,6 +149,9 @@ pub async fn seed(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut tx = begin_write(pool).await?;
+    // Serialise with other writers: two first starts store the sets once.
+    tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
+        .await?;
     let mut absent = Vec::new();
     for s in sets {
         let found: Option<(i64,)> = tx

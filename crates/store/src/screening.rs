@@ -132,10 +132,11 @@ pub struct ScreenRow {
     pub payload: String,
 }
 
-/// The rows of `actor`'s region a run must read: every row of a batch no
-/// run of the region has read yet (new since the last run, whatever its
-/// id or date), and every row dated from `from` on (the window of the
-/// 12-month and household rules). Rows of persons not registered when
+/// The rows of `actor`'s region a run must read: every row no run of the
+/// region has read with an as-of day on or after the row's date (new since
+/// the last run, whatever its id; or left alone by an earlier run dated
+/// back), and every row dated from `from` on (the window of the 12-month
+/// and household rules). Rows of persons not registered when
 /// they were loaded are left to the coverage-gap list; the pass matches
 /// the others afresh against today's registry.
 pub async fn rows_to_screen(
@@ -147,9 +148,9 @@ pub async fn rows_to_screen(
     pool.all(
         q("SELECT r.id, r.batch_id, r.kind, r.payload FROM feed_rows r
            WHERE r.village_code BETWEEN $1 AND $2
-             AND (r.event_date >= $4 OR r.batch_id NOT IN (
-                   SELECT sb.batch_id FROM screening_batches sb JOIN screening_runs sr ON sr.id = sb.run_id
-                   WHERE sr.region_code = $3))
+             AND (r.event_date >= $4 OR NOT EXISTS (
+                   SELECT 1 FROM screening_batches sb JOIN screening_runs sr ON sr.id = sb.run_id
+                   WHERE sb.batch_id = r.batch_id AND sr.region_code = $3 AND sr.as_of >= r.event_date))
              AND (r.household_id IS NOT NULL OR r.kind = 'water')
            ORDER BY r.id")
         .bind(lo.as_str())
@@ -336,12 +337,13 @@ async fn known_warnings(
                       w.first_date, w.last_date, e.feed_row_id
                FROM warnings w JOIN warning_evidence e ON e.warning_id = w.id
                LEFT JOIN cases c ON c.id = w.case_id
-               WHERE w.village_code BETWEEN $1 AND $2",
+               WHERE w.village_code BETWEEN $1 AND $2 ORDER BY w.id",
             )
             .bind(lo)
             .bind(hi),
         )
         .await?;
+    // In id order: when two warnings of a key are live, the newest is extended.
     let mut out: HashMap<SubjectKey, Known> = HashMap::new();
     for r in rows {
         let key = (
@@ -508,11 +510,16 @@ pub async fn record_run(
             Some((id, first, last)) => {
                 insert_evidence(&mut tx, id, &fresh).await?;
                 let (first, last) = (first.min(w.first_date), last.max(w.last_date));
+                // The person may have moved: the warning follows them to the
+                // household they are registered in now.
                 tx.execute(
-                    q("UPDATE warnings SET first_date = $1, last_date = $2, version = version + 1 WHERE id = $3")
-                        .bind(first)
-                        .bind(last)
-                        .bind(id),
+                    q("UPDATE warnings SET first_date = $1, last_date = $2, household_id = $3, village_code = $4,
+                         version = version + 1 WHERE id = $5")
+                    .bind(first)
+                    .bind(last)
+                    .bind(w.household_id)
+                    .bind(w.village_code.as_str())
+                    .bind(id),
                 )
                 .await?;
                 entry.open = Some((id, first, last));

@@ -177,6 +177,9 @@ fn page_href(f: &WarningFilter, page: i64) -> String {
                 .map(|v| format!("{k}={}", encode(v)))
         })
         .collect();
+    if let Some(n) = f.per_page {
+        q.push(format!("per_page={n}"));
+    }
     q.push(format!("page={page}"));
     format!("/warnings?{}", q.join("&amp;"))
 }

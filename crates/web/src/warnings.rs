@@ -349,16 +349,17 @@ pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiRe
     let files = vec![(b.file_name, b.source)];
     let draft = dixian_jobs::rules::parse_files(&files)?.remove(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let w = dixian_jobs::what_if(
-        &s.store,
-        actor,
-        &draft,
-        b.from,
-        b.to,
-        s.clock.now(),
-        threads,
-    )
-    .await?;
+    let input =
+        dixian_jobs::rules::load_what_if(&s.store, actor, &draft, b.from, b.to, s.clock.now())
+            .await?;
+    // The replay is CPU work: off the async workers, so other requests go on.
+    let w = tokio::task::spawn_blocking(move || input.compute(threads))
+        .await
+        .map_err(|e| {
+            ApiError::Store(dixian_store::StoreError::Invalid(format!(
+                "what-if stopped: {e}"
+            )))
+        })??;
     tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
     Ok(WhatIfView {
         draft: draft.name.clone(),
