@@ -513,6 +513,63 @@ async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
     ));
 }
 
+async fn a_warning_follows_a_person_who_moved(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-03-01", "住院", 9000)]),
+        at(date(2025, 3, 2)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 3, 2)).await,
+        (1, 0, 0, 0)
+    );
+    // A joins household H2 (分户/迁移); a new stay extends the open warning,
+    // which now names the household A lives in
+    let (h2,): (i64,) = store
+        .pool
+        .one(q("SELECT id FROM households WHERE number = 'H2'"))
+        .await
+        .unwrap();
+    store
+        .pool
+        .execute(
+            q("UPDATE members SET household_id = $1 WHERE id_number = $2")
+                .bind(h2)
+                .bind(a.as_str()),
+        )
+        .await
+        .unwrap();
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-04-01", "住院", 8000)]),
+        at(date(2025, 4, 2)),
+    )
+    .await;
+    // extended: A's stay warning; raised: H2, two persons on 9,000 元 now,
+    // is near the line with a medical expense
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 4, 2)).await,
+        (1, 1, 0, 0)
+    );
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let ws = all_warnings(&store, &cadre).await;
+    let stay: Vec<_> = ws.iter().filter(|w| w.rule_id == "medical-stay").collect();
+    assert_eq!(stay.len(), 1);
+    assert_eq!((stay[0].household_id, stay[0].evidence_rows), (h2, 2));
+    assert!(
+        ws.iter()
+            .any(|w| w.rule_id == "near-line-expense" && w.household_id == h2)
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -524,5 +581,6 @@ on_both_backends!(
     the_warning_lifecycle,
     rule_versions_and_what_if,
     concurrent_runs_store_once,
-    a_run_dated_back_leaves_later_rows_for_the_next
+    a_run_dated_back_leaves_later_rows_for_the_next,
+    a_warning_follows_a_person_who_moved
 );

@@ -73,7 +73,8 @@ struct MemberCols {
     disability_grade: Option<i64>,
 }
 
-/// The households and members of `actor`'s region.
+/// The households and members of `actor`'s region; a household without
+/// members (all moved out) is left out: no rule can be about it.
 pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
     let households: Vec<HouseholdCols> = pool
@@ -81,7 +82,9 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
             q("SELECT id, village_code,
                       CAST(income_wage + income_production + income_property + income_transfer AS BIGINT) AS income,
                       formerly_poor, category
-               FROM households WHERE village_code BETWEEN $1 AND $2 ORDER BY id")
+               FROM households h WHERE village_code BETWEEN $1 AND $2
+                 AND EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id)
+               ORDER BY id")
             .bind(lo.as_str())
             .bind(hi.as_str()),
         )
