@@ -168,6 +168,8 @@ struct CasePage {
     version: i64,
     forms: Vec<EventForm>,
     events: Vec<EventLine>,
+    /// Department warnings attached to or verified into this case.
+    warnings: Vec<WarningLine>,
     errors: Vec<String>,
 }
 
@@ -314,6 +316,24 @@ async fn render_case(
         })
         .collect();
     let risks: Vec<&str> = c.risk_types.iter().map(|r| label!(t, r)).collect();
+    let warnings = dixian_store::warnings::of_household(
+        &s.store.pool,
+        &dixian_store::Actor::of(user),
+        view.household_id,
+    )
+    .await
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|w| w.case_id == Some(view.id))
+    .map(|w| WarningLine {
+        id: w.id,
+        number: w.household_number,
+        head: w.head_name,
+        risk: RiskType::parse(&w.risk_type).map_or("", |r| label!(t, r)),
+        rule: w.rule_id,
+        last_date: w.last_date.to_string(),
+    })
+    .collect();
     let page = CasePage {
         t,
         user: crate::pages::user_bar(user, t),
@@ -345,6 +365,7 @@ async fn render_case(
         version: view.version,
         forms,
         events,
+        warnings,
         errors,
     };
     let status = if page.errors.is_empty() {

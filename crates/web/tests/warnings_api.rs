@@ -207,6 +207,16 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         case["case"]["lead"]["channel"], "department_warning",
         "{case}"
     );
+    let case_page = app
+        .get(&cadre, &format!("/cases/{case_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        case_page.contains(&format!("/warnings/{wid}\"")),
+        "the case page links its warning"
+    );
 
     // what-if: the county's draft (per stay above 20,000) would have raised none
     let w: Value = app
