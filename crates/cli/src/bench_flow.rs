@@ -7,11 +7,10 @@
 use crate::commands::{self, county_townships};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::{Household, RegionCode, Role, Scope};
-use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{Household, RegionCode};
+use dixian_jobs::run_screening;
 use dixian_screen::RuleBook;
-use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers, Thresholds};
-use dixian_store::feeds::BatchOutcome;
+use dixian_sim::feeds::{self, Thresholds};
 use dixian_store::{Actor, Store, households};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -107,49 +106,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .select(&county, as_of)
         .context("no rule set for the county")?;
     let th = Thresholds::of(set)?;
-    let officer = Actor {
-        user_id: None,
-        scope: Scope {
-            role: Role::DataOfficer,
-            region: county.clone(),
-        },
-    };
+    let officer = crate::demo_feeds::officer(&county);
     let (mut gen_s, mut load_s, mut rows) = (0.0, 0.0, 0u64);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
         let t = Instant::now();
-        let spec = FeedSpec {
-            kind: *kind,
-            as_of,
-            seed: 7 + i as u64,
-            shocks: args.shocks,
-            noise_rate: 0.01,
-            encoding: Encoding::Gb18030,
-            headers: Headers::Chinese,
-            unregistered_villages: Vec::new(),
-        };
+        let spec = crate::demo_feeds::spec(*kind, as_of, args.shocks, 7 + i as u64);
         let f = feeds::feed(&people, &spec, &th)?;
         gen_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let file = FeedFile {
-            kind: *kind,
-            name: format!("{}.csv", kind.code()),
-            bytes: f.bytes,
-            idempotency_key: None,
-        };
-        let r = import_feed(
-            &store,
-            &officer,
-            file,
-            OnRowErrors::LoadGoodRows,
-            Utc::now(),
-        )
-        .await?;
-        if let Some(BatchOutcome::Loaded(s)) = r.outcome {
-            rows += s.rows;
-        }
+        let name = format!("{}.csv", kind.code());
+        rows += crate::demo_feeds::load(&store, &officer, *kind, name, f.bytes)
+            .await?
+            .0;
         load_s += t.elapsed().as_secs_f64();
     }
-    line("generate 10 feeds (GB18030 CSV)", rows, "rows", gen_s);
+    line("generate 10 feeds (CSV)", rows, "rows", gen_s);
     line(
         "load 10 batches (parse, match, store)",
         rows,

@@ -21,7 +21,9 @@ const VILLAGE_SHOCKS: usize = 3;
 /// Share of noise lines.
 const NOISE_RATE: f64 = 0.01;
 
-fn spec(kind: feeds::FeedKind, as_of: NaiveDate, shocks: usize, seed: u64) -> FeedSpec {
+/// The demo's spec of one feed: GB18030 for 医保 and 民政 (as their Excel
+/// writes it), UTF-8 with BOM for the others, Chinese headers, 1 % noise.
+pub(crate) fn spec(kind: feeds::FeedKind, as_of: NaiveDate, shocks: usize, seed: u64) -> FeedSpec {
     let encoding = match kind {
         feeds::FeedKind::Medical | feeds::FeedKind::Assistance => Encoding::Gb18030,
         _ => Encoding::Utf8Bom,
@@ -38,7 +40,8 @@ fn spec(kind: feeds::FeedKind, as_of: NaiveDate, shocks: usize, seed: u64) -> Fe
     }
 }
 
-async fn load(
+/// Loads a file as a batch, keeping the good rows; (rows stored, bad rows).
+pub(crate) async fn load(
     store: &Store,
     officer: &Actor,
     kind: feeds::FeedKind,
@@ -59,6 +62,17 @@ async fn load(
     Ok((rows, r.errors.len()))
 }
 
+/// The county's department data officer, as the command line acts.
+pub(crate) fn officer(county: &RegionCode) -> Actor {
+    Actor {
+        user_id: None,
+        scope: Scope {
+            role: Role::DataOfficer,
+            region: county.clone(),
+        },
+    }
+}
+
 /// Generates, loads and screens the demo's feeds; prints what it did.
 pub async fn seed(
     store: &Store,
@@ -72,13 +86,7 @@ pub async fn seed(
         .select(county, today)
         .context("no rule set covers the demo county")?;
     let t = crate::commands_sim::thresholds(set)?;
-    let officer = Actor {
-        user_id: None,
-        scope: Scope {
-            role: Role::DataOfficer,
-            region: county.clone(),
-        },
-    };
+    let officer = officer(county);
     let (mut rows, mut bad) = (0, 0);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
         let f = feeds::feed(

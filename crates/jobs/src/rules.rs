@@ -246,12 +246,13 @@ pub struct WhatIfInput {
     snap: screening::RegistrySnapshot,
 }
 
-/// Reads what a what-if of `draft` from `from` to `to` needs: the book in
-/// force, the draft book, the stored rows of the period (and the window
-/// before it) and the registry.
+/// Reads what a what-if of `draft` from `from` to `to` against `current`
+/// (the book in force) needs: the stored rows of the period (and the
+/// window before it) and the registry.
 pub async fn load_what_if(
     store: &Store,
     actor: &Actor,
+    current: &RuleBook,
     draft: &RuleSet,
     from: NaiveDate,
     to: NaiveDate,
@@ -268,13 +269,12 @@ pub async fn load_what_if(
         ))
         .into());
     }
-    let current = book(store, now).await?;
-    let drafted = draft_book(&current, draft, from, to)?;
+    let drafted = draft_book(current, draft, from, to)?;
     let rows =
         screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
     let snap = screening::registry(&store.pool, actor).await?;
     Ok(WhatIfInput {
-        current,
+        current: current.clone(),
         drafted,
         from,
         to,
@@ -339,6 +339,8 @@ impl WhatIfInput {
 /// over the whole period), and counts the warnings each would have raised
 /// by township and risk type. A warning is one rule's hit on one subject;
 /// windowed rules are evaluated at each month's end. Nothing is stored.
+/// Reads the book in force from the store; a server that holds it calls
+/// [`load_what_if`] with it instead.
 pub async fn what_if(
     store: &Store,
     actor: &Actor,
@@ -348,7 +350,8 @@ pub async fn what_if(
     now: DateTime<Utc>,
     threads: usize,
 ) -> Result<WhatIf, RulesError> {
-    load_what_if(store, actor, draft, from, to, now)
+    let current = book(store, now).await?;
+    load_what_if(store, actor, &current, draft, from, to, now)
         .await?
         .compute(threads)
 }

@@ -109,19 +109,11 @@ impl Batches {
                 continue;
             }
             let s = screener.screen(cols);
-            add(&mut stats, &s.stats);
+            stats.add(&s.stats);
             out.extend(s.warnings.into_iter().map(|w| (w, g)));
         }
         (out, groups, stats)
     }
-}
-
-fn add(a: &mut ScreenStats, b: &ScreenStats) {
-    a.rows += b.rows;
-    a.matched += b.matched;
-    a.unknown += b.unknown;
-    a.after_as_of += b.after_as_of;
-    a.no_rule_set += b.no_rule_set;
 }
 
 /// The engine's registry columns of a snapshot. Stored ID numbers were
@@ -297,7 +289,6 @@ impl RunInput {
         batches.dedup();
         let run = NewRun {
             as_of,
-            last_feed_row: rows.iter().map(|r| r.id).max().unwrap_or(0),
             rows_screened: rows.len() as i64,
             batches,
             started_at,

@@ -195,8 +195,6 @@ pub struct RunSummary {
     pub region_code: String,
     /// Windows ended on this day.
     pub as_of: NaiveDate,
-    /// Highest feed row id read.
-    pub last_feed_row: i64,
     /// Rows read.
     pub rows_screened: i64,
     /// New warnings.
@@ -218,20 +216,11 @@ pub async fn last_run_covering(
     region: &str,
 ) -> Result<Option<RunSummary>, StoreError> {
     pool.opt(
-        q("SELECT id, region_code, as_of, last_feed_row, rows_screened, warnings_raised, warnings_extended,
+        q(
+            "SELECT id, region_code, as_of, rows_screened, warnings_raised, warnings_extended,
                   warnings_known, warnings_attached, finished_at
-           FROM screening_runs WHERE $1 LIKE region_code || '%' ORDER BY id DESC LIMIT 1")
-        .bind(region),
-    )
-    .await
-}
-
-/// The last run of exactly this region, if any.
-pub async fn last_run(pool: &Pool, region: &str) -> Result<Option<RunSummary>, StoreError> {
-    pool.opt(
-        q("SELECT id, region_code, as_of, last_feed_row, rows_screened, warnings_raised, warnings_extended,
-                  warnings_known, warnings_attached, finished_at
-           FROM screening_runs WHERE region_code = $1 ORDER BY id DESC LIMIT 1")
+           FROM screening_runs WHERE $1 LIKE region_code || '%' ORDER BY id DESC LIMIT 1",
+        )
         .bind(region),
     )
     .await
@@ -279,8 +268,6 @@ pub struct NewWarning {
 pub struct NewRun {
     /// Windows end on this day.
     pub as_of: NaiveDate,
-    /// Highest feed row id read.
-    pub last_feed_row: i64,
     /// Rows read.
     pub rows_screened: i64,
     /// Batches read (recorded, so the next run skips them but for the window).
@@ -466,12 +453,11 @@ pub async fn record_run(
         .await?;
     let (run_id,): (i64,) = tx
         .one(
-            q("INSERT INTO screening_runs (region_code, as_of, last_feed_row, rows_screened, warnings_raised,
+            q("INSERT INTO screening_runs (region_code, as_of, rows_screened, warnings_raised,
                  warnings_extended, warnings_known, warnings_attached, run_by, started_at, finished_at)
-               VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6, $7) RETURNING id")
+               VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5, $6) RETURNING id")
             .bind(actor.scope.region.as_str())
             .bind(run.as_of)
-            .bind(run.last_feed_row)
             .bind(run.rows_screened)
             .bind(actor.user_id)
             .bind(run.started_at)
@@ -567,7 +553,6 @@ pub async fn record_run(
         id: run_id,
         region_code: actor.scope.region.to_string(),
         as_of: run.as_of,
-        last_feed_row: run.last_feed_row,
         rows_screened: run.rows_screened,
         warnings_raised: counts.raised,
         warnings_extended: counts.extended,

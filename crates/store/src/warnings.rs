@@ -190,13 +190,11 @@ pub async fn list(
 pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)>, StoreError> {
     check_reads_cases(actor)?;
     let region = &actor.scope.region;
-    let (lo, hi) = region.padded_range();
-    let digits = match region.as_str().len() {
-        2 => 4,
-        4 => 6,
-        6 => 9,
-        _ => 12,
+    let Some(child) = region.level().child() else {
+        return Ok(Vec::new());
     };
+    let (lo, hi) = region.padded_range();
+    let digits = child.digits();
     pool.all(
         q(format!(
             "SELECT SUBSTR(h.village_code, 1, {digits}) AS child, COUNT(*) FROM warnings w

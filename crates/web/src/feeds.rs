@@ -217,7 +217,7 @@ fn page(
          <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx,.xls\" required></label>\
          <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
          <button type=submit id=upload>导入 Import</button> <progress id=upload-progress max=100 value=0 hidden></progress> <span id=upload-percent></span></form>{script}\
-         <form method=post action=/screening/run class=\"card form\"><p>{last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\
+         <form method=post action=/screening/run class=\"card form\"><p>上次筛查 Last run {last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\
          <h2>批次 Batches</h2><table class=grid><thead><tr><th>#</th><th>类型</th><th>文件</th><th>行数</th><th>匹配</th><th>未登记</th><th>时间</th></tr></thead><tbody>{rows}</tbody></table></main>",
         lang = t.lang,
         app = t.app,
@@ -227,23 +227,8 @@ fn page(
     ))
 }
 
-/// The last screening run of the user's region, in a line.
-async fn last_run(s: &AppState, region: &str) -> String {
-    match dixian_store::screening::last_run_covering(&s.store.pool, region).await {
-        Ok(Some(r)) => format!(
-            "上次筛查 Last run #{}: {} · {} 行 rows · 新预警 new warnings {} · {}",
-            r.id,
-            r.as_of,
-            r.rows_screened,
-            r.warnings_raised,
-            crate::view::china_time(r.finished_at)
-        ),
-        _ => "尚未筛查 Not screened yet".into(),
-    }
-}
-
 async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    let run = last_run(&s, auth.0.region.as_str()).await;
+    let run = crate::pages_warnings::last_run_line(&s, t, auth.0.region.as_str()).await;
     match feeds::batches(&s.store.pool, &auth.actor()).await {
         Ok(b) => page(t, &b, None, &run).into_response(),
         Err(e) => ApiError::from(e).page(t),
@@ -269,7 +254,7 @@ async fn upload_page(
     let batches = feeds::batches(&s.store.pool, &actor)
         .await
         .unwrap_or_default();
-    let run = last_run(&s, auth.0.region.as_str()).await;
+    let run = crate::pages_warnings::last_run_line(&s, t, auth.0.region.as_str()).await;
     page(t, &batches, Some(&result), &run).into_response()
 }
 

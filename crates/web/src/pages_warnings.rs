@@ -196,7 +196,8 @@ async fn region_choices(
     choices(current, items)
 }
 
-async fn last_run_line(s: &AppState, t: &'static Texts, region: &str) -> String {
+/// The last screening run covering `region`, in a line of the page's language.
+pub(crate) async fn last_run_line(s: &AppState, t: &'static Texts, region: &str) -> String {
     match screening::last_run_covering(&s.store.pool, region).await {
         Ok(Some(r)) => format!(
             "#{} · {} {} · {} {} · {}",

@@ -122,7 +122,8 @@ pub struct ScreenStats {
 }
 
 impl ScreenStats {
-    fn add(&mut self, o: &ScreenStats) {
+    /// Adds the counts of another pass (e.g. of another feed kind).
+    pub fn add(&mut self, o: &ScreenStats) {
         self.rows += o.rows;
         self.matched += o.matched;
         self.unknown += o.unknown;

@@ -24,7 +24,6 @@ CREATE TABLE screening_runs (
     id                INTEGER PRIMARY KEY,
     region_code       TEXT NOT NULL,
     as_of             TEXT NOT NULL,
-    last_feed_row     INTEGER NOT NULL,     -- highest feed_rows.id read (for the record)
     rows_screened     INTEGER NOT NULL,
     warnings_raised   INTEGER NOT NULL,
     warnings_extended INTEGER NOT NULL,
