@@ -180,3 +180,71 @@ pub async fn warnings_list(db: &str, region: &str, filter: WarningFilter) -> any
     }
     Ok(())
 }
+
+/// `dixian warnings show ID`: the warning and its evidence (the operator
+/// acts for the county and sees what the county sees).
+pub async fn warning_show(db: &str, region: &str, id: i64) -> anyhow::Result<()> {
+    let (store, actor) = store_and_actor(db, region).await?;
+    let d = warnings::get(&store.pool, &actor, id).await?;
+    let w = &d.warning;
+    println!(
+        "warning {} · {} · {} · {} ({} v{}) · household {} · village {} · {} – {} · {}",
+        w.id,
+        w.risk_type,
+        w.severity,
+        w.rule_id,
+        w.rule_set_name,
+        w.rule_set_version,
+        w.household_number,
+        w.village_code,
+        w.first_date,
+        w.last_date,
+        w.status
+    );
+    for e in &d.evidence {
+        println!(
+            "  {} {}:{} {}",
+            e.event_date, e.file_name, e.line, e.payload
+        );
+    }
+    Ok(())
+}
+
+/// How a warning ends.
+pub enum End<'a> {
+    /// Verified, with the check's note.
+    Verify(&'a str),
+    /// Dismissed, with the reason.
+    Dismiss(&'a str),
+}
+
+/// `dixian warnings verify|dismiss ID`, at the warning's current version.
+pub async fn warning_end(db: &str, region: &str, id: i64, end: End<'_>) -> anyhow::Result<()> {
+    let (store, actor) = store_and_actor(db, region).await?;
+    let version = warnings::get(&store.pool, &actor, id)
+        .await?
+        .warning
+        .version;
+    let now = Utc::now();
+    match end {
+        End::Verify(note) => {
+            let book = dixian_jobs::rule_book(&store, now).await?;
+            let policies = |village: &RegionCode, on: NaiveDate| {
+                book.select(village, on).map(|s| s.workflow.clone())
+            };
+            let v =
+                warnings::verify(&store.pool, &actor, id, version, note, now, &policies).await?;
+            println!(
+                "warning {id} verified: lead {} ({}), case {} (已核实，转为线索)",
+                v.lead.reference,
+                v.lead.status.code(),
+                v.lead.case_id.map_or("—".to_string(), |c| c.to_string())
+            );
+        }
+        End::Dismiss(reason) => {
+            warnings::dismiss(&store.pool, &actor, id, version, reason, now).await?;
+            println!("warning {id} dismissed (已排除)");
+        }
+    }
+    Ok(())
+}

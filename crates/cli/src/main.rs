@@ -268,6 +268,36 @@ enum WarningsCmd {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Show one warning with its evidence rows.
+    Show {
+        /// Warning id.
+        id: i64,
+        /// Region of the county office acting.
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+    /// Verify a warning: a lead on the department-warning channel opens (or joins) the household's case.
+    Verify {
+        /// Warning id.
+        id: i64,
+        /// What the check found (default: the rule that fired).
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Region of the county office acting.
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+    /// Dismiss a warning with a reason (not raised again for the same evidence).
+    Dismiss {
+        /// Warning id.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Region of the county office acting.
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -437,6 +467,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 per_page: Some(limit),
             };
             commands_warnings::warnings_list(&db, &region, filter).await
+        }
+        Command::Warnings(WarningsCmd::Show { id, region }) => {
+            commands_warnings::warning_show(&db, &region, id).await
+        }
+        Command::Warnings(WarningsCmd::Verify { id, note, region }) => {
+            commands_warnings::warning_end(&db, &region, id, commands_warnings::End::Verify(&note))
+                .await
+        }
+        Command::Warnings(WarningsCmd::Dismiss { id, reason, region }) => {
+            commands_warnings::warning_end(
+                &db,
+                &region,
+                id,
+                commands_warnings::End::Dismiss(&reason),
+            )
+            .await
         }
         Command::Sim(SimCmd::Population {
             county,

@@ -184,16 +184,15 @@ fn page_href(f: &WarningFilter, page: i64) -> String {
     format!("/warnings?{}", q.join("&amp;"))
 }
 
-async fn region_choices(
-    s: &AppState,
-    user: &dixian_store::User,
-    current: Option<&str>,
-) -> Vec<Choice> {
-    let children = dixian_store::regions::children(&s.store.pool, &user.region)
+/// The regions one level below the user's (townships of a county,
+/// villages of a township): (code, name), by code.
+async fn child_regions(s: &AppState, user: &dixian_store::User) -> Vec<(String, String)> {
+    dixian_store::regions::children(&s.store.pool, &user.region)
         .await
-        .unwrap_or_default();
-    let items = children.into_iter().map(|r| (r.code, r.name)).collect();
-    choices(current, items)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect()
 }
 
 /// The last screening run covering `region`, in a line of the page's language.
@@ -223,19 +222,19 @@ async fn list_page(
         Ok(x) => x,
         Err(e) => return ApiError::from(e).page(t),
     };
-    let names: std::collections::HashMap<String, String> =
-        dixian_store::regions::children(&s.store.pool, &auth.0.region)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect();
+    let children = child_regions(&s, &auth.0).await;
+    let names: std::collections::HashMap<&str, &str> = children
+        .iter()
+        .map(|(c, n)| (c.as_str(), n.as_str()))
+        .collect();
     let counts = warnings::open_counts(&s.store.pool, &actor)
         .await
         .unwrap_or_default()
         .into_iter()
         .map(|(code, n)| {
-            let name = names.get(&code).cloned().unwrap_or_default();
+            let name = names
+                .get(code.as_str())
+                .map_or_else(String::new, |n| n.to_string());
             let only = WarningFilter {
                 region: Some(code.clone()),
                 ..f.clone()
@@ -278,7 +277,7 @@ async fn list_page(
         next: (page < pages).then(|| page_href(&f, page + 1)),
         lines: rows.into_iter().map(|w| line(t, w)).collect(),
         total,
-        regions: region_choices(&s, &auth.0, f.region.as_deref()).await,
+        regions: choices(f.region.as_deref(), children.clone()),
         risks: choices(f.risk.as_deref(), risks),
         severities: choices(f.severity.as_deref(), severities),
         statuses: choices(Some(status), statuses),
@@ -600,12 +599,7 @@ async fn render_rules(
         })
         .collect();
     let names: std::collections::HashMap<String, String> =
-        dixian_store::regions::children(&s.store.pool, &user.region)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect();
+        child_regions(s, user).await.into_iter().collect();
     let whatif_risks = whatif
         .as_ref()
         .map(|w| {
