@@ -49,6 +49,14 @@ pub async fn feeds_import(
             .with_context(|| format!("cannot create {}", path.display()))?;
         write_error_report(&r.errors, f)?;
         eprintln!("row report (Excel): {}", path.display());
+        if r.errors_total > r.errors.len() {
+            eprintln!(
+                "the report lists the first {} of {} problems (报告列出前{}处)",
+                r.errors.len(),
+                r.errors_total,
+                r.errors.len()
+            );
+        }
     }
     match r.outcome {
         Some(BatchOutcome::AlreadyLoaded {
@@ -62,20 +70,15 @@ pub async fn feeds_import(
         Some(BatchOutcome::Loaded(s)) => {
             println!(
                 "batch {}: {} rows stored ({} matched, {} unknown persons = coverage gap, {} duplicates skipped, {} bad rows left out)",
-                s.batch_id,
-                s.rows,
-                s.matched,
-                s.unknown,
-                s.duplicates,
-                r.errors.len()
+                s.batch_id, s.rows, s.matched, s.unknown, s.duplicates, r.errors_total
             );
             println!("next: dixian screen run — screen the new rows (筛查新数据)");
         }
-        None if r.errors.is_empty() => bail!("{}: no rows (文件中没有数据)", file.display()),
+        None if r.errors_total == 0 => bail!("{}: no rows (文件中没有数据)", file.display()),
         None => bail!(
             "{} bad row(s); nothing was written (use --load-good-rows to keep the good ones) (发现{}处错误，未写入)",
-            r.errors.len(),
-            r.errors.len()
+            r.errors_total,
+            r.errors_total
         ),
     }
     Ok(())

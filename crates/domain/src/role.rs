@@ -86,6 +86,14 @@ impl Role {
         )
     }
 
+    /// Whether the role reads health details of department rows (a
+    /// diagnosis): the township and county compare them with the rules;
+    /// a village cadre checks the hardship at home and does not need them
+    /// (PIPL: sensitive personal information, least necessary).
+    pub fn sees_health_data(self) -> bool {
+        matches!(self, Role::TownshipReviewer | Role::CountyAdmin)
+    }
+
     /// Whether the role may create and edit households and members.
     pub fn edits_registry(self) -> bool {
         matches!(

@@ -23,8 +23,11 @@ pub enum OnRowErrors {
 pub struct FeedImportReport {
     /// Stored, already loaded, or `None` when rejected for bad rows.
     pub outcome: Option<BatchOutcome>,
-    /// Every bad row: line, column, header, reason.
+    /// The bad rows (the first `dixian_screen::feed::MAX_KEPT_ERRORS`):
+    /// line, column, header, reason.
     pub errors: Vec<FeedRowError>,
+    /// How many problems the file had in all.
+    pub errors_total: usize,
     /// Columns of the file not used (1-based column, header).
     pub unknown_columns: Vec<(usize, String)>,
     /// Rows that parsed.
@@ -44,6 +47,16 @@ pub struct FeedFile {
     pub idempotency_key: Option<String>,
 }
 
+/// Whether `actor` may load department feeds: decided here for every
+/// channel (the web checks it before it reads an upload's body).
+pub fn may_load_feeds(actor: &Actor) -> Result<(), StoreError> {
+    if actor.scope.role.loads_feeds() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
 /// Imports `file` as a batch for `actor`'s region. A retried upload with
 /// the same `Idempotency-Key` and bytes answers like the first one did; the
 /// same key with other bytes is refused.
@@ -54,9 +67,7 @@ pub async fn import_feed(
     on_errors: OnRowErrors,
     now: DateTime<Utc>,
 ) -> Result<FeedImportReport, StoreError> {
-    if !actor.scope.role.loads_feeds() {
-        return Err(StoreError::Forbidden);
-    }
+    may_load_feeds(actor)?;
     let FeedFile {
         kind,
         name,
@@ -81,6 +92,7 @@ pub async fn import_feed(
         return Ok(FeedImportReport {
             outcome,
             errors: Vec::new(),
+            errors_total: 0,
             unknown_columns: Vec::new(),
             parsed: 0,
         });
@@ -91,9 +103,10 @@ pub async fn import_feed(
         outcome: None,
         parsed: parse.rows.len(),
         errors: parse.errors,
+        errors_total: parse.errors_total,
         unknown_columns: parse.unknown_columns,
     };
-    if (!report.errors.is_empty() && on_errors == OnRowErrors::Reject) || parse.rows.is_empty() {
+    if (report.errors_total > 0 && on_errors == OnRowErrors::Reject) || parse.rows.is_empty() {
         return Ok(report);
     }
     let rows = parse

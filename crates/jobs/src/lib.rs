@@ -8,7 +8,7 @@ pub mod feed_import;
 pub mod rules;
 pub mod screen_run;
 
-pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed};
+pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed, may_load_feeds};
 pub use rules::{RulesError, WhatIf, adopt as adopt_rules, book as rule_book, what_if};
 pub use screen_run::{
     RunInput, RunOutput, ScreenRunError, ScreenRunReport, load_run, run_screening,

@@ -136,10 +136,15 @@ pub enum Tx {
 }
 
 impl Pool {
-    /// Begins a transaction.
+    /// Begins a transaction. Every transaction of the store writes, so on
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+    /// concurrent writer then waits for it (the busy timeout) instead of
+    /// failing with "database is locked" when a read transaction tries to
+    /// become a write transaction. Contention that outlasts the busy
+    /// timeout is [`StoreError::Busy`], never a plain database error.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -334,18 +334,47 @@ fn check_write(actor: &Actor, village: &RegionCode) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The household numbers that already hold any of `ids`, except
+/// The household that already holds a person: its number and village.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Holder {
+    id_number: String,
+    number: String,
+    village_code: String,
+}
+
+impl Holder {
+    /// How an error names this household to `actor`: by number when the
+    /// actor may see it, otherwise only as "elsewhere" — out of scope reads
+    /// as absent, so no one learns where a person outside their area is
+    /// registered (one person, one household still holds: the write fails).
+    fn named_for(&self, actor: &Actor) -> (String, String) {
+        let visible = RegionCode::parse(&self.village_code).is_ok_and(|v| actor.scope.covers(&v));
+        if visible {
+            (
+                format!("household {}", self.number),
+                format!("户{}", self.number),
+            )
+        } else {
+            (
+                "another household outside your area (ask the county office)".to_string(),
+                "您辖区以外的其他户（请联系县级办公室）".to_string(),
+            )
+        }
+    }
+}
+
+/// The households that already hold any of `ids`, except
 /// `except_household`; keyed by ID number.
 async fn holders(
     tx: &mut Tx,
     ids: &[&str],
     except_household: Option<i64>,
-) -> Result<HashMap<String, String>, StoreError> {
+) -> Result<HashMap<String, Holder>, StoreError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT m.id_number, h.number FROM members m JOIN households h ON h.id = m.household_id
+            "SELECT m.id_number, h.number, h.village_code FROM members m JOIN households h ON h.id = m.household_id
              WHERE m.household_id <> $1 AND m.id_number IN ({})",
             ph.join(",")
         );
@@ -354,15 +383,17 @@ async fn holders(
             .fold(q(sql).bind(except_household.unwrap_or(-1)), |qq, id| {
                 qq.bind(*id)
             });
-        let rows: Vec<(String, String)> = tx.all(query).await?;
-        out.extend(rows);
+        let rows: Vec<Holder> = tx.all(query).await?;
+        out.extend(rows.into_iter().map(|h| (h.id_number.clone(), h)));
     }
     Ok(out)
 }
 
-/// Rejects members already registered in another household, naming it.
+/// Rejects members already registered in another household, naming it
+/// only when it lies in the actor's scope ([`Holder::named_for`]).
 async fn check_members_free(
     tx: &mut Tx,
+    actor: &Actor,
     h: &Household,
     except: Option<i64>,
 ) -> Result<(), StoreError> {
@@ -374,9 +405,9 @@ async fn check_members_free(
         .enumerate()
         .find(|(_, m)| taken.contains_key(m.id_number.as_str()))
     {
-        let other = &taken[m.id_number.as_str()];
+        let (en, zh) = taken[m.id_number.as_str()].named_for(actor);
         return Err(StoreError::Invalid(format!(
-            "member {} ({}) is already registered in household {other}; one person belongs to one household only (该成员已在户{other}登记，一人只能属于一户)",
+            "member {} ({}) is already registered in {en}; one person belongs to one household only (该成员已在{zh}登记，一人只能属于一户)",
             pos + 1,
             m.id_number.masked()
         )));
@@ -512,7 +543,7 @@ pub async fn create(pool: &Pool, actor: &Actor, h: &Household) -> Result<i64, St
             h.number
         )));
     }
-    check_members_free(&mut tx, h, None).await?;
+    check_members_free(&mut tx, actor, h, None).await?;
     let sql = format!(
         "{INSERT_HOUSEHOLD}{} RETURNING id",
         values_placeholders(1, 20)
@@ -550,7 +581,7 @@ pub async fn update(
     }
     let mut tx = pool.begin().await?;
     check_village(&mut tx, &h.village).await?;
-    check_members_free(&mut tx, h, Some(id)).await?;
+    check_members_free(&mut tx, actor, h, Some(id)).await?;
     let args = household_args(h, Utc::now());
     // number (0) and created_at (18) stay; the rest is set.
     let sql = "UPDATE households SET village_code = $1, village_group = $2, address = $3, category = $4, formerly_poor = $5,
@@ -733,8 +764,9 @@ impl Importer {
             }
             for (p, m) in h.members.iter().enumerate() {
                 if let Some(other) = taken.get(m.id_number.as_str()) {
+                    let (en, zh) = other.named_for(&self.actor);
                     let reason = format!(
-                        "already registered in household {other}; one person belongs to one household only (该人已在户{other}登记)"
+                        "already registered in {en}; one person belongs to one household only (该人已在{zh}登记)"
                     );
                     self.issue(*idx, Some(p), "id_number", reason);
                 }
@@ -861,10 +893,13 @@ pub async fn counts_by_child(
     actor: &Actor,
     parent: &RegionCode,
 ) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
-    let Some(region) = effective_region(actor, Some(parent.as_str()))? else {
+    // Grouped by the children of `parent`, counted only inside the scope:
+    // a village cadre reading their township sees their own village's
+    // figures (and no other village's).
+    let Some(child) = parent.level().child() else {
         return Ok(Vec::new());
     };
-    let Some(child) = region.level().child() else {
+    let Some(region) = effective_region(actor, Some(parent.as_str()))? else {
         return Ok(Vec::new());
     };
     let (lo, hi) = region.padded_range();

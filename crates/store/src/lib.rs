@@ -59,9 +59,17 @@ pub enum StoreError {
         /// Bilingual message, without personal data.
         message: String,
     },
+    /// The database is busy with other writers (SQLite's lock held past
+    /// the busy timeout, a PostgreSQL deadlock, serialization failure or
+    /// lock timeout, no free connection): nothing was written; the same
+    /// request may simply be sent again. Never a 500.
+    #[error(
+        "the database is busy; nothing was saved, please try again (系统繁忙，未保存，请稍后重试)"
+    )]
+    Busy,
     /// A database error.
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -73,6 +81,33 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Contention is told apart from other database errors here, once,
+    /// for every query of both backends.
+    fn from(e: sqlx::Error) -> StoreError {
+        if is_contention(&e) {
+            StoreError::Busy
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// Whether `e` means "another writer holds what this one needs".
+fn is_contention(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(d) => match d.code().as_deref() {
+            // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+            Some("40001" | "40P01" | "55P03") => true,
+            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+            Some(c) => c.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 /// The store: a pool of either backend.

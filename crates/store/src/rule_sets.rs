@@ -5,7 +5,6 @@
 //! module keeps what was checked and who adopted it, in the audit trail.
 
 use crate::audit::{self, Change};
-use crate::cases::begin_write;
 use crate::db::{Tx, q};
 use crate::users::Actor;
 use crate::{Pool, StoreError};
@@ -134,7 +133,7 @@ pub async fn adopt(
     for s in sets {
         check_may_adopt(actor, s.region)?;
     }
-    let mut tx = begin_write(pool).await?;
+    let mut tx = pool.begin().await?;
     let out = insert_versions(&mut tx, actor.user_id, sets, now).await?;
     tx.commit().await?;
     Ok(out)
@@ -148,7 +147,7 @@ pub async fn seed(
     sets: &[NewRuleSet<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = pool.begin().await?;
     // Serialise with other writers: two first starts store the sets once.
     tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
         .await?;

@@ -24,7 +24,6 @@
 //! the two.
 
 use crate::audit::{self, Change};
-use crate::cases::begin_write;
 use crate::db::{Tx, q, values_placeholders};
 use crate::users::Actor;
 use crate::{Pool, StoreError};
@@ -446,7 +445,7 @@ pub async fn record_run(
         return Err(StoreError::Forbidden);
     }
     let (lo, hi) = actor.scope.region.padded_range();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = pool.begin().await?;
     // Serialise runs: the chain row is locked until commit (SQLite's
     // BEGIN IMMEDIATE does the same), so the next run reads what this one wrote.
     tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))

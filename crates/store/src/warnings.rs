@@ -10,7 +10,7 @@
 //! found".
 
 use crate::audit::{self, Change};
-use crate::cases::{LeadReceipt, PolicySource, begin_write, check_reads_cases, retry_on_race};
+use crate::cases::{LeadReceipt, PolicySource, check_reads_cases, retry_on_race};
 use crate::db::{Arg, Tx, q};
 use crate::households::effective_region;
 use crate::users::Actor;
@@ -102,8 +102,41 @@ pub struct EvidenceRow {
     pub kind: String,
     /// The day the row is about.
     pub event_date: NaiveDate,
-    /// The typed row as JSON (may hold a diagnosis: health data).
+    /// The typed row as JSON. Health fields ([`HEALTH_FIELDS`]) are left
+    /// out for a reader whose role does not see health data.
     pub payload: String,
+    /// The fields left out of `payload` for this reader.
+    #[sqlx(skip)]
+    pub withheld: Vec<String>,
+}
+
+/// Fields of department rows that are health data (a diagnosis): only
+/// roles that [`Role::sees_health_data`](dixian_domain::Role::sees_health_data)
+/// read them, whatever the channel (page, API, CLI).
+pub const HEALTH_FIELDS: &[&str] = &["diagnosis"];
+
+impl EvidenceRow {
+    /// Leaves the health fields out of the payload for `actor` unless
+    /// the role reads them.
+    fn redact_for(&mut self, actor: &Actor) {
+        if actor.scope.role.sees_health_data() {
+            return;
+        }
+        let Ok(serde_json::Value::Object(mut map)) =
+            serde_json::from_str::<serde_json::Value>(&self.payload)
+        else {
+            // Not an object: nothing of it is shown to this reader.
+            self.payload = "{}".to_string();
+            self.withheld.push("*".to_string());
+            return;
+        };
+        for f in HEALTH_FIELDS {
+            if map.remove(*f).is_some() {
+                self.withheld.push((*f).to_string());
+            }
+        }
+        self.payload = serde_json::Value::Object(map).to_string();
+    }
 }
 
 /// A warning with its evidence.
@@ -228,7 +261,7 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, S
     let mut tx = pool.begin().await?;
     let warning = row_in(&mut tx, actor, id).await?;
     tx.commit().await?;
-    let evidence = pool
+    let mut evidence: Vec<EvidenceRow> = pool
         .all(
             q(
                 "SELECT r.id, r.batch_id, b.file_name, r.line, r.kind, r.event_date, r.payload
@@ -239,6 +272,9 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, S
             .bind(id),
         )
         .await?;
+    for row in &mut evidence {
+        row.redact_for(actor);
+    }
     Ok(WarningDetail { warning, evidence })
 }
 
@@ -345,7 +381,7 @@ pub async fn dismiss(
                     .into(),
         });
     }
-    let mut tx = begin_write(pool).await?;
+    let mut tx = pool.begin().await?;
     // The audit chain first, as a screening run takes it: the two never
     // wait on each other in opposite order.
     tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
@@ -384,7 +420,7 @@ pub async fn verify(
 ) -> Result<Verified, StoreError> {
     check_reads_cases(actor)?;
     retry_on_race(|| async move {
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin().await?;
         let w = row_in(&mut tx, actor, id).await?;
         check_version(&w, version)?;
         if w.status != "open" {

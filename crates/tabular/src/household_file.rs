@@ -14,7 +14,7 @@ mod writer;
 
 pub use reader::HouseholdReader;
 pub use writer::{
-    CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter, header_row, household_rows,
+    CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter, csv_safe, header_row, household_rows,
 };
 
 use crate::read::ColumnSpec;

@@ -22,7 +22,7 @@ pub use cell::{excel_date, parse_bool, parse_date, parse_decimal, parse_money_fe
 pub use error::TabularError;
 pub use household_file::{
     CsvHouseholdWriter, HOUSEHOLD_COLUMNS, HeaderLanguage, HouseholdReader, ParsedHousehold,
-    RowError, XlsxHouseholdWriter, header_row, household_rows,
+    RowError, XlsxHouseholdWriter, csv_safe, header_row, household_rows,
 };
 pub use notice_file::{NOTICE_COLUMNS, NoticeLine, NoticeSheet, notice_xlsx};
 pub use read::{ColumnSpec, HeaderMap, Record, TableReader, open};

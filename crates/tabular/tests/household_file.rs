@@ -550,3 +550,30 @@ proptest! {
         let _ = read_csv(&text);
     }
 }
+
+/// CSV formula injection: a name a spreadsheet would run (`=cmd|…`) is
+/// written with a leading `'`; numbers, including negative ones, are not
+/// touched. (XLSX writes typed strings and needs nothing.)
+#[test]
+fn csv_export_neutralises_formulas() {
+    let mut h = full_household();
+    h.members[0].name = "=cmd|'/C calc'!A0".to_string();
+    h.members[1].name = "@SUM(1+1)".to_string();
+    h.members[2].name = "+1-2".to_string();
+    let text =
+        String::from_utf8(csv_of(&[h], HeaderLanguage::Chinese)[3..].to_vec()).expect("UTF-8");
+    let cells: Vec<&str> = text.split([',', '\r', '\n']).collect();
+    for bad in ["=cmd", "@SUM", "+1-2"] {
+        assert!(
+            !cells
+                .iter()
+                .any(|c| c.trim_start_matches('"').starts_with(bad)),
+            "{bad} written raw: {text}"
+        );
+    }
+    assert!(text.contains("'=cmd|"), "{text}");
+    assert!(text.contains("'@SUM(1+1)"), "{text}");
+    assert_eq!(dixian_tabular::csv_safe("-12.5"), "-12.5");
+    assert_eq!(dixian_tabular::csv_safe("-x"), "'-x");
+    assert_eq!(dixian_tabular::csv_safe("王德明"), "王德明");
+}

@@ -121,14 +121,16 @@ pub struct LoginResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password"),
+        (status = 429, description = "too many failed logins for the account or from the address; `Retry-After` says when to try again")))]
 async fn login(
     State(s): State<AppState>,
+    crate::api_cases::ClientIp(ip): crate::api_cases::ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let user = users::authenticate(&s.store.pool, &req.username, &req.password)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let user = crate::login::login(&s, ip, &req.username, &req.password)
+        .await
+        .map_err(|e| login_refused(&s, e))?;
     let token = users::open_session(
         &s.store.pool,
         &user,
@@ -138,6 +140,18 @@ async fn login(
     .await?;
     tracing::info!(user_id = user.id, "api login");
     Ok(Json(LoginResponse { token, user }))
+}
+
+/// A refused login as the API answers it.
+pub(crate) fn login_refused(s: &AppState, e: crate::login::LoginError) -> ApiError {
+    use crate::login::LoginError;
+    match e {
+        LoginError::Wrong => ApiError::Unauthorized,
+        LoginError::Locked(until) => ApiError::LoginLocked {
+            minutes: LoginError::minutes_left(until, s.clock.now()),
+        },
+        LoginError::Store(e) => e.into(),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = User)))]

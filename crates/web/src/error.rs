@@ -21,6 +21,20 @@ pub enum ApiError {
         "too many requests from your address; please try again later (请求过于频繁，请稍后再试)"
     )]
     TooManyRequests,
+    /// 429: too many failed logins for the account or from the address.
+    #[error(
+        "too many failed logins; try again in {minutes} minutes (登录失败次数过多，请{minutes}分钟后再试)"
+    )]
+    LoginLocked {
+        /// Minutes until the lock ends.
+        minutes: i64,
+    },
+    /// 413: an upload over the configured size.
+    #[error("the file is larger than the {limit_mib} MiB allowed (文件超过{limit_mib} MiB的上限)")]
+    TooLarge {
+        /// The limit, in MiB.
+        limit_mib: u64,
+    },
     /// From the store.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -57,6 +71,8 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::LoginLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, "login_locked"),
+            ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::File(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Store(e) => match e {
                 StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
@@ -64,6 +80,7 @@ impl ApiError {
                 StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
                 StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
                 StoreError::Rule { code, .. } => (rule_status(code), code),
+                StoreError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
                 StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
                     (StatusCode::INTERNAL_SERVER_ERROR, "internal")
                 }
@@ -97,7 +114,9 @@ impl ApiError {
     /// The error as a plain page, with the status and message the API gives.
     pub(crate) fn page(self, t: &crate::i18n::Texts) -> Response {
         let (status, _) = self.status_code();
-        crate::view::error_page(t, status, &self.message(status))
+        let mut res = crate::view::error_page(t, status, &self.message(status));
+        retry_after(&mut res, self.retry_after());
+        res
     }
 }
 
@@ -105,11 +124,36 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_code();
         let message = self.message(status);
-        (
+        let again = self.retry_after();
+        let mut res = (
             status,
             Json(json!({"error": {"code": code, "message": message}})),
         )
-            .into_response()
+            .into_response();
+        retry_after(&mut res, again);
+        res
+    }
+}
+
+/// Seconds a client should wait before sending a request again after a
+/// 503 (busy database); an operational figure, not policy.
+const BUSY_RETRY_SECONDS: i64 = 2;
+
+impl ApiError {
+    /// When the client may try again, for the `Retry-After` header.
+    fn retry_after(&self) -> Option<i64> {
+        match self {
+            ApiError::Store(StoreError::Busy) => Some(BUSY_RETRY_SECONDS),
+            ApiError::LoginLocked { minutes } => Some(minutes * 60),
+            _ => None,
+        }
+    }
+}
+
+/// Tells the client when to try again, if it may.
+fn retry_after(res: &mut Response, seconds: Option<i64>) {
+    if let Some(v) = seconds.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
 }
 

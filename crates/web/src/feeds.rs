@@ -21,16 +21,27 @@ use serde::{Deserialize, Serialize};
     tags((name = "feeds", description = "部门数据: department files loaded as batches")))]
 pub struct FeedsDoc;
 
-/// Largest accepted upload (a province's monthly medical file fits).
-const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+/// Largest accepted upload unless configured otherwise (a county's
+/// monthly medical file fits many times over); an operational limit.
+pub const DEFAULT_MAX_UPLOAD: usize = 256 * 1024 * 1024;
 
-/// Routes: API and page.
-pub fn router() -> Router<AppState> {
+/// Uploads read and checked at the same time unless configured otherwise:
+/// each holds its file in memory while it is parsed, so this bounds the
+/// memory uploads take (others wait their turn).
+pub const DEFAULT_CONCURRENT_UPLOADS: usize = 2;
+
+/// Problems an upload's answer lists; the rest are counted
+/// (`errors_total`). A file of nothing but bad rows must not become a
+/// gigabyte of JSON.
+const MAX_LISTED_ERRORS: usize = 1_000;
+
+/// Routes: API and page. `max_upload` bounds a request's body.
+pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/feeds/{kind}", post(upload_api))
         .route("/api/v1/feeds", get(list_api))
         .route("/feeds", get(feeds_page).post(upload_page))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        .layer(DefaultBodyLimit::max(max_upload))
 }
 
 /// One bad row, as the API reports it (never the cell's value).
@@ -53,8 +64,10 @@ pub struct UploadResult {
     outcome: Option<BatchOutcome>,
     /// Rows that parsed.
     parsed: usize,
-    /// Every bad row.
+    /// The bad rows: the first 1,000 of `errors_total`.
     errors: Vec<RowProblem>,
+    /// How many problems the file had in all.
+    errors_total: usize,
     /// Columns not used.
     unknown_columns: Vec<String>,
 }
@@ -99,9 +112,11 @@ async fn run(
     Ok(UploadResult {
         outcome: r.outcome,
         parsed: r.parsed,
+        errors_total: r.errors_total,
         errors: r
             .errors
             .into_iter()
+            .take(MAX_LISTED_ERRORS)
             .map(|e| RowProblem {
                 line: e.line,
                 column: e.column,
@@ -117,7 +132,8 @@ async fn run(
     params(("kind" = String, Path, description = "medical, disability, assistance, education, housing, employment, disaster, vital, assets, water"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry-safe uploads"), UploadQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`: CSV (UTF-8/GB18030) or XLSX"),
-    responses((status = 200, body = UploadResult), (status = 403, description = "only county admins and data officers load feeds"),
+    responses((status = 200, body = UploadResult), (status = 403, description = "only county admins and data officers load feeds (checked before the file is read)"),
+        (status = 413, description = "the file is larger than the server accepts"),
         (status = 422, description = "rejected: see `errors`, or the key was used for another file")))]
 async fn upload_api(
     State(s): State<AppState>,
@@ -131,7 +147,9 @@ async fn upload_api(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (name, bytes, _) = read_upload(mp).await.map_err(ApiError::BadRequest)?;
+    dixian_jobs::may_load_feeds(&auth.actor())?;
+    let _turn = upload_turn(&s).await?;
+    let (name, bytes, _) = read_upload(mp, s.max_upload).await?;
     let r = run(&s, &auth.actor(), &kind, name, bytes, key, q.load_good_rows).await?;
     let status = if r.outcome.is_some() {
         StatusCode::OK
@@ -242,14 +260,21 @@ async fn upload_page(
     mp: Multipart,
 ) -> Response {
     let actor = auth.actor();
-    let (name, bytes, kind) = match read_upload(mp).await {
+    if let Err(e) = dixian_jobs::may_load_feeds(&actor) {
+        return ApiError::from(e).page(t);
+    }
+    let _turn = match upload_turn(&s).await {
+        Ok(turn) => turn,
+        Err(e) => return e.page(t),
+    };
+    let (name, bytes, kind) = match read_upload(mp, s.max_upload).await {
         Ok(x) => x,
-        Err(e) => return (StatusCode::BAD_REQUEST, Html(crate::view::escape(&e))).into_response(),
+        Err(e) => return e.page(t),
     };
     let (kind, good) = kind;
     let result = match run(&s, &actor, &kind, name, bytes, None, good).await {
         Ok(r) => r,
-        Err(e) => return e.into_response(),
+        Err(e) => return e.page(t),
     };
     let batches = feeds::batches(&s.store.pool, &actor)
         .await
@@ -258,24 +283,91 @@ async fn upload_page(
     page(t, &batches, Some(&result), &run).into_response()
 }
 
+/// Waits for a free upload slot ([`DEFAULT_CONCURRENT_UPLOADS`]); held
+/// while the file is read, parsed and stored.
+async fn upload_turn(s: &AppState) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+    std::sync::Arc::clone(&s.uploads)
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::Store(dixian_store::StoreError::Busy))
+}
+
+/// A multipart problem: over the size limit is 413, the rest 400.
+fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(limit)
+    } else {
+        ApiError::BadRequest(format!(
+            "the upload could not be read (上传内容无法读取): {}",
+            e.body_text()
+        ))
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::TooLarge {
+        limit_mib: (limit / (1024 * 1024)) as u64,
+    }
+}
+
 /// An upload's fields: the file, and (from the page's form) the kind and
-/// the keep-good-rows flag.
-async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>, (String, bool)), String> {
+/// the keep-good-rows flag. The file is read chunk by chunk and refused
+/// with 413 as soon as it passes `limit` bytes; small fields are bounded
+/// too.
+async fn read_upload(
+    mut mp: Multipart,
+    limit: usize,
+) -> ApiResult<(String, Vec<u8>, (String, bool))> {
+    /// Longest accepted text field (the kind) or file name.
+    const MAX_FIELD: usize = 256;
     let (mut file, mut kind, mut good) = (None, String::new(), false);
-    while let Some(field) = mp.next_field().await.map_err(|e| e.body_text())? {
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e, limit))?
+    {
         match field.name() {
             Some("file") => {
-                let name = field.file_name().unwrap_or("feed").to_string();
-                file = Some((
-                    name,
-                    field.bytes().await.map_err(|e| e.body_text())?.to_vec(),
-                ));
+                let name: String = field
+                    .file_name()
+                    .unwrap_or("feed")
+                    .chars()
+                    .take(MAX_FIELD)
+                    .collect();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| multipart_error(&e, limit))?
+                {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(too_large(limit));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
             }
-            Some("kind") => kind = field.text().await.map_err(|e| e.body_text())?,
+            Some("kind") => {
+                let mut text = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| multipart_error(&e, limit))?
+                {
+                    text.extend_from_slice(&chunk);
+                    if text.len() > MAX_FIELD {
+                        return Err(ApiError::BadRequest(
+                            "the kind field is too long (类型字段过长)".into(),
+                        ));
+                    }
+                }
+                kind = String::from_utf8_lossy(&text).into_owned();
+            }
             Some("load_good_rows") => good = true,
             _ => {}
         }
     }
-    let (name, bytes) = file.ok_or("no file in the upload (缺少文件)")?;
+    let (name, bytes) =
+        file.ok_or_else(|| ApiError::BadRequest("no file in the upload (缺少文件)".into()))?;
     Ok((name, bytes, (kind, good)))
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod feeds;
 mod forms;
 pub mod i18n;
+pub mod login;
 pub mod notice;
 pub mod pages;
 mod pages_cases;
@@ -42,6 +43,12 @@ pub struct AppState {
     pub clock: Clock,
     /// Limit of public self-declarations per client address.
     pub declarations: Arc<RateLimiter>,
+    /// Failed logins per account and address ([`login`]).
+    pub logins: Arc<login::LoginThrottle>,
+    /// Largest upload accepted, in bytes.
+    pub max_upload: usize,
+    /// Uploads processed at once (each holds its file in memory).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// Public self-declarations accepted per client address and hour unless
@@ -57,7 +64,25 @@ impl AppState {
             rules: RuleHandle::new(shipped_rules()),
             clock: Clock::system(),
             declarations: Arc::new(RateLimiter::per_hour(DEFAULT_DECLARATIONS_PER_HOUR)),
+            logins: Arc::new(login::LoginThrottle::new(login::LoginLimits::default())),
+            max_upload: feeds::DEFAULT_MAX_UPLOAD,
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                feeds::DEFAULT_CONCURRENT_UPLOADS,
+            )),
         }
+    }
+
+    /// Accepts uploads of at most `bytes`, `concurrent` of them at a time.
+    pub fn with_uploads(mut self, bytes: usize, concurrent: usize) -> AppState {
+        self.max_upload = bytes;
+        self.uploads = Arc::new(tokio::sync::Semaphore::new(concurrent.max(1)));
+        self
+    }
+
+    /// Locks accounts and addresses after the failed logins `limits` allow.
+    pub fn with_login_limits(mut self, limits: login::LoginLimits) -> AppState {
+        self.logins = Arc::new(login::LoginThrottle::new(limits));
+        self
     }
 
     /// Uses `rules` (e.g. `RuleBook::load_dir` of the deployment's folder).
@@ -156,7 +181,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(pages_cases::router())
         .merge(pages_overdue::router())
         .merge(notice::router())
-        .merge(feeds::router())
+        .merge(feeds::router(state.max_upload))
         .merge(pages_warnings::router())
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state)

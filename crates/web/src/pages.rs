@@ -113,11 +113,12 @@ struct LoginForm {
 async fn login_submit(
     State(s): State<AppState>,
     Lang(t): Lang,
+    crate::api_cases::ClientIp(ip): crate::api_cases::ClientIp,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let user = match users::authenticate(&s.store.pool, &f.username, &f.password).await {
-        Ok(Some(u)) => u,
-        Ok(None) => {
+    let user = match crate::login::login(&s, ip, &f.username, &f.password).await {
+        Ok(u) => u,
+        Err(crate::login::LoginError::Wrong) => {
             return (
                 StatusCode::UNAUTHORIZED,
                 LoginPage {
@@ -128,7 +129,7 @@ async fn login_submit(
             )
                 .into_response();
         }
-        Err(e) => return crate::error::ApiError::from(e).into_response(),
+        Err(e) => return crate::api::login_refused(&s, e).page(t),
     };
     let ttl = chrono::Duration::hours(12);
     match users::open_session(&s.store.pool, &user, SessionKind::Cookie, ttl).await {

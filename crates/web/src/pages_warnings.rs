@@ -375,11 +375,10 @@ fn value_label(t: &Texts, key: &str, code: &str) -> Option<&'static str> {
 }
 
 /// One value of a stored row as shown: money in 元, coded values by their
-/// label, the diagnosis only above the village (a cadre checks the
-/// hardship at home; the diagnosis is health data the cadre does not need).
-fn shown(t: &'static Texts, key: &str, x: &serde_json::Value, role: Role) -> String {
+/// label. Health fields the reader may not see never reach the page: the
+/// store withholds them (`EvidenceRow::withheld`).
+fn shown(t: &'static Texts, key: &str, x: &serde_json::Value) -> String {
     match x {
-        _ if key == "diagnosis" && role == Role::VillageCadre => t.hidden.to_string(),
         serde_json::Value::Number(n) if key.ends_with("_fen") => n.as_i64().map_or_else(
             || n.to_string(),
             |f| {
@@ -401,11 +400,7 @@ fn shown(t: &'static Texts, key: &str, x: &serde_json::Value, role: Role) -> Str
 
 /// The evidence as one table: the fields of the rows (in file order) as
 /// columns, a row per feed row.
-fn evidence_table(
-    t: &'static Texts,
-    rows: &[EvidenceRow],
-    role: Role,
-) -> (Vec<String>, Vec<Evidence>) {
+fn evidence_table(t: &'static Texts, rows: &[EvidenceRow]) -> (Vec<String>, Vec<Evidence>) {
     let parsed: Vec<serde_json::Map<String, serde_json::Value>> = rows
         .iter()
         .map(|e| match serde_json::from_str(&e.payload) {
@@ -416,7 +411,10 @@ fn evidence_table(
     let keys: Vec<&str> = FIELD_ORDER
         .iter()
         .copied()
-        .filter(|k| parsed.iter().any(|m| m.contains_key(*k)))
+        .filter(|k| {
+            parsed.iter().any(|m| m.contains_key(*k))
+                || rows.iter().any(|e| e.withheld.iter().any(|w| w == k))
+        })
         .collect();
     let header = keys
         .iter()
@@ -431,7 +429,13 @@ fn evidence_table(
             date: e.event_date.to_string(),
             fields: keys
                 .iter()
-                .map(|k| m.get(*k).map_or_else(String::new, |x| shown(t, k, x, role)))
+                .map(|k| {
+                    if e.withheld.iter().any(|w| w == k) {
+                        t.hidden.to_string()
+                    } else {
+                        m.get(*k).map_or_else(String::new, |x| shown(t, k, x))
+                    }
+                })
                 .collect(),
         })
         .collect();
@@ -450,7 +454,7 @@ async fn render_warning(
         Err(e) => return e.page(t),
     };
     let w = d.warning;
-    let (evidence_header, evidence) = evidence_table(t, &d.evidence, user.role);
+    let (evidence_header, evidence) = evidence_table(t, &d.evidence);
     let page = WarningPage {
         t,
         user: crate::pages::user_bar(user, t),

@@ -39,16 +39,32 @@ pub struct FeedParse {
     pub kind: FeedKind,
     /// Each valid row with its line in the file.
     pub rows: Vec<(usize, FeedRow)>,
-    /// Every problem, in file order.
+    /// The problems, in file order: the first [`MAX_KEPT_ERRORS`] of
+    /// them (a file of nothing but bad rows must not fill memory).
     pub errors: Vec<FeedRowError>,
+    /// How many problems the file had in all (at least `errors.len()`).
+    pub errors_total: usize,
     /// Columns the kind does not know (1-based column, header): a warning.
     pub unknown_columns: Vec<(usize, String)>,
 }
 
+/// Problems kept per file; the rest are counted only. Enough to fix a
+/// file by (the same mistake usually repeats), small enough that a
+/// hostile file of bad rows stays a few megabytes.
+pub const MAX_KEPT_ERRORS: usize = 10_000;
+
 impl FeedParse {
     /// Whether the file had no problem at all.
     pub fn is_clean(&self) -> bool {
-        self.errors.is_empty()
+        self.errors_total == 0
+    }
+
+    /// Keeps `e` while fewer than [`MAX_KEPT_ERRORS`] are kept; counts it always.
+    fn note(&mut self, e: FeedRowError) {
+        self.errors_total += 1;
+        if self.errors.len() < MAX_KEPT_ERRORS {
+            self.errors.push(e);
+        }
     }
 }
 
@@ -59,12 +75,13 @@ pub fn parse_feed(kind: FeedKind, table: TableReader, today: NaiveDate) -> FeedP
         kind,
         rows: Vec::new(),
         errors: Vec::new(),
+        errors_total: 0,
         unknown_columns: Vec::new(),
     };
     let reader = match FeedReader::new(kind, table, today) {
         Ok(reader) => reader,
         Err(e) => {
-            parse.errors.push(e);
+            parse.note(e);
             return parse;
         }
     };
@@ -72,7 +89,7 @@ pub fn parse_feed(kind: FeedKind, table: TableReader, today: NaiveDate) -> FeedP
     for item in reader {
         match item {
             Ok(row) => parse.rows.push(row),
-            Err(errors) => parse.errors.extend(errors),
+            Err(errors) => errors.into_iter().for_each(|e| parse.note(e)),
         }
     }
     parse
@@ -87,6 +104,7 @@ pub fn parse_feed_bytes(kind: FeedKind, bytes: Vec<u8>, today: NaiveDate) -> Fee
             kind,
             rows: Vec::new(),
             errors: vec![file_error(1, &e)],
+            errors_total: 1,
             unknown_columns: Vec::new(),
         },
     }

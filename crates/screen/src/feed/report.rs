@@ -1,6 +1,7 @@
 //! Row errors of a feed and the report a user opens in Excel: one line per
 //! problem, naming the line and column, never the cell's contents.
 
+use dixian_tabular::csv_safe;
 use serde::Serialize;
 use std::fmt;
 use std::io::{self, Write};
@@ -77,20 +78,15 @@ pub fn write_error_report<W: Write>(errors: &[FeedRowError], mut out: W) -> io::
     csv.write_record(REPORT_HEADER)?;
     for e in errors {
         let column = e.column.map(|c| c.to_string()).unwrap_or_default();
-        let header = e.header.as_deref().map(defuse).unwrap_or_default();
-        csv.write_record([e.line.to_string(), column, header, defuse(&e.reason)])?;
+        let header = e.header.as_deref().map(csv_safe).unwrap_or_default();
+        csv.write_record([
+            e.line.to_string().as_str(),
+            &column,
+            &header,
+            &csv_safe(&e.reason),
+        ])?;
     }
     csv.flush()
-}
-
-/// Text that Excel will not run as a formula: a leading `=`, `+`, `-` or
-/// `@` (possible in a header taken from the department's file) is quoted.
-fn defuse(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
 }
 
 #[cfg(test)]

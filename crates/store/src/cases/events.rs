@@ -3,8 +3,8 @@
 //! stale version changes nothing.
 
 use super::{
-    CASE_COLS, CaseRow, PolicySource, StoredCase, begin_write, check_reads_cases, get_case,
-    policy_at, retry_on_race, rule, to_json,
+    CASE_COLS, CaseRow, PolicySource, StoredCase, check_reads_cases, get_case, policy_at,
+    retry_on_race, rule, to_json,
 };
 use crate::StoreError;
 use crate::audit::{self, Change};
@@ -146,7 +146,7 @@ pub async fn apply_event(
     let (lo, hi) = actor.scope.region.padded_range();
     let (lo, hi) = (&lo, &hi);
     retry_on_race(|| async move {
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin().await?;
         let row: CaseRow = tx
             .opt(
                 q(format!(

@@ -13,7 +13,7 @@
 //! Names, ID numbers and phones are never logged nor put in messages.
 
 use super::events::{Acting, insert_case, record_event};
-use super::{PolicySource, StoredCase, begin_write, open_case_of, policy_at, retry_on_race, rule};
+use super::{PolicySource, StoredCase, open_case_of, policy_at, retry_on_race, rule};
 use crate::StoreError;
 use crate::audit::{self, Change};
 use crate::db::{Pool, Tx, q};
@@ -290,7 +290,7 @@ pub async fn open_lead(
     let village = household.village()?;
     let (household, village, facts) = (&household, &village, &facts);
     retry_on_race(|| async move {
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin().await?;
         let (status, case) = attach(
             &mut tx,
             &Acting::of(actor),
@@ -414,7 +414,7 @@ pub async fn declare(
     let household = registered_household(pool, &id, name, &village).await?;
     let (household, village, facts, id, phone) = (&household, &village, &facts, &id, &phone);
     retry_on_race(|| async move {
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin().await?;
         let (status, case_id) = match household {
             Some(h) => {
                 let acting = Acting::public(village);
@@ -737,7 +737,7 @@ pub async fn match_lead(
     let village = household.village()?;
     let (household, village) = (&household, &village);
     retry_on_race(|| async move {
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin().await?;
         let lead = pending_lead(&mut tx, actor, lead_id).await?;
         let facts = LeadFacts {
             channel: parse_channel(&lead.channel)?,
@@ -791,7 +791,7 @@ pub async fn dismiss_lead(
             dixian_domain::case::TextField::Reason,
         )));
     }
-    let mut tx = begin_write(pool).await?;
+    let mut tx = pool.begin().await?;
     let lead = pending_lead(&mut tx, actor, lead_id).await?;
     let status = LeadStatus::Dismissed;
     resolve(

@@ -219,31 +219,15 @@ pub(crate) async fn open_case_of(
     row.map(CaseRow::into_stored).transpose()
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write
-/// lock at once (`BEGIN IMMEDIATE`), so that a concurrent writer waits
-/// for it (busy timeout) instead of failing when a read transaction tries
-/// to become a write transaction.
-pub(crate) async fn begin_write(pool: &Pool) -> Result<Tx, StoreError> {
-    Ok(match pool {
-        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-        Pool::Postgres(_) => pool.begin().await?,
-    })
-}
-
 /// Whether a write lost a race with a concurrent writer and may simply
 /// run again: a unique key taken first (two leads opening one case), or
-/// SQLite's busy snapshot (a deferred transaction that read before another
-/// committed cannot write; a second run reads afresh).
+/// the database busy past its timeout ([`StoreError::Busy`]).
 pub(crate) fn lost_race(e: &StoreError) -> bool {
-    let StoreError::Db(sqlx::Error::Database(d)) = e else {
-        return false;
-    };
-    let sqlite_busy = || {
-        d.code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| matches!(c & 0xff, 5 | 6))
-    };
-    d.is_unique_violation() || sqlite_busy()
+    match e {
+        StoreError::Busy => true,
+        StoreError::Db(sqlx::Error::Database(d)) => d.is_unique_violation(),
+        _ => false,
+    }
 }
 
 /// Runs `attempt` again (up to four more times) when it lost a race

@@ -125,10 +125,11 @@ impl<W: Write> CsvHouseholdWriter<W> {
         Ok(CsvHouseholdWriter { csv })
     }
 
-    /// Writes one row per member.
+    /// Writes one row per member, every cell [`csv_safe`].
     pub fn write(&mut self, h: &Household) -> Result<(), TabularError> {
         for row in household_rows(h) {
-            self.csv.write_record(&row).map_err(csv_error)?;
+            let row = row.iter().map(|c| csv_safe(c).into_owned());
+            self.csv.write_record(row).map_err(csv_error)?;
         }
         Ok(())
     }
@@ -138,6 +139,19 @@ impl<W: Write> CsvHouseholdWriter<W> {
         self.csv
             .into_inner()
             .map_err(|e| stream_error(e.into_error()))
+    }
+}
+
+/// A cell that a spreadsheet will not run as a formula (CSV injection,
+/// OWASP): text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`; numbers such as `-12.5` stay as they are.
+/// XLSX is safe without this (cells are written as typed strings).
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 
