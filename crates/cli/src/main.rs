@@ -2,6 +2,7 @@
 
 mod bench_flow;
 mod bench_screening;
+mod bench_trust;
 mod commands;
 mod commands_cases;
 mod commands_screen;
@@ -349,6 +350,8 @@ enum BenchCmd {
     Screening(bench_screening::Args),
     /// A county's whole screening flow through the store: register, load ten feeds, screen, re-run.
     Flow(bench_flow::Args),
+    /// Reliability figures through the server and commands: concurrent edits, login guessing, malformed requests, imports killed mid-way.
+    Trust(bench_trust::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -501,5 +504,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => bench_import(persons, &county, &divisions, dir.as_deref(), postgres).await,
         Command::Bench(BenchCmd::Screening(args)) => bench_screening::run(args),
         Command::Bench(BenchCmd::Flow(args)) => bench_flow::run(args).await,
+        Command::Bench(BenchCmd::Trust(args)) => bench_trust::run(args).await,
     }
 }
