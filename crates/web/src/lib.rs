@@ -68,12 +68,6 @@ impl AppState {
         }
     }
 
-    /// Uses `security` (public origin, `Secure` cookies).
-    pub fn with_security(mut self, security: WebSecurity) -> AppState {
-        self.security = security;
-        self
-    }
-
     /// Uses `rules` (e.g. `RuleBook::load_dir` of the deployment's folder).
     pub fn with_rules(mut self, rules: RuleBook) -> AppState {
         self.rules = RuleHandle::new(rules);
@@ -94,6 +88,12 @@ impl AppState {
     /// Accepts at most `per_hour` public declarations per client address.
     pub fn with_declarations_per_hour(mut self, per_hour: u32) -> AppState {
         self.declarations = Arc::new(RateLimiter::per_hour(per_hour));
+        self
+    }
+
+    /// Uses `security` (public origin, `Secure` cookies).
+    pub fn with_security(mut self, security: WebSecurity) -> AppState {
+        self.security = security;
         self
     }
 }

@@ -34,45 +34,7 @@ pub async fn fresh_store(backend: Backend, dir: &tempfile::TempDir) -> Option<St
 
 /// Starts the app with the demo county's regions loaded.
 pub async fn spawn_app(backend: Backend) -> Option<App> {
-    spawn_app_with(backend, |state| state).await
-}
-
-/// Starts the app with the demo county's regions loaded and the state
-/// `configure` makes of the default one.
-pub async fn spawn_app_with(
-    backend: Backend,
-    configure: impl FnOnce(dixian_web::AppState) -> dixian_web::AppState,
-) -> Option<App> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = fresh_store(backend, &dir).await?;
-    let county = RegionCode::parse(COUNTY).unwrap();
-    dixian_store::regions::import(&store.pool, &divisions(), Some(&county), |_, _, _| {})
-        .await
-        .expect("regions");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = dixian_web::app_with(configure(dixian_web::AppState::new(store.clone())));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = browser_client(&url);
-    Some(App {
-        url,
-        store,
-        client,
-        _dir: dir,
-    })
-}
-
-/// A client that keeps cookies and, like a browser posting a form of the
-/// app's own pages, sends the app's origin (the pages refuse writes from
-/// other origins).
-pub fn browser_client(url: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, url.parse().unwrap());
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    spawn_app_with(backend, |s| s).await
 }
 
 impl App {
@@ -222,5 +184,33 @@ pub fn household_json(number: &str, village: &str, ids: &[String]) -> serde_json
         "farmland_mu": 3.5, "forest_mu": 0.0,
         "income": {"wage": 20000, "production": 5000, "property": 0, "transfer": 1200},
         "medical_expense": 800, "schooling_expense": 0, "members": members
+    })
+}
+
+/// Starts the app with the demo county's regions loaded and the state
+/// changed by `with` (limits, throttles).
+pub async fn spawn_app_with(
+    backend: Backend,
+    with: impl FnOnce(dixian_web::AppState) -> dixian_web::AppState,
+) -> Option<App> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = fresh_store(backend, &dir).await?;
+    let county = RegionCode::parse(COUNTY).unwrap();
+    dixian_store::regions::import(&store.pool, &divisions(), Some(&county), |_, _, _| {})
+        .await
+        .expect("regions");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = dixian_web::app_with(with(dixian_web::AppState::new(store.clone())));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Some(App {
+        url,
+        store,
+        client,
+        _dir: dir,
     })
 }
