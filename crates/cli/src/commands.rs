@@ -25,14 +25,16 @@ pub async fn migrate(db: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn serve(db: &str, bind: &str) -> anyhow::Result<()> {
+pub async fn serve(db: &str, bind: &str, security: dixian_web::WebSecurity) -> anyhow::Result<()> {
     let store = open(db).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("dixian serving at http://{}", listener.local_addr()?);
     let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
-    let state = dixian_web::AppState::new(store).with_rules(rules);
+    let state = dixian_web::AppState::new(store)
+        .with_rules(rules)
+        .with_security(security);
     dixian_web::serve_with(state, listener).await?;
     Ok(())
 }

@@ -50,6 +50,14 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// The origin browsers use when a reverse proxy sits in front
+        /// (e.g. https://dixian.example.gov.cn): page forms from it are
+        /// accepted; an https origin makes cookies Secure.
+        #[arg(long, env = "DIXIAN_PUBLIC_ORIGIN")]
+        public_origin: Option<String>,
+        /// Mark cookies Secure (sent over HTTPS only).
+        #[arg(long, env = "DIXIAN_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -392,7 +400,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             households,
             divisions,
         } => demo::run(&db, &bind, households, &divisions).await,
-        Command::Serve { bind } => serve(&db, &bind).await,
+        Command::Serve {
+            bind,
+            public_origin,
+            secure_cookies,
+        } => {
+            let security = dixian_web::WebSecurity::new(public_origin.as_deref(), secure_cookies)?;
+            serve(&db, &bind, security).await
+        }
         Command::Migrate => migrate(&db).await,
         Command::Regions(RegionsCmd::Import { dir, only }) => {
             regions_import(&db, &dir, only.as_deref()).await

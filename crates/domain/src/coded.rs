@@ -7,8 +7,14 @@
 
 /// Declares a coded enum: stable code, Chinese label, English label and
 /// import aliases, with parsing that accepts any of them.
+///
+/// The code is matched as a `tt`, not a `literal`: a `literal` fragment
+/// reaches derive macros wrapped in an invisible group, which serde reads
+/// but utoipa does not, so the OpenAPI document listed the variant names
+/// (`SelfDeclared`) instead of the codes the API takes (`self_declared`).
+/// A non-literal code still fails to compile in `serde(rename = …)`.
 macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => ($code:literal, $zh:literal, $en:literal $(, $alias:literal)*)),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => ($code:tt, $zh:literal, $en:literal $(, $alias:literal)*)),+ $(,)? }) => {
         $(#[$m])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,

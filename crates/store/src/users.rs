@@ -301,8 +301,20 @@ pub enum SessionKind {
     Token,
 }
 
+/// Deletes the sessions expired at `now`; returns how many. A session
+/// past its time is refused anyway; deleting it keeps the table to the
+/// live ones.
+pub async fn delete_expired_sessions(
+    pool: &Pool,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    pool.execute(q("DELETE FROM sessions WHERE expires_at <= $1").bind(now))
+        .await
+}
+
 /// Opens a session for `user` valid for `ttl`; returns the secret token
-/// (shown once, stored only as a hash).
+/// (shown once, stored only as a hash). Expired sessions of anyone are
+/// deleted on the way.
 pub async fn open_session(
     pool: &Pool,
     user: &User,
@@ -313,6 +325,7 @@ pub async fn open_session(
     rand::rng().fill_bytes(&mut raw);
     let token = hex::encode(raw);
     let now = Utc::now();
+    delete_expired_sessions(pool, now).await?;
     let kind = match kind {
         SessionKind::Cookie => "cookie",
         SessionKind::Token => "token",

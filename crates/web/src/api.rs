@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
             get(get_household).put(update_household),
         )
         .route("/api/v1/households/{id}/members", post(add_member))
+        .merge(crate::api_ops::router())
         .merge(crate::api_cases::router())
         .merge(crate::warnings::router());
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
 /// The whole API's OpenAPI document: the registry's and the case workflow's.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+        .merge_from(crate::api_ops::OpsDoc::openapi())
         .merge_from(crate::api_cases::CasesDoc::openapi())
         .merge_from(crate::feeds::FeedsDoc::openapi())
         .merge_from(crate::warnings::ScreeningDoc::openapi())

@@ -1,13 +1,19 @@
 //! Who is asking: a bearer token (API) or the session cookie (pages).
 //! Both resolve to a stored session; the user's role and region scope then
 //! filter everything the handler reads or writes.
+//!
+//! The API takes the cookie for reads only (GET, HEAD): a browser adds the
+//! cookie to any request by itself, so a write must prove it was meant by
+//! sending `Authorization: Bearer`, which no other site can make a browser
+//! send. Page writes are guarded by the same-origin check instead
+//! ([`crate::security`]).
 
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use dixian_store::{Actor, User, users};
 
@@ -28,23 +34,44 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn token(parts: &Parts) -> Option<&str> {
-    let bearer = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    bearer.or_else(|| cookie(&parts.headers, SESSION_COOKIE))
+/// The token of `Authorization: Bearer <token>`; the scheme name is
+/// case-insensitive (RFC 7235: `bearer`, `BEARER`).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
-    match token(parts) {
+/// Where a session token may come from.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// The bearer header only.
+    Bearer,
+    /// The bearer header, else the session cookie.
+    BearerOrCookie,
+}
+
+fn token(parts: &Parts, source: Source) -> Option<&str> {
+    bearer(&parts.headers).or_else(|| match source {
+        Source::BearerOrCookie => cookie(&parts.headers, SESSION_COOKIE),
+        Source::Bearer => None,
+    })
+}
+
+async fn resolve(
+    parts: &Parts,
+    state: &AppState,
+    source: Source,
+) -> Result<Option<User>, ApiError> {
+    match token(parts, source) {
         Some(t) => Ok(users::session_user(&state.store.pool, t.trim()).await?),
         None => Ok(None),
     }
 }
 
-/// The logged-in user of an API call; 401 otherwise.
+/// The logged-in user of an API call; 401 otherwise. Writes need the
+/// bearer token; reads may use the session cookie.
 pub struct Auth(pub User);
 
 impl Auth {
@@ -57,7 +84,12 @@ impl Auth {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        resolve(parts, state)
+        let source = if matches!(parts.method, Method::GET | Method::HEAD) {
+            Source::BearerOrCookie
+        } else {
+            Source::Bearer
+        };
+        resolve(parts, state, source)
             .await?
             .map(Auth)
             .ok_or(ApiError::Unauthorized)
@@ -86,7 +118,7 @@ impl IntoResponse for ToLogin {
 impl FromRequestParts<AppState> for PageAuth {
     type Rejection = ToLogin;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ToLogin> {
-        match resolve(parts, state).await {
+        match resolve(parts, state, Source::BearerOrCookie).await {
             Ok(Some(u)) => Ok(PageAuth(u)),
             _ => Err(ToLogin),
         }

@@ -165,33 +165,10 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
     Ok(Json(feeds::batches(&s.store.pool, &auth.actor()).await?))
 }
 
-/// Shows the upload's progress where the browser can (plain JavaScript,
-/// ES5, no library); without it the form posts as usual.
-const UPLOAD_PROGRESS: &str = r#"<script>
-(function () {
-  var form = document.getElementById('upload-form');
-  if (!form || !window.FormData || !window.XMLHttpRequest) { return; }
-  form.addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var bar = document.getElementById('upload-progress');
-    var pct = document.getElementById('upload-percent');
-    var xhr = new XMLHttpRequest();
-    xhr.open('POST', form.action);
-    bar.hidden = false;
-    document.getElementById('upload').disabled = true;
-    xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) {
-        bar.value = Math.round(e.loaded * 100 / e.total);
-        pct.textContent = bar.value + '%';
-      }
-    };
-    xhr.upload.onload = function () { pct.textContent = '校验中… checking'; };
-    xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
-    xhr.onerror = function () { form.submit(); };
-    xhr.send(new FormData(form));
-  });
-})();
-</script>"#;
+/// Shows the upload's progress where the browser can (`static/feeds.js`:
+/// plain JavaScript, ES5, no library; no inline script, which the
+/// Content-Security-Policy forbids); without it the form posts as usual.
+const UPLOAD_PROGRESS: &str = r#"<script src="/static/feeds.js"></script>"#;
 
 /// The upload page: a plain form (the browser shows the upload progress)
 /// and the batches loaded so far.

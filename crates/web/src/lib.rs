@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod api_cases;
+mod api_ops;
+mod assets;
 pub mod auth;
 mod case_forms;
 pub mod error;
@@ -18,6 +20,7 @@ mod pages_cases;
 mod pages_overdue;
 mod pages_warnings;
 pub mod rate_limit;
+pub mod security;
 mod view;
 pub mod warnings;
 
@@ -26,6 +29,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use dixian_screen::RuleBook;
 use dixian_store::Store;
 use rate_limit::RateLimiter;
+pub use security::{Origin, WebSecurity};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -34,6 +38,9 @@ use tokio::net::TcpListener;
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// How browsers reach the deployment: the CSRF check's public origin,
+    /// `Secure` cookies.
+    pub security: WebSecurity,
     /// The store.
     pub store: Store,
     /// Every rule set of the deployment; the case workflow takes its
@@ -60,6 +67,7 @@ impl AppState {
     /// ([`shipped_rules`]), the system clock and the default limit.
     pub fn new(store: Store) -> AppState {
         AppState {
+            security: WebSecurity::default(),
             store,
             rules: RuleHandle::new(shipped_rules()),
             clock: Clock::system(),
@@ -105,6 +113,12 @@ impl AppState {
     /// Accepts at most `per_hour` public declarations per client address.
     pub fn with_declarations_per_hour(mut self, per_hour: u32) -> AppState {
         self.declarations = Arc::new(RateLimiter::per_hour(per_hour));
+        self
+    }
+
+    /// Uses `security` (public origin, `Secure` cookies).
+    pub fn with_security(mut self, security: WebSecurity) -> AppState {
+        self.security = security;
         self
     }
 }
@@ -173,8 +187,11 @@ pub fn app(store: Store) -> Router {
     app_with(AppState::new(store))
 }
 
-/// The whole application: API, docs and pages.
+/// The whole application: API, docs and pages, behind the browser-side
+/// protections of [`security`] (page writes from the app's own origin
+/// only; security headers and cookie flags on every answer).
 pub fn app_with(state: AppState) -> Router {
+    use axum::middleware::{from_fn, from_fn_with_state};
     Router::new()
         .merge(api::router())
         .merge(pages::router())
@@ -183,7 +200,16 @@ pub fn app_with(state: AppState) -> Router {
         .merge(notice::router())
         .merge(feeds::router(state.max_upload))
         .merge(pages_warnings::router())
-        .layer(axum::middleware::from_fn(log_request))
+        .merge(assets::router())
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::same_origin_writes,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::response_headers,
+        ))
+        .layer(from_fn(log_request))
         .with_state(state)
 }
 
@@ -204,20 +230,62 @@ async fn log_request(
     res
 }
 
-/// Serves the app with the shipped rules on `listener` until Ctrl-C.
+/// Serves the app with the shipped rules on `listener` until Ctrl-C or
+/// SIGTERM.
 pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
     serve_with(AppState::new(store), listener).await
 }
 
-/// Serves the app on `listener` until Ctrl-C. The peer address reaches
-/// the handlers (the public endpoints are limited per address).
+/// How often expired sessions are deleted while serving (logins delete
+/// them too).
+const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Serves the app on `listener` until Ctrl-C or SIGTERM, then stops
+/// taking connections and finishes the requests in flight. The peer
+/// address reaches the handlers (the public endpoints are limited per
+/// address).
 pub async fn serve_with(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
+    let shutdown = shutdown_signal()?;
+    let sweep = tokio::spawn(sweep_sessions(state.store.clone()));
     tracing::info!(?addr, "serving");
     let app = app_with(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweep.abort();
+    tracing::info!("stopped");
+    served
+}
+
+/// Resolves on Ctrl-C or (Unix) SIGTERM, what service managers send to
+/// stop a server. SIGTERM is listened for from the call on, so a signal
+/// that comes while the server starts is not lost (nor kills it).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing the requests in flight");
+    })
+}
+
+/// Deletes expired sessions now and then, so that tokens nobody uses
+/// again do not stay in the table.
+async fn sweep_sessions(store: Store) {
+    let mut every = tokio::time::interval(SESSION_SWEEP);
+    loop {
+        every.tick().await;
+        match dixian_store::users::delete_expired_sessions(&store.pool, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "expired sessions not deleted"),
+        }
+    }
 }

@@ -158,16 +158,16 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Response {
     ([(SET_COOKIE, clear)], Redirect::to("/login")).into_response()
 }
 
-async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+/// Switches the language and goes back to the page the switch was on:
+/// only a local path of the app's own origin, never another host.
+async fn set_lang(
+    State(s): State<AppState>,
+    Path(lang): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
     let lang = if lang == "en" { "en" } else { "zh" };
-    let back = headers
-        .get(axum::http::header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            r.find("://")
-                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
-        })
-        .unwrap_or_else(|| "/".into());
+    let back = s.security.back_to(&headers, &uri);
     let cookie = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
     ([(SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
 }

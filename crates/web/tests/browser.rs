@@ -193,6 +193,32 @@ impl Driver {
         url
     }
 
+    /// Whether the element is shown.
+    async fn displayed(&self, css: &str) -> bool {
+        let e = self.find(css).await;
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{e}/displayed"),
+                json!({}),
+            )
+            .await;
+        v["value"].as_bool().unwrap_or(false)
+    }
+
+    /// The computed value of a CSS property of the element.
+    async fn css(&self, css: &str, property: &str) -> String {
+        let e = self.find(css).await;
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{e}/css/{property}"),
+                json!({}),
+            )
+            .await;
+        v["value"].as_str().unwrap_or_default().to_string()
+    }
+
     async fn screenshot(&self, path: &std::path::Path) {
         let v = self
             .cmd(reqwest::Method::GET, "/screenshot", json!({}))
@@ -475,6 +501,16 @@ async fn cadre_records_a_home_check_and_the_township_sees_the_case() {
         "no ID number or phone on the notice"
     );
     assert!(!page.contains("住院"), "no health details on the notice");
+    // its style sheet and print script are files the CSP lets load
+    assert_eq!(
+        d.css("h1", "text-align").await,
+        "center",
+        "notice.css applied"
+    );
+    assert!(
+        d.displayed("#notice-print").await,
+        "notice.js shows the print button"
+    );
     *now.lock().unwrap() += chrono::Duration::days(6);
     record(&app, &cadre, case, json!({"kind": "notice_end"})).await;
 
@@ -593,6 +629,8 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
     d.click("#login").await;
     d.wait_url("/").await;
     d.goto(&format!("{}/feeds", app.url)).await;
+    // the progress script (a file, allowed by the CSP) took over the form
+    d.find("#upload-form[data-progress=on]").await;
     d.type_into("input[name=file]", file.to_str().unwrap())
         .await;
     d.click("#upload").await;
@@ -612,4 +650,27 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
         "the run raised the warning: {page}"
     );
     assert_eq!(app.count("warnings").await, 1);
+}
+
+/// Swagger UI renders under its Content-Security-Policy (its own scripts,
+/// inline styles allowed on that route only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_docs_render() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let Some(d) = Driver::start().await else {
+        return;
+    };
+    d.goto(&format!("{}/api/v1/docs/", app.url)).await;
+    let info = d.wait_text("#swagger-ui", "dixian API").await;
+    assert!(
+        info.contains("dixian API"),
+        "Swagger UI shows the API: {info}"
+    );
+    let ops = d.wait_text("#swagger-ui", "/api/v1/ready").await;
+    assert!(
+        ops.contains("/api/v1/auth/logout"),
+        "operations listed: {ops}"
+    );
 }

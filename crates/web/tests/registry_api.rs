@@ -389,6 +389,7 @@ async fn pages_deny_cross_scope(backend: Backend) {
     let login = app
         .client
         .post(format!("{}/login", app.url))
+        .header(reqwest::header::ORIGIN, &app.url)
         .form(&[("username", "cadre_a"), ("password", common::PASSWORD)])
         .send()
         .await
@@ -431,6 +432,7 @@ async fn pages_deny_cross_scope(backend: Backend) {
     let post = app
         .client
         .post(format!("{}/households/{b}/edit", app.url))
+        .header(reqwest::header::ORIGIN, &app.url)
         .form(&[
             ("version", "1"),
             ("number", "B-0001"),
