@@ -25,16 +25,24 @@ pub async fn migrate(db: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn serve(db: &str, bind: &str, security: dixian_web::WebSecurity) -> anyhow::Result<()> {
+pub async fn serve(
+    db: &str,
+    bind: &str,
+    security: dixian_web::WebSecurity,
+    config: &crate::config::Config,
+) -> anyhow::Result<()> {
     let store = open(db).await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("dixian serving at http://{}", listener.local_addr()?);
     let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
+    let (max_upload, concurrent_uploads) = config.upload_limits();
     let state = dixian_web::AppState::new(store)
         .with_rules(rules)
-        .with_security(security);
+        .with_security(security)
+        .with_uploads(max_upload, concurrent_uploads)
+        .with_login_limits(config.login_limits());
     dixian_web::serve_with(state, listener).await?;
     Ok(())
 }

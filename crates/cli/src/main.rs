@@ -8,6 +8,7 @@ mod commands_cases;
 mod commands_screen;
 mod commands_sim;
 mod commands_warnings;
+mod config;
 mod demo;
 mod demo_cases;
 mod demo_feeds;
@@ -24,6 +25,10 @@ struct Cli {
     /// Database: a SQLite file path, or a postgres:// URL.
     #[arg(long, global = true, env = "DATABASE_URL", default_value = "dixian.db")]
     database: String,
+    /// Log lines as text (default) or JSON objects (for a log collector);
+    /// overrides `[log] format` of the server's configuration file.
+    #[arg(long, global = true, env = "DIXIAN_LOG_FORMAT", value_enum)]
+    log_format: Option<config::LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,9 +52,14 @@ enum Command {
     },
     /// Serve the web pages and the API.
     Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        bind: String,
+        /// Configuration file (TOML: [server], [uploads], [login], [log]; see
+        /// docs/operations.md), checked whole at start. Flags and environment
+        /// variables override it.
+        #[arg(long, env = "DIXIAN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "DIXIAN_BIND")]
+        bind: Option<String>,
         /// The origin browsers use when a reverse proxy sits in front
         /// (e.g. https://dixian.example.gov.cn): page forms from it are
         /// accepted; an https origin makes cookies Secure.
@@ -363,14 +373,38 @@ enum BenchCmd {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The server's file is read before logging starts: its `[log] format`
+    // applies, and a broken file stops the start here, with its place.
+    let file_format = match &cli.command {
+        Command::Serve {
+            config: Some(path), ..
+        } => match config::Config::load(path) {
+            Ok(c) => c.log.format,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    match cli
+        .log_format
+        .or(file_format)
+        .unwrap_or(config::LogFormat::Text)
+    {
+        config::LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        config::LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -401,12 +435,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             divisions,
         } => demo::run(&db, &bind, households, &divisions).await,
         Command::Serve {
+            config,
             bind,
             public_origin,
             secure_cookies,
         } => {
-            let security = dixian_web::WebSecurity::new(public_origin.as_deref(), secure_cookies)?;
-            serve(&db, &bind, security).await
+            let file = match &config {
+                Some(path) => config::Config::load(path)?,
+                None => config::Config::default(),
+            };
+            let bind = bind
+                .or(file.server.bind.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".to_string());
+            let origin = public_origin.or(file.server.public_origin.clone());
+            let secure = secure_cookies || file.server.secure_cookies.unwrap_or(false);
+            let security = dixian_web::WebSecurity::new(origin.as_deref(), secure)?;
+            serve(&db, &bind, security, &file).await
         }
         Command::Migrate => migrate(&db).await,
         Command::Regions(RegionsCmd::Import { dir, only }) => {
