@@ -142,6 +142,11 @@ pub async fn adopt(
     now: DateTime<Utc>,
 ) -> Result<(Vec<Adopted>, RuleBook), RulesError> {
     let sets = parse_files(files)?;
+    // Who may adopt is checked before the book is read: reading it seeds
+    // the shipped sets, and a refused request must write nothing.
+    for s in &sets {
+        rule_sets::check_may_adopt(actor, region_str(s))?;
+    }
     let current = book(store, now).await?;
     RuleBook::new(with_replaced(&current, &sets)).map_err(RulesError::Rules)?;
     let new: Vec<NewRuleSet> = sets

@@ -138,6 +138,15 @@ async fn load(s: &AppState, auth: &PageAuth, code: &str) -> Result<NoticeDocumen
     Ok(NoticeDocument::load(&s.store.pool, &auth.actor(), code, s.clock.now()).await?)
 }
 
+/// A notice not shown: 403 for a role that reads no cases (as the API
+/// says), otherwise "not found" — out of scope reads as absent.
+fn refused(t: &crate::i18n::Texts, e: ApiError) -> Response {
+    match e {
+        ApiError::Store(StoreError::Forbidden) => e.page(t),
+        _ => crate::view::error_page(t, StatusCode::NOT_FOUND, t.not_found),
+    }
+}
+
 async fn notice_page(
     State(s): State<AppState>,
     auth: PageAuth,
@@ -146,7 +155,7 @@ async fn notice_page(
 ) -> Response {
     match load(&s, &auth, &code).await {
         Ok(doc) => NoticePage { doc }.into_response(),
-        Err(_) => crate::view::error_page(t, StatusCode::NOT_FOUND, t.not_found),
+        Err(e) => refused(t, e),
     }
 }
 
@@ -158,7 +167,7 @@ async fn notice_workbook(
 ) -> Response {
     let doc = match load(&s, &auth, &code).await {
         Ok(d) => d,
-        Err(_) => return crate::view::error_page(t, StatusCode::NOT_FOUND, t.not_found),
+        Err(e) => return refused(t, e),
     };
     match doc.xlsx() {
         Ok(bytes) => {

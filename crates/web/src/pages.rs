@@ -576,8 +576,11 @@ async fn household_page(
     Path(id): Path<i64>,
 ) -> Response {
     let actor = auth.actor();
-    let Ok(stored) = households::get(&s.store.pool, &actor, id).await else {
-        return not_found(t);
+    let stored = match households::get(&s.store.pool, &actor, id).await {
+        Ok(stored) => stored,
+        // A role that reads no households is told so (403), as by the API.
+        Err(StoreError::Forbidden) => return forbidden(t),
+        Err(_) => return not_found(t),
     };
     let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
         .await
@@ -698,6 +701,9 @@ async fn new_household_submit(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let actor = auth.actor();
+    if !actor.scope.role.edits_registry() {
+        return forbidden(t);
+    }
     let mut posted = Posted::new(&form);
     let head = posted.member(t);
     let household = head.and_then(|m| posted.household(t, vec![m]));
@@ -705,6 +711,8 @@ async fn new_household_submit(
     if let (Some(h), true) = (&household, errors.is_empty()) {
         match households::create(&s.store.pool, &actor, h).await {
             Ok(id) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            // A village outside the scope reads as absent (404), as by the API.
+            Err(StoreError::NotFound) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }
@@ -792,6 +800,8 @@ async fn edit_household_submit(
     if let (Some(h), true) = (&household, errors.is_empty()) {
         match households::update(&s.store.pool, &auth.actor(), id, version, h).await {
             Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            // Moved to a village outside the scope: 404, as by the API.
+            Err(StoreError::NotFound) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }
@@ -891,6 +901,7 @@ async fn member_submit(
         }
         match households::update(&s.store.pool, &auth.actor(), id, version, &h).await {
             Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
+            Err(StoreError::NotFound) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }

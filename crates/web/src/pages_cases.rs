@@ -282,6 +282,10 @@ async fn render_case(
 ) -> Response {
     let view = match case_view(s, user, id).await {
         Ok(v) => v,
+        // A role that reads no cases is told so (403), as by the API.
+        Err(e @ crate::error::ApiError::Store(dixian_store::StoreError::Forbidden)) => {
+            return e.page(t);
+        }
         Err(_) => return error_page(t, StatusCode::NOT_FOUND, t.not_found),
     };
     let household = dixian_store::households::get(
@@ -470,7 +474,9 @@ async fn new_lead(
             Some(c) => Redirect::to(&format!("/cases/{c}")).into_response(),
             None => Redirect::to("/inbox").into_response(),
         },
-        Err(e) => error_page(t, StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        // The API's statuses: a role that opens no leads is 403, a
+        // household outside the scope 404 (as one that does not exist).
+        Err(e) => crate::error::ApiError::from(e).page(t),
     }
 }
 

@@ -15,6 +15,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dixian_domain::{RiskType, Role};
@@ -473,7 +474,14 @@ async fn render_warning(
         w: line(t, w),
         errors,
     };
-    page.into_response()
+    // A refused verify or dismiss (stale version, not open) is 422, as
+    // the API answers it; the page shows why.
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, page).into_response()
 }
 
 async fn warning_page(
@@ -670,6 +678,8 @@ async fn adopt(
                 .collect();
             render_rules(&s, &auth.0, t, msgs, Vec::new(), None).await
         }
+        // Not this user's to adopt: 403 as by the API, not the form again.
+        Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
         Err(e) => {
             let errors = e.to_string().lines().map(str::to_string).collect();
             render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
@@ -699,6 +709,7 @@ async fn whatif(
     };
     match crate::warnings::what_if(&s, &auth.actor(), body).await {
         Ok(w) => render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), Some(w)).await,
+        Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
         Err(e) => {
             let errors = e.to_string().lines().map(str::to_string).collect();
             render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
