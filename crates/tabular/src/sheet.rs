@@ -240,6 +240,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_panic_in_the_worker_is_an_error_and_ends_the_rows() {
+        let (tx, rows) = mpsc::sync_channel::<Result<Record, TabularError>>(1);
+        let worker = thread::spawn(move || {
+            let _keep = tx;
+            panic!("a parser bug");
+        });
+        let mut sheet = SheetRows::Stream {
+            rows,
+            worker: Some(worker),
+        };
+        assert!(matches!(sheet.next(), Some(Err(TabularError::Xlsx(m))) if m.contains("中断")));
+        assert!(sheet.next().is_none());
+    }
+
+    #[test]
     fn floats_render_like_excel() {
         assert_eq!(render_float(1234.0), "1234");
         assert_eq!(render_float(1234.56), "1234.56");

@@ -288,11 +288,24 @@ impl<'l> XmlScan<'l> {
                     self.holder = opens(Holder::Cell);
                 }
             }
-            b"row" | b"dimension" => {
-                let key: &[u8] = if name == b"row" { b"r" } else { b"ref" };
-                for v in attributes(attrs).filter(|(k, _)| *k == key).map(|(_, v)| v) {
-                    for r in v.split(|&b| b == b':') {
-                        check_reference(r).map_err(|e| self.at_place(&e))?;
+            b"row" => {
+                for r in attributes(attrs)
+                    .filter(|(k, _)| *k == b"r")
+                    .map(|(_, v)| v)
+                {
+                    check_reference(r).map_err(|e| self.at_place(&e))?;
+                }
+            }
+            b"dimension" => {
+                for v in attributes(attrs)
+                    .filter(|(k, _)| *k == b"ref")
+                    .map(|(_, v)| v)
+                {
+                    v.split(|&b| b == b':').try_for_each(check_reference)?;
+                    if reversed_dimension(v) {
+                        return Err("the sheet's dimension ends before it starts \
+                                    (工作表范围dimension无效)"
+                            .to_string());
                     }
                 }
             }
@@ -408,26 +421,58 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[zeros..]
 }
 
-/// Checks an A1 reference (letters, then digits) against Excel's grid.
-/// What is not letters-then-digits calamine refuses itself.
+/// Checks an A1 reference against Excel's grid. calamine reads its letters,
+/// then its digits, into a `u32` before it looks at what follows (which
+/// may make it refuse the reference), so both runs are checked whatever
+/// follows them.
 fn check_reference(r: &[u8]) -> Result<(), String> {
-    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let digits = r[letters..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if digits == 0 || letters + digits != r.len() {
-        return Ok(());
-    }
-    let (col, row) = (&r[..letters], trim_zeros(&r[letters..]));
+    let (col, row) = split_reference(r);
+    let row = trim_zeros(row);
     let col_ok = col.len() <= 3 && column_number(col) <= MAX_COLUMNS;
-    let row_ok =
-        row.len() <= 7 && row.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) <= MAX_ROWS;
+    let row_ok = row.len() <= 7 && decimal(row) <= MAX_ROWS;
     if col_ok && row_ok {
         return Ok(());
     }
     let col = String::from_utf8_lossy(col).to_ascii_uppercase();
     Err(beyond_grid(&col, &String::from_utf8_lossy(row)))
+}
+
+/// The leading letters of a reference and the digits right after them.
+fn split_reference(r: &[u8]) -> (&[u8], &[u8]) {
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = r[letters..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (&r[..letters], &r[letters..letters + digits])
+}
+
+/// A dimension `A1:C9` whose end comes before its start, which calamine
+/// subtracts (a panic in debug builds, a wrapped number in release ones).
+fn reversed_dimension(range: &[u8]) -> bool {
+    let corner = |r: &[u8]| {
+        let (col, row) = split_reference(r);
+        let whole = !col.is_empty() && !row.is_empty() && col.len() + row.len() == r.len();
+        whole.then(|| (decimal(trim_zeros(row)), column_number(col)))
+    };
+    let mut parts = range.split(|&b| b == b':');
+    match (
+        parts.next().and_then(corner),
+        parts.next().and_then(corner),
+        parts.next(),
+    ) {
+        (Some((r0, c0)), Some((r1, c1)), None) => r1 < r0 || c1 < c0,
+        _ => false,
+    }
+}
+
+/// The value of decimal digits; only the first eight count (longer runs
+/// are beyond the grid and refused before this matters).
+fn decimal(digits: &[u8]) -> u64 {
+    digits
+        .iter()
+        .take(8)
+        .fold(0, |n, d| n * 10 + u64::from(d - b'0'))
 }
 
 /// 1-based column number of letters (`A` = 1, `XFD` = 16,384).
@@ -537,7 +582,17 @@ mod tests {
     #[test]
     fn references_beyond_the_grid_are_refused() {
         let ok = Limits::default();
-        for r in ["A1", "XFD1048576", "xfd1", "A0001", "", "A", "1:2", "R1C1"] {
+        for r in [
+            "A1",
+            "XFD1048576",
+            "xfd1",
+            "A0001",
+            "",
+            "A",
+            "1:2",
+            "R1C1",
+            "B2x",
+        ] {
             let xml = format!(r#"<c r="{r}"/>"#);
             assert!(scan(&ok, &xml, 1000).is_ok(), "{r}");
         }
@@ -551,6 +606,8 @@ mod tests {
             ),
             (r#"<row r="4294967296">"#, "a cell is beyond"),
             (r#"<dimension ref="A1:AAAA1"/>"#, "cell AAAA1 is beyond"),
+            (r#"<c r="MXaaaaa"/>"#, "a cell in column MXAAAAA is beyond"),
+            (r#"<c r="A99999999999$"/>"#, "a cell in column A is beyond"),
         ] {
             let e = scan(&ok, xml, 1000).expect_err(xml);
             assert!(e.starts_with(says), "{e}");
@@ -583,6 +640,16 @@ mod tests {
         );
         let mixed = "<sst><si><t>a</t></si><cellXfs><xf/></cellXfs></sst>";
         assert!(!scan(&small(), mixed, 4).expect("scans").shared_strings_only);
+    }
+
+    #[test]
+    fn a_reversed_dimension_is_refused() {
+        assert!(scan(&Limits::default(), r#"<dimension ref="A1:C9"/>"#, 3).is_ok());
+        for r in ["B2:A2", "A2:A1"] {
+            let xml = format!(r#"<dimension ref="{r}"/>"#);
+            let e = scan(&Limits::default(), &xml, 3).expect_err(r);
+            assert!(e.contains("dimension ends before"), "{e}");
+        }
     }
 
     #[test]

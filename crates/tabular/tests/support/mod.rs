@@ -55,10 +55,12 @@ pub fn xlsx_rows(rows: &str) -> Vec<u8> {
     xlsx(&[(SHEET, sheet_xml(&format!("{header}{rows}")).as_bytes())])
 }
 
-/// A workbook of the skeleton plus `parts` (name, bytes), deflated.
+/// A workbook of the skeleton plus `parts` (name, bytes), deflated; a
+/// part named as one of the skeleton's replaces it.
 pub fn xlsx(parts: &[(&str, &[u8])]) -> Vec<u8> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, text) in skeleton() {
+    let replaced = |name: &str| parts.iter().any(|(n, _)| *n == name);
+    for (name, text) in skeleton().into_iter().filter(|(n, _)| !replaced(n)) {
         zip.start_file(name, deflated()).expect("zip entry");
         zip.write_all(text.as_bytes()).expect("zip write");
     }
