@@ -18,7 +18,10 @@ pub enum TabularError {
     /// The Excel workbook is damaged or not supported.
     #[error("cannot read or write the Excel workbook (Excel文件无法处理): {0}")]
     Xlsx(String),
-    /// A line of a CSV file cannot be split into cells.
+    /// A line of a CSV file cannot be split into cells. Reading goes on
+    /// after it, except after a line longer than
+    /// [`Limits::max_row_bytes`](crate::Limits::max_row_bytes), which ends
+    /// the file.
     #[error("line {line}: {reason}")]
     Malformed {
         /// 1-based line of the file (the header is line 1).
