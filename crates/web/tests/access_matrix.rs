@@ -262,6 +262,7 @@ fn routes() -> Vec<Route> {
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
+        public("GET",  "/api/v1/ready",                          O::None,      B::Nothing),
         public("POST", "/api/v1/auth/login",                     O::None,      B::LoginJson),
         public("GET",  "/api/v1/openapi.json",                   O::None,      B::Nothing),
         public("GET",  "/api/v1/docs/",                          O::None,      B::Nothing),
@@ -308,6 +309,7 @@ fn routes() -> Vec<Route> {
         public("POST", "/logout",                                O::None,      B::Nothing),
         public("GET",  "/lang/{lang}",                           O::None,      B::Nothing),
         public("GET",  "/static/app.css",                        O::None,      B::Nothing),
+        public("GET",  "/static/{file}",                         O::None,      B::Nothing),
         public("GET",  "/declare",                               O::None,      B::Nothing),
         public("POST", "/declare",                               O::None,      B::DeclareForm),
         public("GET",  "/declare/status?reference={reference}",  O::Reference, B::Nothing),
@@ -827,6 +829,7 @@ impl World {
             .replace("{kind}", "medical")
             .replace("{pos}", "0")
             .replace("{lang}", "en")
+            .replace("{file}", "feeds.js")
     }
 
     /// The body of `route` on `t`. Where access is expected the version is
@@ -1416,7 +1419,15 @@ async fn run_matrix(w: &World, tally: &mut Tally) {
         .iter()
         .map(|r| (r.method.to_string(), r.pattern().to_string()))
         .collect();
-    let missing: Vec<_> = declared.difference(&covered).collect();
+    // Routes with no object and no scope, tested on their own: the API
+    // logout revokes the caller's own token (hardening.rs), and running
+    // it here would end the callers' sessions before the leak checks.
+    let exempt: BTreeSet<(String, String)> =
+        [("POST".to_string(), "/api/v1/auth/logout".to_string())].into();
+    let missing: Vec<_> = declared
+        .difference(&covered)
+        .filter(|r| !exempt.contains(*r))
+        .collect();
     assert!(
         missing.is_empty(),
         "routes without a line in the access matrix: {missing:?}"
