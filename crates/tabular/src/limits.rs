@@ -42,6 +42,12 @@ pub struct Limits {
     /// Most XML elements in such a part (each may become a style or a
     /// sheet entry in memory). Default 400,000; Excel allows 64,000 styles.
     pub max_metadata_elements: u64,
+    /// Whether legacy Excel 97-2003 (`.xls`) files are read at all.
+    /// Default `false`: the reader reserves memory for whatever size a
+    /// sheet claims (a 5.5 KiB file claiming 4 billion rows aborts the
+    /// process) and that claim cannot be checked before reading, so such
+    /// files are refused with a request to save them as .xlsx or CSV.
+    pub allow_xls: bool,
 }
 
 impl Default for Limits {
@@ -57,6 +63,7 @@ impl Default for Limits {
             max_shared_strings: 4_000_000,
             max_metadata_bytes: 16 * MIB,
             max_metadata_elements: 400_000,
+            allow_xls: false,
         }
     }
 }

@@ -22,6 +22,10 @@ pub use crate::header::{ColumnSpec, HeaderMap, clean_header};
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// First bytes of an OLE compound file, hence of a legacy XLS workbook.
 const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Why a legacy workbook is not read ([`Limits::allow_xls`]).
+const XLS_REFUSED: &str = "Excel 97-2003 (.xls) files are not accepted: save the file as .xlsx or CSV and load it again \
+     (不接受Excel 97-2003 (.xls) 旧格式文件，请另存为 .xlsx 或 CSV 后重新导入)";
 /// The UTF-8 byte-order mark Excel writes before "CSV UTF-8".
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Size of the CSV parser's buffer.
@@ -103,8 +107,10 @@ impl TableReader {
             source.seek(SeekFrom::Start(0)).map_err(io_err)?;
             let sheet = if head.starts_with(ZIP_MAGIC) {
                 sheet::open_xlsx(source, limits)?
-            } else {
+            } else if limits.allow_xls {
                 sheet::open_xls(source)?
+            } else {
+                return Err(TabularError::Xlsx(XLS_REFUSED.to_string()));
             };
             Rows::Sheet(sheet)
         } else {
@@ -398,9 +404,26 @@ mod tests {
         let mut bytes = OLE_MAGIC.to_vec();
         bytes.extend_from_slice(&[0u8; 64]);
         assert!(matches!(
-            TableReader::from_bytes(bytes),
+            TableReader::from_bytes(bytes.clone()),
             Err(TabularError::Xlsx(_))
         ));
+        let allowed = Limits {
+            allow_xls: true,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            TableReader::from_bytes_with_limits(bytes, &allowed),
+            Err(TabularError::Xlsx(_))
+        ));
+    }
+
+    #[test]
+    fn legacy_xls_is_refused_by_default() {
+        let mut bytes = OLE_MAGIC.to_vec();
+        bytes.extend_from_slice(&[0u8; 504]);
+        let e = TableReader::from_bytes(bytes).err().expect("refused");
+        let msg = e.to_string();
+        assert!(msg.contains(".xlsx") && msg.contains("旧格式"), "{msg}");
     }
 
     #[test]

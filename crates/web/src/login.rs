@@ -97,7 +97,12 @@ impl LoginThrottle {
     }
 
     /// `Err(until)` when the account or the address is locked at `now`.
-    pub fn check(&self, username: &str, ip: IpAddr, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+    pub fn check(
+        &self,
+        username: &str,
+        ip: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<(), DateTime<Utc>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let until = self
             .keys(username, ip)
@@ -217,7 +222,8 @@ pub(crate) async fn login(
             let audit = async {
                 users::record_login(&s.store.pool, LoginEvent::Failed, username, &client).await?;
                 if locked {
-                    users::record_login(&s.store.pool, LoginEvent::Locked, username, &client).await?;
+                    users::record_login(&s.store.pool, LoginEvent::Locked, username, &client)
+                        .await?;
                 }
                 Ok::<_, StoreError>(())
             };
