@@ -6,6 +6,7 @@ mod commands;
 mod commands_cases;
 mod commands_screen;
 mod commands_sim;
+mod commands_trust;
 mod commands_warnings;
 mod demo;
 mod demo_cases;
@@ -23,6 +24,16 @@ struct Cli {
     /// Database: a SQLite file path, or a postgres:// URL.
     #[arg(long, global = true, env = "DATABASE_URL", default_value = "dixian.db")]
     database: String,
+    /// The audit chain's key file (HMAC-SHA256), kept outside the database;
+    /// `migrate` creates it when missing (mode 0600). Without it the chain
+    /// is unkeyed. The demo's default: next to its database.
+    #[arg(
+        long,
+        global = true,
+        env = "DIXIAN_AUDIT_KEY_FILE",
+        value_name = "FILE"
+    )]
+    audit_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,7 +61,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
     },
-    /// Apply pending database migrations.
+    /// Apply pending database migrations; create the audit key file when one is configured and missing.
     Migrate,
     /// Administrative divisions.
     #[command(subcommand)]
@@ -146,8 +157,22 @@ enum AdminCmd {
         #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
         password: String,
     },
-    /// Check the audit chain for edits in place.
-    VerifyAudit,
+    /// Check the audit chain: edits, deletions (also of the newest records), gaps, reordering, keys; prints the head.
+    VerifyAudit {
+        /// Also check that every head anchored in this file (`audit-anchor`) is still in the chain.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// Check the audit chain, then append its head (time seq hash) to an anchor file kept outside the database.
+    ///
+    /// Run it daily (cron) and keep the file on another host or write-once
+    /// storage; `verify-audit --anchor FILE` then catches a rollback or a
+    /// rewritten chain even by someone holding the key.
+    AuditAnchor {
+        /// The anchor file (appended to; created when missing).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -381,43 +406,60 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     use commands::*;
-    let db = cli.database;
+    let db = &Db {
+        url: cli.database,
+        audit_key_file: cli.audit_key_file,
+    };
     match cli.command {
         Command::Demo {
-            db,
+            db: file,
             bind,
             households,
             divisions,
-        } => demo::run(&db, &bind, households, &divisions).await,
-        Command::Serve { bind } => serve(&db, &bind).await,
-        Command::Migrate => migrate(&db).await,
+        } => {
+            demo::run(
+                &file,
+                db.audit_key_file.clone(),
+                &bind,
+                households,
+                &divisions,
+            )
+            .await
+        }
+        Command::Serve { bind } => serve(db, &bind).await,
+        Command::Migrate => migrate(db).await,
         Command::Regions(RegionsCmd::Import { dir, only }) => {
-            regions_import(&db, &dir, only.as_deref()).await
+            regions_import(db, &dir, only.as_deref()).await
         }
         Command::Households(HouseholdsCmd::Import {
             file,
             region,
             dry_run,
-        }) => households_import(&db, &file, region.as_deref(), dry_run).await,
+        }) => households_import(db, &file, region.as_deref(), dry_run).await,
         Command::Households(HouseholdsCmd::Export {
             region,
             format,
             out,
             english,
-        }) => households_export(&db, &region, &format, &out, english).await,
+        }) => households_export(db, &region, &format, &out, english).await,
         Command::Admin(AdminCmd::CreateUser {
             username,
             name,
             role,
             region,
             password,
-        }) => create_user(&db, &username, &name, &role, &region, &password).await,
-        Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
-        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(&db, &region).await,
-        Command::Cases(CasesCmd::Notice { village, xlsx }) => {
-            commands_cases::notice(&db, &village, xlsx.as_deref()).await
+        }) => create_user(db, &username, &name, &role, &region, &password).await,
+        Command::Admin(AdminCmd::VerifyAudit { anchor }) => {
+            commands_trust::verify_audit(db, anchor.as_deref()).await
         }
-        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(&db, &user).await,
+        Command::Admin(AdminCmd::AuditAnchor { file }) => {
+            commands_trust::audit_anchor(db, &file).await
+        }
+        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(db, &region).await,
+        Command::Cases(CasesCmd::Notice { village, xlsx }) => {
+            commands_cases::notice(db, &village, xlsx.as_deref()).await
+        }
+        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(db, &user).await,
         Command::Feeds(FeedsCmd::Import {
             kind,
             file,
@@ -426,7 +468,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report,
         }) => {
             commands_screen::feeds_import(
-                &db,
+                db,
                 &kind,
                 &file,
                 &region,
@@ -437,19 +479,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
         Command::Rules(RulesCmd::Add { files, region }) => {
-            commands_warnings::rules_add(&db, &region, &files).await
+            commands_warnings::rules_add(db, &region, &files).await
         }
         Command::Rules(RulesCmd::List { history }) => {
-            commands_warnings::rules_list(&db, history).await
+            commands_warnings::rules_list(db, history).await
         }
         Command::Rules(RulesCmd::Whatif {
             file,
             from,
             to,
             region,
-        }) => commands_warnings::rules_whatif(&db, &region, &file, from, to).await,
+        }) => commands_warnings::rules_whatif(db, &region, &file, from, to).await,
         Command::Screen(ScreenCmd::Run { as_of, region }) => {
-            commands_warnings::screen_run(&db, &region, as_of).await
+            commands_warnings::screen_run(db, &region, as_of).await
         }
         Command::Warnings(WarningsCmd::List {
             region,
@@ -466,18 +508,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 page: None,
                 per_page: Some(limit),
             };
-            commands_warnings::warnings_list(&db, &region, filter).await
+            commands_warnings::warnings_list(db, &region, filter).await
         }
         Command::Warnings(WarningsCmd::Show { id, region }) => {
-            commands_warnings::warning_show(&db, &region, id).await
+            commands_warnings::warning_show(db, &region, id).await
         }
         Command::Warnings(WarningsCmd::Verify { id, note, region }) => {
-            commands_warnings::warning_end(&db, &region, id, commands_warnings::End::Verify(&note))
+            commands_warnings::warning_end(db, &region, id, commands_warnings::End::Verify(&note))
                 .await
         }
         Command::Warnings(WarningsCmd::Dismiss { id, reason, region }) => {
             commands_warnings::warning_end(
-                &db,
+                db,
                 &region,
                 id,
                 commands_warnings::End::Dismiss(&reason),

@@ -219,15 +219,9 @@ pub(crate) async fn open_case_of(
     row.map(CaseRow::into_stored).transpose()
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write
-/// lock at once (`BEGIN IMMEDIATE`), so that a concurrent writer waits
-/// for it (busy timeout) instead of failing when a read transaction tries
-/// to become a write transaction.
+/// Begins a transaction that will write ([`Pool::begin_write`]).
 pub(crate) async fn begin_write(pool: &Pool) -> Result<Tx, StoreError> {
-    Ok(match pool {
-        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-        Pool::Postgres(_) => pool.begin().await?,
-    })
+    pool.begin_write().await
 }
 
 /// Whether a write lost a race with a concurrent writer and may simply
