@@ -87,6 +87,35 @@ enum Command {
     /// Warnings (预警) raised by screening.
     #[command(subcommand)]
     Warnings(WarningsCmd),
+    /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
+    ///
+    /// The file holds a header (format, migration, time, tables, row
+    /// counts), every table's rows and a SHA-256 over the content; it is
+    /// written as FILE.partial and renamed when complete. It restores into
+    /// either backend. The audit key file is not in it: back that up apart.
+    Backup {
+        /// Database to back up (default: --database / DATABASE_URL).
+        #[arg(long)]
+        db: Option<String>,
+        /// The backup file to write (e.g. dixian-2026-01-31.backup.gz).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a backup into a new, empty database (created and migrated), then check its audit chain.
+    ///
+    /// Refused, with nothing written, when the file's checksum or counts do
+    /// not match, when it was made at another migration, or when the
+    /// database already holds data. A PostgreSQL database must exist
+    /// (createdb). Give the source's audit key file (--audit-key-file) to
+    /// check the restored chain.
+    Restore {
+        /// Database to restore into (default: --database / DATABASE_URL).
+        #[arg(long)]
+        db: Option<String>,
+        /// The backup file.
+        #[arg(long = "in", value_name = "FILE")]
+        input: PathBuf,
+    },
     /// Synthetic data.
     #[command(subcommand)]
     Sim(SimCmd),
@@ -525,6 +554,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 commands_warnings::End::Dismiss(&reason),
             )
             .await
+        }
+        Command::Backup { db: url, out } => {
+            commands_trust::backup(url.as_deref().unwrap_or(&db.url), &out).await
+        }
+        Command::Restore { db: url, input } => {
+            let target = Db {
+                url: url.unwrap_or_else(|| db.url.clone()),
+                audit_key_file: db.audit_key_file.clone(),
+            };
+            commands_trust::restore(&target, &input).await
         }
         Command::Sim(SimCmd::Population {
             county,

@@ -7,6 +7,7 @@
 //! with [`StoreError::Conflict`].
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod db;
 pub mod feeds;
