@@ -217,6 +217,23 @@ async fn recomputing_without_the_key_is_detected(backend: Backend) {
         // Another secret, under the real key's id.
         (Some(&attacker), false, true, Problem::Edited { seq: 1 }),
     ];
+    // An absent value made empty is an edit too (the keyed hash tells them apart).
+    let (seq,): (i64,) = s
+        .pool
+        .one(q(
+            "SELECT MIN(seq) FROM audit_log WHERE before IS NULL AND key_id IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    let mut tx = s.pool.begin().await.unwrap();
+    tx.execute(q("UPDATE audit_log SET before = '' WHERE seq = $1").bind(seq))
+        .await
+        .unwrap();
+    assert_eq!(
+        audit::verify_in(&mut tx, &[]).await.unwrap().problem,
+        Some(Problem::Edited { seq })
+    );
+    tx.rollback().await.unwrap();
     for (i, (wrong, strip, pose, want)) in cases.into_iter().enumerate() {
         let mut tx = s.pool.begin().await.unwrap();
         tx.execute(q(forge)).await.unwrap();
@@ -431,29 +448,33 @@ const FIELDS: [&str; 11] = [
 async fn edit_field(tx: &mut Tx, r: &AuditRecord, rng: &mut StdRng) {
     let field = FIELDS[rng.random_range(0..FIELDS.len())];
     let sql = format!("UPDATE audit_log SET {field} = $1 WHERE seq = $2");
-    let append = rng.random_bool(0.5);
-    let text = |v: Option<&str>| match v {
-        Some(v) if append => format!("{v}x"),
-        Some(v) if v.len() > 1 => v[..v.len() - 1].to_string(),
-        _ => "1".to_string(),
+    // Lengthen, shorten, empty or remove a text; NULL becomes "" or "1".
+    let how = rng.random_range(0..4);
+    let text = |v: Option<&str>, nullable: bool| -> Option<String> {
+        match (how, v) {
+            (1, Some(v)) if !v.is_empty() => {
+                let mut v = v.to_string();
+                v.pop();
+                Some(v)
+            }
+            (2, Some(v)) if !v.is_empty() => Some(String::new()),
+            (3, Some(_)) if nullable => None,
+            (_, Some(v)) => Some(format!("{v}x")),
+            (_, None) => Some(if how % 2 == 0 { "" } else { "1" }.into()),
+        }
     };
     let query = match field {
         "at" => q(sql).bind(r.at + Duration::microseconds(rng.random_range(1..2_000_000))),
         "user_id" => q(sql).bind(r.user_id.map_or(1, |u| u + 1)),
-        "action" => q(sql).bind(text(Some(&r.action))),
-        "entity" => q(sql).bind(text(Some(&r.entity))),
-        "entity_id" => q(sql).bind(text(Some(&r.entity_id))),
-        "region_code" => q(sql).bind(text(r.region_code.as_deref())),
-        "before" => q(sql).bind(text(r.before.as_deref())),
-        "after" => q(sql).bind(text(r.after.as_deref())),
-        "prev_hash" => q(sql).bind(text(Some(&r.prev_hash))),
-        "hash" => q(sql).bind(text(Some(&r.hash))),
-        _ => q(sql).bind(
-            r.key_id
-                .as_ref()
-                .filter(|_| append)
-                .map(|k| k[1..].to_string()),
-        ),
+        "action" => q(sql).bind(text(Some(&r.action), false)),
+        "entity" => q(sql).bind(text(Some(&r.entity), false)),
+        "entity_id" => q(sql).bind(text(Some(&r.entity_id), false)),
+        "region_code" => q(sql).bind(text(r.region_code.as_deref(), true)),
+        "before" => q(sql).bind(text(r.before.as_deref(), true)),
+        "after" => q(sql).bind(text(r.after.as_deref(), true)),
+        "prev_hash" => q(sql).bind(text(Some(&r.prev_hash), false)),
+        "hash" => q(sql).bind(text(Some(&r.hash), false)),
+        _ => q(sql).bind(text(r.key_id.as_deref(), true)),
     };
     tx.execute(query.bind(r.seq)).await.unwrap();
 }

@@ -86,14 +86,21 @@ impl AuditKey {
         self.keyed_from
     }
 
-    /// HMAC-SHA256 over `parts`, each prefixed by its length so that no two
-    /// lists of parts give the same input.
-    pub(crate) fn mac(&self, parts: &[&[u8]]) -> String {
+    /// HMAC-SHA256 over `parts`, each marked present or absent and
+    /// prefixed by its length, so that no two lists of parts give the same
+    /// input.
+    pub(crate) fn mac(&self, parts: &[Option<&[u8]>]) -> String {
         let mut m = <HmacSha256 as Mac>::new_from_slice(&self.secret)
             .expect("HMAC takes a key of any length");
         for p in parts {
-            m.update(&(p.len() as u64).to_le_bytes());
-            m.update(p);
+            match p {
+                None => m.update(&[0]),
+                Some(p) => {
+                    m.update(&[1]);
+                    m.update(&(p.len() as u64).to_le_bytes());
+                    m.update(p);
+                }
+            }
         }
         hex::encode(m.finalize().into_bytes())
     }
@@ -101,9 +108,9 @@ impl AuditKey {
     /// The MAC that seals the chain head `(seq, hash)`.
     pub fn head_mac(&self, seq: i64, hash: &str) -> String {
         self.mac(&[
-            b"dixian audit head",
-            seq.to_string().as_bytes(),
-            hash.as_bytes(),
+            Some(b"dixian audit head"),
+            Some(seq.to_string().as_bytes()),
+            Some(hash.as_bytes()),
         ])
     }
 

@@ -57,22 +57,26 @@ struct Head {
 }
 
 /// The chained hash over a record's fields, in column order: HMAC-SHA256
-/// with `key`, or the original plain SHA-256 (parts joined by 0x1f) without.
+/// with `key`, which tells an absent value from an empty one; or, without
+/// a key, the original plain SHA-256 (parts joined by 0x1f, absent as
+/// empty), which the records written before keying carry.
 fn digest(
     key: Option<&AuditKey>,
     prev: &str,
     seq: i64,
     at: &DateTime<Utc>,
-    fields: [&str; 7],
+    fields: [Option<&str>; 7],
 ) -> String {
     let (seq, at) = (seq.to_string(), at.to_rfc3339());
-    let parts = [prev, &seq, &at].into_iter().chain(fields);
+    let parts = [Some(prev), Some(seq.as_str()), Some(at.as_str())]
+        .into_iter()
+        .chain(fields);
     match key {
-        Some(k) => k.mac(&parts.map(str::as_bytes).collect::<Vec<_>>()),
+        Some(k) => k.mac(&parts.map(|p| p.map(str::as_bytes)).collect::<Vec<_>>()),
         None => {
             let mut h = Sha256::new();
             for part in parts {
-                h.update(part.as_bytes());
+                h.update(part.unwrap_or("").as_bytes());
                 h.update([0x1f]);
             }
             hex::encode(h.finalize())
@@ -107,16 +111,15 @@ fn may_append(head: &Head, key: Option<&AuditKey>, first: i64) -> Result<(), Sto
 }
 
 impl Change {
-    fn fields<'a>(&'a self, user: &'a str) -> [&'a str; 7] {
-        let (b, a) = (self.before.as_deref(), self.after.as_deref());
+    fn fields<'a>(&'a self, user: Option<&'a str>) -> [Option<&'a str>; 7] {
         [
             user,
-            self.action,
-            self.entity,
-            &self.entity_id,
-            self.region.as_deref().unwrap_or(""),
-            b.unwrap_or(""),
-            a.unwrap_or(""),
+            Some(self.action),
+            Some(self.entity),
+            Some(&self.entity_id),
+            self.region.as_deref(),
+            self.before.as_deref(),
+            self.after.as_deref(),
         ]
     }
 }
@@ -125,26 +128,27 @@ impl AuditRecord {
     /// The hash this record should carry: its content chained to its
     /// `prev_hash`, with `key` (HMAC-SHA256) or without (plain SHA-256).
     pub fn expected_hash(&self, key: Option<&AuditKey>) -> String {
-        let user = user_str(self.user_id);
-        digest(key, &self.prev_hash, self.seq, &self.at, self.fields(&user))
+        let user = self.user_id.map(|u| u.to_string());
+        digest(
+            key,
+            &self.prev_hash,
+            self.seq,
+            &self.at,
+            self.fields(user.as_deref()),
+        )
     }
 
-    fn fields<'a>(&'a self, user: &'a str) -> [&'a str; 7] {
-        let (b, a) = (self.before.as_deref(), self.after.as_deref());
+    fn fields<'a>(&'a self, user: Option<&'a str>) -> [Option<&'a str>; 7] {
         [
             user,
-            &self.action,
-            &self.entity,
-            &self.entity_id,
-            self.region_code.as_deref().unwrap_or(""),
-            b.unwrap_or(""),
-            a.unwrap_or(""),
+            Some(&self.action),
+            Some(&self.entity),
+            Some(&self.entity_id),
+            self.region_code.as_deref(),
+            self.before.as_deref(),
+            self.after.as_deref(),
         ]
     }
-}
-
-fn user_str(u: Option<i64>) -> String {
-    u.map(|u| u.to_string()).unwrap_or_default()
 }
 
 /// Records `changes` in order inside `tx`, hashed with the transaction's
@@ -178,7 +182,8 @@ pub async fn record(tx: &mut Tx, changes: &[Change]) -> Result<(), StoreError> {
         let mut query = q(sql);
         for (i, c) in rows.iter().enumerate() {
             let seq = first + (ci * 400 + i) as i64;
-            let hash = digest(key, &prev, seq, &at, c.fields(&user_str(c.user_id)));
+            let user = c.user_id.map(|u| u.to_string());
+            let hash = digest(key, &prev, seq, &at, c.fields(user.as_deref()));
             query = query
                 .bind(seq)
                 .bind(at)
