@@ -91,7 +91,9 @@ pub async fn audit_anchor(db: &Db, file: &Path) -> anyhow::Result<()> {
 /// database into a portable file (written as FILE.partial, then renamed).
 pub async fn backup(url: &str, out: &Path) -> anyhow::Result<()> {
     let store = Store::open(url).await.context("cannot open the database")?;
-    let partial = out.with_extension("partial");
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
     let file = std::fs::File::create(&partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
     let t = Instant::now();

@@ -69,7 +69,7 @@ enum Command {
     /// The household registry.
     #[command(subcommand)]
     Households(HouseholdsCmd),
-    /// Users and roles.
+    /// Users and roles; the audit chain (verify, anchor).
     #[command(subcommand)]
     Admin(AdminCmd),
     /// Monitoring cases (监测案件): overdue lists, notices, inboxes.
