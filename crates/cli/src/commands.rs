@@ -4,34 +4,102 @@
 use crate::progress;
 use anyhow::{Context, bail};
 use dixian_domain::{RegionCode, RegionLevel, Role};
-use dixian_store::{Actor, Store, audit, households, regions, registry_file, users};
+use dixian_store::audit::{self, AuditKey};
+use dixian_store::{Actor, Store, households, regions, registry_file, users};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// Opens the store and applies pending migrations.
-pub async fn open(db: &str) -> anyhow::Result<Store> {
-    let store = Store::open(db)
+/// Where the data is: the database and the key its audit chain is keyed
+/// with (a file outside the database).
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// A SQLite file path or a postgres:// URL.
+    pub url: String,
+    /// The audit key file (`--audit-key-file`, `DIXIAN_AUDIT_KEY_FILE`).
+    pub audit_key_file: Option<PathBuf>,
+}
+
+impl Db {
+    /// A database without an audit key (benchmarks on fresh databases).
+    pub fn unkeyed(url: &str) -> Db {
+        Db {
+            url: url.to_string(),
+            audit_key_file: None,
+        }
+    }
+}
+
+/// Opens the store, applies pending migrations and loads the audit key
+/// when one is configured (its file must exist: `dixian migrate` makes it).
+pub async fn open(db: &Db) -> anyhow::Result<Store> {
+    let store = Store::open(&db.url)
         .await
         .with_context(|| "cannot open the database".to_string())?;
     store.migrate().await?;
-    Ok(store)
+    let key = match &db.audit_key_file {
+        Some(path) if !path.exists() => bail!(
+            "audit key file {} does not exist; `dixian migrate` creates it (审计密钥文件不存在)",
+            path.display()
+        ),
+        Some(path) => Some(Arc::new(AuditKey::load(path)?)),
+        None => None,
+    };
+    Ok(store.with_audit_key(key))
 }
 
-pub async fn migrate(db: &str) -> anyhow::Result<()> {
-    let store = Store::open(db).await?;
+/// Opens the store and its audit key, creating the key file when missing
+/// (`migrate` and `demo`); returns whether it was created.
+pub async fn open_creating_key(db: &Db) -> anyhow::Result<(Store, bool)> {
+    let store = Store::open(&db.url)
+        .await
+        .with_context(|| "cannot open the database".to_string())?;
+    store.migrate().await?;
+    let Some(path) = &db.audit_key_file else {
+        return Ok((store, false));
+    };
+    let (key, created) = audit::open_or_create_key(&store.pool, path).await?;
+    if created {
+        println!(
+            "audit key {} created in {} (0600), chaining from record {}: keep it secret, \
+             outside the database, and back it up apart from the database backups",
+            key.id(),
+            path.display(),
+            key.keyed_from()
+        );
+    }
+    Ok((store.with_audit_key(Some(key)), created))
+}
+
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    let store = Store::open(&db.url).await?;
     let n = store.migrate().await?;
     println!("{n} migration(s) applied");
+    store.close().await;
+    if db.audit_key_file.is_none() {
+        println!(
+            "no audit key configured (--audit-key-file / DIXIAN_AUDIT_KEY_FILE): the audit chain stays unkeyed"
+        );
+        return Ok(());
+    }
+    let (store, _) = open_creating_key(db).await?;
+    store.close().await;
     Ok(())
 }
 
 pub async fn serve(
-    db: &str,
+    db: &Db,
     bind: &str,
     security: dixian_web::WebSecurity,
     config: &crate::config::Config,
 ) -> anyhow::Result<()> {
     let store = open(db).await?;
+    if db.audit_key_file.is_none() {
+        tracing::warn!(
+            "no audit key configured (--audit-key-file / DIXIAN_AUDIT_KEY_FILE): audit records are chained with plain SHA-256"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -68,7 +136,7 @@ pub async fn import_regions(
     Ok(counts.total())
 }
 
-pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
+pub async fn regions_import(db: &Db, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
     let store = open(db).await?;
     let only = only.map(RegionCode::parse).transpose()?;
     let t = Instant::now();
@@ -82,7 +150,7 @@ pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow:
 }
 
 pub async fn households_import(
-    db: &str,
+    db: &Db,
     file: &Path,
     region: Option<&str>,
     dry_run: bool,
@@ -122,7 +190,7 @@ pub async fn households_import(
 }
 
 pub async fn households_export(
-    db: &str,
+    db: &Db,
     region: &str,
     format: &str,
     out: &Path,
@@ -170,7 +238,7 @@ pub async fn households_export(
 }
 
 pub async fn create_user(
-    db: &str,
+    db: &Db,
     username: &str,
     name: &str,
     role: &str,
@@ -191,17 +259,6 @@ pub async fn create_user(
         role.code(),
         u.region
     );
-    Ok(())
-}
-
-pub async fn verify_audit(db: &str) -> anyhow::Result<()> {
-    let store = open(db).await?;
-    match audit::verify_chain(&store.pool).await? {
-        None => println!("audit chain intact (审计链完整)"),
-        Some(seq) => bail!(
-            "audit record {seq} does not match its hash: edited in place (审计记录{seq}被篡改)"
-        ),
-    }
     Ok(())
 }
 
@@ -325,7 +382,7 @@ pub async fn bench_import(
         )
     } else {
         (
-            open(db.to_str().context("path is not UTF-8")?).await?,
+            open(&Db::unkeyed(db.to_str().context("path is not UTF-8")?)).await?,
             format!("SQLite {}", db.display()),
         )
     };

@@ -7,6 +7,7 @@
 //! with [`StoreError::Conflict`].
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod db;
 pub mod feeds;
@@ -73,6 +74,10 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The audit chain's key, a backup file or another integrity safeguard
+    /// refused; the message says what to do.
+    #[error("{0}")]
+    Integrity(String),
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -138,6 +143,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "screening",
         include_str!("../migrations/sqlite/0004_screening.sql"),
     ),
+    (
+        5,
+        "audit key",
+        include_str!("../migrations/sqlite/0005_audit_key.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -159,6 +169,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "screening",
         include_str!("../migrations/postgres/0004_screening.sql"),
+    ),
+    (
+        5,
+        "audit key",
+        include_str!("../migrations/postgres/0005_audit_key.sql"),
     ),
 ];
 
@@ -188,7 +203,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Pool::Postgres(p)
+            Pool::new(db::Conn::Postgres(p))
         } else {
             let path = url
                 .strip_prefix("sqlite://")
@@ -206,21 +221,29 @@ impl Store {
                 .max_connections(4)
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(p)
+            Pool::new(db::Conn::Sqlite(p))
         };
         Ok(Store { pool })
     }
 
+    /// The same store, chaining its audit records with `key`
+    /// ([`audit::AuditKey`]): every transaction begun from its pool carries
+    /// the key to [`audit::record`].
+    pub fn with_audit_key(mut self, key: Option<std::sync::Arc<audit::AuditKey>>) -> Store {
+        self.pool = self.pool.with_audit_key(key);
+        self
+    }
+
     /// Applies pending migrations of the backend; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
-        let (m, applied_before) = match &self.pool {
-            Pool::Sqlite(p) => {
+        let (m, applied_before) = match self.pool.conn() {
+            db::Conn::Sqlite(p) => {
                 let m = migrator(SQLITE_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
                 (m, before)
             }
-            Pool::Postgres(p) => {
+            db::Conn::Postgres(p) => {
                 let m = migrator(POSTGRES_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
@@ -232,10 +255,7 @@ impl Store {
 
     /// Closes the pool, flushing SQLite's WAL.
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
-        }
+        self.pool.close().await
     }
 }
 
@@ -260,7 +280,7 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
         .max_connections(1)
         .connect(server_url)
         .await?;
-    let p = Pool::Postgres(pool.clone());
+    let p = Pool::new(db::Conn::Postgres(pool.clone()));
     p.execute(db::q(format!("DROP DATABASE IF EXISTS {name}")))
         .await?;
     p.execute(db::q(format!("CREATE DATABASE {name}"))).await?;
