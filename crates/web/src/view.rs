@@ -1,8 +1,10 @@
 //! Masking of personal data for display: ID numbers as first 6 + last 4,
-//! phones as first 3 + last 4, names as their first character, unless the
-//! role's work needs them.
+//! phones as first 3 + last 4, names as their first character. ID numbers
+//! and phones are masked for every role by default; a role whose work
+//! needs them reveals one record by an explicit, audited action
+//! (`dixian_store::privacy`), and only then is the masking skipped.
 
-use dixian_domain::Role;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// `110105********002X` from a full ID number; anything else is hidden.
@@ -32,27 +34,63 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-/// Masks `id_number` and `phone` fields anywhere in a JSON value unless
-/// `role` sees personal data.
-pub fn redact(v: &mut Value, role: Role) {
-    if role.sees_personal_data() {
-        return;
-    }
+/// Masks `id_number`, `head_id_number`, `person_id_number`,
+/// `declarant_id_number`, `phone` and `declarant_phone` fields anywhere in
+/// a JSON value, and in JSON objects held as strings under `payload` (a
+/// department row's evidence).
+pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, x) in map.iter_mut() {
                 match (k.as_str(), &x) {
-                    ("id_number" | "head_id_number", Value::String(s)) => {
-                        *x = Value::String(mask_id(s))
+                    (
+                        "id_number" | "head_id_number" | "person_id_number" | "declarant_id_number",
+                        Value::String(s),
+                    ) => *x = Value::String(mask_id(s)),
+                    ("phone" | "declarant_phone", Value::String(s)) => {
+                        *x = Value::String(mask_phone(s))
                     }
-                    ("phone", Value::String(s)) => *x = Value::String(mask_phone(s)),
-                    _ => redact(x, role),
+                    ("payload", Value::String(s)) => *x = Value::String(redact_json_text(s)),
+                    _ => redact(x),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|x| redact(x, role)),
+        Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
     }
+}
+
+/// [`redact`] on JSON held as text; text that is not JSON is hidden.
+pub fn redact_json_text(s: &str) -> String {
+    match serde_json::from_str::<Value>(s) {
+        Ok(mut v) => {
+            redact(&mut v);
+            v.to_string()
+        }
+        Err(_) => "{}".to_string(),
+    }
+}
+
+/// `?reveal=true&reason=…` of an API read that may show personal data in
+/// full: without it the answer is masked; with it the store records the
+/// reveal (who, which record, the reason) before anything is shown.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RevealQuery {
+    /// `true` shows ID numbers and phones in full, for roles whose work
+    /// needs them (村, 乡, 县; others get 403); each reveal is audited.
+    #[serde(default)]
+    pub reveal: bool,
+    /// Why (optional; kept in the audit row, at most 200 characters).
+    pub reason: Option<String>,
+}
+
+/// The form of a page's "show in full" button.
+#[derive(Debug, Default, Deserialize)]
+pub struct RevealForm {
+    /// Why (optional).
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A moment as China time to the minute, the way every page shows it.
