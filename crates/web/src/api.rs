@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{RevealQuery, mask_id, redact};
+use crate::view::{RevealQuery, mask_id, redact, unmask_members};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -332,8 +332,11 @@ async fn create_household(
 pub struct UpdateHousehold {
     /// The version that was read; a stale one gets 409.
     version: i64,
-    /// The new record (members replace the old list).
-    household: Household,
+    /// The new record (members replace the old list). A member's
+    /// `id_number` or `phone` sent back masked, as a read without
+    /// `reveal` gives it, keeps the stored value; a full value replaces it.
+    #[schema(value_type = Household)]
+    household: Value,
 }
 
 /// The version after a change.
@@ -352,8 +355,17 @@ async fn update_household(
     Path(id): Path<i64>,
     Json(u): Json<UpdateHousehold>,
 ) -> ApiResult<Json<Version>> {
-    let version =
-        households::update(&s.store.pool, &auth.actor(), id, u.version, &u.household).await?;
+    let actor = auth.actor();
+    let stored = households::get(&s.store.pool, &actor, id).await?;
+    let mut posted = u.household;
+    unmask_members(&mut posted, &stored.household);
+    let household: Household = serde_json::from_value(posted).map_err(|e| {
+        ApiError::Store(dixian_store::StoreError::Invalid(format!(
+            "household: {}",
+            crate::api_cases::without_values(&e.to_string())
+        )))
+    })?;
+    let version = households::update(&s.store.pool, &actor, id, u.version, &household).await?;
     tracing::info!(household_id = id, version, "household updated");
     Ok(Json(Version { version }))
 }

@@ -117,7 +117,7 @@ fn body_error(e: &JsonRejection) -> String {
 
 /// Drops what serde quotes of the input (`invalid type: string "…"`,
 /// `unknown variant `…``), keeping what was expected and where.
-fn without_values(msg: &str) -> String {
+pub(crate) fn without_values(msg: &str) -> String {
     let mut out = msg.to_string();
     for marker in [
         "invalid type: ",

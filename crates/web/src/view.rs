@@ -71,6 +71,53 @@ pub fn redact_json_text(s: &str) -> String {
     }
 }
 
+/// Puts the stored values back where a household sent for update carries
+/// a member's ID number or phone as it was read, masked: so that a client
+/// can read a household without revealing it, change its income and send
+/// it back. A masked ID number is matched to the stored member at the same
+/// position, else to the one stored member it masks (left as sent when
+/// none or several match: the update is then refused as invalid); a
+/// masked phone to the stored phone of the member so matched. A mask is
+/// never a valid value, so nothing sent in full is ever replaced.
+pub fn unmask_members(posted: &mut Value, stored: &dixian_domain::Household) {
+    let Some(members) = posted.get_mut("members").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for (i, m) in members.iter_mut().enumerate() {
+        let Some(obj) = m.as_object_mut() else {
+            continue;
+        };
+        let matched = match obj.get("id_number").and_then(Value::as_str) {
+            Some(sent) if sent.contains('*') => {
+                let masks = |x: &&dixian_domain::Member| mask_id(x.id_number.as_str()) == sent;
+                stored.members.get(i).filter(masks).or_else(|| {
+                    let mut all = stored.members.iter().filter(masks);
+                    match (all.next(), all.next()) {
+                        (Some(one), None) => Some(one),
+                        _ => None,
+                    }
+                })
+            }
+            Some(sent) => stored.members.iter().find(|x| x.id_number.as_str() == sent),
+            None => None,
+        };
+        let Some(member) = matched else {
+            continue;
+        };
+        let phone = match (
+            obj.get("phone").and_then(Value::as_str),
+            member.phone.as_deref(),
+        ) {
+            (Some(sent), Some(p)) if sent.contains('*') && mask_phone(p) == sent => Some(p),
+            _ => None,
+        };
+        obj.insert("id_number".into(), member.id_number.as_str().into());
+        if let Some(p) = phone {
+            obj.insert("phone".into(), p.into());
+        }
+    }
+}
+
 /// `?reveal=true&reason=…` of an API read that may show personal data in
 /// full: without it the answer is masked; with it the store records the
 /// reveal (who, which record, the reason) before anything is shown.

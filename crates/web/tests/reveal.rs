@@ -303,8 +303,9 @@ async fn reveal_refused(backend: Backend) {
 }
 
 /// The member form shows masked values; saving it unchanged keeps the
-/// stored ID number and phone, a new one replaces them.
-async fn member_form_keeps_masked_values(backend: Backend) {
+/// stored ID number and phone, a new one replaces them. The API's update
+/// does the same with a household read masked.
+async fn masked_values_sent_back_are_kept(backend: Backend) {
     let Some(s) = setup(backend).await else {
         return;
     };
@@ -363,6 +364,53 @@ async fn member_form_keeps_masked_values(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(v["household"]["members"][0]["phone"], "13900009999");
+
+    // the API the same way: read masked, change the income, send it back
+    let cur: Value = app
+        .get(&s.cadre, &format!("/api/v1/households/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!cur.to_string().contains(&s.head));
+    let mut h = cur["household"].clone();
+    h["income"]["wage"] = json!(12345);
+    let path = format!("/api/v1/households/{a}");
+    let r = app
+        .put(
+            &s.cadre,
+            &path,
+            &json!({"version": cur["version"], "household": h.clone()}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = app
+        .get(
+            &s.admin,
+            &format!("/api/v1/households/{a}?reveal=true&reason=test"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let members = &v["household"]["members"];
+    assert_eq!(v["household"]["income"]["wage"], 12345);
+    assert_eq!(members[0]["id_number"], s.head.as_str(), "{v}");
+    assert_eq!(members[1]["id_number"], id("1995-05-05", 12).as_str());
+    assert_eq!(members[0]["phone"], "13900009999");
+    assert_eq!(members[1]["phone"], PHONE);
+    // a mask that stands for no member is refused, and not quoted back
+    h["members"][0]["id_number"] = json!("110105********0000");
+    let r = app
+        .put(
+            &s.cadre,
+            &path,
+            &json!({"version": v["version"], "household": h}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("110105"), "{text}");
 }
 
 fn medical(person: &str, day: &str, self_paid: u32) -> Vec<u8> {
@@ -658,7 +706,7 @@ on_both_backends!(
     masked_by_default_for_every_role,
     reveal_shows_and_is_audited,
     reveal_refused,
-    member_form_keeps_masked_values,
+    masked_values_sent_back_are_kept,
     warning_reveal,
     notice_export_is_logged,
     registry_export_needs_reason,
