@@ -5,7 +5,7 @@ use crate::progress;
 use anyhow::{Context, bail};
 use dixian_domain::{RegionCode, RegionLevel, Role};
 use dixian_store::audit::{self, AuditKey};
-use dixian_store::{Actor, Store, households, regions, registry_file, users};
+use dixian_store::{Actor, Store, privacy, regions, registry_file, users};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -189,13 +189,22 @@ pub async fn households_import(
     Ok(())
 }
 
+/// `dixian households export`: the registry of a region with members in
+/// full. Refused without `--reason`; the export (region, rows, reason) is
+/// one audit row. A file left half-written by a failure is removed.
 pub async fn households_export(
     db: &Db,
     region: &str,
     format: &str,
     out: &Path,
     english: bool,
+    reason: Option<&str>,
 ) -> anyhow::Result<()> {
+    // Refused before the database is opened or a file created.
+    privacy::Reason::required(reason)?;
+    if !matches!(format, "csv" | "xlsx") {
+        bail!("unknown format {format}: use csv or xlsx");
+    }
     let store = open(db).await?;
     let region = RegionCode::parse(region)?;
     let actor = Actor::operator(region.clone());
@@ -205,35 +214,44 @@ pub async fn households_export(
         HeaderLanguage::Chinese
     };
     let pb = progress::counter("households");
-    let n = match format {
+    let written = match format {
         "csv" => {
             let f = std::fs::File::create(out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), lang)?;
-            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
                 pb.inc(1);
                 w.write(&h.household)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
-            .await?;
-            w.finish()?;
-            n
+            .await;
+            n.map_err(anyhow::Error::from)
+                .and_then(|n| w.finish().map(|_| n).map_err(anyhow::Error::from))
         }
-        "xlsx" => {
+        _ => {
             let mut w = XlsxHouseholdWriter::new(lang)?;
-            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
                 pb.inc(1);
                 w.write(&h.household)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
-            .await?;
-            w.save(out)?;
-            n
+            .await;
+            n.map_err(anyhow::Error::from)
+                .and_then(|n| w.save(out).map(|_| n).map_err(anyhow::Error::from))
         }
-        other => bail!("unknown format {other}: use csv or xlsx"),
     };
     pb.finish_and_clear();
-    println!("{n} households written to {}", out.display());
+    let n = match written {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(out);
+            return Err(e);
+        }
+    };
+    println!(
+        "{n} households written to {} (export recorded in the audit log)",
+        out.display()
+    );
     Ok(())
 }
 

@@ -76,8 +76,9 @@ pub async fn notice(db: &Db, village: &str, xlsx: Option<&Path>) -> anyhow::Resu
         println!("(本轮无公示对象 — nobody on notice)");
     }
     if let Some(path) = xlsx {
-        std::fs::write(path, doc.xlsx()?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let bytes = doc.xlsx()?;
+        doc.record_export(&store.pool, &actor, "xlsx").await?;
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         println!("written {} ({} row(s))", path.display(), doc.lines.len());
     }
     Ok(())

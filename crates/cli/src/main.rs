@@ -168,7 +168,8 @@ enum HouseholdsCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export the households of a region.
+    /// Export the households of a region: full ID numbers, phones and
+    /// names, so a reason is required and the export is audited.
     Export {
         /// Region code (any level).
         #[arg(long)]
@@ -182,6 +183,10 @@ enum HouseholdsCmd {
         /// English headers instead of Chinese.
         #[arg(long)]
         english: bool,
+        /// Why the personal data leaves the system (required; kept in the
+        /// audit trail with the region and the row count).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -532,7 +537,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             out,
             english,
-        }) => households_export(db, &region, &format, &out, english).await,
+            reason,
+        }) => households_export(db, &region, &format, &out, english, reason.as_deref()).await,
         Command::Admin(AdminCmd::CreateUser {
             username,
             name,

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod db;
 pub mod feeds;
 pub mod households;
+pub mod privacy;
 pub mod regions;
 pub mod registry_file;
 pub mod rule_sets;
