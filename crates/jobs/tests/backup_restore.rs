@@ -311,9 +311,19 @@ async fn a_backup_while_writing_is_one_snapshot(backend: Backend) {
     while head(source.clone()).await == start {
         tokio::task::yield_now().await;
     }
-    let before = head(source.clone()).await;
-    let (file, summary) = take_backup(&source).await;
-    let after = head(source.clone()).await;
+    // A backup of this small database may end before the next write
+    // commits (on a busy machine); take it again until one overlapped.
+    let (mut before, mut after, mut taken) = (0, 0, None);
+    for _ in 0..50 {
+        before = head(source.clone()).await;
+        let backup = take_backup(&source).await;
+        after = head(source.clone()).await;
+        taken = Some(backup);
+        if after > before {
+            break;
+        }
+    }
+    let (file, summary) = taken.unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = writer.await.unwrap();
     assert!(
