@@ -138,6 +138,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "screening",
         include_str!("../migrations/sqlite/0004_screening.sql"),
     ),
+    // 5 is 0005_audit_key (branch trust-audit); versions are applied by
+    // number, so a database at 6 takes 5 when it arrives.
+    (
+        6,
+        "accounts_feed_regions",
+        include_str!("../migrations/sqlite/0006_accounts_feed_regions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -159,6 +166,13 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "screening",
         include_str!("../migrations/postgres/0004_screening.sql"),
+    ),
+    // 5 is 0005_audit_key (branch trust-audit); versions are applied by
+    // number, so a database at 6 takes 5 when it arrives.
+    (
+        6,
+        "accounts_feed_regions",
+        include_str!("../migrations/postgres/0006_accounts_feed_regions.sql"),
     ),
 ];
 
@@ -213,15 +227,26 @@ impl Store {
 
     /// Applies pending migrations of the backend; returns how many ran.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
+        self.migrate_up_to(i64::MAX).await
+    }
+
+    /// Applies the pending migrations numbered up to `last`; returns how
+    /// many ran. For tests of an upgrade over data written by an older
+    /// schema; everything else calls [`Store::migrate`].
+    pub async fn migrate_up_to(&self, last: i64) -> Result<usize, StoreError> {
+        let upto = |set: &[(i64, &'static str, &'static str)]| {
+            let kept: Vec<_> = set.iter().copied().filter(|m| m.0 <= last).collect();
+            migrator(&kept)
+        };
         let (m, applied_before) = match &self.pool {
             Pool::Sqlite(p) => {
-                let m = migrator(SQLITE_MIGRATIONS);
+                let m = upto(SQLITE_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
                 (m, before)
             }
             Pool::Postgres(p) => {
-                let m = migrator(POSTGRES_MIGRATIONS);
+                let m = upto(POSTGRES_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
                 (m, before)
