@@ -36,6 +36,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{App, Backend, PASSWORD, id};
 use dixian_domain::Role::{self, CountyAdmin, DataOfficer, TownshipReviewer, Viewer, VillageCadre};
 use dixian_store::db::q;
+use dixian_store::users;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -174,6 +175,9 @@ enum Body {
     RuleForm,
     WhatIfForm,
     FeedPage,
+    /// A second session of the caller, ended by the request (ending the
+    /// caller's own would end the matrix's use of it).
+    Logout,
 }
 
 /// One line of the table.
@@ -262,7 +266,9 @@ fn routes() -> Vec<Route> {
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
+        public("GET",  "/api/v1/ready",                          O::None,      B::Nothing),
         public("POST", "/api/v1/auth/login",                     O::None,      B::LoginJson),
+        route( "POST", "/api/v1/auth/logout",                    O::None,      ALL,     ALL,     Ok,          B::Logout),
         public("GET",  "/api/v1/openapi.json",                   O::None,      B::Nothing),
         public("GET",  "/api/v1/docs/",                          O::None,      B::Nothing),
         public("POST", "/api/v1/public/declarations",            O::None,      B::DeclarationJson),
@@ -308,6 +314,7 @@ fn routes() -> Vec<Route> {
         public("POST", "/logout",                                O::None,      B::Nothing),
         public("GET",  "/lang/{lang}",                           O::None,      B::Nothing),
         public("GET",  "/static/app.css",                        O::None,      B::Nothing),
+        public("GET",  "/static/{file}",                         O::None,      B::Nothing),
         public("GET",  "/declare",                               O::None,      B::Nothing),
         public("POST", "/declare",                               O::None,      B::DeclareForm),
         public("GET",  "/declare/status?reference={reference}",  O::Reference, B::Nothing),
@@ -521,7 +528,11 @@ enum Payload {
     None,
     Json(Value),
     Form(Vec<(String, String)>),
-    Upload { kind_field: bool },
+    Upload {
+        kind_field: bool,
+    },
+    /// No body; this bearer token instead of the caller's.
+    Session(String),
 }
 
 /// The counts behind the summary line.
@@ -679,6 +690,10 @@ impl World {
         let mut req = self
             .http
             .request(method.clone(), format!("{}{path}", self.app.url));
+        let token = match payload {
+            Payload::Session(t) => Some(t.as_str()),
+            _ => token,
+        };
         match token {
             Some("") => req = req.bearer_auth("not-a-session-token"),
             Some(t) => req = req.bearer_auth(t),
@@ -689,7 +704,7 @@ impl World {
             req = req.header("Origin", &self.app.url);
         }
         req = match payload {
-            Payload::None => req,
+            Payload::None | Payload::Session(_) => req,
             Payload::Json(v) => req.json(v),
             Payload::Form(f) => req.form(f),
             Payload::Upload { kind_field } => {
@@ -827,6 +842,7 @@ impl World {
             .replace("{kind}", "medical")
             .replace("{pos}", "0")
             .replace("{lang}", "en")
+            .replace("{file}", "feeds.js")
     }
 
     /// The body of `route` on `t`. Where access is expected the version is
@@ -1025,6 +1041,22 @@ impl World {
             ])),
             Body::FeedUpload => Payload::Upload { kind_field: false },
             Body::FeedPage => Payload::Upload { kind_field: true },
+            Body::Logout => match caller {
+                Some(u) => {
+                    let pool = &self.app.store.pool;
+                    let user = users::session_user(pool, &u.token).await.unwrap().unwrap();
+                    let token = users::open_session(
+                        pool,
+                        &user,
+                        users::SessionKind::Token,
+                        Duration::hours(1),
+                    )
+                    .await
+                    .unwrap();
+                    Payload::Session(token)
+                }
+                None => Payload::None,
+            },
         }
     }
 }
