@@ -14,7 +14,8 @@ pub const DEFAULT_DIVISIONS: &str = "../shared/data/divisions";
 /// The demo county.
 const COUNTY: &str = "520526";
 /// The demo password of every demo user (printed at start).
-const DEMO_PASSWORD: &str = "dixian-demo";
+/// Meets the password rule (`users::check_password`: 12 characters or more).
+const DEMO_PASSWORD: &str = "dixian-demo-1";
 
 pub async fn run(db: &Path, bind: &str, households: u64, divisions: &Path) -> anyhow::Result<()> {
     let fresh = !db.exists();
@@ -28,7 +29,8 @@ pub async fn run(db: &Path, bind: &str, households: u64, divisions: &Path) -> an
         }
     } else {
         println!(
-            "using existing {} (delete it to start afresh)",
+            "using existing {} (delete it to start afresh; one made before the password rule \
+             keeps the password dixian-demo)",
             db.display()
         );
     }
