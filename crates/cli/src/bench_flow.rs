@@ -51,7 +51,10 @@ async fn fresh(dir: &Path, postgres: bool) -> anyhow::Result<(Store, String)> {
         return Ok((store, "PostgreSQL (fresh database)".into()));
     }
     let db = dir.join("flow.db");
-    let store = commands::open(db.to_str().context("path is not UTF-8")?).await?;
+    let store = commands::open(&commands::Db::unkeyed(
+        db.to_str().context("path is not UTF-8")?,
+    ))
+    .await?;
     Ok((store, format!("SQLite {}", db.display())))
 }
 

@@ -698,9 +698,9 @@ impl Template {
         let tdir = dir.join("template");
         std::fs::create_dir_all(&tdir)?;
         let store = fresh(backend, &tdir, divisions).await?;
-        let url = match &store.pool {
-            dixian_store::db::Pool::Sqlite(_) => tdir.join("test.db").display().to_string(),
-            dixian_store::db::Pool::Postgres(_) => {
+        let url = match store.pool.conn() {
+            dixian_store::db::Conn::Sqlite(_) => tdir.join("test.db").display().to_string(),
+            dixian_store::db::Conn::Postgres(_) => {
                 let db: (String,) = store
                     .pool
                     .one(dixian_store::db::q("SELECT current_database()"))

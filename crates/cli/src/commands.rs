@@ -4,34 +4,102 @@
 use crate::progress;
 use anyhow::{Context, bail};
 use dixian_domain::{RegionCode, RegionLevel, Role};
-use dixian_store::{Actor, Store, audit, households, regions, registry_file, users};
+use dixian_store::audit::{self, AuditKey};
+use dixian_store::{Actor, Store, privacy, regions, registry_file, users};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// Opens the store and applies pending migrations.
-pub async fn open(db: &str) -> anyhow::Result<Store> {
-    let store = Store::open(db)
+/// Where the data is: the database and the key its audit chain is keyed
+/// with (a file outside the database).
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// A SQLite file path or a postgres:// URL.
+    pub url: String,
+    /// The audit key file (`--audit-key-file`, `DIXIAN_AUDIT_KEY_FILE`).
+    pub audit_key_file: Option<PathBuf>,
+}
+
+impl Db {
+    /// A database without an audit key (benchmarks on fresh databases).
+    pub fn unkeyed(url: &str) -> Db {
+        Db {
+            url: url.to_string(),
+            audit_key_file: None,
+        }
+    }
+}
+
+/// Opens the store, applies pending migrations and loads the audit key
+/// when one is configured (its file must exist: `dixian migrate` makes it).
+pub async fn open(db: &Db) -> anyhow::Result<Store> {
+    let store = Store::open(&db.url)
         .await
         .with_context(|| "cannot open the database".to_string())?;
     store.migrate().await?;
-    Ok(store)
+    let key = match &db.audit_key_file {
+        Some(path) if !path.exists() => bail!(
+            "audit key file {} does not exist; `dixian migrate` creates it (审计密钥文件不存在)",
+            path.display()
+        ),
+        Some(path) => Some(Arc::new(AuditKey::load(path)?)),
+        None => None,
+    };
+    Ok(store.with_audit_key(key))
 }
 
-pub async fn migrate(db: &str) -> anyhow::Result<()> {
-    let store = Store::open(db).await?;
+/// Opens the store and its audit key, creating the key file when missing
+/// (`migrate` and `demo`); returns whether it was created.
+pub async fn open_creating_key(db: &Db) -> anyhow::Result<(Store, bool)> {
+    let store = Store::open(&db.url)
+        .await
+        .with_context(|| "cannot open the database".to_string())?;
+    store.migrate().await?;
+    let Some(path) = &db.audit_key_file else {
+        return Ok((store, false));
+    };
+    let (key, created) = audit::open_or_create_key(&store.pool, path).await?;
+    if created {
+        println!(
+            "audit key {} created in {} (0600), chaining from record {}: keep it secret, \
+             outside the database, and back it up apart from the database backups",
+            key.id(),
+            path.display(),
+            key.keyed_from()
+        );
+    }
+    Ok((store.with_audit_key(Some(key)), created))
+}
+
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    let store = Store::open(&db.url).await?;
     let n = store.migrate().await?;
     println!("{n} migration(s) applied");
+    store.close().await;
+    if db.audit_key_file.is_none() {
+        println!(
+            "no audit key configured (--audit-key-file / DIXIAN_AUDIT_KEY_FILE): the audit chain stays unkeyed"
+        );
+        return Ok(());
+    }
+    let (store, _) = open_creating_key(db).await?;
+    store.close().await;
     Ok(())
 }
 
 pub async fn serve(
-    db: &str,
+    db: &Db,
     bind: &str,
     security: dixian_web::WebSecurity,
     config: &crate::config::Config,
 ) -> anyhow::Result<()> {
     let store = open(db).await?;
+    if db.audit_key_file.is_none() {
+        tracing::warn!(
+            "no audit key configured (--audit-key-file / DIXIAN_AUDIT_KEY_FILE): audit records are chained with plain SHA-256"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -68,7 +136,7 @@ pub async fn import_regions(
     Ok(counts.total())
 }
 
-pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
+pub async fn regions_import(db: &Db, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
     let store = open(db).await?;
     let only = only.map(RegionCode::parse).transpose()?;
     let t = Instant::now();
@@ -82,7 +150,7 @@ pub async fn regions_import(db: &str, dir: &Path, only: Option<&str>) -> anyhow:
 }
 
 pub async fn households_import(
-    db: &str,
+    db: &Db,
     file: &Path,
     region: Option<&str>,
     dry_run: bool,
@@ -121,13 +189,22 @@ pub async fn households_import(
     Ok(())
 }
 
+/// `dixian households export`: the registry of a region with members in
+/// full. Refused without `--reason`; the export (region, rows, reason) is
+/// one audit row. A file left half-written by a failure is removed.
 pub async fn households_export(
-    db: &str,
+    db: &Db,
     region: &str,
     format: &str,
     out: &Path,
     english: bool,
+    reason: Option<&str>,
 ) -> anyhow::Result<()> {
+    // Refused before the database is opened or a file created.
+    privacy::Reason::required(reason)?;
+    if !matches!(format, "csv" | "xlsx") {
+        bail!("unknown format {format}: use csv or xlsx");
+    }
     let store = open(db).await?;
     let region = RegionCode::parse(region)?;
     let actor = Actor::operator(region.clone());
@@ -137,40 +214,49 @@ pub async fn households_export(
         HeaderLanguage::Chinese
     };
     let pb = progress::counter("households");
-    let n = match format {
+    let written = match format {
         "csv" => {
             let f = std::fs::File::create(out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), lang)?;
-            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
                 pb.inc(1);
                 w.write(&h.household)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
-            .await?;
-            w.finish()?;
-            n
+            .await;
+            n.map_err(anyhow::Error::from)
+                .and_then(|n| w.finish().map(|_| n).map_err(anyhow::Error::from))
         }
-        "xlsx" => {
+        _ => {
             let mut w = XlsxHouseholdWriter::new(lang)?;
-            let n = households::for_each_in(&store.pool, &actor, &region, |h| {
+            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
                 pb.inc(1);
                 w.write(&h.household)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
-            .await?;
-            w.save(out)?;
-            n
+            .await;
+            n.map_err(anyhow::Error::from)
+                .and_then(|n| w.save(out).map(|_| n).map_err(anyhow::Error::from))
         }
-        other => bail!("unknown format {other}: use csv or xlsx"),
     };
     pb.finish_and_clear();
-    println!("{n} households written to {}", out.display());
+    let n = match written {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(out);
+            return Err(e);
+        }
+    };
+    println!(
+        "{n} households written to {} (export recorded in the audit log)",
+        out.display()
+    );
     Ok(())
 }
 
 pub async fn create_user(
-    db: &str,
+    db: &Db,
     username: &str,
     name: &str,
     role: &str,
@@ -195,7 +281,7 @@ pub async fn create_user(
 }
 
 /// `admin list-users`: every account, active or not.
-pub async fn list_users(db: &str) -> anyhow::Result<()> {
+pub async fn list_users(db: &Db) -> anyhow::Result<()> {
     let store = open(db).await?;
     let accounts = users::accounts(&store.pool).await?;
     println!(
@@ -225,7 +311,7 @@ pub async fn list_users(db: &str) -> anyhow::Result<()> {
 }
 
 /// `admin deactivate-user` / `activate-user`.
-pub async fn set_user_active(db: &str, username: &str, active: bool) -> anyhow::Result<()> {
+pub async fn set_user_active(db: &Db, username: &str, active: bool) -> anyhow::Result<()> {
     let store = open(db).await?;
     let c = users::set_active(&store.pool, username, active).await?;
     match (c.changed, active) {
@@ -247,24 +333,13 @@ pub async fn set_user_active(db: &str, username: &str, active: bool) -> anyhow::
 }
 
 /// `admin reset-password`.
-pub async fn reset_password(db: &str, username: &str, password: &str) -> anyhow::Result<()> {
+pub async fn reset_password(db: &Db, username: &str, password: &str) -> anyhow::Result<()> {
     let store = open(db).await?;
     let c = users::reset_password(&store.pool, username, password).await?;
     println!(
         "password of {} reset, {} session(s) ended (密码已重置，已结束{}个会话)",
         c.user.username, c.sessions_closed, c.sessions_closed
     );
-    Ok(())
-}
-
-pub async fn verify_audit(db: &str) -> anyhow::Result<()> {
-    let store = open(db).await?;
-    match audit::verify_chain(&store.pool).await? {
-        None => println!("audit chain intact (审计链完整)"),
-        Some(seq) => bail!(
-            "audit record {seq} does not match its hash: edited in place (审计记录{seq}被篡改)"
-        ),
-    }
     Ok(())
 }
 
@@ -388,7 +463,7 @@ pub async fn bench_import(
         )
     } else {
         (
-            open(db.to_str().context("path is not UTF-8")?).await?,
+            open(&Db::unkeyed(db.to_str().context("path is not UTF-8")?)).await?,
             format!("SQLite {}", db.display()),
         )
     };

@@ -2,7 +2,7 @@
 //! overdue cases per township, a village's notice list (and workbook),
 //! one user's inbox.
 
-use crate::commands::open;
+use crate::commands::{Db, open};
 use anyhow::Context;
 use dixian_domain::RegionCode;
 use dixian_store::cases::{self, PolicySource};
@@ -19,13 +19,13 @@ fn policies() -> impl PolicySource {
     }
 }
 
-async fn store_and_operator(db: &str, region: &str) -> anyhow::Result<(Store, Actor)> {
+async fn store_and_operator(db: &Db, region: &str) -> anyhow::Result<(Store, Actor)> {
     let store = open(db).await?;
     Ok((store, Actor::operator(RegionCode::parse(region)?)))
 }
 
 /// `dixian cases overdue --region CODE`.
-pub async fn overdue(db: &str, region: &str) -> anyhow::Result<()> {
+pub async fn overdue(db: &Db, region: &str) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, region).await?;
     let list = cases::overdue(&store.pool, &actor, chrono::Utc::now(), &policies()).await?;
     if list.is_empty() {
@@ -56,7 +56,7 @@ pub async fn overdue(db: &str, region: &str) -> anyhow::Result<()> {
 
 /// `dixian cases notice --village CODE [--xlsx FILE]`: the households on
 /// notice now — the same fields the printed notice shows, nothing more.
-pub async fn notice(db: &str, village: &str, xlsx: Option<&Path>) -> anyhow::Result<()> {
+pub async fn notice(db: &Db, village: &str, xlsx: Option<&Path>) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, village).await?;
     let doc = NoticeDocument::load(&store.pool, &actor, village, chrono::Utc::now()).await?;
     println!("{} ({})", doc.title(), doc.today);
@@ -76,15 +76,16 @@ pub async fn notice(db: &str, village: &str, xlsx: Option<&Path>) -> anyhow::Res
         println!("(本轮无公示对象 — nobody on notice)");
     }
     if let Some(path) = xlsx {
-        std::fs::write(path, doc.xlsx()?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let bytes = doc.xlsx()?;
+        doc.record_export(&store.pool, &actor, "xlsx").await?;
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         println!("written {} ({} row(s))", path.display(), doc.lines.len());
     }
     Ok(())
 }
 
 /// `dixian cases inbox --user NAME`: what waits on that user.
-pub async fn inbox(db: &str, username: &str) -> anyhow::Result<()> {
+pub async fn inbox(db: &Db, username: &str) -> anyhow::Result<()> {
     let store = open(db).await?;
     let user = users::list(&store.pool)
         .await?

@@ -1,6 +1,6 @@
 //! Commands of department data screening: `feeds import`, `rules check`.
 
-use crate::commands::open;
+use crate::commands::{Db, open};
 use anyhow::{Context, bail};
 use dixian_domain::RegionCode;
 use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// `dixian feeds import --kind K FILE`.
 pub async fn feeds_import(
-    db: &str,
+    db: &Db,
     kind: &str,
     file: &Path,
     region: &str,

@@ -1,7 +1,7 @@
 //! Commands of the screening pass and the rule book: `screen run`,
 //! `rules add|list|whatif`, `warnings list`.
 
-use crate::commands::open;
+use crate::commands::{Db, open};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::RegionCode;
@@ -18,14 +18,14 @@ fn today() -> NaiveDate {
     dixian_domain::case::china_date(Utc::now())
 }
 
-async fn store_and_actor(db: &str, region: &str) -> anyhow::Result<(Store, Actor)> {
+async fn store_and_actor(db: &Db, region: &str) -> anyhow::Result<(Store, Actor)> {
     let store = open(db).await?;
     let region = RegionCode::parse(region).with_context(|| format!("region {region}"))?;
     Ok((store, Actor::operator(region)))
 }
 
 /// `dixian screen run [--as-of DATE]`.
-pub async fn screen_run(db: &str, region: &str, as_of: Option<NaiveDate>) -> anyhow::Result<()> {
+pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let now = Utc::now();
     let as_of = as_of.unwrap_or_else(today);
@@ -59,7 +59,7 @@ pub async fn screen_run(db: &str, region: &str, as_of: Option<NaiveDate>) -> any
 }
 
 /// `dixian rules add FILE…`: adopt new versions (checked, audited).
-pub async fn rules_add(db: &str, region: &str, files: &[PathBuf]) -> anyhow::Result<()> {
+pub async fn rules_add(db: &Db, region: &str, files: &[PathBuf]) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let texts = read_files(files)?;
     let (adopted, _) = dixian_jobs::adopt_rules(&store, &actor, &texts, Utc::now()).await?;
@@ -90,7 +90,7 @@ fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 /// `dixian rules list [--history]`.
-pub async fn rules_list(db: &str, history: bool) -> anyhow::Result<()> {
+pub async fn rules_list(db: &Db, history: bool) -> anyhow::Result<()> {
     let store = open(db).await?;
     dixian_jobs::rule_book(&store, Utc::now()).await?;
     let sets = if history {
@@ -114,7 +114,7 @@ pub async fn rules_list(db: &str, history: bool) -> anyhow::Result<()> {
 
 /// `dixian rules whatif FILE --from D --to D`.
 pub async fn rules_whatif(
-    db: &str,
+    db: &Db,
     region: &str,
     file: &std::path::Path,
     from: NaiveDate,
@@ -158,7 +158,7 @@ pub async fn rules_whatif(
 }
 
 /// `dixian warnings list`.
-pub async fn warnings_list(db: &str, region: &str, filter: WarningFilter) -> anyhow::Result<()> {
+pub async fn warnings_list(db: &Db, region: &str, filter: WarningFilter) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let (rows, total) = warnings::list(&store.pool, &actor, &filter).await?;
     println!("{total} warning(s); showing {}", rows.len());
@@ -183,7 +183,7 @@ pub async fn warnings_list(db: &str, region: &str, filter: WarningFilter) -> any
 
 /// `dixian warnings show ID`: the warning and its evidence (the operator
 /// acts for the county and sees what the county sees).
-pub async fn warning_show(db: &str, region: &str, id: i64) -> anyhow::Result<()> {
+pub async fn warning_show(db: &Db, region: &str, id: i64) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let d = warnings::get(&store.pool, &actor, id).await?;
     let w = &d.warning;
@@ -219,7 +219,7 @@ pub enum End<'a> {
 }
 
 /// `dixian warnings verify|dismiss ID`, at the warning's current version.
-pub async fn warning_end(db: &str, region: &str, id: i64, end: End<'_>) -> anyhow::Result<()> {
+pub async fn warning_end(db: &Db, region: &str, id: i64, end: End<'_>) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let version = warnings::get(&store.pool, &actor, id)
         .await?

@@ -5,7 +5,7 @@ use crate::commands::{self, county_townships};
 use anyhow::Context;
 use dixian_domain::{RegionCode, RegionLevel, Role};
 use dixian_store::{Actor, Store, households, users};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Where the division files sit relative to a checkout.
@@ -17,21 +17,49 @@ const COUNTY: &str = "520526";
 /// Meets the password rule (`users::check_password`: 12 characters or more).
 const DEMO_PASSWORD: &str = "dixian-demo-1";
 
-pub async fn run(db: &Path, bind: &str, households: u64, divisions: &Path) -> anyhow::Result<()> {
+/// The demo's audit key file: next to its database (`dixian-demo.audit-key`).
+pub fn default_key_file(db: &Path) -> PathBuf {
+    db.with_extension("audit-key")
+}
+
+pub async fn run(
+    db: &Path,
+    key_file: Option<PathBuf>,
+    bind: &str,
+    households: u64,
+    divisions: &Path,
+) -> anyhow::Result<()> {
     let fresh = !db.exists();
-    let url = db.to_str().context("database path is not UTF-8")?;
-    let store = commands::open(url).await?;
+    let default_key = key_file.is_none();
+    let key_file = key_file.unwrap_or_else(|| default_key_file(db));
+    if fresh && default_key && key_file.exists() {
+        // The key of a demo database that was deleted: it cannot chain a new one.
+        std::fs::remove_file(&key_file)
+            .with_context(|| format!("cannot remove the old {}", key_file.display()))?;
+    }
+    let config = commands::Db {
+        url: db
+            .to_str()
+            .context("database path is not UTF-8")?
+            .to_string(),
+        audit_key_file: Some(key_file.clone()),
+    };
+    let (store, key_created) = commands::open_creating_key(&config).await?;
     if fresh {
         if let Err(e) = seed(&store, households, divisions).await {
             store.close().await;
             let _ = std::fs::remove_file(db);
+            if key_created {
+                let _ = std::fs::remove_file(&key_file);
+            }
             return Err(e.context("demo database could not be created; removed it"));
         }
     } else {
         println!(
-            "using existing {} (delete it to start afresh; one made before the password rule \
-             keeps the password dixian-demo)",
-            db.display()
+            "using existing {} (delete it and {} to start afresh; one made before the \
+             password rule keeps the password dixian-demo)",
+            db.display(),
+            key_file.display()
         );
     }
     let listener = tokio::net::TcpListener::bind(bind)

@@ -7,6 +7,7 @@ mod commands;
 mod commands_cases;
 mod commands_screen;
 mod commands_sim;
+mod commands_trust;
 mod commands_warnings;
 mod config;
 mod demo;
@@ -29,6 +30,16 @@ struct Cli {
     /// overrides `[log] format` of the server's configuration file.
     #[arg(long, global = true, env = "DIXIAN_LOG_FORMAT", value_enum)]
     log_format: Option<config::LogFormat>,
+    /// The audit chain's key file (HMAC-SHA256), kept outside the database;
+    /// `migrate` creates it when missing (mode 0600). Without it the chain
+    /// is unkeyed. The demo's default: next to its database.
+    #[arg(
+        long,
+        global = true,
+        env = "DIXIAN_AUDIT_KEY_FILE",
+        value_name = "FILE"
+    )]
+    audit_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,7 +80,7 @@ enum Command {
         #[arg(long, env = "DIXIAN_SECURE_COOKIES")]
         secure_cookies: bool,
     },
-    /// Apply pending database migrations.
+    /// Apply pending database migrations; create the audit key file when one is configured and missing.
     Migrate,
     /// Administrative divisions.
     #[command(subcommand)]
@@ -77,7 +88,7 @@ enum Command {
     /// The household registry.
     #[command(subcommand)]
     Households(HouseholdsCmd),
-    /// Users and roles.
+    /// Users and roles; the audit chain (verify, anchor).
     #[command(subcommand)]
     Admin(AdminCmd),
     /// Monitoring cases (监测案件): overdue lists, notices, inboxes.
@@ -95,6 +106,35 @@ enum Command {
     /// Warnings (预警) raised by screening.
     #[command(subcommand)]
     Warnings(WarningsCmd),
+    /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
+    ///
+    /// The file holds a header (format, migration, time, tables, row
+    /// counts), every table's rows and a SHA-256 over the content; it is
+    /// written as FILE.partial and renamed when complete. It restores into
+    /// either backend. The audit key file is not in it: back that up apart.
+    Backup {
+        /// Database to back up (default: --database / DATABASE_URL).
+        #[arg(long)]
+        db: Option<String>,
+        /// The backup file to write (e.g. dixian-2026-01-31.backup.gz).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a backup into a new, empty database (created and migrated), then check its audit chain.
+    ///
+    /// Refused, with nothing written, when the file's checksum or counts do
+    /// not match, when it was made at another migration, or when the
+    /// database already holds data. A PostgreSQL database must exist
+    /// (createdb). Give the source's audit key file (--audit-key-file) to
+    /// check the restored chain.
+    Restore {
+        /// Database to restore into (default: --database / DATABASE_URL).
+        #[arg(long)]
+        db: Option<String>,
+        /// The backup file.
+        #[arg(long = "in", value_name = "FILE")]
+        input: PathBuf,
+    },
     /// Synthetic data.
     #[command(subcommand)]
     Sim(SimCmd),
@@ -128,7 +168,8 @@ enum HouseholdsCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export the households of a region.
+    /// Export the households of a region: full ID numbers, phones and
+    /// names, so a reason is required and the export is audited.
     Export {
         /// Region code (any level).
         #[arg(long)]
@@ -142,6 +183,10 @@ enum HouseholdsCmd {
         /// English headers instead of Chinese.
         #[arg(long)]
         english: bool,
+        /// Why the personal data leaves the system (required; kept in the
+        /// audit trail with the region and the row count).
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -192,8 +237,22 @@ enum AdminCmd {
         #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
         password: String,
     },
-    /// Check the audit chain for edits in place.
-    VerifyAudit,
+    /// Check the audit chain: edits, deletions (also of the newest records), gaps, reordering, keys; prints the head.
+    VerifyAudit {
+        /// Also check that every head anchored in this file (`audit-anchor`) is still in the chain.
+        #[arg(long, value_name = "FILE")]
+        anchor: Option<PathBuf>,
+    },
+    /// Check the audit chain, then append its head (time seq hash) to an anchor file kept outside the database.
+    ///
+    /// Run it daily (cron) and keep the file on another host or write-once
+    /// storage; `verify-audit --anchor FILE` then catches a rollback or a
+    /// rewritten chain even by someone holding the key.
+    AuditAnchor {
+        /// The anchor file (appended to; created when missing).
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -453,14 +512,26 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     use commands::*;
-    let db = cli.database;
+    let db = &Db {
+        url: cli.database,
+        audit_key_file: cli.audit_key_file,
+    };
     match cli.command {
         Command::Demo {
-            db,
+            db: file,
             bind,
             households,
             divisions,
-        } => demo::run(&db, &bind, households, &divisions).await,
+        } => {
+            demo::run(
+                &file,
+                db.audit_key_file.clone(),
+                &bind,
+                households,
+                &divisions,
+            )
+            .await
+        }
         Command::Serve {
             config,
             bind,
@@ -477,46 +548,52 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let origin = public_origin.or(file.server.public_origin.clone());
             let secure = secure_cookies || file.server.secure_cookies.unwrap_or(false);
             let security = dixian_web::WebSecurity::new(origin.as_deref(), secure)?;
-            serve(&db, &bind, security, &file).await
+            serve(db, &bind, security, &file).await
         }
-        Command::Migrate => migrate(&db).await,
+        Command::Migrate => migrate(db).await,
         Command::Regions(RegionsCmd::Import { dir, only }) => {
-            regions_import(&db, &dir, only.as_deref()).await
+            regions_import(db, &dir, only.as_deref()).await
         }
         Command::Households(HouseholdsCmd::Import {
             file,
             region,
             dry_run,
-        }) => households_import(&db, &file, region.as_deref(), dry_run).await,
+        }) => households_import(db, &file, region.as_deref(), dry_run).await,
         Command::Households(HouseholdsCmd::Export {
             region,
             format,
             out,
             english,
-        }) => households_export(&db, &region, &format, &out, english).await,
+            reason,
+        }) => households_export(db, &region, &format, &out, english, reason.as_deref()).await,
         Command::Admin(AdminCmd::CreateUser {
             username,
             name,
             role,
             region,
             password,
-        }) => create_user(&db, &username, &name, &role, &region, &password).await,
-        Command::Admin(AdminCmd::ListUsers) => list_users(&db).await,
+        }) => create_user(db, &username, &name, &role, &region, &password).await,
+        Command::Admin(AdminCmd::ListUsers) => list_users(db).await,
         Command::Admin(AdminCmd::DeactivateUser { username }) => {
-            set_user_active(&db, &username, false).await
+            set_user_active(db, &username, false).await
         }
         Command::Admin(AdminCmd::ActivateUser { username }) => {
-            set_user_active(&db, &username, true).await
+            set_user_active(db, &username, true).await
         }
         Command::Admin(AdminCmd::ResetPassword { username, password }) => {
-            reset_password(&db, &username, &password).await
+            reset_password(db, &username, &password).await
         }
-        Command::Admin(AdminCmd::VerifyAudit) => verify_audit(&db).await,
-        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(&db, &region).await,
+        Command::Admin(AdminCmd::VerifyAudit { anchor }) => {
+            commands_trust::verify_audit(db, anchor.as_deref()).await
+        }
+        Command::Admin(AdminCmd::AuditAnchor { file }) => {
+            commands_trust::audit_anchor(db, &file).await
+        }
+        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(db, &region).await,
         Command::Cases(CasesCmd::Notice { village, xlsx }) => {
-            commands_cases::notice(&db, &village, xlsx.as_deref()).await
+            commands_cases::notice(db, &village, xlsx.as_deref()).await
         }
-        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(&db, &user).await,
+        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(db, &user).await,
         Command::Feeds(FeedsCmd::Import {
             kind,
             file,
@@ -525,7 +602,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report,
         }) => {
             commands_screen::feeds_import(
-                &db,
+                db,
                 &kind,
                 &file,
                 &region,
@@ -536,19 +613,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
         Command::Rules(RulesCmd::Add { files, region }) => {
-            commands_warnings::rules_add(&db, &region, &files).await
+            commands_warnings::rules_add(db, &region, &files).await
         }
         Command::Rules(RulesCmd::List { history }) => {
-            commands_warnings::rules_list(&db, history).await
+            commands_warnings::rules_list(db, history).await
         }
         Command::Rules(RulesCmd::Whatif {
             file,
             from,
             to,
             region,
-        }) => commands_warnings::rules_whatif(&db, &region, &file, from, to).await,
+        }) => commands_warnings::rules_whatif(db, &region, &file, from, to).await,
         Command::Screen(ScreenCmd::Run { as_of, region }) => {
-            commands_warnings::screen_run(&db, &region, as_of).await
+            commands_warnings::screen_run(db, &region, as_of).await
         }
         Command::Warnings(WarningsCmd::List {
             region,
@@ -565,23 +642,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 page: None,
                 per_page: Some(limit),
             };
-            commands_warnings::warnings_list(&db, &region, filter).await
+            commands_warnings::warnings_list(db, &region, filter).await
         }
         Command::Warnings(WarningsCmd::Show { id, region }) => {
-            commands_warnings::warning_show(&db, &region, id).await
+            commands_warnings::warning_show(db, &region, id).await
         }
         Command::Warnings(WarningsCmd::Verify { id, note, region }) => {
-            commands_warnings::warning_end(&db, &region, id, commands_warnings::End::Verify(&note))
+            commands_warnings::warning_end(db, &region, id, commands_warnings::End::Verify(&note))
                 .await
         }
         Command::Warnings(WarningsCmd::Dismiss { id, reason, region }) => {
             commands_warnings::warning_end(
-                &db,
+                db,
                 &region,
                 id,
                 commands_warnings::End::Dismiss(&reason),
             )
             .await
+        }
+        Command::Backup { db: url, out } => {
+            commands_trust::backup(url.as_deref().unwrap_or(&db.url), &out).await
+        }
+        Command::Restore { db: url, input } => {
+            let target = Db {
+                url: url.unwrap_or_else(|| db.url.clone()),
+                audit_key_file: db.audit_key_file.clone(),
+            };
+            commands_trust::restore(&target, &input).await
         }
         Command::Sim(SimCmd::Population {
             county,

@@ -4,14 +4,28 @@
 //! as [`Arg`] and bound per backend in exactly one place.
 
 use crate::StoreError;
+use crate::audit::AuditKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
+use std::sync::Arc;
 
-/// A connection pool of either backend.
+/// A connection pool of either backend, with the audit key its writers
+/// chain audit rows with (none: the chain is unkeyed). The key rides on
+/// the pool because every repository function takes a `&Pool` and every
+/// audit row is written in a [`Tx`] begun from it: so the key reaches the
+/// audit writer without a process-wide setting or a parameter on every
+/// write.
 #[derive(Clone, Debug)]
-pub enum Pool {
+pub struct Pool {
+    pub(crate) conn: Conn,
+    pub(crate) audit_key: Option<Arc<AuditKey>>,
+}
+
+/// The connections of one backend.
+#[derive(Clone, Debug)]
+pub enum Conn {
     /// Embedded SQLite file (default).
     Sqlite(SqlitePool),
     /// PostgreSQL server (and compatible: openGauss, KingbaseES).
@@ -127,8 +141,14 @@ pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Sen
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {}
 
-/// An open transaction of either backend.
-pub enum Tx {
+/// An open transaction of either backend, carrying the pool's audit key.
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    pub(crate) audit_key: Option<Arc<AuditKey>>,
+}
+
+/// The transaction of one backend.
+pub enum TxConn {
     /// SQLite transaction.
     Sqlite(Transaction<'static, Sqlite>),
     /// PostgreSQL transaction.
@@ -136,35 +156,94 @@ pub enum Tx {
 }
 
 impl Pool {
+    /// A pool without an audit key.
+    pub fn new(conn: Conn) -> Pool {
+        Pool {
+            conn,
+            audit_key: None,
+        }
+    }
+
+    /// The same pool, writing (and verifying) audit rows with `key`.
+    pub fn with_audit_key(mut self, key: Option<Arc<AuditKey>>) -> Pool {
+        self.audit_key = key;
+        self
+    }
+
+    /// The audit key, if one is configured.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_deref()
+    }
+
+    /// The connections.
+    pub fn conn(&self) -> &Conn {
+        &self.conn
+    }
+
+    fn tx(&self, conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            audit_key: self.audit_key.clone(),
+        }
+    }
+
     /// Begins a transaction. Every transaction of the store writes, so on
     /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
     /// concurrent writer then waits for it (the busy timeout) instead of
     /// failing with "database is locked" when a read transaction tries to
     /// become a write transaction. Contention that outlasts the busy
     /// timeout is [`StoreError::Busy`], never a plain database error.
+    /// Read-only snapshots use [`Pool::begin_snapshot`].
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        Ok(self.tx(match &self.conn {
+            Conn::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Conn::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        }))
+    }
+
+    /// The same as [`Pool::begin`] (every store transaction writes); the
+    /// name says so where a reader might wonder.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        self.begin().await
+    }
+
+    /// Begins a read-only transaction that sees one snapshot of the whole
+    /// database: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a deferred
+    /// transaction, whose snapshot is taken at its first read.
+    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+        Ok(self.tx(match &self.conn {
+            Conn::Sqlite(p) => TxConn::Sqlite(p.begin().await?),
+            Conn::Postgres(p) => TxConn::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        }))
+    }
+
+    /// Closes the connections (flushing SQLite's WAL).
+    pub async fn close(&self) {
+        match &self.conn {
+            Conn::Sqlite(p) => p.close().await,
+            Conn::Postgres(p) => p.close().await,
+        }
     }
 
     /// Runs a statement outside a transaction; returns rows affected.
     pub async fn execute(&self, q: Q) -> Result<u64, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => q.sqlite().execute(p).await?.rows_affected(),
-            Pool::Postgres(p) => q.pg().execute(p).await?.rows_affected(),
+        Ok(match &self.conn {
+            Conn::Sqlite(p) => q.sqlite().execute(p).await?.rows_affected(),
+            Conn::Postgres(p) => q.pg().execute(p).await?.rows_affected(),
         })
     }
 
     /// All rows.
     pub async fn all<T: Row>(&self, q: Q) -> Result<Vec<T>, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => {
+        Ok(match &self.conn {
+            Conn::Sqlite(p) => {
                 let rows = q.sqlite().fetch_all(p).await?;
                 rows.iter().map(T::from_row).collect::<Result<_, _>>()?
             }
-            Pool::Postgres(p) => {
+            Conn::Postgres(p) => {
                 let rows = q.pg().fetch_all(p).await?;
                 rows.iter().map(T::from_row).collect::<Result<_, _>>()?
             }
@@ -173,14 +252,14 @@ impl Pool {
 
     /// At most one row.
     pub async fn opt<T: Row>(&self, q: Q) -> Result<Option<T>, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => q
+        Ok(match &self.conn {
+            Conn::Sqlite(p) => q
                 .sqlite()
                 .fetch_optional(p)
                 .await?
                 .map(|r| T::from_row(&r))
                 .transpose()?,
-            Pool::Postgres(p) => q
+            Conn::Postgres(p) => q
                 .pg()
                 .fetch_optional(p)
                 .await?
@@ -196,27 +275,37 @@ impl Pool {
 
     /// Which backend this is, for the few places the dialects differ.
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Pool::Postgres(_))
+        matches!(self.conn, Conn::Postgres(_))
     }
 }
 
 impl Tx {
+    /// The audit key of the pool this transaction was begun from.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_deref()
+    }
+
+    /// Whether this is a SQLite transaction.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.conn, TxConn::Sqlite(_))
+    }
+
     /// Runs a statement; returns rows affected.
     pub async fn execute(&mut self, q: Q) -> Result<u64, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(t) => q.sqlite().execute(&mut **t).await?.rows_affected(),
-            Tx::Postgres(t) => q.pg().execute(&mut **t).await?.rows_affected(),
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(t) => q.sqlite().execute(&mut **t).await?.rows_affected(),
+            TxConn::Postgres(t) => q.pg().execute(&mut **t).await?.rows_affected(),
         })
     }
 
     /// All rows.
     pub async fn all<T: Row>(&mut self, q: Q) -> Result<Vec<T>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(t) => {
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(t) => {
                 let rows = q.sqlite().fetch_all(&mut **t).await?;
                 rows.iter().map(T::from_row).collect::<Result<_, _>>()?
             }
-            Tx::Postgres(t) => {
+            TxConn::Postgres(t) => {
                 let rows = q.pg().fetch_all(&mut **t).await?;
                 rows.iter().map(T::from_row).collect::<Result<_, _>>()?
             }
@@ -225,14 +314,14 @@ impl Tx {
 
     /// At most one row.
     pub async fn opt<T: Row>(&mut self, q: Q) -> Result<Option<T>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(t) => q
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(t) => q
                 .sqlite()
                 .fetch_optional(&mut **t)
                 .await?
                 .map(|r| T::from_row(&r))
                 .transpose()?,
-            Tx::Postgres(t) => q
+            TxConn::Postgres(t) => q
                 .pg()
                 .fetch_optional(&mut **t)
                 .await?
@@ -254,9 +343,9 @@ impl Tx {
         copy_sql: &str,
         data: &[u8],
     ) -> Result<Option<u64>, StoreError> {
-        match self {
-            Tx::Sqlite(_) => Ok(None),
-            Tx::Postgres(t) => {
+        match &mut self.conn {
+            TxConn::Sqlite(_) => Ok(None),
+            TxConn::Postgres(t) => {
                 let mut copy = t.copy_in_raw(copy_sql).await?;
                 copy.send(data).await?;
                 Ok(Some(copy.finish().await?))
@@ -264,11 +353,20 @@ impl Tx {
         }
     }
 
+    /// Rolls back (what dropping the transaction does, but awaited).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await?,
+            TxConn::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
     /// Commits.
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }

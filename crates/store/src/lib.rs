@@ -7,10 +7,12 @@
 //! with [`StoreError::Conflict`].
 
 pub mod audit;
+pub mod backup;
 pub mod cases;
 pub mod db;
 pub mod feeds;
 pub mod households;
+pub mod privacy;
 pub mod regions;
 pub mod registry_file;
 pub mod rule_sets;
@@ -73,6 +75,10 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The audit chain's key, a backup file or another integrity safeguard
+    /// refused; the message says what to do.
+    #[error("{0}")]
+    Integrity(String),
     /// A file could not be read.
     #[error("{path}: {source}")]
     Io {
@@ -138,8 +144,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "screening",
         include_str!("../migrations/sqlite/0004_screening.sql"),
     ),
-    // 5 is 0005_audit_key (branch trust-audit); versions are applied by
-    // number, so a database at 6 takes 5 when it arrives.
+    (
+        5,
+        "audit key",
+        include_str!("../migrations/sqlite/0005_audit_key.sql"),
+    ),
     (
         6,
         "accounts_feed_regions",
@@ -167,8 +176,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "screening",
         include_str!("../migrations/postgres/0004_screening.sql"),
     ),
-    // 5 is 0005_audit_key (branch trust-audit); versions are applied by
-    // number, so a database at 6 takes 5 when it arrives.
+    (
+        5,
+        "audit key",
+        include_str!("../migrations/postgres/0005_audit_key.sql"),
+    ),
     (
         6,
         "accounts_feed_regions",
@@ -202,7 +214,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Pool::Postgres(p)
+            Pool::new(db::Conn::Postgres(p))
         } else {
             let path = url
                 .strip_prefix("sqlite://")
@@ -220,9 +232,17 @@ impl Store {
                 .max_connections(4)
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(p)
+            Pool::new(db::Conn::Sqlite(p))
         };
         Ok(Store { pool })
+    }
+
+    /// The same store, chaining its audit records with `key`
+    /// ([`audit::AuditKey`]): every transaction begun from its pool carries
+    /// the key to [`audit::record`].
+    pub fn with_audit_key(mut self, key: Option<std::sync::Arc<audit::AuditKey>>) -> Store {
+        self.pool = self.pool.with_audit_key(key);
+        self
     }
 
     /// Applies pending migrations of the backend; returns how many ran.
@@ -238,14 +258,14 @@ impl Store {
             let kept: Vec<_> = set.iter().copied().filter(|m| m.0 <= last).collect();
             migrator(&kept)
         };
-        let (m, applied_before) = match &self.pool {
-            Pool::Sqlite(p) => {
+        let (m, applied_before) = match self.pool.conn() {
+            db::Conn::Sqlite(p) => {
                 let m = upto(SQLITE_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
                 (m, before)
             }
-            Pool::Postgres(p) => {
+            db::Conn::Postgres(p) => {
                 let m = upto(POSTGRES_MIGRATIONS);
                 let before = applied(&self.pool).await;
                 m.run(p).await?;
@@ -257,10 +277,7 @@ impl Store {
 
     /// Closes the pool, flushing SQLite's WAL.
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
-        }
+        self.pool.close().await
     }
 }
 
@@ -285,7 +302,7 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
         .max_connections(1)
         .connect(server_url)
         .await?;
-    let p = Pool::Postgres(pool.clone());
+    let p = Pool::new(db::Conn::Postgres(pool.clone()));
     p.execute(db::q(format!("DROP DATABASE IF EXISTS {name}")))
         .await?;
     p.execute(db::q(format!("CREATE DATABASE {name}"))).await?;

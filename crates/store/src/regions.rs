@@ -114,7 +114,7 @@ async fn copy_level(
     rows: &[(String, String, Option<String>)],
     level: RegionLevel,
 ) -> Result<bool, StoreError> {
-    if matches!(tx, Tx::Sqlite(_)) {
+    if tx.is_sqlite() {
         return Ok(false);
     }
     let mut w = csv::Writer::from_writer(Vec::new());

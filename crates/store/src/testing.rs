@@ -71,7 +71,7 @@ async fn drop_stale(server: &str) -> Result<(), StoreError> {
         .max_connections(1)
         .connect(server)
         .await?;
-    let p = crate::db::Pool::Postgres(pool.clone());
+    let p = crate::db::Pool::new(crate::db::Conn::Postgres(pool.clone()));
     let names: Vec<(String,)> = p
         .all(crate::db::q(
             "SELECT datname FROM pg_database WHERE datname LIKE 'dixian\\_test\\_%'",

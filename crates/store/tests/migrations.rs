@@ -1,7 +1,7 @@
 //! Upgrades over data, on both backends: a database written by the schema
-//! of migration 4 (feed batches, rows, a screening run that read a batch,
-//! a warning resting on a row) keeps every row, id and reference through
-//! 0006 (per-region feed keys; SQLite rebuilds two tables), and the new
+//! before migration 6 (feed batches, rows, a screening run that read a
+//! batch, a warning resting on a row) keeps every row, id and reference
+//! through 0006 (per-region feed keys; SQLite rebuilds two tables), and the new
 //! keys hold: the same bytes load again in another county, not twice in
 //! one.
 
@@ -46,7 +46,7 @@ async fn count(store: &Store, sql: &str) -> i64 {
 
 /// Writes batch 1 (three rows: matched person, water row of a village of
 /// another county, unknown person), a run that read it and a warning on
-/// row 1, with the schema of migration 4.
+/// row 1, with the schema before migration 6.
 async fn old_data(store: &Store, person: &str) -> i64 {
     let county = RegionCode::parse(COUNTY).unwrap();
     let divisions =
@@ -147,7 +147,8 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     let Some(store) = empty_store(backend, dir.path()).await.unwrap() else {
         return;
     };
-    assert_eq!(store.migrate_up_to(4).await.unwrap(), 4);
+    // the schema before 0006 (5: the keyed audit the code of today writes)
+    assert_eq!(store.migrate_up_to(5).await.unwrap(), 5);
     let person = dixian_domain::IdNumber::from_parts(COUNTY, day(1), 11)
         .unwrap()
         .as_str()

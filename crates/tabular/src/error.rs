@@ -18,7 +18,10 @@ pub enum TabularError {
     /// The Excel workbook is damaged or not supported.
     #[error("cannot read or write the Excel workbook (Excel文件无法处理): {0}")]
     Xlsx(String),
-    /// A line of a CSV file cannot be split into cells.
+    /// A line of a CSV file cannot be split into cells. Reading goes on
+    /// after it, except after a line longer than
+    /// [`Limits::max_row_bytes`](crate::Limits::max_row_bytes), which ends
+    /// the file.
     #[error("line {line}: {reason}")]
     Malformed {
         /// 1-based line of the file (the header is line 1).
@@ -51,8 +54,47 @@ fn describe_path(path: &Path) -> String {
 
 impl From<calamine::XlsxError> for TabularError {
     fn from(e: calamine::XlsxError) -> Self {
-        TabularError::Xlsx(e.to_string())
+        TabularError::Xlsx(xlsx_reason(&e))
     }
+}
+
+/// Calamine's message, unless it may quote the file's text (a cell's
+/// value, an entity or a sheet name, which may be personal data): then what
+/// went wrong, without it.
+fn xlsx_reason(e: &calamine::XlsxError) -> String {
+    use calamine::XlsxError as E;
+    match e {
+        E::Xml(_) | E::XmlAttr(_) | E::Encoding(_) => match io_cause(e) {
+            // Inflating failed (a damaged zip): the zip crate's words.
+            Some(io) => format!("I/O error: {io}"),
+            None => "the XML of a part of the workbook is malformed (XML格式错误)".to_string(),
+        },
+        E::CellError(_) => "a cell holds an unknown error value (单元格错误值无法识别)".to_string(),
+        E::CellTAttribute(_) | E::Unrecognized { .. } => {
+            "a cell or sheet has a type that cannot be recognized (单元格或工作表类型无法识别)"
+                .to_string()
+        }
+        E::WorksheetNotFound(_)
+        | E::NotAWorksheet(_)
+        | E::FileNotFound(_)
+        | E::TableNotFound(_)
+        | E::PivotTableNotFound(_) => {
+            "the first sheet is missing or is not a worksheet (找不到工作表)".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The I/O error at the root of `e`, if any.
+fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a io::Error> {
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<io::Error>() {
+            return Some(io);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 impl From<calamine::XlsError> for TabularError {

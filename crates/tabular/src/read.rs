@@ -3,9 +3,13 @@
 //!
 //! Rows stream: a file of tens of millions of lines is never held in memory.
 //! Rows whose cells are all blank (Excel's trailing `,,,,` lines) are skipped.
+//!
+//! Every file is taken as hostile: what reading it may cost is bounded by
+//! [`Limits`] (the defaults, or the caller's), whatever the file claims.
 
 use crate::decode::Utf8Reader;
 use crate::error::TabularError;
+use crate::limits::{Limits, size};
 use crate::lines::LineTracker;
 use crate::sheet::{self, SheetRows};
 use std::fs::File;
@@ -18,6 +22,10 @@ pub use crate::header::{ColumnSpec, HeaderMap, clean_header};
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// First bytes of an OLE compound file, hence of a legacy XLS workbook.
 const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Why a legacy workbook is not read ([`Limits::allow_xls`]).
+const XLS_REFUSED: &str = "Excel 97-2003 (.xls) files are not accepted: save the file as .xlsx or CSV and load it again \
+     (不接受Excel 97-2003 (.xls) 旧格式文件，请另存为 .xlsx 或 CSV 后重新导入)";
 /// The UTF-8 byte-order mark Excel writes before "CSV UTF-8".
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Size of the CSV parser's buffer.
@@ -50,10 +58,15 @@ impl Record {
 }
 
 /// Opens a table file, sniffing CSV, XLSX or XLS from its first bytes, and
-/// reads its header row.
+/// reads its header row, within the default [`Limits`].
 pub fn open(path: &Path) -> Result<TableReader, TabularError> {
+    open_with_limits(path, &Limits::default())
+}
+
+/// [`open`] within the caller's limits.
+pub fn open_with_limits(path: &Path, limits: &Limits) -> Result<TableReader, TabularError> {
     let file = File::open(path).map_err(|e| TabularError::io(path, e))?;
-    TableReader::from_source(file, path)
+    TableReader::from_source(file, path, limits)
 }
 
 /// A table file: its header row, then its data rows as an iterator.
@@ -69,27 +82,39 @@ enum Rows {
 }
 
 impl TableReader {
-    /// Reads a table held in memory (an upload), sniffed as [`open`] does.
+    /// Reads a table held in memory (an upload), sniffed as [`open`] does,
+    /// within the default [`Limits`].
     pub fn from_bytes(bytes: Vec<u8>) -> Result<TableReader, TabularError> {
-        TableReader::from_source(Cursor::new(bytes), Path::new(""))
+        TableReader::from_bytes_with_limits(bytes, &Limits::default())
+    }
+
+    /// [`TableReader::from_bytes`] within the caller's limits.
+    pub fn from_bytes_with_limits(
+        bytes: Vec<u8>,
+        limits: &Limits,
+    ) -> Result<TableReader, TabularError> {
+        TableReader::from_source(Cursor::new(bytes), Path::new(""), limits)
     }
 
     fn from_source<R: Read + Seek + Send + 'static>(
         mut source: R,
         path: &Path,
+        limits: &Limits,
     ) -> Result<Self, TabularError> {
         let io_err = |e| TabularError::io(path, e);
         let head = read_head(&mut source, OLE_MAGIC.len()).map_err(io_err)?;
         let rows = if head.starts_with(ZIP_MAGIC) || head.starts_with(OLE_MAGIC) {
             source.seek(SeekFrom::Start(0)).map_err(io_err)?;
             let sheet = if head.starts_with(ZIP_MAGIC) {
-                sheet::open_xlsx(source)?
-            } else {
+                sheet::open_xlsx(source, limits)?
+            } else if limits.allow_xls {
                 sheet::open_xls(source)?
+            } else {
+                return Err(TabularError::Xlsx(XLS_REFUSED.to_string()));
             };
             Rows::Sheet(sheet)
         } else {
-            Rows::Csv(Box::new(CsvRows::new(source, head, path)))
+            Rows::Csv(Box::new(CsvRows::new(source, head, path, limits)))
         };
         TableReader::with_header(rows)
     }
@@ -152,12 +177,18 @@ struct CsvRows {
     /// A row read ahead to learn whether the previous one was the last.
     pending: Option<Result<Record, TabularError>>,
     path: PathBuf,
+    max_row_bytes: u64,
     done: bool,
 }
 
 impl CsvRows {
     /// `head` holds the bytes already taken from `source`.
-    fn new(source: impl Read + Send + 'static, head: Vec<u8>, path: &Path) -> CsvRows {
+    fn new(
+        source: impl Read + Send + 'static,
+        head: Vec<u8>,
+        path: &Path,
+        limits: &Limits,
+    ) -> CsvRows {
         let (prefix, utf8) = match head.strip_prefix(UTF8_BOM) {
             Some(rest) => (rest.to_vec(), true),
             None => (head, false),
@@ -167,12 +198,17 @@ impl CsvRows {
             .has_headers(false)
             .flexible(false)
             .buffer_capacity(CSV_BUFFER)
-            .from_reader(LineTracker::new(Utf8Reader::new(boxed, prefix, utf8)));
+            .from_reader(LineTracker::new(
+                Utf8Reader::new(boxed, prefix, utf8),
+                // Room for the record's own line break.
+                limits.max_row_bytes.saturating_add(2),
+            ));
         CsvRows {
             reader,
             record: csv::StringRecord::new(),
             pending: None,
             path: path.to_path_buf(),
+            max_row_bytes: limits.max_row_bytes,
             done: false,
         }
     }
@@ -181,7 +217,15 @@ impl CsvRows {
         if self.done {
             return None;
         }
-        match self.reader.read_record(&mut self.record) {
+        let read = self.reader.read_record(&mut self.record);
+        if let Some(start) = self.reader.get_ref().overrun() {
+            // The tracker stopped the record; nothing after it can be read.
+            self.done = true;
+            return Some(Err(self.too_long(start)));
+        }
+        let end = self.reader.position().byte();
+        self.reader.get_mut().record_ended(end);
+        match read {
             Ok(false) => {
                 self.done = true;
                 None
@@ -219,6 +263,18 @@ impl CsvRows {
             _ => BAD_CSV.to_string(),
         };
         TabularError::Malformed { line, reason }
+    }
+
+    /// The record that started at `start` ran past the limit.
+    fn too_long(&mut self, start: u64) -> TabularError {
+        let max = size(self.max_row_bytes);
+        TabularError::Malformed {
+            line: self.reader.get_mut().line_at(start),
+            reason: format!(
+                "this line is longer than {max}, with the lines a quoted cell spans; \
+                 check for a quote (\") that is never closed (此行过长，超过{max}；请检查引号是否未闭合)"
+            ),
+        }
     }
 }
 
@@ -348,9 +404,26 @@ mod tests {
         let mut bytes = OLE_MAGIC.to_vec();
         bytes.extend_from_slice(&[0u8; 64]);
         assert!(matches!(
-            TableReader::from_bytes(bytes),
+            TableReader::from_bytes(bytes.clone()),
             Err(TabularError::Xlsx(_))
         ));
+        let allowed = Limits {
+            allow_xls: true,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            TableReader::from_bytes_with_limits(bytes, &allowed),
+            Err(TabularError::Xlsx(_))
+        ));
+    }
+
+    #[test]
+    fn legacy_xls_is_refused_by_default() {
+        let mut bytes = OLE_MAGIC.to_vec();
+        bytes.extend_from_slice(&[0u8; 504]);
+        let e = TableReader::from_bytes(bytes).err().expect("refused");
+        let msg = e.to_string();
+        assert!(msg.contains(".xlsx") && msg.contains("旧格式"), "{msg}");
     }
 
     #[test]

@@ -4,13 +4,14 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{mask_id, redact};
+use crate::view::{RevealQuery, mask_id, redact, unmask_members};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dixian_domain::{Household, Member, RegionCode};
 use dixian_store::households::{self, HouseholdFilter, HouseholdRow};
+use dixian_store::privacy::{self, Revealed};
 use dixian_store::regions::{self, Region};
 use dixian_store::users::{self, SessionKind, User};
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use utoipa_swagger_ui::SwaggerUi;
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "dixian API", description = "防止返贫致贫监测帮扶 — registry, regions, users. Personal data is masked unless the role needs it."),
+    info(title = "dixian API", description = "防止返贫致贫监测帮扶 — registry, regions, users. ID numbers and phones are masked for every role; a role whose work needs them asks for one record in full with `?reveal=true` (audited)."),
     paths(health, login, me, region, list_households, get_household, create_household, update_household, add_member),
     components(schemas(Health, LoginRequest, LoginResponse, User, RegionView, ChildCount, Region, HouseholdPage, HouseholdRow,
         Household, Member, Created, UpdateHousehold, AddMember, Version)),
@@ -275,16 +276,33 @@ async fn list_households(
 }
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", security(("bearer" = [])),
-    params(("id" = i64, Path)),
-    responses((status = 200, body = dixian_store::StoredHousehold), (status = 404, description = "unknown or outside your scope")))]
+    params(("id" = i64, Path), RevealQuery),
+    responses((status = 200, body = dixian_store::StoredHousehold, description = "ID numbers and phones masked, or in full with `reveal=true` (one audit row per reveal)"),
+        (status = 403, description = "your role reads no households, or may not reveal"),
+        (status = 404, description = "unknown or outside your scope")))]
 async fn get_household(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Value>> {
-    let h = households::get(&s.store.pool, &auth.actor(), id).await?;
+    let actor = auth.actor();
+    let h = households::get(&s.store.pool, &actor, id).await?;
     let mut v = serde_json::to_value(&h).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    redact(&mut v, auth.0.role);
+    if r.reveal {
+        privacy::record_reveal(
+            &s.store.pool,
+            &actor,
+            Revealed::Household,
+            id,
+            h.household.village.as_str(),
+            r.reason.as_deref(),
+        )
+        .await?;
+        tracing::info!(household_id = id, "personal data revealed (api)");
+    } else {
+        redact(&mut v);
+    }
     Ok(Json(v))
 }
 
@@ -314,8 +332,11 @@ async fn create_household(
 pub struct UpdateHousehold {
     /// The version that was read; a stale one gets 409.
     version: i64,
-    /// The new record (members replace the old list).
-    household: Household,
+    /// The new record (members replace the old list). A member's
+    /// `id_number` or `phone` sent back masked, as a read without
+    /// `reveal` gives it, keeps the stored value; a full value replaces it.
+    #[schema(value_type = Household)]
+    household: Value,
 }
 
 /// The version after a change.
@@ -334,8 +355,17 @@ async fn update_household(
     Path(id): Path<i64>,
     Json(u): Json<UpdateHousehold>,
 ) -> ApiResult<Json<Version>> {
-    let version =
-        households::update(&s.store.pool, &auth.actor(), id, u.version, &u.household).await?;
+    let actor = auth.actor();
+    let stored = households::get(&s.store.pool, &actor, id).await?;
+    let mut posted = u.household;
+    unmask_members(&mut posted, &stored.household);
+    let household: Household = serde_json::from_value(posted).map_err(|e| {
+        ApiError::Store(dixian_store::StoreError::Invalid(format!(
+            "household: {}",
+            crate::api_cases::without_values(&e.to_string())
+        )))
+    })?;
+    let version = households::update(&s.store.pool, &actor, id, u.version, &household).await?;
     tracing::info!(household_id = id, version, "household updated");
     Ok(Json(Version { version }))
 }

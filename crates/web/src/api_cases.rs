@@ -117,7 +117,7 @@ fn body_error(e: &JsonRejection) -> String {
 
 /// Drops what serde quotes of the input (`invalid type: string "…"`,
 /// `unknown variant `…``), keeping what was expected and where.
-fn without_values(msg: &str) -> String {
+pub(crate) fn without_values(msg: &str) -> String {
     let mut out = msg.to_string();
     for marker in [
         "invalid type: ",
@@ -249,15 +249,44 @@ async fn declaration_status(
     Ok(Json(cases::public_status(&s.store.pool, &reference).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Inbox, description = "cases at a step your level owes, oldest first; unmatched declarations for village cadres"),
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])), params(crate::view::RevealQuery),
+    responses((status = 200, body = Inbox, description = "cases at a step your level owes, oldest first; unmatched declarations for village cadres, \
+        the declarant's ID number and phone masked, or in full with `reveal=true` (one audit row per declaration shown)"),
         (status = 403, description = "not a working role")))]
-async fn inbox(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Inbox>> {
+async fn inbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(r): Query<crate::view::RevealQuery>,
+) -> ApiResult<Json<Inbox>> {
+    use crate::view::{mask_id, mask_phone};
+    use dixian_store::privacy::{self, Revealed};
     let now = s.clock.now();
     let policies = s.policies();
-    Ok(Json(
-        cases::inbox(&s.store.pool, &auth.actor(), now, &policies).await?,
-    ))
+    let actor = auth.actor();
+    let mut inbox = cases::inbox(&s.store.pool, &actor, now, &policies).await?;
+    if r.reveal {
+        let shown: Vec<(i64, &str)> = inbox
+            .leads
+            .iter()
+            .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
+            .map(|l| (l.lead_id, l.village_code.as_str()))
+            .collect();
+        privacy::record_reveals(
+            &s.store.pool,
+            &actor,
+            Revealed::Lead,
+            &shown,
+            r.reason.as_deref(),
+        )
+        .await?;
+        tracing::info!(leads = shown.len(), "personal data revealed (inbox)");
+    } else {
+        for l in &mut inbox.leads {
+            l.declarant_id_number = l.declarant_id_number.as_deref().map(mask_id);
+            l.declarant_phone = l.declarant_phone.as_deref().map(mask_phone);
+        }
+    }
+    Ok(Json(inbox))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/overdue", tag = "cases", security(("bearer" = [])),

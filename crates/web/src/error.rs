@@ -81,9 +81,10 @@ impl ApiError {
                 StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
                 StoreError::Rule { code, .. } => (rule_status(code), code),
                 StoreError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-                StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
-                    (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-                }
+                StoreError::Db(_)
+                | StoreError::Migrate(_)
+                | StoreError::Io { .. }
+                | StoreError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
         }
     }

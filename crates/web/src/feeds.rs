@@ -209,7 +209,7 @@ fn page(
          <header class=top><a class=brand href=/>{app}</a><nav><a href=/inbox>{inbox}</a></nav></header><main>\
          <h1>部门数据导入 · Department feeds</h1>{outcome}\
          <form method=post action=/feeds enctype=multipart/form-data class=\"card form\" id=upload-form>\
-         <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx,.xls\" required></label>\
+         <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx\" required></label>\
          <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
          <button type=submit id=upload>导入 Import</button> <progress id=upload-progress max=100 value=0 hidden></progress> <span id=upload-percent></span></form>{script}\
          <form method=post action=/screening/run class=\"card form\"><p>上次筛查 Last run {last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\

@@ -317,6 +317,18 @@ pub struct Texts {
     pub draft: &'static str,
     /// Total.
     pub grand_total: &'static str,
+    /// The button that shows ID numbers and phones in full.
+    pub reveal: &'static str,
+    /// Its optional reason.
+    pub reveal_reason: &'static str,
+    /// Said once they are shown in full.
+    pub revealed_note: &'static str,
+    /// Back to the masked page.
+    pub mask_again: &'static str,
+    /// ID number field of a member form, shown masked.
+    pub id_number_kept: &'static str,
+    /// Phone field of a member form, shown masked.
+    pub phone_kept: &'static str,
 }
 
 /// 中文 (default).
@@ -477,6 +489,12 @@ pub const ZH: Texts = Texts {
     in_force: "现行规则",
     draft: "草案",
     grand_total: "合计",
+    reveal: "显示完整信息",
+    reveal_reason: "查看事由（可不填）",
+    revealed_note: "已显示完整身份证号和电话；本次查看已记入审计日志。",
+    mask_again: "恢复遮蔽显示",
+    id_number_kept: "身份证号（已遮蔽；不改动则保留原号）",
+    phone_kept: "联系电话（已遮蔽；不改动则保留原号）",
 };
 
 /// English.
@@ -637,6 +655,12 @@ pub const EN: Texts = Texts {
     in_force: "In force",
     draft: "Draft",
     grand_total: "Total",
+    reveal: "Show in full",
+    reveal_reason: "Reason (optional)",
+    revealed_note: "ID numbers and phones are shown in full; this view is recorded in the audit log.",
+    mask_again: "Mask again",
+    id_number_kept: "ID number (masked; kept unless you replace it)",
+    phone_kept: "Phone (masked; kept unless you replace it)",
 };
 
 /// The table for a language code.

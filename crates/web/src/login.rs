@@ -113,6 +113,21 @@ impl LoginThrottle {
         until.map_or(Ok(()), Err)
     }
 
+    /// Starts an attempt: refused while locked; otherwise the attempt is
+    /// counted as a failure at once (so that guesses sent in parallel
+    /// cannot pass the limit while their passwords are being checked) and
+    /// `true` says it reached the limit and locked. [`Self::succeed`]
+    /// takes the count back when the password was right.
+    pub fn attempt(
+        &self,
+        username: &str,
+        ip: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DateTime<Utc>> {
+        self.check(username, ip, now)?;
+        Ok(self.fail(username, ip, now))
+    }
+
     /// Counts a failure; `true` when it locked the account or address.
     pub fn fail(&self, username: &str, ip: IpAddr, now: DateTime<Utc>) -> bool {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -143,10 +158,19 @@ impl LoginThrottle {
         locked
     }
 
-    /// A successful login clears the account's failures (not the address's).
-    pub fn succeed(&self, username: &str) {
+    /// A successful login (the attempt started at `at`) clears the
+    /// account's failures and lock and takes back the address's count of
+    /// this attempt — and the address's lock, when this attempt set it.
+    pub fn succeed(&self, username: &str, ip: IpAddr, at: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(&Key::Account(users::username_tag(username)));
+        if let Some(e) = entries.get_mut(&Key::Address(ip)) {
+            if e.locked_until == Some(at + self.limits.lockout) {
+                e.locked_until = None;
+            } else {
+                e.failures.pop_back();
+            }
+        }
     }
 }
 
@@ -169,8 +193,9 @@ impl LoginError {
 }
 
 /// Checks a login from `ip`: refused unchecked while the account or the
-/// address is locked; a failure is counted, logged (username as a tag,
-/// never the password) and audited; a lock is audited when it starts.
+/// address is locked; every attempt counts until its password proves
+/// right; a failure is logged (username as a tag, never the password) and
+/// audited; a lock is audited when it starts.
 pub(crate) async fn login(
     s: &AppState,
     ip: IpAddr,
@@ -178,17 +203,19 @@ pub(crate) async fn login(
     password: &str,
 ) -> Result<User, LoginError> {
     let now = s.clock.now();
-    if let Err(until) = s.logins.check(username, ip, now) {
-        tracing::warn!(user = %users::username_tag(username), %ip, "login refused: locked");
-        return Err(LoginError::Locked(until));
-    }
+    let locked = match s.logins.attempt(username, ip, now) {
+        Ok(locked) => locked,
+        Err(until) => {
+            tracing::warn!(user = %users::username_tag(username), %ip, "login refused: locked");
+            return Err(LoginError::Locked(until));
+        }
+    };
     match users::authenticate(&s.store.pool, username, password).await {
         Ok(Some(user)) => {
-            s.logins.succeed(username);
+            s.logins.succeed(username, ip, now);
             Ok(user)
         }
-        Ok(None) => {
-            let locked = s.logins.fail(username, ip, now);
+        Ok(_) => {
             let tag = users::username_tag(username);
             tracing::warn!(user = %tag, %ip, locked, "login failed");
             let client = ip.to_string();

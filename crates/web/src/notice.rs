@@ -2,7 +2,8 @@
 //! as a printable A4 page and as an Excel workbook with the same columns.
 //! Both show head's name, village group, category, risk types, the notice
 //! dates and where to object — never ID numbers, phones, bank accounts or
-//! health details (the store's `NoticeEntry` does not carry them).
+//! health details (the store's `NoticeEntry` does not carry them). Each
+//! workbook taken out is logged in the audit trail (village, rows).
 
 use crate::AppState;
 use crate::auth::{Lang, PageAuth};
@@ -105,6 +106,29 @@ impl NoticeDocument {
         format!("{}或{}{office}", self.village, self.township)
     }
 
+    /// Records that `actor` took the notice out as a `format` file: one
+    /// audit row with the village and the row count (the notice carries no
+    /// ID number or phone, so no reason is asked).
+    pub async fn record_export(
+        &self,
+        pool: &Pool,
+        actor: &Actor,
+        format: &str,
+    ) -> Result<(), StoreError> {
+        let village = dixian_domain::RegionCode::parse(&self.village_code)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        dixian_store::privacy::record_export(
+            pool,
+            actor,
+            dixian_store::privacy::Exported::Notice,
+            &village,
+            self.lines.len() as u64,
+            format,
+            None,
+        )
+        .await
+    }
+
     /// The notice as an .xlsx workbook.
     pub fn xlsx(&self) -> Result<Vec<u8>, TabularError> {
         notice_xlsx(&NoticeSheet {
@@ -171,6 +195,12 @@ async fn notice_workbook(
     };
     match doc.xlsx() {
         Ok(bytes) => {
+            if let Err(e) = doc
+                .record_export(&s.store.pool, &auth.actor(), "xlsx")
+                .await
+            {
+                return ApiError::from(e).page(t);
+            }
             tracing::info!(region = %doc.village_code, rows = doc.lines.len(), "notice workbook");
             let disposition = format!("attachment; filename=\"notice-{}.xlsx\"", doc.village_code);
             (

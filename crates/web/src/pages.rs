@@ -6,7 +6,7 @@ use crate::api::region_view;
 use crate::auth::{LANG_COOKIE, Lang, PageAuth, SESSION_COOKIE};
 use crate::forms::{Field, Posted, household_fields, member_fields};
 use crate::i18n::Texts;
-use crate::view::{mask_id, mask_phone};
+use crate::view::{RevealForm, mask_id, mask_phone};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -15,8 +15,9 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dixian_domain::{Category, Member, RegionCode, RegionLevel, Role};
+use dixian_domain::{Category, Member, RegionCode, RegionLevel};
 use dixian_store::households::{self, HouseholdFilter};
+use dixian_store::privacy::{self, Revealed};
 use dixian_store::regions::Region;
 use dixian_store::users::{self, SessionKind, User};
 use dixian_store::{StoreError, StoredHousehold};
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
             get(new_household_form).post(new_household_submit),
         )
         .route("/households/{id}", get(household_page))
+        .route("/households/{id}/reveal", post(household_reveal))
         .route(
             "/households/{id}/edit",
             get(edit_household_form).post(edit_household_submit),
@@ -397,6 +399,10 @@ struct HouseholdPage {
     cases: Vec<(i64, &'static str)>,
     can_lead: bool,
     timeline: Vec<TimelineLine>,
+    /// The role may show ID numbers and phones in full (the button).
+    may_reveal: bool,
+    /// They are shown in full now (the reveal was recorded).
+    revealed: bool,
 }
 
 /// One line of a household's timeline.
@@ -478,8 +484,9 @@ macro_rules! label {
     };
 }
 
-fn member_line(t: &Texts, m: &Member, role: Role) -> MemberLine {
-    let full = role.sees_personal_data();
+/// A member as the card shows it: ID number and phone masked unless
+/// `full` (after a recorded reveal).
+fn member_line(t: &Texts, m: &Member, full: bool) -> MemberLine {
     let today = chrono::Local::now().date_naive();
     MemberLine {
         name: m.name.clone(),
@@ -526,6 +533,7 @@ fn household_page_of(
     user: &User,
     chain: Vec<Region>,
     stored: &StoredHousehold,
+    revealed: bool,
 ) -> HouseholdPage {
     let (h, version) = (&stored.household, stored.version);
     let yes_no = |b: bool| if b { t.yes } else { t.no };
@@ -559,13 +567,15 @@ fn household_page_of(
         members: h
             .members
             .iter()
-            .map(|m| member_line(t, m, user.role))
+            .map(|m| member_line(t, m, revealed))
             .collect(),
         id: stored.id,
         can_edit: user.role.edits_registry(),
         cases: Vec::new(),
         can_lead: false,
         timeline: Vec::new(),
+        may_reveal: privacy::may_reveal(&dixian_store::Actor::of(user)),
+        revealed,
     }
 }
 
@@ -575,6 +585,30 @@ async fn household_page(
     Lang(t): Lang,
     Path(id): Path<i64>,
 ) -> Response {
+    render_household(&s, &auth, t, id, None).await
+}
+
+/// "显示完整信息 Show in full": the same card with ID numbers and phones
+/// in full, after the store has recorded the reveal (403 for a role that
+/// may not, 404 outside the scope).
+async fn household_reveal(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    render_household(&s, &auth, t, id, Some(&f.reason)).await
+}
+
+/// The card, masked (`reveal` = `None`) or in full with the reason given.
+async fn render_household(
+    s: &AppState,
+    auth: &PageAuth,
+    t: &'static Texts,
+    id: i64,
+    reveal: Option<&str>,
+) -> Response {
     let actor = auth.actor();
     let stored = match households::get(&s.store.pool, &actor, id).await {
         Ok(stored) => stored,
@@ -582,10 +616,26 @@ async fn household_page(
         Err(StoreError::Forbidden) => return forbidden(t),
         Err(_) => return not_found(t),
     };
+    if let Some(reason) = reveal {
+        let village = stored.household.village.as_str();
+        if let Err(e) = privacy::record_reveal(
+            &s.store.pool,
+            &actor,
+            Revealed::Household,
+            id,
+            village,
+            Some(reason),
+        )
+        .await
+        {
+            return crate::error::ApiError::from(e).page(t);
+        }
+        tracing::info!(household_id = id, "personal data revealed (page)");
+    }
     let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
         .await
         .unwrap_or_default();
-    let mut page = household_page_of(t, &auth.0, chain, &stored);
+    let mut page = household_page_of(t, &auth.0, chain, &stored, reveal.is_some());
     // Cases and the timeline: only roles that work cases read them.
     if let Ok(cs) = dixian_store::cases::cases_of_household(&s.store.pool, &actor, id).await {
         page.cases = cs
@@ -850,8 +900,8 @@ async fn member_form(
     let (heading, action) = member_target(t, id, pos);
     // A new member is not the head: preselect the commonest relation.
     let preset = HashMap::from([("m_relation".to_string(), "child".to_string())]);
-    let fields = if member.is_some() {
-        member_fields(t, member)
+    let fields = if let Some(m) = member {
+        masked_member_fields(t, m)
     } else {
         refill(member_fields(t, None), &preset)
     };
@@ -867,6 +917,44 @@ async fn member_form(
         errors: Vec::new(),
     };
     page.into_response()
+}
+
+/// The form of a stored member with its ID number and phone masked: the
+/// form shows what the card shows; a value sent back unchanged keeps the
+/// stored one ([`unmasked_form`]), a new one replaces it.
+fn masked_member_fields(t: &'static Texts, m: &Member) -> Vec<Field> {
+    let mut fields = member_fields(t, Some(m));
+    for f in &mut fields {
+        match f.name {
+            "m_id_number" => {
+                f.value = m.id_number.masked();
+                f.label = t.id_number_kept;
+            }
+            "m_phone" if !f.value.is_empty() => {
+                f.value = mask_phone(&f.value);
+                f.label = t.phone_kept;
+            }
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// The posted member form with a masked ID number or phone sent back
+/// unchanged replaced by the stored value (a mask is never a valid value).
+fn unmasked_form(form: &HashMap<String, String>, stored: &Member) -> HashMap<String, String> {
+    let mut form = form.clone();
+    if let Some(v) = form.get_mut("m_id_number")
+        && v.trim() == stored.id_number.masked()
+    {
+        *v = stored.id_number.as_str().to_string();
+    }
+    if let (Some(v), Some(p)) = (form.get_mut("m_phone"), stored.phone.as_deref())
+        && v.trim() == mask_phone(p)
+    {
+        *v = p.to_string();
+    }
+    form
 }
 
 fn member_target(t: &'static Texts, id: i64, pos: Option<usize>) -> (&'static str, String) {
@@ -888,7 +976,11 @@ async fn member_submit(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut posted = Posted::new(form);
+    let unmasked = match pos.and_then(|p| stored.household.members.get(p)) {
+        Some(m) => unmasked_form(form, m),
+        None => form.clone(),
+    };
+    let mut posted = Posted::new(&unmasked);
     let version = posted.version();
     let member = posted.member(t);
     let mut errors = posted.errors;
@@ -906,7 +998,11 @@ async fn member_submit(
         }
     }
     let (heading, action) = member_target(t, id, pos);
-    let fields = refill(member_fields(t, None), form);
+    let blank = match pos.and_then(|p| stored.household.members.get(p)) {
+        Some(m) => masked_member_fields(t, m),
+        None => member_fields(t, None),
+    };
+    let fields = refill(blank, form);
     let page = FormPage {
         t,
         user: user_bar(&auth.0, t),

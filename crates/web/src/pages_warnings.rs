@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth::{Lang, PageAuth};
 use crate::error::ApiError;
 use crate::i18n::Texts;
-use crate::view::{china_time, mask_id};
+use crate::view::{RevealForm, china_time, mask_id};
 use crate::warnings::{AdoptBody, detail, rule_views, run_screening};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/warnings", get(list_page))
         .route("/warnings/{id}", get(warning_page))
+        .route("/warnings/{id}/reveal", post(reveal))
         .route("/warnings/{id}/verify", post(verify))
         .route("/warnings/{id}/dismiss", post(dismiss))
         .route("/screening/run", post(run))
@@ -303,7 +304,10 @@ struct WarningPage {
     t: &'static Texts,
     user: Option<crate::pages::UserBar>,
     w: Line,
-    person_full: String,
+    /// The person's ID number: masked, or in full after a recorded reveal.
+    person: String,
+    may_reveal: bool,
+    revealed: bool,
     rule_set: String,
     condition: String,
     raised: String,
@@ -449,8 +453,9 @@ async fn render_warning(
     t: &'static Texts,
     id: i64,
     errors: Vec<String>,
+    reveal: Option<&str>,
 ) -> Response {
-    let d = match detail(s, user, id).await {
+    let d = match detail(s, user, id, reveal.map(Some)).await {
         Ok(d) => d,
         Err(e) => return e.page(t),
     };
@@ -459,7 +464,9 @@ async fn render_warning(
     let page = WarningPage {
         t,
         user: crate::pages::user_bar(user, t),
-        person_full: w.person_id_number.clone().unwrap_or_default(),
+        person: w.person_id_number.clone().unwrap_or_default(),
+        may_reveal: dixian_store::privacy::may_reveal(&dixian_store::Actor::of(user)),
+        revealed: reveal.is_some(),
         rule_set: format!(
             "{} ({}, v{})",
             w.rule_set_name, w.rule_set_region, w.rule_set_version
@@ -490,7 +497,19 @@ async fn warning_page(
     Lang(t): Lang,
     Path(id): Path<i64>,
 ) -> Response {
-    render_warning(&s, &auth.0, t, id, Vec::new()).await
+    render_warning(&s, &auth.0, t, id, Vec::new(), None).await
+}
+
+/// "显示完整信息 Show in full": the same page with the person's ID number
+/// in full, after the store has recorded the reveal.
+async fn reveal(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    render_warning(&s, &auth.0, t, id, Vec::new(), Some(&f.reason)).await
 }
 
 #[derive(Deserialize)]
@@ -529,7 +548,7 @@ async fn verify(
                 None => Redirect::to(&format!("/warnings/{id}")).into_response(),
             }
         }
-        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()]).await,
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
     }
 }
 
@@ -546,7 +565,7 @@ async fn dismiss(
             tracing::info!(warning_id = id, "warning dismissed (page)");
             Redirect::to(&format!("/warnings/{id}")).into_response()
         }
-        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()]).await,
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
     }
 }
 

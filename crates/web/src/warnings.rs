@@ -1,19 +1,21 @@
 //! Screening on the web: the JSON API of warnings (list, one with its
 //! evidence, verify → lead, dismiss with a reason), screening runs, and
 //! the rule sets in force (list, adopt a new version: the server's book
-//! is replaced at once). Lists mask ID numbers for every role; one
-//! warning shows them to the roles whose work needs them.
+//! is replaced at once). ID numbers are masked for every role, in lists
+//! and in one warning (its evidence rows too); a role whose work needs
+//! them asks for one warning in full (`?reveal=true`), which is audited.
 
 use crate::AppState;
 use crate::api_cases::Body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::view::mask_id;
+use crate::view::{RevealQuery, mask_id, redact_json_text};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use dixian_domain::case::china_date;
+use dixian_store::privacy::{self, Revealed};
 use dixian_store::rule_sets::{self, Adopted};
 use dixian_store::screening::{self, RunSummary};
 use dixian_store::warnings::{
@@ -77,19 +79,52 @@ async fn list_api(
 }
 
 /// One warning as `user` sees it: only the case workflow's levels read
-/// warnings, and each of them sees the personal data its work needs.
-pub(crate) async fn detail(s: &AppState, user: &User, id: i64) -> ApiResult<WarningDetail> {
-    Ok(warnings::get(&s.store.pool, &Actor::of(user), id).await?)
+/// warnings. The person's ID number, in the warning and in its evidence
+/// rows, is masked; with `reveal` = `Some(reason)` it is shown in full
+/// once the store has recorded the reveal (403 for a role that may not).
+pub(crate) async fn detail(
+    s: &AppState,
+    user: &User,
+    id: i64,
+    reveal: Option<Option<&str>>,
+) -> ApiResult<WarningDetail> {
+    let actor = Actor::of(user);
+    let mut d = warnings::get(&s.store.pool, &actor, id).await?;
+    match reveal {
+        Some(reason) => {
+            privacy::record_reveal(
+                &s.store.pool,
+                &actor,
+                Revealed::Warning,
+                id,
+                &d.warning.village_code,
+                reason,
+            )
+            .await?;
+            tracing::info!(warning_id = id, "personal data revealed");
+        }
+        None => {
+            d.warning = masked(d.warning);
+            for e in &mut d.evidence {
+                e.payload = redact_json_text(&e.payload);
+            }
+        }
+    }
+    Ok(d)
 }
 
-#[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "screening", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = WarningDetail), (status = 404, description = "unknown or outside your scope")))]
+#[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "screening", security(("bearer" = [])), params(("id" = i64, Path), RevealQuery),
+    responses((status = 200, body = WarningDetail, description = "ID numbers masked, or in full with `reveal=true` (one audit row per reveal)"),
+        (status = 403, description = "not a working role (村, 乡, 县)"),
+        (status = 404, description = "unknown or outside your scope")))]
 async fn get_api(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<WarningDetail>> {
-    Ok(Json(detail(&s, &auth.0, id).await?))
+    let reveal = r.reveal.then_some(r.reason.as_deref());
+    Ok(Json(detail(&s, &auth.0, id, reveal).await?))
 }
 
 /// Verify a warning: it becomes a lead on the department-warning channel.

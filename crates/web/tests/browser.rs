@@ -301,6 +301,29 @@ async fn cadre_logs_in_and_opens_a_household_card() {
         members.contains("张四") && members.contains("户主"),
         "members listed: {members}"
     );
+    let head = id("1968-04-12", 13);
+    assert!(
+        !members.contains(&head) && !members.contains("13800001234"),
+        "ID numbers and phones masked until revealed: {members}"
+    );
+    // "显示完整信息": the same card in full, the view audited once
+    d.type_into("#reveal-form input[name=reason]", "入户核实")
+        .await;
+    d.click("#reveal").await;
+    let note = d.wait_text("#revealed", "审计").await;
+    assert!(note.contains("审计"), "says the view is recorded: {note}");
+    let members = d.text("#members").await;
+    assert!(
+        members.contains(&head) && members.contains("13800001234"),
+        "in full after the reveal: {members}"
+    );
+    let reveals = dixian_store::audit::history(&app.store.pool, "household", &hid.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "reveal")
+        .count();
+    assert_eq!(reveals, 1, "one reveal, one audit row");
     let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/household-card.png");
     d.screenshot(&shot).await;

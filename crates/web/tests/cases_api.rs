@@ -824,6 +824,16 @@ async fn unmatched_declarations_wait_for_the_village(backend: Backend) {
     assert_eq!(receipt["status"], "received");
     assert_eq!(app.count("cases").await, 0);
     let inbox = app.get_json(&t.cadre_a, "/api/v1/inbox").await;
+    assert!(
+        !inbox.to_string().contains(DECLARANT_PHONE) && !inbox.to_string().contains(&ids[0]),
+        "the declarant's phone and ID number are masked: {inbox}"
+    );
+    let inbox = app
+        .get_json(
+            &t.cadre_a,
+            "/api/v1/inbox?reveal=true&reason=%E5%9B%9E%E8%AE%BF",
+        )
+        .await;
     let lead = &inbox["leads"][0];
     assert_eq!(
         (
@@ -833,6 +843,14 @@ async fn unmatched_declarations_wait_for_the_village(backend: Backend) {
         (Some("张四"), Some(DECLARANT_PHONE))
     );
     let lead_id = lead["lead_id"].as_i64().unwrap();
+    let revealed = dixian_store::audit::history(&app.store.pool, "lead", &lead_id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        revealed.iter().filter(|r| r.action == "reveal").count(),
+        1,
+        "the reveal is audited"
+    );
     assert!(
         app.get_json(&t.cadre_b, "/api/v1/inbox").await["leads"]
             .as_array()

@@ -408,10 +408,7 @@ async fn readiness_checks_the_database(backend: Backend) {
         doc["paths"]["/api/v1/ready"]["get"].is_object(),
         "documented"
     );
-    match &app.store.pool {
-        dixian_store::db::Pool::Sqlite(p) => p.close().await,
-        dixian_store::db::Pool::Postgres(p) => p.close().await,
-    }
+    app.store.pool.close().await;
     let r = reqwest::get(format!("{}/api/v1/ready", app.url))
         .await
         .unwrap();

@@ -281,8 +281,19 @@ async fn roles_and_masking(backend: Backend) {
     };
     let officer = app.user("officer", Role::DataOfficer, "520526").await;
     let viewer = app.user("viewer", Role::Viewer, "52").await;
-    let full: Value = app
+    // masked for the cadre too until revealed, then in full (audited)
+    let masked: Value = app
         .get(&cadre, &format!("/api/v1/households/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        masked["household"]["members"][0]["id_number"],
+        format!("520526********{}", &id("1970-03-01", 11)[14..])
+    );
+    let full: Value = app
+        .get(&cadre, &format!("/api/v1/households/{a}?reveal=true"))
         .await
         .json()
         .await
@@ -302,6 +313,13 @@ async fn roles_and_masking(backend: Backend) {
         .unwrap();
     assert_eq!(m, format!("520526********{}", &id("1970-03-01", 11)[14..]));
     assert_eq!(masked["household"]["members"][0]["phone"], "138****1234");
+    assert_eq!(
+        app.get(&officer, &format!("/api/v1/households/{a}?reveal=true"))
+            .await
+            .status(),
+        403,
+        "the officer's work does not need them"
+    );
     // lists always mask
     let list: Value = app
         .get(&cadre, "/api/v1/households")
@@ -446,7 +464,8 @@ async fn pages_deny_cross_scope(backend: Backend) {
         .unwrap();
     assert_eq!(post.status(), 404);
     assert_eq!(app.count("audit_log").await, before);
-    // own household: the list page masks IDs, the card shows them in full for a cadre
+    // own household: the list page and the card mask IDs; the card's
+    // "show in full" button shows them to a cadre
     let list = page(format!("/households?region={VILLAGE_A}"))
         .await
         .unwrap()
@@ -460,7 +479,17 @@ async fn pages_deny_cross_scope(backend: Backend) {
         .text()
         .await
         .unwrap();
+    assert!(card.contains("A-0001") && !card.contains(&id("1970-03-01", 11)));
+    let reveal = |h: i64| {
+        app.client
+            .post(format!("{}/households/{h}/reveal", app.url))
+            .header(reqwest::header::ORIGIN, &app.url)
+            .form(&[("reason", "入户核实")])
+            .send()
+    };
+    let card = reveal(a).await.unwrap().text().await.unwrap();
     assert!(card.contains(&id("1970-03-01", 11)));
+    assert_eq!(reveal(b).await.unwrap().status(), 404);
 }
 
 on_both_backends!(

@@ -1,6 +1,7 @@
 //! Screening through the API, on both backends: a data officer's medical
 //! upload and screening run raise a warning; the village cadre sees it in
-//! the list (ID masked) and on its page (evidence, full ID for the role),
+//! the list (ID masked) and on its page (evidence; the full ID for the
+//! role once revealed),
 //! bad input is refused with nothing changed (empty reason, stale
 //! version), verifying opens a case on the department-warning channel; a
 //! county's own rule set adopted through the API is in force for the next
@@ -125,8 +126,18 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(detail["warning"]["person_id_number"], person.as_str());
+    assert!(
+        !detail.to_string().contains(&person),
+        "one warning is masked too until revealed: {detail}"
+    );
     assert_eq!(detail["evidence"].as_array().unwrap().len(), 1);
+    let full: Value = app
+        .get(&cadre, &format!("/api/v1/warnings/{wid}?reveal=true"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(full["warning"]["person_id_number"], person.as_str());
     let page = app.get(&cadre, "/warnings").await.text().await.unwrap();
     assert!(
         page.contains("medical-stay") && !page.contains(&person),

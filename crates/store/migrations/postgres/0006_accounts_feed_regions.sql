@@ -1,5 +1,5 @@
 -- Account lifecycle and per-county feed identity. Append-only: never edit
--- after it lands. (Number 5 is taken by another branch's 0005_audit_key.)
+-- after it lands.
 
 -- When the user last logged in (NULL: not since this column exists).
 ALTER TABLE users ADD COLUMN last_login_at TIMESTAMPTZ;

@@ -709,6 +709,8 @@ async fn warning_entries(pool: &Pool, household_id: i64) -> Result<Vec<TimelineE
     Ok(out)
 }
 
+/// The changes of the household's registry record (reveals of its
+/// personal data are audit rows too, but no change: `privacy`).
 async fn registry_entries(
     pool: &Pool,
     household_id: i64,
@@ -717,7 +719,7 @@ async fn registry_entries(
         .all(
             q("SELECT a.at, a.user_id, u.display_name AS user_name, u.role AS user_role, a.action, a.before, a.after
                FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
-               WHERE a.entity = 'household' AND a.entity_id = $1 ORDER BY a.seq")
+               WHERE a.entity = 'household' AND a.entity_id = $1 AND a.action <> 'reveal' ORDER BY a.seq")
             .bind(household_id.to_string()),
         )
         .await?;
@@ -845,7 +847,7 @@ async fn income_history(
     let rows: Vec<(DateTime<Utc>, String)> = pool
         .all(
             q("SELECT at, after FROM audit_log WHERE entity = 'household' AND entity_id = $1 AND after IS NOT NULL
-               ORDER BY seq")
+               AND action <> 'reveal' ORDER BY seq")
             .bind(household_id.to_string()),
         )
         .await?;
