@@ -14,7 +14,8 @@ pub const DEFAULT_DIVISIONS: &str = "../shared/data/divisions";
 /// The demo county.
 const COUNTY: &str = "520526";
 /// The demo password of every demo user (printed at start).
-const DEMO_PASSWORD: &str = "dixian-demo";
+/// Meets the password rule (`users::check_password`: 12 characters or more).
+const DEMO_PASSWORD: &str = "dixian-demo-1";
 
 /// The demo's audit key file: next to its database (`dixian-demo.audit-key`).
 pub fn default_key_file(db: &Path) -> PathBuf {
@@ -55,7 +56,8 @@ pub async fn run(
         }
     } else {
         println!(
-            "using existing {} (delete it and {} to start afresh)",
+            "using existing {} (delete it and {} to start afresh; one made before the \
+             password rule keeps the password dixian-demo)",
             db.display(),
             key_file.display()
         );

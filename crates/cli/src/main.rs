@@ -206,7 +206,34 @@ enum AdminCmd {
         /// Region code of the user's responsibility.
         #[arg(long)]
         region: String,
-        /// Password (at least 8 characters); read from DIXIAN_PASSWORD when absent.
+        /// Password (at least 8 characters with three of lower-case,
+        /// upper-case, digits and symbols, or at least 12 characters); read
+        /// from DIXIAN_PASSWORD when absent.
+        #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// List every account: username, role, region, active, last login.
+    ListUsers,
+    /// Deactivate an account (停用): it can no longer log in, and its
+    /// sessions end at once.
+    DeactivateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Reactivate a deactivated account (启用); the user logs in again.
+    ActivateUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password for an account (重置密码); its sessions end.
+    ResetPassword {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// The new password (the rule of create-user); read from
+        /// DIXIAN_PASSWORD when absent.
         #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
         password: String,
     },
@@ -546,6 +573,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             region,
             password,
         }) => create_user(db, &username, &name, &role, &region, &password).await,
+        Command::Admin(AdminCmd::ListUsers) => list_users(db).await,
+        Command::Admin(AdminCmd::DeactivateUser { username }) => {
+            set_user_active(db, &username, false).await
+        }
+        Command::Admin(AdminCmd::ActivateUser { username }) => {
+            set_user_active(db, &username, true).await
+        }
+        Command::Admin(AdminCmd::ResetPassword { username, password }) => {
+            reset_password(db, &username, &password).await
+        }
         Command::Admin(AdminCmd::VerifyAudit { anchor }) => {
             commands_trust::verify_audit(db, anchor.as_deref()).await
         }

@@ -1,5 +1,7 @@
-//! `feeds import`: a department's file becomes one batch. The bytes are
-//! hashed first (the same bytes twice is a no-op that says so), every row
+//! `feeds import`: a department's file becomes one batch of the loading
+//! actor's region (county). The bytes are hashed first (the same bytes
+//! twice in the region is a no-op that says so; another county's batch of
+//! the same bytes is neither found nor named), every row
 //! is parsed and checked against feeds.md, and then — if the policy allows
 //! — the good rows are stored in one transaction, matched to registered
 //! persons, with the unmatched ones counted as a coverage gap.
@@ -59,7 +61,8 @@ pub fn may_load_feeds(actor: &Actor) -> Result<(), StoreError> {
 
 /// Imports `file` as a batch for `actor`'s region. A retried upload with
 /// the same `Idempotency-Key` and bytes answers like the first one did; the
-/// same key with other bytes is refused.
+/// same key with other bytes is refused. Bytes and keys are the region's
+/// own: another county's use of them changes nothing here.
 pub async fn import_feed(
     store: &Store,
     actor: &Actor,
@@ -77,14 +80,14 @@ pub async fn import_feed(
     let file_name = name.as_str();
     let sha = batch_hash(&bytes);
     if let Some(key) = idempotency_key.as_deref()
-        && let Some((_, other, _)) = feeds::find_by_key(&store.pool, key).await?
+        && let Some((_, other, _)) = feeds::find_by_key(&store.pool, actor, key).await?
         && other != sha
     {
         return Err(StoreError::Invalid(
             "this Idempotency-Key was used for another file (幂等键已用于其他文件)".into(),
         ));
     }
-    if let Some((batch_id, imported_at)) = feeds::find_batch(&store.pool, &sha).await? {
+    if let Some((batch_id, imported_at)) = feeds::find_batch(&store.pool, actor, &sha).await? {
         let outcome = Some(BatchOutcome::AlreadyLoaded {
             batch_id,
             imported_at,

@@ -1,7 +1,11 @@
 //! Department feed batches (部门数据批次): a delivered file's rows, stored
 //! with their batch, each matched to the registered person's household or
-//! counted as a coverage gap. Loading the same bytes twice is a no-op that
-//! says so; the same evidence row is kept once across batches.
+//! counted as a coverage gap. A batch belongs to the region of the actor
+//! who loaded it (a county): loading the same bytes twice in that region
+//! is a no-op that says so, and the same evidence row is kept once across
+//! the region's batches. Another county loading the same province-wide
+//! file gets its own batch, its own people matched, and never hears of
+//! the first county's batch.
 //!
 //! Parsing belongs to the screening crate; this module takes rows already
 //! parsed and checked.
@@ -63,23 +67,34 @@ pub struct BatchSummary {
     pub duplicates: u64,
 }
 
-/// The batch with these bytes, if loaded before.
+/// The batch of `actor`'s region with these bytes, if loaded before.
+/// Another region's batch of the same bytes is not found: it is not this
+/// region's, and the answer must not tell that it exists.
 pub async fn find_batch(
     pool: &Pool,
+    actor: &Actor,
     sha256: &str,
 ) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
-    pool.opt(q("SELECT id, imported_at FROM feed_batches WHERE sha256 = $1").bind(sha256))
-        .await
+    pool.opt(batch_by_hash(actor, sha256)).await
 }
 
-/// The batch loaded under a client's `Idempotency-Key`: (id, bytes' hash,
-/// when).
+fn batch_by_hash(actor: &Actor, sha256: &str) -> crate::db::Q {
+    q("SELECT id, imported_at FROM feed_batches WHERE region_code = $1 AND sha256 = $2")
+        .bind(actor.scope.region.as_str())
+        .bind(sha256)
+}
+
+/// The batch `actor`'s region loaded under a client's `Idempotency-Key`:
+/// (id, bytes' hash, when). Keys are the region's own.
 pub async fn find_by_key(
     pool: &Pool,
+    actor: &Actor,
     key: &str,
 ) -> Result<Option<(i64, String, DateTime<Utc>)>, StoreError> {
     pool.opt(
-        q("SELECT id, sha256, imported_at FROM feed_batches WHERE idempotency_key = $1").bind(key),
+        q("SELECT id, sha256, imported_at FROM feed_batches WHERE region_code = $1 AND idempotency_key = $2")
+            .bind(actor.scope.region.as_str())
+            .bind(key),
     )
     .await
 }
@@ -149,13 +164,15 @@ pub async fn load_batch(
     if !actor.scope.role.loads_feeds() {
         return Err(StoreError::Forbidden);
     }
-    if let Some((batch_id, imported_at)) = find_batch(pool, sha256).await? {
+    let mut tx = pool.begin().await?;
+    // Checked in the writing transaction (SQLite holds the write lock; on
+    // PostgreSQL the unique (region, sha256) index settles a race).
+    if let Some((batch_id, imported_at)) = tx.opt(batch_by_hash(actor, sha256)).await? {
         return Ok(BatchOutcome::AlreadyLoaded {
             batch_id,
             imported_at,
         });
     }
-    let mut tx = pool.begin().await?;
     let ids: Vec<&str> = rows.iter().filter_map(|r| r.id_number.as_deref()).collect();
     let people = match_people(&mut tx, actor, &ids).await?;
     let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
@@ -190,7 +207,7 @@ pub async fn load_batch(
     for chunk in rows.chunks(400) {
         insert_rows(
             &mut tx,
-            batch_id,
+            (batch_id, actor.scope.region.as_str()),
             kind,
             chunk,
             &people,
@@ -224,9 +241,12 @@ pub async fn load_batch(
     Ok(BatchOutcome::Loaded(summary))
 }
 
+/// Stores a chunk of rows of batch `(id, region)`: a row whose content the
+/// region stored before (this or an earlier batch of the region) is
+/// counted as a duplicate, not stored again.
 async fn insert_rows(
     tx: &mut Tx,
-    batch_id: i64,
+    (batch_id, region): (i64, &str),
     kind: &str,
     chunk: &[NewFeedRow],
     people: &HashMap<String, (i64, String)>,
@@ -234,13 +254,16 @@ async fn insert_rows(
     summary: &mut BatchSummary,
 ) -> Result<(), StoreError> {
     let keys: Vec<String> = chunk.iter().map(|r| row_key(kind, &r.payload)).collect();
-    let ph: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let ph: Vec<String> = (2..=keys.len() + 1).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT row_key FROM feed_rows WHERE row_key IN ({})",
+        "SELECT row_key FROM feed_rows WHERE region_code = $1 AND row_key IN ({})",
         ph.join(",")
     );
     let existing: Vec<(String,)> = tx
-        .all(keys.iter().fold(q(sql), |qq, k| qq.bind(k.as_str())))
+        .all(
+            keys.iter()
+                .fold(q(sql).bind(region), |qq, k| qq.bind(k.as_str())),
+        )
         .await?;
     let mut seen: std::collections::HashSet<String> = existing.into_iter().map(|(k,)| k).collect();
     let mut values = Vec::new();
@@ -261,7 +284,10 @@ async fn insert_rows(
                 summary.unknown_lines.push(r.line);
             }
         }
-        let (household, village) = matched.unwrap_or((None, r.village.clone()));
+        // An unmatched row has no village: a village-level row naming a
+        // village outside the region is the region's gap, not evidence
+        // that another region's screening would read.
+        let (household, village) = matched.unwrap_or((None, None));
         values.push((r, key, household, village));
     }
     summary.rows += values.len() as u64;
@@ -269,8 +295,8 @@ async fn insert_rows(
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO feed_rows (batch_id, line, kind, id_number, village_code, household_id, event_date, payload, row_key) VALUES {}",
-        values_placeholders(values.len(), 9)
+        "INSERT INTO feed_rows (batch_id, line, kind, id_number, village_code, household_id, event_date, payload, row_key, region_code) VALUES {}",
+        values_placeholders(values.len(), 10)
     );
     let mut query = q(sql);
     for (r, key, household, village) in values {
@@ -283,7 +309,8 @@ async fn insert_rows(
             .bind(household)
             .bind(r.event_date)
             .bind(r.payload.clone())
-            .bind(key);
+            .bind(key)
+            .bind(region);
     }
     tx.execute(query).await?;
     Ok(())

@@ -33,6 +33,17 @@ pub fn in_ci() -> bool {
 /// Opens a fresh, migrated database of `backend` (SQLite inside `dir`).
 /// `Ok(None)` when PostgreSQL is unreachable outside CI (callers skip).
 pub async fn fresh_store(backend: Backend, dir: &Path) -> Result<Option<Store>, StoreError> {
+    let Some(store) = empty_store(backend, dir).await? else {
+        return Ok(None);
+    };
+    store.migrate().await?;
+    Ok(Some(store))
+}
+
+/// Opens a fresh database of `backend` with no migration applied (for
+/// tests of an upgrade: [`Store::migrate_up_to`]). `Ok(None)` as for
+/// [`fresh_store`].
+pub async fn empty_store(backend: Backend, dir: &Path) -> Result<Option<Store>, StoreError> {
     let url = match backend {
         Backend::Sqlite => dir.join("test.db").display().to_string(),
         Backend::Postgres => {
@@ -51,9 +62,7 @@ pub async fn fresh_store(backend: Backend, dir: &Path) -> Result<Option<Store>, 
             }
         }
     };
-    let store = Store::open(&url).await?;
-    store.migrate().await?;
-    Ok(Some(store))
+    Ok(Some(Store::open(&url).await?))
 }
 
 /// Drops test databases whose creating process no longer runs.

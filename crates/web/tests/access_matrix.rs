@@ -74,6 +74,8 @@ const EDIT: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 const WORK: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 /// Roles that load feeds, run screening and replay drafts (`Role::loads_feeds`).
 const FEEDS: &[Role] = &[CountyAdmin, DataOfficer];
+/// Roles that may reveal full ID numbers and phones (`Role::sees_personal_data`).
+const REVEAL: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 /// Adopts the county's own rule set.
 const ADMIN: &[Role] = &[CountyAdmin];
 
@@ -175,6 +177,8 @@ enum Body {
     RuleForm,
     WhatIfForm,
     FeedPage,
+    /// The reason of a reveal (全号查看).
+    RevealForm,
 }
 
 /// One line of the table.
@@ -321,6 +325,8 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/households/new",                        O::None,      EDIT,    EDIT,    Ok,          B::Nothing),
         route( "POST", "/households/new",                        O::Village,   EDIT,    EDIT,    taken,       B::HouseholdForm),
         route( "GET",  "/households/{id}",                       O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        // full ID numbers and phones, audited: roles that see personal data (`privacy::may_reveal`)
+        route( "POST", "/households/{id}/reveal",                O::Household, READ_HH, REVEAL,  Ok,          B::RevealForm),
         route( "GET",  "/households/{id}/edit",                  O::Household, EDIT,    EDIT,    Ok,          B::Nothing),
         route( "POST", "/households/{id}/edit",                  O::Household, EDIT,    EDIT,    stale,       B::HouseholdEditForm),
         route( "POST", "/households/{id}/edit",                  O::MoveTo,    EDIT,    EDIT,    stale,       B::HouseholdMoveForm),
@@ -342,6 +348,7 @@ fn routes() -> Vec<Route> {
         route( "POST", "/feeds",                                 O::None,      FEEDS,   FEEDS,   Ok,          B::FeedPage),
         route( "GET",  "/warnings",                              O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/warnings/{id}",                         O::Warning,   WORK,    WORK,    Ok,          B::Nothing),
+        route( "POST", "/warnings/{id}/reveal",                  O::Warning,   WORK,    REVEAL,  Ok,          B::RevealForm),
         route( "POST", "/warnings/{id}/verify",                  O::Warning,   WORK,    WORK,    stale,       B::VerifyForm),
         route( "POST", "/warnings/{id}/dismiss",                 O::Warning,   WORK,    WORK,    stale,       B::DismissWarningForm),
         route( "POST", "/warnings/{id}/reveal",                  O::Warning,   WORK,    WORK,    Ok,          B::RevealForm),
@@ -1032,6 +1039,7 @@ impl World {
             ])),
             Body::FeedUpload => Payload::Upload { kind_field: false },
             Body::FeedPage => Payload::Upload { kind_field: true },
+            Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
         }
     }
 }
@@ -2020,6 +2028,7 @@ async fn access_matrix(backend: Backend) {
     assert_eq!(by(Role::reads_households), READ_HH);
     assert_eq!(by(Role::edits_registry), EDIT);
     assert_eq!(by(Role::loads_feeds), FEEDS);
+    assert_eq!(by(Role::sees_personal_data), REVEAL);
     assert_eq!(dixian_domain::case::LEAD_ROLES, WORK);
     let set_up = started.elapsed();
 
