@@ -170,7 +170,6 @@ enum Body {
     MemberForm,
     MemberEditForm,
     LeadForm,
-    RevealForm,
     EventForm,
     VerifyForm,
     DismissWarningForm,
@@ -336,7 +335,6 @@ fn routes() -> Vec<Route> {
         route( "POST", "/households/{id}/members/{pos}/edit",    O::Household, EDIT,    EDIT,    stale,       B::MemberEditForm),
         // ---- pages: cases
         route( "POST", "/households/{id}/lead",                  O::Household, WORK,    WORK,    Ok,          B::LeadForm),
-        route( "POST", "/households/{id}/reveal",                O::Household, READ_HH, EDIT,    Ok,          B::RevealForm),
         route( "GET",  "/inbox",                                 O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/cases/{id}",                            O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/cases/{id}/events",                     O::Case,      WORK,    WORK,    stale,       B::EventForm),
@@ -351,7 +349,6 @@ fn routes() -> Vec<Route> {
         route( "POST", "/warnings/{id}/reveal",                  O::Warning,   WORK,    REVEAL,  Ok,          B::RevealForm),
         route( "POST", "/warnings/{id}/verify",                  O::Warning,   WORK,    WORK,    stale,       B::VerifyForm),
         route( "POST", "/warnings/{id}/dismiss",                 O::Warning,   WORK,    WORK,    stale,       B::DismissWarningForm),
-        route( "POST", "/warnings/{id}/reveal",                  O::Warning,   WORK,    WORK,    Ok,          B::RevealForm),
         route( "POST", "/screening/run",                         O::None,      FEEDS,   FEEDS,   Ok,          B::Nothing),
         route( "GET",  "/rules",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/rules",                                 O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleForm).outside(Absent(403)),
@@ -979,7 +976,6 @@ impl World {
                 ("note", "走访发现".into()),
                 ("risk_types", "illness".into()),
             ])),
-            Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核查".into())])),
             Body::MatchJson => {
                 // the lead's village household when the caller sees it, else the caller's own
                 let v = village.unwrap();
