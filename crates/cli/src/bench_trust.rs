@@ -545,7 +545,8 @@ async fn fuzz(server: &Server, args: &Args) -> anyhow::Result<()> {
             )),
             _ => {}
         }
-        let body: Vec<u8> = match rng.below(8) {
+        let shape = rng.below(8);
+        let body: Vec<u8> = match shape {
             0 => (0..rng.below(2048)).map(|_| rng.next() as u8).collect(),
             1 => valid.as_bytes()[..rng.below(valid.len())].to_vec(),
             2 => {
@@ -577,7 +578,17 @@ async fn fuzz(server: &Server, args: &Args) -> anyhow::Result<()> {
         ));
         headers.push(("Origin", format!("http://{}", server.addr)));
         match http.send(method, &path, &headers, &body).await {
-            Ok((status, _)) => classes[(status / 100) as usize % 6] += 1,
+            Ok((status, answer)) => {
+                classes[(status / 100) as usize % 6] += 1;
+                if status >= 500 && classes[5] <= 5 {
+                    println!(
+                        "  5xx: {method} {path} (body shape {shape}, {} bytes, {}): {status} {}",
+                        body.len(),
+                        headers[headers.len() - 2].1,
+                        String::from_utf8_lossy(&answer[..answer.len().min(200)])
+                    );
+                }
+            }
             Err(_) => {
                 failures += 1;
                 http = server.client().await?;

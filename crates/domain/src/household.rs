@@ -278,6 +278,10 @@ pub enum HouseholdError {
     /// Negative money.
     #[error("{0} must not be negative (金额不能为负)")]
     Negative(&'static str),
+    /// A text field holds a control character (NUL, a line break …):
+    /// never typed by a person, and stored differently by the backends.
+    #[error("{0} contains a control character (含有不可见的控制字符)")]
+    ControlCharacter(&'static str),
 }
 
 impl Household {
@@ -317,6 +321,22 @@ impl Household {
             if m.disability_grade.is_some_and(|g| !(1..=4).contains(&g)) {
                 return Err(HouseholdError::DisabilityGrade);
             }
+        }
+        let mut texts: Vec<(&'static str, &str)> = vec![
+            ("the household number", &self.number),
+            ("the address", self.address.as_str()),
+        ];
+        if let Some(g) = &self.village_group {
+            texts.push(("the village group", g));
+        }
+        for m in &self.members {
+            texts.push(("a member's name", &m.name));
+            if let Some(p) = &m.phone {
+                texts.push(("a member's phone", p));
+            }
+        }
+        if let Some((what, _)) = texts.iter().find(|(_, t)| t.chars().any(char::is_control)) {
+            return Err(HouseholdError::ControlCharacter(what));
         }
         let money = [
             ("wage income", self.income.wage),

@@ -95,6 +95,13 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         if is_contention(&e) {
             StoreError::Busy
+        } else if is_bad_value(&e) {
+            // PostgreSQL's own text may quote the value (personal data):
+            // a fixed message instead.
+            StoreError::Invalid(
+                "a value cannot be stored as given (e.g. it holds a NUL character or is out of range) (数据值无效，无法保存)"
+                    .to_string(),
+            )
         } else {
             StoreError::Db(e)
         }
@@ -105,13 +112,30 @@ impl From<sqlx::Error> for StoreError {
 fn is_contention(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut => true,
-        sqlx::Error::Database(d) => match d.code().as_deref() {
-            // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
-            Some("40001" | "40P01" | "55P03") => true,
-            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
-            Some(c) => c.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
-            None => false,
-        },
+        sqlx::Error::Database(d) => {
+            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                d.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            } else {
+                // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+                matches!(d.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL refused a value itself (SQLSTATE class 22, data
+/// exception: a NUL byte in text, a number out of range): bad input, not
+/// a failure of the system.
+fn is_bad_value(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
+                && d.code().is_some_and(|c| c.starts_with("22"))
+        }
         _ => false,
     }
 }

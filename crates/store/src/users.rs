@@ -258,9 +258,14 @@ pub async fn authenticate(
     username: &str,
     password: &str,
 ) -> Result<Option<User>, StoreError> {
-    let row: Option<UserRow> = pool
-        .opt(q(format!("SELECT {USER_COLS} FROM users WHERE username = $1")).bind(username))
-        .await?;
+    // No stored name holds a NUL (PostgreSQL text cannot): such a name is
+    // unknown, checked as slowly as any other.
+    let row: Option<UserRow> = if username.contains('\0') {
+        None
+    } else {
+        pool.opt(q(format!("SELECT {USER_COLS} FROM users WHERE username = $1")).bind(username))
+            .await?
+    };
     let hash = match &row {
         Some(r) if r.active => r.password_hash.clone(),
         _ => dummy_hash().to_string(),

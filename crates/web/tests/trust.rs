@@ -462,6 +462,29 @@ async fn raw_upload(app: &App, token: &str, len: usize, send_body: bool) -> u16 
         .unwrap_or_else(|| panic!("not an HTTP answer: {line}"))
 }
 
+/// Found by `dixian bench trust --postgres`: a NUL in a login name or a
+/// household's name was a 5xx on PostgreSQL (its text cannot hold NUL,
+/// and the error code was taken for SQLite's "busy"); it is a plain
+/// refusal now, on both backends.
+async fn nul_characters_are_bad_input(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let (status, _, _) = login(&app, "ad\u{0}min", "x").await;
+    assert_eq!(status, 401);
+    let mut h = household_json("N-1", VILLAGE_A, &[id("1970-01-01", 1)]);
+    h["members"][0]["name"] = json!("张\u{0}三");
+    h["address"] = json!("村\u{0}口");
+    let r = app.post(&admin, "/api/v1/households", &h).await;
+    assert!(
+        r.status().is_client_error(),
+        "refused as bad input, not a server error: {}",
+        r.status()
+    );
+    assert_eq!(app.count("households").await, 0);
+}
+
 /// Defect 12 (part): a cadre reading their township sees their own
 /// village's household count, and no other village's.
 async fn cadre_region_counts(backend: Backend) {
@@ -530,4 +553,5 @@ on_both_backends!(
     diagnosis_withheld_from_cadre_api,
     uploads_bounded,
     cadre_region_counts,
+    nul_characters_are_bad_input,
 );
