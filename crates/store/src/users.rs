@@ -288,13 +288,15 @@ pub async fn authenticate(
 /// What happened at a login, for the audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginEvent {
+    /// The user logged in (its id).
+    Succeeded(i64),
     /// Wrong username or password.
     Failed,
     /// Too many failures: the account or the address is locked for a while.
     Locked,
 }
 
-/// Records a failed or refused login in the audit trail: the username
+/// Records a login, failed, refused or successful, in the audit trail: the username
 /// only as [`username_tag`], never the password; the client address as
 /// given (a security event 等保 asks to be audited).
 pub async fn record_login(
@@ -303,15 +305,16 @@ pub async fn record_login(
     username: &str,
     client: &str,
 ) -> Result<(), StoreError> {
-    let action = match event {
-        LoginEvent::Failed => "login_failed",
-        LoginEvent::Locked => "login_locked",
+    let (action, user_id) = match event {
+        LoginEvent::Succeeded(id) => ("login", Some(id)),
+        LoginEvent::Failed => ("login_failed", None),
+        LoginEvent::Locked => ("login_locked", None),
     };
     let mut tx = pool.begin().await?;
     audit::record(
         &mut tx,
         &[Change {
-            user_id: None,
+            user_id,
             action,
             entity: "login",
             entity_id: username_tag(username),

@@ -213,6 +213,12 @@ pub(crate) async fn login(
     match users::authenticate(&s.store.pool, username, password).await {
         Ok(Some(user)) => {
             s.logins.succeed(username, ip, now);
+            let event = LoginEvent::Succeeded(user.id);
+            if let Err(e) =
+                users::record_login(&s.store.pool, event, username, &ip.to_string()).await
+            {
+                tracing::error!(error = %e, "login not audited");
+            }
             Ok(user)
         }
         Ok(_) => {

@@ -225,6 +225,11 @@ async fn login_is_throttled(backend: Backend) {
     assert_eq!(failed, 4 + 4 + 5, "{rows:?}");
     assert_eq!(rows.iter().filter(|r| r.0 == "login_locked").count(), 1);
     assert!(rows.iter().all(|r| !r.1.contains("cadre")), "{rows:?}");
+    assert_eq!(
+        rows.iter().filter(|r| r.0 == "login").count(),
+        2,
+        "the two users' logins of the set-up are audited too: {rows:?}"
+    );
 
     // The address: 13 failures so far; 7 more over other names lock it.
     for i in 0..6 {
