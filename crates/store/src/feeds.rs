@@ -118,18 +118,23 @@ async fn match_people(
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        // Joined by keyed hash: the stored number may be ciphertext.
         let sql = format!(
-            "SELECT m.id_number, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
-             WHERE h.village_code BETWEEN $1 AND $2 AND m.id_number IN ({})",
+            "SELECT m.id_hash, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
+             WHERE h.village_code BETWEEN $1 AND $2 AND m.id_hash IN ({})",
             ph.join(",")
         );
-        let query = chunk
-            .iter()
-            .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, id| {
-                qq.bind(*id)
+        let by_hash: HashMap<String, &str> =
+            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
+        let query = by_hash
+            .keys()
+            .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, h| {
+                qq.bind(h.as_str())
             });
         let rows: Vec<(String, i64, String)> = tx.all(query).await?;
-        out.extend(rows.into_iter().map(|(id, h, v)| (id, (h, v))));
+        out.extend(rows.into_iter().filter_map(|(hash, h, v)| {
+            by_hash.get(hash.as_str()).map(|id| (id.to_string(), (h, v)))
+        }));
     }
     Ok(out)
 }

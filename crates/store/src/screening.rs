@@ -113,7 +113,8 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
         let Some(&h) = position.get(&m.household_id) else {
             continue;
         };
-        snap.person_id_number.push(m.id_number);
+        snap.person_id_number
+            .push(pool.data().open("id_number", &m.id_number)?);
         snap.person_household.push(h);
         snap.person_labor.push(m.labor);
         snap.person_disability_grade.push(m.disability_grade);
