@@ -117,15 +117,16 @@ async fn match_people(
     let (lo, hi) = actor.scope.region.padded_range();
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         // Joined by keyed hash: the stored number may be ciphertext.
+        let by_hash: HashMap<String, &str> =
+            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
+        // (a person may come twice in one chunk: one placeholder per hash)
+        let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT m.id_hash, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
              WHERE h.village_code BETWEEN $1 AND $2 AND m.id_hash IN ({})",
             ph.join(",")
         );
-        let by_hash: HashMap<String, &str> =
-            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
         let query = by_hash
             .keys()
             .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, h| {

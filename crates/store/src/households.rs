@@ -398,14 +398,15 @@ async fn holders(
 ) -> Result<HashMap<String, Holder>, StoreError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let by_hash: HashMap<String, &str> =
+            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
+        // (a person may come twice in one chunk: one placeholder per hash)
+        let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT m.id_hash, h.number, h.village_code FROM members m JOIN households h ON h.id = m.household_id
              WHERE m.household_id <> $1 AND m.id_hash IN ({})",
             ph.join(",")
         );
-        let by_hash: HashMap<String, &str> =
-            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
         let query = by_hash
             .keys()
             .fold(q(sql).bind(except_household.unwrap_or(-1)), |qq, h| {
