@@ -71,7 +71,7 @@ async fn keyed_data(store: Store, db: &Db) -> anyhow::Result<Store> {
     if created {
         println!(
             "data key {} created in {} (0600): keep it secret, outside the database, and back it up \
-             apart from the database backups; without it the ID numbers and phones cannot be read",
+             apart from the database backups; without it the ID numbers, phones and feed rows cannot be read",
             key.id(),
             path.display()
         );
@@ -79,7 +79,7 @@ async fn keyed_data(store: Store, db: &Db) -> anyhow::Result<Store> {
     let n = crypto::check_or_encrypt(&store.pool, Some(&key)).await?;
     if n > 0 {
         println!(
-            "{n} member(s) encrypted with data key {} (ID numbers and phones; 已加密)",
+            "{n} row(s) encrypted with data key {} (ID numbers, phones, feed rows; 已加密)",
             key.id()
         );
     }

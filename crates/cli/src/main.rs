@@ -43,7 +43,7 @@ struct Cli {
     /// The data key file (AES-256-GCM and HMAC-SHA256 of ID numbers and
     /// phones), kept outside the database; `migrate` creates it when
     /// missing (mode 0600) and encrypts the database's personal data with
-    /// it. Without it ID numbers and phones are stored in clear.
+    /// it. Without it ID numbers, phones and feed rows are stored in clear.
     #[arg(
         long,
         global = true,
@@ -248,7 +248,7 @@ enum AdminCmd {
         #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
         password: String,
     },
-    /// Encrypt the ID numbers and phones stored in clear with the data key
+    /// Encrypt the ID numbers, phones and feed rows stored in clear with the data key
     /// (`--data-key-file`, created when missing), all in one audited
     /// transaction; `migrate` with a data key does the same.
     EncryptData,

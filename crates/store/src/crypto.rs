@@ -1,7 +1,9 @@
 //! Personal data encrypted at rest: the data key, kept in a file outside
-//! the database like the audit key, seals members' ID numbers and phones
+//! the database like the audit key, seals members' ID numbers and phones,
+//! the ID number and payload (diagnoses) of feed rows, the person a warning
+//! names and an unmatched lead's declarant ID number and phone
 //! (AES-256-GCM, a random 96-bit nonce per value, the column's name as
-//! associated data) and makes the keyed hashes (HMAC-SHA256) that every
+//! associated data), and makes the keyed hashes (HMAC-SHA256) that every
 //! equality, uniqueness, join and suffix search uses instead of the clear
 //! value.
 //!
@@ -146,6 +148,21 @@ impl DataKey {
             .iter()
             .map(|&n| self.tail_hash(&id_number[id_number.len().saturating_sub(n)..]))
             .collect()
+    }
+
+    /// The identity of a feed row's content within its region
+    /// (`feed_rows.row_key`): SHA-256 of kind and payload without a key (as
+    /// before encryption), HMAC-SHA256 with one — a plain digest of a
+    /// sealed payload would let anyone holding the database test guesses.
+    pub fn row_key(&self, kind: &str, payload: &str) -> String {
+        if self.encrypts() {
+            return self.hash("row", &format!("{kind}\x1f{payload}"));
+        }
+        let mut h = Sha256::new();
+        h.update(kind.as_bytes());
+        h.update([0x1f]);
+        h.update(payload.as_bytes());
+        hex::encode(h.finalize())
     }
 
     /// The stored form of `value` in `column`: sealed with a fresh nonce,
@@ -370,9 +387,11 @@ pub(crate) async fn backfill_hashes(pool: &Pool) -> Result<u64, StoreError> {
 
 /// Checks `key` against the key the database records, and encrypts a
 /// database that is not encrypted yet when a key is given: every member's
-/// ID number and phone sealed and rehashed with the key, in one
+/// ID number and phone sealed and rehashed with the key, feed rows' ID
+/// number and payload sealed (their content key made keyed), warnings'
+/// person and leads' declarant ID number and phone sealed — in one
 /// transaction (all or nothing), recorded in the audit log when any row
-/// was converted. Returns how many members were converted.
+/// was converted. Returns how many rows were converted.
 ///
 /// Refused: a key other than the recorded one, or no key for an
 /// encrypted database.
@@ -433,9 +452,59 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
         )
         .await?;
     }
+    let clear = DataKey::unkeyed();
+    // Feed rows: the person's ID number and the payload (diagnoses) sealed,
+    // the content key made keyed.
+    let feed: Vec<(i64, String, Option<String>, String)> = tx
+        .all(q("SELECT id, kind, id_number, payload FROM feed_rows ORDER BY id"))
+        .await?;
+    for (id, kind, idn, payload) in &feed {
+        let idn = clear.open_opt("feed_rows.id_number", idn.clone())?;
+        let payload = clear.open("feed_rows.payload", payload)?;
+        tx.execute(
+            q("UPDATE feed_rows SET id_number = $1, payload = $2, row_key = $3 WHERE id = $4")
+                .bind(k.seal_opt("feed_rows.id_number", idn.as_deref()))
+                .bind(k.seal("feed_rows.payload", &payload))
+                .bind(k.row_key(kind, &payload))
+                .bind(*id),
+        )
+        .await?;
+    }
+    let warnings: Vec<(i64, String)> = tx
+        .all(q(
+            "SELECT id, person_id_number FROM warnings WHERE person_id_number IS NOT NULL ORDER BY id",
+        ))
+        .await?;
+    for (id, idn) in &warnings {
+        let idn = clear.open("warnings.person_id_number", idn)?;
+        tx.execute(
+            q("UPDATE warnings SET person_id_number = $1 WHERE id = $2")
+                .bind(k.seal("warnings.person_id_number", &idn))
+                .bind(*id),
+        )
+        .await?;
+    }
+    let leads: Vec<(i64, Option<String>, Option<String>)> = tx
+        .all(q(
+            "SELECT id, declarant_id_number, declarant_phone FROM leads
+             WHERE declarant_id_number IS NOT NULL OR declarant_phone IS NOT NULL ORDER BY id",
+        ))
+        .await?;
+    for (id, idn, phone) in &leads {
+        let idn = clear.open_opt("leads.declarant_id_number", idn.clone())?;
+        let phone = clear.open_opt("leads.declarant_phone", phone.clone())?;
+        tx.execute(
+            q("UPDATE leads SET declarant_id_number = $1, declarant_phone = $2 WHERE id = $3")
+                .bind(k.seal_opt("leads.declarant_id_number", idn.as_deref()))
+                .bind(k.seal_opt("leads.declarant_phone", phone.as_deref()))
+                .bind(*id),
+        )
+        .await?;
+    }
     tx.execute(q("UPDATE data_key SET key_id = $1 WHERE id = 1").bind(k.id()))
         .await?;
-    if !rows.is_empty() {
+    let converted = rows.len() + feed.len() + warnings.len() + leads.len();
+    if converted > 0 {
         audit::record(
             &mut tx,
             &[Change {
@@ -446,16 +515,19 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
                 region: None,
                 before: None,
                 after: Some(format!(
-                    "{{\"key_id\":\"{}\",\"members\":{}}}",
+                    "{{\"key_id\":\"{}\",\"members\":{},\"feed_rows\":{},\"warnings\":{},\"leads\":{}}}",
                     k.id(),
-                    rows.len()
+                    rows.len(),
+                    feed.len(),
+                    warnings.len(),
+                    leads.len()
                 )),
             }],
         )
         .await?;
     }
     tx.commit().await?;
-    Ok(rows.len() as u64)
+    Ok(converted as u64)
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// One parsed feed row to store.
@@ -99,13 +98,6 @@ pub async fn find_by_key(
     .await
 }
 
-fn row_key(kind: &str, payload: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(kind.as_bytes());
-    h.update([0x1f]);
-    h.update(payload.as_bytes());
-    hex::encode(h.finalize())
-}
 
 /// Household and village of each registered person among `ids`, within
 /// the actor's region.
@@ -259,7 +251,10 @@ async fn insert_rows(
     villages: &std::collections::HashSet<String>,
     summary: &mut BatchSummary,
 ) -> Result<(), StoreError> {
-    let keys: Vec<String> = chunk.iter().map(|r| row_key(kind, &r.payload)).collect();
+    let keys: Vec<String> = chunk
+        .iter()
+        .map(|r| tx.data().row_key(kind, &r.payload))
+        .collect();
     let ph: Vec<String> = (2..=keys.len() + 1).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT row_key FROM feed_rows WHERE region_code = $1 AND row_key IN ({})",
@@ -305,16 +300,17 @@ async fn insert_rows(
         values_placeholders(values.len(), 10)
     );
     let mut query = q(sql);
+    let data = tx.data();
     for (r, key, household, village) in values {
         query = query
             .bind(batch_id)
             .bind(r.line as i64)
             .bind(kind)
-            .bind(r.id_number.clone())
+            .bind(data.seal_opt("feed_rows.id_number", r.id_number.as_deref()))
             .bind(village)
             .bind(household)
             .bind(r.event_date)
-            .bind(r.payload.clone())
+            .bind(data.seal("feed_rows.payload", &r.payload))
             .bind(key)
             .bind(region);
     }

@@ -162,6 +162,15 @@ pub async fn rows_to_screen(
         .bind(from),
     )
     .await
+    .and_then(|rows| opened(pool, rows))
+}
+
+/// The rows with their payload in clear.
+fn opened(pool: &Pool, mut rows: Vec<ScreenRow>) -> Result<Vec<ScreenRow>, StoreError> {
+    for r in &mut rows {
+        r.payload = pool.data().open("feed_rows.payload", &r.payload)?;
+    }
+    Ok(rows)
 }
 
 /// The stored rows dated between `from` and `to` (both included) of
@@ -184,6 +193,7 @@ pub async fn rows_between(
         .bind(to),
     )
     .await
+    .and_then(|rows| opened(pool, rows))
 }
 
 /// A run as stored.
@@ -335,7 +345,10 @@ async fn known_warnings(
         .await?;
     // In id order: when two warnings of a key are live, the newest is extended.
     let mut out: HashMap<SubjectKey, Known> = HashMap::new();
-    for r in rows {
+    for mut r in rows {
+        r.person_id_number = tx
+            .data()
+            .open_opt("warnings.person_id_number", r.person_id_number.take())?;
         let key = (
             subject(r.household_id, r.person_id_number.as_deref()),
             r.rule_condition,
@@ -401,7 +414,10 @@ async fn insert_warning(
             .bind(run_id)
             .bind(w.household_id)
             .bind(w.village_code.as_str())
-            .bind(w.person_id_number.clone())
+            .bind(
+                tx.data()
+                    .seal_opt("warnings.person_id_number", w.person_id_number.as_deref()),
+            )
             .bind(w.rule_id.as_str())
             .bind(w.rule_set_region.as_str())
             .bind(w.rule_set_from)

@@ -84,13 +84,14 @@ async fn old_data(store: &Store, person: &str) -> i64 {
     ] {
         p.execute(
             q("INSERT INTO feed_rows (id, batch_id, line, kind, id_number, village_code, household_id,
-                   event_date, payload, row_key) VALUES ($1, 1, $1, $2, $3, $4, $5, $6, '{}', $7)")
+                   event_date, payload, row_key) VALUES ($1, 1, $1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
             .bind(kind)
             .bind(idn)
             .bind(village)
             .bind(hh)
             .bind(day(id as u32))
+            .bind(format!("{{\"n\":{id}}}"))
             .bind(key),
         )
         .await
@@ -258,6 +259,19 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
             .is_err()
     );
     assert!(p.execute(insert_row(1, COUNTY)).await.is_err());
+    // batches without a key do not collide
+    p.execute(insert_batch(3, COUNTY, "beef", None))
+        .await
+        .unwrap();
+    p.execute(insert_batch(4, COUNTY, "cafe", None))
+        .await
+        .unwrap();
+    // new rows continue after the kept ids
+    p.execute(insert_row(3, "520527x")).await.unwrap();
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM feed_rows WHERE id > 3").await,
+        2
+    );
     // 0007: the member written before it is found by hash, and a data
     // key given now encrypts it (all rows, one transaction, audited)
     let operator = Actor::operator(RegionCode::parse(COUNTY).unwrap());
@@ -277,6 +291,19 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         .await
         .unwrap();
     assert!(!raw_id.contains(&person[14..]) && !raw_phone.unwrap().contains("1234"));
+    // … and the copies of personal data in feed rows and warnings
+    let (feed_id, payload): (Option<String>, String) = store
+        .pool
+        .one(q("SELECT id_number, payload FROM feed_rows WHERE id = 1"))
+        .await
+        .unwrap();
+    assert!(feed_id.unwrap().starts_with("v1:") && payload.starts_with("v1:"));
+    let (warned,): (Option<String>,) = store
+        .pool
+        .one(q("SELECT person_id_number FROM warnings WHERE id = 1"))
+        .await
+        .unwrap();
+    assert!(warned.unwrap().starts_with("v1:"));
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'encrypt' AND entity = 'data_key'").await,
         1
@@ -288,20 +315,6 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         let (_, n) = households::list(&store.pool, &operator, &by(id)).await.unwrap();
         assert_eq!(n, 1, "found by {} characters once encrypted", id.len());
     }
-    let p = &store.pool;
-    // batches without a key do not collide
-    p.execute(insert_batch(3, COUNTY, "beef", None))
-        .await
-        .unwrap();
-    p.execute(insert_batch(4, COUNTY, "cafe", None))
-        .await
-        .unwrap();
-    // new rows continue after the kept ids
-    p.execute(insert_row(3, "520527x")).await.unwrap();
-    assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM feed_rows WHERE id > 3").await,
-        2
-    );
 }
 
 macro_rules! on_both_backends {

@@ -656,8 +656,11 @@ async fn insert_lead(
             .bind(risk_codes(&r.facts.risk_types))
             .bind(r.facts.note.as_str())
             .bind(r.declarant_name)
-            .bind(r.declarant_id_number)
-            .bind(r.declarant_phone)
+            .bind(
+                tx.data()
+                    .seal_opt("leads.declarant_id_number", r.declarant_id_number),
+            )
+            .bind(tx.data().seal_opt("leads.declarant_phone", r.declarant_phone))
             .bind(r.created_by)
             .bind(now)
             .bind(r.case_id)
