@@ -90,7 +90,9 @@ async fn keyed_data(store: Store, db: &Db) -> anyhow::Result<Store> {
 /// clear with the data key (created when missing).
 pub async fn encrypt_data(db: &Db) -> anyhow::Result<()> {
     if db.data_key_file.is_none() {
-        bail!("no data key configured: give --data-key-file or DIXIAN_DATA_KEY_FILE (未配置数据加密密钥)");
+        bail!(
+            "no data key configured: give --data-key-file or DIXIAN_DATA_KEY_FILE (未配置数据加密密钥)"
+        );
     }
     let (store, _) = open_creating_key(db).await?;
     let id = crypto::stored_key_id(&store.pool).await?;

@@ -44,12 +44,7 @@ struct Cli {
     /// phones), kept outside the database; `migrate` creates it when
     /// missing (mode 0600) and encrypts the database's personal data with
     /// it. Without it ID numbers, phones and feed rows are stored in clear.
-    #[arg(
-        long,
-        global = true,
-        env = "DIXIAN_DATA_KEY_FILE",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, env = "DIXIAN_DATA_KEY_FILE", value_name = "FILE")]
     data_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,

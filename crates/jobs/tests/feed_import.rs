@@ -117,8 +117,15 @@ async fn good_rows_load_once(backend: Backend) {
             .await
             .unwrap();
         for (idn, payload) in &raw {
-            for clear in [id("1970-01-01", 11), id("1990-09-09", 17), "肺炎".into(), "骨折".into()] {
-                assert!(!payload.contains(&clear) && !idn.as_deref().unwrap_or("").contains(&clear));
+            for clear in [
+                id("1970-01-01", 11),
+                id("1990-09-09", 17),
+                "肺炎".into(),
+                "骨折".into(),
+            ] {
+                assert!(
+                    !payload.contains(&clear) && !idn.as_deref().unwrap_or("").contains(&clear)
+                );
             }
             assert!(payload.starts_with("v1:"));
         }
@@ -209,7 +216,11 @@ async fn batch_rows(store: &Store, batch: i64) -> Vec<(Option<String>, Option<i6
     // sealed on PostgreSQL (a keyed test store): opened with its key
     rows.into_iter()
         .map(|(id, h)| {
-            let id = store.pool.data().open_opt("feed_rows.id_number", id).unwrap();
+            let id = store
+                .pool
+                .data()
+                .open_opt("feed_rows.id_number", id)
+                .unwrap();
             (id, h)
         })
         .collect()

@@ -199,16 +199,16 @@ impl DataKey {
     pub fn open(&self, column: &str, stored: &str) -> Result<String, StoreError> {
         let sealed = stored.strip_prefix(SEALED);
         let fail = |what: &str| {
-            StoreError::Integrity(format!(
-                "{column}: {what} (数据加密状态与密钥不符)"
-            ))
+            StoreError::Integrity(format!("{column}: {what} (数据加密状态与密钥不符)"))
         };
         match (&self.cipher, sealed) {
             (None, None) => Ok(stored.to_string()),
             (None, Some(_)) => Err(fail(
                 "the value is encrypted but no data key is configured (--data-key-file)",
             )),
-            (Some(_), None) => Err(fail("the value is stored in clear although a data key is configured")),
+            (Some(_), None) => Err(fail(
+                "the value is stored in clear although a data key is configured",
+            )),
             (Some(c), Some(hex_text)) => {
                 let bytes = hex::decode(hex_text).map_err(|_| fail("damaged ciphertext"))?;
                 if bytes.len() < 12 + 16 {
@@ -230,7 +230,11 @@ impl DataKey {
     }
 
     /// [`DataKey::open`] of an optional value.
-    pub fn open_opt(&self, column: &str, stored: Option<String>) -> Result<Option<String>, StoreError> {
+    pub fn open_opt(
+        &self,
+        column: &str,
+        stored: Option<String>,
+    ) -> Result<Option<String>, StoreError> {
         stored.map(|s| self.open(column, &s)).transpose()
     }
 
@@ -262,7 +266,10 @@ impl DataKey {
             .ok_or_else(|| bad(path, "the secret is not 64 hex digits"))?;
         let key = DataKey::from_secret(bytes);
         if id.is_some_and(|id| id != key.id) {
-            return Err(bad(path, "the id does not match the secret (file damaged?)"));
+            return Err(bad(
+                path,
+                "the id does not match the secret (file damaged?)",
+            ));
         }
         Ok(key)
     }
@@ -366,7 +373,9 @@ pub(crate) async fn backfill_hashes(pool: &Pool) -> Result<u64, StoreError> {
     }
     let mut tx = pool.begin_write().await?;
     let rows: Vec<MemberSecrets> = tx
-        .all(q("SELECT id, id_number, phone FROM members WHERE id_hash IS NULL"))
+        .all(q(
+            "SELECT id, id_number, phone FROM members WHERE id_hash IS NULL",
+        ))
         .await?;
     let k = DataKey::unkeyed();
     for r in &rows {
@@ -420,7 +429,9 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
     // Locks the marker row: a second process converting at the same time
     // waits, then finds the database encrypted.
     let (stored,): (Option<String>,) = tx
-        .one(q("UPDATE data_key SET key_id = key_id WHERE id = 1 RETURNING key_id"))
+        .one(q(
+            "UPDATE data_key SET key_id = key_id WHERE id = 1 RETURNING key_id",
+        ))
         .await?;
     if let Some(s) = stored {
         tx.rollback().await?;
@@ -456,7 +467,9 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
     // Feed rows: the person's ID number and the payload (diagnoses) sealed,
     // the content key made keyed.
     let feed: Vec<(i64, String, Option<String>, String)> = tx
-        .all(q("SELECT id, kind, id_number, payload FROM feed_rows ORDER BY id"))
+        .all(q(
+            "SELECT id, kind, id_number, payload FROM feed_rows ORDER BY id",
+        ))
         .await?;
     for (id, kind, idn, payload) in &feed {
         let idn = clear.open_opt("feed_rows.id_number", idn.clone())?;
@@ -552,7 +565,10 @@ mod tests {
         assert_ne!(k.id_hash("1"), DataKey::generate().id_hash("1"));
         assert_ne!(k.tail_hash("1234"), k.id_hash("1234"));
         assert_eq!(k.tail_hashes("52052619800101001X")[0], k.tail_hash("001X"));
-        assert_eq!(k.tail_hashes("52052619800101001X")[2], k.tail_hash("01001X"));
+        assert_eq!(
+            k.tail_hashes("52052619800101001X")[2],
+            k.tail_hash("01001X")
+        );
     }
 
     #[test]

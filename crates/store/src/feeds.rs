@@ -98,7 +98,6 @@ pub async fn find_by_key(
     .await
 }
 
-
 /// Household and village of each registered person among `ids`, within
 /// the actor's region.
 async fn match_people(
@@ -110,8 +109,10 @@ async fn match_people(
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         // Joined by keyed hash: the stored number may be ciphertext.
-        let by_hash: HashMap<String, &str> =
-            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
+        let by_hash: HashMap<String, &str> = chunk
+            .iter()
+            .map(|id| (tx.data().id_hash(id), *id))
+            .collect();
         // (a person may come twice in one chunk: one placeholder per hash)
         let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
@@ -126,7 +127,9 @@ async fn match_people(
             });
         let rows: Vec<(String, i64, String)> = tx.all(query).await?;
         out.extend(rows.into_iter().filter_map(|(hash, h, v)| {
-            by_hash.get(hash.as_str()).map(|id| (id.to_string(), (h, v)))
+            by_hash
+                .get(hash.as_str())
+                .map(|id| (id.to_string(), (h, v)))
         }));
     }
     Ok(out)

@@ -148,7 +148,11 @@ fn filtered(
         if column.is_empty() || !id.chars().all(|c| c.is_ascii_digit() || c == 'X') {
             return Err(StoreError::Invalid("ID search needs the full number or its last 4-6 characters (请输入完整身份证号或后4-6位)".into()));
         }
-        let hash = if id.len() == 18 { key.id_hash(&id) } else { key.tail_hash(&id) };
+        let hash = if id.len() == 18 {
+            key.id_hash(&id)
+        } else {
+            key.tail_hash(&id)
+        };
         args.push(hash.into());
         sql.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.{column} = ${})",
@@ -398,8 +402,10 @@ async fn holders(
 ) -> Result<HashMap<String, Holder>, StoreError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let by_hash: HashMap<String, &str> =
-            chunk.iter().map(|id| (tx.data().id_hash(id), *id)).collect();
+        let by_hash: HashMap<String, &str> = chunk
+            .iter()
+            .map(|id| (tx.data().id_hash(id), *id))
+            .collect();
         // (a person may come twice in one chunk: one placeholder per hash)
         let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(

@@ -242,25 +242,30 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
 }
 
 /// The rows with the person's ID number in clear.
-fn opened(key: &crate::crypto::DataKey, mut rows: Vec<WarningRow>) -> Result<Vec<WarningRow>, StoreError> {
+fn opened(
+    key: &crate::crypto::DataKey,
+    mut rows: Vec<WarningRow>,
+) -> Result<Vec<WarningRow>, StoreError> {
     for r in &mut rows {
-        r.person_id_number = key.open_opt("warnings.person_id_number", r.person_id_number.take())?;
+        r.person_id_number =
+            key.open_opt("warnings.person_id_number", r.person_id_number.take())?;
     }
     Ok(rows)
 }
 
 async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
-    let row: WarningRow = tx.opt(
-        q(format!(
-            "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
-        ))
-        .bind(id)
-        .bind(lo)
-        .bind(hi),
-    )
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row: WarningRow = tx
+        .opt(
+            q(format!(
+                "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
+            ))
+            .bind(id)
+            .bind(lo)
+            .bind(hi),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let mut rows = opened(tx.data(), vec![row])?;
     Ok(rows.remove(0))
 }

@@ -97,14 +97,23 @@ async fn encrypted_at_rest(backend: Backend) {
         for c in cols.iter().flatten() {
             for secret in ids.iter().map(String::as_str).chain(PHONES) {
                 assert_ne!(c, secret);
-                assert!(!c.contains(&secret[secret.len() - 8..]), "{c} holds a tail of a secret");
+                assert!(
+                    !c.contains(&secret[secret.len() - 8..]),
+                    "{c} holds a tail of a secret"
+                );
             }
         }
         assert!(r.0.starts_with("v1:"), "ID number sealed");
     }
-    assert!(rows[0].1.as_deref().unwrap().starts_with("v1:"), "phone sealed");
+    assert!(
+        rows[0].1.as_deref().unwrap().starts_with("v1:"),
+        "phone sealed"
+    );
     // Two sealings of one value differ (random nonce).
-    assert_ne!(key.seal("id_number", &ids[0]), key.seal("id_number", &ids[0]));
+    assert_ne!(
+        key.seal("id_number", &ids[0]),
+        key.seal("id_number", &ids[0])
+    );
 
     // Read back in clear through the store.
     let got = households::get(&store.pool, &county, hid).await.unwrap();
@@ -120,10 +129,15 @@ async fn encrypted_at_rest(backend: Backend) {
         ..Default::default()
     };
     for s in [&ids[1][..], &ids[1][14..], &ids[1][13..], &ids[1][12..]] {
-        let (found, n) = households::list(&store.pool, &county, &by(s)).await.unwrap();
+        let (found, n) = households::list(&store.pool, &county, &by(s))
+            .await
+            .unwrap();
         assert_eq!(n, 1, "by {} characters", s.len());
         assert_eq!(found[0].id, hid);
-        assert_eq!(found[0].head_id_number, ids[0], "head's ID opened for the list");
+        assert_eq!(
+            found[0].head_id_number, ids[0],
+            "head's ID opened for the list"
+        );
     }
     let (_, n) = households::list(&store.pool, &county, &by(&id(99)))
         .await

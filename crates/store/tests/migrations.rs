@@ -280,11 +280,22 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         ..Default::default()
     };
     for id in [person.as_str(), &person[12..], &person[13..], &person[14..]] {
-        let (found, n) = households::list(&store.pool, &operator, &by(id)).await.unwrap();
-        assert_eq!((n, found[0].id), (1, household), "found by {} characters", id.len());
+        let (found, n) = households::list(&store.pool, &operator, &by(id))
+            .await
+            .unwrap();
+        assert_eq!(
+            (n, found[0].id),
+            (1, household),
+            "found by {} characters",
+            id.len()
+        );
     }
     let key = std::sync::Arc::new(dixian_store::crypto::DataKey::generate());
-    let store = store.clone().with_data_key(Some(key.clone())).await.unwrap();
+    let store = store
+        .clone()
+        .with_data_key(Some(key.clone()))
+        .await
+        .unwrap();
     let (raw_id, raw_phone): (String, Option<String>) = store
         .pool
         .one(q("SELECT id_number, phone FROM members"))
@@ -305,14 +316,22 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         .unwrap();
     assert!(warned.unwrap().starts_with("v1:"));
     assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM audit_log WHERE action = 'encrypt' AND entity = 'data_key'").await,
+        count(
+            &store,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'encrypt' AND entity = 'data_key'"
+        )
+        .await,
         1
     );
-    let got = households::get(&store.pool, &operator, household).await.unwrap();
+    let got = households::get(&store.pool, &operator, household)
+        .await
+        .unwrap();
     assert_eq!(got.household.members[0].id_number.as_str(), person);
     assert_eq!(got.household.members[0].phone.as_deref(), Some(PHONE));
     for id in [person.as_str(), &person[12..], &person[14..]] {
-        let (_, n) = households::list(&store.pool, &operator, &by(id)).await.unwrap();
+        let (_, n) = households::list(&store.pool, &operator, &by(id))
+            .await
+            .unwrap();
         assert_eq!(n, 1, "found by {} characters once encrypted", id.len());
     }
 }
