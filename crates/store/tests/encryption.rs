@@ -13,6 +13,17 @@ use dixian_store::{Actor, HouseholdFilter, Store, StoreError, db::q, households}
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A `members` row as stored: id_number, phone, id_hash, id_tail4/5/6, name.
+type RawMember = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 const VILLAGE: &str = "520526001001";
 const PHONES: [&str; 2] = ["13800001234", "13912345678"];
 
@@ -79,7 +90,7 @@ async fn encrypted_at_rest(backend: Backend) {
 
     // The raw table: no ID number, no tail of one, no phone in clear, in
     // any column.
-    let rows: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, String)> = store
+    let rows: Vec<RawMember> = store
         .pool
         .all(q("SELECT id_number, phone, id_hash, id_tail4, id_tail5, id_tail6, name FROM members ORDER BY position"))
         .await
