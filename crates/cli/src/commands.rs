@@ -5,6 +5,7 @@ use crate::progress;
 use anyhow::{Context, bail};
 use dixian_domain::{RegionCode, RegionLevel, Role};
 use dixian_store::audit::{self, AuditKey};
+use dixian_store::crypto::{self, DataKey};
 use dixian_store::{Actor, Store, privacy, regions, registry_file, users};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ pub struct Db {
     pub url: String,
     /// The audit key file (`--audit-key-file`, `DIXIAN_AUDIT_KEY_FILE`).
     pub audit_key_file: Option<PathBuf>,
+    /// The data key file (`--data-key-file`, `DIXIAN_DATA_KEY_FILE`).
+    pub data_key_file: Option<PathBuf>,
 }
 
 impl Db {
@@ -27,6 +30,7 @@ impl Db {
         Db {
             url: url.to_string(),
             audit_key_file: None,
+            data_key_file: None,
         }
     }
 }
@@ -46,7 +50,58 @@ pub async fn open(db: &Db) -> anyhow::Result<Store> {
         Some(path) => Some(Arc::new(AuditKey::load(path)?)),
         None => None,
     };
-    Ok(store.with_audit_key(key))
+    let data_key = match &db.data_key_file {
+        Some(path) if !path.exists() => bail!(
+            "data key file {} does not exist; `dixian migrate` creates it (数据加密密钥文件不存在)",
+            path.display()
+        ),
+        Some(path) => Some(Arc::new(DataKey::load(path)?)),
+        None => None,
+    };
+    Ok(store.with_audit_key(key).with_data_key(data_key).await?)
+}
+
+/// Loads (or creates) the data key and encrypts what is still in clear;
+/// prints what it did.
+async fn keyed_data(store: Store, db: &Db) -> anyhow::Result<Store> {
+    let Some(path) = &db.data_key_file else {
+        return Ok(store.with_data_key(None).await?);
+    };
+    let (key, created) = crypto::open_or_create_data_key(&store.pool, path).await?;
+    if created {
+        println!(
+            "data key {} created in {} (0600): keep it secret, outside the database, and back it up \
+             apart from the database backups; without it the ID numbers, phones and feed rows cannot be read",
+            key.id(),
+            path.display()
+        );
+    }
+    let n = crypto::check_or_encrypt(&store.pool, Some(&key)).await?;
+    if n > 0 {
+        println!(
+            "{n} row(s) encrypted with data key {} (ID numbers, phones, feed rows; 已加密)",
+            key.id()
+        );
+    }
+    Ok(store.with_data_key(Some(key)).await?)
+}
+
+/// `dixian admin encrypt-data`: encrypts the personal data stored in
+/// clear with the data key (created when missing).
+pub async fn encrypt_data(db: &Db) -> anyhow::Result<()> {
+    if db.data_key_file.is_none() {
+        bail!(
+            "no data key configured: give --data-key-file or DIXIAN_DATA_KEY_FILE (未配置数据加密密钥)"
+        );
+    }
+    let (store, _) = open_creating_key(db).await?;
+    let id = crypto::stored_key_id(&store.pool).await?;
+    println!(
+        "ID numbers and phones encrypted at rest with data key {} (个人信息已加密存储)",
+        id.unwrap_or_default()
+    );
+    store.close().await;
+    Ok(())
 }
 
 /// Opens the store and its audit key, creating the key file when missing
@@ -57,7 +112,7 @@ pub async fn open_creating_key(db: &Db) -> anyhow::Result<(Store, bool)> {
         .with_context(|| "cannot open the database".to_string())?;
     store.migrate().await?;
     let Some(path) = &db.audit_key_file else {
-        return Ok((store, false));
+        return Ok((keyed_data(store, db).await?, false));
     };
     let (key, created) = audit::open_or_create_key(&store.pool, path).await?;
     if created {
@@ -69,7 +124,8 @@ pub async fn open_creating_key(db: &Db) -> anyhow::Result<(Store, bool)> {
             key.keyed_from()
         );
     }
-    Ok((store.with_audit_key(Some(key)), created))
+    let store = keyed_data(store.with_audit_key(Some(key)), db).await?;
+    Ok((store, created))
 }
 
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
@@ -81,6 +137,13 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
         println!(
             "no audit key configured (--audit-key-file / DIXIAN_AUDIT_KEY_FILE): the audit chain stays unkeyed"
         );
+    }
+    if db.data_key_file.is_none() {
+        println!(
+            "no data key configured (--data-key-file / DIXIAN_DATA_KEY_FILE): ID numbers and phones stay in clear"
+        );
+    }
+    if db.audit_key_file.is_none() && db.data_key_file.is_none() {
         return Ok(());
     }
     let (store, _) = open_creating_key(db).await?;

@@ -43,6 +43,7 @@ pub async fn run(
             .context("database path is not UTF-8")?
             .to_string(),
         audit_key_file: Some(key_file.clone()),
+        data_key_file: None,
     };
     let (store, key_created) = commands::open_creating_key(&config).await?;
     if fresh {

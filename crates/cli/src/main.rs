@@ -40,6 +40,12 @@ struct Cli {
         value_name = "FILE"
     )]
     audit_key_file: Option<PathBuf>,
+    /// The data key file (AES-256-GCM and HMAC-SHA256 of ID numbers and
+    /// phones), kept outside the database; `migrate` creates it when
+    /// missing (mode 0600) and encrypts the database's personal data with
+    /// it. Without it ID numbers, phones and feed rows are stored in clear.
+    #[arg(long, global = true, env = "DIXIAN_DATA_KEY_FILE", value_name = "FILE")]
+    data_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -237,6 +243,10 @@ enum AdminCmd {
         #[arg(long, env = "DIXIAN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Encrypt the ID numbers, phones and feed rows stored in clear with the data key
+    /// (`--data-key-file`, created when missing), all in one audited
+    /// transaction; `migrate` with a data key does the same.
+    EncryptData,
     /// Check the audit chain: edits, deletions (also of the newest records), gaps, reordering, keys; prints the head.
     VerifyAudit {
         /// Also check that every head anchored in this file (`audit-anchor`) is still in the chain.
@@ -515,6 +525,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = &Db {
         url: cli.database,
         audit_key_file: cli.audit_key_file,
+        data_key_file: cli.data_key_file,
     };
     match cli.command {
         Command::Demo {
@@ -583,6 +594,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(AdminCmd::ResetPassword { username, password }) => {
             reset_password(db, &username, &password).await
         }
+        Command::Admin(AdminCmd::EncryptData) => encrypt_data(db).await,
         Command::Admin(AdminCmd::VerifyAudit { anchor }) => {
             commands_trust::verify_audit(db, anchor.as_deref()).await
         }
@@ -667,6 +679,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let target = Db {
                 url: url.unwrap_or_else(|| db.url.clone()),
                 audit_key_file: db.audit_key_file.clone(),
+                data_key_file: db.data_key_file.clone(),
             };
             commands_trust::restore(&target, &input).await
         }

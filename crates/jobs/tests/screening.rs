@@ -540,9 +540,10 @@ async fn a_warning_follows_a_person_who_moved(backend: Backend) {
     store
         .pool
         .execute(
-            q("UPDATE members SET household_id = $1 WHERE id_number = $2")
+            // by keyed hash: on PostgreSQL the stored number is ciphertext
+            q("UPDATE members SET household_id = $1 WHERE id_hash = $2")
                 .bind(h2)
-                .bind(a.as_str()),
+                .bind(store.pool.data().id_hash(a.as_str())),
         )
         .await
         .unwrap();

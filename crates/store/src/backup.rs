@@ -44,7 +44,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Tables the migrations themselves fill (the audit chain's head row):
 /// a new database has these rows, and a restore replaces them.
-const MIGRATION_SEEDED: &[&str] = &["audit_chain"];
+const MIGRATION_SEEDED: &[&str] = &["audit_chain", "data_key"];
 
 /// The first line of a backup.
 #[derive(Debug, Clone, Serialize, Deserialize)]

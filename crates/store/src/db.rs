@@ -5,6 +5,7 @@
 
 use crate::StoreError;
 use crate::audit::AuditKey;
+use crate::crypto::DataKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
@@ -21,6 +22,8 @@ use std::sync::Arc;
 pub struct Pool {
     pub(crate) conn: Conn,
     pub(crate) audit_key: Option<Arc<AuditKey>>,
+    /// The data key sealing ID numbers and phones (none: kept in clear).
+    pub(crate) data_key: Option<Arc<DataKey>>,
 }
 
 /// The connections of one backend.
@@ -145,6 +148,7 @@ impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, 
 pub struct Tx {
     pub(crate) conn: TxConn,
     pub(crate) audit_key: Option<Arc<AuditKey>>,
+    pub(crate) data_key: Option<Arc<DataKey>>,
 }
 
 /// The transaction of one backend.
@@ -161,6 +165,7 @@ impl Pool {
         Pool {
             conn,
             audit_key: None,
+            data_key: None,
         }
     }
 
@@ -175,6 +180,20 @@ impl Pool {
         self.audit_key.as_deref()
     }
 
+    /// The same pool, sealing ID numbers and phones with `key`. Only
+    /// [`crate::Store::with_data_key`] calls this, after checking the key
+    /// against the database.
+    pub(crate) fn with_data_key(mut self, key: Option<Arc<DataKey>>) -> Pool {
+        self.data_key = key;
+        self
+    }
+
+    /// The key that seals and hashes personal data: the configured data
+    /// key, or the public hashing key that keeps values in clear.
+    pub fn data(&self) -> &DataKey {
+        self.data_key.as_deref().unwrap_or(DataKey::unkeyed())
+    }
+
     /// The connections.
     pub fn conn(&self) -> &Conn {
         &self.conn
@@ -184,6 +203,7 @@ impl Pool {
         Tx {
             conn,
             audit_key: self.audit_key.clone(),
+            data_key: self.data_key.clone(),
         }
     }
 
@@ -283,6 +303,12 @@ impl Tx {
     /// The audit key of the pool this transaction was begun from.
     pub fn audit_key(&self) -> Option<&AuditKey> {
         self.audit_key.as_deref()
+    }
+
+    /// The data key of the pool this transaction was begun from (see
+    /// [`Pool::data`]).
+    pub fn data(&self) -> &DataKey {
+        self.data_key.as_deref().unwrap_or(DataKey::unkeyed())
     }
 
     /// Whether this is a SQLite transaction.

@@ -16,7 +16,6 @@ use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// One parsed feed row to store.
@@ -99,14 +98,6 @@ pub async fn find_by_key(
     .await
 }
 
-fn row_key(kind: &str, payload: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(kind.as_bytes());
-    h.update([0x1f]);
-    h.update(payload.as_bytes());
-    hex::encode(h.finalize())
-}
-
 /// Household and village of each registered person among `ids`, within
 /// the actor's region.
 async fn match_people(
@@ -117,19 +108,29 @@ async fn match_people(
     let (lo, hi) = actor.scope.region.padded_range();
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        // Joined by keyed hash: the stored number may be ciphertext.
+        let by_hash: HashMap<String, &str> = chunk
+            .iter()
+            .map(|id| (tx.data().id_hash(id), *id))
+            .collect();
+        // (a person may come twice in one chunk: one placeholder per hash)
+        let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "SELECT m.id_number, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
-             WHERE h.village_code BETWEEN $1 AND $2 AND m.id_number IN ({})",
+            "SELECT m.id_hash, h.id, h.village_code FROM members m JOIN households h ON h.id = m.household_id
+             WHERE h.village_code BETWEEN $1 AND $2 AND m.id_hash IN ({})",
             ph.join(",")
         );
-        let query = chunk
-            .iter()
-            .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, id| {
-                qq.bind(*id)
+        let query = by_hash
+            .keys()
+            .fold(q(sql).bind(lo.as_str()).bind(hi.as_str()), |qq, h| {
+                qq.bind(h.as_str())
             });
         let rows: Vec<(String, i64, String)> = tx.all(query).await?;
-        out.extend(rows.into_iter().map(|(id, h, v)| (id, (h, v))));
+        out.extend(rows.into_iter().filter_map(|(hash, h, v)| {
+            by_hash
+                .get(hash.as_str())
+                .map(|id| (id.to_string(), (h, v)))
+        }));
     }
     Ok(out)
 }
@@ -253,7 +254,10 @@ async fn insert_rows(
     villages: &std::collections::HashSet<String>,
     summary: &mut BatchSummary,
 ) -> Result<(), StoreError> {
-    let keys: Vec<String> = chunk.iter().map(|r| row_key(kind, &r.payload)).collect();
+    let keys: Vec<String> = chunk
+        .iter()
+        .map(|r| tx.data().row_key(kind, &r.payload))
+        .collect();
     let ph: Vec<String> = (2..=keys.len() + 1).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT row_key FROM feed_rows WHERE region_code = $1 AND row_key IN ({})",
@@ -299,16 +303,17 @@ async fn insert_rows(
         values_placeholders(values.len(), 10)
     );
     let mut query = q(sql);
+    let data = tx.data();
     for (r, key, household, village) in values {
         query = query
             .bind(batch_id)
             .bind(r.line as i64)
             .bind(kind)
-            .bind(r.id_number.clone())
+            .bind(data.seal_opt("feed_rows.id_number", r.id_number.as_deref()))
             .bind(village)
             .bind(household)
             .bind(r.event_date)
-            .bind(r.payload.clone())
+            .bind(data.seal("feed_rows.payload", &r.payload))
             .bind(key)
             .bind(region);
     }

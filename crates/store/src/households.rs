@@ -99,7 +99,12 @@ pub(crate) fn effective_region(
 }
 
 /// Appends the list filter's WHERE clauses to `sql` and binds them.
-fn filtered(mut sql: String, region: &RegionCode, f: &HouseholdFilter) -> Result<Q, StoreError> {
+fn filtered(
+    mut sql: String,
+    region: &RegionCode,
+    f: &HouseholdFilter,
+    key: &crate::crypto::DataKey,
+) -> Result<Q, StoreError> {
     let (lo, hi) = region.padded_range();
     let mut args: Vec<crate::db::Arg> = vec![lo.into(), hi.into()];
     sql.push_str(" WHERE h.village_code BETWEEN $1 AND $2");
@@ -131,13 +136,26 @@ fn filtered(mut sql: String, region: &RegionCode, f: &HouseholdFilter) -> Result
         .filter(|n| !n.is_empty())
     {
         let id = id.to_ascii_uppercase();
-        if id.len() < 4 || !id.chars().all(|c| c.is_ascii_digit() || c == 'X') {
+        // By keyed hash (the stored number may be ciphertext): the full
+        // number, or exactly its last 4, 5 or 6 characters.
+        let column = match id.len() {
+            18 => "id_hash",
+            4 => "id_tail4",
+            5 => "id_tail5",
+            6 => "id_tail6",
+            _ => "",
+        };
+        if column.is_empty() || !id.chars().all(|c| c.is_ascii_digit() || c == 'X') {
             return Err(StoreError::Invalid("ID search needs the full number or its last 4-6 characters (请输入完整身份证号或后4-6位)".into()));
         }
-        let pattern = if id.len() == 18 { id } else { format!("%{id}") };
-        args.push(pattern.into());
+        let hash = if id.len() == 18 {
+            key.id_hash(&id)
+        } else {
+            key.tail_hash(&id)
+        };
+        args.push(hash.into());
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.id_number LIKE ${})",
+            " AND EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.{column} = ${})",
             args.len()
         ));
     }
@@ -163,6 +181,7 @@ pub async fn list(
             "SELECT COUNT(*) FROM households h".into(),
             &region,
             f,
+            pool.data(),
         )?)
         .await?;
     let sql = "SELECT h.id, h.number, h.village_code, r.name AS village_name, h.head_name,
@@ -171,12 +190,16 @@ pub async fn list(
                (h.income_wage + h.income_production + h.income_property + h.income_transfer) / h.member_count AS income_per_person,
                h.housing, h.version
                FROM households h JOIN regions r ON r.code = h.village_code";
-    let query = filtered(sql.into(), &region, f)?;
+    let query = filtered(sql.into(), &region, f, pool.data())?;
     let query = query.append(&format!(
         " ORDER BY h.village_code, h.number LIMIT {per_page} OFFSET {}",
         (page - 1) * per_page
     ));
-    Ok((pool.all(query).await?, total))
+    let mut rows: Vec<HouseholdRow> = pool.all(query).await?;
+    for r in &mut rows {
+        r.head_id_number = pool.data().open("id_number", &r.head_id_number)?;
+    }
+    Ok((rows, total))
 }
 
 #[derive(sqlx::FromRow)]
@@ -224,6 +247,13 @@ fn decode<T>(what: &str, v: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreEr
 }
 
 impl MemberDbRow {
+    /// The row with its ID number and phone in clear.
+    fn opened(mut self, key: &crate::crypto::DataKey) -> Result<MemberDbRow, StoreError> {
+        self.id_number = key.open("id_number", &self.id_number)?;
+        self.phone = key.open_opt("phone", self.phone.take())?;
+        Ok(self)
+    }
+
     fn into_member(self) -> Result<Member, StoreError> {
         let id_number = self
             .id_number
@@ -286,7 +316,7 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<StoredHousehold,
         .await?;
     let members = members
         .into_iter()
-        .map(MemberDbRow::into_member)
+        .map(|m| m.opened(pool.data())?.into_member())
         .collect::<Result<Vec<_>, _>>()?;
     let household = Household {
         number: row.number,
@@ -337,7 +367,7 @@ fn check_write(actor: &Actor, village: &RegionCode) -> Result<(), StoreError> {
 /// The household that already holds a person: its number and village.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Holder {
-    id_number: String,
+    id_hash: String,
     number: String,
     village_code: String,
 }
@@ -372,19 +402,28 @@ async fn holders(
 ) -> Result<HashMap<String, Holder>, StoreError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
-        let ph: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let by_hash: HashMap<String, &str> = chunk
+            .iter()
+            .map(|id| (tx.data().id_hash(id), *id))
+            .collect();
+        // (a person may come twice in one chunk: one placeholder per hash)
+        let ph: Vec<String> = (0..by_hash.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT m.id_number, h.number, h.village_code FROM members m JOIN households h ON h.id = m.household_id
-             WHERE m.household_id <> $1 AND m.id_number IN ({})",
+            "SELECT m.id_hash, h.number, h.village_code FROM members m JOIN households h ON h.id = m.household_id
+             WHERE m.household_id <> $1 AND m.id_hash IN ({})",
             ph.join(",")
         );
-        let query = chunk
-            .iter()
-            .fold(q(sql).bind(except_household.unwrap_or(-1)), |qq, id| {
-                qq.bind(*id)
+        let query = by_hash
+            .keys()
+            .fold(q(sql).bind(except_household.unwrap_or(-1)), |qq, h| {
+                qq.bind(h.as_str())
             });
         let rows: Vec<Holder> = tx.all(query).await?;
-        out.extend(rows.into_iter().map(|h| (h.id_number.clone(), h)));
+        out.extend(rows.into_iter().filter_map(|h| {
+            by_hash
+                .get(h.id_hash.as_str())
+                .map(|id| (id.to_string(), h))
+        }));
     }
     Ok(out)
 }
@@ -457,11 +496,22 @@ const INSERT_HOUSEHOLD: &str = "INSERT INTO households (number, village_code, vi
      formerly_poor, housing, water, farmland_mu, forest_mu, income_wage, income_production, income_property, \
      income_transfer, medical_expense, schooling_expense, head_name, member_count, created_at, updated_at) VALUES ";
 
-fn member_args(household_id: i64, pos: usize, m: &Member) -> Vec<crate::db::Arg> {
+fn member_args(
+    key: &crate::crypto::DataKey,
+    household_id: i64,
+    pos: usize,
+    m: &Member,
+) -> Vec<crate::db::Arg> {
+    let id = m.id_number.as_str();
+    let tails = key.tail_hashes(id);
     vec![
         household_id.into(),
         (pos as i64).into(),
-        m.id_number.as_str().into(),
+        key.seal("id_number", id).into(),
+        key.id_hash(id).into(),
+        tails[0].clone().into(),
+        tails[1].clone().into(),
+        tails[2].clone().into(),
         m.name.clone().into(),
         m.relation.code().into(),
         m.labor.code().into(),
@@ -472,23 +522,25 @@ fn member_args(household_id: i64, pos: usize, m: &Member) -> Vec<crate::db::Arg>
         m.student_status.map(|s| s.code()).into(),
         m.insurance.code().into(),
         m.employment.code().into(),
-        m.phone.clone().into(),
+        key.seal_opt("phone", m.phone.as_deref()).into(),
     ]
 }
 
-const MEMBER_COLS: usize = 14;
-const INSERT_MEMBER: &str = "INSERT INTO members (household_id, position, id_number, name, relation, labor, \
+const MEMBER_COLS: usize = 18;
+const INSERT_MEMBER: &str = "INSERT INTO members (household_id, position, id_number, id_hash, id_tail4, id_tail5, id_tail6, name, relation, labor, \
      disability_kind, disability_grade, illness, student_stage, student_status, insurance, employment, phone) VALUES ";
 
 /// Inserts the members of many households, in chunks.
 async fn insert_members(tx: &mut Tx, rows: &[(i64, &Household)]) -> Result<(), StoreError> {
+    let key = tx.data_key.clone();
+    let key = key.as_deref().unwrap_or(crate::crypto::DataKey::unkeyed());
     let all: Vec<Vec<crate::db::Arg>> = rows
         .iter()
         .flat_map(|(id, h)| {
             h.members
                 .iter()
                 .enumerate()
-                .map(move |(p, m)| member_args(*id, p, m))
+                .map(move |(p, m)| member_args(key, *id, p, m))
         })
         .collect();
     for chunk in all.chunks(1000) {

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod crypto;
 pub mod db;
 pub mod feeds;
 pub mod households;
@@ -178,6 +179,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts_feed_regions",
         include_str!("../migrations/sqlite/0006_accounts_feed_regions.sql"),
     ),
+    (
+        7,
+        "data_key",
+        include_str!("../migrations/sqlite/0007_data_key.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -209,6 +215,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "accounts_feed_regions",
         include_str!("../migrations/postgres/0006_accounts_feed_regions.sql"),
+    ),
+    (
+        7,
+        "data_key",
+        include_str!("../migrations/postgres/0007_data_key.sql"),
     ),
 ];
 
@@ -296,7 +307,26 @@ impl Store {
                 (m, before)
             }
         };
+        if last >= 7 {
+            crypto::backfill_hashes(&self.pool).await?;
+        }
         Ok(m.iter().count().saturating_sub(applied_before))
+    }
+
+    /// The same store, with ID numbers and phones encrypted by `key`
+    /// ([`crypto::DataKey`]; `None`: kept in clear). Checks the key
+    /// against the one the database records and refuses another (or none
+    /// for an encrypted database); encrypts a database that is not yet
+    /// encrypted, all rows in one audited transaction
+    /// ([`crypto::check_or_encrypt`]). Call after [`Store::migrate`] and
+    /// [`Store::with_audit_key`].
+    pub async fn with_data_key(
+        mut self,
+        key: Option<std::sync::Arc<crypto::DataKey>>,
+    ) -> Result<Store, StoreError> {
+        crypto::check_or_encrypt(&self.pool, key.as_deref()).await?;
+        self.pool = self.pool.with_data_key(key);
+        Ok(self)
     }
 
     /// Closes the pool, flushing SQLite's WAL.

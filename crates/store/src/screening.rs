@@ -113,7 +113,8 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
         let Some(&h) = position.get(&m.household_id) else {
             continue;
         };
-        snap.person_id_number.push(m.id_number);
+        snap.person_id_number
+            .push(pool.data().open("id_number", &m.id_number)?);
         snap.person_household.push(h);
         snap.person_labor.push(m.labor);
         snap.person_disability_grade.push(m.disability_grade);
@@ -161,6 +162,15 @@ pub async fn rows_to_screen(
         .bind(from),
     )
     .await
+    .and_then(|rows| opened(pool, rows))
+}
+
+/// The rows with their payload in clear.
+fn opened(pool: &Pool, mut rows: Vec<ScreenRow>) -> Result<Vec<ScreenRow>, StoreError> {
+    for r in &mut rows {
+        r.payload = pool.data().open("feed_rows.payload", &r.payload)?;
+    }
+    Ok(rows)
 }
 
 /// The stored rows dated between `from` and `to` (both included) of
@@ -183,6 +193,7 @@ pub async fn rows_between(
         .bind(to),
     )
     .await
+    .and_then(|rows| opened(pool, rows))
 }
 
 /// A run as stored.
@@ -334,7 +345,10 @@ async fn known_warnings(
         .await?;
     // In id order: when two warnings of a key are live, the newest is extended.
     let mut out: HashMap<SubjectKey, Known> = HashMap::new();
-    for r in rows {
+    for mut r in rows {
+        r.person_id_number = tx
+            .data()
+            .open_opt("warnings.person_id_number", r.person_id_number.take())?;
         let key = (
             subject(r.household_id, r.person_id_number.as_deref()),
             r.rule_condition,
@@ -400,7 +414,10 @@ async fn insert_warning(
             .bind(run_id)
             .bind(w.household_id)
             .bind(w.village_code.as_str())
-            .bind(w.person_id_number.clone())
+            .bind(
+                tx.data()
+                    .seal_opt("warnings.person_id_number", w.person_id_number.as_deref()),
+            )
             .bind(w.rule_id.as_str())
             .bind(w.rule_set_region.as_str())
             .bind(w.rule_set_from)

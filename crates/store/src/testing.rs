@@ -31,13 +31,29 @@ pub fn in_ci() -> bool {
 }
 
 /// Opens a fresh, migrated database of `backend` (SQLite inside `dir`).
-/// `Ok(None)` when PostgreSQL is unreachable outside CI (callers skip).
+/// On PostgreSQL the store always has a data key ([`test_data_key`]): ID
+/// numbers and phones are encrypted at rest there, as in production, so
+/// every test on PostgreSQL runs the encrypted paths; SQLite keeps them in
+/// clear (the embedded demo). `Ok(None)` when PostgreSQL is unreachable
+/// outside CI (callers skip).
 pub async fn fresh_store(backend: Backend, dir: &Path) -> Result<Option<Store>, StoreError> {
     let Some(store) = empty_store(backend, dir).await? else {
         return Ok(None);
     };
     store.migrate().await?;
-    Ok(Some(store))
+    let key = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(test_data_key()),
+    };
+    Ok(Some(store.with_data_key(key).await?))
+}
+
+/// The data key of the test stores on PostgreSQL: one per process, so a
+/// test that opens the same database a second time can give it again.
+pub fn test_data_key() -> std::sync::Arc<crate::crypto::DataKey> {
+    static KEY: std::sync::LazyLock<std::sync::Arc<crate::crypto::DataKey>> =
+        std::sync::LazyLock::new(|| std::sync::Arc::new(crate::crypto::DataKey::generate()));
+    KEY.clone()
 }
 
 /// Opens a fresh database of `backend` with no migration applied (for

@@ -214,7 +214,7 @@ pub async fn list(
     let rows = pool
         .all(args.into_iter().fold(q(sql), |qq, a| qq.bind(a)))
         .await?;
-    Ok((rows, total))
+    Ok((opened(pool.data(), rows)?, total))
 }
 
 /// Counts of open warnings per child region of the actor's scope
@@ -241,18 +241,33 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
     .await
 }
 
+/// The rows with the person's ID number in clear.
+fn opened(
+    key: &crate::crypto::DataKey,
+    mut rows: Vec<WarningRow>,
+) -> Result<Vec<WarningRow>, StoreError> {
+    for r in &mut rows {
+        r.person_id_number =
+            key.open_opt("warnings.person_id_number", r.person_id_number.take())?;
+    }
+    Ok(rows)
+}
+
 async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
-    tx.opt(
-        q(format!(
-            "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
-        ))
-        .bind(id)
-        .bind(lo)
-        .bind(hi),
-    )
-    .await?
-    .ok_or(StoreError::NotFound)
+    let row: WarningRow = tx
+        .opt(
+            q(format!(
+                "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
+            ))
+            .bind(id)
+            .bind(lo)
+            .bind(hi),
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut rows = opened(tx.data(), vec![row])?;
+    Ok(rows.remove(0))
 }
 
 /// One warning in scope, with its evidence rows.
@@ -273,6 +288,7 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, S
         )
         .await?;
     for row in &mut evidence {
+        row.payload = pool.data().open("feed_rows.payload", &row.payload)?;
         row.redact_for(actor);
     }
     Ok(WarningDetail { warning, evidence })
@@ -295,6 +311,7 @@ pub async fn of_household(
         .bind(hi),
     )
     .await
+    .and_then(|rows| opened(pool.data(), rows))
 }
 
 fn not_open(w: &WarningRow) -> StoreError {

@@ -17,26 +17,10 @@ const VILLAGE: &str = "520526001001";
 /// A village of the neighbouring county 520527, named by a water row of
 /// county 520526's batch.
 const VILLAGE_ELSEWHERE: &str = "520527100001";
+const PHONE: &str = "13800001234";
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
-}
-
-fn household(person: &str) -> dixian_domain::Household {
-    serde_json::from_value(serde_json::json!({
-        "number": "M-1", "village": VILLAGE, "village_group": null, "address": "某组",
-        "category": null, "formerly_registered_poor": false, "housing": "B", "water": "secure",
-        "farmland_mu": 1.0, "forest_mu": 0.0,
-        "income": {"wage": 20000, "production": 0, "property": 0, "transfer": 0},
-        "medical_expense": 0, "schooling_expense": 0,
-        "members": [{
-            "id_number": person, "name": "测试", "relation": "head", "labor": "full",
-            "disability_kind": null, "disability_grade": null, "illness": "healthy",
-            "student_stage": null, "student_status": null, "insurance": "insured",
-            "employment": "farming", "phone": null
-        }]
-    }))
-    .unwrap()
 }
 
 async fn count(store: &Store, sql: &str) -> i64 {
@@ -54,10 +38,27 @@ async fn old_data(store: &Store, person: &str) -> i64 {
     dixian_store::regions::import(&store.pool, &divisions, Some(&county), |_, _, _| {})
         .await
         .unwrap();
-    let household = households::create(&store.pool, &Actor::operator(county), &household(person))
+    // Written as the schema before 0007 had it (no hash columns).
+    let p = &store.pool;
+    let (household,): (i64,) = p
+        .one(
+            q("INSERT INTO households (number, village_code, address, formerly_poor, housing, water, income_wage,
+                   head_name, member_count, created_at, updated_at)
+               VALUES ('M-1', $1, '某组', FALSE, 'B', 'secure', 20000, '测试', 1, $2, $2) RETURNING id")
+            .bind(VILLAGE)
+            .bind(Utc::now()),
+        )
         .await
         .unwrap();
-    let p = &store.pool;
+    p.execute(
+        q("INSERT INTO members (household_id, position, id_number, name, relation, labor, illness, insurance,
+               employment, phone) VALUES ($1, 0, $2, '测试', 'head', 'full', 'healthy', 'insured', 'farming', $3)")
+        .bind(household)
+        .bind(person)
+        .bind(PHONE),
+    )
+    .await
+    .unwrap();
     p.execute(
         q("INSERT INTO feed_batches (id, kind, sha256, idempotency_key, file_name, region_code, rows_total,
                rows_matched, rows_unknown, rows_duplicate, first_date, last_date, imported_by, imported_at)
@@ -83,13 +84,14 @@ async fn old_data(store: &Store, person: &str) -> i64 {
     ] {
         p.execute(
             q("INSERT INTO feed_rows (id, batch_id, line, kind, id_number, village_code, household_id,
-                   event_date, payload, row_key) VALUES ($1, 1, $1, $2, $3, $4, $5, $6, '{}', $7)")
+                   event_date, payload, row_key) VALUES ($1, 1, $1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
             .bind(kind)
             .bind(idn)
             .bind(village)
             .bind(hh)
             .bind(day(id as u32))
+            .bind(format!("{{\"n\":{id}}}"))
             .bind(key),
         )
         .await
@@ -155,7 +157,7 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         .to_string();
     let household = old_data(&store, &person).await;
 
-    assert_eq!(store.migrate().await.unwrap(), 1, "0006 runs");
+    assert_eq!(store.migrate().await.unwrap(), 2, "0006 and 0007 run");
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // every row, id and reference kept
     assert_eq!(count(&store, "SELECT COUNT(*) FROM feed_batches WHERE id = 1 AND sha256 = 'f00d' AND idempotency_key = 'key-1'").await, 1);
@@ -270,6 +272,68 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         count(&store, "SELECT COUNT(*) FROM feed_rows WHERE id > 3").await,
         2
     );
+    // 0007: the member written before it is found by hash, and a data
+    // key given now encrypts it (all rows, one transaction, audited)
+    let operator = Actor::operator(RegionCode::parse(COUNTY).unwrap());
+    let by = |id: &str| households::HouseholdFilter {
+        id_number: Some(id.into()),
+        ..Default::default()
+    };
+    for id in [person.as_str(), &person[12..], &person[13..], &person[14..]] {
+        let (found, n) = households::list(&store.pool, &operator, &by(id))
+            .await
+            .unwrap();
+        assert_eq!(
+            (n, found[0].id),
+            (1, household),
+            "found by {} characters",
+            id.len()
+        );
+    }
+    let key = std::sync::Arc::new(dixian_store::crypto::DataKey::generate());
+    let store = store
+        .clone()
+        .with_data_key(Some(key.clone()))
+        .await
+        .unwrap();
+    let (raw_id, raw_phone): (String, Option<String>) = store
+        .pool
+        .one(q("SELECT id_number, phone FROM members"))
+        .await
+        .unwrap();
+    assert!(!raw_id.contains(&person[14..]) && !raw_phone.unwrap().contains("1234"));
+    // … and the copies of personal data in feed rows and warnings
+    let (feed_id, payload): (Option<String>, String) = store
+        .pool
+        .one(q("SELECT id_number, payload FROM feed_rows WHERE id = 1"))
+        .await
+        .unwrap();
+    assert!(feed_id.unwrap().starts_with("v1:") && payload.starts_with("v1:"));
+    let (warned,): (Option<String>,) = store
+        .pool
+        .one(q("SELECT person_id_number FROM warnings WHERE id = 1"))
+        .await
+        .unwrap();
+    assert!(warned.unwrap().starts_with("v1:"));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'encrypt' AND entity = 'data_key'"
+        )
+        .await,
+        1
+    );
+    let got = households::get(&store.pool, &operator, household)
+        .await
+        .unwrap();
+    assert_eq!(got.household.members[0].id_number.as_str(), person);
+    assert_eq!(got.household.members[0].phone.as_deref(), Some(PHONE));
+    for id in [person.as_str(), &person[12..], &person[14..]] {
+        let (_, n) = households::list(&store.pool, &operator, &by(id))
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "found by {} characters once encrypted", id.len());
+    }
 }
 
 macro_rules! on_both_backends {

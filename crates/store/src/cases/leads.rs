@@ -495,8 +495,8 @@ async fn registered_household(
     let found: Option<(i64, String, String, String)> = pool
         .opt(
             q("SELECT h.id, h.number, h.village_code, m.name FROM members m JOIN households h ON h.id = m.household_id
-               WHERE m.id_number = $1")
-            .bind(id.as_str()),
+               WHERE m.id_hash = $1")
+            .bind(pool.data().id_hash(id.as_str())),
         )
         .await?;
     Ok(found
@@ -534,8 +534,8 @@ async fn household_of_person(
     let found: Option<HouseholdRef> = pool
         .opt(
             q("SELECT h.id, h.number, h.village_code FROM members m JOIN households h ON h.id = m.household_id
-               WHERE m.id_number = $1 AND h.village_code BETWEEN $2 AND $3")
-            .bind(id)
+               WHERE m.id_hash = $1 AND h.village_code BETWEEN $2 AND $3")
+            .bind(pool.data().id_hash(&id))
             .bind(lo)
             .bind(hi),
         )
@@ -656,8 +656,11 @@ async fn insert_lead(
             .bind(risk_codes(&r.facts.risk_types))
             .bind(r.facts.note.as_str())
             .bind(r.declarant_name)
-            .bind(r.declarant_id_number)
-            .bind(r.declarant_phone)
+            .bind(
+                tx.data()
+                    .seal_opt("leads.declarant_id_number", r.declarant_id_number),
+            )
+            .bind(tx.data().seal_opt("leads.declarant_phone", r.declarant_phone))
             .bind(r.created_by)
             .bind(now)
             .bind(r.case_id)

@@ -226,8 +226,12 @@ async fn unmatched_leads(pool: &Pool, lo: &str, hi: &str) -> Result<Vec<InboxLea
                 risk_types: parse_risks(&r.risk_types)?,
                 note: r.note,
                 declarant_name: r.declarant_name,
-                declarant_id_number: r.declarant_id_number,
-                declarant_phone: r.declarant_phone,
+                declarant_id_number: pool
+                    .data()
+                    .open_opt("leads.declarant_id_number", r.declarant_id_number)?,
+                declarant_phone: pool
+                    .data()
+                    .open_opt("leads.declarant_phone", r.declarant_phone)?,
                 created_at: r.created_at,
             })
         })
