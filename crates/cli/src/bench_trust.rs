@@ -626,10 +626,20 @@ async fn crash(backend: Backend, dir: &Path, args: &Args) -> anyhow::Result<()> 
     let exe = std::env::current_exe()?;
     // A template database with the divisions; each run imports into a copy.
     let template = Template::new(backend, dir, &args.divisions).await?;
+    // Test stores on PostgreSQL are encrypted (testing::fresh_store): the
+    // child process gets the same data key as a file, as `serve` would.
+    let key_file = dir.join("crash-data.key");
+    let key_arg = match backend {
+        Backend::Postgres => {
+            dixian_store::testing::test_data_key().save(&key_file)?;
+            Some(key_file.as_path())
+        }
+        Backend::Sqlite => None,
+    };
     let full = {
         let url = template.copy(0).await?;
         let t = Instant::now();
-        let status = import_command(&exe, &url, &file).status()?;
+        let status = import_command(&exe, &url, &file, key_arg).status()?;
         if !status.success() {
             bail!("the uninterrupted import failed");
         }
@@ -642,7 +652,7 @@ async fn crash(backend: Backend, dir: &Path, args: &Args) -> anyhow::Result<()> 
     for k in 1..=args.crash_runs {
         let url = template.copy(k).await?;
         let delay = Duration::from_secs_f64(full.as_secs_f64() * (rng.below(1200) as f64 / 1000.0));
-        let mut child = import_command(&exe, &url, &file).spawn()?;
+        let mut child = import_command(&exe, &url, &file, key_arg).spawn()?;
         tokio::time::sleep(delay).await;
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -680,8 +690,16 @@ async fn crash(backend: Backend, dir: &Path, args: &Args) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn import_command(exe: &Path, url: &str, file: &Path) -> std::process::Command {
+fn import_command(
+    exe: &Path,
+    url: &str,
+    file: &Path,
+    data_key: Option<&Path>,
+) -> std::process::Command {
     let mut c = std::process::Command::new(exe);
+    if let Some(k) = data_key {
+        c.arg("--data-key-file").arg(k);
+    }
     c.arg("--database")
         .arg(url)
         .arg("households")
