@@ -28,11 +28,11 @@
 use crate::StoreError;
 use crate::audit::{self, Change};
 use crate::db::{Pool, q};
+use crate::key_file;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
@@ -71,12 +71,8 @@ fn derive(secret: &[u8; 32], label: &[u8]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-fn bad(path: &Path, what: &str) -> StoreError {
-    StoreError::Integrity(format!(
-        "data key file {}: {what} (数据加密密钥文件无效)",
-        path.display()
-    ))
-}
+/// The kind of key file, for messages.
+const KIND: &str = "data key";
 
 /// The hashing key of a store without a data key: public, so its hashes
 /// protect nothing (its columns are in clear beside them anyway).
@@ -240,34 +236,15 @@ impl DataKey {
 
     /// Reads a key file; refuses one that others can read.
     pub fn load(path: &Path) -> Result<DataKey, StoreError> {
-        let text = std::fs::read_to_string(path).map_err(|source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        check_private(path)?;
-        let (mut secret, mut id) = (None, None);
-        for line in text.lines().map(str::trim) {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((name, value)) = line.split_once('=') else {
-                return Err(bad(path, "a line is not `name = value`"));
-            };
-            match name.trim() {
-                "secret" => secret = Some(value.trim().to_string()),
-                "id" => id = Some(value.trim().to_string()),
-                _ => return Err(bad(path, "unknown setting")),
-            }
+        let file = key_file::read(path, KIND)?;
+        if !file.other.is_empty() {
+            return Err(key_file::bad(path, KIND, "unknown setting"));
         }
-        let secret = secret.ok_or_else(|| bad(path, "no secret"))?;
-        let bytes: [u8; 32] = hex::decode(&secret)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad(path, "the secret is not 64 hex digits"))?;
-        let key = DataKey::from_secret(bytes);
-        if id.is_some_and(|id| id != key.id) {
-            return Err(bad(
+        let key = DataKey::from_secret(file.secret);
+        if file.id.is_some_and(|id| id != key.id) {
+            return Err(key_file::bad(
                 path,
+                KIND,
                 "the id does not match the secret (file damaged?)",
             ));
         }
@@ -277,52 +254,18 @@ impl DataKey {
     /// Writes the key to a new file readable by its owner only (0600);
     /// never overwrites.
     pub fn save(&self, path: &Path) -> Result<(), StoreError> {
-        let io = |source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(path).map_err(io)?;
-        let text = format!(
-            "# dixian data key (个人信息加密密钥): encrypts ID numbers and phones at rest.\n\
-             # Keep it secret and OUTSIDE the database; back it up apart from the\n\
-             # database backups. Without it the encrypted data cannot be read.\n\
-             id = {}\nsecret = {}\n",
-            self.id,
-            hex::encode(self.secret)
-        );
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)
+        key_file::write_new(
+            path,
+            &format!(
+                "# dixian data key (个人信息加密密钥): encrypts ID numbers and phones at rest.\n\
+                 # Keep it secret and OUTSIDE the database; back it up apart from the\n\
+                 # database backups. Without it the encrypted data cannot be read.\n\
+                 id = {}\nsecret = {}\n",
+                self.id,
+                hex::encode(self.secret)
+            ),
+        )
     }
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        })?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(StoreError::Integrity(format!(
-            "data key file {} can be read by others (mode {:o}); run `chmod 600 {}` (密钥文件权限过宽)",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_: &Path) -> Result<(), StoreError> {
-    Ok(())
 }
 
 /// The id of the data key the database is encrypted with (`None`: not

@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod feeds;
 pub mod households;
+mod key_file;
 pub mod privacy;
 pub mod regions;
 pub mod registry_file;

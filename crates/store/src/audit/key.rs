@@ -21,9 +21,9 @@
 use super::{Change, record};
 use crate::StoreError;
 use crate::db::{Pool, q};
+use crate::key_file;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,12 +54,8 @@ fn key_id(secret: &[u8; 32]) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-fn bad(path: &Path, what: &str) -> StoreError {
-    StoreError::Integrity(format!(
-        "audit key file {}: {what} (审计密钥文件无效)",
-        path.display()
-    ))
-}
+/// The kind of key file, for messages.
+const KIND: &str = "audit key";
 
 impl AuditKey {
     /// A key from its secret, whose first keyed row is `keyed_from`.
@@ -117,40 +113,23 @@ impl AuditKey {
     /// Reads a key file. Refuses a file others can read (like ssh does):
     /// a key everyone on the server can read protects nothing.
     pub fn load(path: &Path) -> Result<AuditKey, StoreError> {
-        let text = std::fs::read_to_string(path).map_err(|source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        check_private(path)?;
-        let (mut secret, mut id, mut keyed_from) = (None, None, 1i64);
-        for line in text.lines().map(str::trim) {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((name, value)) = line.split_once('=') else {
-                return Err(bad(path, "a line is not `name = value`"));
-            };
-            match name.trim() {
-                "secret" => secret = Some(value.trim().to_string()),
-                "id" => id = Some(value.trim().to_string()),
+        let file = key_file::read(path, KIND)?;
+        let mut keyed_from = 1i64;
+        for (name, value) in &file.other {
+            match name.as_str() {
                 "keyed_from" => {
                     keyed_from = value
-                        .trim()
                         .parse()
-                        .map_err(|_| bad(path, "keyed_from is not a number"))?
+                        .map_err(|_| key_file::bad(path, KIND, "keyed_from is not a number"))?
                 }
-                _ => return Err(bad(path, "unknown setting")),
+                _ => return Err(key_file::bad(path, KIND, "unknown setting")),
             }
         }
-        let secret = secret.ok_or_else(|| bad(path, "no secret"))?;
-        let bytes: [u8; 32] = hex::decode(&secret)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad(path, "the secret is not 64 hex digits"))?;
-        let key = AuditKey::from_secret(bytes, keyed_from);
-        if id.is_some_and(|id| id != key.id) {
-            return Err(bad(
+        let key = AuditKey::from_secret(file.secret, keyed_from);
+        if file.id.is_some_and(|id| id != key.id) {
+            return Err(key_file::bad(
                 path,
+                KIND,
                 "the id does not match the secret (file damaged?)",
             ));
         }
@@ -160,53 +139,19 @@ impl AuditKey {
     /// Writes the key to a new file readable by its owner only (0600).
     /// Never overwrites: an existing key file is a key in use.
     pub fn save(&self, path: &Path) -> Result<(), StoreError> {
-        let io = |source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(path).map_err(io)?;
-        let text = format!(
-            "# dixian audit key (审计链密钥): HMAC-SHA256 key of the audit chain.\n\
-             # Keep it secret and OUTSIDE the database; back it up apart from the\n\
-             # database backups. Without it the chain can no longer be fully checked.\n\
-             id = {}\nkeyed_from = {}\nsecret = {}\n",
-            self.id,
-            self.keyed_from,
-            hex::encode(self.secret)
-        );
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)
+        key_file::write_new(
+            path,
+            &format!(
+                "# dixian audit key (审计链密钥): HMAC-SHA256 key of the audit chain.\n\
+                 # Keep it secret and OUTSIDE the database; back it up apart from the\n\
+                 # database backups. Without it the chain can no longer be fully checked.\n\
+                 id = {}\nkeyed_from = {}\nsecret = {}\n",
+                self.id,
+                self.keyed_from,
+                hex::encode(self.secret)
+            ),
+        )
     }
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| StoreError::Io {
-            path: path.display().to_string(),
-            source,
-        })?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(StoreError::Integrity(format!(
-            "audit key file {} can be read by others (mode {:o}); run `chmod 600 {}` (密钥文件权限过宽)",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_: &Path) -> Result<(), StoreError> {
-    Ok(())
 }
 
 /// The key at `path`, or, when there is no file there, a new key: its
