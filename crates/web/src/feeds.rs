@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Texts;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
@@ -165,69 +165,43 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
     Ok(Json(feeds::batches(&s.store.pool, &auth.actor()).await?))
 }
 
-/// Shows the upload's progress where the browser can (`static/feeds.js`:
-/// plain JavaScript, ES5, no library; no inline script, which the
-/// Content-Security-Policy forbids); without it the form posts as usual.
-const UPLOAD_PROGRESS: &str = r#"<script src="/static/feeds.js"></script>"#;
-
-/// The upload page: a plain form (the browser shows the upload progress)
+/// The upload page: a plain form (`/static/feeds.js` shows the upload
+/// progress where the browser can; without it the form posts as usual)
 /// and the batches loaded so far.
-fn page(
-    t: &Texts,
-    batches: &[Batch],
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "feeds.html")]
+struct FeedsPage<'a> {
+    t: &'static Texts,
+    user: Option<crate::pages::UserBar>,
+    kinds: &'static [FeedKind],
+    batches: Vec<Batch>,
+    result: Option<&'a UploadResult>,
+    last_run: String,
+}
+
+async fn page(
+    s: &AppState,
+    user: &dixian_store::User,
+    t: &'static Texts,
     result: Option<&UploadResult>,
-    last_run: &str,
-) -> Html<String> {
-    let kinds: String = FeedKind::ALL
-        .iter()
-        .map(|k| {
-            format!(
-                "<option value=\"{}\">{} · {}</option>",
-                k.code(),
-                k.label_zh(),
-                k.label_en()
-            )
-        })
-        .collect();
-    let rows: String = batches
-        .iter()
-        .map(|b| format!("<tr><td>{}</td><td>{}</td><td>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td>{}</td></tr>",
-            b.id, crate::view::escape(&b.kind), crate::view::escape(&b.file_name), b.rows_total, b.rows_matched, b.rows_unknown, crate::view::china_time(b.imported_at)))
-        .collect();
-    let outcome = result.map(|r| {
-        let head = match &r.outcome {
-            Some(BatchOutcome::Loaded(s)) => format!("<p class=ok id=upload-result>已导入 Loaded: {} 行, 匹配 {}, 未登记人员 {}, 重复 {}</p>", s.rows, s.matched, s.unknown, s.duplicates),
-            Some(BatchOutcome::AlreadyLoaded { batch_id, .. }) => format!("<p class=ok id=upload-result>该文件已导入（批次 {batch_id}），未重复写入 · already loaded</p>"),
-            None => format!("<p class=error id=upload-result>发现 {} 处错误，未写入 · rejected, nothing written</p>", r.errors.len()),
-        };
-        let errs: String = r.errors.iter().take(200).map(|e| format!("<li>line {}{}: {}</li>", e.line, e.column.map(|c| format!(", column {c}")).unwrap_or_default(), crate::view::escape(&e.reason))).collect();
-        format!("{head}<ul>{errs}</ul>")
-    }).unwrap_or_default();
-    Html(format!(
-        "<!doctype html><html lang=\"{lang}\"><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>部门数据 · {app}</title><link rel=stylesheet href=/static/app.css>\
-         <header class=top><a class=brand href=/>{app}</a><nav><a href=/inbox>{inbox}</a></nav></header><main>\
-         <h1>部门数据导入 · Department feeds</h1>{outcome}\
-         <form method=post action=/feeds enctype=multipart/form-data class=\"card form\" id=upload-form>\
-         <label>类型 Kind<select name=kind>{kinds}</select></label><label>文件 File<input type=file name=file accept=\".csv,.xlsx\" required></label>\
-         <label class=check><input type=checkbox name=load_good_rows value=on> 保留正确行 Keep the good rows</label>\
-         <button type=submit id=upload>导入 Import</button> <progress id=upload-progress max=100 value=0 hidden></progress> <span id=upload-percent></span></form>{script}\
-         <form method=post action=/screening/run class=\"card form\"><p>上次筛查 Last run {last_run}</p><button type=submit id=run-screening>运行筛查 Run screening</button></form>\
-         <h2>批次 Batches</h2><table class=grid><thead><tr><th>#</th><th>类型</th><th>文件</th><th>行数</th><th>匹配</th><th>未登记</th><th>时间</th></tr></thead><tbody>{rows}</tbody></table></main>",
-        lang = t.lang,
-        app = t.app,
-        inbox = t.inbox,
-        last_run = crate::view::escape(last_run),
-        script = UPLOAD_PROGRESS,
-    ))
+) -> Response {
+    let run = crate::pages_warnings::last_run_line(s, t, user.region.as_str()).await;
+    match feeds::batches(&s.store.pool, &dixian_store::Actor::of(user)).await {
+        Ok(batches) => FeedsPage {
+            t,
+            user: crate::pages::user_bar(user, t),
+            kinds: &FeedKind::ALL,
+            batches,
+            result,
+            last_run: run,
+        }
+        .into_response(),
+        Err(e) => ApiError::from(e).page(t),
+    }
 }
 
 async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    let run = crate::pages_warnings::last_run_line(&s, t, auth.0.region.as_str()).await;
-    match feeds::batches(&s.store.pool, &auth.actor()).await {
-        Ok(b) => page(t, &b, None, &run).into_response(),
-        Err(e) => ApiError::from(e).page(t),
-    }
+    page(&s, &auth.0, t, None).await
 }
 
 async fn upload_page(
@@ -253,11 +227,7 @@ async fn upload_page(
         Ok(r) => r,
         Err(e) => return e.page(t),
     };
-    let batches = feeds::batches(&s.store.pool, &actor)
-        .await
-        .unwrap_or_default();
-    let run = crate::pages_warnings::last_run_line(&s, t, auth.0.region.as_str()).await;
-    page(t, &batches, Some(&result), &run).into_response()
+    page(&s, &auth.0, t, Some(&result)).await
 }
 
 /// Waits for a free upload slot ([`DEFAULT_CONCURRENT_UPLOADS`]); held
