@@ -472,23 +472,24 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // The server's file is read before logging starts: its `[log] format`
     // applies, and a broken file stops the start here, with its place.
-    let file_format = match &cli.command {
+    // Read once; `serve` takes it from here.
+    let file = match &cli.command {
         Command::Serve {
             config: Some(path), ..
         } => match config::Config::load(path) {
-            Ok(c) => c.log.format,
+            Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e:#}");
                 return std::process::ExitCode::FAILURE;
             }
         },
-        _ => None,
+        _ => config::Config::default(),
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn".into());
     match cli
         .log_format
-        .or(file_format)
+        .or(file.log.format)
         .unwrap_or(config::LogFormat::Text)
     {
         config::LogFormat::Json => tracing_subscriber::fmt()
@@ -511,7 +512,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    match rt.block_on(run(cli, file)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -520,7 +521,9 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command; `file` is the server's configuration file, read by
+/// `main` (empty for other commands).
+async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
     use commands::*;
     let db = &Db {
         url: cli.database,
@@ -544,15 +547,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Serve {
-            config,
+            config: _,
             bind,
             public_origin,
             secure_cookies,
         } => {
-            let file = match &config {
-                Some(path) => config::Config::load(path)?,
-                None => config::Config::default(),
-            };
             let bind = bind
                 .or(file.server.bind.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".to_string());
