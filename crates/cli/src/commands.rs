@@ -167,7 +167,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     println!("dixian serving at http://{}", listener.local_addr()?);
-    let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
+    let rules = dixian_app::rule_book(&store, chrono::Utc::now()).await?;
     let (max_upload, concurrent_uploads) = config.upload_limits();
     let state = dixian_web::AppState::new(store)
         .with_rules(rules)

@@ -31,9 +31,9 @@ pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyh
     let as_of = as_of.unwrap_or_else(today);
     let spinner = crate::progress::counter("screening (筛查)");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let book = dixian_jobs::rule_book(&store, now).await?;
+    let book = dixian_app::rule_book(&store, now).await?;
     let started = std::time::Instant::now();
-    let r = dixian_jobs::run_screening(&store, &actor, &book, as_of, now, threads()).await?;
+    let r = dixian_app::run_screening(&store, &actor, &book, as_of, now, threads()).await?;
     spinner.finish_and_clear();
     let s = r.stats;
     println!(
@@ -62,7 +62,7 @@ pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyh
 pub async fn rules_add(db: &Db, region: &str, files: &[PathBuf]) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let texts = read_files(files)?;
-    let (adopted, _) = dixian_jobs::adopt_rules(&store, &actor, &texts, Utc::now()).await?;
+    let (adopted, _) = dixian_app::adopt_rules(&store, &actor, &texts, Utc::now()).await?;
     for ((name, _), a) in texts.iter().zip(adopted) {
         match a {
             Adopted::Added { version, .. } => {
@@ -92,7 +92,7 @@ fn read_files(files: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
 /// `dixian rules list [--history]`.
 pub async fn rules_list(db: &Db, history: bool) -> anyhow::Result<()> {
     let store = open(db).await?;
-    dixian_jobs::rule_book(&store, Utc::now()).await?;
+    dixian_app::rule_book(&store, Utc::now()).await?;
     let sets = if history {
         rule_sets::history(&store.pool).await?
     } else {
@@ -122,10 +122,10 @@ pub async fn rules_whatif(
 ) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
     let texts = read_files(&[file.to_path_buf()])?;
-    let draft = dixian_jobs::rules::parse_files(&texts)?.remove(0);
+    let draft = dixian_app::rules::parse_files(&texts)?.remove(0);
     let spinner = crate::progress::counter("replaying (回放)");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let w = dixian_jobs::what_if(&store, &actor, &draft, from, to, Utc::now(), threads()).await?;
+    let w = dixian_app::what_if(&store, &actor, &draft, from, to, Utc::now(), threads()).await?;
     spinner.finish_and_clear();
     println!(
         "{} stored rows from {from} to {to}, windowed rules evaluated at {} month ends; draft: {} (as if in force over the period)",
@@ -228,7 +228,7 @@ pub async fn warning_end(db: &Db, region: &str, id: i64, end: End<'_>) -> anyhow
     let now = Utc::now();
     match end {
         End::Verify(note) => {
-            let book = dixian_jobs::rule_book(&store, now).await?;
+            let book = dixian_app::rule_book(&store, now).await?;
             let policies = |village: &RegionCode, on: NaiveDate| {
                 book.select(village, on).map(|s| s.workflow.clone())
             };

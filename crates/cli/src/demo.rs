@@ -71,7 +71,7 @@ pub async fn run(
     println!(
         "\ndixian demo serving at http://{addr}/  (API docs: http://{addr}/api/v1/docs)  Ctrl-C to stop"
     );
-    let rules = dixian_jobs::rule_book(&store, chrono::Utc::now()).await?;
+    let rules = dixian_app::rule_book(&store, chrono::Utc::now()).await?;
     dixian_web::serve_with(dixian_web::AppState::new(store).with_rules(rules), listener).await?;
     Ok(())
 }
@@ -122,7 +122,7 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         t.elapsed().as_secs_f64()
     );
     let cadre_village = create_users(store, &county).await?;
-    let rules = dixian_jobs::rule_book(store, chrono::Utc::now()).await?;
+    let rules = dixian_app::rule_book(store, chrono::Utc::now()).await?;
     let today = dixian_domain::case::china_date(chrono::Utc::now());
     let set = rules
         .select(&county, today)

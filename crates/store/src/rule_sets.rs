@@ -102,7 +102,7 @@ fn sha(text: &str) -> String {
 /// Whether `actor` may adopt a set for `region`: the operator at the
 /// command line may adopt any; a logged-in county admin only its own
 /// county's sets (province and national sets come from above). Public so
-/// that callers can refuse before any other work (see `jobs::rules::adopt`).
+/// that callers can refuse before any other work (see `app::rules::adopt`).
 pub fn check_may_adopt(actor: &Actor, region: &str) -> Result<(), StoreError> {
     if actor.scope.role != Role::CountyAdmin {
         return Err(StoreError::Forbidden);

@@ -20,7 +20,7 @@
 //! Runs of a region are serialised (the audit chain's row is locked
 //! first), so two runs at once cannot both take the same hit as new.
 //!
-//! The pass itself (`dixian_screen::engine`) is pure; `dixian_jobs` joins
+//! The pass itself (`dixian_screen::engine`) is pure; `dixian_app` joins
 //! the two.
 
 use crate::audit::{self, Change};

@@ -43,21 +43,21 @@ pub enum ApiError {
     File(#[from] dixian_tabular::TabularError),
 }
 
-impl From<dixian_jobs::ScreenRunError> for ApiError {
-    fn from(e: dixian_jobs::ScreenRunError) -> ApiError {
+impl From<dixian_app::ScreenRunError> for ApiError {
+    fn from(e: dixian_app::ScreenRunError) -> ApiError {
         match e {
-            dixian_jobs::ScreenRunError::Store(e) => ApiError::Store(e),
+            dixian_app::ScreenRunError::Store(e) => ApiError::Store(e),
             other => ApiError::Store(StoreError::Invalid(other.to_string())),
         }
     }
 }
 
-impl From<dixian_jobs::RulesError> for ApiError {
-    fn from(e: dixian_jobs::RulesError) -> ApiError {
+impl From<dixian_app::RulesError> for ApiError {
+    fn from(e: dixian_app::RulesError) -> ApiError {
         match e {
-            dixian_jobs::RulesError::Store(e) => ApiError::Store(e),
-            dixian_jobs::RulesError::Run(e) => e.into(),
-            rules @ dixian_jobs::RulesError::Rules(_) => ApiError::Store(StoreError::Rule {
+            dixian_app::RulesError::Store(e) => ApiError::Store(e),
+            dixian_app::RulesError::Run(e) => e.into(),
+            rules @ dixian_app::RulesError::Rules(_) => ApiError::Store(StoreError::Rule {
                 code: "rule_file",
                 message: rules.to_string(),
             }),

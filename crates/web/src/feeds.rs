@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
+use dixian_app::{FeedFile, OnRowErrors, import_feed};
 use dixian_screen::FeedKind;
 use dixian_store::feeds::{self, Batch, BatchOutcome};
 use serde::{Deserialize, Serialize};
@@ -147,7 +147,7 @@ async fn upload_api(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    dixian_jobs::may_load_feeds(&auth.actor())?;
+    dixian_app::may_load_feeds(&auth.actor())?;
     let _turn = upload_turn(&s).await?;
     let (name, bytes, _) = read_upload(mp, s.max_upload).await?;
     let r = run(&s, &auth.actor(), &kind, name, bytes, key, q.load_good_rows).await?;
@@ -211,7 +211,7 @@ async fn upload_page(
     mp: Multipart,
 ) -> Response {
     let actor = auth.actor();
-    if let Err(e) = dixian_jobs::may_load_feeds(&actor) {
+    if let Err(e) = dixian_app::may_load_feeds(&actor) {
         return ApiError::from(e).page(t);
     }
     let _turn = match upload_turn(&s).await {

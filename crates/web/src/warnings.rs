@@ -208,7 +208,7 @@ pub(crate) async fn run_screening(
     let as_of = as_of.unwrap_or_else(|| china_date(now));
     let book = s.rules.get();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let input = dixian_jobs::load_run(&s.store, actor, as_of, now).await?;
+    let input = dixian_app::load_run(&s.store, actor, as_of, now).await?;
     // The pass is CPU work: off the async workers, so other requests go on.
     let output = tokio::task::spawn_blocking(move || input.compute(&book, threads))
         .await
@@ -308,7 +308,7 @@ pub struct AdoptBody {
 /// Adopts a file for `actor` and puts the new book in force.
 pub(crate) async fn adopt(s: &AppState, actor: &Actor, b: AdoptBody) -> ApiResult<Vec<Adopted>> {
     let files = vec![(b.file_name, b.source)];
-    let (adopted, book) = dixian_jobs::adopt_rules(&s.store, actor, &files, s.clock.now()).await?;
+    let (adopted, book) = dixian_app::adopt_rules(&s.store, actor, &files, s.clock.now()).await?;
     s.rules.set(book);
     tracing::info!(region = %actor.scope.region, "rule set adopted");
     Ok(adopted)
@@ -373,9 +373,9 @@ pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiRe
         return Err(dixian_store::StoreError::Forbidden.into());
     }
     let files = vec![(b.file_name, b.source)];
-    let draft = dixian_jobs::rules::parse_files(&files)?.remove(0);
+    let draft = dixian_app::rules::parse_files(&files)?.remove(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let input = dixian_jobs::rules::load_what_if(
+    let input = dixian_app::rules::load_what_if(
         &s.store,
         actor,
         &s.rules.get(),

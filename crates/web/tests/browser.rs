@@ -650,7 +650,8 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
     d.type_into("input[name=username]", "officer").await;
     d.type_into("input[name=password]", common::PASSWORD).await;
     d.click("#login").await;
-    d.wait_url("/").await;
+    // every address contains "/": wait for the signed-in page instead
+    d.wait_text(".who", "officer").await;
     d.goto(&format!("{}/feeds", app.url)).await;
     // the progress script (a file, allowed by the CSP) took over the form
     d.find("#upload-form[data-progress=on]").await;
@@ -663,7 +664,9 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
         "loaded through the page: {result}"
     );
     d.click("#run-screening").await;
-    d.wait_url("/feeds").await;
+    // the page was /feeds already before the run: wait for the run's line,
+    // not for the address, or the old page may be read
+    d.wait_text("main", "新预警").await;
     let page = d.cmd(reqwest::Method::GET, "/source", json!({})).await["value"]
         .as_str()
         .unwrap_or_default()

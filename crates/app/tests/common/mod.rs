@@ -1,4 +1,4 @@
-//! Fixtures shared by the jobs tests: a fresh store of either backend with
+//! Fixtures shared by the application-layer tests: a fresh store of either backend with
 //! county 520526's divisions and two registered households.
 
 #![allow(dead_code)]

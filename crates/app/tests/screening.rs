@@ -11,7 +11,7 @@ mod common;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::{actor, date, id, setup};
 use dixian_domain::Role;
-use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
 use dixian_screen::{FeedKind, RuleBook};
 use dixian_store::db::q;
 use dixian_store::rule_sets::{self, Adopted};
@@ -81,7 +81,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     let Some((store, officer, _d)) = setup(backend).await else {
         return;
     };
-    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
     let cadre = actor(Role::VillageCadre, "520526001001");
     let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
     // Stays above the per-stay threshold (6,000) either side of the day
@@ -323,18 +323,18 @@ async fn rule_versions_and_what_if(backend: Backend) {
         user_id: Some(1),
         ..county.clone()
     };
-    let denied = dixian_jobs::adopt_rules(&store, &logged_in, &files(2, 20000), Utc::now()).await;
+    let denied = dixian_app::adopt_rules(&store, &logged_in, &files(2, 20000), Utc::now()).await;
     assert!(matches!(
         denied,
-        Err(dixian_jobs::RulesError::Store(StoreError::Forbidden))
+        Err(dixian_app::RulesError::Store(StoreError::Forbidden))
     ));
     let op = Actor::operator(county.scope.region.clone());
     // same version as in force: refused, nothing stored
-    let same = dixian_jobs::adopt_rules(&store, &op, &files(1, 20000), Utc::now()).await;
+    let same = dixian_app::adopt_rules(&store, &op, &files(1, 20000), Utc::now()).await;
     assert!(
         matches!(
             &same,
-            Err(dixian_jobs::RulesError::Store(StoreError::Rule {
+            Err(dixian_app::RulesError::Store(StoreError::Rule {
                 code: "rule_set_version",
                 ..
             }))
@@ -342,10 +342,10 @@ async fn rule_versions_and_what_if(backend: Backend) {
         "{same:?}"
     );
     // what-if: the draft (per stay above 20,000) would have raised fewer
-    let draft = dixian_jobs::rules::parse_files(&files(2, 20000))
+    let draft = dixian_app::rules::parse_files(&files(2, 20000))
         .unwrap()
         .remove(0);
-    let w = dixian_jobs::what_if(
+    let w = dixian_app::what_if(
         &store,
         &officer,
         &draft,
@@ -366,10 +366,10 @@ async fn rule_versions_and_what_if(backend: Backend) {
         (1, 1),
         "one warning per rule and person either way"
     );
-    let strict = dixian_jobs::rules::parse_files(&files(2, 40000))
+    let strict = dixian_app::rules::parse_files(&files(2, 40000))
         .unwrap()
         .remove(0);
-    let w = dixian_jobs::what_if(
+    let w = dixian_app::what_if(
         &store,
         &officer,
         &strict,
@@ -382,7 +382,7 @@ async fn rule_versions_and_what_if(backend: Backend) {
     .unwrap();
     assert_eq!(w.totals(), (1, 0));
     // a new version is adopted, audited, and the old one kept
-    let (adopted, next) = dixian_jobs::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
+    let (adopted, next) = dixian_app::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
         .await
         .unwrap();
     assert!(matches!(adopted[0], Adopted::Added { version: 2, .. }));
@@ -402,14 +402,14 @@ async fn rule_versions_and_what_if(backend: Backend) {
         .unwrap();
     assert_eq!(audited, 1);
     // the book in force now has version 2, read back from the store
-    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
     assert_eq!(book, next);
     assert_eq!(
         run(&store, &officer, &book, date(2025, 6, 1)).await,
         (0, 0, 0, 0)
     );
     // the same text again is a no-op
-    let (again, _) = dixian_jobs::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
+    let (again, _) = dixian_app::adopt_rules(&store, &op, &files(2, 40000), Utc::now())
         .await
         .unwrap();
     assert_eq!(again, vec![Adopted::Unchanged { version: 2 }]);
@@ -419,7 +419,7 @@ async fn concurrent_runs_store_once(backend: Backend) {
     let Some((store, officer, _d)) = setup(backend).await else {
         return;
     };
-    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
     let a = id("1970-01-01", 11);
     load(
         &store,
@@ -450,7 +450,7 @@ async fn concurrent_runs_store_once(backend: Backend) {
     .await;
     assert!(matches!(
         later,
-        Err(dixian_jobs::ScreenRunError::Store(StoreError::Rule {
+        Err(dixian_app::ScreenRunError::Store(StoreError::Rule {
             code: "as_of_in_future",
             ..
         }))
@@ -461,7 +461,7 @@ async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
     let Some((store, officer, _d)) = setup(backend).await else {
         return;
     };
-    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
     let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
     load(
         &store,
@@ -494,10 +494,10 @@ async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
         (0, 0, 0, 0)
     );
     // a what-if period is bounded
-    let draft = dixian_jobs::rules::parse_files(&[("d.toml".to_string(), guizhou(2, 20000))])
+    let draft = dixian_app::rules::parse_files(&[("d.toml".to_string(), guizhou(2, 20000))])
         .unwrap()
         .remove(0);
-    let long = dixian_jobs::what_if(
+    let long = dixian_app::what_if(
         &store,
         &officer,
         &draft,
@@ -509,7 +509,7 @@ async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
     .await;
     assert!(matches!(
         long,
-        Err(dixian_jobs::RulesError::Store(StoreError::Invalid(_)))
+        Err(dixian_app::RulesError::Store(StoreError::Invalid(_)))
     ));
 }
 
@@ -517,7 +517,7 @@ async fn a_warning_follows_a_person_who_moved(backend: Backend) {
     let Some((store, officer, _d)) = setup(backend).await else {
         return;
     };
-    let book = dixian_jobs::rule_book(&store, Utc::now()).await.unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
     let a = id("1970-01-01", 11);
     load(
         &store,

@@ -9,7 +9,7 @@ mod common;
 use chrono::Utc;
 use common::{id, setup};
 use dixian_domain::{RegionCode, Role, Scope};
-use dixian_jobs::{FeedFile, OnRowErrors, import_feed};
+use dixian_app::{FeedFile, OnRowErrors, import_feed};
 use dixian_screen::FeedKind;
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::testing::Backend;
@@ -226,7 +226,7 @@ async fn batch_rows(store: &Store, batch: i64) -> Vec<(Option<String>, Option<i6
         .collect()
 }
 
-fn loaded(r: &dixian_jobs::FeedImportReport) -> dixian_store::feeds::BatchSummary {
+fn loaded(r: &dixian_app::FeedImportReport) -> dixian_store::feeds::BatchSummary {
     match &r.outcome {
         Some(BatchOutcome::Loaded(s)) => s.clone(),
         other => panic!("loaded: {other:?}"),

@@ -12,7 +12,7 @@ mod common;
 use chrono::{NaiveDate, SubsecRound, TimeZone, Utc};
 use common::{actor, household, id, setup};
 use dixian_domain::{CaseEvent, RegionCode, Role};
-use dixian_jobs::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
 use dixian_screen::FeedKind;
 use dixian_store::audit::{self, AuditKey};
 use dixian_store::backup::{self, Summary};
@@ -92,7 +92,7 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     .await
     .unwrap();
     let now = Utc.from_utc_datetime(&as_of().and_hms_opt(2, 0, 0).unwrap());
-    let book = dixian_jobs::rule_book(&store, now).await.unwrap();
+    let book = dixian_app::rule_book(&store, now).await.unwrap();
     let medical = format!(
         "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{},某,2026-11-02,住院,20000,0,9000,\n",
         id("1970-01-01", 11)
