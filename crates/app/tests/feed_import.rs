@@ -8,8 +8,8 @@ mod common;
 
 use chrono::Utc;
 use common::{id, setup};
-use dixian_domain::{RegionCode, Role, Scope};
 use dixian_app::{FeedFile, OnRowErrors, import_feed};
+use dixian_domain::{RegionCode, Role, Scope};
 use dixian_screen::FeedKind;
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::testing::Backend;
@@ -61,10 +61,21 @@ async fn feed_rows(store: &Store) -> i64 {
     n
 }
 
+/// Rows of `table`.
+async fn count(store: &Store, table: &str) -> i64 {
+    let (n,): (i64,) = store
+        .pool
+        .one(q(format!("SELECT COUNT(*) FROM {table}")))
+        .await
+        .unwrap();
+    n
+}
+
 async fn bad_rows_reject_the_batch(backend: Backend) {
     let Some((store, officer, _d)) = setup(backend).await else {
         return;
     };
+    let audit_before = count(&store, "audit_log").await;
     let r = import_feed(
         &store,
         &officer,
@@ -78,6 +89,12 @@ async fn bad_rows_reject_the_batch(backend: Backend) {
     assert_eq!(r.errors.len(), 1);
     assert_eq!((r.errors[0].line, r.errors[0].column), (5, Some(1)));
     assert_eq!(feed_rows(&store).await, 0);
+    assert_eq!(count(&store, "feed_batches").await, 0, "no batch row left");
+    assert_eq!(
+        count(&store, "audit_log").await,
+        audit_before,
+        "nothing audited"
+    );
 }
 
 async fn good_rows_load_once(backend: Backend) {
@@ -116,6 +133,7 @@ async fn good_rows_load_once(backend: Backend) {
             .all(q("SELECT id_number, payload FROM feed_rows"))
             .await
             .unwrap();
+        assert_eq!(raw.len(), 3, "the rows checked below are there");
         for (idn, payload) in &raw {
             for clear in [
                 id("1970-01-01", 11),

@@ -9,9 +9,9 @@
 mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use common::{actor, date, id, setup};
-use dixian_domain::Role;
+use common::{TOWNSHIP, VILLAGE_A, VILLAGE_B, actor, date, id, person_b, setup};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::Role;
 use dixian_screen::{FeedKind, RuleBook};
 use dixian_store::db::q;
 use dixian_store::rule_sets::{self, Adopted};
@@ -428,16 +428,30 @@ async fn concurrent_runs_store_once(backend: Backend) {
         at(date(2025, 3, 2)),
     )
     .await;
-    let (x, y) = tokio::join!(
-        run(&store, &officer, &book, date(2025, 3, 2)),
-        run(&store, &officer, &book, date(2025, 3, 2))
-    );
+    // two tasks on two worker threads, released together
+    let gate = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let task = || {
+        let (store, officer, book, gate) =
+            (store.clone(), officer.clone(), book.clone(), gate.clone());
+        tokio::spawn(async move {
+            gate.wait().await;
+            run(&store, &officer, &book, date(2025, 3, 2)).await
+        })
+    };
+    let (tx, ty) = (task(), task());
+    let (x, y) = (tx.await.unwrap(), ty.await.unwrap());
     assert_eq!(
         x.0 + y.0,
         1,
         "two runs at once raise the warning once: {x:?} {y:?}"
     );
     assert_eq!(x.2 + y.2, 1, "the later run knows it");
+    let (stored,): (i64,) = store
+        .pool
+        .one(q("SELECT COUNT(*) FROM warnings"))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "one warning row, whatever the runs counted");
     // a run may not end its windows after today
     let later = run_screening(
         &store,
@@ -571,10 +585,131 @@ async fn a_warning_follows_a_person_who_moved(backend: Backend) {
     );
 }
 
+/// What a refused write must leave as it was: every warning's (id,
+/// status, version), and the leads, cases and audit rows.
+async fn snapshot(store: &Store) -> (Vec<(i64, String, i64)>, i64, i64, i64) {
+    let warnings: Vec<(i64, String, i64)> = store
+        .pool
+        .all(q("SELECT id, status, version FROM warnings ORDER BY id"))
+        .await
+        .unwrap();
+    let count = |t: &str| format!("SELECT COUNT(*) FROM {t}");
+    let (leads,): (i64,) = store.pool.one(q(count("leads"))).await.unwrap();
+    let (cases,): (i64,) = store.pool.one(q(count("cases"))).await.unwrap();
+    let (audit,): (i64,) = store.pool.one(q(count("audit_log"))).await.unwrap();
+    (warnings, leads, cases, audit)
+}
+
+/// Warnings of two villages of one township: a village cadre lists, reads,
+/// verifies and dismisses only its own village's (the other's is absent:
+/// not found, nothing changed); the township and the county see both.
+async fn a_village_sees_only_its_own_warnings(backend: Backend) {
+    let Some((store, officer, _d)) = common::setup_two_villages(backend).await else {
+        return;
+    };
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
+    let (a, b) = (id("1970-01-01", 11), person_b());
+    load(
+        &store,
+        &officer,
+        medical(&[
+            (&a, "2025-03-01", "住院", 9000),
+            (&b, "2025-03-02", "住院", 9500),
+        ]),
+        at(date(2025, 3, 5)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 3, 5)).await,
+        (2, 0, 0, 0)
+    );
+    let cadre_a = actor(Role::VillageCadre, VILLAGE_A);
+    let cadre_b = actor(Role::VillageCadre, VILLAGE_B);
+    let numbers = |ws: &[WarningRow]| -> Vec<String> {
+        ws.iter().map(|w| w.household_number.clone()).collect()
+    };
+    let mine = all_warnings(&store, &cadre_a).await;
+    assert_eq!(numbers(&mine), ["H1"], "village A's cadre: {mine:?}");
+    assert_eq!(mine[0].person_id_number.as_deref(), Some(a.as_str()));
+    let theirs = all_warnings(&store, &cadre_b).await;
+    assert_eq!(numbers(&theirs), ["H3"], "village B's cadre: {theirs:?}");
+    for above in [
+        actor(Role::TownshipReviewer, TOWNSHIP),
+        actor(Role::CountyAdmin, "520526"),
+    ] {
+        let both = all_warnings(&store, &above).await;
+        assert_eq!(numbers(&both), ["H1", "H3"], "{:?}: {both:?}", above.scope);
+    }
+    // asking for village B by filter gives A's cadre nothing, not B's rows
+    let filter = WarningFilter {
+        status: Some("all".into()),
+        region: Some(VILLAGE_B.into()),
+        ..WarningFilter::default()
+    };
+    let (rows, total) = warnings::list(&store.pool, &cadre_a, &filter)
+        .await
+        .unwrap();
+    assert!(rows.is_empty() && total == 0, "{rows:?} {total}");
+
+    // B's warning is absent for A's cadre: read, verify, dismiss
+    let wb = &theirs[0];
+    let before = snapshot(&store).await;
+    assert!(matches!(
+        warnings::get(&store.pool, &cadre_a, wb.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let policy = book.sets()[0].workflow.clone();
+    let verified = warnings::verify(
+        &store.pool,
+        &cadre_a,
+        wb.id,
+        wb.version,
+        "",
+        Utc::now(),
+        &policy,
+    )
+    .await;
+    assert!(
+        matches!(verified, Err(StoreError::NotFound)),
+        "{verified:?}"
+    );
+    let dismissed = warnings::dismiss(
+        &store.pool,
+        &cadre_a,
+        wb.id,
+        wb.version,
+        "已核实",
+        Utc::now(),
+    )
+    .await;
+    assert!(
+        matches!(dismissed, Err(StoreError::NotFound)),
+        "{dismissed:?}"
+    );
+    assert_eq!(snapshot(&store).await, before, "nothing changed");
+    let of_b = warnings::of_household(&store.pool, &cadre_a, wb.household_id)
+        .await
+        .unwrap();
+    assert!(of_b.is_empty(), "{of_b:?}");
+    // B's own cadre may: the refusals above were about scope
+    let d = warnings::dismiss(
+        &store.pool,
+        &cadre_b,
+        wb.id,
+        wb.version,
+        "已核实",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.status, "dismissed");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })+ }
+        // multi-thread: the concurrent runs race on two workers for real
+        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
+        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Postgres).await })+ }
     };
 }
 
@@ -583,5 +718,6 @@ on_both_backends!(
     rule_versions_and_what_if,
     concurrent_runs_store_once,
     a_run_dated_back_leaves_later_rows_for_the_next,
-    a_warning_follows_a_person_who_moved
+    a_warning_follows_a_person_who_moved,
+    a_village_sees_only_its_own_warnings
 );

@@ -293,9 +293,18 @@ mod tests {
             prop_assert!(IdNumber::parse_at(&s, today()).is_err());
         }
 
+        /// Whatever parses is 18 characters that rebuild from their own
+        /// parts (region, birth date, sequence) to the same number, and
+        /// parse again to it.
         #[test]
-        fn never_panics(s in "\\PC{0,24}") {
-            let _ = IdNumber::parse_at(&s, today());
+        fn accepted_numbers_rebuild_from_their_parts(s in "\\PC{0,24}|[1-6][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9])[0-9]{3}[0-9Xx]") {
+            if let Ok(id) = IdNumber::parse_at(&s, today()) {
+                prop_assert_eq!(id.as_str(), s.trim().to_ascii_uppercase());
+                let seq: u16 = id.as_str()[14..17].parse().unwrap();
+                let again = IdNumber::from_parts(id.region6(), id.birth_date(), seq);
+                prop_assert_eq!(again.as_ref(), Some(&id));
+                prop_assert_eq!(IdNumber::parse_at(id.as_str(), today()), Ok(id));
+            }
         }
     }
 }

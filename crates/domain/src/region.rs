@@ -256,7 +256,18 @@ mod tests {
 
     proptest! {
         #[test]
-        fn parse_never_panics(s in "\\PC{0,14}") { let _ = RegionCode::parse(&s); }
+        /// Whatever parses is digits at one of the five levels and
+        /// parses again to itself, from its own form and its padded one.
+        #[test]
+        fn accepted_codes_round_trip(s in "\\PC{0,14}|[0-9 ]{0,14}") {
+            if let Ok(c) = RegionCode::parse(&s) {
+                prop_assert!(c.as_str().bytes().all(|b| b.is_ascii_digit()));
+                prop_assert_eq!(c.as_str().len(), c.level().digits());
+                prop_assert!(s.trim().starts_with(c.as_str()));
+                prop_assert_eq!(RegionCode::parse(c.as_str()), Ok(c.clone()));
+                prop_assert_eq!(RegionCode::parse(&c.padded12()), Ok(c));
+            }
+        }
 
         #[test]
         fn padded_round_trip(p in 11u64..66, rest in 0u64..10_000_000_000) {

@@ -391,7 +391,11 @@ fn the_national_baseline_applies_where_no_province_set_is_in_force() {
 
 #[test]
 fn equal_inputs_give_equal_outputs_whatever_the_threads() {
-    let (cols, rows, as_of) = sample(11);
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let generated = sample().new_tree(&mut runner).expect("a sample").current();
+    let (cols, keys) = generated.registry();
+    let (rows, as_of) = (generated.medical(&keys), generated.as_of);
     let first = screen(cols.clone(), &rows, as_of, 1);
     for threads in [2, 3, 5] {
         assert_eq!(screen(cols.clone(), &rows, as_of, threads), first);
@@ -718,65 +722,200 @@ fn reference(
     out
 }
 
-/// A deterministic random registry and batch.
-fn sample(seed: u64) -> (RegistryColumns, MedicalColumns, NaiveDate) {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut next = |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
-    let n_h = 1 + next(8) as usize;
-    let mut households = Vec::new();
-    let mut seq = 1u16;
-    for _ in 0..n_h {
-        let m: Vec<u16> = (0..1 + next(3))
-            .map(|_| {
-                seq += 1;
-                seq
+/// The per-person event rules the slow, obvious way: per row on or
+/// before the as-of day, the set `RuleBook::select` gives for the
+/// household's village on the row's date; disability fires for a grade
+/// more severe than the registered one (or none registered), education
+/// for a drop-out; one warning per person, set and rule with all its rows.
+fn event_reference(
+    cols: &RegistryColumns,
+    rows: &[(PersonKey, NaiveDate, EventRow)],
+    book: &RuleBook,
+    as_of: NaiveDate,
+) -> Flat {
+    use dixian_domain::StudentStatus;
+    use dixian_screen::FeedKind;
+    let mut out: BTreeMap<(u32, PersonKey, u32, u16), Vec<u32>> = BTreeMap::new();
+    for (i, (k, d, event)) in rows.iter().enumerate() {
+        let Some(p) = cols.person_key.iter().position(|x| x == k) else {
+            continue;
+        };
+        if *d > as_of {
+            continue;
+        }
+        let h = cols.person_household[p];
+        let village = &cols.villages[cols.household_village[h as usize] as usize];
+        let Some(set) = book.select(village, *d) else {
+            continue;
+        };
+        let s = book
+            .sets()
+            .iter()
+            .position(|x| std::ptr::eq(x, set))
+            .expect("a set of the book") as u32;
+        for (r, rule) in set.rules.iter().enumerate() {
+            let fires = match (event, rule.feed, rule.condition) {
+                (
+                    EventRow::Disability { grade },
+                    FeedKind::Disability,
+                    Condition::DisabilityNewOrWorse,
+                ) => cols.person_facts[p]
+                    .disability_grade()
+                    .is_none_or(|registered| *grade < registered),
+                (EventRow::Education { status }, FeedKind::Education, Condition::DroppedOut) => {
+                    *status == StudentStatus::DroppedOut
+                }
+                _ => false,
+            };
+            if fires {
+                out.entry((h, *k, s, r as u16)).or_default().push(i as u32);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|((h, k, s, r), e)| (h, Some(k), s, r, e))
+        .collect()
+}
+
+/// A registry and the batches screened against it, as generated: shrinks
+/// towards fewer households, members, rows and smaller values.
+#[derive(Debug, Clone)]
+struct Sample {
+    /// (village, income 元, members as (disability grade, labor)).
+    households: Vec<(u32, i64, Vec<(Option<u8>, bool)>)>,
+    as_of: NaiveDate,
+    /// (who, day after 2023-10-01, visit, self-paid 元); `who` picks among
+    /// the registered persons and two more who are not.
+    medical: Vec<(prop::sample::Index, i64, VisitType, i64)>,
+    /// (who, day after 2023-10-01, event).
+    events: Vec<(prop::sample::Index, i64, EventRow)>,
+}
+
+impl Sample {
+    /// The registry's columns and every person's key, registered first,
+    /// then two unregistered.
+    fn registry(&self) -> (RegistryColumns, Vec<PersonKey>) {
+        let mut seq = 1u16;
+        let households: Vec<(u32, i64, Vec<u16>)> = self
+            .households
+            .iter()
+            .map(|(v, income, members)| {
+                let m = members
+                    .iter()
+                    .map(|_| {
+                        seq += 1;
+                        seq
+                    })
+                    .collect();
+                (*v, *income, m)
             })
             .collect();
-        households.push((next(3) as u32, next(40_000) as i64, m));
+        let refs: Vec<(u32, i64, &[u16])> = households
+            .iter()
+            .map(|(v, i, m)| (*v, *i, m.as_slice()))
+            .collect();
+        let mut cols = registry(&refs);
+        cols.person_facts = self
+            .households
+            .iter()
+            .flat_map(|(_, _, m)| m.iter())
+            .map(|(grade, laborer)| {
+                let labor = if *laborer {
+                    LaborCapacity::Full
+                } else {
+                    LaborCapacity::Lost
+                };
+                PersonFacts::new(labor, *grade)
+            })
+            .collect();
+        let mut keys = cols.person_key.clone();
+        keys.extend([key(seq + 1), key(seq + 2)]);
+        (cols, keys)
     }
-    let refs: Vec<(u32, i64, &[u16])> = households
-        .iter()
-        .map(|(v, i, m)| (*v, *i, m.as_slice()))
-        .collect();
-    let cols = registry(&refs);
-    let as_of = [
+
+    fn medical(&self, keys: &[PersonKey]) -> MedicalColumns {
+        let mut m = MedicalColumns::default();
+        for (who, day, visit, yuan) in &self.medical {
+            let d = date(2023, 10, 1) + chrono::Duration::days(*day);
+            m.push(*who.get(keys), day_of(d), *visit, yuan * 100);
+        }
+        m
+    }
+
+    fn events(&self, keys: &[PersonKey]) -> Vec<(PersonKey, NaiveDate, EventRow)> {
+        self.events
+            .iter()
+            .map(|(who, day, e)| {
+                (
+                    *who.get(keys),
+                    date(2023, 10, 1) + chrono::Duration::days(*day),
+                    *e,
+                )
+            })
+            .collect()
+    }
+}
+
+fn sample() -> impl Strategy<Value = Sample> {
+    use dixian_domain::StudentStatus;
+    let member = (prop::option::of(1u8..=4), any::<bool>());
+    let household = (0u32..3, 0i64..40_000, prop::collection::vec(member, 1..=4));
+    let as_of = prop::sample::select(vec![
         date(2024, 12, 31),
         date(2025, 1, 1),
         date(2025, 3, 15),
         date(2025, 12, 31),
-    ][next(4) as usize];
-    let rows: Vec<Row> = (0..next(60))
-        .map(|_| {
-            let who = 1 + next(u64::from(seq) + 2) as u16; // a few unregistered
-            let d = date(2023, 10, 1) + chrono::Duration::days(next(860) as i64);
-            let v = [IN, OUT, VisitType::Chronic][next(3) as usize];
-            let paid = [
-                0,
-                next(500) as i64,
-                next(20_000) as i64,
-                next(60_000) as i64,
-            ][next(4) as usize];
-            (who, d, v, paid)
+    ]);
+    let paid = prop_oneof![Just(0i64), 0i64..500, 0i64..20_000, 0i64..60_000];
+    let visit = prop::sample::select(vec![IN, OUT, VisitType::Chronic]);
+    let medical = (any::<prop::sample::Index>(), 0i64..860, visit, paid);
+    let event = prop_oneof![
+        (1u8..=4).prop_map(|grade| EventRow::Disability { grade }),
+        prop::sample::select(vec![
+            StudentStatus::Enrolled,
+            StudentStatus::DroppedOut,
+            StudentStatus::Suspended,
+        ])
+        .prop_map(|status| EventRow::Education { status }),
+    ];
+    (
+        prop::collection::vec(household, 1..40),
+        as_of,
+        prop::collection::vec(medical, 0..300),
+        prop::collection::vec((any::<prop::sample::Index>(), 0i64..860, event), 0..200),
+    )
+        .prop_map(|(households, as_of, medical, events)| Sample {
+            households,
+            as_of,
+            medical,
+            events,
         })
-        .collect();
-    (cols, medical(&rows), as_of)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
+    /// Medical and per-person event feeds (disability, education) on up
+    /// to 40 households of 1–4 members, 300 medical and 200 event rows,
+    /// some of unregistered persons: the engine's warnings are the
+    /// reference's, on any number of threads.
     #[test]
-    fn the_engine_agrees_with_the_naive_reference(seed in any::<u64>(), threads in 1usize..4) {
-        let (cols, rows, as_of) = sample(seed);
+    fn the_engine_agrees_with_the_naive_reference(sample in sample(), threads in 1usize..4) {
         let book = book();
-        let expected = reference(&cols, &rows, &book, as_of);
-        let got = screen(cols, &rows, as_of, threads);
-        prop_assert_eq!(flat(&got), expected);
+        let (cols, keys) = sample.registry();
+        let rows = sample.medical(&keys);
+        let expected = reference(&cols, &rows, &book, sample.as_of);
+        let events = sample.events(&keys);
+        let expected_events = event_reference(&cols, &events, &book, sample.as_of);
+        let index = RegistryIndex::build(cols.clone(), threads).expect("valid registry");
+        let screener = Screener { index: &index, book: &book, as_of: sample.as_of, threads };
+        prop_assert_eq!(flat(&screener.medical(&rows)), expected);
+        let (who, (days, what)): (Vec<PersonKey>, (Vec<_>, Vec<EventRow>)) = events
+            .iter()
+            .map(|(k, d, e)| (*k, (day_of(*d), *e)))
+            .unzip();
+        let columns = EventColumns::new(who, days, what).expect("equal lengths");
+        prop_assert_eq!(flat(&screener.events(&columns)), expected_events);
     }
 }
 

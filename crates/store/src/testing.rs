@@ -25,9 +25,78 @@ pub fn pg_server() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// Whether tests must not skip (CI).
+/// Whether tests must not skip: `CI` is set to anything but an empty
+/// value, `0`, `false`, `no` or `off` (`CI=true`, `CI=1`, `CI=yes` …).
 pub fn in_ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
+    ci_value_is_truthy(std::env::var("CI").ok().as_deref())
+}
+
+fn ci_value_is_truthy(v: Option<&str>) -> bool {
+    match v.map(|s| s.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(s) => !matches!(s.as_str(), "" | "0" | "false" | "no" | "off"),
+    }
+}
+
+/// The file each skipped test appends one line to:
+/// `$DIXIAN_SKIP_LOG`, else `<target dir>/tmp/skipped-tests.txt` (the
+/// test binary runs from `<target dir>/<profile>/deps/`).
+pub fn skip_log() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("DIXIAN_SKIP_LOG") {
+        return p.into();
+    }
+    let target = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(std::env::temp_dir);
+    target.join("tmp").join("skipped-tests.txt")
+}
+
+/// The running test's name, as libtest names its thread (`module::test`).
+fn current_test() -> String {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let binary = binary
+        .rsplit_once('-')
+        .map_or(binary.as_str(), |(b, _)| b)
+        .to_string();
+    match std::thread::current().name() {
+        Some(name) if name != "main" => format!("{binary}::{name}"),
+        _ => format!("{binary}::(unnamed test)"),
+    }
+}
+
+/// A test cannot run here because `why` (PostgreSQL or chromedriver
+/// missing or not answering). In CI ([`in_ci`]) that is a failure: this
+/// panics with the test's name and `why`. Outside CI the skip is made
+/// visible — printed to stdout (shown by `--nocapture` and for failures),
+/// written straight to stderr (shown even for a passing test) — and
+/// counted: one line in [`skip_log`].
+pub fn skip(why: &str) {
+    let test = current_test();
+    if in_ci() {
+        panic!("{test}: would be skipped, but CI is set and every test must run here: {why}");
+    }
+    let line = format!("SKIPPED {test}: {why}");
+    println!("{line}");
+    {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+    let log = skip_log();
+    if let Some(dir) = log.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+    {
+        use std::io::Write;
+        let _ = writeln!(f, "{line}");
+    }
 }
 
 /// Opens a fresh, migrated database of `backend` (SQLite inside `dir`).
@@ -70,11 +139,11 @@ pub async fn empty_store(backend: Backend, dir: &Path) -> Result<Option<Store>, 
             let name = format!("{PREFIX}{}_{n}", std::process::id());
             match crate::create_postgres_database(&pg_server(), &name).await {
                 Ok(u) => u,
-                Err(e) if !in_ci() => {
-                    eprintln!("PostgreSQL not reachable, skipping outside CI: {e}");
+                Err(e) => {
+                    // panics in CI: a test that needs PostgreSQL must run there
+                    skip(&format!("PostgreSQL not reachable ({e})"));
                     return Ok(None);
                 }
-                Err(e) => return Err(e),
             }
         }
     };
@@ -109,4 +178,26 @@ async fn drop_stale(server: &str) -> Result<(), StoreError> {
     }
     pool.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ci_value_is_truthy;
+
+    #[test]
+    fn ci_counts_whatever_truthy_value_it_has() {
+        for v in ["true", "1", "yes", "TRUE", "on", "github"] {
+            assert!(ci_value_is_truthy(Some(v)), "{v}");
+        }
+        for v in [
+            None,
+            Some(""),
+            Some("0"),
+            Some("false"),
+            Some("no"),
+            Some("off"),
+        ] {
+            assert!(!ci_value_is_truthy(v), "{v:?}");
+        }
+    }
 }

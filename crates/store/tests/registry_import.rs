@@ -208,7 +208,75 @@ async fn export_and_reimport_round_trips(backend: Backend) {
     })
     .await
     .unwrap();
+    assert_eq!(originals.len(), 2, "the export holds the households");
+    assert_eq!(
+        originals.iter().map(|h| h.members.len()).sum::<usize>(),
+        3,
+        "and their members"
+    );
     assert_eq!(originals, again);
+}
+
+/// `n` one-person households over two villages, none registered yet
+/// (lines 2 ..= n + 1); persons born a day apart from 1940 on.
+fn many_rows(n: usize) -> Vec<String> {
+    let first = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
+    (0..n)
+        .map(|i| {
+            let birth = first + chrono::Days::new(i as u64);
+            let person = IdNumber::from_parts("520526", birth, 31).unwrap();
+            let village = ["520526001001", "520526001002"][i % 2];
+            row(&format!("M{i:05}"), village, person.as_str(), "某", "户主")
+        })
+        .collect()
+}
+
+/// More than two of the importer's 500-household chunks, the problem in
+/// the last one: nothing at all is stored — not the chunks checked and
+/// written before it (one transaction, not one per chunk).
+async fn a_problem_in_the_last_chunk_stores_nothing(backend: Backend) {
+    let Some((store, dir)) = setup(backend).await else {
+        return;
+    };
+    import(&store, &write(dir.path(), "base.csv", &good_rows())).await;
+    let before = counts(&store).await;
+    assert_eq!(before, (2, 3, 2));
+    const N: usize = 1_100;
+    // 1. the last household's person is registered already (in H1): found
+    //    only when the last chunk is checked against the database
+    let mut rows = many_rows(N);
+    rows[N - 1] = row(
+        "M-LAST",
+        "520526001001",
+        &id("1970-01-01", 11),
+        "王一",
+        "户主",
+    );
+    let r = import(&store, &write(dir.path(), "taken-last.csv", &rows)).await;
+    assert_reported(&r, N + 1, "身份证号");
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.written, (0, 0));
+    assert_eq!(counts(&store).await, before, "no chunk stored");
+    // 2. the last line has a wrong check digit: a file error after 1,099
+    //    good households
+    let mut rows = many_rows(N);
+    let mut bad = id("1985-05-05", 31);
+    bad.replace_range(17..18, if bad.ends_with('1') { "2" } else { "1" });
+    rows[N - 1] = row("M-LAST", "520526001001", &bad, "某", "户主");
+    let r = import(&store, &write(dir.path(), "digit-last.csv", &rows)).await;
+    assert_reported(&r, N + 1, "身份证号");
+    assert_eq!(r.written, (0, 0));
+    assert_eq!(counts(&store).await, before, "no chunk stored");
+    // the same file without the problem lands whole: the size is no problem
+    let rows = many_rows(N);
+    let r = import(&store, &write(dir.path(), "fine.csv", &rows)).await;
+    assert!(
+        r.errors.is_empty(),
+        "{:?}",
+        &r.errors[..r.errors.len().min(3)]
+    );
+    assert_eq!(r.written, (N as u64, N as u64));
+    assert_eq!(counts(&store).await.0, 2 + N as i64);
 }
 
 macro_rules! on_both_backends {
@@ -221,5 +289,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     valid_file_lands_whole,
     bad_rows_are_named_and_nothing_is_written,
-    export_and_reimport_round_trips
+    export_and_reimport_round_trips,
+    a_problem_in_the_last_chunk_stores_nothing
 );

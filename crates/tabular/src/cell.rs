@@ -286,12 +286,26 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever a parser accepts, written back in its plain form, is
+        /// accepted again as the same value (parse → format → parse); and
+        /// accepted money and decimals are never negative.
         #[test]
-        fn parsers_never_panic(s in "\\PC{0,24}") {
-            let _ = parse_date(&s);
-            let _ = parse_money_fen(&s);
-            let _ = parse_bool(&s);
-            let _ = parse_decimal(&s);
+        fn accepted_cells_round_trip(s in "\\PC{0,24}|[-0-9.,/年月日 ]{0,14}") {
+            if let Ok(d) = parse_date(&s) {
+                prop_assert_eq!(parse_date(&d.format("%Y-%m-%d").to_string()), Ok(d));
+            }
+            if let Ok(fen) = parse_money_fen(&s) {
+                prop_assert!(fen >= 0, "{}", fen);
+                let plain = format!("{}.{:02}", fen / 100, fen % 100);
+                prop_assert_eq!(parse_money_fen(&plain), Ok(fen));
+            }
+            if let Ok(b) = parse_bool(&s) {
+                prop_assert_eq!(parse_bool(if b { "是" } else { "否" }), Ok(b));
+            }
+            if let Ok(x) = parse_decimal(&s) {
+                prop_assert!(x.is_finite() && x >= 0.0, "{}", x);
+                prop_assert_eq!(parse_decimal(&x.to_string()), Ok(x));
+            }
         }
 
         #[test]

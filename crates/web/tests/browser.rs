@@ -1,12 +1,15 @@
 //! A person at a browser: headless Chromium (Debian's package) driven over
 //! WebDriver by chromedriver logs in and opens a household card.
-//! Outside CI the test is skipped when chromedriver is not installed; in
-//! CI (`CI=true`) `.ci/run` installs it and the test must run.
+//! Outside CI a test is skipped (visibly: see `dixian_store::testing::skip`)
+//! when chromedriver is not installed or does not answer; in CI (`CI` set
+//! to `true`, `1`, `yes` …) that fails the test: `.ci/run` installs it and
+//! every test must run.
 
 mod common;
 
 use common::{Backend, household_json, id};
 use dixian_domain::Role;
+use dixian_store::testing::skip;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -25,54 +28,73 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    async fn start() -> Option<Driver> {
+    /// A WebDriver session on headless Chromium, or why there is none.
+    /// Callers go through [`driver`], which makes every "none" a visible
+    /// skip outside CI and a failure in CI.
+    async fn start() -> Result<Driver, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port for chromedriver: {e}"))?
             .port();
-        let child = match Command::new("chromedriver")
+        let mut child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-        {
-            Ok(c) => c,
-            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("chromedriver not available, skipping outside CI: {e}");
-                return None;
-            }
-            Err(e) => panic!("chromedriver must be installed in CI: {e}"),
-        };
+            .map_err(|e| format!("chromedriver not available: {e}"))?;
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
-                break;
+        // Up to 10 s for /status to answer 200; each request is bounded, so
+        // a chromedriver that accepts connections and never answers ends here.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut last: String;
+        loop {
+            match http
+                .get(format!("{base}/status"))
+                .timeout(Duration::from_secs(1))
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => break,
+                Ok(r) => last = format!("status {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!(
+                    "chromedriver started but did not answer /status within 10 s ({last})"
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let profile = tempfile::tempdir().ok()?;
+        let profile = tempfile::tempdir().map_err(|e| format!("no profile dir: {e}"))?;
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1280,900", format!("--user-data-dir={}", profile.keep().display())]
         }}}});
-        let r: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let answer = async {
+            http.post(format!("{base}/session"))
+                .json(&caps)
+                .timeout(Duration::from_secs(60))
+                .send()
+                .await?
+                .json::<Value>()
+                .await
+        };
+        let r = match answer.await {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = child.kill();
+                return Err(format!("chromedriver did not open a session: {e}"));
+            }
+        };
         let session = r["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {r}"))
             .to_string();
-        Some(Driver {
+        Ok(Driver {
             child,
             base,
             session,
@@ -229,6 +251,18 @@ impl Driver {
     }
 }
 
+/// The browser, or `None` after [`skip`]: a failure in CI (`CI` set to
+/// anything truthy), a visible, counted skip elsewhere.
+async fn driver() -> Option<Driver> {
+    match Driver::start().await {
+        Ok(d) => Some(d),
+        Err(why) => {
+            skip(&why);
+            None
+        }
+    }
+}
+
 /// Standard base64 decoding (the screenshot), without another crate.
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| match c {
@@ -272,7 +306,7 @@ async fn cadre_logs_in_and_opens_a_household_card() {
     assert_eq!(r.status(), 201);
     let hid = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
-    let Some(d) = Driver::start().await else {
+    let Some(d) = driver().await else {
         return;
     };
     d.goto(&format!("{}/login", app.url)).await;
@@ -453,7 +487,7 @@ async fn cadre_records_a_home_check_and_the_township_sees_the_case() {
         .as_i64()
         .unwrap();
 
-    let Some(d) = Driver::start().await else {
+    let Some(d) = driver().await else {
         return;
     };
     d.goto(&format!("{}/login", app.url)).await;
@@ -588,7 +622,7 @@ async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
         .await;
     assert_eq!(run.status(), 200);
 
-    let Some(d) = Driver::start().await else {
+    let Some(d) = driver().await else {
         return;
     };
     d.goto(&format!("{}/login", app.url)).await;
@@ -643,7 +677,7 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
     )
     .unwrap();
 
-    let Some(d) = Driver::start().await else {
+    let Some(d) = driver().await else {
         return;
     };
     d.goto(&format!("{}/login", app.url)).await;
@@ -685,7 +719,7 @@ async fn the_api_docs_render() {
     let Some(app) = common::spawn_app(Backend::Sqlite).await else {
         return;
     };
-    let Some(d) = Driver::start().await else {
+    let Some(d) = driver().await else {
         return;
     };
     d.goto(&format!("{}/api/v1/docs/", app.url)).await;

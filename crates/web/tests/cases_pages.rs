@@ -24,6 +24,10 @@ const TOWNSHIP_B: &str = "520526102";
 const MEMBER_PHONE: &str = "13800001234";
 const LEAD_NOTE: &str = "走访发现户主患病住院";
 const FINDINGS: &str = "入户核查：自付医疗费用较高";
+/// The address of every household of the fixture (no notice may show it).
+const ADDRESS: &str = "红旗路88号";
+/// The diagnosis of the ill member in the county's medical feed.
+const DIAGNOSIS: &str = "肺结核";
 
 /// Tokens of the fixture's users and what was seeded.
 struct Fixture {
@@ -37,6 +41,8 @@ struct Fixture {
     ids: Vec<String>,
     /// Case id of the longest overdue case (王大山).
     oldest: i64,
+    /// First and last day of 赵春花's notice (China dates).
+    notice: (chrono::NaiveDate, chrono::NaiveDate),
 }
 
 fn policies() -> impl cases::PolicySource {
@@ -49,8 +55,9 @@ async fn actor(app: &App, username: &str) -> Actor {
     Actor::of(all.iter().find(|u| u.username == username).unwrap())
 }
 
-/// A household whose head is `head`; a second member, when given, is
-/// seriously ill (a health detail no notice may show).
+/// A household whose head is `head` at [`ADDRESS`]; a second member
+/// (张四), when given, is seriously ill and disabled (health details no
+/// notice may show).
 async fn household(
     app: &App,
     token: &str,
@@ -61,8 +68,11 @@ async fn household(
 ) -> i64 {
     let mut h = household_json(number, village, ids);
     h["members"][0]["name"] = Value::from(head);
+    h["address"] = Value::from(ADDRESS);
     if ids.len() > 1 {
         h["members"][1]["illness"] = Value::from("serious");
+        h["members"][1]["disability_kind"] = Value::from("physical");
+        h["members"][1]["disability_grade"] = Value::from(2);
     }
     let r = app.post(token, "/api/v1/households", &h).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
@@ -144,6 +154,21 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
     let on_notice = lead(&app, &a, posted, start).await;
     to_notice(&app, &a, on_notice, start).await;
     lead(&app, &b, other, now - Duration::days(3)).await;
+    // the ill member's hospital stay, diagnosis included, in the county's feed
+    let officer = app.user("officer", Role::DataOfficer, common::COUNTY).await;
+    let feed = format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{},张四,{},住院,30000,20000,10000,{DIAGNOSIS}\n",
+        ids[4],
+        china_date(now - Duration::days(10))
+    );
+    let r = app
+        .upload_feed(&officer, "medical", feed.into_bytes(), None)
+        .await;
+    assert_eq!(r.status(), 200);
+    let notice = (
+        china_date(start + Duration::days(3)),
+        china_date(start + Duration::days(9)),
+    );
     Some(Fixture {
         app,
         county,
@@ -153,6 +178,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
         viewer,
         ids,
         oldest,
+        notice,
     })
 }
 
@@ -167,6 +193,79 @@ impl Fixture {
             assert!(!text.contains(secret), "{secret} must not show: {text}");
         }
     }
+
+    /// What a notice (公示) must never show, page or workbook: members but
+    /// the head (by name, or masked), the address, any ID number — full,
+    /// masked, its birth-date part, or any 15–18 digit run —, phones
+    /// (full or masked) and health details (illness, disability,
+    /// diagnosis).
+    fn assert_notice_shows_nothing_private(&self, text: &str) {
+        self.assert_no_personal_data(text);
+        let forbidden = [
+            "张四",
+            "张*",
+            ADDRESS,
+            "红旗路",
+            "138****",
+            "1380000",
+            "患有大病",
+            "大病",
+            "Serious illness",
+            "肢体残疾",
+            "残疾",
+            DIAGNOSIS,
+            "****",
+        ];
+        for secret in forbidden {
+            assert!(!text.contains(secret), "{secret} must not show: {text}");
+        }
+        for id in &self.ids {
+            for part in [&id[..6], &id[6..14]] {
+                let masked = format!("{part}*");
+                assert!(!text.contains(&masked), "a masked ID number shows: {text}");
+            }
+            assert!(
+                !text.contains(&id[6..14]),
+                "a birth date of an ID shows: {text}"
+            );
+        }
+        if let Some(run) = long_digit_run(text) {
+            panic!("an ID-like number ({} digits) shows: {text}", run.len());
+        }
+    }
+}
+
+/// The first run of 15 or more ASCII digits (an X may end it): an ID
+/// number of either length, found without a regex.
+fn long_digit_run(text: &str) -> Option<String> {
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || (c == 'X' && run.len() == 17) {
+            run.push(c);
+        } else {
+            if run.len() >= 15 {
+                return Some(run);
+            }
+            run.clear();
+        }
+    }
+    None
+}
+
+#[test]
+fn long_digit_runs_are_found() {
+    assert_eq!(
+        long_digit_run("a 52052619680402004X b").as_deref(),
+        Some("52052619680402004X")
+    );
+    assert_eq!(
+        long_digit_run("x123456789012345").as_deref(),
+        Some("123456789012345")
+    );
+    assert_eq!(
+        long_digit_run("/villages/520526001001/notice 2026-03-01"),
+        None
+    );
 }
 
 async fn overdue_page_is_scoped(backend: Backend) {
@@ -273,9 +372,14 @@ async fn notice_workbook_has_the_printed_columns_only(backend: Backend) {
         row[7].contains("大洼塘社区居民委员会") && row[7].contains("海边街道"),
         "where to object: {row:?}"
     );
+    let (from, to) = (f.notice.0.to_string(), f.notice.1.to_string());
+    assert!(
+        row[5].contains(&from) && row[6].contains(&to),
+        "the notice period: {row:?}"
+    );
     let all = rows.concat().join("|");
-    f.assert_no_personal_data(&all);
-    for secret in ["大病", "患有大病", LEAD_NOTE, FINDINGS, "住院"] {
+    f.assert_notice_shows_nothing_private(&all);
+    for secret in [LEAD_NOTE, FINDINGS, "住院"] {
         assert!(!all.contains(secret), "{secret} must not show: {all}");
     }
 
@@ -297,7 +401,18 @@ async fn notice_workbook_has_the_printed_columns_only(backend: Backend) {
         page.contains("赵春花") && !page.contains("李小河"),
         "{page}"
     );
-    f.assert_no_personal_data(&page);
+    let line = format!(
+        "<td>1</td><td>赵春花</td><td>1组</td><td>拟纳入监测</td><td>因病</td><td class=\"dates\">{} 至 {}</td>",
+        f.notice.0, f.notice.1
+    );
+    assert!(
+        page.contains(&line),
+        "the household's stated facts: {line} in {page}"
+    );
+    f.assert_notice_shows_nothing_private(&page);
+    for secret in [LEAD_NOTE, FINDINGS, "住院"] {
+        assert!(!page.contains(secret), "{secret} must not show: {page}");
+    }
 }
 
 on_both_backends!(

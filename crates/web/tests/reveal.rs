@@ -269,6 +269,10 @@ async fn reveal_shows_and_is_audited(backend: Backend) {
         .await
         .unwrap();
     assert!(
+        !tl.as_array().unwrap().is_empty(),
+        "the timeline has the household's changes: {tl}"
+    );
+    assert!(
         tl.as_array().unwrap().iter().all(|e| e["what"] != "reveal"),
         "{tl}"
     );

@@ -300,4 +300,158 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     );
 }
 
-on_both_backends!(warnings_from_upload_to_case);
+/// A medical file of several (person, day, self-paid) stays.
+fn medical_rows(rows: &[(&str, &str, u32)]) -> Vec<u8> {
+    let mut text = String::from("身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n");
+    for (person, day, paid) in rows {
+        text.push_str(&format!(
+            "{person},某,{day},住院,{},{},{paid},肺炎\n",
+            paid * 3,
+            paid * 2
+        ));
+    }
+    text.into_bytes()
+}
+
+/// Warnings of two villages of one township (海边街道): each village's
+/// cadre lists only its own — API and page — and finds the other's
+/// absent: read, verify and dismiss answer 404 and change nothing; the
+/// township and the county list both.
+async fn a_village_cadre_sees_only_its_own_warnings(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    const A: &str = "520526001001";
+    const B: &str = "520526001002";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let cadre_a = app.user("cadre_a", Role::VillageCadre, A).await;
+    let cadre_b = app.user("cadre_b", Role::VillageCadre, B).await;
+    let town = app.user("town", Role::TownshipReviewer, "520526001").await;
+    let (pa, pb) = (id("1971-02-03", 21), id("1972-03-04", 23));
+    for (number, village, person) in [("VA-1", A, &pa), ("VB-1", B, &pb)] {
+        let r = app
+            .post(
+                &admin,
+                "/api/v1/households",
+                &household_json(number, village, std::slice::from_ref(person)),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    upload(
+        &app,
+        &officer,
+        medical_rows(&[(&pa, "2026-05-01", 15000), (&pb, "2026-05-02", 16000)]),
+    )
+    .await;
+    assert_eq!(
+        run(&app, &officer, "2026-05-10").await["warnings_raised"],
+        2
+    );
+
+    let list = |token: String, query: &'static str| {
+        let app = &app;
+        async move {
+            let v: Value = app
+                .get(&token, &format!("/api/v1/warnings?status=all{query}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let numbers: Vec<String> = v["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w["household_number"].as_str().unwrap().to_string())
+                .collect();
+            (v["total"].as_i64().unwrap(), numbers, v)
+        }
+    };
+    let (total, numbers, v) = list(cadre_a.clone(), "").await;
+    assert_eq!((total, numbers), (1, vec!["VA-1".to_string()]), "{v}");
+    let (total, numbers, v) = list(cadre_b.clone(), "").await;
+    assert_eq!((total, numbers), (1, vec!["VB-1".to_string()]), "{v}");
+    let wb = v["warnings"][0]["id"].as_i64().unwrap();
+    let version_b = v["warnings"][0]["version"].as_i64().unwrap();
+    let (total, _, v) = list(cadre_a.clone(), "&region=520526001002").await;
+    assert_eq!(total, 0, "A's cadre asking for village B gets nothing: {v}");
+    for above in [&town, &admin] {
+        let (total, mut numbers, v) = list(above.clone(), "").await;
+        numbers.sort();
+        assert_eq!(
+            (total, numbers),
+            (2, vec!["VA-1".into(), "VB-1".into()]),
+            "{v}"
+        );
+    }
+    let page = app
+        .get(&cadre_a, "/warnings?status=all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("VA-1") && !page.contains("VB-1"),
+        "the list page keeps the scope: {page}"
+    );
+
+    // B's warning is absent for A's cadre, and refused writes change nothing
+    let audit = app.count("audit_log").await;
+    assert_eq!(
+        app.get(&cadre_a, &format!("/api/v1/warnings/{wb}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(&cadre_a, &format!("/warnings/{wb}")).await.status(),
+        404
+    );
+    let r = app
+        .post(
+            &cadre_a,
+            &format!("/api/v1/warnings/{wb}/verify"),
+            &json!({"version": version_b, "note": "入户核实"}),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = app
+        .post(
+            &cadre_a,
+            &format!("/api/v1/warnings/{wb}/dismiss"),
+            &json!({"version": version_b, "reason": "已报销"}),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let after: Value = app
+        .get(&cadre_b, &format!("/api/v1/warnings/{wb}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            after["warning"]["status"].as_str(),
+            after["warning"]["version"].as_i64()
+        ),
+        (Some("open"), Some(version_b)),
+        "{after}"
+    );
+    assert_eq!(app.count("leads").await, 0);
+    assert_eq!(app.count("audit_log").await, audit, "nothing audited");
+    // B's own cadre may: the refusals were about scope
+    let r = app
+        .post(
+            &cadre_b,
+            &format!("/api/v1/warnings/{wb}/dismiss"),
+            &json!({"version": version_b, "reason": "已报销"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+on_both_backends!(
+    warnings_from_upload_to_case,
+    a_village_cadre_sees_only_its_own_warnings
+);

@@ -1,5 +1,6 @@
 //! Fixtures shared by the application-layer tests: a fresh store of either backend with
-//! county 520526's divisions and two registered households.
+//! county 520526's divisions and two registered households (H1, H2 of
+//! [`VILLAGE_A`]); [`setup_two_villages`] adds H3 of [`VILLAGE_B`].
 
 #![allow(dead_code)]
 
@@ -20,10 +21,25 @@ pub fn id(birth: &str, seq: u16) -> String {
         .to_string()
 }
 
+/// 大洼塘社区 and 海边社区, two villages of township 520526001 (海边街道).
+pub const VILLAGE_A: &str = "520526001001";
+pub const VILLAGE_B: &str = "520526001002";
+pub const TOWNSHIP: &str = "520526001";
+
+/// The person registered as the head of H3 (village B) by [`setup_two_villages`].
+pub fn person_b() -> String {
+    id("1980-02-02", 17)
+}
+
 pub fn household(number: &str, person: &str) -> Household {
+    household_in(VILLAGE_A, number, person)
+}
+
+/// A one-person household of `village`.
+pub fn household_in(village: &str, number: &str, person: &str) -> Household {
     Household {
         number: number.into(),
-        village: RegionCode::parse("520526001001").unwrap(),
+        village: RegionCode::parse(village).unwrap(),
         village_group: None,
         address: "测试".into(),
         category: None,
@@ -80,6 +96,21 @@ pub async fn setup(backend: Backend) -> Option<(Store, Actor, tempfile::TempDir)
             region: county,
         },
     };
+    Some((store, officer, dir))
+}
+
+/// [`setup`] and a third household, H3 of [`VILLAGE_B`] (head [`person_b`]):
+/// for tests of what one village may see of another's records.
+pub async fn setup_two_villages(backend: Backend) -> Option<(Store, Actor, tempfile::TempDir)> {
+    let (store, officer, dir) = setup(backend).await?;
+    let op = Actor::operator(RegionCode::parse("520526").unwrap());
+    households::create(
+        &store.pool,
+        &op,
+        &household_in(VILLAGE_B, "H3", &person_b()),
+    )
+    .await
+    .unwrap();
     Some((store, officer, dir))
 }
 
