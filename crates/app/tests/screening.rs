@@ -420,38 +420,49 @@ async fn concurrent_runs_store_once(backend: Backend) {
         return;
     };
     let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
-    let a = id("1970-01-01", 11);
-    load(
-        &store,
-        &officer,
-        medical(&[(&a, "2025-03-01", "住院", 9000)]),
-        at(date(2025, 3, 2)),
-    )
-    .await;
-    // two tasks on two worker threads, released together
-    let gate = std::sync::Arc::new(tokio::sync::Barrier::new(2));
-    let task = || {
-        let (store, officer, book, gate) =
-            (store.clone(), officer.clone(), book.clone(), gate.clone());
-        tokio::spawn(async move {
-            gate.wait().await;
-            run(&store, &officer, &book, date(2025, 3, 2)).await
-        })
-    };
-    let (tx, ty) = (task(), task());
-    let (x, y) = (tx.await.unwrap(), ty.await.unwrap());
-    assert_eq!(
-        x.0 + y.0,
-        1,
-        "two runs at once raise the warning once: {x:?} {y:?}"
-    );
-    assert_eq!(x.2 + y.2, 1, "the later run knows it");
-    let (stored,): (i64,) = store
-        .pool
-        .one(q("SELECT COUNT(*) FROM warnings"))
-        .await
-        .unwrap();
-    assert_eq!(stored, 1, "one warning row, whatever the runs counted");
+    // Several rounds, each with a stay of a newly registered person: two
+    // runs on two worker threads, released together, race to store it.
+    let op = Actor::operator(dixian_domain::RegionCode::parse("520526").unwrap());
+    for round in 1..=4u16 {
+        let person = id("1980-06-01", 100 + round);
+        let h = common::household(&format!("C{round}"), &person);
+        dixian_store::households::create(&store.pool, &op, &h)
+            .await
+            .unwrap();
+        load(
+            &store,
+            &officer,
+            medical(&[(&person, "2025-03-01", "住院", 9000)]),
+            at(date(2025, 3, 2)),
+        )
+        .await;
+        let gate = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let task = || {
+            let (store, officer, book, gate) =
+                (store.clone(), officer.clone(), book.clone(), gate.clone());
+            tokio::spawn(async move {
+                gate.wait().await;
+                run(&store, &officer, &book, date(2025, 3, 2)).await
+            })
+        };
+        let (tx, ty) = (task(), task());
+        let (x, y) = (tx.await.unwrap(), ty.await.unwrap());
+        assert_eq!(
+            x.0 + y.0,
+            1,
+            "round {round}: two runs at once raise the warning once: {x:?} {y:?}"
+        );
+        let (stored,): (i64,) = store
+            .pool
+            .one(q("SELECT COUNT(*) FROM warnings"))
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            i64::from(round),
+            "one warning row per stay, whatever the runs counted"
+        );
+    }
     // a run may not end its windows after today
     let later = run_screening(
         &store,
