@@ -7,7 +7,7 @@ use anyhow::Context;
 use dixian_domain::RegionCode;
 use dixian_store::cases::{self, PolicySource};
 use dixian_store::{Actor, Store, users};
-use dixian_web::notice::NoticeDocument;
+use dixian_web::cases::notice::NoticeDocument;
 use std::path::Path;
 
 /// Workflow numbers from the shipped rule files (the same the server uses

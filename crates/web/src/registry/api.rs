@@ -1,10 +1,11 @@
-//! The JSON API under `/api/v1`: one handler per resource action, request
-//! → typed input → store → typed output. Documented with OpenAPI.
+//! The registry's JSON API: regions with their counts, households and
+//! members (ID numbers and phones masked unless revealed, audited).
 
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{RevealQuery, mask_id, redact, unmask_members};
+use crate::shared::extract::without_values;
+use crate::shared::view::{RevealQuery, mask_id, redact, unmask_members};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -13,44 +14,40 @@ use dixian_domain::{Household, Member, RegionCode};
 use dixian_store::households::{self, HouseholdFilter, HouseholdRow};
 use dixian_store::privacy::{self, Revealed};
 use dixian_store::regions::{self, Region};
-use dixian_store::users::{self, SessionKind, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa::{OpenApi, ToSchema};
 
-/// The OpenAPI document.
+/// The OpenAPI part of the registry.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "dixian API", description = "防止返贫致贫监测帮扶 — registry, regions, users. ID numbers and phones are masked for every role; a role whose work needs them asks for one record in full with `?reveal=true` (audited)."),
-    paths(health, login, me, region, list_households, get_household, create_household, update_household, add_member),
-    components(schemas(Health, LoginRequest, LoginResponse, User, RegionView, ChildCount, Region, HouseholdPage, HouseholdRow,
-        Household, Member, Created, UpdateHousehold, AddMember, Version)),
-    modifiers(&BearerAuth),
-    tags((name = "registry", description = "households and members"), (name = "auth"), (name = "regions"))
+    paths(
+        region,
+        list_households,
+        get_household,
+        create_household,
+        update_household,
+        add_member
+    ),
+    components(schemas(
+        RegionView,
+        ChildCount,
+        Region,
+        HouseholdPage,
+        HouseholdRow,
+        Household,
+        Member,
+        Created,
+        UpdateHousehold,
+        AddMember,
+        Version
+    ))
 )]
-pub struct ApiDoc;
+pub struct RegistryDoc;
 
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        if let Some(c) = openapi.components.as_mut() {
-            c.add_security_scheme(
-                "bearer",
-                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-            );
-        }
-    }
-}
-
-/// Routes of the API and its docs.
+/// Routes of the registry's API.
 pub fn router() -> Router<AppState> {
-    let api = Router::new()
-        .route("/api/v1/health", get(health))
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/me", get(me))
+    Router::new()
         .route("/api/v1/regions/{code}", get(region))
         .route(
             "/api/v1/households",
@@ -61,105 +58,6 @@ pub fn router() -> Router<AppState> {
             get(get_household).put(update_household),
         )
         .route("/api/v1/households/{id}/members", post(add_member))
-        .merge(crate::api_ops::router())
-        .merge(crate::api_cases::router())
-        .merge(crate::warnings::router());
-    api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
-}
-
-/// The whole API's OpenAPI document: the registry's and the case workflow's.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
-        .merge_from(crate::api_ops::OpsDoc::openapi())
-        .merge_from(crate::api_cases::CasesDoc::openapi())
-        .merge_from(crate::feeds::FeedsDoc::openapi())
-        .merge_from(crate::warnings::ScreeningDoc::openapi())
-}
-
-/// Service health.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    /// `ok`
-    status: &'static str,
-    /// Version of dixian.
-    version: &'static str,
-    /// `sqlite` or `postgres`.
-    database: &'static str,
-    /// Regions loaded.
-    regions: i64,
-}
-
-#[utoipa::path(get, path = "/api/v1/health", tag = "regions", responses((status = 200, body = Health)))]
-async fn health(State(s): State<AppState>) -> ApiResult<Json<Health>> {
-    let database = if s.store.pool.is_postgres() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
-    let regions = regions::count(&s.store.pool).await?;
-    Ok(Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-        database,
-        regions,
-    }))
-}
-
-/// Login.
-#[derive(Deserialize, ToSchema)]
-pub struct LoginRequest {
-    /// Username.
-    username: String,
-    /// Password.
-    password: String,
-}
-
-/// A bearer token for the API.
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    /// Send as `Authorization: Bearer <token>`.
-    token: String,
-    /// The user.
-    user: User,
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong username or password"),
-        (status = 429, description = "too many failed logins for the account or from the address; `Retry-After` says when to try again")))]
-async fn login(
-    State(s): State<AppState>,
-    crate::api_cases::ClientIp(ip): crate::api_cases::ClientIp,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
-    let user = crate::login::login(&s, ip, &req.username, &req.password)
-        .await
-        .map_err(|e| login_refused(&s, e))?;
-    let token = users::open_session(
-        &s.store.pool,
-        &user,
-        SessionKind::Token,
-        chrono::Duration::hours(12),
-    )
-    .await?;
-    tracing::info!(user_id = user.id, "api login");
-    Ok(Json(LoginResponse { token, user }))
-}
-
-/// A refused login as the API answers it.
-pub(crate) fn login_refused(s: &AppState, e: crate::login::LoginError) -> ApiError {
-    use crate::login::LoginError;
-    match e {
-        LoginError::Wrong => ApiError::Unauthorized,
-        LoginError::Locked(until) => ApiError::LoginLocked {
-            minutes: LoginError::minutes_left(until, s.clock.now()),
-        },
-        LoginError::Store(e) => e.into(),
-    }
-}
-
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = User)))]
-async fn me(auth: Auth) -> Json<User> {
-    Json(auth.0)
 }
 
 /// A region with its chain and children.
@@ -362,7 +260,7 @@ async fn update_household(
     let household: Household = serde_json::from_value(posted).map_err(|e| {
         ApiError::Store(dixian_store::StoreError::Invalid(format!(
             "household: {}",
-            crate::api_cases::without_values(&e.to_string())
+            without_values(&e.to_string())
         )))
     })?;
     let version = households::update(&s.store.pool, &actor, id, u.version, &household).await?;
