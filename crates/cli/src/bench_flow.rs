@@ -7,8 +7,8 @@
 use crate::commands::{self, county_townships};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::{Household, RegionCode};
 use dixian_app::run_screening;
+use dixian_domain::{Household, RegionCode};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Thresholds};
 use dixian_store::{Actor, Store, households};
@@ -77,7 +77,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("dixian-flow-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (store, what) = fresh(&dir, args.postgres).await?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::config::default_threads();
     println!("machine: {threads} cores; database: {what}");
     commands::import_regions(&store, &args.divisions, Some(&county)).await?;
     let as_of: NaiveDate = dixian_domain::case::china_date(Utc::now());

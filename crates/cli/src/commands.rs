@@ -173,7 +173,8 @@ pub async fn serve(
         .with_rules(rules)
         .with_security(security)
         .with_uploads(max_upload, concurrent_uploads)
-        .with_login_limits(config.login_limits());
+        .with_login_limits(config.login_limits())
+        .with_threads(config.threads());
     dixian_web::serve_with(state, listener).await?;
     Ok(())
 }
@@ -532,7 +533,7 @@ pub async fn bench_import(
     };
     println!(
         "machine: {} cores; database: {what}",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::config::default_threads()
     );
 
     let t = Instant::now();

@@ -11,7 +11,7 @@ use dixian_store::{Actor, Store};
 use std::path::PathBuf;
 
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::config::default_threads()
 }
 
 fn today() -> NaiveDate {

@@ -7,8 +7,8 @@
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers};
 use dixian_store::feeds::BatchOutcome;
@@ -124,7 +124,7 @@ pub async fn seed(
         rows += r;
         bad += b;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::config::default_threads();
     let run = run_screening(store, &officer, book, today, Utc::now(), threads).await?;
     println!(
         "{rows} department feed rows loaded ({bad} bad rows reported and left out); screening: {} warnings ({} attached to open cases)",

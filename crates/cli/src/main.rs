@@ -272,6 +272,9 @@ enum CasesCmd {
         /// Region (county, township or village code).
         #[arg(long, default_value = "520526")]
         region: String,
+        /// Print the list as JSON (the API's `/api/v1/cases/overdue` shape).
+        #[arg(long)]
+        json: bool,
     },
     /// The households of a village on notice (公示) now.
     Notice {
@@ -600,7 +603,9 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         Command::Admin(AdminCmd::AuditAnchor { file }) => {
             commands_trust::audit_anchor(db, &file).await
         }
-        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(db, &region).await,
+        Command::Cases(CasesCmd::Overdue { region, json }) => {
+            commands_cases::overdue(db, &region, json).await
+        }
         Command::Cases(CasesCmd::Notice { village, xlsx }) => {
             commands_cases::notice(db, &village, xlsx.as_deref()).await
         }
