@@ -590,7 +590,7 @@ fn store_warnings(
 /// reason printed) when the peer cannot run.
 fn prepare_peer(dir: &Path, p: &province::Province) -> anyhow::Result<Option<PathBuf>> {
     let script = dir.join("peer.py");
-    std::fs::write(&script, include_str!("bench_screening/peer.py"))?;
+    std::fs::write(&script, include_str!("screening/peer.py"))?;
     let has = |py: &str| {
         Command::new(py)
             .args(["-c", "import duckdb"])

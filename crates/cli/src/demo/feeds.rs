@@ -85,7 +85,7 @@ pub async fn seed(
     let set = book
         .select(county, today)
         .context("no rule set covers the demo county")?;
-    let t = crate::commands_sim::thresholds(set)?;
+    let t = crate::commands::sim::thresholds(set)?;
     let officer = officer(county);
     let (mut rows, mut bad) = (0, 0);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
