@@ -9,8 +9,8 @@ mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::actor;
-use dixian_domain::{Household, RegionCode, Role};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{Household, RegionCode, Role};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers, NoiseKind, Thresholds};
 use dixian_sim::{PopulationSpec, Township, Village, generate};

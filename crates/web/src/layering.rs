@@ -23,7 +23,6 @@ const ROOT_ITEMS: &[(&str, &str)] = &[
     ("AppState", "state.rs"),
     ("Clock", "state.rs"),
     ("RuleHandle", "state.rs"),
-    ("Rules", "state.rs"),
     ("shipped_rules", "state.rs"),
     ("DEFAULT_MAX_UPLOAD", "state.rs"),
     ("DEFAULT_CONCURRENT_UPLOADS", "state.rs"),

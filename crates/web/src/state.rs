@@ -4,11 +4,9 @@
 
 use crate::rate_limit::RateLimiter;
 use crate::security::WebSecurity;
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use dixian_domain::{RegionCode, WorkflowPolicy};
+use chrono::{DateTime, SubsecRound, Utc};
 use dixian_screen::RuleBook;
 use dixian_store::Store;
-use dixian_store::cases::PolicySource;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -33,6 +31,8 @@ pub struct AppState {
     pub max_upload: usize,
     /// Uploads processed at once (each holds its file in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Worker threads of a screening pass or a what-if replay.
+    pub threads: usize,
 }
 
 /// Public self-declarations accepted per client address and hour unless
@@ -54,7 +54,14 @@ impl AppState {
             )),
             max_upload: DEFAULT_MAX_UPLOAD,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_UPLOADS)),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
+    }
+
+    /// Screens with `threads` worker threads.
+    pub fn with_threads(mut self, threads: usize) -> AppState {
+        self.threads = threads.max(1);
+        self
     }
 
     /// Accepts uploads of at most `bytes`, `concurrent` of them at a time.
@@ -77,8 +84,8 @@ impl AppState {
     }
 
     /// The rules in force now, as the store's source of workflow numbers.
-    pub(crate) fn policies(&self) -> Rules {
-        Rules(self.rules.get())
+    pub(crate) fn policies(&self) -> dixian_app::rules::Policies {
+        dixian_app::rules::Policies(self.rules.get())
     }
 
     /// Uses `clock` instead of the system clock.
@@ -168,18 +175,11 @@ pub const DEFAULT_MAX_UPLOAD: usize = 256 * 1024 * 1024;
 /// memory uploads take (others wait their turn).
 pub const DEFAULT_CONCURRENT_UPLOADS: usize = 2;
 
-/// The rule book as the store's source of workflow numbers.
-pub(crate) struct Rules(pub(crate) std::sync::Arc<RuleBook>);
-
-impl PolicySource for Rules {
-    fn policy_for(&self, village: &RegionCode, on: NaiveDate) -> Option<WorkflowPolicy> {
-        self.0.select(village, on).map(|s| s.workflow.clone())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
+    use dixian_domain::RegionCode;
 
     #[test]
     fn shipped_rules_are_every_file_of_the_rules_folder() {

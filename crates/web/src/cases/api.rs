@@ -69,13 +69,10 @@ fn rule_set<'a>(
 ) -> ApiResult<&'a RuleSet> {
     let today = china_date(now);
     rules.select(village, today).ok_or_else(|| {
-        ApiError::Store(StoreError::Rule {
-            code: "no_rule_set",
-            message: format!(
-                "no rule set is in force for region {village} on {today}; ask the county admin to load one \
-                 (该地区当日无适用规则集，请联系县级管理员)"
-            ),
-        })
+        ApiError::Store(StoreError::Refused(dixian_store::Refusal::NoRuleSet {
+            region: village.to_string(),
+            on: today,
+        }))
     })
 }
 
