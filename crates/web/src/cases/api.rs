@@ -1,0 +1,395 @@
+//! The case workflow's JSON API under `/api/v1`: leads (and a resident's
+//! self-declaration without login), cases and their events, the work
+//! lists (inbox, overdue), the village notice, a household's timeline and
+//! the risk-elimination check. The workflow's numbers come from the rule
+//! set in force for the case's region and day (`AppState::rules`), the
+//! time from `AppState::clock`.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::shared::extract::{Body, ClientIp};
+use crate::shared::view::{RevealQuery, mask_id, mask_phone};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::case::{EliminationFacts, EliminationReport, china_date};
+use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode};
+use dixian_screen::{RuleBook, RuleSet};
+use dixian_store::StoreError;
+use dixian_store::cases::{
+    self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
+    NoticeRound, PolicySource, PublicStatusView, StoredEvent, TimelineEntry, TownshipOverdue,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The OpenAPI document of the case workflow (merged into the API's).
+#[derive(OpenApi)]
+#[openapi(
+    paths(create_lead, match_lead, dismiss_lead, declare, declaration_status, inbox, overdue,
+        get_case, post_event, elimination_check, timeline, notice),
+    components(schemas(IncomingLead, Declaration, LeadReceipt, PublicStatusView, MatchLead, DismissLead,
+        CaseView, StoredEvent, PostEvent, Case, CaseEvent, CaseStage, EventKind, Overdue, Inbox,
+        TownshipOverdue, NoticeRound, TimelineEntry, EliminationCheck, EliminationFacts, EliminationReport)),
+    tags((name = "cases", description = "监测案件: leads, cases, events, work lists, notices"),
+        (name = "public", description = "农户自主申报: no login, limited per client address"))
+)]
+pub struct CasesDoc;
+
+/// Routes of the case workflow.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/leads", post(create_lead))
+        .route("/api/v1/leads/{id}/match", post(match_lead))
+        .route("/api/v1/leads/{id}/dismiss", post(dismiss_lead))
+        .route("/api/v1/public/declarations", post(declare))
+        .route(
+            "/api/v1/public/declarations/{reference}",
+            get(declaration_status),
+        )
+        .route("/api/v1/inbox", get(inbox))
+        .route("/api/v1/cases/overdue", get(overdue))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/events", post(post_event))
+        .route(
+            "/api/v1/cases/{id}/elimination-check",
+            get(elimination_check),
+        )
+        .route("/api/v1/households/{id}/timeline", get(timeline))
+        .route("/api/v1/villages/{code}/notice", get(notice))
+}
+
+fn rule_set<'a>(
+    rules: &'a RuleBook,
+    village: &RegionCode,
+    now: DateTime<Utc>,
+) -> ApiResult<&'a RuleSet> {
+    let today = china_date(now);
+    rules.select(village, today).ok_or_else(|| {
+        ApiError::Store(StoreError::Refused(dixian_store::Refusal::NoRuleSet {
+            region: village.to_string(),
+            on: today,
+        }))
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/leads", tag = "cases", security(("bearer" = [])), request_body = IncomingLead,
+    responses((status = 201, body = LeadReceipt, description = "opened, joined or re-entered the household's case"),
+        (status = 403, description = "your role may not register leads"), (status = 404, description = "household unknown or outside your scope"),
+        (status = 422, description = "a rule is broken; the message says which")))]
+async fn create_lead(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(lead): Body<IncomingLead>,
+) -> ApiResult<(StatusCode, Json<LeadReceipt>)> {
+    let now = s.clock.now();
+    let r = cases::open_lead(&s.store.pool, &auth.actor(), &lead, now, &s.policies()).await?;
+    tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "lead registered");
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// The household an unmatched lead is about, found by the village.
+#[derive(Deserialize, ToSchema)]
+pub struct MatchLead {
+    /// Database id of the household.
+    household_id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/leads/{id}/match", tag = "cases", security(("bearer" = [])), request_body = MatchLead,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = LeadReceipt), (status = 404), (status = 422, description = "already handled")))]
+async fn match_lead(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(m): Body<MatchLead>,
+) -> ApiResult<Json<LeadReceipt>> {
+    let now = s.clock.now();
+    let policies = s.policies();
+    let r = cases::match_lead(
+        &s.store.pool,
+        &auth.actor(),
+        id,
+        m.household_id,
+        now,
+        &policies,
+    )
+    .await?;
+    tracing::info!(lead_id = id, case_id = ?r.case_id, status = r.status.code(), "lead matched");
+    Ok(Json(r))
+}
+
+/// Why an unmatched lead is closed without a case.
+#[derive(Deserialize, ToSchema)]
+pub struct DismissLead {
+    /// The reason (e.g. not a resident of the village).
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/leads/{id}/dismiss", tag = "cases", security(("bearer" = [])), request_body = DismissLead,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = LeadReceipt), (status = 404), (status = 422, description = "already handled")))]
+async fn dismiss_lead(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(d): Body<DismissLead>,
+) -> ApiResult<Json<LeadReceipt>> {
+    let now = s.clock.now();
+    let r = cases::dismiss_lead(&s.store.pool, &auth.actor(), id, &d.reason, now).await?;
+    tracing::info!(lead_id = id, "lead dismissed");
+    Ok(Json(r))
+}
+
+#[utoipa::path(post, path = "/api/v1/public/declarations", tag = "public", request_body = Declaration,
+    responses((status = 201, body = PublicStatusView, description = "received; keep the reference number"),
+        (status = 422, description = "a field is not valid; the message says which (never quoting it)"),
+        (status = 429, description = "too many declarations from this address; try again later")))]
+async fn declare(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Body(d): Body<Declaration>,
+) -> ApiResult<(StatusCode, Json<PublicStatusView>)> {
+    let now = s.clock.now();
+    if !s.declarations.try_take(ip, now) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let r = cases::declare(&s.store.pool, &d, now, &s.policies()).await?;
+    tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "self-declaration received");
+    let view = cases::public_status(&s.store.pool, &r.reference).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[utoipa::path(get, path = "/api/v1/public/declarations/{reference}", tag = "public",
+    params(("reference" = String, Path, description = "the reference number given on declaring")),
+    responses((status = 200, body = PublicStatusView), (status = 404, description = "unknown reference")))]
+async fn declaration_status(
+    State(s): State<AppState>,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<PublicStatusView>> {
+    Ok(Json(cases::public_status(&s.store.pool, &reference).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])), params(RevealQuery),
+    responses((status = 200, body = Inbox, description = "cases at a step your level owes, oldest first; unmatched declarations for village cadres, \
+        the declarant's ID number and phone masked, or in full with `reveal=true` (one audit row per declaration shown)"),
+        (status = 403, description = "not a working role")))]
+async fn inbox(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(r): Query<RevealQuery>,
+) -> ApiResult<Json<Inbox>> {
+    use dixian_store::privacy::{self, Revealed};
+    let now = s.clock.now();
+    let policies = s.policies();
+    let actor = auth.actor();
+    let mut inbox = cases::inbox(&s.store.pool, &actor, now, &policies).await?;
+    if r.reveal {
+        let shown: Vec<(i64, &str)> = inbox
+            .leads
+            .iter()
+            .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
+            .map(|l| (l.lead_id, l.village_code.as_str()))
+            .collect();
+        privacy::record_reveals(
+            &s.store.pool,
+            &actor,
+            Revealed::Lead,
+            &shown,
+            r.reason.as_deref(),
+        )
+        .await?;
+        tracing::info!(leads = shown.len(), "personal data revealed (inbox)");
+    } else {
+        for l in &mut inbox.leads {
+            l.declarant_id_number = l.declarant_id_number.as_deref().map(mask_id);
+            l.declarant_phone = l.declarant_phone.as_deref().map(mask_phone);
+        }
+    }
+    Ok(Json(inbox))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/overdue", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<TownshipOverdue>, description = "overdue cases in your scope per township, with the level each is escalated to")))]
+async fn overdue(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TownshipOverdue>>> {
+    let now = s.clock.now();
+    let policies = s.policies();
+    Ok(Json(
+        cases::overdue(&s.store.pool, &auth.actor(), now, &policies).await?,
+    ))
+}
+
+/// A case with what the caller may do next and its event log.
+#[derive(Serialize, ToSchema)]
+pub struct CaseView {
+    /// Case id.
+    pub id: i64,
+    /// Household id.
+    pub household_id: i64,
+    /// Version: send it with the next event.
+    pub version: i64,
+    /// The case.
+    pub case: Case,
+    /// Due day of the current step.
+    pub due_on: Option<NaiveDate>,
+    /// Late, and who is told, under today's rules.
+    pub overdue: Option<Overdue>,
+    /// The events the caller's role may record now.
+    pub allowed_events: Vec<EventKind>,
+    /// Every event so far.
+    pub events: Vec<StoredEvent>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The case as the API and the case page show it, for `user`.
+pub(crate) async fn case_view(
+    s: &AppState,
+    user: &dixian_store::User,
+    id: i64,
+) -> ApiResult<CaseView> {
+    let actor = dixian_store::Actor::of(user);
+    let stored = cases::get_case(&s.store.pool, &actor, id).await?;
+    let events = cases::events(&s.store.pool, &actor, id).await?;
+    let now = s.clock.now();
+    let policy = s
+        .policies()
+        .policy_for(&stored.case.village, china_date(now));
+    Ok(CaseView {
+        id: stored.id,
+        household_id: stored.household_id,
+        version: stored.version,
+        overdue: policy.and_then(|p| dixian_domain::overdue(&stored.case, &p, now)),
+        allowed_events: stored.case.allowed_events(user.role),
+        case: stored.case,
+        due_on: stored.due_on,
+        events,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView), (status = 404, description = "unknown or outside your scope")))]
+async fn get_case(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(case_view(&s, &auth.0, id).await?))
+}
+
+/// An event for a case: the version read, and the event.
+#[derive(Deserialize, ToSchema)]
+pub struct PostEvent {
+    /// The case version that was read; a stale one gets 409.
+    version: i64,
+    /// The event, tagged by `kind` (e.g. `{"kind": "notice_end"}`).
+    event: CaseEvent,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/events", tag = "cases", security(("bearer" = [])), request_body = PostEvent,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView, description = "the case after the event"),
+        (status = 403, description = "the step belongs to another role (`wrong_role`)"),
+        (status = 404, description = "unknown or outside your scope"), (status = 409, description = "stale version"),
+        (status = 422, description = "the workflow refuses it; `code` says why (e.g. `wrong_stage`, `notice_too_short`, `notice_not_over`)")))]
+async fn post_event(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(p): Body<PostEvent>,
+) -> ApiResult<Json<CaseView>> {
+    let now = s.clock.now();
+    let policies = s.policies();
+    let after = cases::apply_event(
+        &s.store.pool,
+        &auth.actor(),
+        id,
+        p.version,
+        &p.event,
+        now,
+        &policies,
+    )
+    .await?;
+    tracing::info!(case_id = id, kind = p.event.kind().code(), stage = after.case.stage.code(),
+        region = %after.case.village, version = after.version, "case event");
+    Ok(Json(case_view(&s, &auth.0, id).await?))
+}
+
+/// The village's own finding on the big expense, overriding the registry's.
+#[derive(Deserialize, IntoParams)]
+pub struct CheckParams {
+    /// Whether the big rigid expense is resolved (default: the registry's
+    /// yearly medical and schooling expense against the rule set's limit).
+    big_expense_resolved: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/elimination-check", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path), CheckParams),
+    responses((status = 200, body = EliminationCheck), (status = 404), (status = 422, description = "the household is not monitored")))]
+async fn elimination_check(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(p): Query<CheckParams>,
+) -> ApiResult<Json<EliminationCheck>> {
+    let actor = auth.actor();
+    let stored = cases::get_case(&s.store.pool, &actor, id).await?;
+    let now = s.clock.now();
+    let book = s.rules.get();
+    let set = rule_set(&book, &stored.case.village, now)?;
+    let numbers = EliminationNumbers {
+        // 分 to 元, rounded up: a line of 8,050.50 is not met by 8,050.
+        monitoring_line: (set.monitoring_line_fen + 99).div_euclid(100),
+        big_expense_limit: set
+            .medical
+            .as_ref()
+            .map(|m| m.self_paid_12_months_fen.div_euclid(100)),
+    };
+    let check = cases::elimination_check(
+        &s.store.pool,
+        &actor,
+        id,
+        now,
+        &set.workflow,
+        numbers,
+        p.big_expense_resolved,
+    )
+    .await?;
+    Ok(Json(check))
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}/timeline", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TimelineEntry>, description = "leads, case events and registry changes, oldest first, with who and when"),
+        (status = 404, description = "unknown or outside your scope")))]
+async fn timeline(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    Ok(Json(
+        cases::timeline(&s.store.pool, &auth.actor(), id).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/villages/{code}/notice", tag = "cases", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12-digit village code")),
+    responses((status = 200, body = NoticeRound, description = "households on notice: name, group, category, risk types, dates — nothing else personal"),
+        (status = 404, description = "unknown or outside your scope")))]
+async fn notice(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<NoticeRound>> {
+    let now = s.clock.now();
+    Ok(Json(
+        cases::notice_round(&s.store.pool, &auth.actor(), &code, now).await?,
+    ))
+}

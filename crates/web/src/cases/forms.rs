@@ -1,0 +1,213 @@
+//! The forms that record case events on the pages: which inputs each
+//! event kind needs, and turning a posted form into a `CaseEvent` (the
+//! domain's `apply` then decides whether it is allowed).
+
+use crate::i18n::Texts;
+use dixian_domain::case::{CaseEvent, EventKind};
+use dixian_domain::{Category, RiskType};
+use serde_json::{Map, Value};
+
+/// The kind of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    LongText,
+    /// A date (YYYY-MM-DD).
+    Date,
+    /// A checkbox.
+    Bool,
+    /// A whole number.
+    Count,
+    /// A monitoring category (or none).
+    Category,
+    /// Several risk types (checkboxes).
+    RiskTypes,
+    /// The channel of a new lead.
+    Channel,
+    /// A social-assistance kind.
+    Assistance,
+}
+
+/// The inputs of an event kind: (JSON field, input).
+pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
+    use Input::*;
+    match kind {
+        EventKind::HomeCheck => &[
+            ("visited_on", Date),
+            ("findings", LongText),
+            ("asset_check_consent_signed", Bool),
+        ],
+        EventKind::DataComparison => &[("results", LongText)],
+        EventKind::Deliberation => &[
+            ("held_on", Date),
+            ("attendees", Count),
+            ("approve", Bool),
+            ("note", Text),
+        ],
+        EventKind::NoticeStart => &[("start", Date), ("end", Date)],
+        EventKind::NoticeObjection => &[("text", LongText), ("upheld", Bool)],
+        EventKind::NoticeEnd => &[],
+        EventKind::ProposeElimination => &[("note", Text)],
+        EventKind::TownshipReview => &[("approve", Bool), ("note", Text)],
+        EventKind::CountyApproval => &[
+            ("approve", Bool),
+            ("category", Category),
+            ("risk_types", RiskTypes),
+            ("note", Text),
+        ],
+        EventKind::Reject | EventKind::EliminationRollback => &[("reason", Text)],
+        EventKind::FollowUp => &[
+            ("visited_on", Date),
+            ("visitor", Text),
+            ("changes", LongText),
+            ("risk_added", RiskTypes),
+            ("risk_removed", RiskTypes),
+        ],
+        EventKind::ReEntry => &[
+            ("channel", Channel),
+            ("risk_types", RiskTypes),
+            ("note", Text),
+        ],
+        EventKind::ProposeAssistance => &[("assistance", Assistance)],
+        EventKind::AssistanceOutcome => &[
+            ("assistance", Assistance),
+            ("granted", Bool),
+            ("note", Text),
+        ],
+    }
+}
+
+/// Builds the event from posted `(name, value)` pairs (checkbox groups
+/// repeat their name). The message of an error names the field.
+pub fn event_from_form(
+    t: &Texts,
+    kind: EventKind,
+    form: &[(String, String)],
+) -> Result<CaseEvent, String> {
+    let mut obj = Map::new();
+    obj.insert("kind".into(), Value::String(kind.code().into()));
+    for (name, input) in inputs(kind) {
+        let values: Vec<&str> = form
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .collect();
+        let first = values.first().copied().unwrap_or("");
+        let v = match input {
+            Input::Bool => Value::Bool(matches!(first, "true" | "on" | "1")),
+            Input::Count => match first.parse::<u32>() {
+                Ok(n) => Value::from(n),
+                Err(_) => return Err(format!("{name}: {}", t.whole_number)),
+            },
+            Input::Category => match first {
+                "" => Value::Null,
+                c => Value::String(
+                    Category::parse(c)
+                        .ok_or_else(|| format!("{name}: {}", t.unknown_value))?
+                        .code()
+                        .into(),
+                ),
+            },
+            Input::RiskTypes => {
+                let codes: Result<Vec<Value>, String> = values
+                    .iter()
+                    .filter(|v| !v.is_empty())
+                    .map(|v| {
+                        RiskType::parse(v)
+                            .map(|r| Value::String(r.code().into()))
+                            .ok_or_else(|| format!("{name}: {}", t.unknown_value))
+                    })
+                    .collect();
+                Value::Array(codes?)
+            }
+            _ => Value::String(first.to_string()),
+        };
+        obj.insert((*name).into(), v);
+    }
+    serde_json::from_value(Value::Object(obj)).map_err(|e| format!("{}: {e}", t.form_invalid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_builds_from_a_filled_form() {
+        for kind in EventKind::ALL {
+            let mut form = Vec::new();
+            for (name, input) in inputs(*kind) {
+                let v = match input {
+                    Input::Date => "2026-11-20",
+                    Input::Bool => "on",
+                    Input::Count => "12",
+                    Input::Category => "sudden_hardship",
+                    Input::RiskTypes => "illness",
+                    Input::Channel => "cadre_sweep",
+                    Input::Assistance => "dibao",
+                    Input::Text | Input::LongText => "说明",
+                };
+                form.push((name.to_string(), v.to_string()));
+            }
+            let e = event_from_form(&crate::i18n::ZH, *kind, &form)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert_eq!(e.kind(), *kind);
+        }
+    }
+
+    #[test]
+    fn every_input_has_a_label_in_both_languages() {
+        for kind in EventKind::ALL {
+            for (name, _) in inputs(*kind) {
+                for t in [&crate::i18n::ZH, &crate::i18n::EN] {
+                    assert!(!crate::i18n::field_label(t, name).is_empty(), "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let e = event_from_form(
+            &crate::i18n::ZH,
+            EventKind::Deliberation,
+            &pairs(&[("held_on", "2026-11-20"), ("attendees", "many")]),
+        );
+        assert!(e.unwrap_err().contains("attendees"));
+        let e = event_from_form(
+            &crate::i18n::ZH,
+            EventKind::HomeCheck,
+            &pairs(&[("visited_on", "20.11.2026"), ("findings", "x")]),
+        );
+        assert!(e.is_err());
+        let ok = event_from_form(
+            &crate::i18n::ZH,
+            EventKind::CountyApproval,
+            &pairs(&[
+                ("approve", "on"),
+                ("risk_types", "illness"),
+                ("risk_types", "disability"),
+            ]),
+        );
+        match ok.unwrap() {
+            CaseEvent::CountyApproval {
+                risk_types,
+                approve,
+                category,
+                ..
+            } => {
+                assert!(approve);
+                assert_eq!(risk_types, vec![RiskType::Illness, RiskType::Disability]);
+                assert_eq!(category, None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! Pages of the case workflow: the inbox, a case with the forms of the
+//! events the user may record now, the resident's self-declaration (no
+//! login, phone-first). The village notice (公示) is in `notice.rs`.
+
+use super::api::case_view;
+use super::forms::{Input, event_from_form, inputs};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::i18n::{Bilingual, Texts, field_label};
+use crate::shared::extract::ClientIp;
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, error_page, user_bar};
+use crate::shared::view::china_time;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dixian_domain::case::{EventKind, china_date};
+use dixian_domain::{Assistance, Category, Channel, RiskType};
+use dixian_store::User;
+use dixian_store::cases::{self, Declaration};
+use serde::Deserialize;
+
+/// Routes of the case pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/inbox", get(inbox_page))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/events", post(case_event))
+        .route("/households/{id}/lead", post(new_lead))
+        .route("/declare", get(declare_page).post(declare_submit))
+        .route("/declare/status", get(declare_status))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    cases: Vec<InboxLine>,
+    leads: Vec<LeadLine>,
+    overdue: usize,
+    warnings: Vec<WarningLine>,
+    warnings_total: i64,
+}
+
+/// An open department warning waiting for the village's check.
+struct WarningLine {
+    id: i64,
+    number: String,
+    head: String,
+    risk: &'static str,
+    rule: String,
+    last_date: String,
+}
+
+struct InboxLine {
+    id: i64,
+    number: String,
+    head: String,
+    village: String,
+    stage: &'static str,
+    since: String,
+    due: String,
+    overdue: bool,
+}
+
+struct LeadLine {
+    reference: String,
+    channel: &'static str,
+    village: String,
+    note: String,
+    since: String,
+}
+
+async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let now = s.clock.now();
+    let inbox = match cases::inbox(&s.store.pool, &auth.actor(), now, &s.policies()).await {
+        Ok(i) => i,
+        Err(e) => return error_page(t, StatusCode::FORBIDDEN, &e.to_string()),
+    };
+    let cases: Vec<InboxLine> = inbox
+        .cases
+        .into_iter()
+        .map(|c| InboxLine {
+            id: c.case_id,
+            number: c.household_number,
+            head: c.head_name,
+            village: c.village_code,
+            stage: t.label(c.stage),
+            since: china_time(c.stage_entered_at),
+            due: c
+                .due_on
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".into()),
+            overdue: c.overdue.is_some(),
+        })
+        .collect();
+    let leads = inbox
+        .leads
+        .into_iter()
+        .map(|l| LeadLine {
+            reference: l.reference,
+            channel: t.label(l.channel),
+            village: l.village_code,
+            note: l.note,
+            since: china_time(l.created_at),
+        })
+        .collect();
+    let overdue = cases.iter().filter(|c| c.overdue).count();
+    let filter = dixian_store::warnings::WarningFilter {
+        per_page: Some(20),
+        ..Default::default()
+    };
+    let (open, warnings_total) =
+        dixian_store::warnings::list(&s.store.pool, &auth.actor(), &filter)
+            .await
+            .unwrap_or_default();
+    let warnings = open
+        .into_iter()
+        .map(|w| WarningLine {
+            id: w.id,
+            number: w.household_number,
+            head: w.head_name,
+            risk: RiskType::parse(&w.risk_type).map_or("", |r| t.label(r)),
+            rule: w.rule_id,
+            last_date: w.last_date.to_string(),
+        })
+        .collect();
+    InboxPage {
+        t,
+        user: user_bar(&auth.0, t),
+        cases,
+        leads,
+        overdue,
+        warnings,
+        warnings_total,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    id: i64,
+    household_id: i64,
+    number: String,
+    head: String,
+    stage: &'static str,
+    channel: &'static str,
+    risks: String,
+    category: &'static str,
+    notice: String,
+    due: String,
+    version: i64,
+    forms: Vec<EventForm>,
+    events: Vec<EventLine>,
+    /// Department warnings attached to or verified into this case.
+    warnings: Vec<WarningLine>,
+    errors: Vec<String>,
+}
+
+struct EventForm {
+    kind: &'static str,
+    label: &'static str,
+    inputs: Vec<FormInput>,
+}
+
+struct FormInput {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+    options: Vec<(String, String)>,
+}
+
+struct EventLine {
+    when: String,
+    what: &'static str,
+    who: String,
+    stages: String,
+}
+
+/// (code, label) of every value, in the page's language.
+fn options<T: Bilingual>(
+    t: &Texts,
+    all: &[T],
+    code: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|x| (code(*x).to_string(), t.label(*x).to_string()))
+        .collect()
+}
+
+fn form_input(t: &Texts, name: &'static str, input: Input, today: &str) -> FormInput {
+    let mut f = FormInput {
+        name,
+        label: field_label(t, name),
+        kind: "text",
+        value: String::new(),
+        options: Vec::new(),
+    };
+    match input {
+        Input::Text => {}
+        Input::LongText => f.kind = "textarea",
+        Input::Date => {
+            f.kind = "date";
+            f.value = today.to_string();
+        }
+        Input::Bool => f.kind = "bool",
+        Input::Count => f.kind = "number",
+        Input::Category => {
+            f.kind = "select";
+            f.options = vec![(String::new(), t.none.to_string())];
+            f.options.extend(options(t, Category::ALL, Category::code));
+        }
+        Input::RiskTypes => {
+            f.kind = "multi";
+            f.options = options(t, RiskType::ALL, RiskType::code);
+        }
+        Input::Channel => {
+            f.kind = "select";
+            f.options = options(t, Channel::ALL, Channel::code);
+        }
+        Input::Assistance => {
+            f.kind = "select";
+            f.options = options(t, Assistance::ALL, Assistance::code);
+        }
+    }
+    f
+}
+
+async fn render_case(
+    s: &AppState,
+    user: &User,
+    t: &'static Texts,
+    id: i64,
+    errors: Vec<String>,
+) -> Response {
+    let view = match case_view(s, user, id).await {
+        Ok(v) => v,
+        // A role that reads no cases is told so (403), as by the API.
+        Err(e @ crate::error::ApiError::Store(dixian_store::StoreError::Forbidden)) => {
+            return e.page(t);
+        }
+        Err(_) => return error_page(t, StatusCode::NOT_FOUND, t.not_found),
+    };
+    let household = dixian_store::households::get(
+        &s.store.pool,
+        &dixian_store::Actor::of(user),
+        view.household_id,
+    )
+    .await
+    .ok();
+    let today = china_date(s.clock.now()).to_string();
+    let c = &view.case;
+    let forms = view
+        .allowed_events
+        .iter()
+        .map(|k| EventForm {
+            kind: k.code(),
+            label: t.label(*k),
+            inputs: inputs(*k)
+                .iter()
+                .map(|(n, i)| form_input(t, n, *i, &today))
+                .collect(),
+        })
+        .collect();
+    let events = view
+        .events
+        .iter()
+        .map(|e| EventLine {
+            when: china_time(e.at),
+            what: t.label(e.event.kind()),
+            who: e.user_name.clone().unwrap_or_else(|| e.role.clone()),
+            stages: format!("{} → {}", t.label(e.from_stage), t.label(e.to_stage)),
+        })
+        .collect();
+    let risks: Vec<&str> = c.risk_types.iter().map(|r| t.label(*r)).collect();
+    let warnings = dixian_store::warnings::of_household(
+        &s.store.pool,
+        &dixian_store::Actor::of(user),
+        view.household_id,
+    )
+    .await
+    .unwrap_or_default()
+    .into_iter()
+    .filter(|w| w.case_id == Some(view.id))
+    .map(|w| WarningLine {
+        id: w.id,
+        number: w.household_number,
+        head: w.head_name,
+        risk: RiskType::parse(&w.risk_type).map_or("", |r| t.label(r)),
+        rule: w.rule_id,
+        last_date: w.last_date.to_string(),
+    })
+    .collect();
+    let page = CasePage {
+        t,
+        user: user_bar(user, t),
+        id: view.id,
+        household_id: view.household_id,
+        number: c.household.clone(),
+        head: household
+            .as_ref()
+            .and_then(|h| h.household.head().map(|m| m.name.clone()))
+            .unwrap_or_default(),
+        stage: t.label(c.stage),
+        channel: t.label(c.lead.channel),
+        risks: if risks.is_empty() {
+            "—".into()
+        } else {
+            risks.join("、")
+        },
+        category: c.category.map(|x| t.label(x)).unwrap_or("—"),
+        notice: c
+            .notice
+            .as_ref()
+            .map(|n| format!("{} — {}", n.start, n.end))
+            .unwrap_or_else(|| "—".into()),
+        due: view
+            .due_on
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".into())
+            + if view.overdue.is_some() { " ⚠" } else { "" },
+        version: view.version,
+        forms,
+        events,
+        warnings,
+        errors,
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, page).into_response()
+}
+
+async fn case_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    render_case(&s, &auth.0, t, id, Vec::new()).await
+}
+
+async fn case_event(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let Some(kind) = EventKind::parse(get("kind")) else {
+        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()]).await;
+    };
+    let version: i64 = get("version").parse().unwrap_or(0);
+    let event = match event_from_form(t, kind, &form) {
+        Ok(e) => e,
+        Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg]).await,
+    };
+    let now = s.clock.now();
+    match cases::apply_event(
+        &s.store.pool,
+        &auth.actor(),
+        id,
+        version,
+        &event,
+        now,
+        &s.policies(),
+    )
+    .await
+    {
+        Ok(after) => {
+            tracing::info!(
+                case_id = id,
+                kind = kind.code(),
+                stage = after.case.stage.code(),
+                "case event (page)"
+            );
+            Redirect::to(&format!("/cases/{id}")).into_response()
+        }
+        Err(e) => render_case(&s, &auth.0, t, id, vec![e.to_string()]).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct LeadForm {
+    note: String,
+    #[serde(default)]
+    risk_types: Option<String>,
+}
+
+async fn new_lead(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(household): Path<i64>,
+    Form(f): Form<LeadForm>,
+) -> Response {
+    let lead = cases::IncomingLead {
+        channel: Channel::CadreSweep,
+        household_id: Some(household),
+        id_number: None,
+        risk_types: f
+            .risk_types
+            .as_deref()
+            .and_then(RiskType::parse)
+            .into_iter()
+            .collect(),
+        note: f.note,
+    };
+    match cases::open_lead(
+        &s.store.pool,
+        &auth.actor(),
+        &lead,
+        s.clock.now(),
+        &s.policies(),
+    )
+    .await
+    {
+        Ok(r) => match r.case_id {
+            Some(c) => Redirect::to(&format!("/cases/{c}")).into_response(),
+            None => Redirect::to("/inbox").into_response(),
+        },
+        // The API's statuses: a role that opens no leads is 403, a
+        // household outside the scope 404 (as one that does not exist).
+        Err(e) => crate::error::ApiError::from(e).page(t),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "declare.html")]
+struct DeclarePage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    errors: Vec<String>,
+    reference: Option<String>,
+}
+
+async fn declare_page(Lang(t): Lang) -> DeclarePage {
+    DeclarePage {
+        t,
+        user: None,
+        errors: Vec::new(),
+        reference: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct DeclareForm {
+    name: String,
+    id_number: String,
+    village_code: String,
+    phone: String,
+    what_happened: String,
+}
+
+async fn declare_submit(
+    State(s): State<AppState>,
+    Lang(t): Lang,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<DeclareForm>,
+) -> Response {
+    let now = s.clock.now();
+    if !s.declarations.try_take(ip, now) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            DeclarePage {
+                t,
+                user: None,
+                errors: vec![t.declare_too_many.into()],
+                reference: None,
+            },
+        )
+            .into_response();
+    }
+    let d = Declaration {
+        name: f.name,
+        id_number: f.id_number,
+        village: f.village_code,
+        phone: f.phone,
+        risk_types: Vec::new(),
+        note: f.what_happened,
+    };
+    match cases::declare(&s.store.pool, &d, now, &s.policies()).await {
+        Ok(r) => {
+            tracing::info!(lead_id = r.lead_id, "self-declaration received (page)");
+            DeclarePage {
+                t,
+                user: None,
+                errors: Vec::new(),
+                reference: Some(r.reference),
+            }
+            .into_response()
+        }
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            DeclarePage {
+                t,
+                user: None,
+                errors: vec![e.to_string()],
+                reference: None,
+            },
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "declare_status.html")]
+struct StatusPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    reference: String,
+    status: Option<&'static str>,
+    updated: Option<String>,
+    not_found: bool,
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    reference: Option<String>,
+}
+
+async fn declare_status(
+    State(s): State<AppState>,
+    Lang(t): Lang,
+    Query(q): Query<StatusQuery>,
+) -> StatusPage {
+    let reference = q.reference.unwrap_or_default();
+    let mut page = StatusPage {
+        t,
+        user: None,
+        reference: reference.clone(),
+        status: None,
+        updated: None,
+        not_found: false,
+    };
+    if !reference.trim().is_empty() {
+        match cases::public_status(&s.store.pool, &reference).await {
+            Ok(v) => {
+                page.status = Some(t.pick(v.label_zh, v.label_en));
+                page.updated = Some(v.received_on.to_string());
+            }
+            Err(_) => page.not_found = true,
+        }
+    }
+    page
+}

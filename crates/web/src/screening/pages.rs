@@ -1,0 +1,714 @@
+//! Pages of screening: the warning list of a village or township
+//! (filtered by region, risk type, severity and status, with the open
+//! count per township or village), one warning with its evidence and the
+//! two ends (verify → a lead and its case; dismiss with a reason), the
+//! screening run button, and the rule sets in force with the form that
+//! adopts a new version.
+
+use super::api::{
+    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, detail, rule_views, run_screening,
+    what_if,
+};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::error::ApiError;
+use crate::i18n::Texts;
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, user_bar};
+use crate::shared::links::with_query;
+use crate::shared::view::{RevealForm, china_time, mask_id};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use dixian_domain::{RiskType, Role};
+use dixian_store::rule_sets::Adopted;
+use dixian_store::screening;
+use dixian_store::warnings::{self, EvidenceRow, WarningFilter, WarningRow};
+use serde::Deserialize;
+
+/// Routes of the screening pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/warnings", get(list_page))
+        .route("/warnings/{id}", get(warning_page))
+        .route("/warnings/{id}/reveal", post(reveal))
+        .route("/warnings/{id}/verify", post(verify))
+        .route("/warnings/{id}/dismiss", post(dismiss))
+        .route("/screening/run", post(run))
+        .route("/rules", get(rules_page).post(adopt))
+        .route("/rules/whatif", post(whatif))
+}
+
+/// A label in the page's language.
+fn label(t: &Texts, zh: &'static str, en: &'static str) -> &'static str {
+    t.pick(zh, en)
+}
+
+fn status_label(t: &'static Texts, s: &str) -> &'static str {
+    match s {
+        "open" => t.st_open,
+        "attached" => t.st_attached,
+        "verified" => t.st_verified,
+        _ => t.st_dismissed,
+    }
+}
+
+fn severity_label(t: &'static Texts, s: &str) -> &'static str {
+    match s {
+        "high" => t.sev_high,
+        "medium" => t.sev_medium,
+        _ => t.sev_low,
+    }
+}
+
+fn risk_label(t: &Texts, code: &str) -> String {
+    RiskType::parse(code).map_or_else(|| code.to_string(), |r| t.label(r).to_string())
+}
+
+/// A row of the list as shown.
+struct Line {
+    id: i64,
+    household_id: i64,
+    number: String,
+    head: String,
+    person: String,
+    village: String,
+    risk: String,
+    severity: &'static str,
+    severity_code: String,
+    rule: String,
+    dates: String,
+    evidence: i64,
+    status: &'static str,
+    case_id: Option<i64>,
+}
+
+fn line(t: &'static Texts, w: WarningRow) -> Line {
+    Line {
+        id: w.id,
+        household_id: w.household_id,
+        number: w.household_number,
+        head: w.head_name,
+        person: w
+            .person_id_number
+            .as_deref()
+            .map(mask_id)
+            .unwrap_or_default(),
+        village: w.village_code,
+        risk: risk_label(t, &w.risk_type),
+        severity: severity_label(t, &w.severity),
+        severity_code: w.severity,
+        rule: format!(
+            "{} · {} v{}",
+            w.rule_id, w.rule_set_name, w.rule_set_version
+        ),
+        dates: if w.first_date == w.last_date {
+            w.first_date.to_string()
+        } else {
+            format!("{} – {}", w.first_date, w.last_date)
+        },
+        evidence: w.evidence_rows,
+        status: status_label(t, &w.status),
+        case_id: w.case_id,
+    }
+}
+
+/// An option of a filter select.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices(current: Option<&str>, items: Vec<(String, String)>) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: current == Some(value.as_str()),
+            value,
+            label,
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "warnings.html")]
+struct ListPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    lines: Vec<Line>,
+    total: i64,
+    regions: Vec<Choice>,
+    risks: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    /// (link with the other filters kept, name, code, open warnings).
+    counts: Vec<(String, String, String, i64)>,
+    may_run: bool,
+    last_run: String,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// `/warnings?…` for page `page` with the same filters.
+fn page_href(f: &WarningFilter, page: i64) -> String {
+    let per_page = f.per_page.map(|n| n.to_string());
+    let page = page.to_string();
+    with_query(
+        "/warnings",
+        [
+            ("region", f.region.as_deref()),
+            ("risk", f.risk.as_deref()),
+            ("severity", f.severity.as_deref()),
+            ("status", f.status.as_deref()),
+            ("per_page", per_page.as_deref()),
+            ("page", Some(page.as_str())),
+        ],
+    )
+}
+
+/// The regions one level below the user's (townships of a county,
+/// villages of a township): (code, name), by code.
+async fn child_regions(s: &AppState, user: &dixian_store::User) -> Vec<(String, String)> {
+    dixian_store::regions::children(&s.store.pool, &user.region)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect()
+}
+
+/// The last screening run covering `region`, in a line of the page's language.
+pub(crate) async fn last_run_line(s: &AppState, t: &'static Texts, region: &str) -> String {
+    match screening::last_run_covering(&s.store.pool, region).await {
+        Ok(Some(r)) => format!(
+            "#{} · {} {} · {} {} · {}",
+            r.id,
+            t.as_of,
+            r.as_of,
+            t.new_warnings,
+            r.warnings_raised,
+            china_time(r.finished_at)
+        ),
+        _ => "—".into(),
+    }
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(f): Query<WarningFilter>,
+) -> Response {
+    let actor = auth.actor();
+    let (rows, total) = match warnings::list(&s.store.pool, &actor, &f).await {
+        Ok(x) => x,
+        Err(e) => return ApiError::from(e).page(t),
+    };
+    let children = child_regions(&s, &auth.0).await;
+    let names: std::collections::HashMap<&str, &str> = children
+        .iter()
+        .map(|(c, n)| (c.as_str(), n.as_str()))
+        .collect();
+    let counts = warnings::open_counts(&s.store.pool, &actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(code, n)| {
+            let name = names
+                .get(code.as_str())
+                .map_or_else(String::new, |n| n.to_string());
+            let only = WarningFilter {
+                region: Some(code.clone()),
+                ..f.clone()
+            };
+            (page_href(&only, 1), name, code, n)
+        })
+        .collect();
+    let risks = RiskType::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), t.label(*r).to_string()))
+        .collect();
+    let severities = ["high", "medium", "low"]
+        .iter()
+        .map(|c| (c.to_string(), severity_label(t, c).to_string()))
+        .collect();
+    let status = f
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("open");
+    let statuses = ["open", "attached", "verified", "dismissed"]
+        .iter()
+        .map(|c| (c.to_string(), status_label(t, c).to_string()))
+        .chain([("all".to_string(), t.all.to_string())])
+        .collect();
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let page = f.page.unwrap_or(1).max(1);
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    ListPage {
+        t,
+        user: user_bar(&auth.0, t),
+        page,
+        pages,
+        prev: (page > 1).then(|| page_href(&f, page - 1)),
+        next: (page < pages).then(|| page_href(&f, page + 1)),
+        lines: rows.into_iter().map(|w| line(t, w)).collect(),
+        total,
+        regions: choices(f.region.as_deref(), children.clone()),
+        risks: choices(f.risk.as_deref(), risks),
+        severities: choices(f.severity.as_deref(), severities),
+        statuses: choices(Some(status), statuses),
+        counts,
+        may_run: auth.0.role.loads_feeds(),
+        last_run: last_run_line(&s, t, auth.0.region.as_str()).await,
+    }
+    .into_response()
+}
+
+/// An evidence row as shown: where it came from and its values.
+struct Evidence {
+    file: String,
+    line: i64,
+    date: String,
+    fields: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "warning.html")]
+struct WarningPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    w: Line,
+    /// The person's ID number: masked, or in full after a recorded reveal.
+    person: String,
+    may_reveal: bool,
+    revealed: bool,
+    rule_set: String,
+    condition: String,
+    raised: String,
+    resolution: String,
+    version: i64,
+    open: bool,
+    evidence_header: Vec<String>,
+    evidence: Vec<Evidence>,
+    errors: Vec<String>,
+}
+
+/// Feed fields in the order the department files have them (feeds.md).
+const FIELD_ORDER: [&str; 29] = [
+    "village",
+    "id_number",
+    "name",
+    "settled_on",
+    "issued_on",
+    "assessed_on",
+    "date",
+    "start_on",
+    "end_on",
+    "visit_type",
+    "total_cost_fen",
+    "insurance_paid_fen",
+    "self_paid_fen",
+    "diagnosis",
+    "disability_kind",
+    "disability_grade",
+    "assistance_kind",
+    "stage",
+    "school",
+    "status",
+    "amount_fen",
+    "safety_grade",
+    "monthly_income_fen",
+    "hazard",
+    "loss_fen",
+    "house_damage",
+    "event",
+    "asset_kind",
+    "value_fen",
+];
+
+/// The label of a coded feed value (住院 for `inpatient`), in the page's language.
+fn value_label(t: &Texts, key: &str, code: &str) -> Option<&'static str> {
+    use dixian_screen::feed::{
+        AssistanceKind, AssistanceStatus, Choice, HouseDamage, JobStatus, PersonalAssetKind,
+        VisitType, VitalEvent, WaterEvent,
+    };
+    macro_rules! try_label {
+        ($($ty:ty),+) => {{
+            $(if let Some(v) = <$ty>::parse_choice(code) {
+                return Some(label(t, v.label_zh(), v.label_en()));
+            })+
+            None
+        }};
+    }
+    match key {
+        "visit_type" => try_label!(VisitType),
+        "assistance_kind" => try_label!(AssistanceKind),
+        "status" => try_label!(AssistanceStatus, JobStatus, dixian_domain::StudentStatus),
+        "house_damage" => try_label!(HouseDamage),
+        "event" => try_label!(VitalEvent, WaterEvent),
+        "asset_kind" => try_label!(PersonalAssetKind),
+        "disability_kind" => try_label!(dixian_domain::DisabilityKind),
+        "stage" => try_label!(dixian_domain::StudentStage),
+        _ => None,
+    }
+}
+
+/// One value of a stored row as shown: money in 元, coded values by their
+/// label. Health fields the reader may not see never reach the page: the
+/// store withholds them (`EvidenceRow::withheld`).
+fn shown(t: &'static Texts, key: &str, x: &serde_json::Value) -> String {
+    match x {
+        serde_json::Value::Number(n) if key.ends_with("_fen") => n.as_i64().map_or_else(
+            || n.to_string(),
+            |f| {
+                format!(
+                    "{}{}.{:02}",
+                    if f < 0 { "-" } else { "" },
+                    (f / 100).abs(),
+                    (f % 100).abs()
+                )
+            },
+        ),
+        serde_json::Value::String(s) => {
+            value_label(t, key, s).map_or_else(|| s.clone(), str::to_string)
+        }
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The evidence as one table: the fields of the rows (in file order) as
+/// columns, a row per feed row.
+fn evidence_table(t: &'static Texts, rows: &[EvidenceRow]) -> (Vec<String>, Vec<Evidence>) {
+    let parsed: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|e| match serde_json::from_str(&e.payload) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        })
+        .collect();
+    let keys: Vec<&str> = FIELD_ORDER
+        .iter()
+        .copied()
+        .filter(|k| {
+            parsed.iter().any(|m| m.contains_key(*k))
+                || rows.iter().any(|e| e.withheld.iter().any(|w| w == k))
+        })
+        .collect();
+    let header = keys
+        .iter()
+        .map(|k| crate::i18n::feed_field_label(t, k))
+        .collect();
+    let body = rows
+        .iter()
+        .zip(&parsed)
+        .map(|(e, m)| Evidence {
+            file: e.file_name.clone(),
+            line: e.line,
+            date: e.event_date.to_string(),
+            fields: keys
+                .iter()
+                .map(|k| {
+                    if e.withheld.iter().any(|w| w == k) {
+                        t.hidden.to_string()
+                    } else {
+                        m.get(*k).map_or_else(String::new, |x| shown(t, k, x))
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    (header, body)
+}
+
+async fn render_warning(
+    s: &AppState,
+    user: &dixian_store::User,
+    t: &'static Texts,
+    id: i64,
+    errors: Vec<String>,
+    reveal: Option<&str>,
+) -> Response {
+    let d = match detail(s, user, id, reveal.map(Some)).await {
+        Ok(d) => d,
+        Err(e) => return e.page(t),
+    };
+    let w = d.warning;
+    let (evidence_header, evidence) = evidence_table(t, &d.evidence);
+    let page = WarningPage {
+        t,
+        user: user_bar(user, t),
+        person: w.person_id_number.clone().unwrap_or_default(),
+        may_reveal: dixian_store::privacy::may_reveal(&dixian_store::Actor::of(user)),
+        revealed: reveal.is_some(),
+        rule_set: format!(
+            "{} ({}, v{})",
+            w.rule_set_name, w.rule_set_region, w.rule_set_version
+        ),
+        condition: w.rule_condition.clone(),
+        raised: china_time(w.raised_at),
+        resolution: w.resolution.clone().unwrap_or_default(),
+        version: w.version,
+        open: w.status == "open",
+        evidence_header,
+        evidence,
+        w: line(t, w),
+        errors,
+    };
+    // A refused verify or dismiss (stale version, not open) is 422, as
+    // the API answers it; the page shows why.
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    (status, page).into_response()
+}
+
+async fn warning_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    render_warning(&s, &auth.0, t, id, Vec::new(), None).await
+}
+
+/// "显示完整信息 Show in full": the same page with the person's ID number
+/// in full, after the store has recorded the reveal.
+async fn reveal(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    render_warning(&s, &auth.0, t, id, Vec::new(), Some(&f.reason)).await
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    version: i64,
+    #[serde(default)]
+    text: String,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Response {
+    let r = warnings::verify(
+        &s.store.pool,
+        &auth.actor(),
+        id,
+        f.version,
+        &f.text,
+        s.clock.now(),
+        &s.policies(),
+    )
+    .await;
+    match r {
+        Ok(v) => {
+            tracing::info!(
+                warning_id = id,
+                lead_id = v.lead.lead_id,
+                "warning verified (page)"
+            );
+            match v.lead.case_id {
+                Some(c) => Redirect::to(&format!("/cases/{c}")).into_response(),
+                None => Redirect::to(&format!("/warnings/{id}")).into_response(),
+            }
+        }
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
+    }
+}
+
+async fn dismiss(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Response {
+    let now = s.clock.now();
+    match warnings::dismiss(&s.store.pool, &auth.actor(), id, f.version, &f.text, now).await {
+        Ok(_) => {
+            tracing::info!(warning_id = id, "warning dismissed (page)");
+            Redirect::to(&format!("/warnings/{id}")).into_response()
+        }
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
+    }
+}
+
+async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    match run_screening(&s, &auth.actor(), None).await {
+        Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
+        Ok(_) => Redirect::to("/warnings").into_response(),
+        Err(e) => e.page(t),
+    }
+}
+
+/// A rule set as the rules page lists it.
+struct SetLine {
+    region: String,
+    valid_from: String,
+    valid_to: String,
+    version: i64,
+    name: String,
+    line: String,
+    rules: usize,
+    added: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    sets: Vec<SetLine>,
+    may_adopt: bool,
+    may_replay: bool,
+    messages: Vec<String>,
+    errors: Vec<String>,
+    whatif: Option<WhatIfView>,
+    /// Labels of the what-if lines' risk types, in order.
+    whatif_risks: Vec<String>,
+}
+
+async fn render_rules(
+    s: &AppState,
+    user: &dixian_store::User,
+    t: &'static Texts,
+    messages: Vec<String>,
+    errors: Vec<String>,
+    whatif: Option<WhatIfView>,
+) -> Response {
+    let views = match rule_views(s).await {
+        Ok(v) => v,
+        Err(e) => return e.page(t),
+    };
+    let sets = views
+        .into_iter()
+        .map(|v| SetLine {
+            region: v.region,
+            valid_from: v.valid_from.to_string(),
+            valid_to: v.valid_to.map_or_else(|| "—".into(), |d| d.to_string()),
+            version: v.version,
+            name: v.name,
+            line: format!("{:.2}", v.monitoring_line_yuan),
+            rules: v.rules,
+            added: china_time(v.added_at),
+        })
+        .collect();
+    let names: std::collections::HashMap<String, String> =
+        child_regions(s, user).await.into_iter().collect();
+    let whatif_risks = whatif
+        .as_ref()
+        .map(|w| {
+            w.lines
+                .iter()
+                .map(|l| {
+                    let name = names.get(&l.township).cloned().unwrap_or_default();
+                    format!("{name} · {}", risk_label(t, &l.risk_type))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    RulesPage {
+        t,
+        user: user_bar(user, t),
+        sets,
+        may_adopt: user.role == Role::CountyAdmin,
+        may_replay: user.role.loads_feeds(),
+        messages,
+        errors,
+        whatif,
+        whatif_risks,
+    }
+    .into_response()
+}
+
+async fn rules_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), None).await
+}
+
+#[derive(Deserialize)]
+struct AdoptForm {
+    file_name: String,
+    source: String,
+}
+
+async fn adopt(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(f): Form<AdoptForm>,
+) -> Response {
+    let body = AdoptBody {
+        file_name: f.file_name,
+        source: f.source,
+    };
+    match adopt_file(&s, &auth.actor(), body).await {
+        Ok(adopted) => {
+            let msgs = adopted
+                .iter()
+                .map(|a| match a {
+                    Adopted::Added { version, .. } => {
+                        format!("{} {version}", t.adopted_version)
+                    }
+                    Adopted::Unchanged { version } => {
+                        format!("{} {version}", t.unchanged_version)
+                    }
+                })
+                .collect();
+            render_rules(&s, &auth.0, t, msgs, Vec::new(), None).await
+        }
+        // Not this user's to adopt: 403 as by the API, not the form again.
+        Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
+        Err(e) => {
+            let errors = e.to_string().lines().map(str::to_string).collect();
+            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WhatIfForm {
+    file_name: String,
+    source: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+async fn whatif(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(f): Form<WhatIfForm>,
+) -> Response {
+    let body = WhatIfBody {
+        file_name: f.file_name,
+        source: f.source,
+        from: f.from,
+        to: f.to,
+    };
+    match what_if(&s, &auth.actor(), body).await {
+        Ok(w) => render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), Some(w)).await,
+        Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
+        Err(e) => {
+            let errors = e.to_string().lines().map(str::to_string).collect();
+            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
+        }
+    }
+}
