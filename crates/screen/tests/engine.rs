@@ -777,12 +777,16 @@ fn event_reference(
         .collect()
 }
 
+/// A generated household: village, income 元, members as (disability
+/// grade, laborer).
+type GenHousehold = (u32, i64, Vec<(Option<u8>, bool)>);
+
 /// A registry and the batches screened against it, as generated: shrinks
 /// towards fewer households, members, rows and smaller values.
 #[derive(Debug, Clone)]
 struct Sample {
     /// (village, income 元, members as (disability grade, labor)).
-    households: Vec<(u32, i64, Vec<(Option<u8>, bool)>)>,
+    households: Vec<GenHousehold>,
     as_of: NaiveDate,
     /// (who, day after 2023-10-01, visit, self-paid 元); `who` picks among
     /// the registered persons and two more who are not.
