@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::{actor, date, id, setup};
 use dixian_domain::Role;
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
-use dixian_screen::{FeedKind, RuleBook};
+use dixian_screen::{FeedKind, FeedRow, RuleBook};
 use dixian_store::db::q;
 use dixian_store::rule_sets::{self, Adopted};
 use dixian_store::testing::Backend;
@@ -119,7 +119,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     assert_eq!(ws[1].person_id_number.as_deref(), Some(b.as_str()));
     assert!(
         ws.iter()
-            .all(|w| w.status == "open" && w.risk_type == "illness")
+            .all(|w| w.status.code() == "open" && w.risk_type.code() == "illness")
     );
 
     // a re-run adds nothing
@@ -159,7 +159,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(d.status, "dismissed");
+    assert_eq!(d.status.code(), "dismissed");
     assert_eq!(
         run(&store, &officer, &book, date(2025, 1, 20)).await,
         (0, 0, 2, 0)
@@ -178,7 +178,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     );
     let ws = all_warnings(&store, &cadre).await;
     let fresh = ws.last().unwrap();
-    assert_eq!((fresh.status.as_str(), fresh.evidence_rows), ("open", 2));
+    assert_eq!((fresh.status.code(), fresh.evidence_rows), ("open", 2));
     assert_eq!(fresh.last_date, date(2025, 2, 3));
 
     // verified: a lead on the department-warning channel opens a case
@@ -194,7 +194,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(v.warning.status, "verified");
+    assert_eq!(v.warning.status.code(), "verified");
     let case_id = v.lead.case_id.unwrap();
     assert_eq!(v.warning.case_id, Some(case_id));
     let (channel,): (String,) = store
@@ -235,18 +235,18 @@ async fn the_warning_lifecycle(backend: Backend) {
     );
     let last = all_warnings(&store, &cadre).await.pop().unwrap();
     assert_eq!(
-        (last.status.as_str(), last.case_id),
+        (last.status.code(), last.case_id),
         ("attached", Some(case_id))
     );
 
     // out of scope is not found; a data officer does not read warnings
     let other = actor(Role::VillageCadre, "520526001002");
     assert!(matches!(
-        warnings::get(&store.pool, &other, last.id).await,
+        warnings::get::<FeedRow>(&store.pool, &other, last.id).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        warnings::get(&store.pool, &officer, last.id).await,
+        warnings::get::<FeedRow>(&store.pool, &officer, last.id).await,
         Err(StoreError::Forbidden)
     ));
     // the household's timeline shows each warning raised and how it ended
@@ -267,7 +267,7 @@ async fn the_warning_lifecycle(backend: Backend) {
         seen.contains(&"dismissed") && seen.contains(&"verified"),
         "{seen:?}"
     );
-    let detail = warnings::get(&store.pool, &cadre, last.id).await.unwrap();
+    let detail = warnings::get::<FeedRow>(&store.pool, &cadre, last.id).await.unwrap();
     assert_eq!(detail.evidence.len(), 3, "every stay of B is evidence");
     assert!(detail.evidence.iter().all(|e| e.file_name == "medical.csv"));
 
@@ -289,7 +289,7 @@ async fn the_warning_lifecycle(backend: Backend) {
         (1, 0, 1, 0)
     );
     let reopened = all_warnings(&store, &cadre).await.pop().unwrap();
-    assert_eq!((reopened.status.as_str(), reopened.case_id), ("open", None));
+    assert_eq!((reopened.status.code(), reopened.case_id), ("open", None));
 }
 
 fn guizhou(version: u32, per_stay: u32) -> String {

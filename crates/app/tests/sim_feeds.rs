@@ -175,7 +175,7 @@ async fn planted_shocks_are_found(backend: Backend) {
     let total = rows.len() as i64;
     let found: BTreeSet<(String, String)> = rows
         .iter()
-        .map(|w| (w.household_number.clone(), w.rule_condition.clone()))
+        .map(|w| (w.household_number.clone(), w.rule_condition.code().to_string()))
         .collect();
     assert_eq!(found, expected, "exactly the planted shocks");
     assert_eq!(first.run.warnings_raised, total);

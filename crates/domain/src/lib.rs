@@ -12,6 +12,7 @@ pub mod policy;
 pub mod region;
 pub mod risk;
 pub mod role;
+pub mod screening;
 
 pub use assistance::Assistance;
 pub use case::{
@@ -28,3 +29,4 @@ pub use policy::WorkflowPolicy;
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
 pub use risk::{Channel, RiskType};
 pub use role::{Role, Scope};
+pub use screening::{Condition, FeedKind, RuleRef, Severity, UnknownCode, WarningStatus};

@@ -133,7 +133,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             id: w.id,
             number: w.household_number,
             head: w.head_name,
-            risk: RiskType::parse(&w.risk_type).map_or("", |r| label!(t, r)),
+            risk: label!(t, w.risk_type),
             rule: w.rule_id,
             last_date: w.last_date.to_string(),
         })
@@ -333,7 +333,7 @@ async fn render_case(
         id: w.id,
         number: w.household_number,
         head: w.head_name,
-        risk: RiskType::parse(&w.risk_type).map_or("", |r| label!(t, r)),
+        risk: label!(t, w.risk_type),
         rule: w.rule_id,
         last_date: w.last_date.to_string(),
     })
