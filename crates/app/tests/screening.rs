@@ -571,6 +571,75 @@ async fn a_warning_follows_a_person_who_moved(backend: Backend) {
     );
 }
 
+/// A stored code this version never wrote is an integrity error, never a
+/// default ("dismissed" for any unknown status, as pages once showed it);
+/// the typed row withholds exactly the store's health fields.
+async fn unknown_stored_codes_are_refused(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-01-02", "住院", 7000)]),
+        at(date(2025, 1, 10)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 1, 10)).await,
+        (1, 0, 0, 0)
+    );
+    let w = all_warnings(&store, &cadre).await.pop().unwrap();
+    let d = warnings::get::<FeedRow>(&store.pool, &cadre, w.id)
+        .await
+        .unwrap();
+    assert_eq!(d.evidence[0].withheld, warnings::HEALTH_FIELDS);
+    for (column, value) in [("status", "closed"), ("severity", "urgent")] {
+        store
+            .pool
+            .execute(q(format!("UPDATE warnings SET {column} = $1")).bind(value))
+            .await
+            .unwrap();
+        let filter = WarningFilter {
+            status: Some("all".into()),
+            ..WarningFilter::default()
+        };
+        let e = warnings::list(&store.pool, &cadre, &filter).await.unwrap_err();
+        assert!(matches!(e, StoreError::Integrity(_)), "{column}: {e:?}");
+        assert!(
+            matches!(
+                warnings::get::<FeedRow>(&store.pool, &cadre, w.id).await,
+                Err(StoreError::Integrity(_))
+            ),
+            "{column}"
+        );
+        store
+            .pool
+            .execute(
+                q(format!("UPDATE warnings SET {column} = $1"))
+                    .bind(if column == "status" { "open" } else { "high" }),
+            )
+            .await
+            .unwrap();
+    }
+    // … and a run reading the known warnings refuses an unknown condition.
+    store
+        .pool
+        .execute(q("UPDATE warnings SET rule_condition = 'always'"))
+        .await
+        .unwrap();
+    let e = run_screening(&store, &officer, &book, date(2025, 1, 10), at(date(2025, 1, 10)), 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, dixian_app::ScreenRunError::Store(StoreError::Integrity(_))),
+        "{e:?}"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -583,5 +652,6 @@ on_both_backends!(
     rule_versions_and_what_if,
     concurrent_runs_store_once,
     a_run_dated_back_leaves_later_rows_for_the_next,
-    a_warning_follows_a_person_who_moved
+    a_warning_follows_a_person_who_moved,
+    unknown_stored_codes_are_refused
 );

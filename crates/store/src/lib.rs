@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod codes;
 pub mod crypto;
 pub mod db;
 pub mod feeds;
@@ -134,7 +135,7 @@ fn is_contention(e: &sqlx::Error) -> bool {
 }
 
 /// A stored code that names no value of its domain type (read through
-/// `#[sqlx(try_from = "String")]`): an integrity error, never a default.
+/// [`codes::Stored`]): an integrity error, never a default.
 fn unknown_code(e: &sqlx::Error) -> Option<&dixian_domain::UnknownCode> {
     match e {
         sqlx::Error::ColumnDecode { source, .. } => source.downcast_ref(),

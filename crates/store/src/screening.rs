@@ -178,7 +178,7 @@ pub struct ScreenRow<P> {
 struct StoredRow {
     id: i64,
     batch_id: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
     kind: FeedKind,
     payload: String,
 }
@@ -374,7 +374,7 @@ pub struct NewRun {
 struct KnownRow {
     id: i64,
     household_id: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<Condition>")]
     rule_condition: Condition,
     person_id_number: Option<String>,
     live: i64,

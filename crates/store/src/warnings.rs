@@ -61,18 +61,18 @@ pub struct WarningRow {
     /// Rule set version.
     pub rule_set_version: i64,
     /// Feed kind (its code).
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
     #[schema(value_type = String)]
     pub feed_kind: FeedKind,
     /// Condition (its code).
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<Condition>")]
     #[schema(value_type = String)]
     pub rule_condition: Condition,
     /// Risk type.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<RiskType>")]
     pub risk_type: RiskType,
     /// Severity: `low`, `medium` or `high`.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<Severity>")]
     #[schema(value_type = String)]
     pub severity: Severity,
     /// Earliest evidence date.
@@ -82,7 +82,7 @@ pub struct WarningRow {
     /// When raised.
     pub raised_at: DateTime<Utc>,
     /// `open`, `attached`, `verified` or `dismissed`.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<WarningStatus>")]
     #[schema(value_type = String)]
     pub status: WarningStatus,
     /// The case it belongs to, once attached or verified.
@@ -133,7 +133,7 @@ struct StoredEvidence {
     batch_id: i64,
     file_name: String,
     line: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
     kind: FeedKind,
     event_date: NaiveDate,
     payload: String,
