@@ -8,8 +8,8 @@ mod common;
 
 use chrono::Utc;
 use common::{id, setup};
-use dixian_domain::{RegionCode, Role, Scope};
 use dixian_app::{FeedFile, OnRowErrors, import_feed};
+use dixian_domain::{RegionCode, Role, Scope};
 use dixian_screen::{FeedKind, FeedRow};
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::testing::Backend;

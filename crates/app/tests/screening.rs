@@ -10,8 +10,8 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::{actor, date, id, setup};
-use dixian_domain::Role;
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::Role;
 use dixian_screen::{FeedKind, FeedRow, RuleBook};
 use dixian_store::db::q;
 use dixian_store::rule_sets::{self, Adopted};
@@ -267,7 +267,9 @@ async fn the_warning_lifecycle(backend: Backend) {
         seen.contains(&"dismissed") && seen.contains(&"verified"),
         "{seen:?}"
     );
-    let detail = warnings::get::<FeedRow>(&store.pool, &cadre, last.id).await.unwrap();
+    let detail = warnings::get::<FeedRow>(&store.pool, &cadre, last.id)
+        .await
+        .unwrap();
     assert_eq!(detail.evidence.len(), 3, "every stay of B is evidence");
     assert!(detail.evidence.iter().all(|e| e.file_name == "medical.csv"));
 
@@ -607,7 +609,9 @@ async fn unknown_stored_codes_are_refused(backend: Backend) {
             status: Some("all".into()),
             ..WarningFilter::default()
         };
-        let e = warnings::list(&store.pool, &cadre, &filter).await.unwrap_err();
+        let e = warnings::list(&store.pool, &cadre, &filter)
+            .await
+            .unwrap_err();
         assert!(matches!(e, StoreError::Integrity(_)), "{column}: {e:?}");
         assert!(
             matches!(
@@ -619,8 +623,11 @@ async fn unknown_stored_codes_are_refused(backend: Backend) {
         store
             .pool
             .execute(
-                q(format!("UPDATE warnings SET {column} = $1"))
-                    .bind(if column == "status" { "open" } else { "high" }),
+                q(format!("UPDATE warnings SET {column} = $1")).bind(if column == "status" {
+                    "open"
+                } else {
+                    "high"
+                }),
             )
             .await
             .unwrap();
@@ -631,11 +638,21 @@ async fn unknown_stored_codes_are_refused(backend: Backend) {
         .execute(q("UPDATE warnings SET rule_condition = 'always'"))
         .await
         .unwrap();
-    let e = run_screening(&store, &officer, &book, date(2025, 1, 10), at(date(2025, 1, 10)), 2)
-        .await
-        .unwrap_err();
+    let e = run_screening(
+        &store,
+        &officer,
+        &book,
+        date(2025, 1, 10),
+        at(date(2025, 1, 10)),
+        2,
+    )
+    .await
+    .unwrap_err();
     assert!(
-        matches!(e, dixian_app::ScreenRunError::Store(StoreError::Integrity(_))),
+        matches!(
+            e,
+            dixian_app::ScreenRunError::Store(StoreError::Integrity(_))
+        ),
         "{e:?}"
     );
 }

@@ -9,8 +9,8 @@ mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::actor;
-use dixian_domain::{Household, RegionCode, Role};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{Household, RegionCode, Role};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers, NoiseKind, Thresholds};
 use dixian_sim::{PopulationSpec, Township, Village, generate};
@@ -175,7 +175,12 @@ async fn planted_shocks_are_found(backend: Backend) {
     let total = rows.len() as i64;
     let found: BTreeSet<(String, String)> = rows
         .iter()
-        .map(|w| (w.household_number.clone(), w.rule_condition.code().to_string()))
+        .map(|w| {
+            (
+                w.household_number.clone(),
+                w.rule_condition.code().to_string(),
+            )
+        })
         .collect();
     assert_eq!(found, expected, "exactly the planted shocks");
     assert_eq!(first.run.warnings_raised, total);

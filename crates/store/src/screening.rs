@@ -33,8 +33,7 @@ use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::screening::{
-    Hit, KnownState, LiveWarning, Plan, Subject, WarningKey, WarningRef,
-    WarningStatus, plan,
+    Hit, KnownState, LiveWarning, Plan, Subject, WarningKey, WarningRef, WarningStatus, plan,
 };
 use dixian_domain::{
     Condition, FeedKind, IdNumber, LaborCapacity, RegionCode, RiskType, RuleRef, Severity,
@@ -120,12 +119,13 @@ pub async fn registry(
     for (i, h) in households.into_iter().enumerate() {
         position.insert(h.id, i as u32);
         snap.household_id.push(h.id);
-        snap.village.push(RegionCode::parse(&h.village_code).map_err(|_| {
-            StoreError::Integrity(format!(
-                "household #{} has a stored village code that is not one (村代码无效)",
-                h.id
-            ))
-        })?);
+        snap.village
+            .push(RegionCode::parse(&h.village_code).map_err(|_| {
+                StoreError::Integrity(format!(
+                    "household #{} has a stored village code that is not one (村代码无效)",
+                    h.id
+                ))
+            })?);
         snap.income_yuan.push(h.income);
         snap.formerly_poor.push(h.formerly_poor);
         snap.monitored.push(h.category.is_some());

@@ -291,8 +291,7 @@ pub async fn get<P: EvidencePayload>(
     let evidence = stored
         .into_iter()
         .map(|r| {
-            let mut payload: P =
-                crate::screening::decode_payload(pool.data(), r.id, &r.payload)?;
+            let mut payload: P = crate::screening::decode_payload(pool.data(), r.id, &r.payload)?;
             let withheld = if health {
                 Vec::new()
             } else {
@@ -432,7 +431,16 @@ pub async fn dismiss(
     if w.status != WarningStatus::Open {
         return Err(not_open(&w));
     }
-    resolve(&mut tx, actor, &w, WarningStatus::Dismissed, reason, (None, None), now).await?;
+    resolve(
+        &mut tx,
+        actor,
+        &w,
+        WarningStatus::Dismissed,
+        reason,
+        (None, None),
+        now,
+    )
+    .await?;
     let after = row_in(&mut tx, actor, id).await?;
     tx.commit().await?;
     Ok(after)
@@ -485,7 +493,16 @@ pub async fn verify(
         )
         .await?;
         let link = (Some(lead.lead_id), lead.case_id);
-        resolve(&mut tx, actor, &w, WarningStatus::Verified, &note, link, now).await?;
+        resolve(
+            &mut tx,
+            actor,
+            &w,
+            WarningStatus::Verified,
+            &note,
+            link,
+            now,
+        )
+        .await?;
         let warning = row_in(&mut tx, actor, id).await?;
         tx.commit().await?;
         Ok(Verified { warning, lead })

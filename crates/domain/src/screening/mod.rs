@@ -450,14 +450,21 @@ mod tests {
             assert_eq!(FeedKind::parse(k.department_zh()), Some(k));
         }
         assert_eq!(FeedKind::parse("tax"), None);
-        assert_eq!(FeedKind::from_code("医保"), None, "storage reads codes only");
+        assert_eq!(
+            FeedKind::from_code("医保"),
+            None,
+            "storage reads codes only"
+        );
     }
 
     #[test]
     fn every_condition_parses_back_and_every_feed_has_one() {
         for c in Condition::ALL {
             assert_eq!(Condition::parse(c.code()), Some(c));
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.code()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.code())
+            );
         }
         for k in FeedKind::ALL {
             assert!(Condition::ALL.iter().any(|c| c.feed() == k), "{k}");

@@ -291,9 +291,15 @@ mod tests {
     /// 3-5 households 1-3; two conditions.
     fn key(subject: u8, cond: bool) -> (WarningKey, i64) {
         let (subject, household) = if subject < 3 {
-            (Subject::Person(person(u16::from(subject))), 10 + i64::from(subject))
+            (
+                Subject::Person(person(u16::from(subject))),
+                10 + i64::from(subject),
+            )
         } else {
-            (Subject::Household(i64::from(subject) - 2), i64::from(subject) - 2)
+            (
+                Subject::Household(i64::from(subject) - 2),
+                i64::from(subject) - 2,
+            )
         };
         let condition = if cond {
             Condition::SelfPaidPerStayAboveThreshold
@@ -318,7 +324,12 @@ mod tests {
 
     fn hits() -> impl Strategy<Value = Vec<Hit>> {
         prop::collection::vec(
-            (0u8..6, any::<bool>(), prop::collection::btree_set(1i64..25, 1..5)).prop_map(hit),
+            (
+                0u8..6,
+                any::<bool>(),
+                prop::collection::btree_set(1i64..25, 1..5),
+            )
+                .prop_map(hit),
             0..12,
         )
     }
@@ -459,7 +470,10 @@ mod tests {
         assert_eq!(p.extend.len(), 1);
         assert_eq!(p.extend[0].warning, WarningRef::Raised(0));
         assert_eq!(p.extend[0].evidence, vec![3]);
-        assert_eq!((p.extend[0].first_date, p.extend[0].last_date), (day(1), day(3)));
+        assert_eq!(
+            (p.extend[0].first_date, p.extend[0].last_date),
+            (day(1), day(3))
+        );
     }
 
     #[test]

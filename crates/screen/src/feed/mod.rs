@@ -144,8 +144,8 @@ impl FeedReader {
     /// bounds every date and the birth date in ID numbers.
     pub fn new(kind: FeedKind, table: TableReader, today: NaiveDate) -> Result<Self, FeedRowError> {
         let line = table.header_line();
-        let map = HeaderMap::resolve(table.headers(), columns(kind))
-            .map_err(|e| file_error(line, &e))?;
+        let map =
+            HeaderMap::resolve(table.headers(), columns(kind)).map_err(|e| file_error(line, &e))?;
         Ok(FeedReader {
             kind,
             table,
