@@ -7,8 +7,8 @@
 use crate::commands::{self, county_townships};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_app::run_screening;
 use dixian_domain::{Household, RegionCode};
+use dixian_app::run_screening;
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Thresholds};
 use dixian_store::{Actor, Store, households};

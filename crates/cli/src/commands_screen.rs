@@ -2,8 +2,8 @@
 
 use crate::commands::{Db, open};
 use anyhow::{Context, bail};
-use dixian_app::{FeedFile, OnRowErrors, import_feed};
 use dixian_domain::RegionCode;
+use dixian_app::{FeedFile, OnRowErrors, import_feed};
 use dixian_screen::{FeedKind, RuleBook, RuleSet, write_error_report};
 use dixian_store::Actor;
 use dixian_store::feeds::BatchOutcome;

@@ -7,8 +7,8 @@
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
 use dixian_domain::{Household, RegionCode, Role, Scope};
+use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers};
 use dixian_store::feeds::BatchOutcome;
