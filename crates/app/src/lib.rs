@@ -1,15 +1,26 @@
-//! Jobs that combine the store with the screening crate, used by the
-//! command line and the web alike: importing a department feed file as
-//! one batch (parse and check every row, then store all or nothing), the
-//! screening run over the stored rows, and the rule book kept in the
-//! store (adoption of new versions, what-if replays).
+//! The application layer: the use cases that the command line and the web
+//! alike call, each with its role and scope check and one error type
+//! ([`AppError`]): importing a department feed file as one batch (parse
+//! and check every row, then store all or nothing), the screening run over
+//! the stored rows, and the rule book kept in the store (adoption of new
+//! versions, what-if replays).
 
+mod error;
 pub mod feed_import;
 pub mod rules;
 pub mod screen_run;
 
+pub use error::AppError;
+
+/// Runs CPU work (a screening pass, a replay) on a blocking thread, so
+/// that the async workers serving other requests go on.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Stopped(e.to_string()))?
+}
 pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed, may_load_feeds};
-pub use rules::{RulesError, WhatIf, adopt as adopt_rules, book as rule_book, what_if};
-pub use screen_run::{
-    RunInput, RunOutput, ScreenRunError, ScreenRunReport, load_run, run_screening,
-};
+pub use rules::{WhatIf, adopt as adopt_rules, book as rule_book, what_if};
+pub use screen_run::{RunInput, RunOutput, ScreenRunReport, load_run, run_screening};

@@ -4,31 +4,18 @@
 //! a file checks it alone and with the rest of the book before a new
 //! version is stored (audited); what-if replays stored feeds under a draft.
 
-use crate::screen_run::{Batches, ScreenRunError, registry_columns, window_start};
+use crate::AppError;
+use crate::screen_run::{Batches, registry_columns, window_start};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use dixian_domain::RegionLevel;
 use dixian_screen::engine::{RegistryIndex, Screener};
 use dixian_screen::rules::SHIPPED;
-use dixian_screen::{FeedRow, RuleBook, RuleError, RuleSet};
+use dixian_screen::{FeedRow, RuleBook, RuleSet};
 use dixian_store::rule_sets::{self, Adopted, NewRuleSet};
 use dixian_store::screening;
 use dixian_store::{Actor, Store, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
-
-/// Why rule files cannot be adopted or replayed.
-#[derive(Debug, thiserror::Error)]
-pub enum RulesError {
-    /// Problems in the files, each with file, line and column.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Rules(Vec<RuleError>),
-    /// The store refused or failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The replay could not run.
-    #[error(transparent)]
-    Run(#[from] ScreenRunError),
-}
 
 fn new_set<'a>(set: &'a RuleSet, text: &'a str) -> NewRuleSet<'a> {
     NewRuleSet {
@@ -53,7 +40,7 @@ fn region_str(set: &RuleSet) -> &str {
 /// added to `rules/` by an upgrade) is stored first, as shipped, when the
 /// book still agrees with it; one that would clash with the deployment's
 /// own sets is left out.
-pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesError> {
+pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, AppError> {
     let stored = parse_stored(&rule_sets::current(&store.pool).await?)?;
     let known: HashSet<(String, NaiveDate)> = stored
         .iter()
@@ -76,7 +63,7 @@ pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesEr
             kept.push(set);
         }
     }
-    let book = RuleBook::new(sets).map_err(RulesError::Rules)?;
+    let book = RuleBook::new(sets).map_err(AppError::RuleFiles)?;
     if kept.is_empty() {
         return Ok(book);
     }
@@ -92,12 +79,27 @@ pub async fn book(store: &Store, now: DateTime<Utc>) -> Result<RuleBook, RulesEr
     Ok(book)
 }
 
-fn parse_stored(stored: &[rule_sets::StoredRuleSet]) -> Result<Vec<RuleSet>, RulesError> {
+/// The workflow numbers of a rule book, as the store's source of them:
+/// the one adapter the server and the command line both use, so both
+/// apply the versions adopted in the store.
+pub struct Policies(pub std::sync::Arc<RuleBook>);
+
+impl dixian_store::cases::PolicySource for Policies {
+    fn policy_for(
+        &self,
+        village: &dixian_domain::RegionCode,
+        on: NaiveDate,
+    ) -> Option<dixian_domain::WorkflowPolicy> {
+        self.0.select(village, on).map(|s| s.workflow.clone())
+    }
+}
+
+fn parse_stored(stored: &[rule_sets::StoredRuleSet]) -> Result<Vec<RuleSet>, AppError> {
     stored
         .iter()
         .map(|s| RuleSet::parse(&s.source, &s.file_name))
         .collect::<Result<_, _>>()
-        .map_err(RulesError::Rules)
+        .map_err(AppError::RuleFiles)
 }
 
 /// `book`'s sets with `new` in place of the set with the same region and
@@ -116,7 +118,7 @@ fn with_replaced(book: &RuleBook, new: &[RuleSet]) -> Vec<RuleSet> {
 }
 
 /// Parses rule files (name, text).
-pub fn parse_files(files: &[(String, String)]) -> Result<Vec<RuleSet>, RulesError> {
+pub fn parse_files(files: &[(String, String)]) -> Result<Vec<RuleSet>, AppError> {
     let mut sets = Vec::new();
     let mut errors = Vec::new();
     for (name, text) in files {
@@ -128,7 +130,7 @@ pub fn parse_files(files: &[(String, String)]) -> Result<Vec<RuleSet>, RulesErro
     if errors.is_empty() {
         Ok(sets)
     } else {
-        Err(RulesError::Rules(errors))
+        Err(AppError::RuleFiles(errors))
     }
 }
 
@@ -140,7 +142,7 @@ pub async fn adopt(
     actor: &Actor,
     files: &[(String, String)],
     now: DateTime<Utc>,
-) -> Result<(Vec<Adopted>, RuleBook), RulesError> {
+) -> Result<(Vec<Adopted>, RuleBook), AppError> {
     let sets = parse_files(files)?;
     // Who may adopt is checked before the book is read: reading it seeds
     // the shipped sets, and a refused request must write nothing.
@@ -148,7 +150,7 @@ pub async fn adopt(
         rule_sets::check_may_adopt(actor, region_str(s))?;
     }
     let current = book(store, now).await?;
-    RuleBook::new(with_replaced(&current, &sets)).map_err(RulesError::Rules)?;
+    RuleBook::new(with_replaced(&current, &sets)).map_err(AppError::RuleFiles)?;
     let new: Vec<NewRuleSet> = sets
         .iter()
         .zip(files)
@@ -188,7 +190,7 @@ fn draft_book(
     draft: &RuleSet,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<RuleBook, RulesError> {
+) -> Result<RuleBook, AppError> {
     let mut sets = Vec::new();
     for s in current.sets() {
         let overlaps = s.valid_from <= to && s.valid_to.is_none_or(|t| t >= from);
@@ -211,7 +213,7 @@ fn draft_book(
     d.valid_from = from;
     d.valid_to = Some(to);
     sets.push(d);
-    RuleBook::new(sets).map_err(RulesError::Rules)
+    RuleBook::new(sets).map_err(AppError::RuleFiles)
 }
 
 /// The last day of each month from `from` to `to`, and `to`.
@@ -261,7 +263,8 @@ pub async fn load_what_if(
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<WhatIfInput, RulesError> {
+) -> Result<WhatIfInput, AppError> {
+    crate::may_load_feeds(actor)?;
     if to < from {
         return Err(
             StoreError::Invalid("--to is before --from (结束日期早于开始日期)".into()).into(),
@@ -290,9 +293,9 @@ pub async fn load_what_if(
 
 impl WhatIfInput {
     /// Replays the rows under both books and counts the warnings. No I/O.
-    pub fn compute(self, threads: usize) -> Result<WhatIf, RulesError> {
+    pub fn compute(self, threads: usize) -> Result<WhatIf, AppError> {
         let cols = registry_columns(&self.snap);
-        let index = RegistryIndex::build(cols, threads).map_err(ScreenRunError::from)?;
+        let index = RegistryIndex::build(cols, threads).map_err(AppError::from)?;
         let mut out = WhatIf {
             rows: self.rows.len(),
             as_of_days: month_ends(self.from, self.to),
@@ -343,7 +346,7 @@ impl WhatIfInput {
 /// by township and risk type. A warning is one rule's hit on one subject;
 /// windowed rules are evaluated at each month's end. Nothing is stored.
 /// Reads the book in force from the store; a server that holds it calls
-/// [`load_what_if`] with it instead.
+/// [`what_if_under`] with it instead.
 pub async fn what_if(
     store: &Store,
     actor: &Actor,
@@ -352,9 +355,25 @@ pub async fn what_if(
     to: NaiveDate,
     now: DateTime<Utc>,
     threads: usize,
-) -> Result<WhatIf, RulesError> {
+) -> Result<WhatIf, AppError> {
     let current = book(store, now).await?;
-    load_what_if(store, actor, &current, draft, from, to, now)
-        .await?
-        .compute(threads)
+    what_if_under(store, actor, &current, draft, from, to, now, threads).await
+}
+
+/// [`what_if`] under `current`, the book the caller holds in force. The
+/// replay is CPU work: it runs on a blocking thread, so a server's other
+/// requests go on.
+#[allow(clippy::too_many_arguments)]
+pub async fn what_if_under(
+    store: &Store,
+    actor: &Actor,
+    current: &RuleBook,
+    draft: &RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    threads: usize,
+) -> Result<WhatIf, AppError> {
+    let input = load_what_if(store, actor, current, draft, from, to, now).await?;
+    crate::blocking(move || input.compute(threads)).await
 }

@@ -7,6 +7,7 @@
 //! and the store keeps what is new of them (`dixian_store::screening`):
 //! a re-run adds nothing.
 
+use crate::AppError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use dixian_domain::RuleRef;
 use dixian_screen::engine::{
@@ -132,17 +133,6 @@ pub(crate) fn registry_columns(snap: &RegistrySnapshot) -> RegistryColumns {
     cols
 }
 
-/// Why a run cannot be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ScreenRunError {
-    /// The store refused or failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The registry cannot be indexed (e.g. one person in two households).
-    #[error("the registry cannot be screened: {0}")]
-    Index(#[from] dixian_screen::engine::IndexError),
-}
-
 /// A hit in the store's terms.
 fn new_warning(
     w: &Warning,
@@ -211,19 +201,11 @@ pub async fn load_run(
     actor: &Actor,
     as_of: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<RunInput, ScreenRunError> {
-    if !actor.scope.role.loads_feeds() {
-        return Err(StoreError::Forbidden.into());
-    }
+) -> Result<RunInput, AppError> {
+    crate::may_load_feeds(actor)?;
     let today = dixian_domain::case::china_date(now);
     if as_of > today {
-        return Err(StoreError::Rule {
-            code: "as_of_in_future",
-            message: format!(
-                "the as-of day {as_of} is after today {today}; screen up to today at most (筛查截止日期不能晚于今天)"
-            ),
-        }
-        .into());
+        return Err(StoreError::from(dixian_store::Refusal::AsOfInFuture { as_of, today }).into());
     }
     let rows = screening::rows_to_screen(&store.pool, actor, window_start(as_of)).await?;
     let snap = screening::registry(&store.pool, actor, today).await?;
@@ -239,7 +221,7 @@ pub async fn load_run(
 impl RunInput {
     /// The pass: the registry index built, the rows screened under `book`,
     /// the hits in the store's terms. No I/O.
-    pub fn compute(self, book: &RuleBook, threads: usize) -> Result<RunOutput, ScreenRunError> {
+    pub fn compute(self, book: &RuleBook, threads: usize) -> Result<RunOutput, AppError> {
         let RunInput {
             as_of,
             today,
@@ -279,7 +261,7 @@ impl RunOutput {
         store: &Store,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<ScreenRunReport, ScreenRunError> {
+    ) -> Result<ScreenRunReport, AppError> {
         let stored = screening::record_run(&store.pool, actor, &self.run, &self.hits, now).await?;
         Ok(ScreenRunReport {
             run: stored,
@@ -299,8 +281,9 @@ pub async fn run_screening(
     as_of: NaiveDate,
     now: DateTime<Utc>,
     threads: usize,
-) -> Result<ScreenRunReport, ScreenRunError> {
+) -> Result<ScreenRunReport, AppError> {
     let input = load_run(store, actor, as_of, now).await?;
-    let output = input.compute(book, threads)?;
+    let book = book.clone();
+    let output = crate::blocking(move || input.compute(&book, threads)).await?;
     output.record(store, actor, now).await
 }

@@ -11,8 +11,8 @@ mod common;
 
 use chrono::{NaiveDate, SubsecRound, TimeZone, Utc};
 use common::{actor, household, id, setup};
-use dixian_domain::{CaseEvent, RegionCode, Role};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{CaseEvent, RegionCode, Role};
 use dixian_screen::FeedKind;
 use dixian_store::audit::{self, AuditKey};
 use dixian_store::backup::{self, Summary};

@@ -134,10 +134,9 @@ async fn the_warning_lifecycle(backend: Backend) {
     let empty = warnings::dismiss(&store.pool, &cadre, w.id, w.version, "  ", Utc::now()).await;
     assert!(matches!(
         empty,
-        Err(StoreError::Rule {
-            code: "empty_field",
-            ..
-        })
+        Err(StoreError::Refused(
+            dixian_store::Refusal::DismissalReasonEmpty
+        ))
     ));
     let stale = warnings::dismiss(
         &store.pool,
@@ -215,10 +214,9 @@ async fn the_warning_lifecycle(backend: Backend) {
     .await;
     assert!(matches!(
         again,
-        Err(StoreError::Rule {
-            code: "warning_not_open",
-            ..
-        })
+        Err(StoreError::Refused(
+            dixian_store::Refusal::WarningNotOpen { .. }
+        ))
     ));
 
     // a later warning of that household attaches to its open case
@@ -328,7 +326,7 @@ async fn rule_versions_and_what_if(backend: Backend) {
     let denied = dixian_app::adopt_rules(&store, &logged_in, &files(2, 20000), Utc::now()).await;
     assert!(matches!(
         denied,
-        Err(dixian_app::RulesError::Store(StoreError::Forbidden))
+        Err(dixian_app::AppError::Store(StoreError::Forbidden))
     ));
     let op = Actor::operator(county.scope.region.clone());
     // same version as in force: refused, nothing stored
@@ -336,10 +334,9 @@ async fn rule_versions_and_what_if(backend: Backend) {
     assert!(
         matches!(
             &same,
-            Err(dixian_app::RulesError::Store(StoreError::Rule {
-                code: "rule_set_version",
-                ..
-            }))
+            Err(dixian_app::AppError::Store(StoreError::Refused(
+                dixian_store::Refusal::RuleSetVersion { .. }
+            )))
         ),
         "{same:?}"
     );
@@ -452,10 +449,9 @@ async fn concurrent_runs_store_once(backend: Backend) {
     .await;
     assert!(matches!(
         later,
-        Err(dixian_app::ScreenRunError::Store(StoreError::Rule {
-            code: "as_of_in_future",
-            ..
-        }))
+        Err(dixian_app::AppError::Store(StoreError::Refused(
+            dixian_store::Refusal::AsOfInFuture { .. }
+        )))
     ));
 }
 
@@ -511,7 +507,7 @@ async fn a_run_dated_back_leaves_later_rows_for_the_next(backend: Backend) {
     .await;
     assert!(matches!(
         long,
-        Err(dixian_app::RulesError::Store(StoreError::Invalid(_)))
+        Err(dixian_app::AppError::Store(StoreError::Invalid(_)))
     ));
 }
 
@@ -649,10 +645,7 @@ async fn unknown_stored_codes_are_refused(backend: Backend) {
     .await
     .unwrap_err();
     assert!(
-        matches!(
-            e,
-            dixian_app::ScreenRunError::Store(StoreError::Integrity(_))
-        ),
+        matches!(e, dixian_app::AppError::Store(StoreError::Integrity(_))),
         "{e:?}"
     );
 }

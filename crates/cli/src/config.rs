@@ -23,6 +23,9 @@
 //! window_minutes = 15
 //! lockout_minutes = 15
 //!
+//! [screening]
+//! threads = 2            # worker threads of a screening pass (default: the machine's cores)
+//!
 //! [log]
 //! format = "json"        # or "text"
 //! ```
@@ -44,9 +47,26 @@ pub struct Config {
     /// Login throttling.
     #[serde(default)]
     pub login: LoginConfig,
+    /// Screening passes.
+    #[serde(default)]
+    pub screening: ScreeningConfig,
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
+}
+
+/// `[screening]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningConfig {
+    /// Worker threads of a pass.
+    pub threads: Option<usize>,
+}
+
+/// The machine's cores: the default number of worker threads for every
+/// command and for the server (asked here once).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// `[server]`.
@@ -157,6 +177,11 @@ impl Config {
         {
             bail!("[login] address_failures = {n} is above 10000");
         }
+        if let Some(t) = self.screening.threads
+            && !(1..=256).contains(&t)
+        {
+            bail!("[screening] threads = {t} is outside 1..=256");
+        }
         for (name, v) in [
             ("window_minutes", self.login.window_minutes),
             ("lockout_minutes", self.login.lockout_minutes),
@@ -182,6 +207,11 @@ impl Config {
                 .lockout_minutes
                 .map_or(d.lockout, chrono::Duration::minutes),
         }
+    }
+
+    /// Worker threads of a screening pass: the file's value or the cores.
+    pub fn threads(&self) -> usize {
+        self.screening.threads.unwrap_or_else(default_threads)
     }
 
     /// The upload limits (bytes, concurrent): the file's values over the defaults.

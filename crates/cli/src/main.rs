@@ -1,18 +1,9 @@
 //! The `dixian` binary: parses arguments and calls the library crates.
 
-mod bench_flow;
-mod bench_screening;
-mod bench_trust;
+mod bench;
 mod commands;
-mod commands_cases;
-mod commands_screen;
-mod commands_sim;
-mod commands_trust;
-mod commands_warnings;
 mod config;
 mod demo;
-mod demo_cases;
-mod demo_feeds;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -272,6 +263,9 @@ enum CasesCmd {
         /// Region (county, township or village code).
         #[arg(long, default_value = "520526")]
         region: String,
+        /// Print the list as JSON (the API's `/api/v1/cases/overdue` shape).
+        #[arg(long)]
+        json: bool,
     },
     /// The households of a village on notice (公示) now.
     Notice {
@@ -436,7 +430,7 @@ enum SimCmd {
         divisions: PathBuf,
     },
     /// Write synthetic department feeds (部门数据) for that population, with planted shocks, noise and a manifest.
-    Feeds(commands_sim::FeedsArgs),
+    Feeds(commands::sim::FeedsArgs),
 }
 
 #[derive(Subcommand)]
@@ -461,11 +455,11 @@ enum BenchCmd {
         postgres: bool,
     },
     /// Screen a synthetic province (30 M persons, 10 M 医保 rows) and compare with DuckDB running the same rules as SQL.
-    Screening(bench_screening::Args),
+    Screening(bench::screening::Args),
     /// A county's whole screening flow through the store: register, load ten feeds, screen, re-run.
-    Flow(bench_flow::Args),
+    Flow(bench::flow::Args),
     /// Reliability figures through the server and commands: concurrent edits, login guessing, malformed requests, imports killed mid-way.
-    Trust(bench_trust::Args),
+    Trust(bench::trust::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -562,49 +556,54 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         }
         Command::Migrate => migrate(db).await,
         Command::Regions(RegionsCmd::Import { dir, only }) => {
-            regions_import(db, &dir, only.as_deref()).await
+            registry::regions_import(db, &dir, only.as_deref()).await
         }
         Command::Households(HouseholdsCmd::Import {
             file,
             region,
             dry_run,
-        }) => households_import(db, &file, region.as_deref(), dry_run).await,
+        }) => registry::households_import(db, &file, region.as_deref(), dry_run).await,
         Command::Households(HouseholdsCmd::Export {
             region,
             format,
             out,
             english,
             reason,
-        }) => households_export(db, &region, &format, &out, english, reason.as_deref()).await,
+        }) => {
+            registry::households_export(db, &region, &format, &out, english, reason.as_deref())
+                .await
+        }
         Command::Admin(AdminCmd::CreateUser {
             username,
             name,
             role,
             region,
             password,
-        }) => create_user(db, &username, &name, &role, &region, &password).await,
-        Command::Admin(AdminCmd::ListUsers) => list_users(db).await,
+        }) => accounts::create_user(db, &username, &name, &role, &region, &password).await,
+        Command::Admin(AdminCmd::ListUsers) => accounts::list_users(db).await,
         Command::Admin(AdminCmd::DeactivateUser { username }) => {
-            set_user_active(db, &username, false).await
+            accounts::set_user_active(db, &username, false).await
         }
         Command::Admin(AdminCmd::ActivateUser { username }) => {
-            set_user_active(db, &username, true).await
+            accounts::set_user_active(db, &username, true).await
         }
         Command::Admin(AdminCmd::ResetPassword { username, password }) => {
-            reset_password(db, &username, &password).await
+            accounts::reset_password(db, &username, &password).await
         }
         Command::Admin(AdminCmd::EncryptData) => encrypt_data(db).await,
         Command::Admin(AdminCmd::VerifyAudit { anchor }) => {
-            commands_trust::verify_audit(db, anchor.as_deref()).await
+            commands::trust::verify_audit(db, anchor.as_deref()).await
         }
         Command::Admin(AdminCmd::AuditAnchor { file }) => {
-            commands_trust::audit_anchor(db, &file).await
+            commands::trust::audit_anchor(db, &file).await
         }
-        Command::Cases(CasesCmd::Overdue { region }) => commands_cases::overdue(db, &region).await,
+        Command::Cases(CasesCmd::Overdue { region, json }) => {
+            commands::cases::overdue(db, &region, json).await
+        }
         Command::Cases(CasesCmd::Notice { village, xlsx }) => {
-            commands_cases::notice(db, &village, xlsx.as_deref()).await
+            commands::cases::notice(db, &village, xlsx.as_deref()).await
         }
-        Command::Cases(CasesCmd::Inbox { user }) => commands_cases::inbox(db, &user).await,
+        Command::Cases(CasesCmd::Inbox { user }) => commands::cases::inbox(db, &user).await,
         Command::Feeds(FeedsCmd::Import {
             kind,
             file,
@@ -612,7 +611,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             load_good_rows,
             report,
         }) => {
-            commands_screen::feeds_import(
+            commands::feeds::feeds_import(
                 db,
                 &kind,
                 &file,
@@ -622,21 +621,21 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Rules(RulesCmd::Check { files }) => commands_screen::rules_check(&files),
+        Command::Rules(RulesCmd::Check { files }) => commands::rules::rules_check(&files),
         Command::Rules(RulesCmd::Add { files, region }) => {
-            commands_warnings::rules_add(db, &region, &files).await
+            commands::rules::rules_add(db, &region, &files).await
         }
         Command::Rules(RulesCmd::List { history }) => {
-            commands_warnings::rules_list(db, history).await
+            commands::rules::rules_list(db, history).await
         }
         Command::Rules(RulesCmd::Whatif {
             file,
             from,
             to,
             region,
-        }) => commands_warnings::rules_whatif(db, &region, &file, from, to).await,
+        }) => commands::rules::rules_whatif(db, &region, &file, from, to).await,
         Command::Screen(ScreenCmd::Run { as_of, region }) => {
-            commands_warnings::screen_run(db, &region, as_of).await
+            commands::screening::screen_run(db, &region, as_of).await
         }
         Command::Warnings(WarningsCmd::List {
             region,
@@ -653,26 +652,31 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
                 page: None,
                 per_page: Some(limit),
             };
-            commands_warnings::warnings_list(db, &region, filter).await
+            commands::screening::warnings_list(db, &region, filter).await
         }
         Command::Warnings(WarningsCmd::Show { id, region }) => {
-            commands_warnings::warning_show(db, &region, id).await
+            commands::screening::warning_show(db, &region, id).await
         }
         Command::Warnings(WarningsCmd::Verify { id, note, region }) => {
-            commands_warnings::warning_end(db, &region, id, commands_warnings::End::Verify(&note))
-                .await
-        }
-        Command::Warnings(WarningsCmd::Dismiss { id, reason, region }) => {
-            commands_warnings::warning_end(
+            commands::screening::warning_end(
                 db,
                 &region,
                 id,
-                commands_warnings::End::Dismiss(&reason),
+                commands::screening::End::Verify(&note),
+            )
+            .await
+        }
+        Command::Warnings(WarningsCmd::Dismiss { id, reason, region }) => {
+            commands::screening::warning_end(
+                db,
+                &region,
+                id,
+                commands::screening::End::Dismiss(&reason),
             )
             .await
         }
         Command::Backup { db: url, out } => {
-            commands_trust::backup(url.as_deref().unwrap_or(&db.url), &out).await
+            commands::trust::backup(url.as_deref().unwrap_or(&db.url), &out).await
         }
         Command::Restore { db: url, input } => {
             let target = Db {
@@ -680,7 +684,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
                 audit_key_file: db.audit_key_file.clone(),
                 data_key_file: db.data_key_file.clone(),
             };
-            commands_trust::restore(&target, &input).await
+            commands::trust::restore(&target, &input).await
         }
         Command::Sim(SimCmd::Population {
             county,
@@ -689,16 +693,19 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             out,
             divisions,
         }) => sim_population(&county, households, seed, &out, &divisions),
-        Command::Sim(SimCmd::Feeds(args)) => commands_sim::feeds(args),
+        Command::Sim(SimCmd::Feeds(args)) => commands::sim::feeds(args),
         Command::Bench(BenchCmd::Import {
             persons,
             county,
             divisions,
             dir,
             postgres,
-        }) => bench_import(persons, &county, &divisions, dir.as_deref(), postgres).await,
-        Command::Bench(BenchCmd::Screening(args)) => bench_screening::run(args),
-        Command::Bench(BenchCmd::Flow(args)) => bench_flow::run(args).await,
-        Command::Bench(BenchCmd::Trust(args)) => bench_trust::run(args).await,
+        }) => {
+            bench::import::bench_import(persons, &county, &divisions, dir.as_deref(), postgres)
+                .await
+        }
+        Command::Bench(BenchCmd::Screening(args)) => bench::screening::run(args),
+        Command::Bench(BenchCmd::Flow(args)) => bench::flow::run(args).await,
+        Command::Bench(BenchCmd::Trust(args)) => bench::trust::run(args).await,
     }
 }

@@ -9,6 +9,7 @@ mod coded;
 pub mod household;
 pub mod id_number;
 pub mod policy;
+pub mod refusal;
 pub mod region;
 pub mod risk;
 pub mod role;
@@ -26,6 +27,7 @@ pub use household::{
 };
 pub use id_number::{IdNumber, IdNumberError, Sex};
 pub use policy::WorkflowPolicy;
+pub use refusal::RefusalKind;
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
 pub use risk::{Channel, RiskType};
 pub use role::{Role, Scope};

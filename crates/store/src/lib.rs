@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod households;
 mod key_file;
 pub mod privacy;
+mod refusal;
 pub mod regions;
 pub mod registry_file;
 pub mod rule_sets;
@@ -33,6 +34,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use households::{HouseholdFilter, HouseholdRow, StoredHousehold};
+pub use refusal::Refusal;
 pub use users::{Actor, User};
 
 /// What can go wrong in the store. Messages never carry personal data.
@@ -55,15 +57,10 @@ pub enum StoreError {
     /// A rule of the registry is broken; the message says which and where.
     #[error("{0}")]
     Invalid(String),
-    /// A rule of the case workflow refused the action; `code` is stable
-    /// (e.g. `notice_too_short`) and the message says what to do instead.
-    #[error("{message}")]
-    Rule {
-        /// Stable code for the API.
-        code: &'static str,
-        /// Bilingual message, without personal data.
-        message: String,
-    },
+    /// A rule refused the action (typed: its code and kind decide the
+    /// API's code and status); the message says what to do instead.
+    #[error(transparent)]
+    Refused(Refusal),
     /// The database is busy with other writers (SQLite's lock held past
     /// the busy timeout, a PostgreSQL deadlock, serialization failure or
     /// lock timeout, no free connection): nothing was written; the same

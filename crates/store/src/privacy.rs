@@ -175,12 +175,7 @@ impl Reason {
     pub fn required(reason: Option<&str>) -> Result<Reason, StoreError> {
         clean_reason(reason)
             .map(Reason)
-            .ok_or_else(|| StoreError::Rule {
-                code: "reason_required",
-                message: "an export of personal data needs a reason: say what it is for \
-                      (导出个人信息须填写事由，请说明用途)"
-                    .to_string(),
-            })
+            .ok_or(StoreError::Refused(crate::Refusal::ReasonRequired))
     }
 
     /// The reason as kept.

@@ -195,18 +195,14 @@ async fn insert_versions(
         if let Some((_, version, _)) = &latest
             && s.version <= *version
         {
-            return Err(StoreError::Rule {
-                code: "rule_set_version",
-                message: format!(
-                    "{}: version = {} but version {version} of this set (region {}, from {}) is in force; \
-                     raise version to {} (版本号须大于现行版本)",
-                    s.file_name,
-                    s.version,
-                    s.region,
-                    s.valid_from,
-                    version + 1
-                ),
-            });
+            return Err(crate::Refusal::RuleSetVersion {
+                file: s.file_name.to_string(),
+                given: s.version,
+                in_force: *version,
+                region: s.region.to_string(),
+                valid_from: s.valid_from,
+            }
+            .into());
         }
         let (id,): (i64,) = tx
             .one(

@@ -337,13 +337,9 @@ pub async fn of_household(
 }
 
 fn not_open(w: &WarningRow) -> StoreError {
-    StoreError::Rule {
-        code: "warning_not_open",
-        message: format!(
-            "this warning is {} already; only an open warning can be verified or dismissed (该预警已处理)",
-            w.status
-        ),
-    }
+    StoreError::from(crate::Refusal::WarningNotOpen {
+        status: w.status.code().to_string(),
+    })
 }
 
 fn check_version(w: &WarningRow, version: i64) -> Result<(), StoreError> {
@@ -414,12 +410,7 @@ pub async fn dismiss(
     check_reads_cases(actor)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(StoreError::Rule {
-            code: "empty_field",
-            message:
-                "say why the warning is dismissed: the reason must not be empty (请填写排除理由)"
-                    .into(),
-        });
+        return Err(crate::Refusal::DismissalReasonEmpty.into());
     }
     let mut tx = pool.begin().await?;
     // The audit chain first, as a screening run takes it: the two never

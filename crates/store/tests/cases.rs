@@ -239,10 +239,7 @@ async fn leads_open_join_and_wait(backend: Backend) {
     assert!(
         matches!(
             err,
-            StoreError::Rule {
-                code: "lead_resolved",
-                ..
-            }
+            StoreError::Refused(dixian_store::Refusal::LeadResolved)
         ),
         "{err}"
     );
@@ -255,10 +252,7 @@ async fn leads_open_join_and_wait(backend: Backend) {
         .unwrap_err();
     assert!(matches!(
         err,
-        StoreError::Rule {
-            code: "invalid_id_number",
-            ..
-        }
+        StoreError::Refused(dixian_store::Refusal::InvalidIdNumber { .. })
     ));
     assert!(!err.to_string().contains("52052619700101001X"));
     let d = declaration("王一", &id("1970-01-01", 11), "520526999999");
@@ -267,10 +261,7 @@ async fn leads_open_join_and_wait(backend: Backend) {
         .unwrap_err();
     assert!(matches!(
         err,
-        StoreError::Rule {
-            code: "unknown_village",
-            ..
-        }
+        StoreError::Refused(dixian_store::Refusal::UnknownVillage)
     ));
 }
 
@@ -329,10 +320,9 @@ async fn events_are_written_once(backend: Backend) {
     assert!(
         matches!(
             err,
-            StoreError::Rule {
-                code: "wrong_role",
-                ..
-            }
+            StoreError::Refused(dixian_store::Refusal::Case(
+                dixian_domain::CaseError::WrongRole { .. }
+            ))
         ),
         "{err}"
     );
@@ -351,10 +341,9 @@ async fn events_are_written_once(backend: Backend) {
     assert!(
         matches!(
             err,
-            StoreError::Rule {
-                code: "wrong_stage",
-                ..
-            }
+            StoreError::Refused(dixian_store::Refusal::Case(
+                dixian_domain::CaseError::WrongStage { .. }
+            ))
         ),
         "{err}"
     );
@@ -383,10 +372,7 @@ async fn events_are_written_once(backend: Backend) {
     assert!(
         matches!(
             err,
-            StoreError::Rule {
-                code: "no_rule_set",
-                ..
-            }
+            StoreError::Refused(dixian_store::Refusal::NoRuleSet { .. })
         ),
         "{err}"
     );

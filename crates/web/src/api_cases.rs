@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::case::{EliminationFacts, EliminationReport, china_date};
-use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode, WorkflowPolicy};
+use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode};
 use dixian_screen::{RuleBook, RuleSet};
 use dixian_store::StoreError;
 use dixian_store::cases::{
@@ -65,15 +65,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/villages/{code}/notice", get(notice))
 }
 
-/// The rule book as the store's source of workflow numbers.
-pub(crate) struct Rules(pub(crate) std::sync::Arc<RuleBook>);
-
-impl PolicySource for Rules {
-    fn policy_for(&self, village: &RegionCode, on: NaiveDate) -> Option<WorkflowPolicy> {
-        self.0.select(village, on).map(|s| s.workflow.clone())
-    }
-}
-
 fn rule_set<'a>(
     rules: &'a RuleBook,
     village: &RegionCode,
@@ -81,13 +72,10 @@ fn rule_set<'a>(
 ) -> ApiResult<&'a RuleSet> {
     let today = china_date(now);
     rules.select(village, today).ok_or_else(|| {
-        ApiError::Store(StoreError::Rule {
-            code: "no_rule_set",
-            message: format!(
-                "no rule set is in force for region {village} on {today}; ask the county admin to load one \
-                 (该地区当日无适用规则集，请联系县级管理员)"
-            ),
-        })
+        ApiError::Store(StoreError::Refused(dixian_store::Refusal::NoRuleSet {
+            region: village.to_string(),
+            on: today,
+        }))
     })
 }
 

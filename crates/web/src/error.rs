@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use dixian_domain::RefusalKind;
 use dixian_store::StoreError;
 use serde_json::json;
 
@@ -38,29 +39,20 @@ pub enum ApiError {
     /// From the store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// What only the application layer finds wrong (rule files, the
+    /// registry); store errors are `Store`.
+    #[error(transparent)]
+    App(dixian_app::AppError),
     /// 500: a file (e.g. a workbook) could not be written.
     #[error(transparent)]
     File(#[from] dixian_tabular::TabularError),
 }
 
-impl From<dixian_app::ScreenRunError> for ApiError {
-    fn from(e: dixian_app::ScreenRunError) -> ApiError {
+impl From<dixian_app::AppError> for ApiError {
+    fn from(e: dixian_app::AppError) -> ApiError {
         match e {
-            dixian_app::ScreenRunError::Store(e) => ApiError::Store(e),
-            other => ApiError::Store(StoreError::Invalid(other.to_string())),
-        }
-    }
-}
-
-impl From<dixian_app::RulesError> for ApiError {
-    fn from(e: dixian_app::RulesError) -> ApiError {
-        match e {
-            dixian_app::RulesError::Store(e) => ApiError::Store(e),
-            dixian_app::RulesError::Run(e) => e.into(),
-            rules @ dixian_app::RulesError::Rules(_) => ApiError::Store(StoreError::Rule {
-                code: "rule_file",
-                message: rules.to_string(),
-            }),
+            dixian_app::AppError::Store(e) => ApiError::Store(e),
+            other => ApiError::App(other),
         }
     }
 }
@@ -74,28 +66,44 @@ impl ApiError {
             ApiError::LoginLocked { .. } => (StatusCode::TOO_MANY_REQUESTS, "login_locked"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::File(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-            ApiError::Store(e) => match e {
-                StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-                StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-                StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-                StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-                StoreError::Rule { code, .. } => (rule_status(code), code),
-                StoreError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-                StoreError::Db(_)
-                | StoreError::Migrate(_)
-                | StoreError::Io { .. }
-                | StoreError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-            },
+            ApiError::Store(e) => store_status(e),
+            ApiError::App(dixian_app::AppError::Store(e)) => store_status(e),
+            ApiError::App(dixian_app::AppError::RuleFiles(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "rule_file")
+            }
+            ApiError::App(dixian_app::AppError::Registry(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "registry_not_indexable")
+            }
+            ApiError::App(dixian_app::AppError::Stopped(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }
 
-/// A workflow refusal about who may act is 403; the rest are 422.
-fn rule_status(code: &str) -> StatusCode {
-    match code {
-        "wrong_role" | "may_not_open" | "inconsistent_scope" => StatusCode::FORBIDDEN,
-        "out_of_scope" => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+/// The status and code of a store error: decided by its type (a refusal
+/// by its kind), never by matching its text.
+fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
+    match e {
+        StoreError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+        StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        StoreError::Refused(r) => (refusal_status(r.kind()), r.code()),
+        StoreError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+        StoreError::Db(_)
+        | StoreError::Migrate(_)
+        | StoreError::Io { .. }
+        | StoreError::Integrity(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// Who may act is 403; out of scope looks like absent (404); the rest 422.
+fn refusal_status(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::NotPermitted => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -56,6 +56,8 @@ pub struct AppState {
     pub max_upload: usize,
     /// Uploads processed at once (each holds its file in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Worker threads of a screening pass or a what-if replay.
+    pub threads: usize,
 }
 
 /// Public self-declarations accepted per client address and hour unless
@@ -77,7 +79,14 @@ impl AppState {
             uploads: Arc::new(tokio::sync::Semaphore::new(
                 feeds::DEFAULT_CONCURRENT_UPLOADS,
             )),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
+    }
+
+    /// Screens with `threads` worker threads.
+    pub fn with_threads(mut self, threads: usize) -> AppState {
+        self.threads = threads.max(1);
+        self
     }
 
     /// Accepts uploads of at most `bytes`, `concurrent` of them at a time.
@@ -100,8 +109,8 @@ impl AppState {
     }
 
     /// The rules in force now, as the store's source of workflow numbers.
-    pub(crate) fn policies(&self) -> api_cases::Rules {
-        api_cases::Rules(self.rules.get())
+    pub(crate) fn policies(&self) -> dixian_app::rules::Policies {
+        dixian_app::rules::Policies(self.rules.get())
     }
 
     /// Uses `clock` instead of the system clock.

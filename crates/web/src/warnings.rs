@@ -252,18 +252,8 @@ pub(crate) async fn run_screening(
 ) -> ApiResult<RunSummary> {
     let now = s.clock.now();
     let as_of = as_of.unwrap_or_else(|| china_date(now));
-    let book = s.rules.get();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let input = dixian_app::load_run(&s.store, actor, as_of, now).await?;
-    // The pass is CPU work: off the async workers, so other requests go on.
-    let output = tokio::task::spawn_blocking(move || input.compute(&book, threads))
-        .await
-        .map_err(|e| {
-            ApiError::Store(dixian_store::StoreError::Invalid(format!(
-                "screening stopped: {e}"
-            )))
-        })??;
-    let r = output.record(&s.store, actor, now).await?;
+    let r =
+        dixian_app::run_screening(&s.store, actor, &s.rules.get(), as_of, now, s.threads).await?;
     tracing::info!(run_id = r.run.id, region = %actor.scope.region, rows = r.run.rows_screened,
         raised = r.run.warnings_raised, "screening run");
     Ok(r.run)
@@ -415,13 +405,11 @@ pub struct WhatIfView {
 
 /// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
 pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
-    if !actor.scope.role.loads_feeds() {
-        return Err(dixian_store::StoreError::Forbidden.into());
-    }
+    // who may replay is decided before the draft is even read
+    dixian_app::may_load_feeds(actor)?;
     let files = vec![(b.file_name, b.source)];
     let draft = dixian_app::rules::parse_files(&files)?.remove(0);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let input = dixian_app::rules::load_what_if(
+    let w = dixian_app::rules::what_if_under(
         &s.store,
         actor,
         &s.rules.get(),
@@ -429,16 +417,9 @@ pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiRe
         b.from,
         b.to,
         s.clock.now(),
+        s.threads,
     )
     .await?;
-    // The replay is CPU work: off the async workers, so other requests go on.
-    let w = tokio::task::spawn_blocking(move || input.compute(threads))
-        .await
-        .map_err(|e| {
-            ApiError::Store(dixian_store::StoreError::Invalid(format!(
-                "what-if stopped: {e}"
-            )))
-        })??;
     tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
     Ok(WhatIfView {
         draft: draft.name.clone(),

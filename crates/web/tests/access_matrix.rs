@@ -541,6 +541,13 @@ struct Tally {
     denied: usize,
     /// Answers that carried something from outside the caller's scope.
     leaks: usize,
+    /// Answers to roles that may read diagnoses which carried one (the
+    /// diagnosis is in the world, so its absence elsewhere means something).
+    diagnoses_shown: usize,
+    /// Answers to roles that may not read diagnoses, checked for one.
+    diagnoses_checked: usize,
+    /// Answers checked for full ID numbers (none outside a reveal).
+    ids_checked: usize,
     /// Matrix requests per expected class.
     classes: BTreeMap<&'static str, usize>,
     failures: Vec<String>,
@@ -609,9 +616,13 @@ fn county_rules(county: &str, version: u32) -> String {
         .replace("version = 1", &format!("version = {version}"))
 }
 
+/// The diagnosis of every medical row of the world: health data that
+/// only `Role::sees_health_data` roles may receive.
+const DIAGNOSIS: &str = "肺炎";
+
 fn medical_row(person: &str, day: NaiveDate, self_paid: u32) -> String {
     format!(
-        "{person},张三,{day},住院,{},{},{self_paid},肺炎\n",
+        "{person},张三,{day},住院,{},{},{self_paid},{DIAGNOSIS}\n",
         self_paid * 3,
         self_paid * 2
     )
@@ -754,7 +765,53 @@ impl World {
                 ));
             }
         }
+        self.check_personal_data(tally, caller, method, path, &sent, &a);
         a
+    }
+
+    /// Every API route and page, every role: a diagnosis reaches only the
+    /// roles that may read health data; a full ID number only the answer
+    /// to a reveal (全号查看) — lists, cards and forms show masked ones.
+    fn check_personal_data(
+        &self,
+        tally: &mut Tally,
+        caller: Caller<'_>,
+        method: &str,
+        path: &str,
+        sent: &str,
+        a: &Answer,
+    ) {
+        let carries_diagnosis = a.body.contains(DIAGNOSIS) && !sent.contains(DIAGNOSIS);
+        match caller.user() {
+            Some(u) if u.role.sees_health_data() => {
+                tally.diagnoses_shown += usize::from(carries_diagnosis);
+            }
+            _ => {
+                tally.diagnoses_checked += 1;
+                if carries_diagnosis {
+                    tally.failures.push(format!(
+                        "HEALTH {} {method} {path}: a diagnosis reached a role that may not read it",
+                        caller.label()
+                    ));
+                }
+            }
+        }
+        if path.contains("reveal") {
+            return;
+        }
+        tally.ids_checked += 1;
+        let full_ids = self
+            .villages
+            .values()
+            .flat_map(|v| v.h1_members.iter().map(|(id, _)| id.as_str()));
+        for id in full_ids {
+            if a.body.contains(id) && !sent.contains(id) {
+                tally.failures.push(format!(
+                    "FULL ID {} {method} {path}: a full ID number outside a reveal",
+                    caller.label()
+                ));
+            }
+        }
     }
 
     /// The household the caller works on (the first of its scope).
@@ -2059,6 +2116,15 @@ async fn access_matrix(backend: Backend) {
     assert_eq!(
         tally.denied, tally.cross,
         "every cross-scope attempt denied"
+    );
+    println!(
+        "  personal data: {} answers to roles without health data checked for a diagnosis \
+         ({} answers to the others showed one), {} answers checked for full ID numbers",
+        tally.diagnoses_checked, tally.diagnoses_shown, tally.ids_checked
+    );
+    assert!(
+        tally.diagnoses_shown > 0 && tally.diagnoses_checked > 0 && tally.ids_checked > 0,
+        "the personal-data checks saw nothing"
     );
 }
 

@@ -596,10 +596,7 @@ async fn registry_export_needs_reason(backend: Backend) {
         assert!(
             matches!(
                 e,
-                StoreError::Rule {
-                    code: "reason_required",
-                    ..
-                }
+                StoreError::Refused(dixian_store::Refusal::ReasonRequired)
             ),
             "{e}"
         );

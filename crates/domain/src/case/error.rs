@@ -215,6 +215,36 @@ pub enum CaseError {
 }
 
 impl CaseError {
+    /// Whether the refusal is about who acts (not permitted), where (not
+    /// found: out of scope looks like absent) or what (unprocessable).
+    pub fn kind(&self) -> crate::RefusalKind {
+        match self {
+            CaseError::WrongRole { .. }
+            | CaseError::MayNotOpen { .. }
+            | CaseError::InconsistentScope { .. } => crate::RefusalKind::NotPermitted,
+            CaseError::OutOfScope => crate::RefusalKind::NotFound,
+            CaseError::NotVillage
+            | CaseError::WrongStage { .. }
+            | CaseError::Empty(_)
+            | CaseError::ConsentNotSigned
+            | CaseError::FutureDate { .. }
+            | CaseError::BeforeLead { .. }
+            | CaseError::NoAttendance
+            | CaseError::NoticeEndsBeforeStart { .. }
+            | CaseError::NoticeBeforeDeliberation { .. }
+            | CaseError::NoticeTooShort { .. }
+            | CaseError::NoNotice
+            | CaseError::NoticeNotOver { .. }
+            | CaseError::ApprovalIncomplete
+            | CaseError::EliminationTakesNoCategory
+            | CaseError::RiskTypeConflict(_)
+            | CaseError::NewRiskAfterElimination
+            | CaseError::NotJointAssistance(_)
+            | CaseError::AssistancePending(_)
+            | CaseError::NoAssistanceProposal(_) => crate::RefusalKind::Unprocessable,
+        }
+    }
+
     /// Stable code for the API's `{"error": {"code"}}`.
     pub fn code(&self) -> &'static str {
         match self {

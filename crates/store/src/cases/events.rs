@@ -132,7 +132,7 @@ pub async fn events(
 /// Applies `event` by `actor` to case `case_id` if `expected_version` is
 /// current, under the policy in force for the case's village today.
 /// Returns the case as stored after the event. A refusal of the workflow
-/// is [`StoreError::Rule`] with the domain's code; nothing is written.
+/// is [`StoreError::Refused`] with the domain's [`CaseError`](dixian_domain::CaseError); nothing is written.
 pub async fn apply_event(
     pool: &Pool,
     actor: &Actor,

@@ -14,10 +14,10 @@
 
 use super::events::{Acting, insert_case, record_event};
 use super::{PolicySource, StoredCase, open_case_of, policy_at, retry_on_race, rule};
-use crate::StoreError;
 use crate::audit::{self, Change};
 use crate::db::{Pool, Tx, q};
 use crate::users::Actor;
+use crate::{Refusal, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::case::{LEAD_ROLES, NewLead, china_date};
 use dixian_domain::{
@@ -224,29 +224,19 @@ struct LeadRecord<'a> {
     status: LeadStatus,
 }
 
-fn invalid(code: &'static str, message: &str) -> StoreError {
-    StoreError::Rule {
-        code,
-        message: message.to_string(),
-    }
-}
-
 /// The longest free text accepted in a lead (characters).
 const NOTE_MAX_CHARS: usize = 2000;
 
 fn checked_note(note: &str) -> Result<String, StoreError> {
     let note = note.trim();
     if note.is_empty() {
-        return Err(invalid(
-            "empty_field",
-            "say what happened: the note must not be empty (情况说明不能为空)",
-        ));
+        return Err(Refusal::LeadNoteEmpty.into());
     }
     if note.chars().count() > NOTE_MAX_CHARS {
-        return Err(invalid(
-            "note_too_long",
-            "the note is longer than 2000 characters; shorten it (情况说明不能超过2000字)",
-        ));
+        return Err(Refusal::LeadNoteTooLong {
+            max_chars: NOTE_MAX_CHARS,
+        }
+        .into());
     }
     Ok(note.to_string())
 }
@@ -280,11 +270,7 @@ pub async fn open_lead(
         (Some(id), None) => household_in_scope(pool, actor, id).await?,
         (None, Some(id_number)) => household_of_person(pool, actor, id_number).await?,
         _ => {
-            return Err(invalid(
-                "household_or_person",
-                "give either household_id or the id_number of a member, not both \
-                 (请填写户ID或成员身份证号之一)",
-            ));
+            return Err(Refusal::HouseholdOrPerson.into());
         }
     };
     let village = household.village()?;
@@ -395,14 +381,12 @@ pub async fn declare(
     let today = china_date(now);
     let name = d.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(invalid(
-            "invalid_name",
-            "give your name as registered, at most 50 characters (请填写登记的姓名)",
-        ));
+        return Err(Refusal::InvalidName.into());
     }
-    let id = IdNumber::parse_at(&d.id_number, today).map_err(|e| StoreError::Rule {
-        code: "invalid_id_number",
-        message: format!("the ID number is not valid: {e} (身份证号无效)"),
+    let id = IdNumber::parse_at(&d.id_number, today).map_err(|e| {
+        StoreError::from(Refusal::InvalidIdNumber {
+            reason: e.to_string(),
+        })
     })?;
     let phone = checked_phone(&d.phone)?;
     let facts = LeadFacts {
@@ -455,22 +439,13 @@ fn checked_phone(phone: &str) -> Result<String, StoreError> {
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
     if !allowed || !(5..=20).contains(&digits) {
-        return Err(invalid(
-            "invalid_phone",
-            "give a phone number the village can call back: digits, at most 20 (请填写可回访的电话号码)",
-        ));
+        return Err(Refusal::InvalidPhone.into());
     }
     Ok(p.to_string())
 }
 
 async fn known_village(pool: &Pool, code: &str) -> Result<RegionCode, StoreError> {
-    let unknown = || {
-        invalid(
-            "unknown_village",
-            "the village code is not a village of the division table; give the 12-digit code \
-             (村代码不存在，请填写12位村级区划代码)",
-        )
-    };
+    let unknown = || StoreError::from(Refusal::UnknownVillage);
     let village = RegionCode::parse(code).map_err(|_| unknown())?;
     if village.level() != RegionLevel::Village {
         return Err(unknown());
@@ -540,13 +515,7 @@ async fn household_of_person(
             .bind(hi),
         )
         .await?;
-    found.ok_or_else(|| {
-        invalid(
-            "person_not_registered",
-            "no one with this ID number is registered in your region; register the household first \
-             (您辖区内未登记此身份证号，请先登记农户)",
-        )
-    })
+    found.ok_or_else(|| StoreError::from(Refusal::PersonNotRegistered))
 }
 
 /// Opens, joins or re-enters the household's case for a lead.
@@ -716,10 +685,7 @@ async fn pending_lead(tx: &mut Tx, actor: &Actor, lead_id: i64) -> Result<Pendin
         .await?
         .ok_or(StoreError::NotFound)?;
     if lead.status != LeadStatus::Unmatched.code() {
-        return Err(invalid(
-            "lead_resolved",
-            "this lead has been handled already; see its case (该线索已处理)",
-        ));
+        return Err(Refusal::LeadResolved.into());
     }
     Ok(lead)
 }
@@ -843,10 +809,7 @@ async fn resolve(
         )
         .await?;
     if n == 0 {
-        return Err(invalid(
-            "lead_resolved",
-            "this lead has been handled already; see its case (该线索已处理)",
-        ));
+        return Err(Refusal::LeadResolved.into());
     }
     audit::record(
         tx,

@@ -32,9 +32,9 @@ pub use queries::{
     inbox, notice_round, overdue, timeline,
 };
 
-use crate::StoreError;
 use crate::db::{Pool, Tx, q};
 use crate::users::Actor;
+use crate::{Refusal, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::case::{LEAD_ROLES, china_date};
 use dixian_domain::{Case, CaseError, RegionCode, WorkflowPolicy};
@@ -70,21 +70,18 @@ pub(crate) fn policy_at(
     now: DateTime<Utc>,
 ) -> Result<WorkflowPolicy, StoreError> {
     let today = china_date(now);
-    policies.policy_for(village, today).ok_or_else(|| StoreError::Rule {
-        code: "no_rule_set",
-        message: format!(
-            "no rule set is in force for region {village} on {today}; ask the county admin to load one \
-             (该地区当日无适用规则集，请联系县级管理员)"
-        ),
+    policies.policy_for(village, today).ok_or_else(|| {
+        Refusal::NoRuleSet {
+            region: village.to_string(),
+            on: today,
+        }
+        .into()
     })
 }
 
 /// A refusal of the domain, with its stable code.
 pub(crate) fn rule(e: CaseError) -> StoreError {
-    StoreError::Rule {
-        code: e.code(),
-        message: e.to_string(),
-    }
+    StoreError::from(e)
 }
 
 /// A case as stored: the snapshot with its id, household and version.

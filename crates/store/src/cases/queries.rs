@@ -4,10 +4,10 @@
 
 use super::leads::{parse_channel, parse_risks};
 use super::{PolicySource, check_reads_cases, get_case, parse_snapshot, rule};
-use crate::StoreError;
 use crate::db::{Pool, q};
 use crate::households;
 use crate::users::Actor;
+use crate::{Refusal, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use dixian_domain::case::{
     EliminationFacts, EliminationReport, IncomePeriod, ThreeGuarantees, china_date,
@@ -807,13 +807,7 @@ pub async fn elimination_check(
     let stored = get_case(pool, actor, case_id).await?;
     let case = &stored.case;
     let Some(since) = case.monitored_since else {
-        return Err(StoreError::Rule {
-            code: "not_monitored",
-            message:
-                "the household has not been identified for monitoring yet; the check applies to \
-                      monitored households (该户尚未认定为监测对象)"
-                    .into(),
-        });
+        return Err(Refusal::NotMonitored.into());
     };
     let household = households::get(pool, actor, stored.household_id)
         .await?

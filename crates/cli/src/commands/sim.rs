@@ -5,7 +5,7 @@
 //! The thresholds the shocks cross come from the rule set in force for the
 //! county on the as-of date (the shipped rules, or `--rules DIR`).
 
-use crate::commands::county_townships;
+use crate::progress;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use dixian_domain::{Household, RegionCode, RegionLevel};
@@ -14,7 +14,9 @@ use dixian_sim::feeds::{
     self, Encoding, FeedKind, FeedSpec, Headers, Manifest, NoiseKind, SimFeed, Thresholds,
 };
 use dixian_store::regions;
+use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Villages of a neighbouring county named by the water feed's coverage-gap lines.
 const GAP_VILLAGES: usize = 3;
@@ -280,4 +282,89 @@ fn summary(m: &Manifest, file: &Path) {
         m.noise_count(NoiseKind::NegativeMoney),
         file.display()
     );
+}
+
+/// Townships and villages of a county, from the division files.
+pub fn county_townships(
+    divisions: &Path,
+    county: &RegionCode,
+) -> anyhow::Result<Vec<dixian_sim::Township>> {
+    let streets = regions::read_level(divisions, RegionLevel::Township, Some(county))?;
+    let villages = regions::read_level(divisions, RegionLevel::Village, Some(county))?;
+    let mut out = Vec::new();
+    for (code, name, _) in streets.into_iter().filter(|s| s.0.len() == 9) {
+        let vs = villages
+            .iter()
+            .filter(|v| v.2.as_deref() == Some(code.as_str()))
+            .map(|v| {
+                Ok(dixian_sim::Village {
+                    code: RegionCode::parse(&v.0)?,
+                    name: v.1.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if !vs.is_empty() {
+            out.push(dixian_sim::Township {
+                code: RegionCode::parse(&code)?,
+                name,
+                villages: vs,
+            });
+        }
+    }
+    if out.is_empty() {
+        bail!("county {county} has no villages in {}", divisions.display());
+    }
+    Ok(out)
+}
+
+/// Writes a synthetic population file; returns (households, persons).
+pub fn write_population(
+    county: &str,
+    households: u64,
+    seed: u64,
+    file: &Path,
+    divisions: &Path,
+) -> anyhow::Result<(u64, u64)> {
+    let county = RegionCode::parse(county)?;
+    if county.level() != RegionLevel::County {
+        bail!("--county needs a 6-digit county code");
+    }
+    let spec = dixian_sim::PopulationSpec {
+        townships: county_townships(divisions, &county)?,
+        households,
+        seed,
+        as_of: chrono::Local::now().date_naive(),
+    };
+    spec.validate()?;
+    let f =
+        std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
+    let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), HeaderLanguage::Chinese)?;
+    let pb = progress::bar(households, "households");
+    let stats = dixian_sim::generate(&spec, |h| {
+        pb.inc(1);
+        w.write(&h)
+    })?;
+    w.finish()?;
+    pb.finish_and_clear();
+    Ok((stats.households, stats.persons))
+}
+
+pub fn sim_population(
+    county: &str,
+    households: u64,
+    seed: u64,
+    out: &Path,
+    divisions: &Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let file = out.join("households.csv");
+    let t = Instant::now();
+    let (h, p) = write_population(county, households, seed, &file, divisions)?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{h} households, {p} persons written to {} in {secs:.2} s ({:.0} persons/s)",
+        file.display(),
+        p as f64 / secs
+    );
+    Ok(())
 }

@@ -4,19 +4,20 @@
 
 use crate::commands::{Db, open};
 use anyhow::Context;
+use dixian_app::rules::Policies;
 use dixian_domain::RegionCode;
-use dixian_store::cases::{self, PolicySource};
+use dixian_store::cases;
 use dixian_store::{Actor, Store, users};
 use dixian_web::notice::NoticeDocument;
 use std::path::Path;
 
-/// Workflow numbers from the shipped rule files (the same the server uses
-/// unless it is given another folder).
-fn policies() -> impl PolicySource {
-    let book = dixian_web::shipped_rules();
-    move |village: &RegionCode, on: chrono::NaiveDate| {
-        book.select(village, on).map(|s| s.workflow.clone())
-    }
+/// Workflow numbers from the rule book in force in the store: the
+/// versions adopted there, as the server uses them.
+async fn policies(store: &Store) -> anyhow::Result<Policies> {
+    let book = dixian_app::rule_book(store, chrono::Utc::now())
+        .await
+        .context("reading the rule book in force")?;
+    Ok(Policies(std::sync::Arc::new(book)))
 }
 
 async fn store_and_operator(db: &Db, region: &str) -> anyhow::Result<(Store, Actor)> {
@@ -24,10 +25,15 @@ async fn store_and_operator(db: &Db, region: &str) -> anyhow::Result<(Store, Act
     Ok((store, Actor::operator(RegionCode::parse(region)?)))
 }
 
-/// `dixian cases overdue --region CODE`.
-pub async fn overdue(db: &Db, region: &str) -> anyhow::Result<()> {
+/// `dixian cases overdue --region CODE [--json]`.
+pub async fn overdue(db: &Db, region: &str, json: bool) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, region).await?;
-    let list = cases::overdue(&store.pool, &actor, chrono::Utc::now(), &policies()).await?;
+    let now = chrono::Utc::now();
+    let list = cases::overdue(&store.pool, &actor, now, &policies(&store).await?).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
     if list.is_empty() {
         println!("no overdue case in {region} (无超期案件)");
     }
@@ -96,7 +102,7 @@ pub async fn inbox(db: &Db, username: &str) -> anyhow::Result<()> {
         &store.pool,
         &Actor::of(&user),
         chrono::Utc::now(),
-        &policies(),
+        &policies(&store).await?,
     )
     .await?;
     println!(

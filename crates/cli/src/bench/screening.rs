@@ -64,7 +64,7 @@ type Figures = BTreeMap<String, f64>;
 pub fn run(a: Args) -> anyhow::Result<()> {
     let threads = a
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(crate::config::default_threads)
         .max(1);
     match a.phase.as_deref() {
         Some("pass") => return phase_pass(&dir_of(&a)?, threads, false),
@@ -392,7 +392,7 @@ fn peak_kib() -> f64 {
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::config::default_threads()
 }
 
 fn cpu_model() -> String {
@@ -590,7 +590,7 @@ fn store_warnings(
 /// reason printed) when the peer cannot run.
 fn prepare_peer(dir: &Path, p: &province::Province) -> anyhow::Result<Option<PathBuf>> {
     let script = dir.join("peer.py");
-    std::fs::write(&script, include_str!("bench_screening/peer.py"))?;
+    std::fs::write(&script, include_str!("screening/peer.py"))?;
     let has = |py: &str| {
         Command::new(py)
             .args(["-c", "import duckdb"])

@@ -1,6 +1,9 @@
 //! `dixian demo`: a real county (520526 威宁彝族回族苗族自治县) with
 //! synthetic households in an embedded SQLite file, one user per role.
 
+pub mod cases;
+pub mod feeds;
+
 use crate::commands::{self, county_townships};
 use anyhow::Context;
 use dixian_domain::{RegionCode, RegionLevel, Role};
@@ -127,11 +130,11 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let set = rules
         .select(&county, today)
         .context("no shipped rule set covers the demo county")?;
-    let n = crate::demo_cases::seed(store, &set.workflow).await?;
+    let n = crate::demo::cases::seed(store, &set.workflow).await?;
     println!(
         "{n} demo cases in every stage of the workflow (some overdue) in the village of user cadre"
     );
-    crate::demo_feeds::seed(store, &county, &all, &cadre_village, &rules).await?;
+    crate::demo::feeds::seed(store, &county, &all, &cadre_village, &rules).await?;
     Ok(())
 }
 

@@ -7,8 +7,8 @@
 use crate::commands::{self, county_townships};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::{Household, RegionCode};
 use dixian_app::run_screening;
+use dixian_domain::{Household, RegionCode};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Thresholds};
 use dixian_store::{Actor, Store, households};
@@ -77,7 +77,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("dixian-flow-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (store, what) = fresh(&dir, args.postgres).await?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::config::default_threads();
     println!("machine: {threads} cores; database: {what}");
     commands::import_regions(&store, &args.divisions, Some(&county)).await?;
     let as_of: NaiveDate = dixian_domain::case::china_date(Utc::now());
@@ -109,16 +109,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .select(&county, as_of)
         .context("no rule set for the county")?;
     let th = Thresholds::of(set)?;
-    let officer = crate::demo_feeds::officer(&county);
+    let officer = crate::demo::feeds::officer(&county);
     let (mut gen_s, mut load_s, mut rows) = (0.0, 0.0, 0u64);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
         let t = Instant::now();
-        let spec = crate::demo_feeds::spec(*kind, as_of, args.shocks, 7 + i as u64);
+        let spec = crate::demo::feeds::spec(*kind, as_of, args.shocks, 7 + i as u64);
         let f = feeds::feed(&people, &spec, &th)?;
         gen_s += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let name = format!("{}.csv", kind.code());
-        rows += crate::demo_feeds::load(&store, &officer, *kind, name, f.bytes)
+        rows += crate::demo::feeds::load(&store, &officer, *kind, name, f.bytes)
             .await?
             .0;
         load_s += t.elapsed().as_secs_f64();

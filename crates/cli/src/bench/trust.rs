@@ -78,7 +78,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     println!(
         "machine: {} cores; backend: {backend:?}",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        crate::config::default_threads()
     );
     let store = fresh(backend, &dir, &args.divisions).await?;
     let server = Server::start(store.clone()).await?;

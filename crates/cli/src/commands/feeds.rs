@@ -1,10 +1,10 @@
-//! Commands of department data screening: `feeds import`, `rules check`.
+//! Department feeds: `feeds import`.
 
 use crate::commands::{Db, open};
 use anyhow::{Context, bail};
-use dixian_domain::RegionCode;
 use dixian_app::{FeedFile, OnRowErrors, import_feed};
-use dixian_screen::{FeedKind, RuleBook, RuleSet, write_error_report};
+use dixian_domain::RegionCode;
+use dixian_screen::{FeedKind, write_error_report};
 use dixian_store::Actor;
 use dixian_store::feeds::BatchOutcome;
 use std::path::Path;
@@ -80,44 +80,6 @@ pub async fn feeds_import(
             r.errors_total,
             r.errors_total
         ),
-    }
-    Ok(())
-}
-
-/// `dixian rules check FILE…`: every error with file, line and column;
-/// with several files, also the checks across them (overlaps, floors).
-pub fn rules_check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
-    let mut sets = Vec::new();
-    let mut errors = 0;
-    for f in files {
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        match RuleSet::parse(&text, &f.display().to_string()) {
-            Ok(s) => {
-                println!(
-                    "{}: ok — {} (valid from {}, {} rules)",
-                    f.display(),
-                    s.name,
-                    s.valid_from,
-                    s.rules.len()
-                );
-                sets.push(s);
-            }
-            Err(es) => {
-                errors += es.len();
-                es.iter().for_each(|e| eprintln!("{e}"));
-            }
-        }
-    }
-    if errors == 0
-        && sets.len() > 1
-        && let Err(es) = RuleBook::new(sets)
-    {
-        errors += es.len();
-        es.iter().for_each(|e| eprintln!("{e}"));
-    }
-    if errors > 0 {
-        bail!("{errors} error(s) in the rule file(s) (规则文件有误)");
     }
     Ok(())
 }

@@ -7,8 +7,8 @@
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_domain::{Household, RegionCode, Role, Scope};
 use dixian_screen::RuleBook;
 use dixian_sim::feeds::{self, Encoding, FeedSpec, Headers};
 use dixian_store::feeds::BatchOutcome;
@@ -85,7 +85,7 @@ pub async fn seed(
     let set = book
         .select(county, today)
         .context("no rule set covers the demo county")?;
-    let t = crate::commands_sim::thresholds(set)?;
+    let t = crate::commands::sim::thresholds(set)?;
     let officer = officer(county);
     let (mut rows, mut bad) = (0, 0);
     for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
@@ -124,7 +124,7 @@ pub async fn seed(
         rows += r;
         bad += b;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::config::default_threads();
     let run = run_screening(store, &officer, book, today, Utc::now(), threads).await?;
     println!(
         "{rows} department feed rows loaded ({bad} bad rows reported and left out); screening: {} warnings ({} attached to open cases)",

@@ -1,0 +1,7 @@
+//! `dixian bench …`: figures measured through the product's own commands,
+//! server and store (docs/benchmarks.md, docs/reliability.md).
+
+pub mod flow;
+pub mod import;
+pub mod screening;
+pub mod trust;
