@@ -219,12 +219,10 @@ impl Config {
         (
             self.uploads
                 .max_mib
-                .map_or(dixian_web::feeds::DEFAULT_MAX_UPLOAD, |m| {
-                    m as usize * 1024 * 1024
-                }),
+                .map_or(dixian_web::DEFAULT_MAX_UPLOAD, |m| m as usize * 1024 * 1024),
             self.uploads
                 .concurrent
-                .unwrap_or(dixian_web::feeds::DEFAULT_CONCURRENT_UPLOADS),
+                .unwrap_or(dixian_web::DEFAULT_CONCURRENT_UPLOADS),
         )
     }
 }

@@ -1,6 +1,6 @@
 //! The page scripts and print styles under `/static/`, compiled into the
 //! binary. Pages load code only from here (the Content-Security-Policy
-//! allows no inline script or style); `app.css` is served by the pages.
+//! allows no inline script or style).
 
 use axum::Router;
 use axum::extract::Path;
@@ -14,6 +14,7 @@ const CSS: &str = "text/css; charset=utf-8";
 
 /// Name, type and content of each file.
 const FILES: &[(&str, &str, &str)] = &[
+    ("app.css", CSS, include_str!("../static/app.css")),
     ("feeds.js", JS, include_str!("../static/feeds.js")),
     ("notice.js", JS, include_str!("../static/notice.js")),
     ("notice.css", CSS, include_str!("../static/notice.css")),

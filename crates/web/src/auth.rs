@@ -10,29 +10,13 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::shared::cookies::{SESSION_COOKIE, cookie};
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use dixian_store::{Actor, User, users};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "dixian_session";
-/// Name of the language cookie.
-pub const LANG_COOKIE: &str = "lang";
-
-/// The value of cookie `name` in the request, if any.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
 
 /// The token of `Authorization: Bearer <token>`; the scheme name is
 /// case-insensitive (RFC 7235: `bearer`, `BEARER`).
@@ -52,11 +36,13 @@ enum Source {
     BearerOrCookie,
 }
 
-fn token(parts: &Parts, source: Source) -> Option<&str> {
-    bearer(&parts.headers).or_else(|| match source {
-        Source::BearerOrCookie => cookie(&parts.headers, SESSION_COOKIE),
-        Source::Bearer => None,
-    })
+fn token(parts: &Parts, source: Source) -> Option<String> {
+    bearer(&parts.headers)
+        .map(str::to_string)
+        .or_else(|| match source {
+            Source::BearerOrCookie => cookie(&parts.headers, SESSION_COOKIE),
+            Source::Bearer => None,
+        })
 }
 
 async fn resolve(
@@ -122,17 +108,5 @@ impl FromRequestParts<AppState> for PageAuth {
             Ok(Some(u)) => Ok(PageAuth(u)),
             _ => Err(ToLogin),
         }
-    }
-}
-
-/// The language of the page, from the `lang` cookie (Chinese by default).
-pub struct Lang(pub &'static crate::i18n::Texts);
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang(crate::i18n::texts(
-            cookie(&parts.headers, LANG_COOKIE).unwrap_or("zh"),
-        )))
     }
 }

@@ -123,7 +123,7 @@ impl ApiError {
     /// The error as a plain page, with the status and message the API gives.
     pub(crate) fn page(self, t: &crate::i18n::Texts) -> Response {
         let (status, _) = self.status_code();
-        let mut res = crate::view::error_page(t, status, &self.message(status));
+        let mut res = crate::shared::layout::error_page(t, status, &self.message(status));
         retry_after(&mut res, self.retry_after());
         res
     }

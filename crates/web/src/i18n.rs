@@ -1,339 +1,444 @@
 //! UI strings, one table per language, so that a translator, not a
-//! programmer, changes them. Chinese is the default; `?lang=en` or the
-//! `lang` cookie switches to English.
+//! programmer, changes them. Chinese is the default; the `lang` cookie
+//! (`/lang/en`) switches to English.
+//!
+//! One mechanism: a page's text is a key of [`Texts`] (`t.save`), the
+//! labels of form fields are the tables' `event_fields` (a department
+//! row's fields carry theirs in `dixian_screen::feed::fields`, the one
+//! schema of the typed rows), and a string holding numbers is filled with
+//! [`fill`].
+//! Coded values (categories, stages, feed kinds…) carry their own 中文 and
+//! English labels with their codes, because imports accept them too;
+//! [`Texts::label`] picks the one of the page's language. Nothing outside
+//! this file looks at the language. The tests below check that every key
+//! has both languages and that the templates use only keys that exist.
 
-/// Every string the pages show.
-#[derive(Debug)]
-pub struct Texts {
-    /// Language code for `<html lang>`.
-    pub lang: &'static str,
+/// The two languages of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// 中文, the default.
+    Zh,
+    /// English.
+    En,
+}
+
+/// Declares [`Texts`] with one `&'static str` per key, and
+/// [`Texts::entries`] listing them (the tests check both tables).
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident,)+) => {
+        /// Every string the pages show.
+        #[derive(Debug)]
+        pub struct Texts {
+            /// Which language the table is.
+            pub language: Language,
+            /// Language code for `<html lang>`.
+            pub lang: &'static str,
+            /// Labels of case-event form fields, by JSON name.
+            pub event_fields: &'static [(&'static str, &'static str)],
+            $($(#[$doc])* pub $name: &'static str,)+
+        }
+
+        impl Texts {
+            /// Every string of the table with its key, in declaration order.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name)),+]
+            }
+        }
+    };
+}
+
+texts! {
     /// Product name.
-    pub app: &'static str,
+    app,
     /// Tagline.
-    pub tagline: &'static str,
+    tagline,
     /// Login.
-    pub login: &'static str,
+    login,
     /// Logout.
-    pub logout: &'static str,
+    logout,
     /// Username.
-    pub username: &'static str,
+    username,
     /// Password.
-    pub password: &'static str,
+    password,
     /// Wrong login.
-    pub login_failed: &'static str,
+    login_failed,
     /// Regions.
-    pub regions: &'static str,
+    regions,
     /// Households.
-    pub households: &'static str,
+    households,
     /// Persons.
-    pub persons: &'static str,
+    persons,
     /// Monitored households.
-    pub monitored: &'static str,
+    monitored,
     /// Household number.
-    pub number: &'static str,
+    number,
     /// Village.
-    pub village: &'static str,
+    village,
     /// Head.
-    pub head: &'static str,
+    head,
     /// ID number.
-    pub id_number: &'static str,
+    id_number,
     /// Members.
-    pub members: &'static str,
+    members,
     /// Category.
-    pub category: &'static str,
+    category,
     /// Former registered poor.
-    pub formerly_poor: &'static str,
+    formerly_poor,
     /// Income per person.
-    pub income_pp: &'static str,
+    income_pp,
     /// Housing.
-    pub housing: &'static str,
+    housing,
     /// Water.
-    pub water: &'static str,
+    water,
     /// Search.
-    pub search: &'static str,
+    search,
     /// Name.
-    pub name: &'static str,
+    name,
     /// All.
-    pub all: &'static str,
+    all,
     /// Any monitored category.
-    pub any_monitored: &'static str,
+    any_monitored,
     /// Yes.
-    pub yes: &'static str,
+    yes,
     /// No.
-    pub no: &'static str,
+    no,
     /// Address.
-    pub address: &'static str,
+    address,
     /// Relation.
-    pub relation: &'static str,
+    relation,
     /// Sex.
-    pub sex: &'static str,
+    sex,
     /// Age.
-    pub age: &'static str,
+    age,
     /// Labor capacity.
-    pub labor: &'static str,
+    labor,
     /// Health.
-    pub health: &'static str,
+    health,
     /// Disability.
-    pub disability: &'static str,
+    disability,
     /// School.
-    pub school: &'static str,
+    school,
     /// Insurance.
-    pub insurance: &'static str,
+    insurance,
     /// Employment.
-    pub employment: &'static str,
+    employment,
     /// Phone.
-    pub phone: &'static str,
+    phone,
     /// Income by source.
-    pub income: &'static str,
+    income,
     /// Wage income.
-    pub wage: &'static str,
+    wage,
     /// Production income.
-    pub production: &'static str,
+    production,
     /// Property income.
-    pub property: &'static str,
+    property,
     /// Transfer income.
-    pub transfer: &'static str,
+    transfer,
     /// Medical expense.
-    pub medical_expense: &'static str,
+    medical_expense,
     /// Schooling expense.
-    pub schooling_expense: &'static str,
+    schooling_expense,
     /// Farmland.
-    pub farmland: &'static str,
+    farmland,
     /// Version.
-    pub version: &'static str,
+    version,
     /// Previous page.
-    pub prev: &'static str,
+    prev,
     /// Next page.
-    pub next: &'static str,
+    next,
     /// Total.
-    pub total: &'static str,
+    total,
     /// None.
-    pub none: &'static str,
+    none,
     /// Other language switch label.
-    pub switch_lang: &'static str,
+    switch_lang,
     /// Other language code.
-    pub other_lang: &'static str,
+    other_lang,
     /// API docs.
-    pub api_docs: &'static str,
+    api_docs,
     /// Not found page.
-    pub not_found: &'static str,
+    not_found,
     /// Household history.
-    pub history: &'static str,
+    history,
     /// Land unit.
-    pub mu: &'static str,
+    mu,
     /// Yuan per year.
-    pub yuan_year: &'static str,
+    yuan_year,
     /// Role.
-    pub role: &'static str,
+    role,
     /// Save.
-    pub save: &'static str,
+    save,
     /// Cancel.
-    pub cancel: &'static str,
+    cancel,
     /// Edit household.
-    pub edit_household: &'static str,
+    edit_household,
     /// New household.
-    pub new_household: &'static str,
+    new_household,
     /// Add member.
-    pub add_member: &'static str,
+    add_member,
     /// Edit member.
-    pub edit_member: &'static str,
+    edit_member,
     /// Edit (short).
-    pub edit: &'static str,
+    edit,
     /// Village group.
-    pub village_group: &'static str,
+    village_group,
     /// Forest land.
-    pub forest: &'static str,
+    forest,
     /// Stale version.
-    pub stale: &'static str,
+    stale,
     /// Disability grade.
-    pub disability_grade: &'static str,
+    disability_grade,
     /// Student status.
-    pub student_status: &'static str,
+    student_status,
     /// Inbox.
-    pub inbox: &'static str,
+    inbox,
     /// Department feeds.
-    pub feeds: &'static str,
+    feeds,
     /// Cases waiting.
-    pub cases_waiting: &'static str,
+    cases_waiting,
     /// Leads to check.
-    pub leads_waiting: &'static str,
+    leads_waiting,
     /// Overdue.
-    pub overdue: &'static str,
+    overdue,
     /// Stage.
-    pub stage: &'static str,
+    stage,
     /// Since.
-    pub since: &'static str,
+    since,
     /// Due.
-    pub due: &'static str,
+    due,
     /// Declarations not yet matched to a household.
-    pub unmatched_leads: &'static str,
+    unmatched_leads,
     /// Reference.
-    pub reference: &'static str,
+    reference,
     /// Channel.
-    pub channel: &'static str,
+    channel,
     /// What happened.
-    pub what_happened: &'static str,
+    what_happened,
     /// Monitoring case.
-    pub case_title: &'static str,
+    case_title,
     /// Risk types.
-    pub risk_types: &'static str,
+    risk_types,
     /// Notice.
-    pub notice: &'static str,
+    notice,
     /// Record.
-    pub record: &'static str,
+    record,
     /// When.
-    pub when: &'static str,
+    when,
     /// Event.
-    pub event: &'static str,
+    event,
     /// By.
-    pub who: &'static str,
+    who,
     /// Self-declaration.
-    pub declare_title: &'static str,
+    declare_title,
     /// If illness, disability, disaster, an accident or a lost job has put your household in difficulty, declare it here; a village cadre will visit within days..
-    pub declare_intro: &'static str,
+    declare_intro,
     /// Received. Keep this reference:.
-    pub declare_done: &'static str,
+    declare_done,
     /// Check the status.
-    pub declare_status: &'static str,
+    declare_status,
     /// Village code (12 digits).
-    pub village_code: &'static str,
+    village_code,
     /// Submit.
-    pub submit: &'static str,
+    submit,
     /// Timeline.
-    pub timeline: &'static str,
+    timeline,
     /// Open case.
-    pub open_case: &'static str,
+    open_case,
     /// New lead.
-    pub new_lead: &'static str,
+    new_lead,
     /// Warnings (预警).
-    pub warnings: &'static str,
+    warnings,
     /// Open warnings.
-    pub warnings_open: &'static str,
+    warnings_open,
     /// Risk type.
-    pub risk_type: &'static str,
+    risk_type,
     /// Severity.
-    pub severity: &'static str,
+    severity,
     /// Status.
-    pub status: &'static str,
+    status,
     /// Rule.
-    pub rule: &'static str,
+    rule,
     /// Rule set.
-    pub rule_set: &'static str,
+    rule_set,
     /// Evidence.
-    pub evidence: &'static str,
+    evidence,
     /// Evidence dates.
-    pub evidence_dates: &'static str,
+    evidence_dates,
     /// Person.
-    pub person: &'static str,
+    person,
     /// Verify (opens a lead).
-    pub verify: &'static str,
+    verify,
     /// Dismiss.
-    pub dismiss: &'static str,
+    dismiss,
     /// Reason to dismiss.
-    pub dismiss_reason: &'static str,
+    dismiss_reason,
     /// Note on verification.
-    pub verify_note: &'static str,
+    verify_note,
     /// Filter.
-    pub filter: &'static str,
+    filter,
     /// Run screening.
-    pub run_screening: &'static str,
+    run_screening,
     /// Last screening run.
-    pub last_run: &'static str,
+    last_run,
     /// No warnings.
-    pub no_warnings: &'static str,
+    no_warnings,
     /// Feed file and line.
-    pub feed_file: &'static str,
+    feed_file,
     /// Status open.
-    pub st_open: &'static str,
+    st_open,
     /// Status attached to a case.
-    pub st_attached: &'static str,
+    st_attached,
     /// Status verified.
-    pub st_verified: &'static str,
+    st_verified,
     /// Status dismissed.
-    pub st_dismissed: &'static str,
+    st_dismissed,
     /// High.
-    pub sev_high: &'static str,
+    sev_high,
     /// Medium.
-    pub sev_medium: &'static str,
+    sev_medium,
     /// Low.
-    pub sev_low: &'static str,
+    sev_low,
     /// Rule sets in force.
-    pub rules_in_force: &'static str,
+    rules_in_force,
     /// Adopt a new version.
-    pub adopt_version: &'static str,
+    adopt_version,
     /// Valid from.
-    pub valid_from: &'static str,
+    valid_from,
     /// Adopted at.
-    pub adopted_at: &'static str,
+    adopted_at,
     /// Monitoring line.
-    pub monitoring_line: &'static str,
+    monitoring_line,
     /// Overdue cases (page title).
-    pub overdue_title: &'static str,
+    overdue_title,
     /// What the overdue page lists.
-    pub overdue_intro: &'static str,
+    overdue_intro,
     /// Township.
-    pub township: &'static str,
+    township,
     /// Number of overdue cases.
-    pub overdue_count: &'static str,
+    overdue_count,
     /// Days overdue.
-    pub days_over: &'static str,
+    days_over,
     /// The level an overdue case is escalated to.
-    pub escalated_to: &'static str,
+    escalated_to,
     /// Nothing overdue.
-    pub no_overdue: &'static str,
+    no_overdue,
     /// Village level.
-    pub level_village: &'static str,
+    level_village,
     /// Township level.
-    pub level_township: &'static str,
+    level_township,
     /// County level.
-    pub level_county: &'static str,
+    level_county,
     /// As of.
-    pub as_of: &'static str,
+    as_of,
     /// New warnings.
-    pub new_warnings: &'static str,
+    new_warnings,
     /// Adopted version.
-    pub adopted_version: &'static str,
+    adopted_version,
     /// Unchanged version.
-    pub unchanged_version: &'static str,
+    unchanged_version,
     /// File name.
-    pub file_name: &'static str,
+    file_name,
     /// Rule file text.
-    pub rule_text: &'static str,
+    rule_text,
     /// Hidden for this role.
-    pub hidden: &'static str,
+    hidden,
     /// When raised.
-    pub raised_at: &'static str,
+    raised_at,
     /// What-if replay.
-    pub whatif: &'static str,
+    whatif,
     /// What-if help.
-    pub whatif_help: &'static str,
+    whatif_help,
     /// Period start.
-    pub period_from: &'static str,
+    period_from,
     /// Period end.
-    pub period_to: &'static str,
+    period_to,
     /// In force.
-    pub in_force: &'static str,
+    in_force,
     /// Draft.
-    pub draft: &'static str,
+    draft,
     /// Total.
-    pub grand_total: &'static str,
+    grand_total,
     /// The button that shows ID numbers and phones in full.
-    pub reveal: &'static str,
+    reveal,
     /// Its optional reason.
-    pub reveal_reason: &'static str,
+    reveal_reason,
     /// Said once they are shown in full.
-    pub revealed_note: &'static str,
+    revealed_note,
     /// Back to the masked page.
-    pub mask_again: &'static str,
+    mask_again,
     /// ID number field of a member form, shown masked.
-    pub id_number_kept: &'static str,
+    id_number_kept,
     /// Phone field of a member form, shown masked.
-    pub phone_kept: &'static str,
+    phone_kept,
+    /// Male, as the member list shows it.
+    sex_male,
+    /// Female, as the member list shows it.
+    sex_female,
+    /// A form could not be saved for an internal reason.
+    internal_error,
+    /// A required field left empty.
+    required,
+    /// A choice the form does not know.
+    unknown_value,
+    /// A number below zero or not a number.
+    non_negative,
+    /// A phone that is not a mobile number.
+    mobile_11,
+    /// A count that is not a whole number.
+    whole_number,
+    /// A case-event form that does not make an event.
+    form_invalid,
+    /// A case-event form of no known event.
+    unknown_event,
+    /// Too many self-declarations from one address.
+    declare_too_many,
+    /// A page write from another site, refused. Said in both languages in both tables: whoever is sent here from another site may not read the page's language.
+    cross_site,
+    /// Back to the start.
+    back,
+    /// Heading of the feeds page.
+    feeds_heading,
+    /// The kind of a feed.
+    feed_kind,
+    /// The file of an upload.
+    upload_file,
+    /// Keep the good rows of a file with bad ones.
+    feed_keep_good,
+    /// The import button.
+    feed_import,
+    /// A file loaded: rows, matched, not registered, duplicates.
+    feed_loaded,
+    /// A file loaded before, by its batch.
+    feed_already_loaded,
+    /// A file refused, with its number of problems.
+    feed_rejected,
+    /// Only the first problems are listed.
+    feed_first_shown,
+    /// Where a problem is: a line.
+    feed_at_line,
+    /// Where a problem is: a column.
+    feed_at_column,
+    /// The batches loaded.
+    batches,
+    /// Rows of a batch.
+    rows,
+    /// Rows matched to a household.
+    matched,
+    /// Rows of people not in the registry.
+    unregistered,
+    /// When a batch was loaded.
+    imported_at,
+    /// The notice's print button.
+    print,
+    /// The notice as a workbook.
+    download_xlsx,
 }
 
 /// 中文 (default).
 pub const ZH: Texts = Texts {
     lang: "zh-CN",
+    language: Language::Zh,
+    event_fields: EVENT_FIELDS_ZH,
     app: "底线 · 防止返贫致贫监测帮扶",
     tagline: "守牢不发生规模性返贫致贫底线",
     login: "登录",
@@ -495,11 +600,44 @@ pub const ZH: Texts = Texts {
     mask_again: "恢复遮蔽显示",
     id_number_kept: "身份证号（已遮蔽；不改动则保留原号）",
     phone_kept: "联系电话（已遮蔽；不改动则保留原号）",
+    sex_male: "男",
+    sex_female: "女",
+    internal_error: "系统错误，请稍后再试",
+    required: "必填",
+    unknown_value: "无法识别",
+    non_negative: "应为非负数",
+    mobile_11: "应为11位手机号",
+    whole_number: "应为整数",
+    form_invalid: "表单有误",
+    unknown_event: "未知事项",
+    declare_too_many: "提交过于频繁，请稍后再试",
+    cross_site: "跨站请求被拒绝：请在本系统自己的页面上提交表单。Cross-site request refused: please submit the form from this system's own page.",
+    back: "返回",
+    feeds_heading: "部门数据导入",
+    feed_kind: "类型",
+    upload_file: "文件",
+    feed_keep_good: "保留正确行",
+    feed_import: "导入",
+    feed_loaded: "已导入：{} 行，匹配 {}，未登记人员 {}，重复 {}",
+    feed_already_loaded: "该文件已导入（批次 {}），未重复写入",
+    feed_rejected: "发现 {} 处错误，未写入",
+    feed_first_shown: "共 {} 处错误，仅列出前 {} 处",
+    feed_at_line: "第 {} 行",
+    feed_at_column: "第 {} 列",
+    batches: "批次",
+    rows: "行数",
+    matched: "匹配",
+    unregistered: "未登记",
+    imported_at: "时间",
+    print: "打印",
+    download_xlsx: "下载 Excel (XLSX)",
 };
 
 /// English.
 pub const EN: Texts = Texts {
     lang: "en",
+    language: Language::En,
+    event_fields: EVENT_FIELDS_EN,
     app: "dixian · poverty-return monitoring",
     tagline: "Hold the line: no large-scale return to poverty",
     login: "Log in",
@@ -661,39 +799,279 @@ pub const EN: Texts = Texts {
     mask_again: "Mask again",
     id_number_kept: "ID number (masked; kept unless you replace it)",
     phone_kept: "Phone (masked; kept unless you replace it)",
+    sex_male: "M",
+    sex_female: "F",
+    internal_error: "Internal error, please try again later",
+    required: "required",
+    unknown_value: "unknown value",
+    non_negative: "a non-negative number",
+    mobile_11: "an 11-digit mobile number",
+    whole_number: "a whole number",
+    form_invalid: "the form is not valid",
+    unknown_event: "unknown event",
+    declare_too_many: "Too many declarations from here; please try again later",
+    cross_site: "Cross-site request refused: please submit the form from this system's own page. 跨站请求被拒绝：请在本系统自己的页面上提交表单。",
+    back: "Back",
+    feeds_heading: "Department feeds",
+    feed_kind: "Kind",
+    upload_file: "File",
+    feed_keep_good: "Keep the good rows",
+    feed_import: "Import",
+    feed_loaded: "Loaded: {} rows, {} matched, {} not registered, {} duplicates",
+    feed_already_loaded: "Already loaded (batch {}); nothing written again",
+    feed_rejected: "{} problems found; nothing written",
+    feed_first_shown: "{} problems in all; the first {} are shown",
+    feed_at_line: "line {}",
+    feed_at_column: "column {}",
+    batches: "Batches",
+    rows: "Rows",
+    matched: "Matched",
+    unregistered: "Not registered",
+    imported_at: "Loaded at",
+    print: "Print",
+    download_xlsx: "Download Excel (XLSX)",
 };
 
-/// The table for a language code.
+/// The table for a language code (the `lang` cookie's value): English
+/// for `en`, 中文 for anything else.
 pub fn texts(lang: &str) -> &'static Texts {
-    if lang == "en" { &EN } else { &ZH }
+    match lang {
+        "en" => &EN,
+        _ => &ZH,
+    }
 }
 
-/// Label of a case-event form field, by its JSON name.
+/// Case-event form fields, 中文.
+const EVENT_FIELDS_ZH: &[(&str, &str)] = &[
+    ("visited_on", "日期"),
+    ("findings", "核查情况"),
+    ("asset_check_consent_signed", "已签订承诺授权书"),
+    ("results", "比对结果"),
+    ("held_on", "评议日期"),
+    ("attendees", "参会人数"),
+    ("approve", "同意"),
+    ("note", "意见"),
+    ("start", "公示开始"),
+    ("end", "公示结束"),
+    ("text", "异议内容"),
+    ("upheld", "异议成立"),
+    ("category", "监测类别"),
+    ("risk_types", "风险类型"),
+    ("reason", "理由"),
+    ("visitor", "走访人"),
+    ("changes", "变化情况"),
+    ("risk_added", "新增风险"),
+    ("risk_removed", "消除风险"),
+    ("channel", "途径"),
+    ("assistance", "救助类型"),
+    ("granted", "批准"),
+];
+
+/// Case-event form fields, English.
+const EVENT_FIELDS_EN: &[(&str, &str)] = &[
+    ("visited_on", "Date"),
+    ("findings", "Findings"),
+    ("asset_check_consent_signed", "Asset-check consent signed"),
+    ("results", "Results"),
+    ("held_on", "Held on"),
+    ("attendees", "Attendees"),
+    ("approve", "Approve"),
+    ("note", "Note"),
+    ("start", "Notice start"),
+    ("end", "Notice end"),
+    ("text", "Objection"),
+    ("upheld", "Upheld"),
+    ("category", "Category"),
+    ("risk_types", "Risk types"),
+    ("reason", "Reason"),
+    ("visitor", "Visitor"),
+    ("changes", "Changes"),
+    ("risk_added", "Risks added"),
+    ("risk_removed", "Risks removed"),
+    ("channel", "Channel"),
+    ("assistance", "Assistance"),
+    ("granted", "Granted"),
+];
+
+/// Label of a case-event form field, by its JSON name (empty if unknown).
 pub fn field_label(t: &Texts, name: &str) -> &'static str {
-    let (zh, en) = match name {
-        "visited_on" => ("日期", "Date"),
-        "findings" => ("核查情况", "Findings"),
-        "asset_check_consent_signed" => ("已签订承诺授权书", "Asset-check consent signed"),
-        "results" => ("比对结果", "Results"),
-        "held_on" => ("评议日期", "Held on"),
-        "attendees" => ("参会人数", "Attendees"),
-        "approve" => ("同意", "Approve"),
-        "note" => ("意见", "Note"),
-        "start" => ("公示开始", "Notice start"),
-        "end" => ("公示结束", "Notice end"),
-        "text" => ("异议内容", "Objection"),
-        "upheld" => ("异议成立", "Upheld"),
-        "category" => ("监测类别", "Category"),
-        "risk_types" => ("风险类型", "Risk types"),
-        "reason" => ("理由", "Reason"),
-        "visitor" => ("走访人", "Visitor"),
-        "changes" => ("变化情况", "Changes"),
-        "risk_added" => ("新增风险", "Risks added"),
-        "risk_removed" => ("消除风险", "Risks removed"),
-        "channel" => ("途径", "Channel"),
-        "assistance" => ("救助类型", "Assistance"),
-        "granted" => ("批准", "Granted"),
-        _ => ("", ""),
+    lookup(t.event_fields, name).unwrap_or("")
+}
+
+fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// `text` with each `{}` replaced by the next of `values` (table strings
+/// that hold numbers: `已导入：{} 行`).
+pub fn fill(text: &str, values: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(text.len() + 8 * values.len());
+    let mut parts = text.split("{}");
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        if let Some(v) = values.get(i) {
+            out.push_str(&v.to_string());
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// A value that names itself in both languages: the coded values of the
+/// domain, the feeds and the store (`Category`, `住院`/`inpatient`, …).
+/// Their labels live with the codes (imports accept them too); the page's
+/// language picks one here, and only here.
+pub trait Bilingual: Copy {
+    /// The Chinese label.
+    fn zh(self) -> &'static str;
+    /// The English label.
+    fn en(self) -> &'static str;
+}
+
+macro_rules! bilingual {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl Bilingual for $ty {
+            fn zh(self) -> &'static str { <$ty>::label_zh(self) }
+            fn en(self) -> &'static str { <$ty>::label_en(self) }
+        })+
     };
-    if t.lang == "en" { en } else { zh }
+}
+
+bilingual!(
+    dixian_domain::Category,
+    dixian_domain::Relation,
+    dixian_domain::LaborCapacity,
+    dixian_domain::Illness,
+    dixian_domain::DisabilityKind,
+    dixian_domain::StudentStage,
+    dixian_domain::StudentStatus,
+    dixian_domain::InsuranceStatus,
+    dixian_domain::EmploymentStatus,
+    dixian_domain::HousingGrade,
+    dixian_domain::DrinkingWater,
+    dixian_domain::Channel,
+    dixian_domain::RiskType,
+    dixian_domain::Assistance,
+    dixian_domain::Role,
+    dixian_domain::case::EventKind,
+    dixian_domain::case::CaseStage,
+    dixian_screen::FeedKind,
+);
+
+impl Texts {
+    /// The label of `v` in this table's language.
+    pub fn label<B: Bilingual>(&self, v: B) -> &'static str {
+        self.pick(v.zh(), v.en())
+    }
+
+    /// One of a pair of labels something else gives in both languages
+    /// (a coded value, a stored status): the one of this table's language.
+    pub fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.language {
+            Language::Zh => zh,
+            Language::En => en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Keys whose text is rightly the same in both tables: (key, why).
+    /// None now: `cross_site` says both languages, in the other order in each.
+    const SAME_IN_BOTH: &[(&str, &str)] = &[];
+
+    #[test]
+    fn every_key_has_both_languages() {
+        let (zh, en) = (ZH.entries(), EN.entries());
+        assert_eq!(zh.len(), en.len());
+        let mut problems = Vec::new();
+        for ((k, z), (_, e)) in zh.iter().zip(&en) {
+            if z.trim().is_empty() {
+                problems.push(format!("{k}: 中文 is empty"));
+            }
+            if e.trim().is_empty() {
+                problems.push(format!("{k}: English is empty"));
+            }
+            let allowed = SAME_IN_BOTH.iter().any(|(a, _)| a == k);
+            if z == e && !allowed {
+                problems.push(format!("{k}: the same in both tables ({z:?})"));
+            }
+            if z != e && allowed {
+                problems.push(format!(
+                    "{k}: allowed to be the same, but differs: drop it from SAME_IN_BOTH"
+                ));
+            }
+        }
+        for (name, z, e) in [("event_fields", ZH.event_fields, EN.event_fields)] {
+            fn keys<'a>(t: &[(&'a str, &str)]) -> Vec<&'a str> {
+                t.iter().map(|(k, _)| *k).collect()
+            }
+            if keys(z) != keys(e) {
+                problems.push(format!("{name}: the keys differ between the tables"));
+            }
+            for ((k, zv), (_, ev)) in z.iter().zip(e) {
+                if zv.trim().is_empty() || ev.trim().is_empty() || zv == ev {
+                    problems.push(format!("{name}.{k}: {zv:?} / {ev:?}"));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// What a template may call on `t` besides the keys.
+    const METHODS: &[&str] = &["label", "pick", "lang", "language"];
+
+    #[test]
+    fn templates_use_only_keys_that_exist() {
+        let keys: BTreeSet<&str> = ZH.entries().into_iter().map(|(k, _)| k).collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("templates folder") {
+            let path = entry.expect("a template").path();
+            let text = std::fs::read_to_string(&path).expect("template text");
+            for key in uses_of_t(&text) {
+                seen += 1;
+                if !keys.contains(key.as_str()) && !METHODS.contains(&key.as_str()) {
+                    missing.push(format!("{}: t.{key}", path.display()));
+                }
+            }
+        }
+        assert!(seen > 100, "the templates' keys were found ({seen})");
+        assert!(missing.is_empty(), "keys not in the tables: {missing:?}");
+    }
+
+    /// The names after `t.` inside `{{ }}` and `{% %}` of a template.
+    fn uses_of_t(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(at) = text[i..].find("t.") {
+            let start = i + at;
+            i = start + 2;
+            let before = start.checked_sub(1).map(|b| bytes[b]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+                continue;
+            }
+            let name: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fill_puts_values_in_order() {
+        assert_eq!(fill(ZH.feed_at_line, &[&7]), "第 7 行");
+        assert_eq!(fill("{} of {}", &[&1, &2]), "1 of 2");
+    }
 }

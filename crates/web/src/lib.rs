@@ -2,194 +2,44 @@
 //! `/api/v1/openapi.json`, interactive page at `/api/v1/docs`) and the
 //! server-rendered pages (Chinese first, English switch) that work on a
 //! county office's old PC and a village cadre's phone.
+//!
+//! The modules follow the areas of the work (ARCHITECTURE.md has the map):
+//! `registry` (regions, households, their forms), `cases` (the case
+//! workflow, overdue list, village notice), `screening` (department feeds,
+//! warnings, rule sets); `shared` holds what they all use (layout,
+//! language and cookies, extractors, links, masking). An area uses
+//! `shared` and the crate's core (`state`, `auth`, `error`, `i18n`,
+//! `login`), never another area; only this file and `api.rs` put the
+//! areas together. `layering.rs` checks it.
 
 pub mod api;
-pub mod api_cases;
 mod api_ops;
 mod assets;
 pub mod auth;
-mod case_forms;
+pub mod cases;
 pub mod error;
-pub mod feeds;
-mod forms;
 pub mod i18n;
+#[cfg(test)]
+mod layering;
 pub mod login;
-pub mod notice;
-pub mod pages;
-mod pages_cases;
-mod pages_overdue;
-mod pages_warnings;
 pub mod rate_limit;
+pub mod registry;
+pub mod screening;
 pub mod security;
-mod view;
-pub mod warnings;
+mod session;
+pub mod shared;
+mod state;
 
 use axum::Router;
-use chrono::{DateTime, SubsecRound, Utc};
-use dixian_screen::RuleBook;
+use chrono::Utc;
 use dixian_store::Store;
-use rate_limit::RateLimiter;
 pub use security::{Origin, WebSecurity};
-use std::fmt;
+pub use state::{
+    AppState, Clock, DEFAULT_CONCURRENT_UPLOADS, DEFAULT_DECLARATIONS_PER_HOUR, DEFAULT_MAX_UPLOAD,
+    RuleHandle, shipped_rules,
+};
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
-
-/// What every handler shares.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    /// How browsers reach the deployment: the CSRF check's public origin,
-    /// `Secure` cookies.
-    pub security: WebSecurity,
-    /// The store.
-    pub store: Store,
-    /// Every rule set of the deployment; the case workflow takes its
-    /// numbers from the set in force for the case's region and day.
-    pub rules: RuleHandle,
-    /// The time of day, for the case workflow (tests set it).
-    pub clock: Clock,
-    /// Limit of public self-declarations per client address.
-    pub declarations: Arc<RateLimiter>,
-    /// Failed logins per account and address ([`login`]).
-    pub logins: Arc<login::LoginThrottle>,
-    /// Largest upload accepted, in bytes.
-    pub max_upload: usize,
-    /// Uploads processed at once (each holds its file in memory).
-    pub uploads: Arc<tokio::sync::Semaphore>,
-    /// Worker threads of a screening pass or a what-if replay.
-    pub threads: usize,
-}
-
-/// Public self-declarations accepted per client address and hour unless
-/// configured otherwise (an operational limit, not a policy number).
-pub const DEFAULT_DECLARATIONS_PER_HOUR: u32 = 10;
-
-impl AppState {
-    /// The state for `store` with the rule sets shipped in the binary
-    /// ([`shipped_rules`]), the system clock and the default limit.
-    pub fn new(store: Store) -> AppState {
-        AppState {
-            security: WebSecurity::default(),
-            store,
-            rules: RuleHandle::new(shipped_rules()),
-            clock: Clock::system(),
-            declarations: Arc::new(RateLimiter::per_hour(DEFAULT_DECLARATIONS_PER_HOUR)),
-            logins: Arc::new(login::LoginThrottle::new(login::LoginLimits::default())),
-            max_upload: feeds::DEFAULT_MAX_UPLOAD,
-            uploads: Arc::new(tokio::sync::Semaphore::new(
-                feeds::DEFAULT_CONCURRENT_UPLOADS,
-            )),
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        }
-    }
-
-    /// Screens with `threads` worker threads.
-    pub fn with_threads(mut self, threads: usize) -> AppState {
-        self.threads = threads.max(1);
-        self
-    }
-
-    /// Accepts uploads of at most `bytes`, `concurrent` of them at a time.
-    pub fn with_uploads(mut self, bytes: usize, concurrent: usize) -> AppState {
-        self.max_upload = bytes;
-        self.uploads = Arc::new(tokio::sync::Semaphore::new(concurrent.max(1)));
-        self
-    }
-
-    /// Locks accounts and addresses after the failed logins `limits` allow.
-    pub fn with_login_limits(mut self, limits: login::LoginLimits) -> AppState {
-        self.logins = Arc::new(login::LoginThrottle::new(limits));
-        self
-    }
-
-    /// Uses `rules` (e.g. `RuleBook::load_dir` of the deployment's folder).
-    pub fn with_rules(mut self, rules: RuleBook) -> AppState {
-        self.rules = RuleHandle::new(rules);
-        self
-    }
-
-    /// The rules in force now, as the store's source of workflow numbers.
-    pub(crate) fn policies(&self) -> dixian_app::rules::Policies {
-        dixian_app::rules::Policies(self.rules.get())
-    }
-
-    /// Uses `clock` instead of the system clock.
-    pub fn with_clock(mut self, clock: Clock) -> AppState {
-        self.clock = clock;
-        self
-    }
-
-    /// Accepts at most `per_hour` public declarations per client address.
-    pub fn with_declarations_per_hour(mut self, per_hour: u32) -> AppState {
-        self.declarations = Arc::new(RateLimiter::per_hour(per_hour));
-        self
-    }
-
-    /// Uses `security` (public origin, `Secure` cookies).
-    pub fn with_security(mut self, security: WebSecurity) -> AppState {
-        self.security = security;
-        self
-    }
-}
-
-/// The rule book in force, shared by every handler and replaced whole
-/// when a county adopts a new version of a set (requests in flight keep
-/// the book they started with).
-#[derive(Clone, Debug)]
-pub struct RuleHandle(Arc<RwLock<Arc<RuleBook>>>);
-
-impl RuleHandle {
-    /// A handle on `book`.
-    pub fn new(book: RuleBook) -> RuleHandle {
-        RuleHandle(Arc::new(RwLock::new(Arc::new(book))))
-    }
-
-    /// The book in force now.
-    pub fn get(&self) -> Arc<RuleBook> {
-        let guard = self.0.read().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(&guard)
-    }
-
-    /// Puts `book` in force.
-    pub fn set(&self, book: RuleBook) {
-        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
-        *guard = Arc::new(book);
-    }
-}
-
-/// Where "now" comes from.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
-
-impl Clock {
-    /// The system clock.
-    pub fn system() -> Clock {
-        Clock(Arc::new(Utc::now))
-    }
-
-    /// A clock reading `now` (tests move it forward instead of sleeping).
-    pub fn new(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
-        Clock(Arc::new(now))
-    }
-
-    /// The current time, to the microsecond: what both databases keep,
-    /// so that a case's JSON snapshot and its columns agree.
-    pub fn now(&self) -> DateTime<Utc> {
-        (self.0)().trunc_subsecs(6)
-    }
-}
-
-impl fmt::Debug for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Clock({})", self.now())
-    }
-}
-
-/// The rule sets of the repository's `rules/` folder, compiled in: the
-/// default when no folder is configured.
-pub fn shipped_rules() -> RuleBook {
-    RuleBook::shipped()
-}
 
 /// The whole application with the shipped rules and the system clock.
 pub fn app(store: Store) -> Router {
@@ -203,12 +53,10 @@ pub fn app_with(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     Router::new()
         .merge(api::router())
-        .merge(pages::router())
-        .merge(pages_cases::router())
-        .merge(pages_overdue::router())
-        .merge(notice::router())
-        .merge(feeds::router(state.max_upload))
-        .merge(pages_warnings::router())
+        .merge(session::router())
+        .merge(registry::router())
+        .merge(cases::router())
+        .merge(screening::router(state.max_upload))
         .merge(assets::router())
         .layer(from_fn_with_state(
             state.clone(),

@@ -246,6 +246,18 @@ pub(crate) async fn login(
     }
 }
 
+/// A refused login as the API answers it.
+pub(crate) fn refused(s: &AppState, e: LoginError) -> crate::error::ApiError {
+    use crate::error::ApiError;
+    match e {
+        LoginError::Wrong => ApiError::Unauthorized,
+        LoginError::Locked(until) => ApiError::LoginLocked {
+            minutes: LoginError::minutes_left(until, s.clock.now()),
+        },
+        LoginError::Store(e) => e.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

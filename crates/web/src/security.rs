@@ -6,7 +6,9 @@
 //! `docs/security.md` says which 等保 requirement each answers.
 
 use crate::AppState;
-use crate::auth::{LANG_COOKIE, cookie};
+use crate::shared::cookies::is_secure;
+use crate::shared::lang::texts_of;
+use crate::shared::layout::error_page;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERER, REFERRER_POLICY, SET_COOKIE,
@@ -28,10 +30,6 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// scripts are still only its own files.
 const CSP_DOCS: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
-
-/// Told (in both languages) when a page write comes from another origin.
-const CROSS_SITE: &str = "跨站请求被拒绝：请在本系统自己的页面上提交表单。\
-     Cross-site request refused: please submit the form from this system's own page.";
 
 /// How browsers reach the deployment (one part of the server's typed
 /// configuration; `dixian serve --public-origin`, `--secure-cookies`).
@@ -197,8 +195,8 @@ pub(crate) async fn same_origin_writes(
         .get::<MatchedPath>()
         .map_or("(unmatched)", MatchedPath::as_str);
     tracing::warn!(method = %req.method(), route, "cross-site page write refused");
-    let t = crate::i18n::texts(cookie(req.headers(), LANG_COOKIE).unwrap_or("zh"));
-    crate::view::error_page(t, StatusCode::FORBIDDEN, CROSS_SITE)
+    let t = texts_of(req.headers());
+    error_page(t, StatusCode::FORBIDDEN, t.cross_site)
 }
 
 /// Adds the security headers to every answer, `no-store` to everything
@@ -232,11 +230,7 @@ fn mark_cookies_secure(h: &mut HeaderMap) {
         .get_all(SET_COOKIE)
         .iter()
         .map(|c| match c.to_str() {
-            Ok(s)
-                if !s
-                    .split(';')
-                    .any(|a| a.trim().eq_ignore_ascii_case("secure")) =>
-            {
+            Ok(s) if !is_secure(s) => {
                 HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or_else(|_| c.clone())
             }
             _ => c.clone(),

@@ -390,15 +390,22 @@ fn expect(route: &Route, caller: Option<&User>, target: &Target) -> Class {
 }
 
 /// The (method, pattern) pairs the routers declare, read from their
-/// source (`.route("…", get(…).post(…))`).
+/// source (`.route("…", get(…).post(…))`) in `src/` and its folders.
 fn declared_routes() -> BTreeSet<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).expect("crates/web/src") {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("crates/web/src") {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
         }
+    }
+    let mut out = BTreeSet::new();
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut rest = text.as_str();
         while let Some(i) = rest.find(".route(") {

@@ -91,7 +91,7 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     assert_eq!(app.get(&officer, "/api/v1/warnings").await.status(), 403);
     let feeds_page = app.get(&officer, "/feeds").await.text().await.unwrap();
     assert!(
-        feeds_page.contains("id=run-screening") && feeds_page.contains("Last run #2"),
+        feeds_page.contains("id=run-screening") && feeds_page.contains("上次筛查 #2"),
         "the officer runs screening from /feeds and sees the last run: {feeds_page}"
     );
     let list: Value = app

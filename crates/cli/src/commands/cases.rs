@@ -8,7 +8,7 @@ use dixian_app::rules::Policies;
 use dixian_domain::RegionCode;
 use dixian_store::cases;
 use dixian_store::{Actor, Store, users};
-use dixian_web::notice::NoticeDocument;
+use dixian_web::cases::notice::NoticeDocument;
 use std::path::Path;
 
 /// Workflow numbers from the rule book in force in the store: the

@@ -8,10 +8,10 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use crate::shared::extract::{Body, ClientIp};
+use crate::shared::view::{RevealQuery, mask_id, mask_phone};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,10 +23,7 @@ use dixian_store::cases::{
     self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
     NoticeRound, PolicySource, PublicStatusView, StoredEvent, TimelineEntry, TownshipOverdue,
 };
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The OpenAPI document of the case workflow (merged into the API's).
@@ -77,67 +74,6 @@ fn rule_set<'a>(
             on: today,
         }))
     })
-}
-
-/// A JSON body whose rejection is an [`ApiError`] that does not quote the
-/// values sent (they may be personal data).
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Body(v)),
-            Err(e) => Err(ApiError::BadRequest(body_error(&e))),
-        }
-    }
-}
-
-fn body_error(e: &JsonRejection) -> String {
-    let detail = match e {
-        JsonRejection::JsonDataError(_) | JsonRejection::JsonSyntaxError(_) => {
-            without_values(&e.body_text())
-        }
-        _ => e.body_text(),
-    };
-    format!("the request body is not what this endpoint takes (请求内容格式错误): {detail}")
-}
-
-/// Drops what serde quotes of the input (`invalid type: string "…"`,
-/// `unknown variant `…``), keeping what was expected and where.
-pub(crate) fn without_values(msg: &str) -> String {
-    let mut out = msg.to_string();
-    for marker in [
-        "invalid type: ",
-        "invalid value: ",
-        "unknown variant ",
-        "unknown field ",
-    ] {
-        let mut from = 0;
-        while let Some(start) = out[from..].find(marker).map(|i| from + i + marker.len()) {
-            let end = out[start..]
-                .find(", expected")
-                .map_or(out.len(), |i| start + i);
-            out.replace_range(start..end, "…");
-            from = start + '…'.len_utf8();
-        }
-    }
-    out
-}
-
-/// The client's address, when the server was started with connect info
-/// (`serve_with`); otherwise one shared bucket.
-pub struct ClientIp(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientIp(ip))
-    }
 }
 
 #[utoipa::path(post, path = "/api/v1/leads", tag = "cases", security(("bearer" = [])), request_body = IncomingLead,
@@ -237,16 +173,15 @@ async fn declaration_status(
     Ok(Json(cases::public_status(&s.store.pool, &reference).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])), params(crate::view::RevealQuery),
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])), params(RevealQuery),
     responses((status = 200, body = Inbox, description = "cases at a step your level owes, oldest first; unmatched declarations for village cadres, \
         the declarant's ID number and phone masked, or in full with `reveal=true` (one audit row per declaration shown)"),
         (status = 403, description = "not a working role")))]
 async fn inbox(
     State(s): State<AppState>,
     auth: Auth,
-    Query(r): Query<crate::view::RevealQuery>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Inbox>> {
-    use crate::view::{mask_id, mask_phone};
     use dixian_store::privacy::{self, Revealed};
     let now = s.clock.now();
     let policies = s.policies();
@@ -457,46 +392,4 @@ async fn notice(
     Ok(Json(
         cases::notice_round(&s.store.pool, &auth.actor(), &code, now).await?,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_errors_do_not_quote_values() {
-        let m = "Failed to deserialize the JSON body into the target type: phone: invalid type: integer `13800001234`, expected a string at line 1 column 20";
-        let out = without_values(m);
-        assert!(!out.contains("13800001234"), "{out}");
-        assert!(
-            out.contains("expected a string at line 1 column 20"),
-            "{out}"
-        );
-        let m = "event.kind: unknown variant `张三`, expected one of `home_check`, `notice_end`";
-        assert!(!without_values(m).contains("张三"));
-    }
-
-    #[test]
-    fn shipped_rules_are_every_file_of_the_rules_folder() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
-        let on_disk = RuleBook::load_dir(&dir).expect("the rules folder loads");
-        let shipped = crate::shipped_rules();
-        let names =
-            |b: &RuleBook| -> Vec<String> { b.sets().iter().map(|s| s.name.clone()).collect() };
-        assert_eq!(
-            names(&shipped),
-            names(&on_disk),
-            "a rule file was added to rules/: list it in `SHIPPED` (crates/screen/src/rules/book.rs)"
-        );
-    }
-
-    #[test]
-    fn shipped_rules_load_and_cover_the_demo_county() {
-        let book = crate::shipped_rules();
-        let village = RegionCode::parse("520526001001").unwrap();
-        let day = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
-        let set = book.select(&village, day).expect("a set for Guizhou 2025");
-        assert_eq!(set.region.to_string(), "52");
-        assert!(set.workflow.notice_min_days >= 5);
-    }
 }

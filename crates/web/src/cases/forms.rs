@@ -2,6 +2,7 @@
 //! event kind needs, and turning a posted form into a `CaseEvent` (the
 //! domain's `apply` then decides whether it is allowed).
 
+use crate::i18n::Texts;
 use dixian_domain::case::{CaseEvent, EventKind};
 use dixian_domain::{Category, RiskType};
 use serde_json::{Map, Value};
@@ -80,7 +81,11 @@ pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
 
 /// Builds the event from posted `(name, value)` pairs (checkbox groups
 /// repeat their name). The message of an error names the field.
-pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<CaseEvent, String> {
+pub fn event_from_form(
+    t: &Texts,
+    kind: EventKind,
+    form: &[(String, String)],
+) -> Result<CaseEvent, String> {
     let mut obj = Map::new();
     obj.insert("kind".into(), Value::String(kind.code().into()));
     for (name, input) in inputs(kind) {
@@ -94,13 +99,13 @@ pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<Cas
             Input::Bool => Value::Bool(matches!(first, "true" | "on" | "1")),
             Input::Count => match first.parse::<u32>() {
                 Ok(n) => Value::from(n),
-                Err(_) => return Err(format!("{name}: 应为整数 (a whole number)")),
+                Err(_) => return Err(format!("{name}: {}", t.whole_number)),
             },
             Input::Category => match first {
                 "" => Value::Null,
                 c => Value::String(
                     Category::parse(c)
-                        .ok_or(format!("{name}: 无法识别"))?
+                        .ok_or_else(|| format!("{name}: {}", t.unknown_value))?
                         .code()
                         .into(),
                 ),
@@ -112,7 +117,7 @@ pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<Cas
                     .map(|v| {
                         RiskType::parse(v)
                             .map(|r| Value::String(r.code().into()))
-                            .ok_or(format!("{name}: 无法识别"))
+                            .ok_or_else(|| format!("{name}: {}", t.unknown_value))
                     })
                     .collect();
                 Value::Array(codes?)
@@ -121,7 +126,7 @@ pub fn event_from_form(kind: EventKind, form: &[(String, String)]) -> Result<Cas
         };
         obj.insert((*name).into(), v);
     }
-    serde_json::from_value(Value::Object(obj)).map_err(|e| format!("表单有误 (form): {e}"))
+    serde_json::from_value(Value::Object(obj)).map_err(|e| format!("{}: {e}", t.form_invalid))
 }
 
 #[cfg(test)]
@@ -151,24 +156,39 @@ mod tests {
                 };
                 form.push((name.to_string(), v.to_string()));
             }
-            let e = event_from_form(*kind, &form).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            let e = event_from_form(&crate::i18n::ZH, *kind, &form)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             assert_eq!(e.kind(), *kind);
+        }
+    }
+
+    #[test]
+    fn every_input_has_a_label_in_both_languages() {
+        for kind in EventKind::ALL {
+            for (name, _) in inputs(*kind) {
+                for t in [&crate::i18n::ZH, &crate::i18n::EN] {
+                    assert!(!crate::i18n::field_label(t, name).is_empty(), "{name}");
+                }
+            }
         }
     }
 
     #[test]
     fn bad_values_name_the_field() {
         let e = event_from_form(
+            &crate::i18n::ZH,
             EventKind::Deliberation,
             &pairs(&[("held_on", "2026-11-20"), ("attendees", "many")]),
         );
         assert!(e.unwrap_err().contains("attendees"));
         let e = event_from_form(
+            &crate::i18n::ZH,
             EventKind::HomeCheck,
             &pairs(&[("visited_on", "20.11.2026"), ("findings", "x")]),
         );
         assert!(e.is_err());
         let ok = event_from_form(
+            &crate::i18n::ZH,
             EventKind::CountyApproval,
             &pairs(&[
                 ("approve", "on"),

@@ -6,10 +6,10 @@
 //! them asks for one warning in full (`?reveal=true`), which is audited.
 
 use crate::AppState;
-use crate::api_cases::Body;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::view::{RevealQuery, mask_id, redact};
+use crate::shared::extract::Body;
+use crate::shared::view::{RevealQuery, mask_id, redact};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};

@@ -6,8 +6,11 @@
 //! workbook taken out is logged in the audit trail (village, rows).
 
 use crate::AppState;
-use crate::auth::{Lang, PageAuth};
+use crate::auth::PageAuth;
 use crate::error::ApiError;
+use crate::i18n::Texts;
+use crate::shared::lang::Lang;
+use crate::shared::layout::error_page;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -155,6 +158,7 @@ async fn township_name(pool: &Pool, village: &str) -> Result<String, StoreError>
 #[derive(Template, WebTemplate)]
 #[template(path = "notice.html")]
 struct NoticePage {
+    t: &'static Texts,
     doc: NoticeDocument,
 }
 
@@ -164,10 +168,10 @@ async fn load(s: &AppState, auth: &PageAuth, code: &str) -> Result<NoticeDocumen
 
 /// A notice not shown: 403 for a role that reads no cases (as the API
 /// says), otherwise "not found" — out of scope reads as absent.
-fn refused(t: &crate::i18n::Texts, e: ApiError) -> Response {
+fn refused(t: &Texts, e: ApiError) -> Response {
     match e {
         ApiError::Store(StoreError::Forbidden) => e.page(t),
-        _ => crate::view::error_page(t, StatusCode::NOT_FOUND, t.not_found),
+        _ => error_page(t, StatusCode::NOT_FOUND, t.not_found),
     }
 }
 
@@ -178,7 +182,7 @@ async fn notice_page(
     Path(code): Path<String>,
 ) -> Response {
     match load(&s, &auth, &code).await {
-        Ok(doc) => NoticePage { doc }.into_response(),
+        Ok(doc) => NoticePage { t, doc }.into_response(),
         Err(e) => refused(t, e),
     }
 }

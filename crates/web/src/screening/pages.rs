@@ -5,12 +5,18 @@
 //! screening run button, and the rule sets in force with the form that
 //! adopts a new version.
 
+use super::api::{
+    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, detail, rule_views, run_screening,
+    what_if,
+};
 use crate::AppState;
-use crate::auth::{Lang, PageAuth};
+use crate::auth::PageAuth;
 use crate::error::ApiError;
 use crate::i18n::Texts;
-use crate::view::{RevealForm, china_time, mask_id};
-use crate::warnings::{AdoptBody, detail, rule_views, run_screening};
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, user_bar};
+use crate::shared::links::with_query;
+use crate::shared::view::{RevealForm, china_time, mask_id};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -39,11 +45,6 @@ pub fn router() -> Router<AppState> {
         .route("/rules/whatif", post(whatif))
 }
 
-/// A label in the page's language.
-fn label(t: &Texts, zh: &'static str, en: &'static str) -> &'static str {
-    if t.lang == "en" { en } else { zh }
-}
-
 fn status_label(t: &'static Texts, s: WarningStatus) -> &'static str {
     match s {
         WarningStatus::Open => t.st_open,
@@ -63,10 +64,7 @@ fn severity_label(t: &'static Texts, s: Severity) -> &'static str {
 
 /// The label of a risk type code (the what-if lines carry codes).
 fn risk_label(t: &Texts, code: &str) -> String {
-    RiskType::parse(code).map_or_else(
-        || code.to_string(),
-        |r| label(t, r.label_zh(), r.label_en()).to_string(),
-    )
+    RiskType::parse(code).map_or_else(|| code.to_string(), |r| t.label(r).to_string())
 }
 
 /// A row of the list as shown.
@@ -99,7 +97,7 @@ fn line(t: &'static Texts, w: WarningRow) -> Line {
             .map(mask_id)
             .unwrap_or_default(),
         village: w.village_code,
-        risk: label(t, w.risk_type.label_zh(), w.risk_type.label_en()).to_string(),
+        risk: t.label(w.risk_type).to_string(),
         severity: severity_label(t, w.severity),
         severity_code: w.severity.code().to_string(),
         rule: format!(
@@ -139,7 +137,7 @@ fn choices(current: Option<&str>, items: Vec<(String, String)>) -> Vec<Choice> {
 #[template(path = "warnings.html")]
 struct ListPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     lines: Vec<Line>,
     total: i64,
     regions: Vec<Choice>,
@@ -156,37 +154,21 @@ struct ListPage {
     next: Option<String>,
 }
 
-/// Percent-encodes a query value (filter values are codes, but a URL
-/// typed by hand may hold anything).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// `/warnings?…` for page `page` with the same filters.
 fn page_href(f: &WarningFilter, page: i64) -> String {
-    let pairs = [
-        ("region", f.region.as_deref()),
-        ("risk", f.risk.as_deref()),
-        ("severity", f.severity.as_deref()),
-        ("status", f.status.as_deref()),
-    ];
-    let mut q: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            v.filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", encode(v)))
-        })
-        .collect();
-    if let Some(n) = f.per_page {
-        q.push(format!("per_page={n}"));
-    }
-    q.push(format!("page={page}"));
-    format!("/warnings?{}", q.join("&amp;"))
+    let per_page = f.per_page.map(|n| n.to_string());
+    let page = page.to_string();
+    with_query(
+        "/warnings",
+        [
+            ("region", f.region.as_deref()),
+            ("risk", f.risk.as_deref()),
+            ("severity", f.severity.as_deref()),
+            ("status", f.status.as_deref()),
+            ("per_page", per_page.as_deref()),
+            ("page", Some(page.as_str())),
+        ],
+    )
 }
 
 /// The regions one level below the user's (townships of a county,
@@ -249,12 +231,7 @@ async fn list_page(
         .collect();
     let risks = RiskType::ALL
         .iter()
-        .map(|r| {
-            (
-                r.code().to_string(),
-                label(t, r.label_zh(), r.label_en()).to_string(),
-            )
-        })
+        .map(|r| (r.code().to_string(), t.label(*r).to_string()))
         .collect();
     let severities = Severity::ALL
         .iter()
@@ -275,7 +252,7 @@ async fn list_page(
     let pages = ((total + per_page - 1) / per_page).max(1);
     ListPage {
         t,
-        user: crate::pages::user_bar(&auth.0, t),
+        user: user_bar(&auth.0, t),
         page,
         pages,
         prev: (page > 1).then(|| page_href(&f, page - 1)),
@@ -305,7 +282,7 @@ struct Evidence {
 #[template(path = "warning.html")]
 struct WarningPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     w: Line,
     /// The person's ID number: masked, or in full after a recorded reveal.
     person: String,
@@ -329,7 +306,9 @@ struct WarningPage {
 fn shown(t: &Texts, v: &FieldValue<'_>, revealed: bool) -> String {
     match v {
         FieldValue::IdNumber(id) if !revealed => mask_id(id.as_str()),
-        v => v.text(t.lang == "en"),
+        FieldValue::Coded { zh, en, .. } => t.pick(zh, en).to_string(),
+        // Dates, money, numbers and text read the same in both languages.
+        v => v.text(false),
     }
 }
 
@@ -350,7 +329,7 @@ fn evidence_table(
     }
     let header = keys
         .iter()
-        .map(|f| f.label(t.lang == "en").to_string())
+        .map(|f| t.pick(f.zh, f.en).to_string())
         .collect();
     let body = rows
         .iter()
@@ -393,7 +372,7 @@ async fn render_warning(
     let (evidence_header, evidence) = evidence_table(t, &d.evidence, reveal.is_some());
     let page = WarningPage {
         t,
-        user: crate::pages::user_bar(user, t),
+        user: user_bar(user, t),
         person: w.person_id_number.clone().unwrap_or_default(),
         may_reveal: dixian_store::privacy::may_reveal(&dixian_store::Actor::of(user)),
         revealed: reveal.is_some(),
@@ -523,13 +502,13 @@ struct SetLine {
 #[template(path = "rules.html")]
 struct RulesPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     sets: Vec<SetLine>,
     may_adopt: bool,
     may_replay: bool,
     messages: Vec<String>,
     errors: Vec<String>,
-    whatif: Option<crate::warnings::WhatIfView>,
+    whatif: Option<WhatIfView>,
     /// Labels of the what-if lines' risk types, in order.
     whatif_risks: Vec<String>,
 }
@@ -540,7 +519,7 @@ async fn render_rules(
     t: &'static Texts,
     messages: Vec<String>,
     errors: Vec<String>,
-    whatif: Option<crate::warnings::WhatIfView>,
+    whatif: Option<WhatIfView>,
 ) -> Response {
     let views = match rule_views(s).await {
         Ok(v) => v,
@@ -575,7 +554,7 @@ async fn render_rules(
         .unwrap_or_default();
     RulesPage {
         t,
-        user: crate::pages::user_bar(user, t),
+        user: user_bar(user, t),
         sets,
         may_adopt: user.role == Role::CountyAdmin,
         may_replay: user.role.loads_feeds(),
@@ -607,22 +586,17 @@ async fn adopt(
         file_name: f.file_name,
         source: f.source,
     };
-    match crate::warnings::adopt(&s, &auth.actor(), body).await {
+    match adopt_file(&s, &auth.actor(), body).await {
         Ok(adopted) => {
             let msgs = adopted
                 .iter()
                 .map(|a| match a {
                     Adopted::Added { version, .. } => {
-                        format!("{} {version}", label(t, "已启用版本", "adopted version"))
+                        format!("{} {version}", t.adopted_version)
                     }
-                    Adopted::Unchanged { version } => format!(
-                        "{} {version}",
-                        label(
-                            t,
-                            "与现行版本相同，未改动：版本",
-                            "unchanged: same as version"
-                        )
-                    ),
+                    Adopted::Unchanged { version } => {
+                        format!("{} {version}", t.unchanged_version)
+                    }
                 })
                 .collect();
             render_rules(&s, &auth.0, t, msgs, Vec::new(), None).await
@@ -650,13 +624,13 @@ async fn whatif(
     Lang(t): Lang,
     Form(f): Form<WhatIfForm>,
 ) -> Response {
-    let body = crate::warnings::WhatIfBody {
+    let body = WhatIfBody {
         file_name: f.file_name,
         source: f.source,
         from: f.from,
         to: f.to,
     };
-    match crate::warnings::what_if(&s, &auth.actor(), body).await {
+    match what_if(&s, &auth.actor(), body).await {
         Ok(w) => render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), Some(w)).await,
         Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
         Err(e) => {

@@ -66,17 +66,11 @@ macro_rules! options {
         if $none {
             v.push((String::new(), $t.none.to_string()));
         }
-        v.extend(<$ty>::ALL.iter().map(|x| {
-            (
-                x.code().to_string(),
-                if $t.lang == "en" {
-                    x.label_en()
-                } else {
-                    x.label_zh()
-                }
-                .to_string(),
-            )
-        }));
+        v.extend(
+            <$ty>::ALL
+                .iter()
+                .map(|x| (x.code().to_string(), $t.label(*x).to_string())),
+        );
         v
     }};
 }
@@ -269,15 +263,18 @@ pub fn member_fields(t: &Texts, m: Option<&Member>) -> Vec<Field> {
 /// A posted form, read field by field; problems are collected, not thrown.
 pub struct Posted<'a> {
     form: &'a HashMap<String, String>,
+    /// The page's language, for the problems' text.
+    t: &'a Texts,
     /// Problems found, each naming its field.
     pub errors: Vec<String>,
 }
 
 impl<'a> Posted<'a> {
     /// Wraps a posted form.
-    pub fn new(form: &'a HashMap<String, String>) -> Self {
+    pub fn new(form: &'a HashMap<String, String>, t: &'a Texts) -> Self {
         Posted {
             form,
+            t,
             errors: Vec::new(),
         }
     }
@@ -294,7 +291,7 @@ impl<'a> Posted<'a> {
     fn req(&mut self, name: &str, label: &str) -> Option<String> {
         let v = self.raw(name).to_string();
         if v.is_empty() {
-            self.fail(label, "必填 (required)")
+            self.fail(label, self.t.required)
         } else {
             Some(v)
         }
@@ -306,7 +303,7 @@ impl<'a> Posted<'a> {
 
     fn coded<T>(&mut self, name: &str, label: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
         let raw = self.raw(name).to_string();
-        parse(&raw).or_else(|| self.fail(label, "无法识别 (unknown value)"))
+        parse(&raw).or_else(|| self.fail(label, self.t.unknown_value))
     }
 
     fn opt_coded<T>(
@@ -319,7 +316,7 @@ impl<'a> Posted<'a> {
             None => Some(None),
             Some(raw) => parse(&raw)
                 .map(Some)
-                .or_else(|| self.fail(label, "无法识别 (unknown value)")),
+                .or_else(|| self.fail(label, self.t.unknown_value)),
         }
     }
 
@@ -330,7 +327,7 @@ impl<'a> Posted<'a> {
         }
         match raw.parse::<f64>() {
             Ok(v) if v >= 0.0 && v.is_finite() => Some(v.round() as i64),
-            _ => self.fail(label, "应为非负数 (a non-negative number)"),
+            _ => self.fail(label, self.t.non_negative),
         }
     }
 
@@ -341,7 +338,7 @@ impl<'a> Posted<'a> {
         }
         match raw.parse::<f64>() {
             Ok(v) if v >= 0.0 && v.is_finite() => Some(v),
-            _ => self.fail(label, "应为非负数 (a non-negative number)"),
+            _ => self.fail(label, self.t.non_negative),
         }
     }
 
@@ -415,10 +412,7 @@ impl<'a> Posted<'a> {
             .as_deref()
             .is_some_and(|p| p.len() != 11 || !p.bytes().all(|b| b.is_ascii_digit()))
         {
-            self.errors.push(format!(
-                "{}: 应为11位手机号 (11-digit mobile number)",
-                t.phone
-            ));
+            self.errors.push(format!("{}: {}", t.phone, t.mobile_11));
         }
         Some(Member {
             id_number: id?,

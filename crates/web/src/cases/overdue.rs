@@ -3,10 +3,12 @@
 //! all — longest overdue first, with the level each is escalated to.
 
 use crate::AppState;
-use crate::auth::{Lang, PageAuth};
+use crate::auth::PageAuth;
 use crate::error::ApiError;
 use crate::i18n::Texts;
-use crate::view::mask_name;
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, user_bar};
+use crate::shared::view::mask_name;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "overdue.html")]
 struct OverduePage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     townships: Vec<TownshipBlock>,
     total: usize,
 }
@@ -57,7 +59,7 @@ async fn overdue_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) 
     let townships: Vec<TownshipBlock> = list.into_iter().map(|x| block(t, role, x)).collect();
     OverduePage {
         t,
-        user: crate::pages::user_bar(&auth.0, t),
+        user: user_bar(&auth.0, t),
         total: townships.iter().map(|b| b.cases.len()).sum(),
         townships,
     }
@@ -90,11 +92,7 @@ fn line(t: &Texts, role: Role, c: OverdueCase) -> OverdueLine {
             mask_name(&c.head_name)
         },
         village: c.village_name,
-        stage: if t.lang == "en" {
-            c.stage.label_en()
-        } else {
-            c.stage.label_zh()
-        },
+        stage: t.label(c.stage),
         due: c.overdue.deadline.to_string(),
         days: c.overdue.days_over,
         level: match c.overdue.escalate_to {

@@ -2,9 +2,12 @@
 //! `Idempotency-Key`, and a page), and list the batches loaded.
 
 use crate::AppState;
-use crate::auth::{Auth, Lang, PageAuth};
+use crate::auth::{Auth, PageAuth};
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::Texts;
+use crate::i18n::{Texts, fill};
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, user_bar};
+use crate::shared::view::china_time;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,15 +23,6 @@ use serde::{Deserialize, Serialize};
 #[openapi(paths(upload_api, list_api), components(schemas(UploadResult, RowProblem, Batch, BatchOutcome, dixian_store::feeds::BatchSummary)),
     tags((name = "feeds", description = "部门数据: department files loaded as batches")))]
 pub struct FeedsDoc;
-
-/// Largest accepted upload unless configured otherwise (a county's
-/// monthly medical file fits many times over); an operational limit.
-pub const DEFAULT_MAX_UPLOAD: usize = 256 * 1024 * 1024;
-
-/// Uploads read and checked at the same time unless configured otherwise:
-/// each holds its file in memory while it is parsed, so this bounds the
-/// memory uploads take (others wait their turn).
-pub const DEFAULT_CONCURRENT_UPLOADS: usize = 2;
 
 /// Problems an upload's answer lists; the rest are counted
 /// (`errors_total`). A file of nothing but bad rows must not become a
@@ -170,13 +164,73 @@ async fn list_api(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<B
 /// and the batches loaded so far.
 #[derive(askama::Template, askama_web::WebTemplate)]
 #[template(path = "feeds.html")]
-struct FeedsPage<'a> {
+struct FeedsPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     kinds: &'static [FeedKind],
-    batches: Vec<Batch>,
-    result: Option<&'a UploadResult>,
+    batches: Vec<BatchLine>,
+    result: Option<ResultLines>,
     last_run: String,
+}
+
+/// What an upload did, in the page's language.
+struct ResultLines {
+    /// Loaded (or loaded before): the batch was stored.
+    ok: bool,
+    /// What happened.
+    summary: String,
+    /// The problems listed (the first [`PAGE_LISTED_ERRORS`]).
+    problems: Vec<String>,
+    /// Said when more problems were found than listed.
+    more: Option<String>,
+}
+
+/// Problems the page lists; the rest are counted.
+const PAGE_LISTED_ERRORS: usize = 200;
+
+impl ResultLines {
+    fn of(t: &Texts, r: &UploadResult) -> ResultLines {
+        let summary = match &r.outcome {
+            Some(BatchOutcome::Loaded(s)) => fill(
+                t.feed_loaded,
+                &[&s.rows, &s.matched, &s.unknown, &s.duplicates],
+            ),
+            Some(BatchOutcome::AlreadyLoaded { batch_id, .. }) => {
+                fill(t.feed_already_loaded, &[batch_id])
+            }
+            None => fill(t.feed_rejected, &[&r.errors_total]),
+        };
+        let problems = r
+            .errors
+            .iter()
+            .take(PAGE_LISTED_ERRORS)
+            .map(|e| {
+                let mut at = fill(t.feed_at_line, &[&e.line]);
+                if let Some(c) = e.column {
+                    at = format!("{at}, {}", fill(t.feed_at_column, &[&c]));
+                }
+                format!("{at}: {}", e.reason)
+            })
+            .collect();
+        ResultLines {
+            ok: r.outcome.is_some(),
+            summary,
+            problems,
+            more: (r.errors_total > PAGE_LISTED_ERRORS)
+                .then(|| fill(t.feed_first_shown, &[&r.errors_total, &PAGE_LISTED_ERRORS])),
+        }
+    }
+}
+
+/// A batch as the page lists it.
+struct BatchLine {
+    id: i64,
+    kind: String,
+    file_name: String,
+    rows: i64,
+    matched: i64,
+    unknown: i64,
+    imported_at: String,
 }
 
 async fn page(
@@ -185,14 +239,25 @@ async fn page(
     t: &'static Texts,
     result: Option<&UploadResult>,
 ) -> Response {
-    let run = crate::pages_warnings::last_run_line(s, t, user.region.as_str()).await;
+    let run = super::pages::last_run_line(s, t, user.region.as_str()).await;
     match feeds::batches(&s.store.pool, &dixian_store::Actor::of(user)).await {
         Ok(batches) => FeedsPage {
             t,
-            user: crate::pages::user_bar(user, t),
+            user: user_bar(user, t),
             kinds: &FeedKind::ALL,
-            batches,
-            result,
+            batches: batches
+                .into_iter()
+                .map(|b| BatchLine {
+                    id: b.id,
+                    kind: b.kind,
+                    file_name: b.file_name,
+                    rows: b.rows_total,
+                    matched: b.rows_matched,
+                    unknown: b.rows_unknown,
+                    imported_at: china_time(b.imported_at),
+                })
+                .collect(),
+            result: result.map(|r| ResultLines::of(t, r)),
             last_run: run,
         }
         .into_response(),

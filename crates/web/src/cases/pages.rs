@@ -2,12 +2,15 @@
 //! events the user may record now, the resident's self-declaration (no
 //! login, phone-first). The village notice (公示) is in `notice.rs`.
 
+use super::api::case_view;
+use super::forms::{Input, event_from_form, inputs};
 use crate::AppState;
-use crate::api_cases::{ClientIp, case_view};
-use crate::auth::{Lang, PageAuth};
-use crate::case_forms::{Input, event_from_form, inputs};
-use crate::i18n::{Texts, field_label};
-use crate::view::{china_time, error_page};
+use crate::auth::PageAuth;
+use crate::i18n::{Bilingual, Texts, field_label};
+use crate::shared::extract::ClientIp;
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, error_page, user_bar};
+use crate::shared::view::china_time;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -32,22 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/declare/status", get(declare_status))
 }
 
-/// Picks the label of the page's language.
-macro_rules! label {
-    ($t:expr, $v:expr) => {
-        if $t.lang == "en" {
-            $v.label_en()
-        } else {
-            $v.label_zh()
-        }
-    };
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "inbox.html")]
 struct InboxPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     cases: Vec<InboxLine>,
     leads: Vec<LeadLine>,
     overdue: usize,
@@ -98,7 +90,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             number: c.household_number,
             head: c.head_name,
             village: c.village_code,
-            stage: label!(t, c.stage),
+            stage: t.label(c.stage),
             since: china_time(c.stage_entered_at),
             due: c
                 .due_on
@@ -112,7 +104,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
         .into_iter()
         .map(|l| LeadLine {
             reference: l.reference,
-            channel: label!(t, l.channel),
+            channel: t.label(l.channel),
             village: l.village_code,
             note: l.note,
             since: china_time(l.created_at),
@@ -133,14 +125,14 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             id: w.id,
             number: w.household_number,
             head: w.head_name,
-            risk: label!(t, w.risk_type),
+            risk: t.label(w.risk_type),
             rule: w.rule_id,
             last_date: w.last_date.to_string(),
         })
         .collect();
     InboxPage {
         t,
-        user: crate::pages::user_bar(&auth.0, t),
+        user: user_bar(&auth.0, t),
         cases,
         leads,
         overdue,
@@ -154,7 +146,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
 #[template(path = "case.html")]
 struct CasePage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     id: i64,
     household_id: i64,
     number: String,
@@ -194,20 +186,14 @@ struct EventLine {
     stages: String,
 }
 
-fn options<T: Copy>(
+/// (code, label) of every value, in the page's language.
+fn options<T: Bilingual>(
     t: &Texts,
     all: &[T],
     code: fn(T) -> &'static str,
-    zh: fn(T) -> &'static str,
-    en: fn(T) -> &'static str,
 ) -> Vec<(String, String)> {
     all.iter()
-        .map(|x| {
-            (
-                code(*x).to_string(),
-                if t.lang == "en" { en(*x) } else { zh(*x) }.to_string(),
-            )
-        })
+        .map(|x| (code(*x).to_string(), t.label(*x).to_string()))
         .collect()
 }
 
@@ -231,43 +217,19 @@ fn form_input(t: &Texts, name: &'static str, input: Input, today: &str) -> FormI
         Input::Category => {
             f.kind = "select";
             f.options = vec![(String::new(), t.none.to_string())];
-            f.options.extend(options(
-                t,
-                Category::ALL,
-                Category::code,
-                Category::label_zh,
-                Category::label_en,
-            ));
+            f.options.extend(options(t, Category::ALL, Category::code));
         }
         Input::RiskTypes => {
             f.kind = "multi";
-            f.options = options(
-                t,
-                RiskType::ALL,
-                RiskType::code,
-                RiskType::label_zh,
-                RiskType::label_en,
-            );
+            f.options = options(t, RiskType::ALL, RiskType::code);
         }
         Input::Channel => {
             f.kind = "select";
-            f.options = options(
-                t,
-                Channel::ALL,
-                Channel::code,
-                Channel::label_zh,
-                Channel::label_en,
-            );
+            f.options = options(t, Channel::ALL, Channel::code);
         }
         Input::Assistance => {
             f.kind = "select";
-            f.options = options(
-                t,
-                Assistance::ALL,
-                Assistance::code,
-                Assistance::label_zh,
-                Assistance::label_en,
-            );
+            f.options = options(t, Assistance::ALL, Assistance::code);
         }
     }
     f
@@ -302,7 +264,7 @@ async fn render_case(
         .iter()
         .map(|k| EventForm {
             kind: k.code(),
-            label: label!(t, k),
+            label: t.label(*k),
             inputs: inputs(*k)
                 .iter()
                 .map(|(n, i)| form_input(t, n, *i, &today))
@@ -314,12 +276,12 @@ async fn render_case(
         .iter()
         .map(|e| EventLine {
             when: china_time(e.at),
-            what: label!(t, e.event.kind()),
+            what: t.label(e.event.kind()),
             who: e.user_name.clone().unwrap_or_else(|| e.role.clone()),
-            stages: format!("{} → {}", label!(t, e.from_stage), label!(t, e.to_stage)),
+            stages: format!("{} → {}", t.label(e.from_stage), t.label(e.to_stage)),
         })
         .collect();
-    let risks: Vec<&str> = c.risk_types.iter().map(|r| label!(t, r)).collect();
+    let risks: Vec<&str> = c.risk_types.iter().map(|r| t.label(*r)).collect();
     let warnings = dixian_store::warnings::of_household(
         &s.store.pool,
         &dixian_store::Actor::of(user),
@@ -333,14 +295,14 @@ async fn render_case(
         id: w.id,
         number: w.household_number,
         head: w.head_name,
-        risk: label!(t, w.risk_type),
+        risk: t.label(w.risk_type),
         rule: w.rule_id,
         last_date: w.last_date.to_string(),
     })
     .collect();
     let page = CasePage {
         t,
-        user: crate::pages::user_bar(user, t),
+        user: user_bar(user, t),
         id: view.id,
         household_id: view.household_id,
         number: c.household.clone(),
@@ -348,14 +310,14 @@ async fn render_case(
             .as_ref()
             .and_then(|h| h.household.head().map(|m| m.name.clone()))
             .unwrap_or_default(),
-        stage: label!(t, c.stage),
-        channel: label!(t, c.lead.channel),
+        stage: t.label(c.stage),
+        channel: t.label(c.lead.channel),
         risks: if risks.is_empty() {
             "—".into()
         } else {
             risks.join("、")
         },
-        category: c.category.map(|x| label!(t, x)).unwrap_or("—"),
+        category: c.category.map(|x| t.label(x)).unwrap_or("—"),
         notice: c
             .notice
             .as_ref()
@@ -403,10 +365,10 @@ async fn case_event(
             .unwrap_or("")
     };
     let Some(kind) = EventKind::parse(get("kind")) else {
-        return render_case(&s, &auth.0, t, id, vec!["unknown event (未知事项)".into()]).await;
+        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()]).await;
     };
     let version: i64 = get("version").parse().unwrap_or(0);
-    let event = match event_from_form(kind, &form) {
+    let event = match event_from_form(t, kind, &form) {
         Ok(e) => e,
         Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg]).await,
     };
@@ -484,7 +446,7 @@ async fn new_lead(
 #[template(path = "declare.html")]
 struct DeclarePage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     errors: Vec<String>,
     reference: Option<String>,
 }
@@ -515,13 +477,12 @@ async fn declare_submit(
 ) -> Response {
     let now = s.clock.now();
     if !s.declarations.try_take(ip, now) {
-        let msg = "提交过于频繁，请稍后再试 (too many declarations from here; try later)";
         return (
             StatusCode::TOO_MANY_REQUESTS,
             DeclarePage {
                 t,
                 user: None,
-                errors: vec![msg.into()],
+                errors: vec![t.declare_too_many.into()],
                 reference: None,
             },
         )
@@ -563,7 +524,7 @@ async fn declare_submit(
 #[template(path = "declare_status.html")]
 struct StatusPage {
     t: &'static Texts,
-    user: Option<crate::pages::UserBar>,
+    user: Option<UserBar>,
     reference: String,
     status: Option<&'static str>,
     updated: Option<String>,
@@ -592,11 +553,7 @@ async fn declare_status(
     if !reference.trim().is_empty() {
         match cases::public_status(&s.store.pool, &reference).await {
             Ok(v) => {
-                page.status = Some(if t.lang == "en" {
-                    v.label_en
-                } else {
-                    v.label_zh
-                });
+                page.status = Some(t.pick(v.label_zh, v.label_en));
                 page.updated = Some(v.received_on.to_string());
             }
             Err(_) => page.not_found = true,

@@ -132,26 +132,3 @@ pub fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
     let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     at.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string()
 }
-
-/// HTML-escapes text for the few pages built without a template.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A plain page saying what went wrong, with a way back.
-pub fn error_page(
-    t: &crate::i18n::Texts,
-    status: axum::http::StatusCode,
-    msg: &str,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let body = format!(
-        "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"/\">←</a></p>",
-        t.app,
-        escape(msg)
-    );
-    (status, axum::response::Html(body)).into_response()
-}

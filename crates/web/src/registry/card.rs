@@ -1,0 +1,274 @@
+//! The household card: the household, its members (ID numbers and phones
+//! masked unless revealed by the audited button), its cases and timeline.
+
+use super::{forbidden, not_found};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::i18n::Texts;
+use crate::shared::lang::Lang;
+use crate::shared::layout::{UserBar, user_bar};
+use crate::shared::view::{RevealForm, china_time, mask_phone};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use dixian_domain::Member;
+use dixian_store::households;
+use dixian_store::privacy::{self, Revealed};
+use dixian_store::regions::Region;
+use dixian_store::users::User;
+use dixian_store::{StoreError, StoredHousehold};
+
+/// Routes of these pages.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/households/{id}", get(household_page))
+        .route("/households/{id}/reveal", post(household_reveal))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    chain: Vec<Region>,
+    number: String,
+    head: String,
+    address: String,
+    category: &'static str,
+    formerly_poor: &'static str,
+    housing: &'static str,
+    water: &'static str,
+    farmland: f64,
+    wage: i64,
+    production: i64,
+    property: i64,
+    transfer: i64,
+    income_pp: i64,
+    medical: i64,
+    schooling: i64,
+    version: i64,
+    members: Vec<MemberLine>,
+    id: i64,
+    can_edit: bool,
+    cases: Vec<(i64, &'static str)>,
+    can_lead: bool,
+    timeline: Vec<TimelineLine>,
+    /// The role may show ID numbers and phones in full (the button).
+    may_reveal: bool,
+    /// They are shown in full now (the reveal was recorded).
+    revealed: bool,
+}
+
+/// One line of a household's timeline.
+struct TimelineLine {
+    when: String,
+    what: String,
+    who: String,
+}
+
+fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineLine {
+    use dixian_store::cases::TimelineKind;
+    let what = match e.kind {
+        TimelineKind::Lead => dixian_domain::Channel::parse(&e.what).map_or(e.what.clone(), |c| {
+            format!("{}: {}", t.new_lead, t.label(c))
+        }),
+        TimelineKind::CaseEvent => dixian_domain::case::EventKind::parse(&e.what)
+            .map_or(e.what.clone(), |k| t.label(k).to_string()),
+        TimelineKind::Registry => format!("{} ({})", t.households, e.what),
+        TimelineKind::Warning => {
+            let status = match e.what.as_str() {
+                "verified" => t.st_verified,
+                "dismissed" => t.st_dismissed,
+                _ => t.st_open,
+            };
+            let rule = e.detail["rule_id"].as_str().unwrap_or_default();
+            format!("{} ({rule}): {status}", t.warnings)
+        }
+    };
+    TimelineLine {
+        when: china_time(e.at),
+        what,
+        who: e
+            .user_name
+            .clone()
+            .or_else(|| e.role.clone())
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+struct MemberLine {
+    name: String,
+    relation: &'static str,
+    id: String,
+    sex: &'static str,
+    age: u32,
+    labor: &'static str,
+    health: &'static str,
+    disability: String,
+    school: String,
+    insurance: &'static str,
+    employment: &'static str,
+    phone: String,
+}
+
+/// A member as the card shows it: ID number and phone masked unless
+/// `full` (after a recorded reveal).
+fn member_line(t: &Texts, m: &Member, full: bool) -> MemberLine {
+    let today = chrono::Local::now().date_naive();
+    MemberLine {
+        name: m.name.clone(),
+        relation: t.label(m.relation),
+        id: if full {
+            m.id_number.as_str().to_string()
+        } else {
+            m.id_number.masked()
+        },
+        sex: if m.id_number.sex() == dixian_domain::Sex::Male {
+            t.sex_male
+        } else {
+            t.sex_female
+        },
+        age: m.id_number.age_on(today),
+        labor: t.label(m.labor),
+        health: t.label(m.illness),
+        disability: match (m.disability_kind, m.disability_grade) {
+            (Some(k), Some(g)) => format!("{} {g}", t.label(k)),
+            (Some(k), None) => t.label(k).to_string(),
+            _ => "—".into(),
+        },
+        school: match (m.student_stage, m.student_status) {
+            (Some(s), Some(st)) => format!("{} · {}", t.label(s), t.label(st)),
+            (Some(s), None) => t.label(s).to_string(),
+            _ => "—".into(),
+        },
+        insurance: t.label(m.insurance),
+        employment: t.label(m.employment),
+        phone: m
+            .phone
+            .as_deref()
+            .map(|p| if full { p.to_string() } else { mask_phone(p) })
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+fn household_page_of(
+    t: &'static Texts,
+    user: &User,
+    chain: Vec<Region>,
+    stored: &StoredHousehold,
+    revealed: bool,
+) -> HouseholdPage {
+    let (h, version) = (&stored.household, stored.version);
+    let yes_no = |b: bool| if b { t.yes } else { t.no };
+    HouseholdPage {
+        t,
+        user: user_bar(user, t),
+        chain,
+        number: h.number.clone(),
+        head: h.head().map(|m| m.name.clone()).unwrap_or_default(),
+        address: format!(
+            "{}{}",
+            h.address,
+            h.village_group
+                .as_deref()
+                .map(|g| format!(" {g}"))
+                .unwrap_or_default()
+        ),
+        category: h.category.map(|c| t.label(c)).unwrap_or("—"),
+        formerly_poor: yes_no(h.formerly_registered_poor),
+        housing: t.label(h.housing),
+        water: t.label(h.water),
+        farmland: h.farmland_mu,
+        wage: h.income.wage,
+        production: h.income.production,
+        property: h.income.property,
+        transfer: h.income.transfer,
+        income_pp: h.income_per_person(),
+        medical: h.medical_expense,
+        schooling: h.schooling_expense,
+        version,
+        members: h
+            .members
+            .iter()
+            .map(|m| member_line(t, m, revealed))
+            .collect(),
+        id: stored.id,
+        can_edit: user.role.edits_registry(),
+        cases: Vec::new(),
+        can_lead: false,
+        timeline: Vec::new(),
+        may_reveal: privacy::may_reveal(&dixian_store::Actor::of(user)),
+        revealed,
+    }
+}
+
+async fn household_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+) -> Response {
+    render_household(&s, &auth, t, id, None).await
+}
+
+/// "显示完整信息 Show in full": the same card with ID numbers and phones
+/// in full, after the store has recorded the reveal (403 for a role that
+/// may not, 404 outside the scope).
+async fn household_reveal(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Response {
+    render_household(&s, &auth, t, id, Some(&f.reason)).await
+}
+
+/// The card, masked (`reveal` = `None`) or in full with the reason given.
+async fn render_household(
+    s: &AppState,
+    auth: &PageAuth,
+    t: &'static Texts,
+    id: i64,
+    reveal: Option<&str>,
+) -> Response {
+    let actor = auth.actor();
+    let stored = match households::get(&s.store.pool, &actor, id).await {
+        Ok(stored) => stored,
+        // A role that reads no households is told so (403), as by the API.
+        Err(StoreError::Forbidden) => return forbidden(t),
+        Err(_) => return not_found(t),
+    };
+    if let Some(reason) = reveal {
+        let village = stored.household.village.as_str();
+        if let Err(e) = privacy::record_reveal(
+            &s.store.pool,
+            &actor,
+            Revealed::Household,
+            id,
+            village,
+            Some(reason),
+        )
+        .await
+        {
+            return crate::error::ApiError::from(e).page(t);
+        }
+        tracing::info!(household_id = id, "personal data revealed (page)");
+    }
+    let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
+        .await
+        .unwrap_or_default();
+    let mut page = household_page_of(t, &auth.0, chain, &stored, reveal.is_some());
+    // Cases and the timeline: only roles that work cases read them.
+    if let Ok(cs) = dixian_store::cases::cases_of_household(&s.store.pool, &actor, id).await {
+        page.cases = cs.iter().map(|c| (c.id, t.label(c.case.stage))).collect();
+        page.can_lead = true;
+    }
+    if let Ok(tl) = dixian_store::cases::timeline(&s.store.pool, &actor, id).await {
+        page.timeline = tl.iter().rev().map(|e| timeline_line(t, e)).collect();
+    }
+    page.into_response()
+}
