@@ -338,7 +338,7 @@ pub async fn of_household(
 
 fn not_open(w: &WarningRow) -> StoreError {
     StoreError::from(crate::Refusal::WarningNotOpen {
-        status: w.status.code().to_string(),
+        status: w.status,
     })
 }
 
