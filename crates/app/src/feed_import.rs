@@ -112,26 +112,22 @@ pub async fn import_feed(
     if (report.errors_total > 0 && on_errors == OnRowErrors::Reject) || parse.rows.is_empty() {
         return Ok(report);
     }
-    let rows = parse
+    let rows: Vec<NewFeedRow<&FeedRow>> = parse
         .rows
         .iter()
-        .map(|(line, row)| {
-            let payload = serde_json::to_string(row)
-                .map_err(|e| StoreError::Invalid(format!("line {line}: {e}")))?;
-            Ok(NewFeedRow {
-                line: *line,
-                id_number: row.id_number().map(|i| i.as_str().to_string()),
-                village: match row {
-                    FeedRow::Water(w) => Some(w.village.padded12()),
-                    _ => None,
-                },
-                event_date: row.date(),
-                payload,
-            })
+        .map(|(line, row)| NewFeedRow {
+            line: *line,
+            id_number: row.id_number().cloned(),
+            village: match row {
+                FeedRow::Water(w) => Some(w.village.clone()),
+                _ => None,
+            },
+            event_date: row.date(),
+            payload: row,
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect();
     let batch = feeds::BatchFile {
-        kind: kind.code(),
+        kind,
         file_name,
         sha256: &sha,
         idempotency_key: idempotency_key.as_deref(),

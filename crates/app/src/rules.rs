@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use dixian_domain::RegionLevel;
 use dixian_screen::engine::{RegistryIndex, Screener};
 use dixian_screen::rules::SHIPPED;
-use dixian_screen::{RuleBook, RuleSet};
+use dixian_screen::{FeedRow, RuleBook, RuleSet};
 use dixian_store::rule_sets::{self, Adopted, NewRuleSet};
 use dixian_store::screening;
 use dixian_store::{Actor, Store, StoreError};
@@ -248,8 +248,7 @@ pub struct WhatIfInput {
     drafted: RuleBook,
     from: NaiveDate,
     to: NaiveDate,
-    today: NaiveDate,
-    rows: Vec<screening::ScreenRow>,
+    rows: Vec<screening::ScreenRow<FeedRow>>,
     snap: screening::RegistrySnapshot,
 }
 
@@ -280,13 +279,13 @@ pub async fn load_what_if(
     let drafted = draft_book(current, draft, from, to)?;
     let rows =
         screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
-    let snap = screening::registry(&store.pool, actor).await?;
+    let today = dixian_domain::case::china_date(now);
+    let snap = screening::registry(&store.pool, actor, today).await?;
     Ok(WhatIfInput {
         current: current.clone(),
         drafted,
         from,
         to,
-        today: dixian_domain::case::china_date(now),
         rows,
         snap,
     })
@@ -295,7 +294,7 @@ pub async fn load_what_if(
 impl WhatIfInput {
     /// Replays the rows under both books and counts the warnings. No I/O.
     pub fn compute(self, threads: usize) -> Result<WhatIf, AppError> {
-        let cols = registry_columns(&self.snap, self.today)?;
+        let cols = registry_columns(&self.snap);
         let index = RegistryIndex::build(cols, threads).map_err(AppError::from)?;
         let mut out = WhatIf {
             rows: self.rows.len(),
@@ -322,10 +321,9 @@ impl WhatIfInput {
                         continue;
                     }
                     let village = &self.snap.village[w.household as usize];
-                    let township = dixian_domain::RegionCode::parse(village)
-                        .ok()
-                        .and_then(|v| v.ancestor(RegionLevel::Township))
-                        .map_or_else(|| village.clone(), |t| t.to_string());
+                    let township = village
+                        .ancestor(RegionLevel::Township)
+                        .map_or_else(|| village.to_string(), |t| t.to_string());
                     let e = out
                         .counts
                         .entry((township, w.risk.code().to_string()))

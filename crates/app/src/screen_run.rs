@@ -9,7 +9,7 @@
 
 use crate::AppError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use dixian_domain::{IdNumber, LaborCapacity, RegionCode};
+use dixian_domain::RuleRef;
 use dixian_screen::engine::{
     EventColumns, FeedColumns, HouseholdFlags, MedicalColumns, PersonFacts, RegistryColumns,
     RegistryIndex, ScreenStats, Screener, Warning, WaterColumns, person_key,
@@ -54,25 +54,13 @@ pub(crate) struct Batches {
 }
 
 impl Batches {
-    /// Columns of stored rows; a payload that does not read back is an
-    /// error naming the row id (never its content).
-    pub(crate) fn of(rows: &[ScreenRow]) -> Result<Batches, StoreError> {
+    /// Columns of stored rows (decoded by the store).
+    pub(crate) fn of(rows: &[ScreenRow<FeedRow>]) -> Result<Batches, StoreError> {
         let mut b = Batches::default();
         for r in rows {
-            let row: FeedRow = serde_json::from_str(&r.payload).map_err(|e| {
-                StoreError::Invalid(format!(
-                    "stored feed row {} does not read back ({}); it was written by another version (数据行无法读取)",
-                    r.id,
-                    match e.classify() {
-                        serde_json::error::Category::Io => "io",
-                        serde_json::error::Category::Syntax => "syntax",
-                        serde_json::error::Category::Data => "data",
-                        serde_json::error::Category::Eof => "eof",
-                    }
-                ))
-            })?;
+            let row = &r.payload;
             let date = row.date();
-            match &row {
+            match row {
                 FeedRow::Medical(m) => {
                     b.medical.0.push_row(m);
                     b.medical.1.push(r.id, date);
@@ -117,23 +105,15 @@ impl Batches {
     }
 }
 
-/// The engine's registry columns of a snapshot. Stored ID numbers were
-/// checked when written; one that no longer parses is skipped (it cannot
-/// match a feed row either).
-pub(crate) fn registry_columns(
-    snap: &RegistrySnapshot,
-    today: NaiveDate,
-) -> Result<RegistryColumns, StoreError> {
+/// The engine's registry columns of a snapshot (typed by the store).
+pub(crate) fn registry_columns(snap: &RegistrySnapshot) -> RegistryColumns {
     let mut cols = RegistryColumns::default();
     let mut village_of: HashMap<&str, u32> = HashMap::new();
     for (h, v) in snap.village.iter().enumerate() {
         let next = cols.villages.len() as u32;
         let idx = *village_of.entry(v.as_str()).or_insert(next);
         if idx == next {
-            let code = RegionCode::parse(v).map_err(|e| {
-                StoreError::Invalid(format!("stored village code of household #{h}: {e}"))
-            })?;
-            cols.villages.push(code);
+            cols.villages.push(v.clone());
         }
         cols.household_village.push(idx);
         cols.household_income_fen
@@ -144,16 +124,13 @@ pub(crate) fn registry_columns(
         ));
     }
     for (p, id) in snap.person_id_number.iter().enumerate() {
-        let Ok(id) = IdNumber::parse_at(id, today) else {
-            continue;
-        };
-        cols.person_key.push(person_key(&id));
+        cols.person_key.push(person_key(id));
         cols.person_household.push(snap.person_household[p]);
-        let labor = LaborCapacity::parse(&snap.person_labor[p]).unwrap_or(LaborCapacity::Full);
+        let labor = snap.person_labor[p];
         let grade = snap.person_disability_grade[p].and_then(|g| u8::try_from(g).ok());
         cols.person_facts.push(PersonFacts::new(labor, grade));
     }
-    Ok(cols)
+    cols
 }
 
 /// A hit in the store's terms.
@@ -173,21 +150,19 @@ fn new_warning(
     let last = dates.max().unwrap_or(today);
     NewWarning {
         household_id: snap.household_id[h],
-        village_code: snap.village[h].clone(),
-        person_id_number: w
-            .person
-            .and_then(|p| p.id_number(today))
-            .map(|i| i.as_str().to_string()),
-        rule_id: rule.id.clone(),
-        rule_set_region: set.region.to_string(),
-        rule_set_from: set.valid_from,
-        rule_set_version: i64::from(set.version),
-        rule_set_name: set.name.clone(),
-        feed_kind: rule.feed.code().to_string(),
-        condition: rule.condition.code().to_string(),
-        risk_type: w.risk.code().to_string(),
-        severity: w.severity.code().to_string(),
-        severity_rank: w.severity.rank(),
+        village: snap.village[h].clone(),
+        person: w.person.and_then(|p| p.id_number(today)),
+        rule: RuleRef {
+            rule_id: rule.id.clone(),
+            set_region: set.region.to_string(),
+            set_from: set.valid_from,
+            set_version: i64::from(set.version),
+            set_name: set.name.clone(),
+        },
+        feed_kind: rule.feed,
+        condition: rule.condition,
+        risk_type: w.risk,
+        severity: w.severity,
         first_date: first,
         last_date: last,
         evidence,
@@ -206,7 +181,7 @@ pub struct RunInput {
     as_of: NaiveDate,
     today: NaiveDate,
     started_at: DateTime<Utc>,
-    rows: Vec<ScreenRow>,
+    rows: Vec<ScreenRow<FeedRow>>,
     snap: RegistrySnapshot,
 }
 
@@ -233,7 +208,7 @@ pub async fn load_run(
         return Err(StoreError::from(dixian_store::Refusal::AsOfInFuture { as_of, today }).into());
     }
     let rows = screening::rows_to_screen(&store.pool, actor, window_start(as_of)).await?;
-    let snap = screening::registry(&store.pool, actor).await?;
+    let snap = screening::registry(&store.pool, actor, today).await?;
     Ok(RunInput {
         as_of,
         today,
@@ -254,7 +229,7 @@ impl RunInput {
             rows,
             snap,
         } = self;
-        let index = RegistryIndex::build(registry_columns(&snap, today)?, threads)?;
+        let index = RegistryIndex::build(registry_columns(&snap), threads)?;
         let screener = Screener {
             index: &index,
             book,

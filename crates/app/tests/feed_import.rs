@@ -10,7 +10,7 @@ use chrono::Utc;
 use common::{id, setup};
 use dixian_app::{FeedFile, OnRowErrors, import_feed};
 use dixian_domain::{RegionCode, Role, Scope};
-use dixian_screen::FeedKind;
+use dixian_screen::{FeedKind, FeedRow};
 use dixian_store::feeds::BatchOutcome;
 use dixian_store::testing::Backend;
 use dixian_store::{Actor, Store, db::q};
@@ -406,12 +406,12 @@ async fn same_file_in_two_counties(backend: Backend) {
     assert_eq!((wb.matched, wb.unknown), (1, 1));
     let from = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     for (actor, water_batch) in [(&officer_a, wa.batch_id), (&officer_b, wb.batch_id)] {
-        let read = dixian_store::screening::rows_to_screen(&store.pool, actor, from)
+        let read = dixian_store::screening::rows_to_screen::<FeedRow>(&store.pool, actor, from)
             .await
             .unwrap();
         let water: Vec<i64> = read
             .iter()
-            .filter(|r| r.kind == "water")
+            .filter(|r| r.kind == FeedKind::Water)
             .map(|r| r.batch_id)
             .collect();
         assert_eq!(

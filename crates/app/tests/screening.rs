@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::{TOWNSHIP, VILLAGE_A, VILLAGE_B, actor, date, id, person_b, setup};
 use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
 use dixian_domain::Role;
-use dixian_screen::{FeedKind, RuleBook};
+use dixian_screen::{FeedKind, FeedRow, RuleBook};
 use dixian_store::db::q;
 use dixian_store::rule_sets::{self, Adopted};
 use dixian_store::testing::Backend;
@@ -119,7 +119,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     assert_eq!(ws[1].person_id_number.as_deref(), Some(b.as_str()));
     assert!(
         ws.iter()
-            .all(|w| w.status == "open" && w.risk_type == "illness")
+            .all(|w| w.status.code() == "open" && w.risk_type.code() == "illness")
     );
 
     // a re-run adds nothing
@@ -158,7 +158,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(d.status, "dismissed");
+    assert_eq!(d.status.code(), "dismissed");
     assert_eq!(
         run(&store, &officer, &book, date(2025, 1, 20)).await,
         (0, 0, 2, 0)
@@ -177,7 +177,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     );
     let ws = all_warnings(&store, &cadre).await;
     let fresh = ws.last().unwrap();
-    assert_eq!((fresh.status.as_str(), fresh.evidence_rows), ("open", 2));
+    assert_eq!((fresh.status.code(), fresh.evidence_rows), ("open", 2));
     assert_eq!(fresh.last_date, date(2025, 2, 3));
 
     // verified: a lead on the department-warning channel opens a case
@@ -193,7 +193,7 @@ async fn the_warning_lifecycle(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(v.warning.status, "verified");
+    assert_eq!(v.warning.status.code(), "verified");
     let case_id = v.lead.case_id.unwrap();
     assert_eq!(v.warning.case_id, Some(case_id));
     let (channel,): (String,) = store
@@ -233,18 +233,18 @@ async fn the_warning_lifecycle(backend: Backend) {
     );
     let last = all_warnings(&store, &cadre).await.pop().unwrap();
     assert_eq!(
-        (last.status.as_str(), last.case_id),
+        (last.status.code(), last.case_id),
         ("attached", Some(case_id))
     );
 
     // out of scope is not found; a data officer does not read warnings
     let other = actor(Role::VillageCadre, "520526001002");
     assert!(matches!(
-        warnings::get(&store.pool, &other, last.id).await,
+        warnings::get::<FeedRow>(&store.pool, &other, last.id).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        warnings::get(&store.pool, &officer, last.id).await,
+        warnings::get::<FeedRow>(&store.pool, &officer, last.id).await,
         Err(StoreError::Forbidden)
     ));
     // the household's timeline shows each warning raised and how it ended
@@ -265,7 +265,9 @@ async fn the_warning_lifecycle(backend: Backend) {
         seen.contains(&"dismissed") && seen.contains(&"verified"),
         "{seen:?}"
     );
-    let detail = warnings::get(&store.pool, &cadre, last.id).await.unwrap();
+    let detail = warnings::get::<FeedRow>(&store.pool, &cadre, last.id)
+        .await
+        .unwrap();
     assert_eq!(detail.evidence.len(), 3, "every stay of B is evidence");
     assert!(detail.evidence.iter().all(|e| e.file_name == "medical.csv"));
 
@@ -287,7 +289,7 @@ async fn the_warning_lifecycle(backend: Backend) {
         (1, 0, 1, 0)
     );
     let reopened = all_warnings(&store, &cadre).await.pop().unwrap();
-    assert_eq!((reopened.status.as_str(), reopened.case_id), ("open", None));
+    assert_eq!((reopened.status.code(), reopened.case_id), ("open", None));
 }
 
 fn guizhou(version: u32, per_stay: u32) -> String {
@@ -666,7 +668,7 @@ async fn a_village_sees_only_its_own_warnings(backend: Backend) {
     let wb = &theirs[0];
     let before = snapshot(&store).await;
     assert!(matches!(
-        warnings::get(&store.pool, &cadre_a, wb.id).await,
+        warnings::get::<FeedRow>(&store.pool, &cadre_a, wb.id).await,
         Err(StoreError::NotFound)
     ));
     let policy = book.sets()[0].workflow.clone();
@@ -715,7 +717,88 @@ async fn a_village_sees_only_its_own_warnings(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(d.status, "dismissed");
+    assert_eq!(d.status.code(), "dismissed");
+}
+
+/// A stored code this version never wrote is an integrity error, never a
+/// default ("dismissed" for any unknown status, as pages once showed it);
+/// the typed row withholds exactly the store's health fields.
+async fn unknown_stored_codes_are_refused(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-01-02", "住院", 7000)]),
+        at(date(2025, 1, 10)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 1, 10)).await,
+        (1, 0, 0, 0)
+    );
+    let w = all_warnings(&store, &cadre).await.pop().unwrap();
+    let d = warnings::get::<FeedRow>(&store.pool, &cadre, w.id)
+        .await
+        .unwrap();
+    assert_eq!(d.evidence[0].withheld, warnings::HEALTH_FIELDS);
+    for (column, value) in [("status", "closed"), ("severity", "urgent")] {
+        store
+            .pool
+            .execute(q(format!("UPDATE warnings SET {column} = $1")).bind(value))
+            .await
+            .unwrap();
+        let filter = WarningFilter {
+            status: Some("all".into()),
+            ..WarningFilter::default()
+        };
+        let e = warnings::list(&store.pool, &cadre, &filter)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Integrity(_)), "{column}: {e:?}");
+        assert!(
+            matches!(
+                warnings::get::<FeedRow>(&store.pool, &cadre, w.id).await,
+                Err(StoreError::Integrity(_))
+            ),
+            "{column}"
+        );
+        store
+            .pool
+            .execute(
+                q(format!("UPDATE warnings SET {column} = $1")).bind(if column == "status" {
+                    "open"
+                } else {
+                    "high"
+                }),
+            )
+            .await
+            .unwrap();
+    }
+    // … and a run reading the known warnings refuses an unknown condition.
+    store
+        .pool
+        .execute(q("UPDATE warnings SET rule_condition = 'always'"))
+        .await
+        .unwrap();
+    let e = run_screening(
+        &store,
+        &officer,
+        &book,
+        date(2025, 1, 10),
+        at(date(2025, 1, 10)),
+        2,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, dixian_app::AppError::Store(StoreError::Integrity(_))),
+        "{e:?}"
+    );
 }
 
 macro_rules! on_both_backends {
@@ -732,5 +815,6 @@ on_both_backends!(
     concurrent_runs_store_once,
     a_run_dated_back_leaves_later_rows_for_the_next,
     a_warning_follows_a_person_who_moved,
-    a_village_sees_only_its_own_warnings
+    a_village_sees_only_its_own_warnings,
+    unknown_stored_codes_are_refused
 );

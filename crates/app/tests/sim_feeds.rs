@@ -227,7 +227,7 @@ async fn planted_shocks_are_found(backend: Backend) {
     for w in &rows {
         let key = (
             w.household_number.clone(),
-            w.rule_condition.clone(),
+            w.rule_condition.code().to_string(),
             w.person_id_number.clone(),
         );
         let lines = lines_of.get(&w.id).cloned().unwrap_or_default();
@@ -236,7 +236,7 @@ async fn planted_shocks_are_found(backend: Backend) {
             found.insert(key, lines).is_none(),
             "one warning per household, condition and person: {} {}",
             w.household_number,
-            w.rule_condition
+            w.rule_condition.code()
         );
     }
     let keys = |m: &BTreeMap<Key, BTreeSet<(String, i64)>>| -> BTreeSet<(String, String, bool)> {

@@ -13,6 +13,7 @@ pub mod refusal;
 pub mod region;
 pub mod risk;
 pub mod role;
+pub mod screening;
 
 pub use assistance::Assistance;
 pub use case::{
@@ -30,3 +31,4 @@ pub use refusal::RefusalKind;
 pub use region::{RegionCode, RegionCodeError, RegionLevel};
 pub use risk::{Channel, RiskType};
 pub use role::{Role, Scope};
+pub use screening::{Condition, FeedKind, RuleRef, Severity, UnknownCode, WarningStatus};

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{id, shipped, today};
+use dixian_screen::feed::columns;
 use dixian_screen::{FeedKind, RuleSet, parse_feed_bytes};
 use proptest::prelude::*;
 
@@ -38,14 +39,13 @@ fn cell() -> impl Strategy<Value = String> {
 fn feed_file() -> impl Strategy<Value = (FeedKind, Vec<u8>)> {
     kind()
         .prop_flat_map(|k| {
-            let width = k.columns().len();
+            let width = columns(k).len();
             let rows =
                 prop::collection::vec(prop::collection::vec(cell(), width..=width + 1), 0..8);
             (Just(k), any::<bool>(), rows)
         })
         .prop_map(|(k, zh, rows)| {
-            let header: Vec<&str> = k
-                .columns()
+            let header: Vec<&str> = columns(k)
                 .iter()
                 .map(|c| if zh { c.zh } else { c.en })
                 .collect();
@@ -76,7 +76,7 @@ proptest! {
     #[test]
     fn near_valid_feeds_report_every_bad_row_by_line_and_column((k, bytes) in feed_file()) {
         let lines = line_count(&bytes);
-        let width = k.columns().len();
+        let width = columns(k).len();
         let p = parse_feed_bytes(k, bytes, today());
         for e in &p.errors {
             prop_assert!(e.line >= 2 && e.line <= lines + 1, "{e}");

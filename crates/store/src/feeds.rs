@@ -15,22 +15,31 @@ use crate::db::{Tx, q, values_placeholders};
 use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::{FeedKind, IdNumber, RegionCode};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// One parsed feed row to store.
+/// One parsed feed row to store: the columns queries use (person, village,
+/// date) beside the typed row `P` (the screening crate's `FeedRow`), which
+/// is sealed whole as its serialization — the codec
+/// `screening::decode_payload` reads back.
 #[derive(Debug, Clone)]
-pub struct NewFeedRow {
+pub struct NewFeedRow<P> {
     /// Line in the file.
     pub line: usize,
     /// The person (`None` for village-level feeds such as water).
-    pub id_number: Option<String>,
+    pub id_number: Option<IdNumber>,
     /// The village, for village-level feeds.
-    pub village: Option<String>,
+    pub village: Option<RegionCode>,
     /// The day the row is about (settlement, certificate, event …).
     pub event_date: NaiveDate,
-    /// The typed row as JSON (the evidence a warning shows).
-    pub payload: String,
+    /// The typed row (the evidence a warning shows).
+    pub payload: P,
+}
+
+/// The stored text of a typed row: its JSON (sealed before it is written).
+fn encode_payload<P: Serialize>(line: usize, row: &P) -> Result<String, StoreError> {
+    serde_json::to_string(row).map_err(|e| StoreError::Invalid(format!("line {line}: {e}")))
 }
 
 /// What loading a batch did.
@@ -138,8 +147,8 @@ async fn match_people(
 /// Which delivered file a batch is.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchFile<'a> {
-    /// Feed kind code.
-    pub kind: &'a str,
+    /// Feed kind.
+    pub kind: FeedKind,
     /// File name as delivered.
     pub file_name: &'a str,
     /// SHA-256 of its bytes.
@@ -149,11 +158,11 @@ pub struct BatchFile<'a> {
 }
 
 /// Stores a parsed batch in one transaction: all rows or none.
-pub async fn load_batch(
+pub async fn load_batch<P: Serialize>(
     pool: &Pool,
     actor: &Actor,
     file: BatchFile<'_>,
-    rows: &[NewFeedRow],
+    rows: &[NewFeedRow<P>],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
     let BatchFile {
@@ -174,7 +183,10 @@ pub async fn load_batch(
             imported_at,
         });
     }
-    let ids: Vec<&str> = rows.iter().filter_map(|r| r.id_number.as_deref()).collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.id_number.as_ref().map(IdNumber::as_str))
+        .collect();
     let people = match_people(&mut tx, actor, &ids).await?;
     let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
     let (lo, hi) = (
@@ -186,7 +198,7 @@ pub async fn load_batch(
             q("INSERT INTO feed_batches (kind, sha256, file_name, region_code, rows_total, rows_matched, rows_unknown,
                rows_duplicate, first_date, last_date, imported_by, imported_at, idempotency_key)
                VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6, $7, $8, $9) RETURNING id")
-            .bind(kind)
+            .bind(kind.code())
             .bind(sha256)
             .bind(file_name)
             .bind(actor.scope.region.as_str())
@@ -226,7 +238,7 @@ pub async fn load_batch(
             .bind(batch_id),
     )
     .await?;
-    let after = serde_json::json!({"kind": kind, "file": file_name, "sha256": sha256, "rows": summary.rows,
+    let after = serde_json::json!({"kind": kind.code(), "file": file_name, "sha256": sha256, "rows": summary.rows,
         "matched": summary.matched, "unknown": summary.unknown, "duplicates": summary.duplicates});
     let change = Change {
         user_id: actor.user_id,
@@ -245,18 +257,22 @@ pub async fn load_batch(
 /// Stores a chunk of rows of batch `(id, region)`: a row whose content the
 /// region stored before (this or an earlier batch of the region) is
 /// counted as a duplicate, not stored again.
-async fn insert_rows(
+async fn insert_rows<P: Serialize>(
     tx: &mut Tx,
     (batch_id, region): (i64, &str),
-    kind: &str,
-    chunk: &[NewFeedRow],
+    kind: FeedKind,
+    chunk: &[NewFeedRow<P>],
     people: &HashMap<String, (i64, String)>,
     villages: &std::collections::HashSet<String>,
     summary: &mut BatchSummary,
 ) -> Result<(), StoreError> {
-    let keys: Vec<String> = chunk
+    let payloads: Vec<String> = chunk
         .iter()
-        .map(|r| tx.data().row_key(kind, &r.payload))
+        .map(|r| encode_payload(r.line, &r.payload))
+        .collect::<Result<_, _>>()?;
+    let keys: Vec<String> = payloads
+        .iter()
+        .map(|p| tx.data().row_key(kind.code(), p))
         .collect();
     let ph: Vec<String> = (2..=keys.len() + 1).map(|i| format!("${i}")).collect();
     let sql = format!(
@@ -271,14 +287,19 @@ async fn insert_rows(
         .await?;
     let mut seen: std::collections::HashSet<String> = existing.into_iter().map(|(k,)| k).collect();
     let mut values = Vec::new();
-    for (r, key) in chunk.iter().zip(keys) {
+    for ((r, key), payload) in chunk.iter().zip(keys).zip(&payloads) {
         if !seen.insert(key.clone()) {
             summary.duplicates += 1;
             continue;
         }
         let matched = match (&r.id_number, &r.village) {
-            (Some(id), _) => people.get(id).map(|(h, v)| (Some(*h), Some(v.clone()))),
-            (None, Some(v)) => villages.contains(v).then(|| (None, Some(v.clone()))),
+            (Some(id), _) => people
+                .get(id.as_str())
+                .map(|(h, v)| (Some(*h), Some(v.clone()))),
+            (None, Some(v)) => {
+                let v = v.padded12();
+                villages.contains(&v).then_some((None, Some(v)))
+            }
             (None, None) => None,
         };
         match &matched {
@@ -292,7 +313,7 @@ async fn insert_rows(
         // village outside the region is the region's gap, not evidence
         // that another region's screening would read.
         let (household, village) = matched.unwrap_or((None, None));
-        values.push((r, key, household, village));
+        values.push((r, payload, key, household, village));
     }
     summary.rows += values.len() as u64;
     if values.is_empty() {
@@ -304,16 +325,19 @@ async fn insert_rows(
     );
     let mut query = q(sql);
     let data = tx.data();
-    for (r, key, household, village) in values {
+    for (r, payload, key, household, village) in values {
         query = query
             .bind(batch_id)
             .bind(r.line as i64)
-            .bind(kind)
-            .bind(data.seal_opt("feed_rows.id_number", r.id_number.as_deref()))
+            .bind(kind.code())
+            .bind(data.seal_opt(
+                "feed_rows.id_number",
+                r.id_number.as_ref().map(IdNumber::as_str),
+            ))
             .bind(village)
             .bind(household)
             .bind(r.event_date)
-            .bind(data.seal("feed_rows.payload", &r.payload))
+            .bind(data.seal("feed_rows.payload", payload))
             .bind(key)
             .bind(region);
     }

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod codes;
 pub mod crypto;
 pub mod db;
 pub mod feeds;
@@ -94,6 +95,10 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         if is_contention(&e) {
             StoreError::Busy
+        } else if let Some(u) = unknown_code(&e) {
+            StoreError::Integrity(format!(
+                "{u}: the database holds a value this version never wrote (数据库中有无法识别的值)"
+            ))
         } else if is_bad_value(&e) {
             // PostgreSQL's own text may quote the value (personal data):
             // a fixed message instead.
@@ -123,6 +128,15 @@ fn is_contention(e: &sqlx::Error) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// A stored code that names no value of its domain type (read through
+/// [`codes::Stored`]): an integrity error, never a default.
+fn unknown_code(e: &sqlx::Error) -> Option<&dixian_domain::UnknownCode> {
+    match e {
+        sqlx::Error::ColumnDecode { source, .. } => source.downcast_ref(),
+        _ => None,
     }
 }
 

@@ -33,11 +33,12 @@ pub enum Refusal {
     NotMonitored,
     /// A warning that is verified or dismissed already.
     #[error(
-        "this warning is {status} already; only an open warning can be verified or dismissed (该预警已处理)"
+        "this warning is {} already; only an open warning can be verified or dismissed (该预警已处理)",
+        .status.code()
     )]
     WarningNotOpen {
         /// Its status now.
-        status: String,
+        status: dixian_domain::WarningStatus,
     },
     /// A dismissal without its reason.
     #[error("say why the warning is dismissed: the reason must not be empty (请填写排除理由)")]

@@ -2,7 +2,11 @@
 //! columns, the feed rows a run must look at, and the run with its
 //! warnings, stored idempotently.
 //!
-//! **What is new.** A warning is about one condition (e.g. the per-stay
+//! **What is new** is decided by a pure function,
+//! [`dixian_domain::screening::plan`], from what is known (the region's
+//! warnings with their evidence, its open cases) and the run's hits;
+//! [`record_run`] reads the known state, calls it and writes the plan.
+//! Its rule: a warning is about one condition (e.g. the per-stay
 //! medical rule) and one subject: a person for person rules, a household
 //! for household and village rules — whatever rule set or version raised
 //! it, and wherever the person is registered now (a new year's set or a
@@ -28,8 +32,14 @@ use crate::db::{Tx, q, values_placeholders};
 use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::screening::{
+    Hit, KnownState, LiveWarning, Plan, Subject, WarningKey, WarningRef, WarningStatus, plan,
+};
+use dixian_domain::{
+    Condition, FeedKind, IdNumber, LaborCapacity, RegionCode, RiskType, RuleRef, Severity,
+};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A region's registry as the screening pass needs it, households in
 /// order of their ids.
@@ -37,20 +47,20 @@ use std::collections::{HashMap, HashSet};
 pub struct RegistrySnapshot {
     /// Household ids.
     pub household_id: Vec<i64>,
-    /// Village of each household (12 digits).
-    pub village: Vec<String>,
+    /// Village of each household.
+    pub village: Vec<RegionCode>,
     /// Yearly income of each household, in 元 (all four sources).
     pub income_yuan: Vec<i64>,
     /// Once registered poor (原建档立卡).
     pub formerly_poor: Vec<bool>,
     /// Has a monitoring category now.
     pub monitored: Vec<bool>,
-    /// Per person: ID number.
-    pub person_id_number: Vec<String>,
+    /// Per person: ID number (opened).
+    pub person_id_number: Vec<IdNumber>,
     /// Per person: position of the household in these columns.
     pub person_household: Vec<u32>,
-    /// Per person: labor capacity code.
-    pub person_labor: Vec<String>,
+    /// Per person: labor capacity.
+    pub person_labor: Vec<LaborCapacity>,
     /// Per person: disability grade, if any.
     pub person_disability_grade: Vec<Option<i64>>,
 }
@@ -73,8 +83,13 @@ struct MemberCols {
 }
 
 /// The households and members of `actor`'s region; a household without
-/// members (all moved out) is left out: no rule can be about it.
-pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, StoreError> {
+/// members (all moved out) is left out: no rule can be about it. ID
+/// numbers are checked against `today` (China date).
+pub async fn registry(
+    pool: &Pool,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<RegistrySnapshot, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
     let households: Vec<HouseholdCols> = pool
         .all(
@@ -104,7 +119,13 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
     for (i, h) in households.into_iter().enumerate() {
         position.insert(h.id, i as u32);
         snap.household_id.push(h.id);
-        snap.village.push(h.village_code);
+        snap.village
+            .push(RegionCode::parse(&h.village_code).map_err(|_| {
+                StoreError::Integrity(format!(
+                    "household #{} has a stored village code that is not one (村代码无效)",
+                    h.id
+                ))
+            })?);
         snap.income_yuan.push(h.income);
         snap.formerly_poor.push(h.formerly_poor);
         snap.monitored.push(h.category.is_some());
@@ -113,26 +134,74 @@ pub async fn registry(pool: &Pool, actor: &Actor) -> Result<RegistrySnapshot, St
         let Some(&h) = position.get(&m.household_id) else {
             continue;
         };
+        let id = pool.data().open("id_number", &m.id_number)?;
         snap.person_id_number
-            .push(pool.data().open("id_number", &m.id_number)?);
+            .push(stored_id(&id, "members.id_number", today)?);
         snap.person_household.push(h);
-        snap.person_labor.push(m.labor);
+        snap.person_labor
+            .push(LaborCapacity::parse(&m.labor).ok_or_else(|| {
+                StoreError::Integrity(format!(
+                    "a member of household #{} has an unknown labor capacity code (劳动能力代码无法识别)",
+                    m.household_id
+                ))
+            })?);
         snap.person_disability_grade.push(m.disability_grade);
     }
     Ok(snap)
 }
 
-/// A stored feed row to screen.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ScreenRow {
+/// An opened ID number as stored: it was checked when written, so one
+/// that does not parse is damage, not input.
+fn stored_id(id: &str, column: &str, today: NaiveDate) -> Result<IdNumber, StoreError> {
+    IdNumber::parse_at(id, today).map_err(|_| {
+        StoreError::Integrity(format!(
+            "{column} holds an ID number that does not parse (存储的身份证号无效)"
+        ))
+    })
+}
+
+/// A stored feed row to screen, its payload decoded into the typed row
+/// `P` by the codec that encoded it.
+#[derive(Debug, Clone)]
+pub struct ScreenRow<P> {
     /// `feed_rows.id`.
     pub id: i64,
     /// Its batch.
     pub batch_id: i64,
-    /// Feed kind code.
-    pub kind: String,
-    /// The typed row as JSON.
-    pub payload: String,
+    /// Feed kind.
+    pub kind: FeedKind,
+    /// The typed row.
+    pub payload: P,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    id: i64,
+    batch_id: i64,
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
+    kind: FeedKind,
+    payload: String,
+}
+
+/// A sealed payload opened and decoded into `P`; one that does not read
+/// back is an integrity error naming the row id (never its content).
+pub(crate) fn decode_payload<P: serde::de::DeserializeOwned>(
+    key: &crate::crypto::DataKey,
+    id: i64,
+    sealed: &str,
+) -> Result<P, StoreError> {
+    let text = key.open("feed_rows.payload", sealed)?;
+    serde_json::from_str(&text).map_err(|e| {
+        StoreError::Integrity(format!(
+            "stored feed row {id} does not read back ({}); it was written by another version (数据行无法读取)",
+            match e.classify() {
+                serde_json::error::Category::Io => "io",
+                serde_json::error::Category::Syntax => "syntax",
+                serde_json::error::Category::Data => "data",
+                serde_json::error::Category::Eof => "eof",
+            }
+        ))
+    })
 }
 
 /// The rows of `actor`'s region a run must read: every row no run of the
@@ -142,13 +211,13 @@ pub struct ScreenRow {
 /// and household rules). Rows of persons not registered when
 /// they were loaded are left to the coverage-gap list; the pass matches
 /// the others afresh against today's registry.
-pub async fn rows_to_screen(
+pub async fn rows_to_screen<P: serde::de::DeserializeOwned>(
     pool: &Pool,
     actor: &Actor,
     from: NaiveDate,
-) -> Result<Vec<ScreenRow>, StoreError> {
+) -> Result<Vec<ScreenRow<P>>, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
-    pool.all(
+    pool.all::<StoredRow>(
         q("SELECT r.id, r.batch_id, r.kind, r.payload FROM feed_rows r
            WHERE r.village_code BETWEEN $1 AND $2
              AND (r.event_date >= $4 OR NOT EXISTS (
@@ -165,24 +234,33 @@ pub async fn rows_to_screen(
     .and_then(|rows| opened(pool, rows))
 }
 
-/// The rows with their payload in clear.
-fn opened(pool: &Pool, mut rows: Vec<ScreenRow>) -> Result<Vec<ScreenRow>, StoreError> {
-    for r in &mut rows {
-        r.payload = pool.data().open("feed_rows.payload", &r.payload)?;
-    }
-    Ok(rows)
+/// The rows with their payload opened and decoded.
+fn opened<P: serde::de::DeserializeOwned>(
+    pool: &Pool,
+    rows: Vec<StoredRow>,
+) -> Result<Vec<ScreenRow<P>>, StoreError> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(ScreenRow {
+                payload: decode_payload(pool.data(), r.id, &r.payload)?,
+                id: r.id,
+                batch_id: r.batch_id,
+                kind: r.kind,
+            })
+        })
+        .collect()
 }
 
 /// The stored rows dated between `from` and `to` (both included) of
 /// `actor`'s region: what a what-if replay reads.
-pub async fn rows_between(
+pub async fn rows_between<P: serde::de::DeserializeOwned>(
     pool: &Pool,
     actor: &Actor,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<ScreenRow>, StoreError> {
+) -> Result<Vec<ScreenRow<P>>, StoreError> {
     let (lo, hi) = actor.scope.region.padded_range();
-    pool.all(
+    pool.all::<StoredRow>(
         q("SELECT id, batch_id, kind, payload FROM feed_rows
            WHERE village_code BETWEEN $1 AND $2 AND event_date BETWEEN $3 AND $4
              AND (household_id IS NOT NULL OR kind = 'water')
@@ -239,38 +317,44 @@ pub async fn last_run_covering(
 /// One hit of the pass, ready to store.
 #[derive(Debug, Clone)]
 pub struct NewWarning {
-    /// Household id.
+    /// Household id (where the subject is registered now).
     pub household_id: i64,
     /// Its village.
-    pub village_code: String,
+    pub village: RegionCode,
     /// The person, for person rules.
-    pub person_id_number: Option<String>,
-    /// Rule id within its set.
-    pub rule_id: String,
-    /// Region of the set.
-    pub rule_set_region: String,
-    /// First day of the set.
-    pub rule_set_from: NaiveDate,
-    /// Version of the set.
-    pub rule_set_version: i64,
-    /// Name of the set.
-    pub rule_set_name: String,
-    /// Feed kind code.
-    pub feed_kind: String,
-    /// Condition code.
-    pub condition: String,
-    /// Risk type code.
-    pub risk_type: String,
-    /// Severity code.
-    pub severity: String,
-    /// 3 high, 2 medium, 1 low.
-    pub severity_rank: i64,
+    pub person: Option<IdNumber>,
+    /// The rule and its set.
+    pub rule: RuleRef,
+    /// Feed kind.
+    pub feed_kind: FeedKind,
+    /// Condition.
+    pub condition: Condition,
+    /// Risk type.
+    pub risk_type: RiskType,
+    /// Severity.
+    pub severity: Severity,
     /// Earliest evidence date.
     pub first_date: NaiveDate,
     /// Latest evidence date.
     pub last_date: NaiveDate,
     /// Evidence: `feed_rows.id`, ascending.
     pub evidence: Vec<i64>,
+}
+
+impl NewWarning {
+    /// The hit as the decision of what is new sees it.
+    pub fn hit(&self) -> Hit {
+        Hit {
+            key: WarningKey {
+                subject: Subject::of(self.household_id, self.person.as_ref()),
+                condition: self.condition,
+            },
+            household_id: self.household_id,
+            evidence: self.evidence.clone(),
+            first_date: self.first_date,
+            last_date: self.last_date,
+        }
+    }
 }
 
 /// The run to record.
@@ -286,36 +370,12 @@ pub struct NewRun {
     pub started_at: DateTime<Utc>,
 }
 
-/// (person, or household for household rules; condition): one condition
-/// on one subject.
-type SubjectKey = (Subject, String);
-
-/// Whom a warning is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Subject {
-    Person(String),
-    Household(i64),
-}
-
-fn subject(household_id: i64, person: Option<&str>) -> Subject {
-    match person {
-        Some(p) => Subject::Person(p.to_string()),
-        None => Subject::Household(household_id),
-    }
-}
-
-/// Earlier warnings of one subject and rule.
-struct Known {
-    evidence: HashSet<i64>,
-    /// The live warning: id, first and last evidence date.
-    open: Option<(i64, NaiveDate, NaiveDate)>,
-}
-
 #[derive(sqlx::FromRow)]
 struct KnownRow {
     id: i64,
     household_id: i64,
-    rule_condition: String,
+    #[sqlx(try_from = "crate::codes::Stored<Condition>")]
+    rule_condition: Condition,
     person_id_number: Option<String>,
     live: i64,
     first_date: NaiveDate,
@@ -323,11 +383,13 @@ struct KnownRow {
     feed_row_id: i64,
 }
 
-async fn known_warnings(
+/// What the decision needs to know: the region's warnings with their
+/// evidence (in id order), and the household of every case not closed.
+async fn known_state(
     tx: &mut Tx,
-    lo: &str,
-    hi: &str,
-) -> Result<HashMap<SubjectKey, Known>, StoreError> {
+    (lo, hi): (&str, &str),
+    today: NaiveDate,
+) -> Result<KnownState, StoreError> {
     let rows: Vec<KnownRow> = tx
         .all(
             q(
@@ -343,30 +405,25 @@ async fn known_warnings(
             .bind(hi),
         )
         .await?;
-    // In id order: when two warnings of a key are live, the newest is extended.
-    let mut out: HashMap<SubjectKey, Known> = HashMap::new();
-    for mut r in rows {
-        r.person_id_number = tx
+    let mut known = KnownState::default();
+    for r in rows {
+        let person = tx
             .data()
-            .open_opt("warnings.person_id_number", r.person_id_number.take())?;
-        let key = (
-            subject(r.household_id, r.person_id_number.as_deref()),
-            r.rule_condition,
-        );
-        let k = out.entry(key).or_insert_with(|| Known {
-            evidence: HashSet::new(),
-            open: None,
+            .open_opt("warnings.person_id_number", r.person_id_number)?
+            .map(|p| stored_id(&p, "warnings.person_id_number", today))
+            .transpose()?;
+        let key = WarningKey {
+            subject: Subject::of(r.household_id, person.as_ref()),
+            condition: r.rule_condition,
+        };
+        let live = (r.live == 1).then_some(LiveWarning {
+            id: r.id,
+            first_date: r.first_date,
+            last_date: r.last_date,
         });
-        k.evidence.insert(r.feed_row_id);
-        if r.live == 1 {
-            k.open = Some((r.id, r.first_date, r.last_date));
-        }
+        known.note(key, r.feed_row_id, live);
     }
-    Ok(out)
-}
-
-async fn open_cases(tx: &mut Tx, lo: &str, hi: &str) -> Result<HashMap<i64, i64>, StoreError> {
-    let rows: Vec<(i64, i64)> = tx
+    let cases: Vec<(i64, i64)> = tx
         .all(
             q("SELECT household_id, id FROM cases
                WHERE village_code BETWEEN $1 AND $2 AND stage NOT IN ('rejected', 'eliminated')")
@@ -374,7 +431,8 @@ async fn open_cases(tx: &mut Tx, lo: &str, hi: &str) -> Result<HashMap<i64, i64>
             .bind(hi),
         )
         .await?;
-    Ok(rows.into_iter().collect())
+    known.open_cases = cases.into_iter().collect();
+    Ok(known)
 }
 
 async fn insert_evidence(tx: &mut Tx, warning_id: i64, rows: &[i64]) -> Result<(), StoreError> {
@@ -395,15 +453,17 @@ async fn insert_warning(
     tx: &mut Tx,
     run_id: i64,
     w: &NewWarning,
+    evidence: &[i64],
     as_of: NaiveDate,
     case_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let status = if case_id.is_some() {
-        "attached"
+        WarningStatus::Attached
     } else {
-        "open"
+        WarningStatus::Open
     };
+    let person = w.person.as_ref().map(IdNumber::as_str);
     let (id,): (i64,) = tx
         .one(
             q("INSERT INTO warnings (run_id, household_id, village_code, person_id_number, rule_id, rule_set_region,
@@ -413,40 +473,66 @@ async fn insert_warning(
                RETURNING id")
             .bind(run_id)
             .bind(w.household_id)
-            .bind(w.village_code.as_str())
-            .bind(
-                tx.data()
-                    .seal_opt("warnings.person_id_number", w.person_id_number.as_deref()),
-            )
-            .bind(w.rule_id.as_str())
-            .bind(w.rule_set_region.as_str())
-            .bind(w.rule_set_from)
-            .bind(w.rule_set_version)
-            .bind(w.rule_set_name.as_str())
-            .bind(w.feed_kind.as_str())
-            .bind(w.condition.as_str())
-            .bind(w.risk_type.as_str())
-            .bind(w.severity.as_str())
-            .bind(w.severity_rank)
+            .bind(w.village.padded12())
+            .bind(tx.data().seal_opt("warnings.person_id_number", person))
+            .bind(w.rule.rule_id.as_str())
+            .bind(w.rule.set_region.as_str())
+            .bind(w.rule.set_from)
+            .bind(w.rule.set_version)
+            .bind(w.rule.set_name.as_str())
+            .bind(w.feed_kind.code())
+            .bind(w.condition.code())
+            .bind(w.risk_type.code())
+            .bind(w.severity.code())
+            .bind(w.severity.rank())
             .bind(w.first_date)
             .bind(w.last_date)
             .bind(as_of)
             .bind(now)
-            .bind(status)
+            .bind(status.code())
             .bind(case_id),
         )
         .await?;
-    insert_evidence(tx, id, &w.evidence).await?;
+    insert_evidence(tx, id, evidence).await?;
     Ok(id)
 }
 
-/// Counts of what a run wrote.
-#[derive(Debug, Default, Clone, Copy)]
-struct Counts {
-    raised: i64,
-    extended: i64,
-    known: i64,
-    attached: i64,
+/// Writes `plan` (made for `hits`): the new warnings first (their ids in
+/// plan order), then each extension.
+async fn write_plan(
+    tx: &mut Tx,
+    run: (i64, NaiveDate),
+    hits: &[NewWarning],
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (run_id, as_of) = run;
+    let mut raised = Vec::with_capacity(plan.raise.len());
+    for r in &plan.raise {
+        let w = &hits[r.hit];
+        raised.push(insert_warning(tx, run_id, w, &r.evidence, as_of, r.case_id, now).await?);
+    }
+    for e in &plan.extend {
+        let w = &hits[e.hit];
+        let id = match e.warning {
+            WarningRef::Stored(id) => id,
+            WarningRef::Raised(n) => raised[n],
+        };
+        insert_evidence(tx, id, &e.evidence).await?;
+        // The person may have moved: the warning follows them to the
+        // household they are registered in now.
+        tx.execute(
+            q("UPDATE warnings SET first_date = $1, last_date = $2, household_id = $3, village_code = $4,
+                 version = version + 1 WHERE id = $5")
+            .bind(e.first_date)
+            .bind(e.last_date)
+            .bind(w.household_id)
+            .bind(w.village.padded12())
+            .bind(id),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Stores a run and its hits in one transaction (see the module docs for
@@ -488,57 +574,12 @@ pub async fn record_run(
         let query = chunk.iter().fold(q(sql), |qq, b| qq.bind(run_id).bind(*b));
         tx.execute(query).await?;
     }
-    let mut known = known_warnings(&mut tx, &lo, &hi).await?;
-    let cases = open_cases(&mut tx, &lo, &hi).await?;
-    let mut counts = Counts::default();
-    for w in hits {
-        let key = (
-            subject(w.household_id, w.person_id_number.as_deref()),
-            w.condition.clone(),
-        );
-        let entry = known.entry(key).or_insert_with(|| Known {
-            evidence: HashSet::new(),
-            open: None,
-        });
-        let fresh: Vec<i64> = w
-            .evidence
-            .iter()
-            .copied()
-            .filter(|r| !entry.evidence.contains(r))
-            .collect();
-        if fresh.is_empty() {
-            counts.known += 1;
-            continue;
-        }
-        entry.evidence.extend(fresh.iter().copied());
-        match entry.open {
-            Some((id, first, last)) => {
-                insert_evidence(&mut tx, id, &fresh).await?;
-                let (first, last) = (first.min(w.first_date), last.max(w.last_date));
-                // The person may have moved: the warning follows them to the
-                // household they are registered in now.
-                tx.execute(
-                    q("UPDATE warnings SET first_date = $1, last_date = $2, household_id = $3, village_code = $4,
-                         version = version + 1 WHERE id = $5")
-                    .bind(first)
-                    .bind(last)
-                    .bind(w.household_id)
-                    .bind(w.village_code.as_str())
-                    .bind(id),
-                )
-                .await?;
-                entry.open = Some((id, first, last));
-                counts.extended += 1;
-            }
-            None => {
-                let case = cases.get(&w.household_id).copied();
-                let id = insert_warning(&mut tx, run_id, w, run.as_of, case, now).await?;
-                entry.open = Some((id, w.first_date, w.last_date));
-                counts.raised += 1;
-                counts.attached += i64::from(case.is_some());
-            }
-        }
-    }
+    let today = dixian_domain::case::china_date(now);
+    let known = known_state(&mut tx, (&lo, &hi), today).await?;
+    let found: Vec<Hit> = hits.iter().map(NewWarning::hit).collect();
+    let plan = plan(&known, &found);
+    write_plan(&mut tx, (run_id, run.as_of), hits, &plan, now).await?;
+    let counts = plan.counts();
     tx.execute(
         q("UPDATE screening_runs SET warnings_raised = $1, warnings_extended = $2, warnings_known = $3,
              warnings_attached = $4 WHERE id = $5")

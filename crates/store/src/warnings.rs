@@ -16,7 +16,8 @@ use crate::households::effective_region;
 use crate::users::Actor;
 use crate::{Pool, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use dixian_domain::{Channel, RiskType};
+use dixian_domain::screening::EvidencePayload;
+use dixian_domain::{Channel, Condition, FeedKind, RiskType, Severity, WarningStatus};
 use serde::{Deserialize, Serialize};
 
 /// Filters of a warning list.
@@ -59,22 +60,31 @@ pub struct WarningRow {
     pub rule_set_name: String,
     /// Rule set version.
     pub rule_set_version: i64,
-    /// Feed kind code.
-    pub feed_kind: String,
-    /// Condition code.
-    pub rule_condition: String,
-    /// Risk type code.
-    pub risk_type: String,
-    /// Severity code.
-    pub severity: String,
+    /// Feed kind (its code).
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
+    #[schema(value_type = String)]
+    pub feed_kind: FeedKind,
+    /// Condition (its code).
+    #[sqlx(try_from = "crate::codes::Stored<Condition>")]
+    #[schema(value_type = String)]
+    pub rule_condition: Condition,
+    /// Risk type.
+    #[sqlx(try_from = "crate::codes::Stored<RiskType>")]
+    pub risk_type: RiskType,
+    /// Severity: `low`, `medium` or `high`.
+    #[sqlx(try_from = "crate::codes::Stored<Severity>")]
+    #[schema(value_type = String)]
+    pub severity: Severity,
     /// Earliest evidence date.
     pub first_date: NaiveDate,
     /// Latest evidence date.
     pub last_date: NaiveDate,
     /// When raised.
     pub raised_at: DateTime<Utc>,
-    /// open, attached, verified, dismissed.
-    pub status: String,
+    /// `open`, `attached`, `verified` or `dismissed`.
+    #[sqlx(try_from = "crate::codes::Stored<WarningStatus>")]
+    #[schema(value_type = String)]
+    pub status: WarningStatus,
     /// The case it belongs to, once attached or verified.
     pub case_id: Option<i64>,
     /// The lead its verification opened.
@@ -87,9 +97,10 @@ pub struct WarningRow {
     pub version: i64,
 }
 
-/// A feed row a warning rests on.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
-pub struct EvidenceRow {
+/// A feed row a warning rests on, its payload decoded into the typed
+/// row `P` (the screening crate's `FeedRow`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRow<P> {
     /// `feed_rows.id`.
     pub id: i64,
     /// Batch.
@@ -99,53 +110,42 @@ pub struct EvidenceRow {
     /// Line in that file.
     pub line: i64,
     /// Feed kind.
-    pub kind: String,
+    pub kind: FeedKind,
     /// The day the row is about.
     pub event_date: NaiveDate,
-    /// The typed row as JSON. Health fields ([`HEALTH_FIELDS`]) are left
-    /// out for a reader whose role does not see health data.
-    pub payload: String,
+    /// The typed row. Health fields ([`HEALTH_FIELDS`]) are left out for
+    /// a reader whose role does not see health data.
+    pub payload: P,
     /// The fields left out of `payload` for this reader.
-    #[sqlx(skip)]
     pub withheld: Vec<String>,
 }
 
 /// Fields of department rows that are health data (a diagnosis): only
 /// roles that [`Role::sees_health_data`](dixian_domain::Role::sees_health_data)
-/// read them, whatever the channel (page, API, CLI).
+/// read them, whatever the channel (page, API, CLI). The typed row
+/// withholds them ([`EvidencePayload::withhold_health`]); a test holds the
+/// two lists together.
 pub const HEALTH_FIELDS: &[&str] = &["diagnosis"];
 
-impl EvidenceRow {
-    /// Leaves the health fields out of the payload for `actor` unless
-    /// the role reads them.
-    fn redact_for(&mut self, actor: &Actor) {
-        if actor.scope.role.sees_health_data() {
-            return;
-        }
-        let Ok(serde_json::Value::Object(mut map)) =
-            serde_json::from_str::<serde_json::Value>(&self.payload)
-        else {
-            // Not an object: nothing of it is shown to this reader.
-            self.payload = "{}".to_string();
-            self.withheld.push("*".to_string());
-            return;
-        };
-        for f in HEALTH_FIELDS {
-            if map.remove(*f).is_some() {
-                self.withheld.push((*f).to_string());
-            }
-        }
-        self.payload = serde_json::Value::Object(map).to_string();
-    }
+#[derive(sqlx::FromRow)]
+struct StoredEvidence {
+    id: i64,
+    batch_id: i64,
+    file_name: String,
+    line: i64,
+    #[sqlx(try_from = "crate::codes::Stored<FeedKind>")]
+    kind: FeedKind,
+    event_date: NaiveDate,
+    payload: String,
 }
 
 /// A warning with its evidence.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct WarningDetail {
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningDetail<P> {
     /// The warning.
     pub warning: WarningRow,
     /// Its evidence, by date.
-    pub evidence: Vec<EvidenceRow>,
+    pub evidence: Vec<EvidenceRow<P>>,
 }
 
 const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
@@ -154,9 +154,6 @@ const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number
     w.resolution, (SELECT COUNT(*) FROM warning_evidence e WHERE e.warning_id = w.id) AS evidence_rows,
     w.version
   FROM warnings w JOIN households h ON h.id = w.household_id";
-
-const STATUSES: [&str; 4] = ["open", "attached", "verified", "dismissed"];
-const SEVERITIES: [&str; 3] = ["low", "medium", "high"];
 
 fn bad_filter(what: &str) -> StoreError {
     StoreError::Invalid(format!("unknown {what} in the filter (筛选条件无效)"))
@@ -183,11 +180,11 @@ pub async fn list(
         .unwrap_or("open")
     {
         "all" => {}
-        s if STATUSES.contains(&s) => {
-            args.push(s.into());
+        s => {
+            let status = WarningStatus::parse(s).ok_or_else(|| bad_filter("status"))?;
+            args.push(status.code().into());
             cond.push_str(&format!(" AND w.status = ${}", args.len()));
         }
-        _ => return Err(bad_filter("status")),
     }
     if let Some(r) = f.risk.as_deref().filter(|s| !s.is_empty()) {
         let risk = RiskType::parse(r).ok_or_else(|| bad_filter("risk type"))?;
@@ -195,10 +192,8 @@ pub async fn list(
         cond.push_str(&format!(" AND w.risk_type = ${}", args.len()));
     }
     if let Some(s) = f.severity.as_deref().filter(|s| !s.is_empty()) {
-        if !SEVERITIES.contains(&s) {
-            return Err(bad_filter("severity"));
-        }
-        args.push(s.into());
+        let severity = Severity::parse(s).ok_or_else(|| bad_filter("severity"))?;
+        args.push(severity.code().into());
         cond.push_str(&format!(" AND w.severity = ${}", args.len()));
     }
     let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
@@ -270,13 +265,18 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, Store
     Ok(rows.remove(0))
 }
 
-/// One warning in scope, with its evidence rows.
-pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, StoreError> {
+/// One warning in scope, with its evidence rows decoded into the typed
+/// row `P`, the health fields withheld for a role that does not see them.
+pub async fn get<P: EvidencePayload>(
+    pool: &Pool,
+    actor: &Actor,
+    id: i64,
+) -> Result<WarningDetail<P>, StoreError> {
     check_reads_cases(actor)?;
     let mut tx = pool.begin().await?;
     let warning = row_in(&mut tx, actor, id).await?;
     tx.commit().await?;
-    let mut evidence: Vec<EvidenceRow> = pool
+    let stored: Vec<StoredEvidence> = pool
         .all(
             q(
                 "SELECT r.id, r.batch_id, b.file_name, r.line, r.kind, r.event_date, r.payload
@@ -287,10 +287,32 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<WarningDetail, S
             .bind(id),
         )
         .await?;
-    for row in &mut evidence {
-        row.payload = pool.data().open("feed_rows.payload", &row.payload)?;
-        row.redact_for(actor);
-    }
+    let health = actor.scope.role.sees_health_data();
+    let evidence = stored
+        .into_iter()
+        .map(|r| {
+            let mut payload: P = crate::screening::decode_payload(pool.data(), r.id, &r.payload)?;
+            let withheld = if health {
+                Vec::new()
+            } else {
+                payload
+                    .withhold_health()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            };
+            Ok(EvidenceRow {
+                id: r.id,
+                batch_id: r.batch_id,
+                file_name: r.file_name,
+                line: r.line,
+                kind: r.kind,
+                event_date: r.event_date,
+                payload,
+                withheld,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
     Ok(WarningDetail { warning, evidence })
 }
 
@@ -315,9 +337,7 @@ pub async fn of_household(
 }
 
 fn not_open(w: &WarningRow) -> StoreError {
-    StoreError::from(crate::Refusal::WarningNotOpen {
-        status: w.status.clone(),
-    })
+    StoreError::from(crate::Refusal::WarningNotOpen { status: w.status })
 }
 
 fn check_version(w: &WarningRow, version: i64) -> Result<(), StoreError> {
@@ -332,7 +352,7 @@ async fn resolve(
     tx: &mut Tx,
     actor: &Actor,
     w: &WarningRow,
-    status: &'static str,
+    status: WarningStatus,
     resolution: &str,
     link: (Option<i64>, Option<i64>),
     now: DateTime<Utc>,
@@ -343,7 +363,7 @@ async fn resolve(
             q("UPDATE warnings SET status = $1, resolution = $2, resolved_by = $3, resolved_at = $4,
                  lead_id = $5, case_id = COALESCE($6, case_id), version = version + 1
                WHERE id = $7 AND version = $8")
-            .bind(status)
+            .bind(status.code())
             .bind(resolution)
             .bind(actor.user_id)
             .bind(now)
@@ -358,16 +378,17 @@ async fn resolve(
             current: w.version + 1,
         });
     }
-    let after = serde_json::json!({"status": status, "lead_id": lead_id, "case_id": case_id});
+    let after =
+        serde_json::json!({"status": status.code(), "lead_id": lead_id, "case_id": case_id});
     audit::record(
         tx,
         &[Change {
             user_id: actor.user_id,
-            action: status,
+            action: status.code(),
             entity: "warning",
             entity_id: w.id.to_string(),
             region: Some(w.village_code.clone()),
-            before: Some(serde_json::json!({"status": w.status}).to_string()),
+            before: Some(serde_json::json!({"status": w.status.code()}).to_string()),
             // The reason is free text about a household: it stays in the warning's row.
             after: Some(after.to_string()),
         }],
@@ -396,10 +417,19 @@ pub async fn dismiss(
         .await?;
     let w = row_in(&mut tx, actor, id).await?;
     check_version(&w, version)?;
-    if w.status != "open" {
+    if w.status != WarningStatus::Open {
         return Err(not_open(&w));
     }
-    resolve(&mut tx, actor, &w, "dismissed", reason, (None, None), now).await?;
+    resolve(
+        &mut tx,
+        actor,
+        &w,
+        WarningStatus::Dismissed,
+        reason,
+        (None, None),
+        now,
+    )
+    .await?;
     let after = row_in(&mut tx, actor, id).await?;
     tx.commit().await?;
     Ok(after)
@@ -431,12 +461,10 @@ pub async fn verify(
         let mut tx = pool.begin().await?;
         let w = row_in(&mut tx, actor, id).await?;
         check_version(&w, version)?;
-        if w.status != "open" {
+        if w.status != WarningStatus::Open {
             return Err(not_open(&w));
         }
-        let risk = RiskType::parse(&w.risk_type).ok_or_else(|| {
-            StoreError::Invalid(format!("stored risk type has unknown code {}", w.risk_type))
-        })?;
+        let risk = w.risk_type;
         let note = match note.trim() {
             "" => format!(
                 "部门预警 #{} {}（{}）/ department warning #{} of {} (rule {})",
@@ -454,7 +482,16 @@ pub async fn verify(
         )
         .await?;
         let link = (Some(lead.lead_id), lead.case_id);
-        resolve(&mut tx, actor, &w, "verified", &note, link, now).await?;
+        resolve(
+            &mut tx,
+            actor,
+            &w,
+            WarningStatus::Verified,
+            &note,
+            link,
+            now,
+        )
+        .await?;
         let warning = row_in(&mut tx, actor, id).await?;
         tx.commit().await?;
         Ok(Verified { warning, lead })

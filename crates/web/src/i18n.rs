@@ -3,8 +3,10 @@
 //! (`/lang/en`) switches to English.
 //!
 //! One mechanism: a page's text is a key of [`Texts`] (`t.save`), the
-//! labels of form and feed fields are the tables' `event_fields` and
-//! `feed_fields`, and a string holding numbers is filled with [`fill`].
+//! labels of form fields are the tables' `event_fields` (a department
+//! row's fields carry theirs in `dixian_screen::feed::fields`, the one
+//! schema of the typed rows), and a string holding numbers is filled with
+//! [`fill`].
 //! Coded values (categories, stages, feed kinds…) carry their own 中文 and
 //! English labels with their codes, because imports accept them too;
 //! [`Texts::label`] picks the one of the page's language. Nothing outside
@@ -33,8 +35,6 @@ macro_rules! texts {
             pub lang: &'static str,
             /// Labels of case-event form fields, by JSON name.
             pub event_fields: &'static [(&'static str, &'static str)],
-            /// Labels of department feed fields, by stored key.
-            pub feed_fields: &'static [(&'static str, &'static str)],
             $($(#[$doc])* pub $name: &'static str,)+
         }
 
@@ -439,7 +439,6 @@ pub const ZH: Texts = Texts {
     lang: "zh-CN",
     language: Language::Zh,
     event_fields: EVENT_FIELDS_ZH,
-    feed_fields: FEED_FIELDS_ZH,
     app: "底线 · 防止返贫致贫监测帮扶",
     tagline: "守牢不发生规模性返贫致贫底线",
     login: "登录",
@@ -639,7 +638,6 @@ pub const EN: Texts = Texts {
     lang: "en",
     language: Language::En,
     event_fields: EVENT_FIELDS_EN,
-    feed_fields: FEED_FIELDS_EN,
     app: "dixian · poverty-return monitoring",
     tagline: "Hold the line: no large-scale return to poverty",
     login: "Log in",
@@ -895,81 +893,9 @@ const EVENT_FIELDS_EN: &[(&str, &str)] = &[
     ("granted", "Granted"),
 ];
 
-/// Department feed fields, 中文.
-const FEED_FIELDS_ZH: &[(&str, &str)] = &[
-    ("id_number", "身份证号"),
-    ("name", "姓名"),
-    ("settled_on", "结算日期"),
-    ("visit_type", "就诊类型"),
-    ("total_cost_fen", "总费用（元）"),
-    ("insurance_paid_fen", "医保支付（元）"),
-    ("self_paid_fen", "个人自付（元）"),
-    ("diagnosis", "诊断"),
-    ("disability_kind", "残疾类别"),
-    ("disability_grade", "残疾等级"),
-    ("issued_on", "发证日期"),
-    ("assistance_kind", "救助类型"),
-    ("status", "状态"),
-    ("amount_fen", "金额（元）"),
-    ("date", "日期"),
-    ("stage", "学段"),
-    ("school", "学校"),
-    ("safety_grade", "鉴定等级"),
-    ("assessed_on", "鉴定日期"),
-    ("monthly_income_fen", "月收入（元）"),
-    ("hazard", "灾种"),
-    ("loss_fen", "损失金额（元）"),
-    ("house_damage", "房屋损毁"),
-    ("event", "事件"),
-    ("asset_kind", "资产类型"),
-    ("value_fen", "价值（元）"),
-    ("village", "村代码"),
-    ("start_on", "开始"),
-    ("end_on", "结束"),
-];
-
-/// Department feed fields, English.
-const FEED_FIELDS_EN: &[(&str, &str)] = &[
-    ("id_number", "ID number"),
-    ("name", "Name"),
-    ("settled_on", "Settled on"),
-    ("visit_type", "Visit type"),
-    ("total_cost_fen", "Total cost (元)"),
-    ("insurance_paid_fen", "Insurance paid (元)"),
-    ("self_paid_fen", "Self-paid (元)"),
-    ("diagnosis", "Diagnosis"),
-    ("disability_kind", "Disability kind"),
-    ("disability_grade", "Disability grade"),
-    ("issued_on", "Issued on"),
-    ("assistance_kind", "Assistance kind"),
-    ("status", "Status"),
-    ("amount_fen", "Amount (元)"),
-    ("date", "Date"),
-    ("stage", "Stage"),
-    ("school", "School"),
-    ("safety_grade", "Safety grade"),
-    ("assessed_on", "Assessed on"),
-    ("monthly_income_fen", "Monthly income (元)"),
-    ("hazard", "Hazard"),
-    ("loss_fen", "Loss (元)"),
-    ("house_damage", "House damage"),
-    ("event", "Event"),
-    ("asset_kind", "Asset kind"),
-    ("value_fen", "Value (元)"),
-    ("village", "Village code"),
-    ("start_on", "Start"),
-    ("end_on", "End"),
-];
-
 /// Label of a case-event form field, by its JSON name (empty if unknown).
 pub fn field_label(t: &Texts, name: &str) -> &'static str {
     lookup(t.event_fields, name).unwrap_or("")
-}
-
-/// The label of a department feed field (as stored with a feed row); an
-/// unknown key is shown as it is.
-pub fn feed_field_label(t: &Texts, key: &str) -> String {
-    lookup(t.feed_fields, key).map_or_else(|| key.to_string(), str::to_string)
 }
 
 fn lookup(table: &[(&str, &'static str)], key: &str) -> Option<&'static str> {
@@ -1081,10 +1007,7 @@ mod tests {
                 ));
             }
         }
-        for (name, z, e) in [
-            ("event_fields", ZH.event_fields, EN.event_fields),
-            ("feed_fields", ZH.feed_fields, EN.feed_fields),
-        ] {
+        for (name, z, e) in [("event_fields", ZH.event_fields, EN.event_fields)] {
             fn keys<'a>(t: &[(&'a str, &str)]) -> Vec<&'a str> {
                 t.iter().map(|(k, _)| *k).collect()
             }

@@ -485,11 +485,10 @@ async fn warning_reveal(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(d["warning"]["person_id_number"], s.head.as_str());
-    assert!(
-        d["evidence"][0]["payload"]
-            .as_str()
-            .unwrap()
-            .contains(&s.head),
+    assert!(d["evidence"][0]["payload"].is_object(), "{d}");
+    assert_eq!(
+        d["evidence"][0]["payload"]["id_number"],
+        s.head.as_str(),
         "{d}"
     );
     let page = page_post(

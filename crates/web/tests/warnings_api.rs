@@ -131,6 +131,20 @@ async fn warnings_from_upload_to_case(backend: Backend) {
         "one warning is masked too until revealed: {detail}"
     );
     assert_eq!(detail["evidence"].as_array().unwrap().len(), 1);
+    // The evidence row is the typed row as a JSON object (no JSON in a
+    // string), its ID number masked; money in 分 as numbers.
+    let payload = &detail["evidence"][0]["payload"];
+    assert_eq!(payload["kind"], "medical", "{detail}");
+    assert!(payload["self_paid_fen"].is_i64(), "{detail}");
+    assert!(
+        payload["id_number"].as_str().unwrap().contains("********"),
+        "{detail}"
+    );
+    let doc = app.openapi().await;
+    assert_eq!(
+        doc["components"]["schemas"]["EvidenceRow"]["properties"]["payload"]["type"], "object",
+        "the OpenAPI schema says so too"
+    );
     let full: Value = app
         .get(&cadre, &format!("/api/v1/warnings/{wid}?reveal=true"))
         .await

@@ -5,6 +5,7 @@ use crate::commands::{Db, open};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::RegionCode;
+use dixian_screen::FeedRow;
 use dixian_store::warnings::{self, WarningFilter};
 use dixian_store::{Actor, Store};
 
@@ -70,7 +71,7 @@ pub async fn warnings_list(db: &Db, region: &str, filter: WarningFilter) -> anyh
             w.id,
             w.household_number,
             w.village_code,
-            w.risk_type,
+            w.risk_type.code(),
             w.severity,
             w.rule_id,
             w.last_date,
@@ -84,12 +85,12 @@ pub async fn warnings_list(db: &Db, region: &str, filter: WarningFilter) -> anyh
 /// acts for the county and sees what the county sees).
 pub async fn warning_show(db: &Db, region: &str, id: i64) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
-    let d = warnings::get(&store.pool, &actor, id).await?;
+    let d = warnings::get::<FeedRow>(&store.pool, &actor, id).await?;
     let w = &d.warning;
     println!(
         "warning {} · {} · {} · {} ({} v{}) · household {} · village {} · {} – {} · {}",
         w.id,
-        w.risk_type,
+        w.risk_type.code(),
         w.severity,
         w.rule_id,
         w.rule_set_name,
@@ -103,7 +104,10 @@ pub async fn warning_show(db: &Db, region: &str, id: i64) -> anyhow::Result<()> 
     for e in &d.evidence {
         println!(
             "  {} {}:{} {}",
-            e.event_date, e.file_name, e.line, e.payload
+            e.event_date,
+            e.file_name,
+            e.line,
+            serde_json::to_string(&e.payload)?
         );
     }
     Ok(())
@@ -120,7 +124,7 @@ pub enum End<'a> {
 /// `dixian warnings verify|dismiss ID`, at the warning's current version.
 pub async fn warning_end(db: &Db, region: &str, id: i64, end: End<'_>) -> anyhow::Result<()> {
     let (store, actor) = store_and_actor(db, region).await?;
-    let version = warnings::get(&store.pool, &actor, id)
+    let version = warnings::get::<FeedRow>(&store.pool, &actor, id)
         .await?
         .warning
         .version;

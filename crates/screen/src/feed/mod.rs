@@ -6,12 +6,14 @@
 //! errors, and decides by its import policy whether to reject the batch or
 //! load the good rows and keep the report.
 
+mod fields;
 mod kind;
 mod report;
 mod rows;
 mod values;
 
-pub use kind::FeedKind;
+pub use fields::{ALL_FIELDS, Field, FieldValue, yuan};
+pub use kind::{FeedKind, columns};
 pub use report::{FeedRowError, ValueKind, write_error_report};
 pub use rows::{
     AssetRow, AssistanceRow, DisabilityRow, DisasterRow, EducationRow, EmploymentRow, FeedRow,
@@ -142,8 +144,8 @@ impl FeedReader {
     /// bounds every date and the birth date in ID numbers.
     pub fn new(kind: FeedKind, table: TableReader, today: NaiveDate) -> Result<Self, FeedRowError> {
         let line = table.header_line();
-        let map = HeaderMap::resolve(table.headers(), kind.columns())
-            .map_err(|e| file_error(line, &e))?;
+        let map =
+            HeaderMap::resolve(table.headers(), columns(kind)).map_err(|e| file_error(line, &e))?;
         Ok(FeedReader {
             kind,
             table,

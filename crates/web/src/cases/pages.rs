@@ -125,7 +125,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             id: w.id,
             number: w.household_number,
             head: w.head_name,
-            risk: RiskType::parse(&w.risk_type).map_or("", |r| t.label(r)),
+            risk: t.label(w.risk_type),
             rule: w.rule_id,
             last_date: w.last_date.to_string(),
         })
@@ -295,7 +295,7 @@ async fn render_case(
         id: w.id,
         number: w.household_number,
         head: w.head_name,
-        risk: RiskType::parse(&w.risk_type).map_or("", |r| t.label(r)),
+        risk: t.label(w.risk_type),
         rule: w.rule_id,
         last_date: w.last_date.to_string(),
     })

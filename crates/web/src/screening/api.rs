@@ -7,20 +7,19 @@
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::shared::extract::Body;
-use crate::shared::view::{RevealQuery, mask_id, redact_json_text};
+use crate::shared::view::{RevealQuery, mask_id, redact};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use dixian_domain::case::china_date;
+use dixian_screen::FeedRow;
 use dixian_store::privacy::{self, Revealed};
 use dixian_store::rule_sets::{self, Adopted};
 use dixian_store::screening::{self, RunSummary};
-use dixian_store::warnings::{
-    self, EvidenceRow, Verified, WarningDetail, WarningFilter, WarningRow,
-};
+use dixian_store::warnings::{self, Verified, WarningDetail, WarningFilter, WarningRow};
 use dixian_store::{Actor, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -29,7 +28,7 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     paths(list_api, get_api, verify_api, dismiss_api, run_api, last_run_api, rules_api, adopt_api, whatif_api),
-    components(schemas(WarningList, WarningRow, WarningDetail, EvidenceRow, Verified, VerifyBody,
+    components(schemas(WarningList, WarningRow, doc::WarningDetail, doc::EvidenceRow, Verified, VerifyBody,
         DismissBody, RunBody, RunSummary, RuleSetView, AdoptBody, Adopted, WhatIfBody, WhatIfView, WhatIfLine)),
     tags((name = "screening", description = "部门筛查预警: screening runs, warnings, rule sets"))
 )]
@@ -57,6 +56,50 @@ pub struct WarningList {
     pub warnings: Vec<WarningRow>,
 }
 
+/// The shapes of one warning in the OpenAPI document (the store's types
+/// are generic over the typed row).
+mod doc {
+    use chrono::NaiveDate;
+    use dixian_store::warnings::WarningRow;
+    use utoipa::ToSchema;
+
+    /// A feed row a warning rests on.
+    #[allow(dead_code)]
+    #[derive(ToSchema)]
+    pub struct EvidenceRow {
+        /// `feed_rows.id`.
+        pub id: i64,
+        /// Batch.
+        pub batch_id: i64,
+        /// File the batch came in.
+        pub file_name: String,
+        /// Line in that file.
+        pub line: i64,
+        /// Feed kind code.
+        pub kind: String,
+        /// The day the row is about.
+        pub event_date: NaiveDate,
+        /// The typed row as a JSON object: `kind` and the fields of that
+        /// feed (money in 分, `*_fen`), the ID number masked unless
+        /// revealed. Health fields are left out for a role that does not
+        /// see health data.
+        #[schema(value_type = Object)]
+        pub payload: (),
+        /// The fields left out of `payload` for this reader.
+        pub withheld: Vec<String>,
+    }
+
+    /// A warning with its evidence.
+    #[allow(dead_code)]
+    #[derive(ToSchema)]
+    pub struct WarningDetail {
+        /// The warning.
+        pub warning: WarningRow,
+        /// Its evidence, by date.
+        pub evidence: Vec<EvidenceRow>,
+    }
+}
+
 /// A list row as shown: the person's ID number masked.
 pub(crate) fn masked(mut w: WarningRow) -> WarningRow {
     w.person_id_number = w.person_id_number.as_deref().map(mask_id);
@@ -79,17 +122,18 @@ async fn list_api(
 }
 
 /// One warning as `user` sees it: only the case workflow's levels read
-/// warnings. The person's ID number, in the warning and in its evidence
-/// rows, is masked; with `reveal` = `Some(reason)` it is shown in full
-/// once the store has recorded the reveal (403 for a role that may not).
+/// warnings. The person's ID number in the warning is masked; with
+/// `reveal` = `Some(reason)` it is shown in full once the store has
+/// recorded the reveal (403 for a role that may not). The evidence rows
+/// are typed: whoever shows them masks their ID numbers unless revealed.
 pub(crate) async fn detail(
     s: &AppState,
     user: &User,
     id: i64,
     reveal: Option<Option<&str>>,
-) -> ApiResult<WarningDetail> {
+) -> ApiResult<WarningDetail<FeedRow>> {
     let actor = Actor::of(user);
-    let mut d = warnings::get(&s.store.pool, &actor, id).await?;
+    let mut d = warnings::get::<FeedRow>(&s.store.pool, &actor, id).await?;
     match reveal {
         Some(reason) => {
             privacy::record_reveal(
@@ -103,18 +147,13 @@ pub(crate) async fn detail(
             .await?;
             tracing::info!(warning_id = id, "personal data revealed");
         }
-        None => {
-            d.warning = masked(d.warning);
-            for e in &mut d.evidence {
-                e.payload = redact_json_text(&e.payload);
-            }
-        }
+        None => d.warning = masked(d.warning),
     }
     Ok(d)
 }
 
 #[utoipa::path(get, path = "/api/v1/warnings/{id}", tag = "screening", security(("bearer" = [])), params(("id" = i64, Path), RevealQuery),
-    responses((status = 200, body = WarningDetail, description = "ID numbers masked, or in full with `reveal=true` (one audit row per reveal)"),
+    responses((status = 200, body = doc::WarningDetail, description = "ID numbers masked, or in full with `reveal=true` (one audit row per reveal)"),
         (status = 403, description = "not a working role (村, 乡, 县)"),
         (status = 404, description = "unknown or outside your scope")))]
 async fn get_api(
@@ -122,9 +161,16 @@ async fn get_api(
     auth: Auth,
     Path(id): Path<i64>,
     Query(r): Query<RevealQuery>,
-) -> ApiResult<Json<WarningDetail>> {
+) -> ApiResult<Json<serde_json::Value>> {
     let reveal = r.reveal.then_some(r.reason.as_deref());
-    Ok(Json(detail(&s, &auth.0, id, reveal).await?))
+    let d = detail(&s, &auth.0, id, reveal).await?;
+    // The typed rows as JSON objects; ID numbers masked on the way out,
+    // as for households, unless revealed.
+    let mut v = serde_json::to_value(&d).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if !r.reveal {
+        redact(&mut v);
+    }
+    Ok(Json(v))
 }
 
 /// Verify a warning: it becomes a lead on the department-warning channel.

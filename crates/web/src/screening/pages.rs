@@ -24,7 +24,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use dixian_domain::{RiskType, Role};
+use dixian_domain::{RiskType, Role, Severity, WarningStatus};
+use dixian_screen::FeedRow;
+use dixian_screen::feed::{Field, FieldValue};
 use dixian_store::rule_sets::Adopted;
 use dixian_store::screening;
 use dixian_store::warnings::{self, EvidenceRow, WarningFilter, WarningRow};
@@ -43,28 +45,24 @@ pub fn router() -> Router<AppState> {
         .route("/rules/whatif", post(whatif))
 }
 
-/// A label in the page's language.
-fn label(t: &Texts, zh: &'static str, en: &'static str) -> &'static str {
-    t.pick(zh, en)
-}
-
-fn status_label(t: &'static Texts, s: &str) -> &'static str {
+fn status_label(t: &'static Texts, s: WarningStatus) -> &'static str {
     match s {
-        "open" => t.st_open,
-        "attached" => t.st_attached,
-        "verified" => t.st_verified,
-        _ => t.st_dismissed,
+        WarningStatus::Open => t.st_open,
+        WarningStatus::Attached => t.st_attached,
+        WarningStatus::Verified => t.st_verified,
+        WarningStatus::Dismissed => t.st_dismissed,
     }
 }
 
-fn severity_label(t: &'static Texts, s: &str) -> &'static str {
+fn severity_label(t: &'static Texts, s: Severity) -> &'static str {
     match s {
-        "high" => t.sev_high,
-        "medium" => t.sev_medium,
-        _ => t.sev_low,
+        Severity::High => t.sev_high,
+        Severity::Medium => t.sev_medium,
+        Severity::Low => t.sev_low,
     }
 }
 
+/// The label of a risk type code (the what-if lines carry codes).
 fn risk_label(t: &Texts, code: &str) -> String {
     RiskType::parse(code).map_or_else(|| code.to_string(), |r| t.label(r).to_string())
 }
@@ -99,9 +97,9 @@ fn line(t: &'static Texts, w: WarningRow) -> Line {
             .map(mask_id)
             .unwrap_or_default(),
         village: w.village_code,
-        risk: risk_label(t, &w.risk_type),
-        severity: severity_label(t, &w.severity),
-        severity_code: w.severity,
+        risk: t.label(w.risk_type).to_string(),
+        severity: severity_label(t, w.severity),
+        severity_code: w.severity.code().to_string(),
         rule: format!(
             "{} · {} v{}",
             w.rule_id, w.rule_set_name, w.rule_set_version
@@ -112,7 +110,7 @@ fn line(t: &'static Texts, w: WarningRow) -> Line {
             format!("{} – {}", w.first_date, w.last_date)
         },
         evidence: w.evidence_rows,
-        status: status_label(t, &w.status),
+        status: status_label(t, w.status),
         case_id: w.case_id,
     }
 }
@@ -235,18 +233,18 @@ async fn list_page(
         .iter()
         .map(|r| (r.code().to_string(), t.label(*r).to_string()))
         .collect();
-    let severities = ["high", "medium", "low"]
+    let severities = Severity::ALL
         .iter()
-        .map(|c| (c.to_string(), severity_label(t, c).to_string()))
+        .map(|&c| (c.code().to_string(), severity_label(t, c).to_string()))
         .collect();
     let status = f
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or("open");
-    let statuses = ["open", "attached", "verified", "dismissed"]
+    let statuses = WarningStatus::ALL
         .iter()
-        .map(|c| (c.to_string(), status_label(t, c).to_string()))
+        .map(|&c| (c.code().to_string(), status_label(t, c).to_string()))
         .chain([("all".to_string(), t.all.to_string())])
         .collect();
     let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
@@ -301,126 +299,55 @@ struct WarningPage {
     errors: Vec<String>,
 }
 
-/// Feed fields in the order the department files have them (feeds.md).
-const FIELD_ORDER: [&str; 29] = [
-    "village",
-    "id_number",
-    "name",
-    "settled_on",
-    "issued_on",
-    "assessed_on",
-    "date",
-    "start_on",
-    "end_on",
-    "visit_type",
-    "total_cost_fen",
-    "insurance_paid_fen",
-    "self_paid_fen",
-    "diagnosis",
-    "disability_kind",
-    "disability_grade",
-    "assistance_kind",
-    "stage",
-    "school",
-    "status",
-    "amount_fen",
-    "safety_grade",
-    "monthly_income_fen",
-    "hazard",
-    "loss_fen",
-    "house_damage",
-    "event",
-    "asset_kind",
-    "value_fen",
-];
-
-/// The label of a coded feed value (住院 for `inpatient`), in the page's language.
-fn value_label(t: &Texts, key: &str, code: &str) -> Option<&'static str> {
-    use dixian_screen::feed::{
-        AssistanceKind, AssistanceStatus, Choice, HouseDamage, JobStatus, PersonalAssetKind,
-        VisitType, VitalEvent, WaterEvent,
-    };
-    macro_rules! try_label {
-        ($($ty:ty),+) => {{
-            $(if let Some(v) = <$ty>::parse_choice(code) {
-                return Some(label(t, v.label_zh(), v.label_en()));
-            })+
-            None
-        }};
-    }
-    match key {
-        "visit_type" => try_label!(VisitType),
-        "assistance_kind" => try_label!(AssistanceKind),
-        "status" => try_label!(AssistanceStatus, JobStatus, dixian_domain::StudentStatus),
-        "house_damage" => try_label!(HouseDamage),
-        "event" => try_label!(VitalEvent, WaterEvent),
-        "asset_kind" => try_label!(PersonalAssetKind),
-        "disability_kind" => try_label!(dixian_domain::DisabilityKind),
-        "stage" => try_label!(dixian_domain::StudentStage),
-        _ => None,
+/// One value of a row as shown: the typed row's own formatting (元,
+/// labels in the page's language), the ID number masked unless revealed.
+/// Health fields the reader may not see never reach the page: the store
+/// withholds them (`EvidenceRow::withheld`).
+fn shown(t: &Texts, v: &FieldValue<'_>, revealed: bool) -> String {
+    match v {
+        FieldValue::IdNumber(id) if !revealed => mask_id(id.as_str()),
+        FieldValue::Coded { zh, en, .. } => t.pick(zh, en).to_string(),
+        // Dates, money, numbers and text read the same in both languages.
+        v => v.text(false),
     }
 }
 
-/// One value of a stored row as shown: money in 元, coded values by their
-/// label. Health fields the reader may not see never reach the page: the
-/// store withholds them (`EvidenceRow::withheld`).
-fn shown(t: &'static Texts, key: &str, x: &serde_json::Value) -> String {
-    match x {
-        serde_json::Value::Number(n) if key.ends_with("_fen") => n.as_i64().map_or_else(
-            || n.to_string(),
-            |f| {
-                format!(
-                    "{}{}.{:02}",
-                    if f < 0 { "-" } else { "" },
-                    (f / 100).abs(),
-                    (f % 100).abs()
-                )
-            },
-        ),
-        serde_json::Value::String(s) => {
-            value_label(t, key, s).map_or_else(|| s.clone(), str::to_string)
+/// The evidence as one table: the fields of the rows (in file order, from
+/// the feed kinds' schema) as columns, a row per feed row.
+fn evidence_table(
+    t: &'static Texts,
+    rows: &[EvidenceRow<FeedRow>],
+    revealed: bool,
+) -> (Vec<String>, Vec<Evidence>) {
+    let values: Vec<Vec<(Field, FieldValue<'_>)>> =
+        rows.iter().map(|e| e.payload.fields()).collect();
+    let mut keys: Vec<Field> = Vec::new();
+    for (f, _) in values.iter().flatten() {
+        if !keys.contains(f) {
+            keys.push(*f);
         }
-        serde_json::Value::Null => "—".into(),
-        other => other.to_string(),
     }
-}
-
-/// The evidence as one table: the fields of the rows (in file order) as
-/// columns, a row per feed row.
-fn evidence_table(t: &'static Texts, rows: &[EvidenceRow]) -> (Vec<String>, Vec<Evidence>) {
-    let parsed: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .map(|e| match serde_json::from_str(&e.payload) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
-        })
-        .collect();
-    let keys: Vec<&str> = FIELD_ORDER
-        .iter()
-        .copied()
-        .filter(|k| {
-            parsed.iter().any(|m| m.contains_key(*k))
-                || rows.iter().any(|e| e.withheld.iter().any(|w| w == k))
-        })
-        .collect();
     let header = keys
         .iter()
-        .map(|k| crate::i18n::feed_field_label(t, k))
+        .map(|f| t.pick(f.zh, f.en).to_string())
         .collect();
     let body = rows
         .iter()
-        .zip(&parsed)
-        .map(|(e, m)| Evidence {
+        .zip(&values)
+        .map(|(e, fields)| Evidence {
             file: e.file_name.clone(),
             line: e.line,
             date: e.event_date.to_string(),
             fields: keys
                 .iter()
                 .map(|k| {
-                    if e.withheld.iter().any(|w| w == k) {
+                    if e.withheld.iter().any(|w| w == k.key) {
                         t.hidden.to_string()
                     } else {
-                        m.get(*k).map_or_else(String::new, |x| shown(t, k, x))
+                        fields
+                            .iter()
+                            .find(|(f, _)| f == k)
+                            .map_or_else(String::new, |(_, v)| shown(t, v, revealed))
                     }
                 })
                 .collect(),
@@ -442,7 +369,7 @@ async fn render_warning(
         Err(e) => return e.page(t),
     };
     let w = d.warning;
-    let (evidence_header, evidence) = evidence_table(t, &d.evidence);
+    let (evidence_header, evidence) = evidence_table(t, &d.evidence, reveal.is_some());
     let page = WarningPage {
         t,
         user: user_bar(user, t),
@@ -453,11 +380,11 @@ async fn render_warning(
             "{} ({}, v{})",
             w.rule_set_name, w.rule_set_region, w.rule_set_version
         ),
-        condition: w.rule_condition.clone(),
+        condition: w.rule_condition.code().to_string(),
         raised: china_time(w.raised_at),
         resolution: w.resolution.clone().unwrap_or_default(),
         version: w.version,
-        open: w.status == "open",
+        open: w.status == WarningStatus::Open,
         evidence_header,
         evidence,
         w: line(t, w),

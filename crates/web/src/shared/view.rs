@@ -36,8 +36,7 @@ pub fn mask_name(name: &str) -> String {
 
 /// Masks `id_number`, `head_id_number`, `person_id_number`,
 /// `declarant_id_number`, `phone` and `declarant_phone` fields anywhere in
-/// a JSON value, and in JSON objects held as strings under `payload` (a
-/// department row's evidence).
+/// a JSON value (a department row's evidence is an object like any other).
 pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
@@ -50,24 +49,12 @@ pub fn redact(v: &mut Value) {
                     ("phone" | "declarant_phone", Value::String(s)) => {
                         *x = Value::String(mask_phone(s))
                     }
-                    ("payload", Value::String(s)) => *x = Value::String(redact_json_text(s)),
                     _ => redact(x),
                 }
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
-    }
-}
-
-/// [`redact`] on JSON held as text; text that is not JSON is hidden.
-pub fn redact_json_text(s: &str) -> String {
-    match serde_json::from_str::<Value>(s) {
-        Ok(mut v) => {
-            redact(&mut v);
-            v.to_string()
-        }
-        Err(_) => "{}".to_string(),
     }
 }
 
