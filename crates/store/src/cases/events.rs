@@ -4,7 +4,7 @@
 
 use super::{
     CASE_COLS, CaseRow, PolicySource, StoredCase, check_reads_cases, get_case, policy_at,
-    retry_on_race, rule, to_json,
+    retry_on_race, to_json,
 };
 use crate::StoreError;
 use crate::audit::{self, Change};
@@ -184,7 +184,7 @@ pub(crate) async fn record_event(
     policies: &dyn PolicySource,
 ) -> Result<StoredCase, StoreError> {
     let policy = policy_at(policies, &stored.case.village, now)?;
-    let t = apply(&stored.case, event, &acting.scope, now, &policy).map_err(rule)?;
+    let t = apply(&stored.case, event, &acting.scope, now, &policy).map_err(StoreError::from)?;
     let snapshot = to_json(&t.case)?;
     let due = deadline(&t.case, &policy);
     let n = tx

@@ -13,7 +13,7 @@
 //! Names, ID numbers and phones are never logged nor put in messages.
 
 use super::events::{Acting, insert_case, record_event};
-use super::{PolicySource, StoredCase, open_case_of, policy_at, retry_on_race, rule};
+use super::{PolicySource, StoredCase, open_case_of, policy_at, retry_on_race};
 use crate::audit::{self, Change};
 use crate::db::{Pool, Tx, q};
 use crate::users::Actor;
@@ -245,7 +245,7 @@ fn check_lead_role(actor: &Actor) -> Result<(), StoreError> {
     if LEAD_ROLES.contains(&actor.scope.role) {
         Ok(())
     } else {
-        Err(rule(CaseError::MayNotOpen {
+        Err(StoreError::from(CaseError::MayNotOpen {
             role: actor.scope.role,
         }))
     }
@@ -538,7 +538,7 @@ async fn attach(
                 risk_types: facts.risk_types.clone(),
                 note: facts.note.clone(),
             };
-            let case = Case::open(lead, &acting.scope, now).map_err(rule)?;
+            let case = Case::open(lead, &acting.scope, now).map_err(StoreError::from)?;
             let stored = insert_case(tx, acting, h.id, &case, &policy, now).await?;
             Ok((LeadStatus::Opened, stored))
         }
@@ -756,7 +756,7 @@ pub async fn dismiss_lead(
     check_lead_role(actor)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(rule(CaseError::Empty(
+        return Err(StoreError::from(CaseError::Empty(
             dixian_domain::case::TextField::Reason,
         )));
     }

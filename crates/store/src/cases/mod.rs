@@ -37,7 +37,7 @@ use crate::users::Actor;
 use crate::{Refusal, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::case::{LEAD_ROLES, china_date};
-use dixian_domain::{Case, CaseError, RegionCode, WorkflowPolicy};
+use dixian_domain::{Case, RegionCode, WorkflowPolicy};
 use serde::Serialize;
 
 /// Where the workflow numbers come from: the caller's rule book, chosen
@@ -77,11 +77,6 @@ pub(crate) fn policy_at(
         }
         .into()
     })
-}
-
-/// A refusal of the domain, with its stable code.
-pub(crate) fn rule(e: CaseError) -> StoreError {
-    StoreError::from(e)
 }
 
 /// A case as stored: the snapshot with its id, household and version.

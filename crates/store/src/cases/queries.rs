@@ -3,7 +3,7 @@
 //! the risk-elimination check.
 
 use super::leads::{parse_channel, parse_risks};
-use super::{PolicySource, check_reads_cases, get_case, parse_snapshot, rule};
+use super::{PolicySource, check_reads_cases, get_case, parse_snapshot};
 use crate::db::{Pool, q};
 use crate::households;
 use crate::users::Actor;
@@ -413,7 +413,7 @@ pub async fn notice_round(
     check_reads_cases(actor)?;
     let village = RegionCode::parse(village).map_err(|e| StoreError::Invalid(e.to_string()))?;
     if village.level() != RegionLevel::Village {
-        return Err(rule(CaseError::NotVillage));
+        return Err(StoreError::from(CaseError::NotVillage));
     }
     if !actor.scope.covers(&village) {
         return Err(StoreError::NotFound);
