@@ -186,7 +186,7 @@ async fn get_household(
 ) -> ApiResult<Json<Value>> {
     let actor = auth.actor();
     let h = households::get(&s.store.pool, &actor, id).await?;
-    let mut v = serde_json::to_value(&h).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut v = crate::shared::view::to_json(&h)?;
     if r.reveal {
         privacy::record_reveal(
             &s.store.pool,

@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::shared::extract::Body;
 use crate::shared::view::{RevealQuery, mask_id, redact};
 use axum::extract::{Path, Query, State};
@@ -166,7 +166,7 @@ async fn get_api(
     let d = detail(&s, &auth.0, id, reveal).await?;
     // The typed rows as JSON objects; ID numbers masked on the way out,
     // as for households, unless revealed.
-    let mut v = serde_json::to_value(&d).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut v = crate::shared::view::to_json(&d)?;
     if !r.reveal {
         redact(&mut v);
     }

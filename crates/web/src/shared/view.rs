@@ -7,6 +7,14 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+/// A record as JSON for the masking below. Our own types always
+/// serialize; a failure is an internal error (500), not the caller's.
+pub fn to_json<T: serde::Serialize>(record: &T) -> crate::error::ApiResult<Value> {
+    serde_json::to_value(record).map_err(|e| {
+        dixian_store::StoreError::Integrity(format!("a record could not be shown: {e}")).into()
+    })
+}
+
 /// `110105********002X` from a full ID number; anything else is hidden.
 pub fn mask_id(id: &str) -> String {
     if id.len() == 18 && id.is_ascii() {
