@@ -1,4 +1,19 @@
-//! 社会救助: the kinds of social assistance (民政) a household may receive.
+//! 帮扶: what a monitored household receives. [`Assistance`] names the
+//! social-assistance kinds identified jointly with monitoring; the
+//! [`catalogue`] names every kind of measure and what a rule set says of
+//! it; [`record`] holds plans, measures received and follow-up visits.
+
+pub mod catalogue;
+pub mod record;
+
+pub use catalogue::{
+    AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,
+    MeasureRule, MeasureUnit,
+};
+pub use record::{
+    AssistancePlan, BasicNeeds, FollowUpVisit, IncomeBySource, Measure, MeasureCheck,
+    MeasureEffect, MeasureSource, MeasureStatus, PlanStatus, PlannedMeasure, ResponsiblePerson,
+};
 
 use crate::coded::coded_enum;
 
