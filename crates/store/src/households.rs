@@ -2,15 +2,15 @@
 //! each filtered by the actor's region scope. One person belongs to one
 //! household only, nationwide; a stale version never overwrites.
 
-use crate::StoreError;
 use crate::audit::{self, Change};
 use crate::db::{Pool, Q, Tx, q, values_placeholders};
 use crate::users::Actor;
+use crate::{Refusal, StoreError};
 use chrono::{DateTime, Utc};
 use dixian_domain::{
     Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber,
-    Illness, Income, InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, StudentStage,
-    StudentStatus,
+    Illness, Income, InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, Role,
+    StudentStage, StudentStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -98,6 +98,18 @@ pub(crate) fn effective_region(
     })
 }
 
+/// SQL condition: the household `h` (its table alias) is monitored now —
+/// it has a category and its risk has not been eliminated. An eliminated
+/// household keeps its category (it is shown on its card and counted
+/// apart), but is no longer among the monitored households anywhere:
+/// region counts, lists and exports alike.
+pub(crate) fn monitored_sql(h: &str) -> String {
+    format!(
+        "({h}.category IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases mc WHERE mc.household_id = {h}.id AND mc.stage = '{}'))",
+        dixian_domain::CaseStage::Eliminated.code()
+    )
+}
+
 /// Appends the list filter's WHERE clauses to `sql` and binds them.
 fn filtered(
     mut sql: String,
@@ -110,12 +122,16 @@ fn filtered(
     sql.push_str(" WHERE h.village_code BETWEEN $1 AND $2");
     if let Some(c) = f.category.as_deref().filter(|c| !c.is_empty()) {
         if c == "any" {
-            sql.push_str(" AND h.category IS NOT NULL");
+            sql.push_str(&format!(" AND {}", monitored_sql("h")));
         } else {
             let cat = Category::parse(c)
                 .ok_or_else(|| StoreError::Invalid(format!("unknown category {c}")))?;
             args.push(cat.code().into());
-            sql.push_str(&format!(" AND h.category = ${}", args.len()));
+            sql.push_str(&format!(
+                " AND h.category = ${} AND {}",
+                args.len(),
+                monitored_sql("h")
+            ));
         }
     }
     if let Some(fp) = f.formerly_poor {
@@ -631,6 +647,14 @@ pub async fn update(
             "the household number cannot change (户编号不可修改)".into(),
         ));
     }
+    if h.category != before.household.category {
+        return Err(Refusal::CategoryByWorkflow.into());
+    }
+    if h.formerly_registered_poor != before.household.formerly_registered_poor
+        && actor.scope.role != Role::CountyAdmin
+    {
+        return Err(Refusal::FormerlyPoorByCounty.into());
+    }
     let mut tx = pool.begin().await?;
     check_village(&mut tx, &h.village).await?;
     check_members_free(&mut tx, actor, h, Some(id)).await?;
@@ -958,9 +982,10 @@ pub async fn counts_by_child(
     let n = child.digits();
     pool.all(
         q(format!(
-            "SELECT SUBSTR(village_code, 1, {n}) AS code, COUNT(*) AS households, CAST(SUM(member_count) AS BIGINT) AS persons,
-             CAST(SUM(CASE WHEN category IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS monitored
-             FROM households WHERE village_code BETWEEN $1 AND $2 GROUP BY SUBSTR(village_code, 1, {n}) ORDER BY 1"
+            "SELECT SUBSTR(h.village_code, 1, {n}) AS code, COUNT(*) AS households, CAST(SUM(h.member_count) AS BIGINT) AS persons,
+             CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) AS monitored
+             FROM households h WHERE h.village_code BETWEEN $1 AND $2 GROUP BY SUBSTR(h.village_code, 1, {n}) ORDER BY 1",
+            monitored_sql("h")
         ))
         .bind(lo)
         .bind(hi),

@@ -124,6 +124,19 @@ pub enum Refusal {
         /// Today (China time).
         today: NaiveDate,
     },
+    /// A household edit that changes its category: only the case workflow
+    /// (county approval) sets it.
+    #[error(
+        "the category is set by the case workflow (county approval), not by editing the household \
+         (监测对象类别只能通过识别流程由县级审定)"
+    )]
+    CategoryByWorkflow,
+    /// A change of 原建档立卡 by anyone but the county admin.
+    #[error(
+        "whether the household was registered poor (原建档立卡) stays for life; only the county admin \
+         may correct it (原建档立卡标识仅县级管理员可更正)"
+    )]
+    FormerlyPoorByCounty,
 }
 
 impl Refusal {
@@ -146,6 +159,8 @@ impl Refusal {
             Refusal::ReasonRequired => "reason_required",
             Refusal::RuleSetVersion { .. } => "rule_set_version",
             Refusal::AsOfInFuture { .. } => "as_of_in_future",
+            Refusal::CategoryByWorkflow => "category_by_workflow",
+            Refusal::FormerlyPoorByCounty => "formerly_poor_by_county",
         }
     }
 
@@ -168,7 +183,9 @@ impl Refusal {
             | Refusal::LeadResolved
             | Refusal::ReasonRequired
             | Refusal::RuleSetVersion { .. }
-            | Refusal::AsOfInFuture { .. } => RefusalKind::Unprocessable,
+            | Refusal::AsOfInFuture { .. }
+            | Refusal::CategoryByWorkflow => RefusalKind::Unprocessable,
+            Refusal::FormerlyPoorByCounty => RefusalKind::NotPermitted,
         }
     }
 }

@@ -436,6 +436,139 @@ async fn concurrent_leads_make_one_case(backend: Backend) {
     assert_eq!(count(&f.store, "leads").await, 4);
 }
 
+/// Issue 11, point 7: an eliminated household keeps its category but is no
+/// longer counted or listed among the monitored households. Oracle: the
+/// fixture's own setup (one household monitored in each village, then A's
+/// case moved to `eliminated`).
+async fn eliminated_households_are_not_monitored(backend: Backend) {
+    let Some(f) = setup(backend).await else {
+        return;
+    };
+    let p = policy();
+    let r = cases::open_lead(&f.store.pool, &f.cadre_a, &lead(f.a), day(0), &p)
+        .await
+        .unwrap();
+    let case_id = r.case_id.unwrap();
+    for id in [f.a, f.b] {
+        f.store
+            .pool
+            .execute(
+                q("UPDATE households SET category = 'marginal_at_risk' WHERE id = $1").bind(id),
+            )
+            .await
+            .unwrap();
+    }
+    let county = Actor::operator(RegionCode::parse("520526").unwrap());
+    let monitored = |rows: Vec<(String, i64, i64, i64)>| rows.iter().map(|r| r.3).sum::<i64>();
+    let listed = |filter: households::HouseholdFilter| {
+        let (pool, county) = (f.store.pool.clone(), county.clone());
+        async move { households::list(&pool, &county, &filter).await.unwrap().1 }
+    };
+    let any = || households::HouseholdFilter {
+        category: Some("any".into()),
+        ..Default::default()
+    };
+    let code = RegionCode::parse("520526").unwrap();
+    let before = households::counts_by_child(&f.store.pool, &county, &code)
+        .await
+        .unwrap();
+    assert_eq!(monitored(before), 2, "both households monitored before");
+    assert_eq!(listed(any()).await, 2);
+
+    f.store
+        .pool
+        .execute(
+            q("UPDATE cases SET stage = $1 WHERE id = $2")
+                .bind(CaseStage::Eliminated.code())
+                .bind(case_id),
+        )
+        .await
+        .unwrap();
+    let after = households::counts_by_child(&f.store.pool, &county, &code)
+        .await
+        .unwrap();
+    assert_eq!(
+        monitored(after.clone()),
+        1,
+        "the eliminated household left the count: {after:?}"
+    );
+    let households: i64 = after.iter().map(|r| r.1).sum();
+    assert_eq!(households, 2, "it is still a registered household");
+    assert_eq!(listed(any()).await, 1);
+    let marginal = households::HouseholdFilter {
+        category: Some("marginal_at_risk".into()),
+        ..Default::default()
+    };
+    assert_eq!(listed(marginal).await, 1);
+    let card = households::get(&f.store.pool, &county, f.a).await.unwrap();
+    assert!(
+        card.household.category.is_some(),
+        "the category stays on the card"
+    );
+}
+
+/// Issue 11, point 7: a household edit never sets the category (only the
+/// workflow does), and 原建档立卡 changes only by the county admin, audited.
+async fn household_edits_keep_category_and_formerly_poor(backend: Backend) {
+    let Some(f) = setup(backend).await else {
+        return;
+    };
+    let stored = households::get(&f.store.pool, &f.cadre_a, f.a)
+        .await
+        .unwrap();
+    let mut edit = stored.household.clone();
+    edit.category = Some(dixian_domain::Category::SuddenHardship);
+    let err = households::update(&f.store.pool, &f.cadre_a, f.a, stored.version, &edit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Refused(dixian_store::Refusal::CategoryByWorkflow)
+        ),
+        "{err}"
+    );
+    let mut edit = stored.household.clone();
+    edit.formerly_registered_poor = !edit.formerly_registered_poor;
+    let err = households::update(&f.store.pool, &f.cadre_a, f.a, stored.version, &edit)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Refused(dixian_store::Refusal::FormerlyPoorByCounty)
+        ),
+        "{err}"
+    );
+    let unchanged = households::get(&f.store.pool, &f.cadre_a, f.a)
+        .await
+        .unwrap();
+    assert_eq!(unchanged.version, stored.version, "nothing written");
+    assert_eq!(unchanged.household, stored.household);
+
+    // An edit that leaves both alone goes through for the cadre.
+    let mut edit = stored.household.clone();
+    edit.address = "新地址 1 号".into();
+    let v = households::update(&f.store.pool, &f.cadre_a, f.a, stored.version, &edit)
+        .await
+        .unwrap();
+    // The county admin corrects 原建档立卡, and it is audited.
+    let audits = count(&f.store, "audit_log").await;
+    let county = Actor::operator(RegionCode::parse("520526").unwrap());
+    edit.formerly_registered_poor = !edit.formerly_registered_poor;
+    households::update(&f.store.pool, &county, f.a, v, &edit)
+        .await
+        .unwrap();
+    let after = households::get(&f.store.pool, &f.cadre_a, f.a)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.household.formerly_registered_poor,
+        !stored.household.formerly_registered_poor
+    );
+    assert_eq!(count(&f.store, "audit_log").await, audits + 1);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -446,5 +579,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     leads_open_join_and_wait,
     events_are_written_once,
-    concurrent_leads_make_one_case
+    concurrent_leads_make_one_case,
+    eliminated_households_are_not_monitored,
+    household_edits_keep_category_and_formerly_poor
 );

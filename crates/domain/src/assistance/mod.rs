@@ -24,6 +24,8 @@ coded_enum! {
         Dibao => ("dibao", "低保", "Minimum living allowance", "最低生活保障"),
         /// 特困人员救助供养 (特困)
         Tekun => ("tekun", "特困供养", "Extreme-poverty support", "特困", "特困人员救助供养"),
+        /// 低保边缘家庭 (identified jointly with monitoring, like 低保 and 特困)
+        DibaoEdge => ("dibao_edge", "低保边缘", "Near-dibao family", "低保边缘家庭"),
         /// 临时救助
         Temporary => ("temporary", "临时救助", "Temporary assistance"),
         /// 医疗救助
@@ -32,9 +34,12 @@ coded_enum! {
 }
 
 impl Assistance {
-    /// Whether the kind is identified jointly with monitoring (低保, 特困):
-    /// one home visit and one judgement serve both.
+    /// Whether the kind is identified jointly with monitoring (低保, 特困,
+    /// 低保边缘): one home visit and one judgement serve both.
     pub fn joint_identification(self) -> bool {
-        matches!(self, Assistance::Dibao | Assistance::Tekun)
+        matches!(
+            self,
+            Assistance::Dibao | Assistance::Tekun | Assistance::DibaoEdge
+        )
     }
 }

@@ -410,6 +410,25 @@ fn joint_identification_records_proposal_and_outcome() {
     assert_eq!(case.assistance.len(), 2);
 }
 
+/// Issue 11, point 7: 低保边缘 is identified jointly with monitoring.
+#[test]
+fn dibao_edge_is_a_joint_identification_kind() {
+    let case = case_at(CaseStage::DataComparison);
+    let case = step(&case, ev::propose(Assistance::DibaoEdge), Cadre, 0);
+    let case = step(
+        &case,
+        ev::outcome(Assistance::DibaoEdge, false),
+        Township,
+        1,
+    );
+    let decision = case.assistance[0].decision.as_ref().unwrap();
+    assert!(!decision.granted);
+    assert_eq!(
+        Assistance::parse("低保边缘家庭"),
+        Some(Assistance::DibaoEdge)
+    );
+}
+
 #[test]
 fn error_messages_are_bilingual_and_carry_no_personal_data() {
     let case = case_at(CaseStage::Notice);
