@@ -17,8 +17,8 @@ pub mod screening;
 
 pub use assistance::Assistance;
 pub use case::{
-    Case, CaseError, CaseEvent, CaseStage, EliminationFacts, EliminationReport, EventKind, NewLead,
-    Overdue, Transition, apply, deadline, elimination_check, overdue,
+    Case, CaseError, CaseEvent, CaseStage, EliminationFacts, EliminationReport, EventKind,
+    Migration, NewLead, Overdue, Transition, apply, deadline, elimination_check, overdue,
 };
 pub use household::{
     Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HouseholdError,

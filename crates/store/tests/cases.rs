@@ -305,13 +305,15 @@ async fn events_are_written_once(backend: Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { current: 2 }), "{err}");
-    // wrong role: a township reviewer does not compare data
+    // wrong role: a township reviewer does not propose 低保 (the village does)
     let err = cases::apply_event(
         &f.store.pool,
         &f.township_a,
         case_id,
         2,
-        &compare,
+        &CaseEvent::ProposeAssistance {
+            assistance: dixian_domain::Assistance::Dibao,
+        },
         day(1),
         &p,
     )
@@ -569,6 +571,127 @@ async fn household_edits_keep_category_and_formerly_poor(backend: Backend) {
     assert_eq!(count(&f.store, "audit_log").await, audits + 1);
 }
 
+/// Issue 11, point 7: the county brings its monitored list in straight
+/// into the monitored stage with the original days; one bad line changes
+/// nothing; a village cadre may not; a household with a case is refused.
+async fn county_migrates_its_monitored_list(backend: Backend) {
+    let Some(f) = setup(backend).await else {
+        return;
+    };
+    let p = policy();
+    let county = Actor::operator(RegionCode::parse("520526").unwrap());
+    let on = NaiveDate::from_ymd_opt(2024, 3, 15).unwrap();
+    let entry = |number: &str| cases::MonitoredEntry {
+        number: number.into(),
+        category: dixian_domain::Category::UnstableFormerlyPoor,
+        risk_types: vec![dixian_domain::RiskType::Illness],
+        identified_on: on,
+    };
+    let before = (
+        count(&f.store, "cases").await,
+        count(&f.store, "audit_log").await,
+    );
+    // One unknown number: nothing written, the line named.
+    let out = cases::migrate(
+        &f.store.pool,
+        &county,
+        &[entry("A-1"), entry("Z-9")],
+        "县名单",
+        day(0),
+        &p,
+    )
+    .await
+    .unwrap();
+    let cases::MigrationOutcome::Refused(issues) = out else {
+        panic!("an unknown household must refuse the list: {out:?}");
+    };
+    assert_eq!(issues.iter().map(|i| i.index).collect::<Vec<_>>(), vec![1]);
+    assert_eq!(
+        (
+            count(&f.store, "cases").await,
+            count(&f.store, "audit_log").await
+        ),
+        before
+    );
+    // A village cadre may not.
+    let out = cases::migrate(
+        &f.store.pool,
+        &f.cadre_a,
+        &[entry("A-1")],
+        "县名单",
+        day(0),
+        &p,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(out, cases::MigrationOutcome::Refused(_)),
+        "{out:?}"
+    );
+    // The county's whole list goes in.
+    let out = cases::migrate(
+        &f.store.pool,
+        &county,
+        &[entry("A-1"), entry("B-1")],
+        "县名单",
+        day(0),
+        &p,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, cases::MigrationOutcome::Migrated(2));
+    let a = households::get(&f.store.pool, &county, f.a).await.unwrap();
+    assert_eq!(
+        a.household.category,
+        Some(dixian_domain::Category::UnstableFormerlyPoor)
+    );
+    let (stage, snapshot): (String, String) = f
+        .store
+        .pool
+        .one(q("SELECT stage, snapshot FROM cases WHERE household_id = $1").bind(f.a))
+        .await
+        .unwrap();
+    assert_eq!(stage, CaseStage::Monitored.code());
+    let case: dixian_domain::Case = serde_json::from_str(&snapshot).unwrap();
+    assert_eq!(
+        case.monitored_since.map(dixian_domain::case::china_date),
+        Some(on)
+    );
+    let events = cases::events(&f.store.pool, &county, {
+        let (id,): (i64,) = f
+            .store
+            .pool
+            .one(q("SELECT id FROM cases WHERE household_id = $1").bind(f.a))
+            .await
+            .unwrap();
+        id
+    })
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].event.kind(),
+        dixian_domain::case::EventKind::Migrated
+    );
+    // Two cases, two households changed: four audit rows.
+    assert_eq!(count(&f.store, "audit_log").await, before.1 + 4);
+    // Again: each has a case now.
+    let out = cases::migrate(
+        &f.store.pool,
+        &county,
+        &[entry("A-1")],
+        "县名单",
+        day(1),
+        &p,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(out, cases::MigrationOutcome::Refused(ref i) if i.len() == 1),
+        "{out:?}"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -581,5 +704,6 @@ on_both_backends!(
     events_are_written_once,
     concurrent_leads_make_one_case,
     eliminated_households_are_not_monitored,
-    household_edits_keep_category_and_formerly_poor
+    household_edits_keep_category_and_formerly_poor,
+    county_migrates_its_monitored_list
 );

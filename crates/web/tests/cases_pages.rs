@@ -112,6 +112,8 @@ async fn to_notice(app: &App, cadre: &Actor, case: i64, start: DateTime<Utc>) {
             attendees: 15,
             approve: true,
             note: "同意纳入".into(),
+            proposed_category: None,
+            proposed_risk_types: vec![],
         },
         CaseEvent::NoticeStart {
             start: day(3),

@@ -47,8 +47,9 @@ struct Actors {
     county: Actor,
 }
 
-/// Seeds the demo cases in the cadre's village; returns how many.
-pub async fn seed(store: &Store, policy: &WorkflowPolicy) -> anyhow::Result<usize> {
+/// Seeds the demo cases in the cadre's village; returns the numbers of
+/// their households.
+pub async fn seed(store: &Store, policy: &WorkflowPolicy) -> anyhow::Result<Vec<String>> {
     let all = users::list(&store.pool).await?;
     let find = |role: Role| {
         all.iter()
@@ -78,7 +79,7 @@ pub async fn seed(store: &Store, policy: &WorkflowPolicy) -> anyhow::Result<usiz
         )
         .await?;
     }
-    Ok(rows.len().min(PLAN.len()))
+    Ok(rows.iter().take(PLAN.len()).map(|r| r.number.clone()).collect())
 }
 
 /// The steps that lead to `goal`, each with its actor and day offset.
@@ -112,6 +113,8 @@ fn steps(goal: Goal, start: DateTime<Utc>, policy: &WorkflowPolicy) -> Vec<(u8, 
                     attendees: 15,
                     approve: true,
                     note: "村民代表一致同意纳入监测。".into(),
+                    proposed_category: None,
+                    proposed_risk_types: vec![],
                 },
             ),
             (
@@ -183,6 +186,8 @@ fn steps(goal: Goal, start: DateTime<Utc>, policy: &WorkflowPolicy) -> Vec<(u8, 
                     attendees: 14,
                     approve: true,
                     note: "同意风险消除。".into(),
+                    proposed_category: None,
+                    proposed_risk_types: vec![],
                 },
             ));
             s.push((

@@ -3,10 +3,11 @@
 
 pub mod cases;
 pub mod feeds;
+pub mod monitored;
 
 use crate::commands::{self, county_townships};
 use anyhow::Context;
-use dixian_domain::{RegionCode, RegionLevel, Role};
+use dixian_domain::{Household, RegionCode, RegionLevel, Role};
 use dixian_store::{Actor, Store, households, users};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -109,7 +110,9 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let mut all = Vec::with_capacity(households as usize);
     while let Some(h) = rx.recv().await {
         all.push(h.clone());
-        imp.add(h).await?;
+        // Registered without its category: the county's migration below
+        // brings the monitored ones in through the workflow.
+        imp.add(Household { category: None, ..h }).await?;
         pb.inc(1);
     }
     generator
@@ -130,9 +133,16 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let set = rules
         .select(&county, today)
         .context("no shipped rule set covers the demo county")?;
-    let n = crate::demo::cases::seed(store, &set.workflow).await?;
+    let taken = crate::demo::cases::seed(store, &set.workflow).await?;
     println!(
-        "{n} demo cases in every stage of the workflow (some overdue) in the village of user cadre"
+        "{} demo cases in every stage of the workflow (some overdue) in the village of user cadre",
+        taken.len()
+    );
+    let t = Instant::now();
+    let n = crate::demo::monitored::seed(store, &county, &all, &taken, &set.workflow).await?;
+    println!(
+        "{n} monitored households brought in by the county's migration ({:.1} s)",
+        t.elapsed().as_secs_f64()
     );
     crate::demo::feeds::seed(store, &county, &all, &cadre_village, &rules).await?;
     Ok(())

@@ -64,7 +64,21 @@ fn record(case: &mut Case, event: &CaseEvent, at: &At) -> Result<(), CaseError> 
             attendees,
             approve,
             note,
-        } => deliberation(case, at, *held_on, *attendees, *approve, note),
+            proposed_category,
+            proposed_risk_types,
+        } => {
+            if case.stage.is_elimination()
+                && (proposed_category.is_some() || !proposed_risk_types.is_empty())
+            {
+                return Err(CaseError::EliminationTakesNoCategory);
+            }
+            deliberation(case, at, *held_on, *attendees, *approve, note)?;
+            if *approve && !case.stage.is_elimination() {
+                case.proposed_category = *proposed_category;
+                case.proposed_risk_types = RiskType::normalize(proposed_risk_types.clone());
+            }
+            Ok(())
+        }
         E::NoticeStart { start, end } => notice_start(case, at, *start, *end),
         E::NoticeObjection { text, upheld } => objection(case, at, text, *upheld),
         E::NoticeEnd => notice_end(case, at),
@@ -105,6 +119,12 @@ fn record(case: &mut Case, event: &CaseEvent, at: &At) -> Result<(), CaseError> 
             Ok(())
         }
         E::EliminationRollback { reason } => rollback(case, at, reason),
+        // `rules::allowed_roles` gives no stage for it: authorize refused.
+        E::Migrated { .. } => Err(CaseError::WrongStage {
+            event: super::EventKind::Migrated,
+            stage: case.stage,
+            allowed: Vec::new(),
+        }),
         E::ProposeAssistance { assistance } => propose_assistance(case, at, *assistance),
         E::AssistanceOutcome {
             assistance,
@@ -255,6 +275,9 @@ fn objection(case: &mut Case, at: &At, text: &str, upheld: bool) -> Result<(), C
     if case.stage.is_elimination() {
         end_run(case, at, text);
     } else {
+        // The village checks and deliberates again: its proposal goes.
+        case.proposed_category = None;
+        case.proposed_risk_types = Vec::new();
         case.enter(CaseStage::HomeCheck, at.now);
     }
     Ok(())
@@ -299,11 +322,20 @@ fn county_approval(
         }
         case.eliminated_at = Some(at.now);
     } else {
-        let Some(category) = category.filter(|_| !risk_types.is_empty()) else {
+        // The county confirms the village's proposal or changes it.
+        let risk_types = if risk_types.is_empty() {
+            case.proposed_risk_types.clone()
+        } else {
+            risk_types.to_vec()
+        };
+        let Some(category) = category
+            .or(case.proposed_category)
+            .filter(|_| !risk_types.is_empty())
+        else {
             return Err(CaseError::ApprovalIncomplete);
         };
         case.category = Some(category);
-        case.risk_types = RiskType::normalize(risk_types.to_vec());
+        case.risk_types = RiskType::normalize(risk_types);
         case.monitored_since = Some(at.now);
         case.eliminated_at = None;
         case.re_entry = false;
@@ -355,6 +387,9 @@ fn rollback(case: &mut Case, at: &At, reason: &str) -> Result<(), CaseError> {
     required(TextField::Reason, reason)?;
     case.eliminated_at = None;
     case.rollbacks += 1;
+    // The months monitored count again from the rollback: the elimination
+    // check asks for months of monitoring after it.
+    case.monitored_since = Some(at.now);
     case.enter(CaseStage::Monitored, at.now);
     Ok(())
 }

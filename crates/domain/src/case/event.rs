@@ -36,6 +36,13 @@ pub enum CaseEvent {
         approve: bool,
         /// Remarks; the reason when it did not agree.
         note: String,
+        /// 拟认定类别: the category the village proposes (identification
+        /// only); shown on the notice, confirmed or changed by the county.
+        #[serde(default)]
+        proposed_category: Option<Category>,
+        /// 拟认定风险类型 (identification only).
+        #[serde(default)]
+        proposed_risk_types: Vec<RiskType>,
     },
     /// 公示 posted, from `start` to `end` (both days count).
     NoticeStart {
@@ -114,6 +121,20 @@ pub enum CaseEvent {
         /// 低保 or 特困.
         assistance: Assistance,
     },
+    /// 存量监测对象导入: a household the county monitored before dixian
+    /// enters as monitored, with its original identification day. Only
+    /// [`super::Case::migrate`] records it, as a case's first event; it is
+    /// never applied to an existing case.
+    Migrated {
+        /// Day the county identified the household (原认定日期).
+        identified_on: NaiveDate,
+        /// 监测对象类别.
+        category: Category,
+        /// 风险类型.
+        risk_types: Vec<RiskType>,
+        /// Where the record comes from (the county's list).
+        note: String,
+    },
     /// The outcome of a 低保/特困 proposal.
     AssistanceOutcome {
         /// Which proposal.
@@ -158,6 +179,8 @@ coded_enum! {
         ProposeAssistance => ("propose_assistance", "提请低保特困认定", "Assistance proposal"),
         /// 低保特困认定结果
         AssistanceOutcome => ("assistance_outcome", "低保特困认定结果", "Assistance outcome"),
+        /// 存量监测对象导入
+        Migrated => ("migrated", "存量监测对象导入", "Migrated monitored household"),
     }
 }
 
@@ -180,6 +203,7 @@ impl CaseEvent {
             CaseEvent::EliminationRollback { .. } => EventKind::EliminationRollback,
             CaseEvent::ProposeAssistance { .. } => EventKind::ProposeAssistance,
             CaseEvent::AssistanceOutcome { .. } => EventKind::AssistanceOutcome,
+            CaseEvent::Migrated { .. } => EventKind::Migrated,
         }
     }
 }

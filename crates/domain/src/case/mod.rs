@@ -183,6 +183,24 @@ pub struct Lead {
     pub note: String,
 }
 
+/// A household the county monitored before dixian, for [`Case::migrate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Migration {
+    /// 户编号 of the household.
+    pub household: String,
+    /// 所在村 (12-digit village code).
+    #[schema(value_type = String)]
+    pub village: RegionCode,
+    /// 监测对象类别.
+    pub category: Category,
+    /// 风险类型 (at least one).
+    pub risk_types: Vec<RiskType>,
+    /// Day the county identified it (原认定日期).
+    pub identified_on: NaiveDate,
+    /// Where the record comes from.
+    pub note: String,
+}
+
 /// A new lead, to open a case with [`Case::open`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewLead {
@@ -282,6 +300,13 @@ pub struct Case {
     pub category: Option<Category>,
     /// 风险类型, set at county approval and changed by follow-up visits.
     pub risk_types: Vec<RiskType>,
+    /// 拟认定类别 of the current identification run, proposed by the
+    /// village deliberation (cleared when the next run starts).
+    #[serde(default)]
+    pub proposed_category: Option<Category>,
+    /// 拟认定风险类型 of the current run, proposed by the deliberation.
+    #[serde(default)]
+    pub proposed_risk_types: Vec<RiskType>,
     /// When the household became monitored (last identification approval).
     pub monitored_since: Option<DateTime<Utc>>,
     /// When its risk was eliminated; `None` unless eliminated.
@@ -337,6 +362,8 @@ impl Case {
             notice: None,
             category: None,
             risk_types: Vec::new(),
+            proposed_category: None,
+            proposed_risk_types: Vec::new(),
             monitored_since: None,
             eliminated_at: None,
             follow_ups: 0,
@@ -346,6 +373,49 @@ impl Case {
             re_entries: 0,
             rollbacks: 0,
         })
+    }
+
+    /// 存量监测对象导入: a household the county already monitors enters as
+    /// a monitored case, identified on `m.identified_on` (the months
+    /// monitored count from that day). Only a county admin whose region
+    /// covers the village; the day may not be in the future.
+    pub fn migrate(m: Migration, actor: &Scope, now: DateTime<Utc>) -> Result<Case, CaseError> {
+        rules::authorize_open(&m.village, actor)?;
+        if actor.role != Role::CountyAdmin {
+            return Err(CaseError::WrongRole {
+                event: EventKind::Migrated,
+                role: actor.role,
+                allowed: vec![Role::CountyAdmin],
+            });
+        }
+        let today = china_date(now);
+        if m.identified_on > today {
+            return Err(CaseError::FutureDate {
+                date: m.identified_on,
+                today,
+            });
+        }
+        if m.risk_types.is_empty() {
+            return Err(CaseError::ApprovalIncomplete);
+        }
+        let since = china_midnight(m.identified_on);
+        let risk_types = RiskType::normalize(m.risk_types);
+        let mut case = Case::open(
+            NewLead {
+                household: m.household,
+                village: m.village,
+                channel: Channel::CadreSweep,
+                risk_types: risk_types.clone(),
+                note: m.note,
+            },
+            actor,
+            since,
+        )?;
+        case.category = Some(m.category);
+        case.risk_types = risk_types;
+        case.monitored_since = Some(since);
+        case.enter(CaseStage::Monitored, since);
+        Ok(case)
     }
 
     /// The events `role` may record now (for buttons and error messages).
@@ -366,12 +436,24 @@ impl Case {
     fn reset_run(&mut self) {
         self.deliberated_on = None;
         self.notice = None;
+        self.proposed_category = None;
+        self.proposed_risk_types = Vec::new();
     }
 }
 
 /// China Standard Time (UTC+8, no daylight saving): notices, visits and
 /// deadlines are dated by the calendar of the people who keep them.
 const CHINA_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The instant a calendar day begins in China.
+pub fn china_midnight(day: NaiveDate) -> DateTime<Utc> {
+    let tz = FixedOffset::east_opt(CHINA_UTC_OFFSET_SECONDS).expect("UTC+8 is a valid offset");
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(tz)
+        .single()
+        .expect("a fixed offset has one local time")
+        .with_timezone(&Utc)
+}
 
 /// The calendar day in China at instant `t`.
 pub fn china_date(t: DateTime<Utc>) -> NaiveDate {

@@ -2,13 +2,16 @@
 //! workflow's permissions. [`allowed_roles`] is read by `apply`, by the
 //! buttons a page shows and by the error messages.
 //!
-//! In words: village cadres keep the village steps (home check, data
-//! comparison, deliberation, notice and objections, follow-ups, elimination
+//! In words: village cadres keep the village steps (home check,
+//! deliberation, notice and objections, follow-ups, elimination
 //! proposals, 低保/特困 proposals); only a township reviewer reviews; only a
 //! county admin approves and rolls an elimination back. A run may be
 //! rejected before approval by the county at any step, by the township up
 //! to its review, and by the village before its deliberation. A new lead
-//! (also a re-entry) may come from any of the three working levels.
+//! (also a re-entry) may come from any of the three working levels, and
+//! so may the data comparison (信息比对), which reads department data the
+//! township and county hold. Only the county migrates a household it
+//! monitored before dixian ([`super::Case::migrate`]).
 
 use super::{CaseError, CaseStage, EventKind};
 use crate::region::RegionCode;
@@ -35,7 +38,8 @@ pub fn allowed_roles(stage: CaseStage, kind: EventKind) -> &'static [Role] {
     use EventKind as E;
     match (kind, stage) {
         (E::HomeCheck, S::HomeCheck) => VILLAGE,
-        (E::DataComparison, S::DataComparison) => VILLAGE,
+        // 信息比对 reads department data the township and county hold too.
+        (E::DataComparison, S::DataComparison) => WORKING_LEVELS,
         (E::Deliberation, S::VillageDeliberation | S::EliminationDeliberation) => VILLAGE,
         (E::NoticeStart, S::NoticePending | S::EliminationNoticePending) => VILLAGE,
         (E::NoticeObjection | E::NoticeEnd, S::Notice | S::EliminationNotice) => VILLAGE,

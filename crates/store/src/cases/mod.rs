@@ -19,6 +19,7 @@
 
 pub mod events;
 pub mod leads;
+pub mod migrate;
 pub mod queries;
 
 pub use events::{StoredEvent, apply_event, events};
@@ -26,6 +27,7 @@ pub use leads::{
     Declaration, IncomingLead, LeadReceipt, LeadStatus, PublicStatus, PublicStatusView, declare,
     dismiss_lead, match_lead, open_lead, public_status,
 };
+pub use migrate::{MigrationIssue, MigrationOutcome, MonitoredEntry, migrate};
 pub use queries::{
     EliminationCheck, EliminationNumbers, Inbox, InboxCase, InboxLead, NoticeEntry, NoticeKind,
     NoticeRound, OverdueCase, TimelineEntry, TimelineKind, TownshipOverdue, elimination_check,

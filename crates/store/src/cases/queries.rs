@@ -457,17 +457,24 @@ fn notice_entry(case: &Case, r: NoticeRow) -> Option<NoticeEntry> {
     } else {
         NoticeKind::Identification
     };
-    let risk_types = if case.risk_types.is_empty() {
-        case.lead.risk_types.clone()
-    } else {
-        case.risk_types.clone()
-    };
+    // An identification notice shows what the village proposes (拟认定);
+    // an elimination notice what the county approved earlier.
+    let risk_types = [
+        &case.proposed_risk_types,
+        &case.risk_types,
+        &case.lead.risk_types,
+    ]
+    .into_iter()
+    .find(|r| !r.is_empty())
+    .cloned()
+    .unwrap_or_default();
     Some(NoticeEntry {
         kind,
         head_name: r.head_name,
         village_group: r.village_group,
         category: case
-            .category
+            .proposed_category
+            .or(case.category)
             .or_else(|| r.category.as_deref().and_then(Category::parse)),
         risk_types,
         start: notice.start,

@@ -267,6 +267,8 @@ async fn render_case(
             label: t.label(*k),
             inputs: inputs(*k)
                 .iter()
+                // An elimination deliberation proposes no category.
+                .filter(|(n, _)| !(c.stage.is_elimination() && n.starts_with("proposed_")))
                 .map(|(n, i)| form_input(t, n, *i, &today))
                 .collect(),
         })

@@ -2,6 +2,7 @@
 //! `case` share: a non-default policy, actors of every role around one
 //! village, a clock, events and a case at any stage.
 
+mod corrections;
 mod paths;
 mod props;
 mod table;
@@ -103,6 +104,8 @@ pub(crate) mod ev {
             attendees: 15,
             approve,
             note: "意见".into(),
+            proposed_category: None,
+            proposed_risk_types: vec![],
         }
     }
     /// A notice from day `start`, `days` days long (both ends counted).

@@ -180,6 +180,8 @@ fn deliberation_needs_attendance_and_a_reason_to_reject() {
         attendees: 0,
         approve: true,
         note: String::new(),
+        proposed_category: None,
+        proposed_risk_types: vec![],
     };
     assert_eq!(
         try_step(&case, nobody, Cadre, 1).unwrap_err(),
@@ -190,6 +192,8 @@ fn deliberation_needs_attendance_and_a_reason_to_reject() {
         attendees: 9,
         approve: false,
         note: String::new(),
+        proposed_category: None,
+        proposed_risk_types: vec![],
     };
     assert_eq!(
         try_step(&case, silent_no, Cadre, 1).unwrap_err(),
@@ -326,10 +330,11 @@ fn rollback_returns_an_eliminated_household_to_monitoring() {
     assert_eq!(case.stage, CaseStage::Monitored);
     assert_eq!(case.rollbacks, 1);
     assert_eq!(case.eliminated_at, None);
+    // Issue 11, point 6: the months monitored count again from the rollback.
     assert_eq!(
         case.monitored_since,
-        Some(day(9)),
-        "monitoring never stopped"
+        Some(day(25)),
+        "monitoring restarts at the rollback"
     );
     // and it can be eliminated again, through the whole procedure
     let again = step(&case, ev::propose_elimination(), Cadre, 26);

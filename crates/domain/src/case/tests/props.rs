@@ -83,6 +83,8 @@ fn event(kind: EventKind, case: &Case, m: &Move, today: NaiveDate) -> CaseEvent 
             attendees: if m.good { 11 } else { u32::from(m.n % 2) },
             approve: yes,
             note: text,
+            proposed_category: None,
+            proposed_risk_types: vec![],
         },
         E::NoticeStart => CaseEvent::NoticeStart {
             start: today,
@@ -123,6 +125,12 @@ fn event(kind: EventKind, case: &Case, m: &Move, today: NaiveDate) -> CaseEvent 
         E::AssistanceOutcome => CaseEvent::AssistanceOutcome {
             assistance,
             granted: m.flag,
+            note: text,
+        },
+        E::Migrated => CaseEvent::Migrated {
+            identified_on: today,
+            category: Category::SuddenHardship,
+            risk_types: vec![risk],
             note: text,
         },
     }

@@ -22,7 +22,7 @@ pub(super) fn allowed() -> Vec<(CaseStage, EventKind, &'static [Role])> {
     let mut t = vec![
         // identification, village steps
         (S::HomeCheck, E::HomeCheck, V),
-        (S::DataComparison, E::DataComparison, V),
+        (S::DataComparison, E::DataComparison, VTC),
         (S::VillageDeliberation, E::Deliberation, V),
         (S::NoticePending, E::NoticeStart, V),
         (S::Notice, E::NoticeObjection, V),
@@ -116,6 +116,12 @@ fn sample_event(kind: EventKind, stage: CaseStage) -> CaseEvent {
         E::EliminationRollback => ev::rollback(),
         E::ProposeAssistance => ev::propose(Assistance::Tekun),
         E::AssistanceOutcome => ev::outcome(Assistance::Dibao, true),
+        E::Migrated => CaseEvent::Migrated {
+            identified_on: date(0),
+            category: Category::SuddenHardship,
+            risk_types: vec![RiskType::Illness],
+            note: "县存量名单".into(),
+        },
     }
 }
 
