@@ -7,6 +7,7 @@
 
 mod error;
 pub mod feed_import;
+pub mod migration;
 pub mod rules;
 pub mod screen_run;
 

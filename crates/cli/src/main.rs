@@ -282,6 +282,20 @@ enum CasesCmd {
         #[arg(long)]
         user: String,
     },
+    /// Bring the county's list of households it monitored before dixian
+    /// (存量监测对象) straight into the monitored stage: CSV (UTF-8 or
+    /// GB18030) or XLSX with columns 户编号, 监测对象类别, 风险类型 (several
+    /// separated by 、), 认定日期. One bad line imports nothing.
+    Migrate {
+        /// The list file.
+        file: PathBuf,
+        /// The county (6-digit code) the list belongs to.
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// Where the list comes from (kept with each case's first event).
+        #[arg(long, default_value = "县存量监测对象名单")]
+        note: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -604,6 +618,9 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             commands::cases::notice(db, &village, xlsx.as_deref()).await
         }
         Command::Cases(CasesCmd::Inbox { user }) => commands::cases::inbox(db, &user).await,
+        Command::Cases(CasesCmd::Migrate { file, region, note }) => {
+            commands::migrate::migrate(db, &file, &region, &note).await
+        }
         Command::Feeds(FeedsCmd::Import {
             kind,
             file,

@@ -79,7 +79,11 @@ pub async fn seed(store: &Store, policy: &WorkflowPolicy) -> anyhow::Result<Vec<
         )
         .await?;
     }
-    Ok(rows.iter().take(PLAN.len()).map(|r| r.number.clone()).collect())
+    Ok(rows
+        .iter()
+        .take(PLAN.len())
+        .map(|r| r.number.clone())
+        .collect())
 }
 
 /// The steps that lead to `goal`, each with its actor and day offset.

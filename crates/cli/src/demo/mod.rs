@@ -112,7 +112,11 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         all.push(h.clone());
         // Registered without its category: the county's migration below
         // brings the monitored ones in through the workflow.
-        imp.add(Household { category: None, ..h }).await?;
+        imp.add(Household {
+            category: None,
+            ..h
+        })
+        .await?;
         pb.inc(1);
     }
     generator

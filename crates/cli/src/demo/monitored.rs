@@ -48,11 +48,9 @@ pub fn risks_of(h: &Household) -> Vec<RiskType> {
 fn identified_on(number: &str, today: NaiveDate) -> NaiveDate {
     let first = NaiveDate::from_ymd_opt(2021, 7, 1).expect("a valid day");
     let span = (today - Duration::days(30) - first).num_days().max(1);
-    let hash = number
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let hash = number.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     first + Duration::days((hash % span as u64) as i64)
 }
 
