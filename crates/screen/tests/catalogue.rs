@@ -400,3 +400,118 @@ fn the_shipped_catalogue_drafts_a_plan() {
         ]
     );
 }
+
+mod shipped_catalogue {
+    //! `propose` against the shipped national catalogue, cross-checked with
+    //! `check_measure`: every drafted measure, recorded as proposed on the
+    //! day, is one the measure check accepts.
+
+    use super::*;
+    use dixian_domain::assistance::{
+        Measure, MeasureSource, MeasureStatus, able_to_work, check_measure,
+    };
+    use dixian_domain::household::*;
+    use dixian_domain::{IdNumber, RiskType};
+    use proptest::prelude::*;
+
+    fn member(
+        seq: u16,
+        age_days: u64,
+        labor: usize,
+        stage: Option<usize>,
+        disabled: bool,
+    ) -> Member {
+        let birth = date(2025, 6, 1) - chrono::Days::new(age_days);
+        Member {
+            id_number: IdNumber::from_parts("520526", birth, seq).expect("id"),
+            name: "x".into(),
+            relation: if seq == 1 {
+                Relation::Head
+            } else {
+                Relation::Child
+            },
+            labor: LaborCapacity::ALL[labor % LaborCapacity::ALL.len()],
+            disability_kind: disabled.then_some(DisabilityKind::Physical),
+            disability_grade: disabled.then_some(2),
+            illness: Illness::Chronic,
+            student_stage: stage.map(|s| StudentStage::ALL[s % StudentStage::ALL.len()]),
+            student_status: stage.map(|_| StudentStatus::Enrolled),
+            insurance: if age_days.is_multiple_of(3) {
+                InsuranceStatus::Uninsured
+            } else {
+                InsuranceStatus::Insured
+            },
+            employment: EmploymentStatus::Farming,
+            phone: None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn drafts_pass_the_measure_check(
+            people in prop::collection::vec(
+                (0u64..85 * 365, 0usize..4, prop::option::of(0usize..6), any::<bool>()),
+                1..6,
+            ),
+            grade in 0usize..4,
+            risks in prop::sample::subsequence(RiskType::ALL, 0..=RiskType::ALL.len()),
+        ) {
+            let b = RuleBook::shipped();
+            let village = RegionCode::parse("520526101201").expect("village");
+            let day = date(2025, 6, 1);
+            let (catalogue, _) = b.catalogue_for(&village, day).expect("national catalogue");
+            let members: Vec<Member> = people
+                .iter()
+                .enumerate()
+                .map(|(i, (age, labor, stage, dis))| member(i as u16 + 1, *age, *labor, *stage, *dis))
+                .collect();
+            let h = Household {
+                number: "1".into(),
+                village: village.clone(),
+                village_group: None,
+                address: String::new(),
+                category: Some(Category::SuddenHardship),
+                formerly_registered_poor: false,
+                housing: HousingGrade::ALL[grade],
+                water: DrinkingWater::Insecure,
+                farmland_mu: 0.0,
+                forest_mu: 0.0,
+                income: Income::default(),
+                medical_expense: 0,
+                schooling_expense: 0,
+                members,
+            };
+            let plan = propose(&h, &risks, catalogue, day);
+            prop_assert!(!plan.is_empty(), "insecure water at least");
+            for p in &plan {
+                let m = Measure {
+                    person: p.person.clone(),
+                    kind: p.kind,
+                    department: catalogue.get(p.kind).expect("offered").department,
+                    amount_fen: None,
+                    starts_on: day,
+                    ends_on: None,
+                    status: MeasureStatus::Ongoing,
+                    source: MeasureSource::Cadre,
+                    evidence: String::new(),
+                };
+                prop_assert_eq!(check_measure(&m, &h, catalogue), Ok(()), "{:?}", p);
+            }
+            for m in &h.members {
+                let developed = plan.iter().any(|p| {
+                    p.person.as_ref() == Some(&m.id_number)
+                        && catalogue.get(p.kind).is_some_and(|r| r.class == MeasureClass::Development)
+                });
+                // the shipped file: public-welfare jobs for full or weak
+                // labor aged 16 to 65, every other development kind inside that
+                let works = matches!(m.labor, LaborCapacity::Full | LaborCapacity::Weak)
+                    && (16..=65).contains(&m.id_number.age_on(day));
+                // (a student of a 雨露计划 stage with labor is able at any age)
+                if works {
+                    prop_assert!(able_to_work(&h, m, Some(&risks), catalogue, day));
+                    prop_assert!(developed, "a member able to work without development");
+                }
+            }
+        }
+    }
+}

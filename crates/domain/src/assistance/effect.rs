@@ -391,4 +391,52 @@ mod tests {
         young.1.starts_on = ymd(2025, 3, 1);
         assert!(review(&[young], &low).stack_protection.is_none());
     }
+
+    proptest::proptest! {
+        /// Whatever the visits and measures: only development measures
+        /// not stopped and past their review are flagged, each once; and
+        /// protection is suggested only below the line.
+        #[test]
+        fn flags_only_what_is_due(
+            raw in proptest::collection::vec(
+                (proptest::sample::select(MeasureKind::ALL), 0u64..900, proptest::sample::select(MeasureStatus::ALL)),
+                0..6,
+            ),
+            periods in proptest::collection::vec((0u64..900, 1u64..200, -100_000i64..2_000_000, 0u32..4), 0..6),
+        ) {
+            let h = household(vec![member(Relation::Head, ymd(1980, 1, 1), 1)]);
+            let start = ymd(2023, 1, 1);
+            let measures: Vec<(i64, Measure)> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (kind, from, status))| {
+                    let mut m = measure(Some(&h.members[0]), *kind, start + chrono::Days::new(*from), None);
+                    m.status = *status;
+                    (i as i64, m)
+                })
+                .collect();
+            let visits: Vec<FollowUpVisit> = periods
+                .iter()
+                .map(|(from, len, total, persons)| {
+                    let f = start + chrono::Days::new(*from);
+                    let mut v = visit(f, f + chrono::Days::new(*len), *total);
+                    v.persons = *persons;
+                    v
+                })
+                .collect();
+            let c = catalogue();
+            let r = effect_review(&measures, &visits, &c, &policy(), LINE, start, today());
+            let mut seen = std::collections::HashSet::new();
+            for a in &r.adjust {
+                proptest::prop_assert!(seen.insert(a.measure), "flagged twice");
+                let m = &measures[a.measure as usize].1;
+                proptest::prop_assert_eq!(c.get(m.kind).map(|r| r.class), Some(MeasureClass::Development));
+                proptest::prop_assert!(m.status != MeasureStatus::Stopped);
+                proptest::prop_assert!(m.starts_on.checked_add_months(chrono::Months::new(6)).unwrap() <= today());
+            }
+            if let Some(s) = r.stack_protection {
+                proptest::prop_assert!(s.income_fen < s.line_fen);
+            }
+        }
+    }
 }
