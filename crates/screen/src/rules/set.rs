@@ -375,51 +375,19 @@ impl Check<'_> {
     }
 
     fn measure(&mut self, m: &RawMeasure) -> Option<MeasureRule> {
-        let kind = self.choice(
-            &m.kind,
-            MeasureKind::parse,
-            &labels(MeasureKind::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let class = self.choice(
-            &m.class,
-            MeasureClass::parse,
-            &labels(MeasureClass::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let unit = self.choice(
-            &m.unit,
-            MeasureUnit::parse,
-            &labels(MeasureUnit::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let department = self.choice(
-            &m.department,
-            Department::parse,
-            &labels(Department::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let labor = self.choices(
-            &m.labor,
-            LaborCapacity::parse,
-            &labels(LaborCapacity::ALL, |k| (k.code(), k.label_zh())),
-        );
+        let kind = self.choice(&m.kind, MeasureKind::parse, &accepted!(MeasureKind));
+        let class = self.choice(&m.class, MeasureClass::parse, &accepted!(MeasureClass));
+        let unit = self.choice(&m.unit, MeasureUnit::parse, &accepted!(MeasureUnit));
+        let department = self.choice(&m.department, Department::parse, &accepted!(Department));
+        let labor = self.choices(&m.labor, LaborCapacity::parse, &accepted!(LaborCapacity));
         let stages = self.choices(
             &m.student_stages,
             StudentStage::parse,
-            &labels(StudentStage::ALL, |k| (k.code(), k.label_zh())),
+            &accepted!(StudentStage),
         );
-        let risks = self.choices(
-            &m.risks,
-            RiskType::parse,
-            &labels(RiskType::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let categories = self.choices(
-            &m.categories,
-            Category::parse,
-            &labels(Category::ALL, |k| (k.code(), k.label_zh())),
-        );
-        let excludes = self.choices(
-            &m.excludes,
-            MeasureKind::parse,
-            &labels(MeasureKind::ALL, |k| (k.code(), k.label_zh())),
-        );
+        let risks = self.choices(&m.risks, RiskType::parse, &accepted!(RiskType));
+        let categories = self.choices(&m.categories, Category::parse, &accepted!(Category));
+        let excludes = self.choices(&m.excludes, MeasureKind::parse, &accepted!(MeasureKind));
         let min_age = self.optional(m.min_age.as_ref(), Check::age);
         let max_age = self.optional(m.max_age.as_ref(), Check::age);
         if let (Some(Some(lo)), Some(Some(hi)), Some(v)) = (min_age, max_age, &m.max_age)
@@ -786,6 +754,14 @@ fn plain_words(message: &str) -> String {
 }
 
 /// "code/中文, …" of a coded vocabulary, for an error message.
+macro_rules! accepted {
+    ($t:ident) => {
+        labels($t::ALL, |k| (k.code(), k.label_zh()))
+    };
+}
+use accepted;
+
+/// "code/中文, …" of the values of `all`.
 fn labels<T: Copy>(all: &[T], names: fn(T) -> (&'static str, &'static str)) -> String {
     all.iter()
         .map(|t| {
