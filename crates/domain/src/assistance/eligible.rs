@@ -139,3 +139,91 @@ impl MeasureRule {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assistance::fixtures::*;
+    use crate::household::{LaborCapacity, Relation, StudentStage};
+
+    #[test]
+    fn each_test_is_named() {
+        let mut m = member(Relation::Head, ymd(2000, 6, 16), 1);
+        let on = today(); // 2025-06-15: 24 years old, 25 tomorrow
+        let e = |f: fn(&mut Eligibility)| {
+            let mut e = Eligibility::default();
+            f(&mut e);
+            e
+        };
+        assert_eq!(Eligibility::default().person_fails(&m, on), None);
+        let cases: [(Eligibility, Option<EligibilityTest>); 6] = [
+            (
+                e(|e| e.labor = vec![LaborCapacity::Weak]),
+                Some(EligibilityTest::Labor),
+            ),
+            (e(|e| e.min_age = Some(25)), Some(EligibilityTest::MinAge)),
+            (e(|e| e.min_age = Some(24)), None),
+            (e(|e| e.max_age = Some(23)), Some(EligibilityTest::MaxAge)),
+            (
+                e(|e| e.disability = true),
+                Some(EligibilityTest::Disability),
+            ),
+            (
+                e(|e| e.student_stages = vec![StudentStage::Tertiary]),
+                Some(EligibilityTest::StudentStage),
+            ),
+        ];
+        for (elig, expected) in cases {
+            assert_eq!(elig.person_fails(&m, on), expected, "{elig:?}");
+        }
+        m.student_stage = Some(StudentStage::Tertiary);
+        let college = e(|e| e.student_stages = vec![StudentStage::Tertiary]);
+        assert_eq!(college.person_fails(&m, on), None);
+        m.student_status = Some(StudentStatus::Suspended);
+        assert_eq!(
+            college.person_fails(&m, on),
+            Some(EligibilityTest::StudentStage)
+        );
+    }
+
+    #[test]
+    fn household_tests_and_household_measures() {
+        let mut old = member(Relation::Parent, ymd(1940, 1, 1), 2);
+        old.labor = LaborCapacity::Lost;
+        let h = household(vec![member(Relation::Head, ymd(1980, 1, 1), 1), old]);
+        let mut rule = catalogue()
+            .get(crate::assistance::MeasureKind::HousingRenovation)
+            .unwrap()
+            .clone();
+        assert_eq!(rule.fails(&h, None, None, today()), None);
+        // a household measure with a person test: one member passing is enough
+        rule.eligibility.labor = vec![LaborCapacity::Lost];
+        assert_eq!(rule.fails(&h, None, None, today()), None);
+        rule.eligibility.labor = vec![LaborCapacity::Weak];
+        assert_eq!(
+            rule.fails(&h, None, None, today()),
+            Some(EligibilityTest::Labor)
+        );
+        // risks: checked when known
+        rule.eligibility.labor.clear();
+        rule.eligibility.risks = vec![RiskType::HousingSafety];
+        assert_eq!(rule.fails(&h, None, None, today()), None);
+        assert_eq!(
+            rule.fails(&h, None, Some(&[RiskType::Illness]), today()),
+            Some(EligibilityTest::Risk)
+        );
+        assert_eq!(
+            rule.fails(&h, None, Some(&[RiskType::HousingSafety]), today()),
+            None
+        );
+        // categories: a household that is not monitored has none
+        rule.eligibility.categories = vec![crate::Category::MarginalAtRisk];
+        let mut unmonitored = h.clone();
+        unmonitored.category = None;
+        assert_eq!(rule.fails(&h, None, None, today()), None);
+        assert_eq!(
+            rule.fails(&unmonitored, None, None, today()),
+            Some(EligibilityTest::Category)
+        );
+    }
+}
