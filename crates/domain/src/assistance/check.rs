@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Why a measure may not be recorded. Each names its field
 /// ([`MeasureProblem::field`]); the message is bilingual and holds no
 /// personal data (a person is named by the masked ID number at most).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, utoipa::ToSchema,
+)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum MeasureProblem {
     /// The amount is below zero.
@@ -313,6 +315,20 @@ mod tests {
         let mut m = loan(&h2);
         m.kind = MeasureKind::DisabilitySubsidy;
         assert_eq!(check_measure(&m, &h2, &c), Ok(()));
+    }
+
+    #[test]
+    fn a_problem_is_json_tagged_by_its_code() {
+        let p = MeasureProblem::Ineligible {
+            kind: MeasureKind::Yulu,
+            test: T::StudentStage,
+        };
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"problem": "ineligible", "kind": "yulu", "test": "student_stages"})
+        );
+        assert_eq!(serde_json::from_value::<MeasureProblem>(v).unwrap(), p);
     }
 
     #[test]
