@@ -596,7 +596,7 @@ async fn identification_to_elimination_and_back(backend: Backend) {
     assert_eq!(check["report"]["criteria"].as_array().unwrap().len(), 9);
     assert_eq!(check["report"]["eligible"], true, "{check}");
     assert_eq!(
-        check["facts"]["monitoring_line"], 6000,
+        check["facts"]["monitoring_line_fen"], 600_000,
         "Guizhou 2025 rule set"
     );
     let check = app

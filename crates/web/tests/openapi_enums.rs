@@ -6,6 +6,7 @@
 mod common;
 
 use common::Backend;
+use dixian_domain::assistance::{Department, MeasureKind, MeasureSource, MeasureStatus};
 use dixian_domain::case::EliminationCriterion;
 use dixian_domain::{
     Assistance, CaseStage, Category, Channel, DisabilityKind, DrinkingWater, EmploymentStatus,
@@ -83,6 +84,7 @@ fn table() -> BTreeMap<&'static str, Known> {
         CaseStage,
         Category,
         Channel,
+        Department,
         DisabilityKind,
         DrinkingWater,
         EliminationCriterion,
@@ -92,6 +94,9 @@ fn table() -> BTreeMap<&'static str, Known> {
         Illness,
         InsuranceStatus,
         LaborCapacity,
+        MeasureKind,
+        MeasureSource,
+        MeasureStatus,
         Relation,
         RiskType,
         StudentStage,

@@ -4,12 +4,27 @@
 //! it; [`record`] holds plans, measures received and follow-up visits.
 
 pub mod catalogue;
+pub mod chain;
+pub mod check;
+pub mod effect;
+pub mod eligible;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod propose;
 pub mod record;
 
 pub use catalogue::{
     AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,
     MeasureRule, MeasureUnit,
 };
+pub use chain::{ChainFinding, ChainRule, chain_findings};
+pub use check::{MeasureProblem, check_measure, term_end};
+pub use effect::{
+    AdjustReason, EffectReview, IncomeChange, MeasureToAdjust, StackProtection, effect_review,
+    income_change,
+};
+pub use eligible::EligibilityTest;
+pub use propose::{able_to_work, propose};
 pub use record::{
     AssistancePlan, BasicNeeds, FollowUpVisit, IncomeBySource, Measure, MeasureCheck,
     MeasureEffect, MeasureSource, MeasureStatus, PlanStatus, PlannedMeasure, ResponsiblePerson,

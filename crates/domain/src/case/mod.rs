@@ -63,7 +63,9 @@ pub use error::{CaseError, TextField};
 pub use event::{CaseEvent, EventKind};
 pub use rules::{LEAD_ROLES, allowed_roles};
 
-use crate::assistance::Assistance;
+use crate::assistance::{
+    Assistance, Department, Measure, MeasureKind, MeasureSource, MeasureStatus,
+};
 use crate::coded::coded_enum;
 use crate::household::Category;
 use crate::region::{RegionCode, RegionLevel};
@@ -261,6 +263,37 @@ pub struct AssistanceProposal {
     pub proposed_on: NaiveDate,
     /// The decision of 民政, once known.
     pub decision: Option<AssistanceDecision>,
+}
+
+impl AssistanceProposal {
+    /// The assistance as a link of the assistance chain, once granted: a
+    /// measure of the household (the case records the grant for the
+    /// household, not per person) from the day of the decision, given by
+    /// 民政 (医疗救助: 医保), entered by a cadre. `None` until granted.
+    pub fn granted_measure(&self) -> Option<Measure> {
+        let decision = self.decision.as_ref().filter(|d| d.granted)?;
+        let (kind, department) = match self.assistance {
+            Assistance::Dibao => (MeasureKind::Dibao, Department::CivilAffairs),
+            Assistance::Tekun => (MeasureKind::Tekun, Department::CivilAffairs),
+            Assistance::Temporary => (MeasureKind::TemporaryRelief, Department::CivilAffairs),
+            Assistance::Medical => (MeasureKind::MedicalRelief, Department::MedicalSecurity),
+        };
+        Some(Measure {
+            person: None,
+            kind,
+            department,
+            amount_fen: None,
+            starts_on: decision.decided_on,
+            ends_on: None,
+            status: MeasureStatus::Ongoing,
+            source: MeasureSource::Cadre,
+            evidence: format!(
+                "case decision of {} ({}审批)",
+                decision.decided_on,
+                self.assistance.label_zh()
+            ),
+        })
+    }
 }
 
 /// The decision on an [`AssistanceProposal`].

@@ -6,6 +6,7 @@ use super::RuleError;
 use super::location::Location;
 use super::set::{RuleRegion, RuleSet};
 use chrono::NaiveDate;
+use dixian_domain::assistance::{AssistancePolicy, MeasureCatalogue, MeasureKind};
 use dixian_domain::{RegionCode, RegionLevel, WorkflowPolicy};
 use std::path::Path;
 
@@ -24,6 +25,12 @@ pub const NATIONAL_FLOORS: [(&str, PolicyField); 4] = [
     }),
     ("elimination_min_measures", |w| w.elimination_min_measures),
 ];
+
+/// Measure kinds whose `max_amount` and `max_term_months` in the national
+/// baseline are ceilings: a province or county catalogue may lower them,
+/// never raise them or leave them out (小额信贷: 5万元, 3年). The numbers
+/// are the national file's; only which kinds are capped is named here.
+pub const NATIONAL_CEILINGS: [MeasureKind; 1] = [MeasureKind::SmallLoan];
 
 /// All rule sets of a deployment, consistent with each other.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +111,42 @@ impl RuleBook {
             .into_iter()
             .flatten()
             .find_map(|r| self.sets.iter().find(|s| s.region == r && s.in_force(date)))
+    }
+
+    /// The sets in force on `date` along `region`'s chain: the county's,
+    /// the province's, the national baseline (each where there is one).
+    fn chain<'a>(
+        &'a self,
+        region: &RegionCode,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &'a RuleSet> + Clone + 'a {
+        let county = region.ancestor(RegionLevel::County).map(RuleRegion::Code);
+        let province = region.ancestor(RegionLevel::Province).map(RuleRegion::Code);
+        [county, province, Some(RuleRegion::National)]
+            .into_iter()
+            .flatten()
+            .filter_map(move |r| self.sets.iter().find(|s| s.region == r && s.in_force(date)))
+    }
+
+    /// The measure catalogue and assistance numbers in force on `date` for
+    /// `region`. Each is looked up like [`select`](Self::select) — county,
+    /// then province, then national — but a set without `[[measures]]`
+    /// (or without `[assistance]`) passes the question on to the next set
+    /// of the chain: a county set that only changes screening thresholds
+    /// keeps its province's catalogue. The two may come from different
+    /// sets. `None` when no set of the chain declares one of them.
+    pub fn catalogue_for(
+        &self,
+        region: &RegionCode,
+        date: NaiveDate,
+    ) -> Option<(&MeasureCatalogue, &AssistancePolicy)> {
+        let chain = self.chain(region, date);
+        let catalogue = chain
+            .clone()
+            .map(|s| &s.measures)
+            .find(|c| !c.rules.is_empty())?;
+        let policy = chain.filter_map(|s| s.assistance.as_ref()).next()?;
+        Some((catalogue, policy))
     }
 }
 
@@ -203,6 +246,71 @@ fn floors(set: &RuleSet, all: &[RuleSet]) -> Vec<RuleError> {
                 errors.push(RuleError::new(&set.file, at, msg));
             }
         }
+        errors.extend(ceilings(set, n));
     }
     errors
+}
+
+/// A province or county catalogue against the national one: the limits
+/// of the [`NATIONAL_CEILINGS`] kinds may not be above the national ones
+/// (nor missing where the nation sets one). A set without a catalogue
+/// inherits the national one and has nothing to check.
+fn ceilings(set: &RuleSet, national: &RuleSet) -> Vec<RuleError> {
+    let mut errors = Vec::new();
+    for kind in NATIONAL_CEILINGS {
+        let (Some(here), Some(cap), Some(at)) = (
+            set.measures.get(kind),
+            national.measures.get(kind),
+            set.at.measures.get(&kind),
+        ) else {
+            continue;
+        };
+        let limits = [
+            (
+                "max_amount",
+                here.max_amount_fen,
+                cap.max_amount_fen,
+                at.max_amount,
+                "元",
+            ),
+            (
+                "max_term_months",
+                here.max_term_months.map(i64::from),
+                cap.max_term_months.map(i64::from),
+                at.max_term_months,
+                "months",
+            ),
+        ];
+        for (key, value, ceiling, place, unit) in limits {
+            let Some(ceiling) = ceiling else { continue };
+            if value.is_some_and(|v| v <= ceiling) {
+                continue;
+            }
+            let show = |v: i64| {
+                if unit == "元" {
+                    yuan(v)
+                } else {
+                    v.to_string()
+                }
+            };
+            let given = value.map_or_else(|| "no limit".to_string(), show);
+            let msg = format!(
+                "{} {key} = {given} is above the national ceiling {} {unit} of {} (高于全国上限)",
+                kind.code(),
+                show(ceiling),
+                national.file
+            );
+            errors.push(RuleError::new(&set.file, place.unwrap_or(at.kind), msg));
+        }
+    }
+    errors
+}
+
+/// 分 as 元 for a message: 5000000 → "50000", 805050 → "8050.50".
+fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        (fen / 100).to_string()
+    } else {
+        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    }
 }

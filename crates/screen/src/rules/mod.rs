@@ -15,7 +15,7 @@ mod location;
 mod raw;
 mod set;
 
-pub use book::{NATIONAL_FLOORS, PolicyField, RuleBook, SHIPPED};
+pub use book::{NATIONAL_CEILINGS, NATIONAL_FLOORS, PolicyField, RuleBook, SHIPPED};
 pub use condition::{Condition, Needs, Severity};
 pub use location::Location;
 pub use set::{

@@ -25,8 +25,49 @@ pub(super) struct RawRuleSet {
     pub housing: Option<Spanned<RawHousing>>,
     pub water: Option<Spanned<RawWater>>,
     pub workflow: Spanned<WorkflowPolicy>,
+    pub assistance: Option<Spanned<RawAssistance>>,
+    #[serde(default)]
+    pub measures: Vec<Spanned<RawMeasure>>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// `[assistance]`: the numbers of `AssistancePolicy`, each with its span.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAssistance {
+    pub first_measure_days: Spanned<i64>,
+    pub effect_review_months: Spanned<i64>,
+    pub visit_interval_days: Spanned<i64>,
+}
+
+/// One `[[measures]]` entry: a kind of the catalogue. Codes are read as
+/// text and parsed by the domain's `parse` (code, 中文 label or alias).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMeasure {
+    pub kind: Spanned<String>,
+    pub class: Spanned<String>,
+    #[serde(default)]
+    pub household: bool,
+    pub unit: Spanned<String>,
+    pub department: Spanned<String>,
+    #[serde(default)]
+    pub labor: Vec<Spanned<String>>,
+    pub min_age: Option<Spanned<i64>>,
+    pub max_age: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub student_stages: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub disability: bool,
+    #[serde(default)]
+    pub risks: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub categories: Vec<Spanned<String>>,
+    pub max_amount: Option<Spanned<Yuan>>,
+    pub max_term_months: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub excludes: Vec<Spanned<String>>,
 }
 
 /// `[medical]`.

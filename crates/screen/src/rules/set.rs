@@ -5,11 +5,19 @@ use super::RuleError;
 use super::condition::{Condition, Needs, Severity};
 use super::location::Location;
 use super::raw::{
-    Number, RawDisaster, RawHousing, RawMedical, RawRule, RawRuleSet, RawWater, WorkflowSpans, Yuan,
+    Number, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule, RawRuleSet,
+    RawWater, WorkflowSpans, Yuan,
 };
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
-use dixian_domain::{HousingGrade, RegionCode, RegionLevel, RiskType, WorkflowPolicy};
+use dixian_domain::assistance::{
+    AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,
+    MeasureRule, MeasureUnit,
+};
+use dixian_domain::{
+    Category, HousingGrade, LaborCapacity, RegionCode, RegionLevel, RiskType, StudentStage,
+    WorkflowPolicy,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -118,6 +126,13 @@ pub struct RuleSet {
     pub workflow: WorkflowPolicy,
     /// The rules, in file order.
     pub rules: Vec<Rule>,
+    /// `[[measures]]`: the measure catalogue the set declares; empty when
+    /// the file has none, and the book then finds it in the province's or
+    /// the national set ([`RuleBook::catalogue_for`](super::RuleBook::catalogue_for)).
+    pub measures: MeasureCatalogue,
+    /// `[assistance]`: the numbers the assistance checks read; `None`
+    /// when the file has none (inherited like `measures`).
+    pub assistance: Option<AssistancePolicy>,
     #[serde(skip)]
     pub(super) at: SetLocations,
 }
@@ -128,6 +143,17 @@ pub(super) struct SetLocations {
     pub region: Location,
     pub valid_from: Location,
     pub workflow: BTreeMap<String, Location>,
+    /// Per kind of the catalogue: its `kind`, `max_amount` and
+    /// `max_term_months` values (the last two where given).
+    pub measures: BTreeMap<MeasureKind, MeasureLocations>,
+}
+
+/// Where one `[[measures]]` entry's checked values sit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct MeasureLocations {
+    pub kind: Location,
+    pub max_amount: Option<Location>,
+    pub max_term_months: Option<Location>,
 }
 
 impl RuleSet {
@@ -215,6 +241,8 @@ impl Check<'_> {
         let water = self.optional(raw.water.as_ref(), Check::water);
         let workflow = self.workflow(&raw.workflow, wf);
         let rules = self.rules(&raw);
+        let measures = self.catalogue(&raw.measures);
+        let assistance = self.optional(raw.assistance.as_ref(), Check::assistance);
         let (valid_from, valid_to) = period?;
         Some(RuleSet {
             file: self.file.to_string(),
@@ -231,6 +259,8 @@ impl Check<'_> {
             water: water?,
             workflow: workflow?,
             rules: rules?,
+            measures: measures?,
+            assistance: assistance?,
             at: self.locations(&raw, wf),
         })
     }
@@ -275,7 +305,157 @@ impl Check<'_> {
                 .iter()
                 .map(|(k, v)| (k.clone(), self.at(v.span())))
                 .collect(),
+            measures: raw
+                .measures
+                .iter()
+                .filter_map(|m| {
+                    let m = m.get_ref();
+                    let kind = MeasureKind::parse(m.kind.get_ref())?;
+                    let at = MeasureLocations {
+                        kind: self.at(m.kind.span()),
+                        max_amount: m.max_amount.as_ref().map(|v| self.at(v.span())),
+                        max_term_months: m.max_term_months.as_ref().map(|v| self.at(v.span())),
+                    };
+                    Some((kind, at))
+                })
+                .collect(),
         }
+    }
+
+    /// `[assistance]`: every number above zero.
+    fn assistance(&mut self, a: &Spanned<RawAssistance>) -> Option<AssistancePolicy> {
+        let a = a.get_ref();
+        let first = self.positive_int(&a.first_measure_days);
+        let review = self.positive_int(&a.effect_review_months);
+        let visits = self.positive_int(&a.visit_interval_days);
+        Some(AssistancePolicy {
+            first_measure_days: first?,
+            effect_review_months: review?,
+            visit_interval_days: visits?,
+        })
+    }
+
+    /// `[[measures]]`: each entry checked, one entry per kind, and every
+    /// kind an entry `excludes` offered by the catalogue too.
+    fn catalogue(&mut self, raw: &[Spanned<RawMeasure>]) -> Option<MeasureCatalogue> {
+        let before = self.errors.len();
+        let mut offered = HashSet::new();
+        for m in raw {
+            let kind = &m.get_ref().kind;
+            if let Some(k) = MeasureKind::parse(kind.get_ref())
+                && !offered.insert(k)
+            {
+                let msg = format!(
+                    "the kind {} is in the catalogue twice (措施类型重复: {})",
+                    k.code(),
+                    k.label_zh()
+                );
+                self.err(kind.span(), msg);
+            }
+        }
+        let rules: Vec<Option<MeasureRule>> =
+            raw.iter().map(|m| self.measure(m.get_ref())).collect();
+        for v in raw.iter().flat_map(|m| &m.get_ref().excludes) {
+            if let Some(k) = MeasureKind::parse(v.get_ref())
+                && !offered.contains(&k)
+            {
+                let msg = format!(
+                    "excludes {} which this catalogue does not offer; add its [[measures]] entry or remove it (互斥的措施类型不在目录中: {})",
+                    k.code(),
+                    k.label_zh()
+                );
+                self.err(v.span(), msg);
+            }
+        }
+        let rules: Option<Vec<MeasureRule>> = rules.into_iter().collect();
+        (self.errors.len() == before)
+            .then_some(rules)
+            .flatten()
+            .map(|rules| MeasureCatalogue { rules })
+    }
+
+    fn measure(&mut self, m: &RawMeasure) -> Option<MeasureRule> {
+        let kind = self.choice(&m.kind, MeasureKind::parse, &accepted!(MeasureKind));
+        let class = self.choice(&m.class, MeasureClass::parse, &accepted!(MeasureClass));
+        let unit = self.choice(&m.unit, MeasureUnit::parse, &accepted!(MeasureUnit));
+        let department = self.choice(&m.department, Department::parse, &accepted!(Department));
+        let labor = self.choices(&m.labor, LaborCapacity::parse, &accepted!(LaborCapacity));
+        let stages = self.choices(
+            &m.student_stages,
+            StudentStage::parse,
+            &accepted!(StudentStage),
+        );
+        let risks = self.choices(&m.risks, RiskType::parse, &accepted!(RiskType));
+        let categories = self.choices(&m.categories, Category::parse, &accepted!(Category));
+        let excludes = self.choices(&m.excludes, MeasureKind::parse, &accepted!(MeasureKind));
+        let min_age = self.optional(m.min_age.as_ref(), Check::age);
+        let max_age = self.optional(m.max_age.as_ref(), Check::age);
+        if let (Some(Some(lo)), Some(Some(hi)), Some(v)) = (min_age, max_age, &m.max_age)
+            && hi < lo
+        {
+            self.err(v.span(), "max_age is below min_age (最大年龄小于最小年龄)");
+        }
+        let max_amount = self.optional(m.max_amount.as_ref(), Check::money);
+        let max_term = self.optional(m.max_term_months.as_ref(), Check::positive_int);
+        if let (Some(k), Some(v)) = (
+            kind,
+            m.excludes
+                .iter()
+                .find(|v| MeasureKind::parse(v.get_ref()) == kind),
+        ) {
+            self.err(
+                v.span(),
+                format!("{} excludes itself (措施类型不能与自身互斥)", k.code()),
+            );
+            return None;
+        }
+        Some(MeasureRule {
+            kind: kind?,
+            class: class?,
+            household: m.household,
+            unit: unit?,
+            department: department?,
+            eligibility: Eligibility {
+                labor: labor?,
+                min_age: min_age?,
+                max_age: max_age?,
+                student_stages: stages?,
+                disability: m.disability,
+                risks: risks?,
+                categories: categories?,
+            },
+            max_amount_fen: max_amount?,
+            max_term_months: max_term?,
+            excludes: excludes?,
+        })
+    }
+
+    /// An age in full years, 0 to 150.
+    fn age(&mut self, v: &Spanned<i64>) -> Option<u32> {
+        match u32::try_from(*v.get_ref()) {
+            Ok(n) if n <= 150 => Some(n),
+            _ => {
+                self.err(
+                    v.span(),
+                    "an age must be a whole number from 0 to 150 (年龄应为0到150的整数)",
+                );
+                None
+            }
+        }
+    }
+
+    /// Every value of a list parsed; all bad ones reported.
+    fn choices<T>(
+        &mut self,
+        values: &[Spanned<String>],
+        parse: fn(&str) -> Option<T>,
+        accepted: &str,
+    ) -> Option<Vec<T>> {
+        let parsed: Vec<Option<T>> = values
+            .iter()
+            .map(|v| self.choice(v, parse, accepted))
+            .collect();
+        parsed.into_iter().collect()
     }
 
     fn text_value(&mut self, v: &Spanned<String>) -> Option<String> {
@@ -571,6 +751,25 @@ fn plain_words(message: &str) -> String {
     .fold(message.to_string(), |m, (serde, plain)| {
         m.replace(serde, plain)
     })
+}
+
+/// "code/中文, …" of a coded vocabulary, for an error message.
+macro_rules! accepted {
+    ($t:ident) => {
+        labels($t::ALL, |k| (k.code(), k.label_zh()))
+    };
+}
+use accepted;
+
+/// "code/中文, …" of the values of `all`.
+fn labels<T: Copy>(all: &[T], names: fn(T) -> (&'static str, &'static str)) -> String {
+    all.iter()
+        .map(|t| {
+            let (code, zh) = names(*t);
+            format!("{code}/{zh}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn risk_list() -> String {

@@ -781,8 +781,8 @@ fn changed_fields(before: Option<&str>, after: Option<&str>) -> Vec<String> {
 /// check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EliminationNumbers {
-    /// 监测收入线 (元 per person per year).
-    pub monitoring_line: i64,
+    /// 监测收入线 (分 per person per year).
+    pub monitoring_line_fen: i64,
     /// Yearly rigid expense (元) above which it is not resolved; `None`
     /// when the rule set has no medical threshold.
     pub big_expense_limit: Option<i64>,
@@ -799,9 +799,12 @@ pub struct EliminationCheck {
 
 /// The risk-elimination check of a monitored case: the facts come from
 /// the registry (income history from the household's audit trail, 三保障,
-/// water, labor), the case (monitored since, 低保/特困 granted) and the
-/// rule set; `big_expense_resolved` is the village's finding when given,
-/// else the registry's yearly rigid expenses against the limit.
+/// water, labor), the case (monitored since; the assistance granted on it
+/// as the measures of the chain) and the rule set; `big_expense_resolved`
+/// is the village's finding when given, else the registry's yearly rigid
+/// expenses against the limit. Until follow-up visits and measures are
+/// stored, the registry's income stands for the visits' and the case's
+/// grants for the chain (`EliminationFacts::gather` is the call once they are).
 pub async fn elimination_check(
     pool: &Pool,
     actor: &Actor,
@@ -821,23 +824,22 @@ pub async fn elimination_check(
         .household;
     let today = china_date(now);
     let income = income_periods(&income_history(pool, stored.household_id).await?, today);
-    let granted = case
-        .assistance
-        .iter()
-        .filter(|p| p.decision.as_ref().is_some_and(|d| d.granted))
-        .count();
     let rigid = household.medical_expense + household.schooling_expense;
     let facts = EliminationFacts {
-        monitoring_line: numbers.monitoring_line,
+        monitoring_line_fen: numbers.monitoring_line_fen,
         income,
         big_expense_resolved: big_expense_resolved
             .unwrap_or_else(|| numbers.big_expense_limit.is_none_or(|limit| rigid <= limit)),
         guarantees: ThreeGuarantees::of(&household),
         water: household.water,
+        latest_needs: None,
         monitored_since: china_date(since),
-        measures: u32::try_from(granted).unwrap_or(u32::MAX),
+        measures: case
+            .assistance
+            .iter()
+            .filter_map(|p| p.granted_measure())
+            .collect(),
         has_labor_capacity: has_labor_capacity(&household),
-        depends_on_social_protection: granted > 0,
     };
     let report = check(&facts, policy, now);
     Ok(EliminationCheck { facts, report })
@@ -882,7 +884,7 @@ fn income_periods(history: &[(DateTime<Utc>, i64)], today: NaiveDate) -> Vec<Inc
             (to >= from).then_some(IncomePeriod {
                 from,
                 to,
-                per_person_annual: *per_person,
+                per_person_annual_fen: per_person.saturating_mul(100),
             })
         })
         .collect()
@@ -907,7 +909,7 @@ mod tests {
         ];
         let p = income_periods(&h, today);
         assert_eq!(p.len(), 2, "the record replaced on its own day is left out");
-        assert_eq!(p[0].per_person_annual, 5500);
+        assert_eq!(p[0].per_person_annual_fen, 550_000);
         assert_eq!(p[0].to, at(2025, 2, 28).date_naive());
         assert_eq!((p[1].from, p[1].to), (at(2025, 3, 1).date_naive(), today));
     }

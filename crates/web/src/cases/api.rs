@@ -345,8 +345,7 @@ async fn elimination_check(
     let book = s.rules.get();
     let set = rule_set(&book, &stored.case.village, now)?;
     let numbers = EliminationNumbers {
-        // 分 to 元, rounded up: a line of 8,050.50 is not met by 8,050.
-        monitoring_line: (set.monitoring_line_fen + 99).div_euclid(100),
+        monitoring_line_fen: set.monitoring_line_fen,
         big_expense_limit: set
             .medical
             .as_ref()
