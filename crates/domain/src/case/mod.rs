@@ -275,6 +275,7 @@ impl AssistanceProposal {
         let (kind, department) = match self.assistance {
             Assistance::Dibao => (MeasureKind::Dibao, Department::CivilAffairs),
             Assistance::Tekun => (MeasureKind::Tekun, Department::CivilAffairs),
+            Assistance::DibaoEdge => (MeasureKind::DibaoEdge, Department::CivilAffairs),
             Assistance::Temporary => (MeasureKind::TemporaryRelief, Department::CivilAffairs),
             Assistance::Medical => (MeasureKind::MedicalRelief, Department::MedicalSecurity),
         };
