@@ -5,12 +5,15 @@
 //! the stored rows, and the rule book kept in the store (adoption of new
 //! versions, what-if replays).
 
+pub mod cases;
 mod error;
 pub mod feed_import;
+pub mod registry;
 pub mod rules;
 pub mod screen_run;
+pub mod views;
 
-pub use error::AppError;
+pub use error::{AppError, without_values};
 
 /// Runs CPU work (a screening pass, a replay) on a blocking thread, so
 /// that the async workers serving other requests go on.
