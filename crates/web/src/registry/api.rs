@@ -147,7 +147,7 @@ async fn list_households(
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path), RevealQuery),
-    responses((status = 200, body = dixian_store::StoredHousehold, description = "ID numbers and phones masked, or in full with `reveal=true` (one audit row per reveal)"),
+    responses((status = 200, body = dixian_store::StoredHousehold, description = "ID numbers and phones masked, or in full with `reveal=true` (one audit row per reveal); members' health (`illness`, `disability_*`) left out for roles that neither record nor review it, named in `withheld`"),
         (status = 403, description = "your role reads no households, or may not reveal"),
         (status = 404, description = "unknown or outside your scope")))]
 async fn get_household(
