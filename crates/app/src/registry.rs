@@ -346,6 +346,13 @@ pub async fn import_file(
     Ok(registry_file::import_file(store, file, region, commit, tick).await?)
 }
 
+/// Whether an export may go ahead with `reason`: refused without one
+/// (`reason_required`) — asked before a file is created.
+pub fn check_export_reason(reason: Option<&str>) -> Result<(), AppError> {
+    privacy::Reason::required(reason)?;
+    Ok(())
+}
+
 /// The registry of `region` with members in full, streamed to `sink` —
 /// the export: refused without a reason, for a role that may not see
 /// personal data or a region outside the scope; recorded (region, rows,

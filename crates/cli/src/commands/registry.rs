@@ -5,7 +5,7 @@ use crate::progress;
 use anyhow::{Context, bail};
 use dixian_app::registry;
 use dixian_domain::{RegionCode, RegionLevel};
-use dixian_store::{Actor, Store, privacy, regions};
+use dixian_store::{Actor, Store, regions};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
 use std::path::Path;
 use std::time::Instant;
@@ -96,7 +96,7 @@ pub async fn households_export(
     reason: Option<&str>,
 ) -> anyhow::Result<()> {
     // Refused before the database is opened or a file created.
-    privacy::Reason::required(reason)?;
+    registry::check_export_reason(reason)?;
     if !matches!(format, "csv" | "xlsx") {
         bail!("unknown format {format}: use csv or xlsx");
     }
