@@ -11,7 +11,7 @@
 use crate::AppError;
 use crate::registry::Reveal;
 use crate::rules::Policies;
-use crate::views::{mask_id, mask_phone};
+use crate::views::{Sight, inbox_lead};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::case::china_date;
 use dixian_domain::{Case, CaseEvent, EventKind, Overdue, RegionCode};
@@ -193,30 +193,28 @@ pub async fn inbox(
     reveal: Option<&Reveal>,
 ) -> Result<Inbox, AppError> {
     let mut inbox = cases::inbox(&store.pool, actor, now, policies).await?;
-    match reveal {
-        Some(r) => {
-            let shown: Vec<(i64, &str)> = inbox
-                .leads
-                .iter()
-                .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
-                .map(|l| (l.lead_id, l.village_code.as_str()))
-                .collect();
-            privacy::record_reveals(
-                &store.pool,
-                actor,
-                Revealed::Lead,
-                &shown,
-                r.reason.as_deref(),
-            )
-            .await?;
-        }
-        None => {
-            for l in &mut inbox.leads {
-                l.declarant_id_number = l.declarant_id_number.as_deref().map(mask_id);
-                l.declarant_phone = l.declarant_phone.as_deref().map(mask_phone);
-            }
-        }
+    if let Some(r) = reveal {
+        let shown: Vec<(i64, &str)> = inbox
+            .leads
+            .iter()
+            .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
+            .map(|l| (l.lead_id, l.village_code.as_str()))
+            .collect();
+        privacy::record_reveals(
+            &store.pool,
+            actor,
+            Revealed::Lead,
+            &shown,
+            r.reason.as_deref(),
+        )
+        .await?;
     }
+    let sight = Sight::of(actor.scope.role, reveal.is_some());
+    inbox.leads = inbox
+        .leads
+        .into_iter()
+        .map(|l| inbox_lead(l, sight))
+        .collect();
     Ok(inbox)
 }
 

@@ -6,7 +6,8 @@
 //!
 //! - ID numbers and phones are masked for every role, unless the record
 //!   was revealed (the use case checked [`Role::sees_personal_data`] and
-//!   wrote the audit row first, `store::privacy`); lists always mask.
+//!   wrote the audit row first, `store::privacy`); lists always mask; so
+//!   do the inbox's declarations ([`inbox_lead`]).
 //! - Health details of the registry (a member's illness and disability)
 //!   are shown to the roles that record them or review them
 //!   ([`Role::edits_registry`], [`Role::sees_health_data`]) and withheld
@@ -19,6 +20,7 @@ use dixian_domain::{
     Income, InsuranceStatus, LaborCapacity, Member, Relation, Role, Sex, StudentStage,
     StudentStatus,
 };
+use dixian_store::cases::InboxLead;
 use dixian_store::{Actor, HouseholdRow, StoredHousehold};
 use serde::Serialize;
 
@@ -317,6 +319,20 @@ impl HouseholdLine {
             housing: row.housing,
             version: row.version,
         }
+    }
+}
+
+/// An unmatched declaration of the inbox as one reader is shown it: the
+/// declarant's ID number and phone masked unless `sight` is full (after
+/// the reveal was recorded).
+pub fn inbox_lead(lead: InboxLead, sight: Sight) -> InboxLead {
+    if sight.full {
+        return lead;
+    }
+    InboxLead {
+        declarant_id_number: lead.declarant_id_number.as_deref().map(mask_id),
+        declarant_phone: lead.declarant_phone.as_deref().map(mask_phone),
+        ..lead
     }
 }
 
