@@ -7,7 +7,7 @@
 //! ([`crate::views`]) masked for that actor; web and CLI call one function
 //! per use case.
 
-use crate::views::{HouseholdLine, HouseholdView, mask_id, mask_phone};
+use crate::views::{HouseholdLine, HouseholdView, contact, mask_id, mask_phone};
 use crate::{AppError, without_values};
 use chrono::NaiveDate;
 use dixian_domain::{Household, Member, RegionCode};
@@ -371,6 +371,23 @@ pub async fn export(
         })
         .await?,
     )
+}
+
+/// A member's ID number and phone as a form sent them back: a value equal
+/// to what the form showed (masked, [`contact`]) keeps the stored one; any
+/// other value is taken as sent (a mask is never a valid value).
+pub fn kept_contact(sent_id: &str, sent_phone: &str, stored: &Member) -> (String, String) {
+    let (id_shown, phone_shown) = contact(stored, false);
+    let id = if sent_id.trim() == id_shown {
+        stored.id_number.as_str().to_string()
+    } else {
+        sent_id.to_string()
+    };
+    let phone = match (phone_shown, stored.phone.as_deref()) {
+        (Some(shown), Some(p)) if sent_phone.trim() == shown => p.to_string(),
+        _ => sent_phone.to_string(),
+    };
+    (id, phone)
 }
 
 /// Puts the stored values back where a household sent for update carries

@@ -122,15 +122,23 @@ pub struct MemberView {
     pub age: u32,
 }
 
+/// A member's ID number and phone as shown: in full only when `full`
+/// (after a recorded reveal), else masked — the card, the API and the
+/// member form show the same.
+pub fn contact(m: &Member, full: bool) -> (String, Option<String>) {
+    if full {
+        (m.id_number.as_str().to_string(), m.phone.clone())
+    } else {
+        (m.id_number.masked(), m.phone.as_deref().map(mask_phone))
+    }
+}
+
 impl MemberView {
     /// `m` as `sight` allows, its age on `today`.
     pub fn of(m: &Member, sight: Sight, today: NaiveDate) -> MemberView {
+        let (id_number, phone) = contact(m, sight.full);
         MemberView {
-            id_number: if sight.full {
-                m.id_number.as_str().to_string()
-            } else {
-                m.id_number.masked()
-            },
+            id_number,
             name: m.name.clone(),
             relation: m.relation,
             labor: m.labor,
@@ -143,13 +151,7 @@ impl MemberView {
             student_status: m.student_status,
             insurance: m.insurance,
             employment: m.employment,
-            phone: m.phone.as_deref().map(|p| {
-                if sight.full {
-                    p.to_string()
-                } else {
-                    mask_phone(p)
-                }
-            }),
+            phone,
             sex: m.id_number.sex(),
             age: m.id_number.age_on(today),
         }

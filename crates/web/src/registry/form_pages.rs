@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use dixian_app::AppError;
 use dixian_app::registry;
-use dixian_app::views::mask_phone;
+use dixian_app::views::contact;
 use dixian_domain::Member;
 use dixian_store::regions::Region;
 use dixian_store::{StoreError, StoredHousehold};
@@ -296,15 +296,16 @@ async fn member_form(
 /// form shows what the card shows; a value sent back unchanged keeps the
 /// stored one ([`unmasked_form`]), a new one replaces it.
 fn masked_member_fields(t: &'static Texts, m: &Member) -> Vec<Field> {
+    let (id_shown, phone_shown) = contact(m, false);
     let mut fields = member_fields(t, Some(m));
     for f in &mut fields {
-        match f.name {
-            "m_id_number" => {
-                f.value = m.id_number.masked();
+        match (f.name, &phone_shown) {
+            ("m_id_number", _) => {
+                f.value = id_shown.clone();
                 f.label = t.id_number_kept;
             }
-            "m_phone" if !f.value.is_empty() => {
-                f.value = mask_phone(&f.value);
+            ("m_phone", Some(p)) if !f.value.is_empty() => {
+                f.value = p.clone();
                 f.label = t.phone_kept;
             }
             _ => {}
@@ -314,18 +315,16 @@ fn masked_member_fields(t: &'static Texts, m: &Member) -> Vec<Field> {
 }
 
 /// The posted member form with a masked ID number or phone sent back
-/// unchanged replaced by the stored value (a mask is never a valid value).
+/// unchanged replaced by the stored value ([`registry::kept_contact`]).
 fn unmasked_form(form: &HashMap<String, String>, stored: &Member) -> HashMap<String, String> {
     let mut form = form.clone();
-    if let Some(v) = form.get_mut("m_id_number")
-        && v.trim() == stored.id_number.masked()
-    {
-        *v = stored.id_number.as_str().to_string();
+    let sent = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let (id, phone) = registry::kept_contact(&sent("m_id_number"), &sent("m_phone"), stored);
+    if let Some(v) = form.get_mut("m_id_number") {
+        *v = id;
     }
-    if let (Some(v), Some(p)) = (form.get_mut("m_phone"), stored.phone.as_deref())
-        && v.trim() == mask_phone(p)
-    {
-        *v = p.to_string();
+    if let Some(v) = form.get_mut("m_phone") {
+        *v = phone;
     }
     form
 }
