@@ -2,8 +2,11 @@
 //! alike call, each with its role and scope check and one error type
 //! ([`AppError`]): importing a department feed file as one batch (parse
 //! and check every row, then store all or nothing), the screening run over
-//! the stored rows, and the rule book kept in the store (adoption of new
-//! versions, what-if replays).
+//! the stored rows, the rule book kept in the store (adoption of new
+//! versions, what-if replays), the registry ([`registry`]: households and
+//! members, import, export, reveal) and the case workflow ([`cases`]:
+//! leads, events, work lists, notice). What a reader is shown of a
+//! household is built by [`views`], masked for that reader in one place.
 
 pub mod cases;
 mod error;
