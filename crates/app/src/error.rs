@@ -24,3 +24,26 @@ pub enum AppError {
     #[error("the work stopped before its end: {0}")]
     Stopped(String),
 }
+
+/// Drops what serde quotes of the input (`invalid type: string "…"`,
+/// `unknown variant `…``), keeping what was expected and where: a message
+/// about a record never echoes its personal data.
+pub fn without_values(msg: &str) -> String {
+    let mut out = msg.to_string();
+    for marker in [
+        "invalid type: ",
+        "invalid value: ",
+        "unknown variant ",
+        "unknown field ",
+    ] {
+        let mut from = 0;
+        while let Some(start) = out[from..].find(marker).map(|i| from + i + marker.len()) {
+            let end = out[start..]
+                .find(", expected")
+                .map_or(out.len(), |i| start + i);
+            out.replace_range(start..end, "…");
+            from = start + '…'.len_utf8();
+        }
+    }
+    out
+}

@@ -2,16 +2,22 @@
 //! alike call, each with its role and scope check and one error type
 //! ([`AppError`]): importing a department feed file as one batch (parse
 //! and check every row, then store all or nothing), the screening run over
-//! the stored rows, and the rule book kept in the store (adoption of new
-//! versions, what-if replays).
+//! the stored rows, the rule book kept in the store (adoption of new
+//! versions, what-if replays), the registry ([`registry`]: households and
+//! members, import, export, reveal) and the case workflow ([`cases`]:
+//! leads, events, work lists, notice). What a reader is shown of a
+//! household is built by [`views`], masked for that reader in one place.
 
+pub mod cases;
 mod error;
 pub mod feed_import;
 pub mod migration;
+pub mod registry;
 pub mod rules;
 pub mod screen_run;
+pub mod views;
 
-pub use error::AppError;
+pub use error::{AppError, without_values};
 
 /// Runs CPU work (a screening pass, a replay) on a blocking thread, so
 /// that the async workers serving other requests go on.

@@ -374,6 +374,8 @@ texts! {
     sex_male,
     /// Female, as the member list shows it.
     sex_female,
+    /// Health details not shown to the role.
+    health_withheld,
     /// A form could not be saved for an internal reason.
     internal_error,
     /// A required field left empty.
@@ -602,6 +604,7 @@ pub const ZH: Texts = Texts {
     phone_kept: "联系电话（已遮蔽；不改动则保留原号）",
     sex_male: "男",
     sex_female: "女",
+    health_withheld: "不显示（无权查看健康信息）",
     internal_error: "系统错误，请稍后再试",
     required: "必填",
     unknown_value: "无法识别",
@@ -801,6 +804,7 @@ pub const EN: Texts = Texts {
     phone_kept: "Phone (masked; kept unless you replace it)",
     sex_male: "M",
     sex_female: "F",
+    health_withheld: "not shown (health data)",
     internal_error: "Internal error, please try again later",
     required: "required",
     unknown_value: "unknown value",

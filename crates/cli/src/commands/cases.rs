@@ -4,11 +4,11 @@
 
 use crate::commands::{Db, open};
 use anyhow::Context;
+use dixian_app::cases;
 use dixian_app::rules::Policies;
 use dixian_domain::RegionCode;
-use dixian_store::cases;
 use dixian_store::{Actor, Store, users};
-use dixian_web::cases::notice::NoticeDocument;
+use dixian_web::cases::notice::workbook;
 use std::path::Path;
 
 /// Workflow numbers from the rule book in force in the store: the
@@ -29,7 +29,7 @@ async fn store_and_operator(db: &Db, region: &str) -> anyhow::Result<(Store, Act
 pub async fn overdue(db: &Db, region: &str, json: bool) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, region).await?;
     let now = chrono::Utc::now();
-    let list = cases::overdue(&store.pool, &actor, now, &policies(&store).await?).await?;
+    let list = cases::overdue(&store, &actor, now, &policies(&store).await?).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
@@ -64,7 +64,7 @@ pub async fn overdue(db: &Db, region: &str, json: bool) -> anyhow::Result<()> {
 /// notice now — the same fields the printed notice shows, nothing more.
 pub async fn notice(db: &Db, village: &str, xlsx: Option<&Path>) -> anyhow::Result<()> {
     let (store, actor) = store_and_operator(db, village).await?;
-    let doc = NoticeDocument::load(&store.pool, &actor, village, chrono::Utc::now()).await?;
+    let doc = cases::notice(&store, &actor, village, chrono::Utc::now()).await?;
     println!("{} ({})", doc.title(), doc.today);
     for (i, l) in doc.lines.iter().enumerate() {
         println!(
@@ -82,8 +82,8 @@ pub async fn notice(db: &Db, village: &str, xlsx: Option<&Path>) -> anyhow::Resu
         println!("(本轮无公示对象 — nobody on notice)");
     }
     if let Some(path) = xlsx {
-        let bytes = doc.xlsx()?;
-        doc.record_export(&store.pool, &actor, "xlsx").await?;
+        let bytes = workbook(&doc)?;
+        doc.record_export(&store, &actor, "xlsx").await?;
         std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         println!("written {} ({} row(s))", path.display(), doc.lines.len());
     }
@@ -99,10 +99,11 @@ pub async fn inbox(db: &Db, username: &str) -> anyhow::Result<()> {
         .find(|u| u.username == username)
         .with_context(|| format!("no user {username}"))?;
     let inbox = cases::inbox(
-        &store.pool,
+        &store,
         &Actor::of(&user),
         chrono::Utc::now(),
         &policies(&store).await?,
+        None,
     )
     .await?;
     println!(

@@ -3,8 +3,9 @@
 use crate::commands::{Db, open};
 use crate::progress;
 use anyhow::{Context, bail};
+use dixian_app::registry;
 use dixian_domain::{RegionCode, RegionLevel};
-use dixian_store::{Actor, Store, privacy, regions, registry_file};
+use dixian_store::{Actor, Store, regions};
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage, XlsxHouseholdWriter};
 use std::path::Path;
 use std::time::Instant;
@@ -52,7 +53,7 @@ pub async fn households_import(
     let store = open(db).await?;
     let t = Instant::now();
     let pb = progress::counter("households");
-    let report = registry_file::import_file(&store, file, region, !dry_run, || pb.inc(1)).await?;
+    let report = registry::import_file(&store, file, region, !dry_run, || pb.inc(1)).await?;
     pb.finish_and_clear();
     for (col, name) in &report.unknown_columns {
         eprintln!("note: column {col} ({name}) is not used (未使用的列)");
@@ -95,7 +96,7 @@ pub async fn households_export(
     reason: Option<&str>,
 ) -> anyhow::Result<()> {
     // Refused before the database is opened or a file created.
-    privacy::Reason::required(reason)?;
+    registry::check_export_reason(reason)?;
     if !matches!(format, "csv" | "xlsx") {
         bail!("unknown format {format}: use csv or xlsx");
     }
@@ -113,9 +114,9 @@ pub async fn households_export(
             let f = std::fs::File::create(out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), lang)?;
-            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
+            let n = registry::export(&store, &actor, &region, format, reason, |h| {
                 pb.inc(1);
-                w.write(&h.household)
+                w.write(h)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
             .await;
@@ -124,9 +125,9 @@ pub async fn households_export(
         }
         _ => {
             let mut w = XlsxHouseholdWriter::new(lang)?;
-            let n = privacy::export_households(&store.pool, &actor, &region, format, reason, |h| {
+            let n = registry::export(&store, &actor, &region, format, reason, |h| {
                 pb.inc(1);
-                w.write(&h.household)
+                w.write(h)
                     .map_err(|e| dixian_store::StoreError::Invalid(e.to_string()))
             })
             .await;

@@ -9,19 +9,19 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::shared::extract::{Body, ClientIp};
-use crate::shared::view::{RevealQuery, mask_id, mask_phone};
+use crate::shared::view::RevealQuery;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use dixian_domain::case::{EliminationFacts, EliminationReport, china_date};
-use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode};
-use dixian_screen::{RuleBook, RuleSet};
-use dixian_store::StoreError;
+use dixian_app::cases::{self, CaseDetail};
+use dixian_app::registry::Reveal;
+use dixian_domain::case::{EliminationFacts, EliminationReport};
+use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue};
 use dixian_store::cases::{
-    self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
-    NoticeRound, PolicySource, PublicStatusView, StoredEvent, TimelineEntry, TownshipOverdue,
+    Declaration, EliminationCheck, Inbox, IncomingLead, LeadReceipt, NoticeRound, PublicStatusView,
+    StoredEvent, TimelineEntry, TownshipOverdue,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -62,20 +62,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/villages/{code}/notice", get(notice))
 }
 
-fn rule_set<'a>(
-    rules: &'a RuleBook,
-    village: &RegionCode,
-    now: DateTime<Utc>,
-) -> ApiResult<&'a RuleSet> {
-    let today = china_date(now);
-    rules.select(village, today).ok_or_else(|| {
-        ApiError::Store(StoreError::Refused(dixian_store::Refusal::NoRuleSet {
-            region: village.to_string(),
-            on: today,
-        }))
-    })
-}
-
 #[utoipa::path(post, path = "/api/v1/leads", tag = "cases", security(("bearer" = [])), request_body = IncomingLead,
     responses((status = 201, body = LeadReceipt, description = "opened, joined or re-entered the household's case"),
         (status = 403, description = "your role may not register leads"), (status = 404, description = "household unknown or outside your scope"),
@@ -86,7 +72,7 @@ async fn create_lead(
     Body(lead): Body<IncomingLead>,
 ) -> ApiResult<(StatusCode, Json<LeadReceipt>)> {
     let now = s.clock.now();
-    let r = cases::open_lead(&s.store.pool, &auth.actor(), &lead, now, &s.policies()).await?;
+    let r = cases::open_lead(&s.store, &auth.actor(), &lead, now, &s.policies()).await?;
     tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "lead registered");
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -109,15 +95,7 @@ async fn match_lead(
 ) -> ApiResult<Json<LeadReceipt>> {
     let now = s.clock.now();
     let policies = s.policies();
-    let r = cases::match_lead(
-        &s.store.pool,
-        &auth.actor(),
-        id,
-        m.household_id,
-        now,
-        &policies,
-    )
-    .await?;
+    let r = cases::match_lead(&s.store, &auth.actor(), id, m.household_id, now, &policies).await?;
     tracing::info!(lead_id = id, case_id = ?r.case_id, status = r.status.code(), "lead matched");
     Ok(Json(r))
 }
@@ -139,7 +117,7 @@ async fn dismiss_lead(
     Body(d): Body<DismissLead>,
 ) -> ApiResult<Json<LeadReceipt>> {
     let now = s.clock.now();
-    let r = cases::dismiss_lead(&s.store.pool, &auth.actor(), id, &d.reason, now).await?;
+    let r = cases::dismiss_lead(&s.store, &auth.actor(), id, &d.reason, now).await?;
     tracing::info!(lead_id = id, "lead dismissed");
     Ok(Json(r))
 }
@@ -157,9 +135,9 @@ async fn declare(
     if !s.declarations.try_take(ip, now) {
         return Err(ApiError::TooManyRequests);
     }
-    let r = cases::declare(&s.store.pool, &d, now, &s.policies()).await?;
+    let r = cases::declare(&s.store, &d, now, &s.policies()).await?;
     tracing::info!(lead_id = r.lead_id, case_id = ?r.case_id, status = r.status.code(), "self-declaration received");
-    let view = cases::public_status(&s.store.pool, &r.reference).await?;
+    let view = cases::public_status(&s.store, &r.reference).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -170,7 +148,7 @@ async fn declaration_status(
     State(s): State<AppState>,
     Path(reference): Path<String>,
 ) -> ApiResult<Json<PublicStatusView>> {
-    Ok(Json(cases::public_status(&s.store.pool, &reference).await?))
+    Ok(Json(cases::public_status(&s.store, &reference).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "cases", security(("bearer" = [])), params(RevealQuery),
@@ -182,32 +160,11 @@ async fn inbox(
     auth: Auth,
     Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Inbox>> {
-    use dixian_store::privacy::{self, Revealed};
+    let reveal = r.reveal.then(|| Reveal::because(r.reason.as_deref()));
     let now = s.clock.now();
-    let policies = s.policies();
-    let actor = auth.actor();
-    let mut inbox = cases::inbox(&s.store.pool, &actor, now, &policies).await?;
-    if r.reveal {
-        let shown: Vec<(i64, &str)> = inbox
-            .leads
-            .iter()
-            .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
-            .map(|l| (l.lead_id, l.village_code.as_str()))
-            .collect();
-        privacy::record_reveals(
-            &s.store.pool,
-            &actor,
-            Revealed::Lead,
-            &shown,
-            r.reason.as_deref(),
-        )
-        .await?;
-        tracing::info!(leads = shown.len(), "personal data revealed (inbox)");
-    } else {
-        for l in &mut inbox.leads {
-            l.declarant_id_number = l.declarant_id_number.as_deref().map(mask_id);
-            l.declarant_phone = l.declarant_phone.as_deref().map(mask_phone);
-        }
+    let inbox = cases::inbox(&s.store, &auth.actor(), now, &s.policies(), reveal.as_ref()).await?;
+    if reveal.is_some() {
+        tracing::info!(leads = inbox.leads.len(), "personal data revealed (inbox)");
     }
     Ok(Json(inbox))
 }
@@ -218,7 +175,7 @@ async fn overdue(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<To
     let now = s.clock.now();
     let policies = s.policies();
     Ok(Json(
-        cases::overdue(&s.store.pool, &auth.actor(), now, &policies).await?,
+        cases::overdue(&s.store, &auth.actor(), now, &policies).await?,
     ))
 }
 
@@ -247,31 +204,27 @@ pub struct CaseView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The case as the API and the case page show it, for `user`.
-pub(crate) async fn case_view(
-    s: &AppState,
-    user: &dixian_store::User,
-    id: i64,
-) -> ApiResult<CaseView> {
-    let actor = dixian_store::Actor::of(user);
-    let stored = cases::get_case(&s.store.pool, &actor, id).await?;
-    let events = cases::events(&s.store.pool, &actor, id).await?;
-    let now = s.clock.now();
-    let policy = s
-        .policies()
-        .policy_for(&stored.case.village, china_date(now));
-    Ok(CaseView {
-        id: stored.id,
-        household_id: stored.household_id,
-        version: stored.version,
-        overdue: policy.and_then(|p| dixian_domain::overdue(&stored.case, &p, now)),
-        allowed_events: stored.case.allowed_events(user.role),
-        case: stored.case,
-        due_on: stored.due_on,
-        events,
-        created_at: stored.created_at,
-        updated_at: stored.updated_at,
-    })
+impl From<CaseDetail> for CaseView {
+    fn from(d: CaseDetail) -> CaseView {
+        CaseView {
+            id: d.id,
+            household_id: d.household_id,
+            version: d.version,
+            case: d.case,
+            due_on: d.due_on,
+            overdue: d.overdue,
+            allowed_events: d.allowed_events,
+            events: d.events,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// The case as the API shows it.
+async fn case_view(s: &AppState, auth: &Auth, id: i64) -> ApiResult<CaseView> {
+    let detail = cases::case(&s.store, &auth.actor(), id, s.clock.now(), &s.policies()).await?;
+    Ok(detail.into())
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
@@ -281,7 +234,7 @@ async fn get_case(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CaseView>> {
-    Ok(Json(case_view(&s, &auth.0, id).await?))
+    Ok(Json(case_view(&s, &auth, id).await?))
 }
 
 /// An event for a case: the version read, and the event.
@@ -307,8 +260,8 @@ async fn post_event(
 ) -> ApiResult<Json<CaseView>> {
     let now = s.clock.now();
     let policies = s.policies();
-    let after = cases::apply_event(
-        &s.store.pool,
+    let after = cases::record_event(
+        &s.store,
         &auth.actor(),
         id,
         p.version,
@@ -319,7 +272,7 @@ async fn post_event(
     .await?;
     tracing::info!(case_id = id, kind = p.event.kind().code(), stage = after.case.stage.code(),
         region = %after.case.village, version = after.version, "case event");
-    Ok(Json(case_view(&s, &auth.0, id).await?))
+    Ok(Json(case_view(&s, &auth, id).await?))
 }
 
 /// The village's own finding on the big expense, overriding the registry's.
@@ -339,25 +292,13 @@ async fn elimination_check(
     Path(id): Path<i64>,
     Query(p): Query<CheckParams>,
 ) -> ApiResult<Json<EliminationCheck>> {
-    let actor = auth.actor();
-    let stored = cases::get_case(&s.store.pool, &actor, id).await?;
     let now = s.clock.now();
-    let book = s.rules.get();
-    let set = rule_set(&book, &stored.case.village, now)?;
-    let numbers = EliminationNumbers {
-        monitoring_line_fen: set.monitoring_line_fen,
-        big_expense_limit: set
-            .medical
-            .as_ref()
-            .map(|m| m.self_paid_12_months_fen.div_euclid(100)),
-    };
     let check = cases::elimination_check(
-        &s.store.pool,
-        &actor,
+        &s.store,
+        &auth.actor(),
         id,
         now,
-        &set.workflow,
-        numbers,
+        &s.policies(),
         p.big_expense_resolved,
     )
     .await?;
@@ -373,9 +314,7 @@ async fn timeline(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<TimelineEntry>>> {
-    Ok(Json(
-        cases::timeline(&s.store.pool, &auth.actor(), id).await?,
-    ))
+    Ok(Json(cases::timeline(&s.store, &auth.actor(), id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/villages/{code}/notice", tag = "cases", security(("bearer" = [])),
@@ -389,6 +328,6 @@ async fn notice(
 ) -> ApiResult<Json<NoticeRound>> {
     let now = s.clock.now();
     Ok(Json(
-        cases::notice_round(&s.store.pool, &auth.actor(), &code, now).await?,
+        cases::notice_round(&s.store, &auth.actor(), &code, now).await?,
     ))
 }

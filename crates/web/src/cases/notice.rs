@@ -19,9 +19,9 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
-use dixian_store::db::Pool;
-use dixian_store::{Actor, StoreError, cases};
+use dixian_app::AppError;
+use dixian_app::cases::{self, NoticeDocument};
+use dixian_store::StoreError;
 use dixian_tabular::{NoticeLine, NoticeSheet, TabularError, notice_xlsx};
 
 /// Routes of the notice.
@@ -31,128 +31,28 @@ pub fn router() -> Router<AppState> {
         .route("/villages/{code}/notice.xlsx", get(notice_workbook))
 }
 
-/// Category shown while the county has not yet set one.
-const PROPOSED: &str = "拟纳入监测";
-
-/// A village's notice as printed and as exported: display text only.
-#[derive(Debug, Clone)]
-pub struct NoticeDocument {
-    /// Village name.
-    pub village: String,
-    /// 12-digit village code.
-    pub village_code: String,
-    /// Township name.
-    pub township: String,
-    /// First to last day of the round (`—` when nobody is on notice).
-    pub period: String,
-    /// The day the list was made, as printed (`2026年03月01日`).
-    pub today: String,
-    /// The households, by village group.
-    pub lines: Vec<NoticeLine>,
-}
-
-impl NoticeDocument {
-    /// The notice of `village` for `actor` (out of scope: `NotFound`).
-    pub async fn load(
-        pool: &Pool,
-        actor: &Actor,
-        village: &str,
-        now: DateTime<Utc>,
-    ) -> Result<NoticeDocument, StoreError> {
-        let round = cases::notice_round(pool, actor, village, now).await?;
-        let township = township_name(pool, &round.village_code).await?;
-        let lines: Vec<NoticeLine> = round
-            .entries
-            .iter()
-            .map(|e| NoticeLine {
-                head: e.head_name.clone(),
-                group: e.village_group.clone().unwrap_or_default(),
-                category: e.category.map_or(PROPOSED, |c| c.label_zh()).to_string(),
-                risks: e
-                    .risk_types
-                    .iter()
-                    .map(|r| r.label_zh())
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                start: e.start,
-                end: e.end,
-            })
-            .collect();
-        let start = lines.iter().map(|l| l.start).min();
-        let end = lines.iter().map(|l| l.end).max();
-        Ok(NoticeDocument {
-            village: round.village_name,
-            village_code: round.village_code,
-            township,
-            period: match (start, end) {
-                (Some(a), Some(b)) => format!("{a} 至 {b}"),
-                _ => "—".into(),
-            },
-            today: round.on.format("%Y年%m月%d日").to_string(),
-            lines,
+/// The notice as an .xlsx workbook: the printed page's columns (the
+/// command line writes the same file).
+pub fn workbook(doc: &NoticeDocument) -> Result<Vec<u8>, TabularError> {
+    let lines: Vec<NoticeLine> = doc
+        .lines
+        .iter()
+        .map(|l| NoticeLine {
+            head: l.head.clone(),
+            group: l.group.clone(),
+            category: l.category.clone(),
+            risks: l.risks.clone(),
+            start: l.start,
+            end: l.end,
         })
-    }
-
-    /// The heading.
-    pub fn title(&self) -> String {
-        format!("{}防止返贫致贫监测对象公示", self.village)
-    }
-
-    /// Where an objection goes: the village (its name is its committee's,
-    /// 某某村民委员会) or the township's government (a 街道's 办事处).
-    pub fn objections_to(&self) -> String {
-        let office = if self.township.ends_with("街道") {
-            "办事处"
-        } else {
-            "人民政府"
-        };
-        format!("{}或{}{office}", self.village, self.township)
-    }
-
-    /// Records that `actor` took the notice out as a `format` file: one
-    /// audit row with the village and the row count (the notice carries no
-    /// ID number or phone, so no reason is asked).
-    pub async fn record_export(
-        &self,
-        pool: &Pool,
-        actor: &Actor,
-        format: &str,
-    ) -> Result<(), StoreError> {
-        let village = dixian_domain::RegionCode::parse(&self.village_code)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        dixian_store::privacy::record_export(
-            pool,
-            actor,
-            dixian_store::privacy::Exported::Notice,
-            &village,
-            self.lines.len() as u64,
-            format,
-            None,
-        )
-        .await
-    }
-
-    /// The notice as an .xlsx workbook.
-    pub fn xlsx(&self) -> Result<Vec<u8>, TabularError> {
-        notice_xlsx(&NoticeSheet {
-            title: &self.title(),
-            subtitle: &format!("{} · 公示期：{}", self.township, self.period),
-            objections_to: &self.objections_to(),
-            lines: &self.lines,
-            signed: &format!("{}  {}", self.village, self.today),
-        })
-    }
-}
-
-async fn township_name(pool: &Pool, village: &str) -> Result<String, StoreError> {
-    let Some(code) = dixian_domain::RegionCode::parse(village)
-        .ok()
-        .and_then(|c| c.parent())
-    else {
-        return Ok(String::new());
-    };
-    let region = dixian_store::regions::get(pool, &code).await?;
-    Ok(region.map(|r| r.name).unwrap_or_default())
+        .collect();
+    notice_xlsx(&NoticeSheet {
+        title: &doc.title(),
+        subtitle: &format!("{} · 公示期：{}", doc.township, doc.period),
+        objections_to: &doc.objections_to(),
+        lines: &lines,
+        signed: &format!("{}  {}", doc.village, doc.today),
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -162,15 +62,15 @@ struct NoticePage {
     doc: NoticeDocument,
 }
 
-async fn load(s: &AppState, auth: &PageAuth, code: &str) -> Result<NoticeDocument, ApiError> {
-    Ok(NoticeDocument::load(&s.store.pool, &auth.actor(), code, s.clock.now()).await?)
+async fn load(s: &AppState, auth: &PageAuth, code: &str) -> Result<NoticeDocument, AppError> {
+    cases::notice(&s.store, &auth.actor(), code, s.clock.now()).await
 }
 
 /// A notice not shown: 403 for a role that reads no cases (as the API
 /// says), otherwise "not found" — out of scope reads as absent.
-fn refused(t: &Texts, e: ApiError) -> Response {
+fn refused(t: &Texts, e: AppError) -> Response {
     match e {
-        ApiError::Store(StoreError::Forbidden) => e.page(t),
+        AppError::Store(StoreError::Forbidden) => ApiError::from(e).page(t),
         _ => error_page(t, StatusCode::NOT_FOUND, t.not_found),
     }
 }
@@ -197,12 +97,9 @@ async fn notice_workbook(
         Ok(d) => d,
         Err(e) => return refused(t, e),
     };
-    match doc.xlsx() {
+    match workbook(&doc) {
         Ok(bytes) => {
-            if let Err(e) = doc
-                .record_export(&s.store.pool, &auth.actor(), "xlsx")
-                .await
-            {
+            if let Err(e) = doc.record_export(&s.store, &auth.actor(), "xlsx").await {
                 return ApiError::from(e).page(t);
             }
             tracing::info!(region = %doc.village_code, rows = doc.lines.len(), "notice workbook");

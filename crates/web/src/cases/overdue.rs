@@ -8,15 +8,16 @@ use crate::error::ApiError;
 use crate::i18n::Texts;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
-use crate::shared::view::mask_name;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use dixian_app::cases;
+use dixian_app::views::name_for;
 use dixian_domain::{RegionLevel, Role};
-use dixian_store::cases::{self, OverdueCase, TownshipOverdue};
+use dixian_store::cases::{OverdueCase, TownshipOverdue};
 
 /// Routes of the overdue page.
 pub fn router() -> Router<AppState> {
@@ -51,7 +52,7 @@ struct OverdueLine {
 
 async fn overdue_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
     let now = s.clock.now();
-    let list = match cases::overdue(&s.store.pool, &auth.actor(), now, &s.policies()).await {
+    let list = match cases::overdue(&s.store, &auth.actor(), now, &s.policies()).await {
         Ok(l) => l,
         Err(e) => return ApiError::from(e).page(t),
     };
@@ -86,11 +87,7 @@ fn line(t: &Texts, role: Role, c: OverdueCase) -> OverdueLine {
     OverdueLine {
         id: c.case_id,
         number: c.household_number,
-        head: if role.sees_personal_data() {
-            c.head_name
-        } else {
-            mask_name(&c.head_name)
-        },
+        head: name_for(role, &c.head_name),
         village: c.village_name,
         stage: t.label(c.stage),
         due: c.overdue.deadline.to_string(),

@@ -2,7 +2,6 @@
 //! events the user may record now, the resident's self-declaration (no
 //! login, phone-first). The village notice (公示) is in `notice.rs`.
 
-use super::api::case_view;
 use super::forms::{Input, event_from_form, inputs};
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -18,10 +17,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use dixian_app::AppError;
+use dixian_app::cases;
 use dixian_domain::case::{EventKind, china_date};
 use dixian_domain::{Assistance, Category, Channel, RiskType};
-use dixian_store::User;
-use dixian_store::cases::{self, Declaration};
+use dixian_store::cases::{Declaration, IncomingLead};
+use dixian_store::warnings::WarningRow;
+use dixian_store::{StoreError, User};
 use serde::Deserialize;
 
 /// Routes of the case pages.
@@ -57,6 +59,17 @@ struct WarningLine {
     last_date: String,
 }
 
+fn warning_line(t: &Texts, w: WarningRow) -> WarningLine {
+    WarningLine {
+        id: w.id,
+        number: w.household_number,
+        head: w.head_name,
+        risk: t.label(w.risk_type),
+        rule: w.rule_id,
+        last_date: w.last_date.to_string(),
+    }
+}
+
 struct InboxLine {
     id: i64,
     number: String,
@@ -78,7 +91,8 @@ struct LeadLine {
 
 async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
     let now = s.clock.now();
-    let inbox = match cases::inbox(&s.store.pool, &auth.actor(), now, &s.policies()).await {
+    let actor = auth.actor();
+    let inbox = match cases::inbox(&s.store, &actor, now, &s.policies(), None).await {
         Ok(i) => i,
         Err(e) => return error_page(t, StatusCode::FORBIDDEN, &e.to_string()),
     };
@@ -111,25 +125,8 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
         })
         .collect();
     let overdue = cases.iter().filter(|c| c.overdue).count();
-    let filter = dixian_store::warnings::WarningFilter {
-        per_page: Some(20),
-        ..Default::default()
-    };
-    let (open, warnings_total) =
-        dixian_store::warnings::list(&s.store.pool, &auth.actor(), &filter)
-            .await
-            .unwrap_or_default();
-    let warnings = open
-        .into_iter()
-        .map(|w| WarningLine {
-            id: w.id,
-            number: w.household_number,
-            head: w.head_name,
-            risk: t.label(w.risk_type),
-            rule: w.rule_id,
-            last_date: w.last_date.to_string(),
-        })
-        .collect();
+    let (open, warnings_total) = cases::open_warnings(&s.store, &actor, 20).await;
+    let warnings = open.into_iter().map(|w| warning_line(t, w)).collect();
     InboxPage {
         t,
         user: user_bar(&auth.0, t),
@@ -242,21 +239,17 @@ async fn render_case(
     id: i64,
     errors: Vec<String>,
 ) -> Response {
-    let view = match case_view(s, user, id).await {
-        Ok(v) => v,
+    let actor = dixian_store::Actor::of(user);
+    let now = s.clock.now();
+    let page = match cases::case_page(&s.store, &actor, id, now, &s.policies()).await {
+        Ok(p) => p,
         // A role that reads no cases is told so (403), as by the API.
-        Err(e @ crate::error::ApiError::Store(dixian_store::StoreError::Forbidden)) => {
-            return e.page(t);
+        Err(e @ AppError::Store(StoreError::Forbidden)) => {
+            return crate::error::ApiError::from(e).page(t);
         }
         Err(_) => return error_page(t, StatusCode::NOT_FOUND, t.not_found),
     };
-    let household = dixian_store::households::get(
-        &s.store.pool,
-        &dixian_store::Actor::of(user),
-        view.household_id,
-    )
-    .await
-    .ok();
+    let view = &page.detail;
     let today = china_date(s.clock.now()).to_string();
     let c = &view.case;
     let forms = view
@@ -284,34 +277,19 @@ async fn render_case(
         })
         .collect();
     let risks: Vec<&str> = c.risk_types.iter().map(|r| t.label(*r)).collect();
-    let warnings = dixian_store::warnings::of_household(
-        &s.store.pool,
-        &dixian_store::Actor::of(user),
-        view.household_id,
-    )
-    .await
-    .unwrap_or_default()
-    .into_iter()
-    .filter(|w| w.case_id == Some(view.id))
-    .map(|w| WarningLine {
-        id: w.id,
-        number: w.household_number,
-        head: w.head_name,
-        risk: t.label(w.risk_type),
-        rule: w.rule_id,
-        last_date: w.last_date.to_string(),
-    })
-    .collect();
-    let page = CasePage {
+    let warnings = page
+        .warnings
+        .iter()
+        .cloned()
+        .map(|w| warning_line(t, w))
+        .collect();
+    let shown = CasePage {
         t,
         user: user_bar(user, t),
         id: view.id,
         household_id: view.household_id,
         number: c.household.clone(),
-        head: household
-            .as_ref()
-            .and_then(|h| h.household.head().map(|m| m.name.clone()))
-            .unwrap_or_default(),
+        head: page.head.clone(),
         stage: t.label(c.stage),
         channel: t.label(c.lead.channel),
         risks: if risks.is_empty() {
@@ -336,12 +314,12 @@ async fn render_case(
         warnings,
         errors,
     };
-    let status = if page.errors.is_empty() {
+    let status = if shown.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    (status, page).into_response()
+    (status, shown).into_response()
 }
 
 async fn case_page(
@@ -375,8 +353,8 @@ async fn case_event(
         Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg]).await,
     };
     let now = s.clock.now();
-    match cases::apply_event(
-        &s.store.pool,
+    match cases::record_event(
+        &s.store,
         &auth.actor(),
         id,
         version,
@@ -413,7 +391,7 @@ async fn new_lead(
     Path(household): Path<i64>,
     Form(f): Form<LeadForm>,
 ) -> Response {
-    let lead = cases::IncomingLead {
+    let lead = IncomingLead {
         channel: Channel::CadreSweep,
         household_id: Some(household),
         id_number: None,
@@ -425,15 +403,7 @@ async fn new_lead(
             .collect(),
         note: f.note,
     };
-    match cases::open_lead(
-        &s.store.pool,
-        &auth.actor(),
-        &lead,
-        s.clock.now(),
-        &s.policies(),
-    )
-    .await
-    {
+    match cases::open_lead(&s.store, &auth.actor(), &lead, s.clock.now(), &s.policies()).await {
         Ok(r) => match r.case_id {
             Some(c) => Redirect::to(&format!("/cases/{c}")).into_response(),
             None => Redirect::to("/inbox").into_response(),
@@ -498,7 +468,7 @@ async fn declare_submit(
         risk_types: Vec::new(),
         note: f.what_happened,
     };
-    match cases::declare(&s.store.pool, &d, now, &s.policies()).await {
+    match cases::declare(&s.store, &d, now, &s.policies()).await {
         Ok(r) => {
             tracing::info!(lead_id = r.lead_id, "self-declaration received (page)");
             DeclarePage {
@@ -553,7 +523,7 @@ async fn declare_status(
         not_found: false,
     };
     if !reference.trim().is_empty() {
-        match cases::public_status(&s.store.pool, &reference).await {
+        match cases::public_status(&s.store, &reference).await {
             Ok(v) => {
                 page.status = Some(t.pick(v.label_zh, v.label_en));
                 page.updated = Some(v.received_on.to_string());

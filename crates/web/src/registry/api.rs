@@ -3,17 +3,17 @@
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
-use crate::shared::extract::without_values;
-use crate::shared::view::{RevealQuery, mask_id, redact, unmask_members};
+use crate::error::ApiResult;
+use crate::shared::view::RevealQuery;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dixian_domain::{Household, Member, RegionCode};
-use dixian_store::households::{self, HouseholdFilter, HouseholdRow};
-use dixian_store::privacy::{self, Revealed};
-use dixian_store::regions::{self, Region};
+use dixian_app::registry::{self, Reveal};
+use dixian_app::views::{HouseholdLine, HouseholdView};
+use dixian_domain::{Household, Member};
+use dixian_store::households::{HouseholdFilter, HouseholdRow};
+use dixian_store::regions::Region;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
@@ -84,49 +84,23 @@ pub struct ChildCount {
     pub monitored: i64,
 }
 
-/// Region, chain and children with counts, as far as the scope reaches.
-pub async fn region_view(
-    s: &AppState,
-    auth_actor: &dixian_store::Actor,
-    code: &str,
-) -> ApiResult<RegionView> {
-    let code = RegionCode::parse(code).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let scope = &auth_actor.scope.region;
-    if !scope.contains(&code) && !code.contains(scope) {
-        return Err(ApiError::Store(dixian_store::StoreError::NotFound));
+impl From<registry::RegionOverview> for RegionView {
+    fn from(o: registry::RegionOverview) -> RegionView {
+        RegionView {
+            region: o.region,
+            chain: o.chain,
+            children: o
+                .children
+                .into_iter()
+                .map(|c| ChildCount {
+                    region: c.region,
+                    households: c.households,
+                    persons: c.persons,
+                    monitored: c.monitored,
+                })
+                .collect(),
+        }
     }
-    let region = regions::get(&s.store.pool, &code)
-        .await?
-        .ok_or(dixian_store::StoreError::NotFound)?;
-    let chain = regions::chain(&s.store.pool, &code).await?;
-    let counts = households::counts_by_child(&s.store.pool, auth_actor, &code).await?;
-    let kids = if scope.contains(&code) {
-        regions::children(&s.store.pool, &code).await?
-    } else {
-        // Above the scope: only the branch that leads to it.
-        regions::children(&s.store.pool, &code)
-            .await?
-            .into_iter()
-            .filter(|r| r.code.len() <= scope.as_str().len() && scope.as_str().starts_with(&r.code))
-            .collect()
-    };
-    let children = kids
-        .into_iter()
-        .map(|r| {
-            let c = counts.iter().find(|c| c.0 == r.code);
-            ChildCount {
-                households: c.map_or(0, |c| c.1),
-                persons: c.map_or(0, |c| c.2),
-                monitored: c.map_or(0, |c| c.3),
-                region: r,
-            }
-        })
-        .collect();
-    Ok(RegionView {
-        region,
-        chain,
-        children,
-    })
 }
 
 #[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "regions", security(("bearer" = [])),
@@ -137,7 +111,8 @@ async fn region(
     auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<RegionView>> {
-    Ok(Json(region_view(&s, &auth.actor(), &code).await?))
+    let overview = registry::region(&s.store, &auth.actor(), &code).await?;
+    Ok(Json(overview.into()))
 }
 
 /// A page of households.
@@ -150,7 +125,8 @@ pub struct HouseholdPage {
     /// Rows per page.
     per_page: i64,
     /// The rows; the head's ID number is always masked in lists.
-    items: Vec<HouseholdRow>,
+    #[schema(value_type = Vec<HouseholdRow>)]
+    items: Vec<HouseholdLine>,
 }
 
 #[utoipa::path(get, path = "/api/v1/households", tag = "registry", security(("bearer" = [])), params(HouseholdFilter),
@@ -160,22 +136,18 @@ async fn list_households(
     auth: Auth,
     Query(f): Query<HouseholdFilter>,
 ) -> ApiResult<Json<HouseholdPage>> {
-    let (mut items, total) = households::list(&s.store.pool, &auth.actor(), &f).await?;
-    for i in &mut items {
-        i.head_id_number = mask_id(&i.head_id_number);
-    }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let list = registry::households(&s.store, &auth.actor(), &f).await?;
     Ok(Json(HouseholdPage {
-        total,
-        page: f.page.unwrap_or(1).max(1),
-        per_page,
-        items,
+        total: list.total,
+        page: list.page,
+        per_page: list.per_page,
+        items: list.items,
     }))
 }
 
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry", security(("bearer" = [])),
     params(("id" = i64, Path), RevealQuery),
-    responses((status = 200, body = dixian_store::StoredHousehold, description = "ID numbers and phones masked, or in full with `reveal=true` (one audit row per reveal)"),
+    responses((status = 200, body = dixian_store::StoredHousehold, description = "ID numbers and phones masked, or in full with `reveal=true` (one audit row per reveal); members' health (`illness`, `disability_*`) left out for roles that neither record nor review it, named in `withheld`"),
         (status = 403, description = "your role reads no households, or may not reveal"),
         (status = 404, description = "unknown or outside your scope")))]
 async fn get_household(
@@ -183,25 +155,14 @@ async fn get_household(
     auth: Auth,
     Path(id): Path<i64>,
     Query(r): Query<RevealQuery>,
-) -> ApiResult<Json<Value>> {
-    let actor = auth.actor();
-    let h = households::get(&s.store.pool, &actor, id).await?;
-    let mut v = crate::shared::view::to_json(&h)?;
-    if r.reveal {
-        privacy::record_reveal(
-            &s.store.pool,
-            &actor,
-            Revealed::Household,
-            id,
-            h.household.village.as_str(),
-            r.reason.as_deref(),
-        )
-        .await?;
+) -> ApiResult<Json<HouseholdView>> {
+    let reveal = r.reveal.then(|| Reveal::because(r.reason.as_deref()));
+    let today = chrono::Local::now().date_naive();
+    let view = registry::household(&s.store, &auth.actor(), id, reveal.as_ref(), today).await?;
+    if view.revealed {
         tracing::info!(household_id = id, "personal data revealed (api)");
-    } else {
-        redact(&mut v);
     }
-    Ok(Json(v))
+    Ok(Json(view))
 }
 
 /// Id and version of a created record.
@@ -220,7 +181,7 @@ async fn create_household(
     auth: Auth,
     Json(h): Json<Household>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let id = households::create(&s.store.pool, &auth.actor(), &h).await?;
+    let id = registry::create(&s.store, &auth.actor(), &h).await?;
     tracing::info!(household_id = id, region = %h.village, "household created");
     Ok((StatusCode::CREATED, Json(Created { id, version: 1 })))
 }
@@ -253,17 +214,8 @@ async fn update_household(
     Path(id): Path<i64>,
     Json(u): Json<UpdateHousehold>,
 ) -> ApiResult<Json<Version>> {
-    let actor = auth.actor();
-    let stored = households::get(&s.store.pool, &actor, id).await?;
-    let mut posted = u.household;
-    unmask_members(&mut posted, &stored.household);
-    let household: Household = serde_json::from_value(posted).map_err(|e| {
-        ApiError::Store(dixian_store::StoreError::Invalid(format!(
-            "household: {}",
-            without_values(&e.to_string())
-        )))
-    })?;
-    let version = households::update(&s.store.pool, &actor, id, u.version, &household).await?;
+    let version =
+        registry::update_as_sent(&s.store, &auth.actor(), id, u.version, u.household).await?;
     tracing::info!(household_id = id, version, "household updated");
     Ok(Json(Version { version }))
 }
@@ -286,9 +238,6 @@ async fn add_member(
     Path(id): Path<i64>,
     Json(a): Json<AddMember>,
 ) -> ApiResult<Json<Version>> {
-    let actor = auth.actor();
-    let mut h = households::get(&s.store.pool, &actor, id).await?.household;
-    h.members.push(a.member);
-    let version = households::update(&s.store.pool, &actor, id, a.version, &h).await?;
+    let version = registry::add_member(&s.store, &auth.actor(), id, a.version, a.member).await?;
     Ok(Json(Version { version }))
 }

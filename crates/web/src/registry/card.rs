@@ -7,19 +7,19 @@ use crate::auth::PageAuth;
 use crate::i18n::Texts;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
-use crate::shared::view::{RevealForm, china_time, mask_phone};
+use crate::shared::view::{RevealForm, china_time};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use dixian_domain::Member;
-use dixian_store::households;
-use dixian_store::privacy::{self, Revealed};
+use dixian_app::AppError;
+use dixian_app::registry::{self, HouseholdCard, Reveal};
+use dixian_app::views::MemberView;
+use dixian_store::StoreError;
 use dixian_store::regions::Region;
 use dixian_store::users::User;
-use dixian_store::{StoreError, StoredHousehold};
 
 /// Routes of these pages.
 pub(super) fn router() -> Router<AppState> {
@@ -114,31 +114,33 @@ struct MemberLine {
     phone: String,
 }
 
-/// A member as the card shows it: ID number and phone masked unless
-/// `full` (after a recorded reveal).
-fn member_line(t: &Texts, m: &Member, full: bool) -> MemberLine {
-    let today = chrono::Local::now().date_naive();
+/// A member as the card shows it: the view's values (ID number and phone
+/// as the use case decided, health only when shown) labelled.
+fn member_line(t: &Texts, m: &MemberView) -> MemberLine {
+    let (health, disability) = match &m.health {
+        Some(h) => (
+            t.label(h.illness),
+            match (h.disability_kind, h.disability_grade) {
+                (Some(k), Some(g)) => format!("{} {g}", t.label(k)),
+                (Some(k), None) => t.label(k).to_string(),
+                _ => "—".into(),
+            },
+        ),
+        None => (t.health_withheld, t.health_withheld.to_string()),
+    };
     MemberLine {
         name: m.name.clone(),
         relation: t.label(m.relation),
-        id: if full {
-            m.id_number.as_str().to_string()
-        } else {
-            m.id_number.masked()
-        },
-        sex: if m.id_number.sex() == dixian_domain::Sex::Male {
+        id: m.id_number.clone(),
+        sex: if m.sex == dixian_domain::Sex::Male {
             t.sex_male
         } else {
             t.sex_female
         },
-        age: m.id_number.age_on(today),
+        age: m.age,
         labor: t.label(m.labor),
-        health: t.label(m.illness),
-        disability: match (m.disability_kind, m.disability_grade) {
-            (Some(k), Some(g)) => format!("{} {g}", t.label(k)),
-            (Some(k), None) => t.label(k).to_string(),
-            _ => "—".into(),
-        },
+        health,
+        disability,
         school: match (m.student_stage, m.student_status) {
             (Some(s), Some(st)) => format!("{} · {}", t.label(s), t.label(st)),
             (Some(s), None) => t.label(s).to_string(),
@@ -146,29 +148,19 @@ fn member_line(t: &Texts, m: &Member, full: bool) -> MemberLine {
         },
         insurance: t.label(m.insurance),
         employment: t.label(m.employment),
-        phone: m
-            .phone
-            .as_deref()
-            .map(|p| if full { p.to_string() } else { mask_phone(p) })
-            .unwrap_or_else(|| "—".into()),
+        phone: m.phone.clone().unwrap_or_else(|| "—".into()),
     }
 }
 
-fn household_page_of(
-    t: &'static Texts,
-    user: &User,
-    chain: Vec<Region>,
-    stored: &StoredHousehold,
-    revealed: bool,
-) -> HouseholdPage {
-    let (h, version) = (&stored.household, stored.version);
+fn household_page_of(t: &'static Texts, user: &User, card: HouseholdCard) -> HouseholdPage {
+    let v = &card.view;
+    let h = &v.household;
     let yes_no = |b: bool| if b { t.yes } else { t.no };
     HouseholdPage {
         t,
         user: user_bar(user, t),
-        chain,
         number: h.number.clone(),
-        head: h.head().map(|m| m.name.clone()).unwrap_or_default(),
+        head: v.head_name().to_string(),
         address: format!(
             "{}{}",
             h.address,
@@ -186,22 +178,29 @@ fn household_page_of(
         production: h.income.production,
         property: h.income.property,
         transfer: h.income.transfer,
-        income_pp: h.income_per_person(),
+        income_pp: h.income_per_person,
         medical: h.medical_expense,
         schooling: h.schooling_expense,
-        version,
-        members: h
-            .members
+        version: v.version,
+        members: h.members.iter().map(|m| member_line(t, m)).collect(),
+        id: v.id,
+        can_edit: card.may_edit,
+        can_lead: card.cases.is_some(),
+        cases: card
+            .cases
             .iter()
-            .map(|m| member_line(t, m, revealed))
+            .flatten()
+            .map(|c| (c.id, t.label(c.case.stage)))
             .collect(),
-        id: stored.id,
-        can_edit: user.role.edits_registry(),
-        cases: Vec::new(),
-        can_lead: false,
-        timeline: Vec::new(),
-        may_reveal: privacy::may_reveal(&dixian_store::Actor::of(user)),
-        revealed,
+        timeline: card
+            .timeline
+            .iter()
+            .rev()
+            .map(|e| timeline_line(t, e))
+            .collect(),
+        may_reveal: card.may_reveal,
+        revealed: v.revealed,
+        chain: card.chain,
     }
 }
 
@@ -235,40 +234,19 @@ async fn render_household(
     id: i64,
     reveal: Option<&str>,
 ) -> Response {
-    let actor = auth.actor();
-    let stored = match households::get(&s.store.pool, &actor, id).await {
-        Ok(stored) => stored,
-        // A role that reads no households is told so (403), as by the API.
-        Err(StoreError::Forbidden) => return forbidden(t),
-        Err(_) => return not_found(t),
-    };
-    if let Some(reason) = reveal {
-        let village = stored.household.village.as_str();
-        if let Err(e) = privacy::record_reveal(
-            &s.store.pool,
-            &actor,
-            Revealed::Household,
-            id,
-            village,
-            Some(reason),
-        )
-        .await
-        {
-            return crate::error::ApiError::from(e).page(t);
+    let reveal = reveal.map(|r| Reveal::because(Some(r)));
+    let today = chrono::Local::now().date_naive();
+    match registry::card(&s.store, &auth.actor(), id, reveal.as_ref(), today).await {
+        Ok(card) => {
+            if card.view.revealed {
+                tracing::info!(household_id = id, "personal data revealed (page)");
+            }
+            household_page_of(t, &auth.0, card).into_response()
         }
-        tracing::info!(household_id = id, "personal data revealed (page)");
+        // A role that reads (or reveals) no households is told so (403),
+        // as by the API; out of scope reads as absent.
+        Err(AppError::Store(StoreError::Forbidden)) => forbidden(t),
+        Err(AppError::Store(StoreError::NotFound)) => not_found(t),
+        Err(e) => crate::error::ApiError::from(e).page(t),
     }
-    let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
-        .await
-        .unwrap_or_default();
-    let mut page = household_page_of(t, &auth.0, chain, &stored, reveal.is_some());
-    // Cases and the timeline: only roles that work cases read them.
-    if let Ok(cs) = dixian_store::cases::cases_of_household(&s.store.pool, &actor, id).await {
-        page.cases = cs.iter().map(|c| (c.id, t.label(c.case.stage))).collect();
-        page.can_lead = true;
-    }
-    if let Ok(tl) = dixian_store::cases::timeline(&s.store.pool, &actor, id).await {
-        page.timeline = tl.iter().rev().map(|e| timeline_line(t, e)).collect();
-    }
-    page.into_response()
 }

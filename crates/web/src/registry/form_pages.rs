@@ -9,7 +9,6 @@ use crate::auth::PageAuth;
 use crate::i18n::Texts;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
-use crate::shared::view::mask_phone;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -17,8 +16,10 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use dixian_app::AppError;
+use dixian_app::registry;
+use dixian_app::views::contact;
 use dixian_domain::Member;
-use dixian_store::households;
 use dixian_store::regions::Region;
 use dixian_store::{StoreError, StoredHousehold};
 use serde::Deserialize;
@@ -69,10 +70,10 @@ fn refill(mut fields: Vec<Field>, form: &HashMap<String, String>) -> Vec<Field> 
     fields
 }
 
-fn store_message(t: &Texts, e: &StoreError) -> String {
+fn store_message(t: &Texts, e: &AppError) -> String {
     match e {
-        StoreError::Conflict { .. } => t.stale.to_string(),
-        StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. } => {
+        AppError::Store(StoreError::Conflict { .. }) => t.stale.to_string(),
+        AppError::Store(StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Io { .. }) => {
             tracing::error!(error = %e, "form save failed");
             t.internal_error.to_string()
         }
@@ -81,10 +82,7 @@ fn store_message(t: &Texts, e: &StoreError) -> String {
 }
 
 async fn village_options(s: &AppState, actor: &dixian_store::Actor) -> Vec<(String, String)> {
-    let villages = dixian_store::regions::villages_in(&s.store.pool, &actor.scope.region)
-        .await
-        .unwrap_or_default();
-    villages.into_iter().map(|r| (r.code, r.name)).collect()
+    registry::villages(&s.store, actor).await
 }
 
 #[derive(Deserialize)]
@@ -99,7 +97,7 @@ async fn new_household_form(
     Query(nq): Query<NewQuery>,
 ) -> Response {
     let actor = auth.actor();
-    if !actor.scope.role.edits_registry() {
+    if registry::may_edit(&actor).is_err() {
         return forbidden(t);
     }
     let mut fields = household_fields(t, None, village_options(&s, &actor).await, false);
@@ -109,9 +107,7 @@ async fn new_household_form(
         preset.insert("village".into(), v);
     }
     let fields = refill(fields, &preset);
-    let chain = dixian_store::regions::chain(&s.store.pool, &actor.scope.region)
-        .await
-        .unwrap_or_default();
+    let chain = registry::chain(&s.store, &actor.scope.region).await;
     let page = FormPage {
         t,
         user: user_bar(&auth.0, t),
@@ -133,7 +129,7 @@ async fn new_household_submit(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let actor = auth.actor();
-    if !actor.scope.role.edits_registry() {
+    if registry::may_edit(&actor).is_err() {
         return forbidden(t);
     }
     let mut posted = Posted::new(&form, t);
@@ -141,10 +137,10 @@ async fn new_household_submit(
     let household = head.and_then(|m| posted.household(t, vec![m]));
     let mut errors = posted.errors;
     if let (Some(h), true) = (&household, errors.is_empty()) {
-        match households::create(&s.store.pool, &actor, h).await {
+        match registry::create(&s.store, &actor, h).await {
             Ok(id) => return Redirect::to(&format!("/households/{id}")).into_response(),
             // A village outside the scope reads as absent (404), as by the API.
-            Err(StoreError::NotFound) => return not_found(t),
+            Err(AppError::Store(StoreError::NotFound)) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }
@@ -171,17 +167,12 @@ async fn editable(
     t: &'static Texts,
     id: i64,
 ) -> Result<(StoredHousehold, Vec<Region>), Response> {
-    let actor = auth.actor();
-    if !actor.scope.role.edits_registry() {
-        return Err(forbidden(t));
-    }
-    let stored = households::get(&s.store.pool, &actor, id)
+    registry::for_edit(&s.store, &auth.actor(), id)
         .await
-        .map_err(|_| not_found(t))?;
-    let chain = dixian_store::regions::chain(&s.store.pool, &stored.household.village)
-        .await
-        .unwrap_or_default();
-    Ok((stored, chain))
+        .map_err(|e| match e {
+            AppError::Store(StoreError::Forbidden) => forbidden(t),
+            _ => not_found(t),
+        })
 }
 
 async fn edit_household_form(
@@ -230,10 +221,10 @@ async fn edit_household_submit(
     let household = posted.household(t, stored.household.members.clone());
     let mut errors = posted.errors;
     if let (Some(h), true) = (&household, errors.is_empty()) {
-        match households::update(&s.store.pool, &auth.actor(), id, version, h).await {
+        match registry::update(&s.store, &auth.actor(), id, version, h).await {
             Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
             // Moved to a village outside the scope: 404, as by the API.
-            Err(StoreError::NotFound) => return not_found(t),
+            Err(AppError::Store(StoreError::NotFound)) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }
@@ -305,15 +296,16 @@ async fn member_form(
 /// form shows what the card shows; a value sent back unchanged keeps the
 /// stored one ([`unmasked_form`]), a new one replaces it.
 fn masked_member_fields(t: &'static Texts, m: &Member) -> Vec<Field> {
+    let (id_shown, phone_shown) = contact(m, false);
     let mut fields = member_fields(t, Some(m));
     for f in &mut fields {
-        match f.name {
-            "m_id_number" => {
-                f.value = m.id_number.masked();
+        match (f.name, &phone_shown) {
+            ("m_id_number", _) => {
+                f.value = id_shown.clone();
                 f.label = t.id_number_kept;
             }
-            "m_phone" if !f.value.is_empty() => {
-                f.value = mask_phone(&f.value);
+            ("m_phone", Some(p)) if !f.value.is_empty() => {
+                f.value = p.clone();
                 f.label = t.phone_kept;
             }
             _ => {}
@@ -323,18 +315,16 @@ fn masked_member_fields(t: &'static Texts, m: &Member) -> Vec<Field> {
 }
 
 /// The posted member form with a masked ID number or phone sent back
-/// unchanged replaced by the stored value (a mask is never a valid value).
+/// unchanged replaced by the stored value ([`registry::kept_contact`]).
 fn unmasked_form(form: &HashMap<String, String>, stored: &Member) -> HashMap<String, String> {
     let mut form = form.clone();
-    if let Some(v) = form.get_mut("m_id_number")
-        && v.trim() == stored.id_number.masked()
-    {
-        *v = stored.id_number.as_str().to_string();
+    let sent = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let (id, phone) = registry::kept_contact(&sent("m_id_number"), &sent("m_phone"), stored);
+    if let Some(v) = form.get_mut("m_id_number") {
+        *v = id;
     }
-    if let (Some(v), Some(p)) = (form.get_mut("m_phone"), stored.phone.as_deref())
-        && v.trim() == mask_phone(p)
-    {
-        *v = p.to_string();
+    if let Some(v) = form.get_mut("m_phone") {
+        *v = phone;
     }
     form
 }
@@ -367,15 +357,17 @@ async fn member_submit(
     let member = posted.member(t);
     let mut errors = posted.errors;
     if let (Some(m), true) = (member, errors.is_empty()) {
-        let mut h = stored.household.clone();
-        match pos {
-            Some(p) if p < h.members.len() => h.members[p] = m,
+        let actor = auth.actor();
+        let saved = match pos {
+            Some(p) if p < stored.household.members.len() => {
+                registry::update_member(&s.store, &actor, id, version, p, m).await
+            }
             Some(_) => return not_found(t),
-            None => h.members.push(m),
-        }
-        match households::update(&s.store.pool, &auth.actor(), id, version, &h).await {
+            None => registry::add_member(&s.store, &actor, id, version, m).await,
+        };
+        match saved {
             Ok(_) => return Redirect::to(&format!("/households/{id}")).into_response(),
-            Err(StoreError::NotFound) => return not_found(t),
+            Err(AppError::Store(StoreError::NotFound)) => return not_found(t),
             Err(e) => errors.push(store_message(t, &e)),
         }
     }

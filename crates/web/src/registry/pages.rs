@@ -8,15 +8,15 @@ use crate::i18n::Texts;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use crate::shared::links::with_query;
-use crate::shared::view::mask_id;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use dixian_app::registry;
 use dixian_domain::{Category, RegionCode, RegionLevel};
-use dixian_store::households::{self, HouseholdFilter};
+use dixian_store::households::HouseholdFilter;
 use dixian_store::regions::Region;
 
 /// Routes of these pages.
@@ -55,7 +55,7 @@ async fn region_page(
     Path(code): Path<String>,
 ) -> Response {
     let actor = auth.actor();
-    let Ok(v) = super::api::region_view(&s, &actor, &code).await else {
+    let Ok(v) = registry::region(&s.store, &actor, &code).await else {
         return not_found(t);
     };
     let is_village = v.region.level == RegionLevel::Village as i64;
@@ -144,32 +144,32 @@ async fn households_page(
 ) -> Response {
     let actor = auth.actor();
     f.per_page = Some(50);
-    let (rows, total) = match households::list(&s.store.pool, &actor, &f).await {
-        Ok(r) => r,
+    let list = match registry::households(&s.store, &actor, &f).await {
+        Ok(l) => l,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
+    let total = list.total;
     let region = f
         .region
         .clone()
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| actor.scope.region.to_string());
     let chain = match RegionCode::parse(&region) {
-        Ok(code) => dixian_store::regions::chain(&s.store.pool, &code)
-            .await
-            .unwrap_or_default(),
+        Ok(code) => registry::chain(&s.store, &code).await,
         Err(_) => Vec::new(),
     };
     let page = f.page.unwrap_or(1).max(1);
     let pages = ((total + 49) / 50).max(1);
     let yes_no = |b: bool| if b { t.yes } else { t.no };
-    let lines = rows
+    let lines = list
+        .items
         .into_iter()
         .map(|r| ListLine {
             id: r.id,
             number: r.number,
             village: r.village_name,
             head: r.head_name,
-            head_id: mask_id(&r.head_id_number),
+            head_id: r.head_id_number,
             members: r.member_count,
             category: r
                 .category

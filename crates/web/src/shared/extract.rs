@@ -34,27 +34,7 @@ fn body_error(e: &JsonRejection) -> String {
     format!("the request body is not what this endpoint takes (请求内容格式错误): {detail}")
 }
 
-/// Drops what serde quotes of the input (`invalid type: string "…"`,
-/// `unknown variant `…``), keeping what was expected and where.
-pub fn without_values(msg: &str) -> String {
-    let mut out = msg.to_string();
-    for marker in [
-        "invalid type: ",
-        "invalid value: ",
-        "unknown variant ",
-        "unknown field ",
-    ] {
-        let mut from = 0;
-        while let Some(start) = out[from..].find(marker).map(|i| from + i + marker.len()) {
-            let end = out[start..]
-                .find(", expected")
-                .map_or(out.len(), |i| start + i);
-            out.replace_range(start..end, "…");
-            from = start + '…'.len_utf8();
-        }
-    }
-    out
-}
+pub use dixian_app::without_values;
 
 /// The client's address, when the server was started with connect info
 /// (`serve_with`); otherwise one shared bucket.

@@ -1,0 +1,435 @@
+//! The case workflow's use cases: leads from the three channels (a
+//! cadre's sweep or a department warning registered by a working role, a
+//! resident's self-declaration without login), matching and dismissing a
+//! declaration, every case event, a case as shown, the work lists (inbox,
+//! overdue), a household's timeline, the risk-elimination check and the
+//! village notice (公示). Each takes the workflow numbers from the rule book
+//! in force ([`Policies`]), checks role and scope through the store and the
+//! one state machine (`domain::case::apply`), and answers `AppError`; web
+//! and CLI call one function per use case.
+
+use crate::AppError;
+use crate::registry::Reveal;
+use crate::rules::Policies;
+use crate::views::{Sight, inbox_lead};
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::case::china_date;
+use dixian_domain::{Case, CaseEvent, EventKind, Overdue, RegionCode};
+use dixian_store::cases::{
+    self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
+    PolicySource, PublicStatusView, StoredCase, StoredEvent, TimelineEntry, TownshipOverdue,
+};
+use dixian_store::privacy::{self, Exported, Revealed};
+use dixian_store::warnings::{self, WarningFilter, WarningRow};
+use dixian_store::{Actor, Refusal, Store, StoreError, households, regions};
+
+/// Registers a lead of a working role (a cadre's sweep, a department
+/// warning) for a household in scope: it opens the household's case,
+/// joins the open one, or re-enters an eliminated one.
+pub async fn open_lead(
+    store: &Store,
+    actor: &Actor,
+    lead: &IncomingLead,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<LeadReceipt, AppError> {
+    Ok(cases::open_lead(&store.pool, actor, lead, now, policies).await?)
+}
+
+/// A resident's self-declaration (no login): checked field by field, kept
+/// as an unmatched lead of the village (or matched at once by the ID
+/// number); the receipt carries the reference to ask about it.
+pub async fn declare(
+    store: &Store,
+    declaration: &Declaration,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<LeadReceipt, AppError> {
+    Ok(cases::declare(&store.pool, declaration, now, policies).await?)
+}
+
+/// What a declarant may know of their declaration, by its reference.
+pub async fn public_status(store: &Store, reference: &str) -> Result<PublicStatusView, AppError> {
+    Ok(cases::public_status(&store.pool, reference).await?)
+}
+
+/// Matches an unmatched lead to a household of the village.
+pub async fn match_lead(
+    store: &Store,
+    actor: &Actor,
+    lead_id: i64,
+    household_id: i64,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<LeadReceipt, AppError> {
+    Ok(cases::match_lead(&store.pool, actor, lead_id, household_id, now, policies).await?)
+}
+
+/// Closes an unmatched lead without a case, with the reason.
+pub async fn dismiss_lead(
+    store: &Store,
+    actor: &Actor,
+    lead_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<LeadReceipt, AppError> {
+    Ok(cases::dismiss_lead(&store.pool, actor, lead_id, reason, now).await?)
+}
+
+/// Records `event` on case `case_id` read at `version`, through the one
+/// state machine (`domain::case::apply`: stage, role, scope, the event's
+/// data, the rule set's numbers); returns the case after it.
+pub async fn record_event(
+    store: &Store,
+    actor: &Actor,
+    case_id: i64,
+    version: i64,
+    event: &CaseEvent,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<StoredCase, AppError> {
+    Ok(cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?)
+}
+
+/// A case as shown to one actor: what they may do next, its log.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    /// Case id.
+    pub id: i64,
+    /// Household id.
+    pub household_id: i64,
+    /// Version: send it with the next event.
+    pub version: i64,
+    /// The case.
+    pub case: Case,
+    /// Due day of the current step.
+    pub due_on: Option<NaiveDate>,
+    /// Late, and who is told, under today's rules.
+    pub overdue: Option<Overdue>,
+    /// The events the actor's role may record now.
+    pub allowed_events: Vec<EventKind>,
+    /// Every event so far.
+    pub events: Vec<StoredEvent>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Case `id` for `actor` (`NotFound` outside the scope, `Forbidden` for a
+/// role that reads no cases), late or not under the rule set in force.
+pub async fn case(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<CaseDetail, AppError> {
+    let stored = cases::get_case(&store.pool, actor, id).await?;
+    let events = cases::events(&store.pool, actor, id).await?;
+    let policy = policies.policy_for(&stored.case.village, china_date(now));
+    Ok(CaseDetail {
+        id: stored.id,
+        household_id: stored.household_id,
+        version: stored.version,
+        overdue: policy.and_then(|p| dixian_domain::overdue(&stored.case, &p, now)),
+        allowed_events: stored.case.allowed_events(actor.scope.role),
+        case: stored.case,
+        due_on: stored.due_on,
+        events,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    })
+}
+
+/// The case page: the case, its household's head, and the department
+/// warnings attached to or verified into it.
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    /// The case.
+    pub detail: CaseDetail,
+    /// The head's name (empty when the household cannot be read).
+    pub head: String,
+    /// Warnings of this case.
+    pub warnings: Vec<WarningRow>,
+}
+
+/// [`case`] with what the case page shows around it.
+pub async fn case_page(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<CasePage, AppError> {
+    let detail = case(store, actor, id, now, policies).await?;
+    let head = households::get(&store.pool, actor, detail.household_id)
+        .await
+        .ok()
+        .and_then(|h| h.household.head().map(|m| m.name.clone()))
+        .unwrap_or_default();
+    let warnings = warnings::of_household(&store.pool, actor, detail.household_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|w| w.case_id == Some(detail.id))
+        .collect();
+    Ok(CasePage {
+        detail,
+        head,
+        warnings,
+    })
+}
+
+/// What waits on `actor`: cases at a step their level owes, oldest first,
+/// and (for village cadres) unmatched declarations — the declarant's ID
+/// number and phone masked, or in full with `reveal` (one audit row per
+/// declaration shown, recorded first; `Forbidden` for a role that may not).
+pub async fn inbox(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policies: &Policies,
+    reveal: Option<&Reveal>,
+) -> Result<Inbox, AppError> {
+    let mut inbox = cases::inbox(&store.pool, actor, now, policies).await?;
+    if let Some(r) = reveal {
+        let shown: Vec<(i64, &str)> = inbox
+            .leads
+            .iter()
+            .filter(|l| l.declarant_id_number.is_some() || l.declarant_phone.is_some())
+            .map(|l| (l.lead_id, l.village_code.as_str()))
+            .collect();
+        privacy::record_reveals(
+            &store.pool,
+            actor,
+            Revealed::Lead,
+            &shown,
+            r.reason.as_deref(),
+        )
+        .await?;
+    }
+    let sight = Sight::of(actor.scope.role, reveal.is_some());
+    inbox.leads = inbox
+        .leads
+        .into_iter()
+        .map(|l| inbox_lead(l, sight))
+        .collect();
+    Ok(inbox)
+}
+
+/// The open department warnings of the actor's scope the inbox lists
+/// (first `limit`), and how many there are in all; none for a role that
+/// reads no warnings.
+pub async fn open_warnings(store: &Store, actor: &Actor, limit: i64) -> (Vec<WarningRow>, i64) {
+    let filter = WarningFilter {
+        per_page: Some(limit),
+        ..Default::default()
+    };
+    warnings::list(&store.pool, actor, &filter)
+        .await
+        .unwrap_or_default()
+}
+
+/// The overdue cases in the actor's scope per township, longest overdue
+/// first, with the level each is escalated to — under the rule book in
+/// force (the server and the CLI give the same list).
+pub async fn overdue(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<Vec<TownshipOverdue>, AppError> {
+    Ok(cases::overdue(&store.pool, actor, now, policies).await?)
+}
+
+/// Leads, case events and registry changes of a household, oldest first.
+pub async fn timeline(
+    store: &Store,
+    actor: &Actor,
+    household_id: i64,
+) -> Result<Vec<TimelineEntry>, AppError> {
+    Ok(cases::timeline(&store.pool, actor, household_id).await?)
+}
+
+/// Whether case `id`'s household meets the risk-elimination criteria,
+/// under the rule set in force for its village today (`NoRuleSet` when
+/// none is); `big_expense_resolved` is the village's own finding.
+pub async fn elimination_check(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+    policies: &Policies,
+    big_expense_resolved: Option<bool>,
+) -> Result<EliminationCheck, AppError> {
+    let stored = cases::get_case(&store.pool, actor, id).await?;
+    let today = china_date(now);
+    let book = &policies.0;
+    let set = book
+        .select(&stored.case.village, today)
+        .ok_or_else(|| Refusal::NoRuleSet {
+            region: stored.case.village.to_string(),
+            on: today,
+        })
+        .map_err(StoreError::Refused)?;
+    let numbers = EliminationNumbers {
+        monitoring_line_fen: set.monitoring_line_fen,
+        big_expense_limit: set
+            .medical
+            .as_ref()
+            .map(|m| m.self_paid_12_months_fen.div_euclid(100)),
+    };
+    Ok(cases::elimination_check(
+        &store.pool,
+        actor,
+        id,
+        now,
+        &set.workflow,
+        numbers,
+        big_expense_resolved,
+    )
+    .await?)
+}
+
+/// The households of a village on notice now, as the store gives them.
+pub async fn notice_round(
+    store: &Store,
+    actor: &Actor,
+    village: &str,
+    now: DateTime<Utc>,
+) -> Result<cases::NoticeRound, AppError> {
+    Ok(cases::notice_round(&store.pool, actor, village, now).await?)
+}
+
+/// Category shown while the county has not yet set one.
+const PROPOSED: &str = "拟纳入监测";
+
+/// One household on the notice, as printed: display text only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeLine {
+    /// Head's name.
+    pub head: String,
+    /// 村民小组, empty when unknown.
+    pub group: String,
+    /// Category label (拟纳入监测 when not yet set).
+    pub category: String,
+    /// Risk type labels, joined with 、.
+    pub risks: String,
+    /// First day on the board.
+    pub start: NaiveDate,
+    /// Last day on the board.
+    pub end: NaiveDate,
+}
+
+/// A village's notice (公示) as printed and as exported: head's name,
+/// village group, category, risk types, the notice dates and where to
+/// object — never ID numbers, phones, bank accounts or health details
+/// (the store's `NoticeEntry` does not carry them).
+#[derive(Debug, Clone)]
+pub struct NoticeDocument {
+    /// Village name.
+    pub village: String,
+    /// 12-digit village code.
+    pub village_code: String,
+    /// Township name.
+    pub township: String,
+    /// First to last day of the round (`—` when nobody is on notice).
+    pub period: String,
+    /// The day the list was made, as printed (`2026年03月01日`).
+    pub today: String,
+    /// The households, by village group.
+    pub lines: Vec<NoticeLine>,
+}
+
+/// The notice of `village` for `actor` (out of scope: `NotFound`; a role
+/// that reads no cases: `Forbidden`).
+pub async fn notice(
+    store: &Store,
+    actor: &Actor,
+    village: &str,
+    now: DateTime<Utc>,
+) -> Result<NoticeDocument, AppError> {
+    let round = cases::notice_round(&store.pool, actor, village, now).await?;
+    let township = township_name(store, &round.village_code).await?;
+    let lines: Vec<NoticeLine> = round
+        .entries
+        .iter()
+        .map(|e| NoticeLine {
+            head: e.head_name.clone(),
+            group: e.village_group.clone().unwrap_or_default(),
+            category: e.category.map_or(PROPOSED, |c| c.label_zh()).to_string(),
+            risks: e
+                .risk_types
+                .iter()
+                .map(|r| r.label_zh())
+                .collect::<Vec<_>>()
+                .join("、"),
+            start: e.start,
+            end: e.end,
+        })
+        .collect();
+    let start = lines.iter().map(|l| l.start).min();
+    let end = lines.iter().map(|l| l.end).max();
+    Ok(NoticeDocument {
+        village: round.village_name,
+        village_code: round.village_code,
+        township,
+        period: match (start, end) {
+            (Some(a), Some(b)) => format!("{a} 至 {b}"),
+            _ => "—".into(),
+        },
+        today: round.on.format("%Y年%m月%d日").to_string(),
+        lines,
+    })
+}
+
+async fn township_name(store: &Store, village: &str) -> Result<String, AppError> {
+    let Some(code) = RegionCode::parse(village).ok().and_then(|c| c.parent()) else {
+        return Ok(String::new());
+    };
+    let region = regions::get(&store.pool, &code).await?;
+    Ok(region.map(|r| r.name).unwrap_or_default())
+}
+
+impl NoticeDocument {
+    /// The heading.
+    pub fn title(&self) -> String {
+        format!("{}防止返贫致贫监测对象公示", self.village)
+    }
+
+    /// Where an objection goes: the village (its name is its committee's,
+    /// 某某村民委员会) or the township's government (a 街道's 办事处).
+    pub fn objections_to(&self) -> String {
+        let office = if self.township.ends_with("街道") {
+            "办事处"
+        } else {
+            "人民政府"
+        };
+        format!("{}或{}{office}", self.village, self.township)
+    }
+
+    /// Records that `actor` took the notice out as a `format` file: one
+    /// audit row with the village and the row count (the notice carries no
+    /// ID number or phone, so no reason is asked).
+    pub async fn record_export(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        format: &str,
+    ) -> Result<(), AppError> {
+        let village = RegionCode::parse(&self.village_code)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        privacy::record_export(
+            &store.pool,
+            actor,
+            Exported::Notice,
+            &village,
+            self.lines.len() as u64,
+            format,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
