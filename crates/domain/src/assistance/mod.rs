@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod record;
+mod stored;
 
 pub use catalogue::{
     AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,

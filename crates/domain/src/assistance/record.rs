@@ -6,7 +6,7 @@
 //! application layer checks them against the catalogue in force, the web
 //! builds its views from them.
 
-use super::catalogue::{MeasureKind, Department};
+use super::catalogue::{Department, MeasureKind};
 use crate::coded::coded_enum;
 use crate::id_number::IdNumber;
 use chrono::NaiveDate;
