@@ -5,6 +5,7 @@
 //! the stored rows, and the rule book kept in the store (adoption of new
 //! versions, what-if replays).
 
+pub mod assistance;
 mod error;
 pub mod feed_import;
 pub mod rules;
