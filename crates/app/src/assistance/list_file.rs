@@ -439,6 +439,8 @@ pub async fn import_measure_list(
         }
     }
     if report.errors_total > 0 || rows.is_empty() {
+        // In file order: the cells' problems, then the catalogue's.
+        report.errors.sort_by_key(|e| (e.line, e.column));
         return Ok(report);
     }
     let list = ListFile {
