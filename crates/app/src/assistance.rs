@@ -25,12 +25,51 @@ use dixian_domain::assistance::{
     AssistancePlan, AssistancePolicy, FollowUpVisit, Measure, MeasureCatalogue, MeasureStatus,
     ResponsiblePerson,
 };
-use dixian_domain::{Household, Member};
+use dixian_domain::{Household, Member, RegionCode};
 use dixian_store::assistance::{
     self as store_assistance, MeasureFilter, RegionMeasure, StoredHelper, StoredMeasure,
     StoredPlan, StoredVisit,
 };
 use dixian_store::{Actor, Refusal, Store, StoreError, households};
+
+/// Where the measure catalogue and the assistance numbers in force come
+/// from: the rule set of the region (county, else province, else national)
+/// on the day. The server and the CLI pass the rule book in force; tests a
+/// fixed pair.
+pub trait CatalogueSource: Sync {
+    /// The catalogue and numbers in force for `region` on `on`, if a rule
+    /// set declares them.
+    fn catalogue_for(
+        &self,
+        region: &RegionCode,
+        on: NaiveDate,
+    ) -> Option<(MeasureCatalogue, AssistancePolicy)>;
+}
+
+/// One catalogue and one set of numbers for every region and day.
+impl CatalogueSource for (MeasureCatalogue, AssistancePolicy) {
+    fn catalogue_for(
+        &self,
+        _: &RegionCode,
+        _: NaiveDate,
+    ) -> Option<(MeasureCatalogue, AssistancePolicy)> {
+        Some(self.clone())
+    }
+}
+
+/// The catalogue in force for `region` on `on`, or the refusal that none is.
+fn in_force(
+    source: &dyn CatalogueSource,
+    region: &RegionCode,
+    on: NaiveDate,
+) -> Result<(MeasureCatalogue, AssistancePolicy), AppError> {
+    source.catalogue_for(region, on).ok_or_else(|| {
+        refused(Refusal::NoRuleSet {
+            region: region.to_string(),
+            on,
+        })
+    })
+}
 
 /// Reason: a person who is not a member of the household.
 const NOT_A_MEMBER: &str = "this person is not a member of the household (此人不是该户成员)";
@@ -219,14 +258,16 @@ pub async fn get_plan(
 pub async fn save_plan(
     store: &Store,
     actor: &Actor,
-    (catalogue, policy): (&MeasureCatalogue, &AssistancePolicy),
+    source: &dyn CatalogueSource,
     household_id: i64,
     version: Option<i64>,
     plan: &AssistancePlan,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64), AppError> {
-    may_edit(actor)?;
     let h = households::get(&store.pool, actor, household_id).await?;
+    may_edit(actor)?;
+    let today = dixian_domain::case::china_date(now);
+    let (catalogue, policy) = in_force(source, &h.household.village, today)?;
     for (i, p) in plan.measures.iter().enumerate() {
         let field = |f: &str| format!("measures[{i}].{f}");
         let Some(rule) = catalogue.get(p.kind) else {
@@ -295,14 +336,16 @@ pub async fn assign_helper(
 pub async fn add_measure(
     store: &Store,
     actor: &Actor,
-    catalogue: &MeasureCatalogue,
+    source: &dyn CatalogueSource,
     household_id: i64,
     measure: &Measure,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    may_edit(actor)?;
     let h = households::get(&store.pool, actor, household_id).await?;
-    validate_measure(catalogue, Some(&h.household), measure).map_err(refused)?;
+    may_edit(actor)?;
+    let today = dixian_domain::case::china_date(now);
+    let (catalogue, _) = in_force(source, &h.household.village, today)?;
+    validate_measure(&catalogue, Some(&h.household), measure).map_err(refused)?;
     Ok(store_assistance::add_measure(&store.pool, actor, household_id, measure, now).await?)
 }
 
@@ -330,6 +373,7 @@ pub async fn record_visit(
     visit: &FollowUpVisit,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
+    households::get(&store.pool, actor, household_id).await?;
     may_edit(actor)?;
     if visit.visited_on > dixian_domain::case::china_date(now) {
         return Err(refused(bad(

@@ -106,7 +106,7 @@ async fn plan_is_made_confirmed_and_guarded(backend: Backend) {
     let other = actor(Role::VillageCadre, VILLAGE_B);
     let township = actor(Role::TownshipReviewer, TOWNSHIP);
     let county = actor(Role::CountyAdmin, "520526");
-    let rules = (&catalogue(), &assistance_policy());
+    let rules = &(catalogue(), assistance_policy());
     let mut plan = AssistancePlan {
         household: String::new(),
         status: PlanStatus::Draft,
@@ -284,7 +284,7 @@ async fn measures_are_checked_and_stopped(backend: Backend) {
     let cadre = actor(Role::VillageCadre, VILLAGE_A);
     let other = actor(Role::VillageCadre, VILLAGE_B);
     let township = actor(Role::TownshipReviewer, TOWNSHIP);
-    let cat = catalogue();
+    let cat = (catalogue(), assistance_policy());
     let id = assistance::add_measure(
         &store,
         &cadre,
@@ -442,7 +442,7 @@ async fn visits_record_income_needs_and_measures(backend: Backend) {
     let h3 = household_id(&store, "H3").await;
     let cadre = actor(Role::VillageCadre, VILLAGE_A);
     let cadre_b = actor(Role::VillageCadre, VILLAGE_B);
-    let cat = catalogue();
+    let cat = (catalogue(), assistance_policy());
     let m1 = assistance::add_measure(
         &store,
         &cadre,
@@ -521,7 +521,7 @@ async fn lists_import_all_or_nothing(backend: Backend) {
     let Some((store, officer, _dir)) = setup_two_villages(backend).await else {
         return;
     };
-    let cat = catalogue();
+    let cat = (catalogue(), assistance_policy());
     let unknown = id("1990-09-09", 19);
     // A bank's ledger with its own headers (aliases); the kind for the
     // whole file.

@@ -158,7 +158,7 @@ async fn assistance_rows(store: &Store, officer: &Actor, now: chrono::DateTime<U
         .await
         .unwrap();
     let head: dixian_domain::IdNumber = id("1970-01-01", 11).parse().unwrap();
-    let cat = common::catalogue();
+    let cat = (common::catalogue(), common::assistance_policy());
     let helper = ResponsiblePerson {
         name: "李帮扶".into(),
         unit: "县农业农村局".into(),
@@ -180,8 +180,7 @@ async fn assistance_rows(store: &Store, officer: &Actor, now: chrono::DateTime<U
             reason: "就近就业".into(),
         }],
     };
-    let policy = common::assistance_policy();
-    assistance::save_plan(store, &cadre, (&cat, &policy), h1, None, &plan, now)
+    assistance::save_plan(store, &cadre, &cat, h1, None, &plan, now)
         .await
         .unwrap();
     let job = Measure {

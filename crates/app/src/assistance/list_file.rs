@@ -8,7 +8,7 @@
 //! file is stored. The same bytes twice are a no-op that says so; persons
 //! not registered in the region are counted, not refused.
 
-use super::{default_status, may_import_lists, validate_measure};
+use super::{CatalogueSource, default_status, in_force, may_import_lists, validate_measure};
 use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::assistance::{
@@ -370,16 +370,19 @@ fn column_of_field(field: &str) -> (&'static str, ValueKind) {
     }
 }
 
-/// Imports `file` as a batch of `actor`'s region, checked against
-/// `catalogue` (the measure catalogue in force for the region on the day).
+/// Imports `file` as a batch of `actor`'s region, checked against the
+/// measure catalogue in force for the region on the day.
 pub async fn import_measure_list(
     store: &Store,
     actor: &Actor,
-    catalogue: &MeasureCatalogue,
+    source: &dyn CatalogueSource,
     file: MeasureListFile,
     now: DateTime<Utc>,
 ) -> Result<MeasureListReport, AppError> {
     may_import_lists(actor)?;
+    let today = dixian_domain::case::china_date(now);
+    let (catalogue, _) = in_force(source, &actor.scope.region, today)?;
+    let catalogue = &catalogue;
     let sha = batch_hash(&file.bytes);
     let mut report = MeasureListReport {
         outcome: None,
@@ -397,7 +400,6 @@ pub async fn import_measure_list(
         });
         return Ok(report);
     }
-    let today = dixian_domain::case::china_date(now);
     let Some((map, rows)) = read_file(&file, catalogue, today, &mut report) else {
         return Ok(report);
     };

@@ -213,7 +213,11 @@ pub async fn save_plan(
         )
         .await?;
     let Some((case_id,)) = case else {
-        return Err(StoreError::Refused(Refusal::NoCase));
+        // A version names a plan, and there is none to change.
+        return Err(match version {
+            Some(_) => StoreError::Conflict { current: 0 },
+            None => StoreError::Refused(Refusal::NoCase),
+        });
     };
     let members = member_hashes(&mut tx, household_id).await?;
     for (i, m) in plan.measures.iter().enumerate() {
