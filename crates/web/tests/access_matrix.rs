@@ -76,8 +76,12 @@ const WORK: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 const FEEDS: &[Role] = &[CountyAdmin, DataOfficer];
 /// Roles that may reveal full ID numbers and phones (`Role::sees_personal_data`).
 const REVEAL: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
-/// Adopts the county's own rule set.
+/// Adopts the county's own rule set; keeps the roster of helpers
+/// (`Role::manages_helpers`).
 const ADMIN: &[Role] = &[CountyAdmin];
+/// Edits a household's assistance: plan, measures, visits
+/// (`Role::edits_assistance`).
+const CADRE: &[Role] = &[VillageCadre];
 
 /// Who may: anyone (no login), or the roles listed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -162,6 +166,16 @@ enum Body {
     RuleJson,
     WhatIfJson,
     FeedUpload,
+    /// A plan with a stale version (assistance).
+    PlanPut,
+    /// A measure with a negative amount.
+    MeasureJson,
+    /// A visit of nobody (no person lives on the income).
+    VisitJson,
+    /// A helper without a name.
+    HelperJson,
+    /// A measure list of bad rows.
+    ListUpload,
     LoginForm,
     DeclareForm,
     HouseholdForm,
@@ -263,6 +277,7 @@ fn routes() -> Vec<Route> {
     let handled = Passed(422, "lead_resolved");    // the lead was dismissed
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
+    let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
@@ -307,6 +322,17 @@ fn routes() -> Vec<Route> {
         // outside: rule sets are public (GET /api/v1/rules), another county's is refused, not hidden
         route( "POST", "/api/v1/rules",                          O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleJson).outside(Absent(403)),
         route( "POST", "/api/v1/rules/whatif",                   O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfJson),
+        // ---- JSON API: assistance (帮扶)
+        route( "GET",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "PUT",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, CADRE,   conflict,    B::PlanPut),
+        route( "POST", "/api/v1/households/{id}/measures",       O::Household, READ_HH, CADRE,   bad_field,   B::MeasureJson),
+        route( "GET",  "/api/v1/households/{id}/visits",         O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/households/{id}/visits",         O::Household, READ_HH, CADRE,   bad_field,   B::VisitJson),
+        route( "GET",  "/api/v1/households/{id}/chain",          O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/api/v1/measures",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/api/v1/helpers",                        O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/helpers",                        O::None,      ALL,     ADMIN,   bad_field,   B::HelperJson),
+        route( "POST", "/api/v1/measure-lists",                  O::None,      FEEDS,   FEEDS,   bad_rows,    B::ListUpload),
         // ---- pages: public
         public("GET",  "/login",                                 O::None,      B::Nothing),
         public("POST", "/login",                                 O::None,      B::LoginForm),
@@ -1097,7 +1123,25 @@ impl World {
                 ("from", self.day(-90)),
                 ("to", self.day(0)),
             ])),
-            Body::FeedUpload => Payload::Upload { kind_field: false },
+            Body::FeedUpload | Body::ListUpload => Payload::Upload { kind_field: false },
+            Body::PlanPut => Payload::Json(
+                json!({"version": 99, "plan": {"household": "", "status": "draft",
+                "helper": null, "starts_on": self.day(0), "review_on": self.day(0), "measures": []}}),
+            ),
+            Body::MeasureJson => {
+                Payload::Json(json!({"person": null, "kind": "housing_renovation",
+                "department": "housing", "amount_fen": -1, "starts_on": self.day(-10), "ends_on": null,
+                "status": "ongoing", "source": "cadre", "evidence": ""}))
+            }
+            Body::VisitJson => Payload::Json(
+                json!({"visited_on": self.day(-1), "period_from": self.day(-90),
+                "period_to": self.day(-1), "income": {"wage_fen": 0, "business_fen": 0, "property_fen": 0,
+                "transfer_fen": 0}, "persons": 0, "needs": {"food": true, "clothing": true, "schooling": true,
+                "medical": true, "housing": true, "water": true}, "measures": [], "note": ""}),
+            ),
+            Body::HelperJson => {
+                Payload::Json(json!({"name": "", "unit": "县农业农村局", "phone": "13900000000"}))
+            }
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
         }
