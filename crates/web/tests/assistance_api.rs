@@ -269,6 +269,32 @@ async fn assistance_over_the_api(backend: Backend) {
     assert!(!v.to_string().contains(&head));
 }
 
+/// A list upload is bounded: the role is refused before the body is read
+/// (403, not 413, for a cadre sending too much), a file over the limit is
+/// 413 and nothing is stored.
+async fn uploads_are_bounded(backend: Backend) {
+    let Some(app) = common::spawn_app_with(backend, |s| s.with_uploads(64 * 1024, 1)).await else {
+        return;
+    };
+    let cadre = app.user("cadre", Role::VillageCadre, VILLAGE).await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let big = vec![b'x'; 256 * 1024];
+    for (token, want) in [(cadre, 403), (officer, 413)] {
+        let part = reqwest::multipart::Part::bytes(big.clone()).file_name("big.csv");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let r = app
+            .client
+            .post(format!("{}/api/v1/measure-lists", app.url))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want);
+    }
+    assert_eq!(app.count("measure_batches").await, 0);
+}
+
 async fn every_route_is_documented(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
@@ -290,4 +316,8 @@ async fn every_route_is_documented(backend: Backend) {
     }
 }
 
-on_both_backends!(assistance_over_the_api, every_route_is_documented);
+on_both_backends!(
+    assistance_over_the_api,
+    uploads_are_bounded,
+    every_route_is_documented
+);

@@ -8,7 +8,7 @@ use crate::users::Actor;
 use crate::{Refusal, StoreError};
 use chrono::{DateTime, Utc};
 use dixian_domain::RegionLevel;
-use dixian_domain::assistance::ResponsiblePerson;
+use dixian_domain::assistance::{PlanStatus, ResponsiblePerson};
 use serde::Serialize;
 
 /// Longest name, in characters.
@@ -126,10 +126,11 @@ pub async fn list_helpers(pool: &Pool, actor: &Actor) -> Result<Vec<StoredHelper
     let rows: Vec<HelperRow> = pool
         .all(
             q("SELECT h.id, h.version, h.county_code, h.name, h.unit, h.phone,
-               (SELECT COUNT(*) FROM plans p WHERE p.helper_id = h.id AND p.status <> 'closed') AS households
+               (SELECT COUNT(*) FROM plans p WHERE p.helper_id = h.id AND p.status <> $3) AS households
                FROM helpers h WHERE h.county_code BETWEEN $1 AND $2 ORDER BY h.name, h.id")
             .bind(&lo[..6])
-            .bind(&hi[..6]),
+            .bind(&hi[..6])
+            .bind(PlanStatus::Closed.code()),
         )
         .await?;
     rows.into_iter()
