@@ -315,7 +315,8 @@ fn refused(r: Refusal) -> AppError {
     AppError::Store(StoreError::Refused(r))
 }
 
-/// Names the helper of the household's plan; returns the new version.
+/// Names the helper of the household's plan (the village cadre, or the
+/// county that keeps the roster); returns the new version.
 pub async fn assign_helper(
     store: &Store,
     actor: &Actor,
@@ -324,6 +325,11 @@ pub async fn assign_helper(
     helper: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
+    households::get(&store.pool, actor, household_id).await?;
+    let role = actor.scope.role;
+    if !role.edits_assistance() && !role.manages_helpers() {
+        return Err(StoreError::Forbidden.into());
+    }
     Ok(
         store_assistance::assign_helper(&store.pool, actor, household_id, version, helper, now)
             .await?,

@@ -82,6 +82,8 @@ const ADMIN: &[Role] = &[CountyAdmin];
 /// Edits a household's assistance: plan, measures, visits
 /// (`Role::edits_assistance`).
 const CADRE: &[Role] = &[VillageCadre];
+/// Names a plan's helper: the village cadre or the county.
+const ASSIGN: &[Role] = &[VillageCadre, CountyAdmin];
 
 /// Who may: anyone (no login), or the roles listed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -174,6 +176,8 @@ enum Body {
     VisitJson,
     /// A helper without a name.
     HelperJson,
+    /// A plan's helper, with a stale version.
+    HelperAssign,
     /// A measure list of bad rows.
     ListUpload,
     LoginForm,
@@ -325,6 +329,7 @@ fn routes() -> Vec<Route> {
         // ---- JSON API: assistance (帮扶)
         route( "GET",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "PUT",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, CADRE,   conflict,    B::PlanPut),
+        route( "PUT",  "/api/v1/households/{id}/plan/helper",    O::Household, READ_HH, ASSIGN,  conflict,    B::HelperAssign),
         route( "POST", "/api/v1/households/{id}/measures",       O::Household, READ_HH, CADRE,   bad_field,   B::MeasureJson),
         route( "GET",  "/api/v1/households/{id}/visits",         O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/households/{id}/visits",         O::Household, READ_HH, CADRE,   bad_field,   B::VisitJson),
@@ -1142,6 +1147,7 @@ impl World {
             Body::HelperJson => {
                 Payload::Json(json!({"name": "", "unit": "县农业农村局", "phone": "13900000000"}))
             }
+            Body::HelperAssign => Payload::Json(json!({"version": 99, "helper": null})),
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
         }

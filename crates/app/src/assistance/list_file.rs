@@ -311,12 +311,13 @@ fn read_row(
 /// Reads every row of the file; `None` when it cannot be read at all (the
 /// problem is in the report).
 fn read_file(
+    bytes: Vec<u8>,
     file: &MeasureListFile,
     catalogue: &MeasureCatalogue,
     today: NaiveDate,
     report: &mut MeasureListReport,
 ) -> Option<(HeaderMap, Vec<ReadRow>)> {
-    let table = match TableReader::from_bytes(file.bytes.clone()) {
+    let table = match TableReader::from_bytes(bytes) {
         Ok(t) => t,
         Err(e) => {
             report.note(file_error(1, &e));
@@ -376,7 +377,7 @@ pub async fn import_measure_list(
     store: &Store,
     actor: &Actor,
     source: &dyn CatalogueSource,
-    file: MeasureListFile,
+    mut file: MeasureListFile,
     now: DateTime<Utc>,
 ) -> Result<MeasureListReport, AppError> {
     may_import_lists(actor)?;
@@ -400,7 +401,9 @@ pub async fn import_measure_list(
         });
         return Ok(report);
     }
-    let Some((map, rows)) = read_file(&file, catalogue, today, &mut report) else {
+    // The bytes move to the reader: a file is held in memory once.
+    let bytes = std::mem::take(&mut file.bytes);
+    let Some((map, rows)) = read_file(bytes, &file, catalogue, today, &mut report) else {
         return Ok(report);
     };
     report.parsed = rows.len();

@@ -367,7 +367,8 @@ pub async fn assign_helper(
         )
         .await?;
     let Some((plan_id, current, before)) = plan else {
-        return Err(StoreError::NotFound);
+        // The version names a plan, and there is none.
+        return Err(StoreError::Conflict { current: 0 });
     };
     if current != version {
         return Err(StoreError::Conflict { current });

@@ -9,7 +9,7 @@ use crate::shared::view::{mask_id, redact, to_json};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use dixian_app::assistance::{self, MeasureListFile};
 use dixian_domain::assistance::{
@@ -27,9 +27,9 @@ use utoipa::ToSchema;
 /// The OpenAPI part of assistance.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_plan, put_plan, add_measure, record_visit, get_chain, list_visits, list_measures,
+    paths(get_plan, put_plan, assign_helper, add_measure, record_visit, get_chain, list_visits, list_measures,
         list_helpers, create_helper, upload_list),
-    components(schemas(PlanAnswer, PutPlan, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
+    components(schemas(PlanAnswer, PutPlan, AssignHelper, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
         ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, RegionMeasure,
         ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson)),
     tags((name = "assistance", description = "帮扶: plans (一户一策), measures received (救助链), follow-up visits (跟踪回访), helpers (帮扶责任人), department lists")))]
@@ -42,6 +42,7 @@ const MAX_LISTED_ERRORS: usize = 1_000;
 pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/households/{id}/plan", get(get_plan).put(put_plan))
+        .route("/api/v1/households/{id}/plan/helper", put(assign_helper))
         .route("/api/v1/households/{id}/measures", post(add_measure))
         .route(
             "/api/v1/households/{id}/visits",
@@ -178,6 +179,40 @@ async fn put_plan(
     tracing::info!(household_id = id, plan_id, version, "plan saved");
     Ok(Json(Saved {
         id: plan_id,
+        version,
+    }))
+}
+
+/// The helper of a household's plan.
+#[derive(Deserialize, ToSchema)]
+pub struct AssignHelper {
+    /// The plan's version read.
+    version: i64,
+    /// The helper (an id of the roster); `null` for nobody.
+    helper: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/households/{id}/plan/helper", tag = "assistance", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = AssignHelper,
+    responses((status = 200, body = Saved),
+        (status = 403, description = "the village cadre or the county assigns helpers"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 409, description = "the plan changed since it was read (or there is none)"),
+        (status = 422, description = "the helper is not on the county's roster (`unknown_helper`)")))]
+async fn assign_helper(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(req): Body<AssignHelper>,
+) -> ApiResult<Json<Saved>> {
+    let actor = auth.actor();
+    let version =
+        assistance::assign_helper(&s.store, &actor, id, req.version, req.helper, s.clock.now())
+            .await?;
+    let plan = assistance::get_plan(&s.store, &actor, id).await?;
+    tracing::info!(household_id = id, version, "helper assigned");
+    Ok(Json(Saved {
+        id: plan.map_or(0, |p| p.id),
         version,
     }))
 }
