@@ -141,6 +141,8 @@ enum Obj {
     Lead,
     /// A registered person, by ID number.
     Person,
+    /// The measure recorded for each village's household (assistance).
+    Measure,
     /// The county a rule file is for.
     RuleCounty,
     /// A declaration's reference number (public).
@@ -178,6 +180,8 @@ enum Body {
     HelperJson,
     /// A plan's helper, with a stale version.
     HelperAssign,
+    /// A measure stopped, with a stale version.
+    StopJson,
     /// A measure list of bad rows.
     ListUpload,
     LoginForm,
@@ -335,6 +339,7 @@ fn routes() -> Vec<Route> {
         route( "POST", "/api/v1/households/{id}/visits",         O::Household, READ_HH, CADRE,   bad_field,   B::VisitJson),
         route( "GET",  "/api/v1/households/{id}/chain",          O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/api/v1/measures",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/measures/{id}/stop",             O::Measure,   READ_HH, CADRE,   conflict,    B::StopJson),
         route( "GET",  "/api/v1/helpers",                        O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/helpers",                        O::None,      ALL,     ADMIN,   bad_field,   B::HelperJson),
         route( "POST", "/api/v1/measure-lists",                  O::None,      FEEDS,   FEEDS,   bad_rows,    B::ListUpload),
@@ -506,6 +511,8 @@ struct Village {
     h2: i64,
     case: i64,
     warning: i64,
+    /// A measure recorded for h1 (housing renovation).
+    measure: i64,
     lead_open: i64,
     lead_done: i64,
     /// Household numbers, names and ID numbers that must not reach
@@ -592,8 +599,9 @@ struct Tally {
 }
 
 /// Row counts, version sums and audit rows: a refused write leaves them.
-type Fingerprint = [i64; 15];
+type Fingerprint = [i64; 16];
 type FingerprintRow = (
+    i64,
     i64,
     i64,
     i64,
@@ -620,7 +628,11 @@ const FINGERPRINT: &str = "SELECT
     (SELECT COUNT(*) FROM warnings), (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM warnings),
     (SELECT COUNT(*) FROM feed_batches), (SELECT COUNT(*) FROM feed_rows),
     (SELECT COUNT(*) FROM rule_sets), (SELECT COUNT(*) FROM screening_runs),
-    (SELECT COUNT(*) FROM audit_log)";
+    (SELECT COUNT(*) FROM audit_log),
+    (SELECT CAST((SELECT COUNT(*) FROM measures) + (SELECT COALESCE(SUM(version), 0) FROM measures)
+        + (SELECT COUNT(*) FROM plans) + (SELECT COALESCE(SUM(version), 0) FROM plans)
+        + (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM helpers)
+        + (SELECT COUNT(*) FROM measure_batches) AS BIGINT))";
 
 struct World {
     app: App,
@@ -700,7 +712,7 @@ impl World {
     async fn fingerprint(&self) -> Fingerprint {
         let r: FingerprintRow = self.app.store.pool.one(q(FINGERPRINT)).await.unwrap();
         [
-            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
+            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15,
         ]
     }
 
@@ -879,6 +891,9 @@ impl World {
                 .collect(),
             Obj::Warning => vs()
                 .map(|v| Target::at(v.code, v.warning, Some(v.code)))
+                .collect(),
+            Obj::Measure => vs()
+                .map(|v| Target::at(v.code, v.measure, Some(v.code)))
                 .collect(),
             Obj::Person => vs()
                 .map(|v| Target::at(v.code, &v.h1_members[0].0, Some(v.code)))
@@ -1148,6 +1163,7 @@ impl World {
                 Payload::Json(json!({"name": "", "unit": "县农业农村局", "phone": "13900000000"}))
             }
             Body::HelperAssign => Payload::Json(json!({"version": 99, "helper": null})),
+            Body::StopJson => Payload::Json(json!({"version": 99, "ends_on": self.day(0)})),
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
         }
@@ -1342,6 +1358,7 @@ async fn setup(backend: Backend) -> Option<World> {
                 h2,
                 case: 0,
                 warning: 0,
+                measure: 0,
                 lead_open: 0,
                 lead_done: 0,
                 markers,
@@ -1411,6 +1428,25 @@ async fn setup(backend: Backend) -> Option<World> {
         let h1 = w.villages[code].h1;
         let case = open_to_notice(&w, &token, h1).await;
         w.villages.get_mut(code).unwrap().case = case;
+    }
+
+    // Assistance: a measure recorded by each village's cadre for h1.
+    for (code, cadre) in codes.iter().zip(cadres) {
+        let token = w.user(cadre).token.clone();
+        let h1 = w.villages[code].h1;
+        let m = json!({"person": null, "kind": "housing_renovation", "department": "housing",
+            "amount_fen": 1_000_000, "starts_on": w.day(-20), "ends_on": null, "status": "ongoing",
+            "source": "cadre", "evidence": "危改批复"});
+        let id = post_ok(
+            &w.app,
+            &token,
+            &format!("/api/v1/households/{h1}/measures"),
+            &m,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        w.villages.get_mut(code).unwrap().measure = id;
     }
 
     // Declarations: one left for the village, one dismissed by it.

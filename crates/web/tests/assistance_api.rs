@@ -184,6 +184,32 @@ async fn assistance_over_the_api(backend: Backend) {
     let measure_id = list[0]["id"].as_i64().unwrap();
     let (s, _) = body(app.get(&other, &chain).await).await;
     assert_eq!(s, 404);
+    // Stopping: another village reads it as absent, a stale version is 409.
+    let stop = format!("/api/v1/measures/{measure_id}/stop");
+    let (s, _) = body(
+        app.post(
+            &other,
+            &stop,
+            &json!({"version": 1, "ends_on": "2026-05-01"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, v) = body(
+        app.post(
+            &cadre,
+            &stop,
+            &json!({"version": 5, "ends_on": "2026-05-01"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{v}"
+    );
 
     // A visit with the loan's state.
     let visit = json!({"visited_on": "2026-05-30", "period_from": "2025-06-01", "period_to": "2026-05-30",
@@ -350,6 +376,7 @@ async fn every_route_is_documented(backend: Backend) {
         "/api/v1/households/{id}/visits",
         "/api/v1/households/{id}/chain",
         "/api/v1/measures",
+        "/api/v1/measures/{id}/stop",
         "/api/v1/helpers",
         "/api/v1/measure-lists",
     ] {

@@ -209,11 +209,12 @@ pub async fn stop_measure(
     ends_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    if !actor.scope.role.edits_assistance() {
+    if !actor.scope.role.reads_households() {
         return Err(StoreError::Forbidden);
     }
     let (lo, hi) = actor.scope.region.padded_range();
     let mut tx = pool.begin().await?;
+    // Out of scope reads as absent, before the role is asked.
     let row: Option<MeasureRow> = tx
         .opt(
             q(format!(
@@ -225,6 +226,9 @@ pub async fn stop_measure(
         )
         .await?;
     let before = row.ok_or(StoreError::NotFound)?.into_stored(tx.data())?;
+    if !actor.scope.role.edits_assistance() {
+        return Err(StoreError::Forbidden);
+    }
     if before.version != version {
         return Err(StoreError::Conflict {
             current: before.version,

@@ -27,9 +27,9 @@ use utoipa::ToSchema;
 /// The OpenAPI part of assistance.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_plan, put_plan, assign_helper, add_measure, record_visit, get_chain, list_visits, list_measures,
+    paths(get_plan, put_plan, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
         list_helpers, create_helper, upload_list),
-    components(schemas(PlanAnswer, PutPlan, AssignHelper, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
+    components(schemas(PlanAnswer, PutPlan, AssignHelper, StopMeasure, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
         ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, RegionMeasure,
         ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson)),
     tags((name = "assistance", description = "帮扶: plans (一户一策), measures received (救助链), follow-up visits (跟踪回访), helpers (帮扶责任人), department lists")))]
@@ -50,6 +50,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         )
         .route("/api/v1/households/{id}/chain", get(get_chain))
         .route("/api/v1/measures", get(list_measures))
+        .route("/api/v1/measures/{id}/stop", post(stop_measure))
         .route("/api/v1/helpers", get(list_helpers).post(create_helper))
         .route("/api/v1/measure-lists", post(upload_list))
         .layer(DefaultBodyLimit::max(max_upload))
@@ -252,6 +253,41 @@ async fn add_measure(
         "measure recorded"
     );
     Ok((StatusCode::CREATED, Json(Created { id: measure_id })))
+}
+
+/// Stopping a measure (停发, 退出).
+#[derive(Deserialize, ToSchema)]
+pub struct StopMeasure {
+    /// The measure's version read.
+    version: i64,
+    /// Its last day.
+    ends_on: chrono::NaiveDate,
+}
+
+#[utoipa::path(post, path = "/api/v1/measures/{id}/stop", tag = "assistance", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = StopMeasure,
+    responses((status = 200, body = Saved),
+        (status = 403, description = "only the village cadre stops measures"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 409, description = "the measure changed since it was read"),
+        (status = 422, description = "stopped already (`measure_stopped`), or the end is before the start (`invalid_field`)")))]
+async fn stop_measure(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(req): Body<StopMeasure>,
+) -> ApiResult<Json<Saved>> {
+    let version = assistance::stop_measure(
+        &s.store,
+        &auth.actor(),
+        id,
+        req.version,
+        req.ends_on,
+        s.clock.now(),
+    )
+    .await?;
+    tracing::info!(measure_id = id, version, "measure stopped");
+    Ok(Json(Saved { id, version }))
 }
 
 #[utoipa::path(post, path = "/api/v1/households/{id}/visits", tag = "assistance", security(("bearer" = [])),
