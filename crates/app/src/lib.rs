@@ -8,6 +8,7 @@
 //! leads, events, work lists, notice). What a reader is shown of a
 //! household is built by [`views`], masked for that reader in one place.
 
+pub mod assistance;
 pub mod cases;
 mod error;
 pub mod feed_import;

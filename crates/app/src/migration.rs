@@ -16,24 +16,28 @@ use dixian_tabular::{ColumnSpec, HeaderMap, TableReader, parse_date};
 pub const MIGRATION_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec {
         key: "number",
+        aliases: &["户号", "家庭编号"],
         zh: "户编号",
         en: "household_number",
         required: true,
     },
     ColumnSpec {
         key: "category",
+        aliases: &["监测类别", "类别", "对象类别"],
         zh: "监测对象类别",
         en: "category",
         required: true,
     },
     ColumnSpec {
         key: "risk_types",
+        aliases: &["主要风险类型", "风险类别", "致贫返贫风险"],
         zh: "风险类型",
         en: "risk_types",
         required: true,
     },
     ColumnSpec {
         key: "identified_on",
+        aliases: &["识别日期", "纳入日期", "纳入监测日期", "认定时间"],
         zh: "认定日期",
         en: "identified_on",
         required: true,

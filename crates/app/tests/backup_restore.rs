@@ -130,6 +130,7 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     cases::apply_event(&store.pool, &village, case_id, 1, &check, now, &policy)
         .await
         .unwrap();
+    assistance_rows(&store, &officer, now).await;
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(
             count(&store, &table).await > 0,
@@ -137,6 +138,105 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
         );
     }
     Some((store, key, dir))
+}
+
+/// Assistance (帮扶) for H1, whose case the verified warning opened: a
+/// helper, the plan with a planned measure, a cadre's measure, a bank's
+/// list and a follow-up visit that checks the measure.
+async fn assistance_rows(store: &Store, officer: &Actor, now: chrono::DateTime<Utc>) {
+    use dixian_app::assistance::{self, MeasureListFile};
+    use dixian_domain::assistance::{
+        AssistancePlan, BasicNeeds, Department, FollowUpVisit, IncomeBySource, Measure,
+        MeasureCheck, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
+        PlannedMeasure, ResponsiblePerson,
+    };
+    let county = actor(Role::CountyAdmin, "520526");
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let (h1,): (i64,) = store
+        .pool
+        .one(q("SELECT id FROM households WHERE number = 'H1'"))
+        .await
+        .unwrap();
+    let head: dixian_domain::IdNumber = id("1970-01-01", 11).parse().unwrap();
+    let cat = (common::catalogue(), common::assistance_policy());
+    let helper = ResponsiblePerson {
+        name: "李帮扶".into(),
+        unit: "县农业农村局".into(),
+        phone: "13900001111".into(),
+    };
+    let helper = assistance::create_helper(store, &county, &helper, now)
+        .await
+        .unwrap();
+    let day = as_of();
+    let plan = AssistancePlan {
+        household: "H1".into(),
+        status: PlanStatus::Active,
+        helper: Some(helper),
+        starts_on: day,
+        review_on: day + chrono::Days::new(30),
+        measures: vec![PlannedMeasure {
+            person: Some(head.clone()),
+            kind: MeasureKind::PublicWelfareJob,
+            reason: "就近就业".into(),
+        }],
+    };
+    assistance::save_plan(store, &cadre, &cat, h1, None, &plan, now)
+        .await
+        .unwrap();
+    let job = Measure {
+        person: Some(head.clone()),
+        kind: MeasureKind::PublicWelfareJob,
+        department: Department::HumanResources,
+        amount_fen: Some(50_000),
+        starts_on: day,
+        ends_on: None,
+        status: MeasureStatus::Ongoing,
+        source: MeasureSource::Cadre,
+        evidence: "聘用协议".into(),
+    };
+    let m = assistance::add_measure(store, &cadre, &cat, h1, &job, now)
+        .await
+        .unwrap();
+    let ledger = format!(
+        "身份证号,姓名,金额,开始日期,结束日期\n{},某,20000,2026-03-01,2027-03-01\n",
+        id("1970-01-01", 11)
+    );
+    let file = MeasureListFile {
+        name: "ledger.csv".into(),
+        bytes: ledger.into_bytes(),
+        kind: Some(MeasureKind::SmallLoan),
+        department: Some(Department::Bank),
+    };
+    assistance::import_measure_list(store, officer, &cat, file, now)
+        .await
+        .unwrap();
+    let visit = FollowUpVisit {
+        visited_on: day,
+        period_from: day - chrono::Days::new(364),
+        period_to: day,
+        income: IncomeBySource {
+            wage_fen: 1_000_000,
+            ..IncomeBySource::default()
+        },
+        persons: 1,
+        needs: BasicNeeds {
+            food: true,
+            clothing: true,
+            schooling: true,
+            medical: true,
+            housing: true,
+            water: true,
+        },
+        measures: vec![MeasureCheck {
+            measure: m,
+            status: MeasureStatus::Ongoing,
+            effect: MeasureEffect::Effective,
+        }],
+        note: String::new(),
+    };
+    assistance::record_visit(store, &cadre, h1, &visit, now)
+        .await
+        .unwrap();
 }
 
 async fn count(store: &Store, table: &str) -> i64 {

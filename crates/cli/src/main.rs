@@ -94,6 +94,9 @@ enum Command {
     /// Department data feeds (部门数据).
     #[command(subcommand)]
     Feeds(FeedsCmd),
+    /// Assistance measures (帮扶措施): department and bank lists.
+    #[command(subcommand)]
+    Measures(MeasuresCmd),
     /// Rule sets (规则集): monitoring lines, thresholds, workflow limits.
     #[command(subcommand)]
     Rules(RulesCmd),
@@ -313,6 +316,38 @@ enum FeedsCmd {
         /// Keep the good rows when some are bad (default: reject the batch).
         #[arg(long)]
         load_good_rows: bool,
+        /// Write the bad rows to this CSV (opens in Excel).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MeasuresCmd {
+    /// Import a department's or bank's measure list (CSV UTF-8/GB18030 or XLSX, one row per person-measure) as one batch: all rows or none.
+    ///
+    /// Headers in Chinese with the usual aliases: 身份证号/证件号码, 姓名,
+    /// 措施类型/项目, 金额, 开始日期/发放日期, 结束日期/到期日, 部门,
+    /// 凭证号/流水号, 状态. Every row is checked against the catalogue
+    /// (limits, terms, eligibility) and the person's household; every bad
+    /// row is reported with its line and column, and nothing is written.
+    /// Persons not registered in the region are counted, not refused. The
+    /// same file twice is a no-op.
+    Import {
+        /// The list.
+        file: PathBuf,
+        /// The measure catalogue (TOML: `[assistance]` and `[[measures]]`).
+        #[arg(long)]
+        catalogue: PathBuf,
+        /// The kind of every row, when the file has no 措施类型 column (e.g. small_loan, 小额信贷).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The department of every row, when the file has no 部门 column (e.g. bank, 人社).
+        #[arg(long)]
+        department: Option<String>,
+        /// Region the list is for (the county office's code).
+        #[arg(long, default_value = "520526")]
+        region: String,
         /// Write the bad rows to this CSV (opens in Excel).
         #[arg(long)]
         report: Option<PathBuf>,
@@ -637,6 +672,23 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
                 report.as_deref(),
             )
             .await
+        }
+        Command::Measures(MeasuresCmd::Import {
+            file,
+            catalogue,
+            kind,
+            department,
+            region,
+            report,
+        }) => {
+            let args = commands::measures::ImportArgs {
+                catalogue: &catalogue,
+                kind: kind.as_deref(),
+                department: department.as_deref(),
+                region: &region,
+                report: report.as_deref(),
+            };
+            commands::measures::measures_import(db, &file, args).await
         }
         Command::Rules(RulesCmd::Check { files }) => commands::rules::rules_check(&files),
         Command::Rules(RulesCmd::Add { files, region }) => {

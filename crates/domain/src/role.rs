@@ -107,6 +107,19 @@ impl Role {
         matches!(self, Role::CountyAdmin | Role::DataOfficer)
     }
 
+    /// Whether the role edits a household's assistance (帮扶): its plan,
+    /// the measures a cadre records, follow-up visits. The village cadre
+    /// does this work for their own village; township and county read it.
+    pub fn edits_assistance(self) -> bool {
+        matches!(self, Role::VillageCadre)
+    }
+
+    /// Whether the role keeps the county's roster of helpers (帮扶责任人)
+    /// and assigns them to households.
+    pub fn manages_helpers(self) -> bool {
+        matches!(self, Role::CountyAdmin)
+    }
+
     /// Whether the role reads individual households at all.
     pub fn reads_households(self) -> bool {
         !matches!(self, Role::Viewer)

@@ -2,6 +2,9 @@
 //! read back through [`Stored`], which decodes the text and refuses a code
 //! its type does not know (an integrity error, never a default value).
 
+use dixian_domain::assistance::{
+    Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
+};
 use dixian_domain::{Condition, FeedKind, RiskType, Severity, UnknownCode, WarningStatus};
 use sqlx::error::BoxDynError;
 
@@ -45,4 +48,16 @@ macro_rules! stored {
     )+};
 }
 
-stored!(FeedKind, Condition, Severity, WarningStatus, RiskType);
+stored!(
+    FeedKind,
+    Condition,
+    Severity,
+    WarningStatus,
+    RiskType,
+    MeasureKind,
+    Department,
+    MeasureStatus,
+    MeasureSource,
+    PlanStatus,
+    MeasureEffect
+);

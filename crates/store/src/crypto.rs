@@ -27,7 +27,7 @@
 
 use crate::StoreError;
 use crate::audit::{self, Change};
-use crate::db::{Pool, q};
+use crate::db::{Pool, Tx, q};
 use crate::key_file;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -457,9 +457,10 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
         )
         .await?;
     }
+    let assistance = encrypt_assistance(&mut tx, k).await?;
     tx.execute(q("UPDATE data_key SET key_id = $1 WHERE id = 1").bind(k.id()))
         .await?;
-    let converted = rows.len() + feed.len() + warnings.len() + leads.len();
+    let converted = rows.len() + feed.len() + warnings.len() + leads.len() + assistance;
     if converted > 0 {
         audit::record(
             &mut tx,
@@ -471,12 +472,13 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
                 region: None,
                 before: None,
                 after: Some(format!(
-                    "{{\"key_id\":\"{}\",\"members\":{},\"feed_rows\":{},\"warnings\":{},\"leads\":{}}}",
+                    "{{\"key_id\":\"{}\",\"members\":{},\"feed_rows\":{},\"warnings\":{},\"leads\":{},\"assistance\":{}}}",
                     k.id(),
                     rows.len(),
                     feed.len(),
                     warnings.len(),
-                    leads.len()
+                    leads.len(),
+                    assistance
                 )),
             }],
         )
@@ -484,6 +486,48 @@ async fn encrypt_all(pool: &Pool, k: &DataKey) -> Result<u64, StoreError> {
     }
     tx.commit().await?;
     Ok(converted as u64)
+}
+
+/// Assistance records: helpers' phones sealed; the person of each measure
+/// and planned measure sealed and rehashed with the key. Returns the rows
+/// converted.
+async fn encrypt_assistance(tx: &mut Tx, k: &DataKey) -> Result<usize, StoreError> {
+    let clear = DataKey::unkeyed();
+    let helpers: Vec<(i64, String)> = tx
+        .all(q("SELECT id, phone FROM helpers ORDER BY id"))
+        .await?;
+    for (id, phone) in &helpers {
+        let phone = clear.open("helpers.phone", phone)?;
+        tx.execute(
+            q("UPDATE helpers SET phone = $1 WHERE id = $2")
+                .bind(k.seal("helpers.phone", &phone))
+                .bind(*id),
+        )
+        .await?;
+    }
+    let mut n = helpers.len();
+    for table in ["measures", "plan_measures"] {
+        let column = format!("{table}.person_id_number");
+        let persons: Vec<(i64, String)> = tx
+            .all(q(format!(
+                "SELECT id, person_id_number FROM {table} WHERE person_id_number IS NOT NULL ORDER BY id"
+            )))
+            .await?;
+        for (id, idn) in &persons {
+            let idn = clear.open(&column, idn)?;
+            tx.execute(
+                q(format!(
+                    "UPDATE {table} SET person_id_number = $1, person_hash = $2 WHERE id = $3"
+                ))
+                .bind(k.seal(&column, &idn))
+                .bind(k.id_hash(&idn))
+                .bind(*id),
+            )
+            .await?;
+        }
+        n += persons.len();
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

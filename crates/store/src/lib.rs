@@ -6,6 +6,7 @@
 //! transaction ([`audit`]); records carry a version and a stale update fails
 //! with [`StoreError::Conflict`].
 
+pub mod assistance;
 pub mod audit;
 pub mod backup;
 pub mod cases;
@@ -196,6 +197,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "data_key",
         include_str!("../migrations/sqlite/0007_data_key.sql"),
     ),
+    (
+        8,
+        "assistance",
+        include_str!("../migrations/sqlite/0008_assistance.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -232,6 +238,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "data_key",
         include_str!("../migrations/postgres/0007_data_key.sql"),
+    ),
+    (
+        8,
+        "assistance",
+        include_str!("../migrations/postgres/0008_assistance.sql"),
     ),
 ];
 

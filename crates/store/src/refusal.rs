@@ -6,6 +6,7 @@
 //! a date or a version number at most).
 
 use chrono::NaiveDate;
+use dixian_domain::assistance::PlanStatus;
 use dixian_domain::{CaseError, RefusalKind};
 
 /// Why a request was refused; nothing was written.
@@ -137,6 +138,39 @@ pub enum Refusal {
          may correct it (原建档立卡标识仅县级管理员可更正)"
     )]
     FormerlyPoorByCounty,
+    /// A field of an assistance record (a measure, a plan, a visit, a
+    /// helper) breaks a rule; `field` names it (`amount_fen`,
+    /// `measures[2].person`), the reason says why, never with its value.
+    #[error("{field}: {reason}")]
+    InvalidField {
+        /// The field, as the API names it.
+        field: String,
+        /// Why (bilingual).
+        reason: String,
+    },
+    /// A plan belongs to an identification run (a case) of the household.
+    #[error(
+        "the household has no identification case; a plan is made for a case \
+         (该户没有监测认定案件，无法制定帮扶计划)"
+    )]
+    NoCase,
+    /// A plan's status cannot go from `from` to `to`.
+    #[error(
+        "a plan cannot go from {} to {} (draft → active → closed) (帮扶计划状态不能由{}改为{})",
+        .from.code(), .to.code(), .from.label_zh(), .to.label_zh()
+    )]
+    PlanStatusChange {
+        /// The status now.
+        from: PlanStatus,
+        /// The status asked for.
+        to: PlanStatus,
+    },
+    /// A helper who is not on the roster of the household's county.
+    #[error("the helper is not on your county's roster; add them first (帮扶责任人不在本县名册中)")]
+    UnknownHelper,
+    /// A measure that is stopped already.
+    #[error("this measure is stopped already (该措施已停止)")]
+    MeasureStopped,
 }
 
 impl Refusal {
@@ -161,6 +195,11 @@ impl Refusal {
             Refusal::AsOfInFuture { .. } => "as_of_in_future",
             Refusal::CategoryByWorkflow => "category_by_workflow",
             Refusal::FormerlyPoorByCounty => "formerly_poor_by_county",
+            Refusal::InvalidField { .. } => "invalid_field",
+            Refusal::NoCase => "no_case",
+            Refusal::PlanStatusChange { .. } => "plan_status",
+            Refusal::UnknownHelper => "unknown_helper",
+            Refusal::MeasureStopped => "measure_stopped",
         }
     }
 
@@ -184,7 +223,12 @@ impl Refusal {
             | Refusal::ReasonRequired
             | Refusal::RuleSetVersion { .. }
             | Refusal::AsOfInFuture { .. }
-            | Refusal::CategoryByWorkflow => RefusalKind::Unprocessable,
+            | Refusal::CategoryByWorkflow
+            | Refusal::InvalidField { .. }
+            | Refusal::NoCase
+            | Refusal::PlanStatusChange { .. }
+            | Refusal::UnknownHelper
+            | Refusal::MeasureStopped => RefusalKind::Unprocessable,
             Refusal::FormerlyPoorByCounty => RefusalKind::NotPermitted,
         }
     }

@@ -16,13 +16,16 @@ pub struct ColumnSpec {
     pub en: &'static str,
     /// Whether the file must have this column.
     pub required: bool,
+    /// Other headers departments write for it (证件号码 for 身份证号),
+    /// matched exactly after trimming, like `zh`.
+    pub aliases: &'static [&'static str],
 }
 
 impl ColumnSpec {
     /// Whether a header cell names this column.
     pub fn matches(&self, header: &str) -> bool {
         let h = clean_header(header);
-        h == self.zh || english_eq(h, self.en)
+        h == self.zh || english_eq(h, self.en) || self.aliases.contains(&h)
     }
 
     /// `中文 (english)`, as used in messages.
@@ -165,18 +168,21 @@ mod tests {
             zh: "身份证号",
             en: "id_number",
             required: true,
+            aliases: &["证件号码"],
         },
         ColumnSpec {
             key: "name",
             zh: "姓名",
             en: "name",
             required: true,
+            aliases: &[],
         },
         ColumnSpec {
             key: "phone",
             zh: "联系电话",
             en: "phone",
             required: false,
+            aliases: &[],
         },
     ];
 
@@ -200,6 +206,13 @@ mod tests {
         assert_eq!(map.get(&rec, "name"), Some("张三"));
         assert_eq!(map.get(&rec, "id_number"), None);
         assert_eq!(map.get(&rec, "phone"), None);
+    }
+
+    #[test]
+    fn an_alias_names_the_column() {
+        let map = HeaderMap::resolve(&strings(&["姓名", " 证件号码 "]), SPECS).expect("resolves");
+        assert_eq!(map.column_of("id_number"), Some(2));
+        assert_eq!(map.header_of("id_number"), Some("证件号码"));
     }
 
     #[test]

@@ -57,6 +57,7 @@ const fn col(key: &'static str, zh: &'static str, required: bool) -> ColumnSpec 
         zh,
         en: key,
         required,
+        aliases: &[],
     }
 }
 

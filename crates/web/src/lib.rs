@@ -6,7 +6,7 @@
 //! The modules follow the areas of the work (ARCHITECTURE.md has the map):
 //! `registry` (regions, households, their forms), `cases` (the case
 //! workflow, overdue list, village notice), `screening` (department feeds,
-//! warnings, rule sets); `shared` holds what they all use (layout,
+//! warnings, rule sets), `assistance` (plans, measures, visits, helpers); `shared` holds what they all use (layout,
 //! language and cookies, extractors, links, masking). An area uses
 //! `shared` and the crate's core (`state`, `auth`, `error`, `i18n`,
 //! `login`), never another area; only this file and `api.rs` put the
@@ -15,6 +15,7 @@
 pub mod api;
 mod api_ops;
 mod assets;
+pub mod assistance;
 pub mod auth;
 pub mod cases;
 pub mod error;
@@ -57,6 +58,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(registry::router())
         .merge(cases::router())
         .merge(screening::router(state.max_upload))
+        .merge(assistance::api::router(state.max_upload))
         .merge(assets::router())
         .layer(from_fn_with_state(
             state.clone(),

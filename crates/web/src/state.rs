@@ -5,6 +5,7 @@
 use crate::rate_limit::RateLimiter;
 use crate::security::WebSecurity;
 use chrono::{DateTime, SubsecRound, Utc};
+use dixian_domain::assistance::{AssistancePolicy, MeasureCatalogue};
 use dixian_screen::RuleBook;
 use dixian_store::Store;
 use std::fmt;
@@ -33,6 +34,11 @@ pub struct AppState {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Worker threads of a screening pass or a what-if replay.
     pub threads: usize,
+    /// The measure catalogue and assistance numbers in force, until the
+    /// rule book carries them per region (`[[measures]]`, `[assistance]`
+    /// of the rule files): `None` refuses assistance writes with
+    /// `no_rule_set`.
+    pub assistance: Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
 }
 
 /// Public self-declarations accepted per client address and hour unless
@@ -55,7 +61,23 @@ impl AppState {
             max_upload: DEFAULT_MAX_UPLOAD,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_UPLOADS)),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            assistance: None,
         }
+    }
+
+    /// Checks assistance against `catalogue` and `policy` in every region.
+    pub fn with_assistance_rules(
+        mut self,
+        catalogue: MeasureCatalogue,
+        policy: AssistancePolicy,
+    ) -> AppState {
+        self.assistance = Some(Arc::new((catalogue, policy)));
+        self
+    }
+
+    /// Where the assistance use cases find the catalogue in force.
+    pub(crate) fn catalogues(&self) -> Catalogues {
+        Catalogues(self.assistance.clone())
     }
 
     /// Screens with `threads` worker threads.
@@ -104,6 +126,19 @@ impl AppState {
     pub fn with_security(mut self, security: WebSecurity) -> AppState {
         self.security = security;
         self
+    }
+}
+
+/// The measure catalogue in force, for the assistance use cases.
+pub(crate) struct Catalogues(Option<Arc<(MeasureCatalogue, AssistancePolicy)>>);
+
+impl dixian_app::assistance::CatalogueSource for Catalogues {
+    fn catalogue_for(
+        &self,
+        _: &dixian_domain::RegionCode,
+        _: chrono::NaiveDate,
+    ) -> Option<(MeasureCatalogue, AssistancePolicy)> {
+        self.0.as_deref().cloned()
     }
 }
 

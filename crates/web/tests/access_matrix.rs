@@ -76,8 +76,14 @@ const WORK: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 const FEEDS: &[Role] = &[CountyAdmin, DataOfficer];
 /// Roles that may reveal full ID numbers and phones (`Role::sees_personal_data`).
 const REVEAL: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
-/// Adopts the county's own rule set.
+/// Adopts the county's own rule set; keeps the roster of helpers
+/// (`Role::manages_helpers`).
 const ADMIN: &[Role] = &[CountyAdmin];
+/// Edits a household's assistance: plan, measures, visits
+/// (`Role::edits_assistance`).
+const CADRE: &[Role] = &[VillageCadre];
+/// Names a plan's helper: the village cadre or the county.
+const ASSIGN: &[Role] = &[VillageCadre, CountyAdmin];
 
 /// Who may: anyone (no login), or the roles listed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,6 +141,8 @@ enum Obj {
     Lead,
     /// A registered person, by ID number.
     Person,
+    /// The measure recorded for each village's household (assistance).
+    Measure,
     /// The county a rule file is for.
     RuleCounty,
     /// A declaration's reference number (public).
@@ -162,6 +170,20 @@ enum Body {
     RuleJson,
     WhatIfJson,
     FeedUpload,
+    /// A plan with a stale version (assistance).
+    PlanPut,
+    /// A measure with a negative amount.
+    MeasureJson,
+    /// A visit of nobody (no person lives on the income).
+    VisitJson,
+    /// A helper without a name.
+    HelperJson,
+    /// A plan's helper, with a stale version.
+    HelperAssign,
+    /// A measure stopped, with a stale version.
+    StopJson,
+    /// A measure list of bad rows.
+    ListUpload,
     LoginForm,
     DeclareForm,
     HouseholdForm,
@@ -263,6 +285,7 @@ fn routes() -> Vec<Route> {
     let handled = Passed(422, "lead_resolved");    // the lead was dismissed
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
+    let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
@@ -307,6 +330,19 @@ fn routes() -> Vec<Route> {
         // outside: rule sets are public (GET /api/v1/rules), another county's is refused, not hidden
         route( "POST", "/api/v1/rules",                          O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleJson).outside(Absent(403)),
         route( "POST", "/api/v1/rules/whatif",                   O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfJson),
+        // ---- JSON API: assistance (帮扶)
+        route( "GET",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "PUT",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, CADRE,   conflict,    B::PlanPut),
+        route( "PUT",  "/api/v1/households/{id}/plan/helper",    O::Household, READ_HH, ASSIGN,  conflict,    B::HelperAssign),
+        route( "POST", "/api/v1/households/{id}/measures",       O::Household, READ_HH, CADRE,   bad_field,   B::MeasureJson),
+        route( "GET",  "/api/v1/households/{id}/visits",         O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/households/{id}/visits",         O::Household, READ_HH, CADRE,   bad_field,   B::VisitJson),
+        route( "GET",  "/api/v1/households/{id}/chain",          O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/api/v1/measures",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/measures/{id}/stop",             O::Measure,   READ_HH, CADRE,   conflict,    B::StopJson),
+        route( "GET",  "/api/v1/helpers",                        O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/api/v1/helpers",                        O::None,      ALL,     ADMIN,   bad_field,   B::HelperJson),
+        route( "POST", "/api/v1/measure-lists",                  O::None,      FEEDS,   FEEDS,   bad_rows,    B::ListUpload),
         // ---- pages: public
         public("GET",  "/login",                                 O::None,      B::Nothing),
         public("POST", "/login",                                 O::None,      B::LoginForm),
@@ -475,6 +511,8 @@ struct Village {
     h2: i64,
     case: i64,
     warning: i64,
+    /// A measure recorded for h1 (housing renovation).
+    measure: i64,
     lead_open: i64,
     lead_done: i64,
     /// Household numbers, names and ID numbers that must not reach
@@ -561,8 +599,9 @@ struct Tally {
 }
 
 /// Row counts, version sums and audit rows: a refused write leaves them.
-type Fingerprint = [i64; 15];
+type Fingerprint = [i64; 16];
 type FingerprintRow = (
+    i64,
     i64,
     i64,
     i64,
@@ -589,7 +628,11 @@ const FINGERPRINT: &str = "SELECT
     (SELECT COUNT(*) FROM warnings), (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM warnings),
     (SELECT COUNT(*) FROM feed_batches), (SELECT COUNT(*) FROM feed_rows),
     (SELECT COUNT(*) FROM rule_sets), (SELECT COUNT(*) FROM screening_runs),
-    (SELECT COUNT(*) FROM audit_log)";
+    (SELECT COUNT(*) FROM audit_log),
+    (SELECT CAST((SELECT COUNT(*) FROM measures) + (SELECT COALESCE(SUM(version), 0) FROM measures)
+        + (SELECT COUNT(*) FROM plans) + (SELECT COALESCE(SUM(version), 0) FROM plans)
+        + (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM helpers)
+        + (SELECT COUNT(*) FROM measure_batches) AS BIGINT))";
 
 struct World {
     app: App,
@@ -669,7 +712,7 @@ impl World {
     async fn fingerprint(&self) -> Fingerprint {
         let r: FingerprintRow = self.app.store.pool.one(q(FINGERPRINT)).await.unwrap();
         [
-            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
+            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15,
         ]
     }
 
@@ -848,6 +891,9 @@ impl World {
                 .collect(),
             Obj::Warning => vs()
                 .map(|v| Target::at(v.code, v.warning, Some(v.code)))
+                .collect(),
+            Obj::Measure => vs()
+                .map(|v| Target::at(v.code, v.measure, Some(v.code)))
                 .collect(),
             Obj::Person => vs()
                 .map(|v| Target::at(v.code, &v.h1_members[0].0, Some(v.code)))
@@ -1097,7 +1143,27 @@ impl World {
                 ("from", self.day(-90)),
                 ("to", self.day(0)),
             ])),
-            Body::FeedUpload => Payload::Upload { kind_field: false },
+            Body::FeedUpload | Body::ListUpload => Payload::Upload { kind_field: false },
+            Body::PlanPut => Payload::Json(
+                json!({"version": 99, "plan": {"household": "", "status": "draft",
+                "helper": null, "starts_on": self.day(0), "review_on": self.day(0), "measures": []}}),
+            ),
+            Body::MeasureJson => {
+                Payload::Json(json!({"person": null, "kind": "housing_renovation",
+                "department": "housing", "amount_fen": -1, "starts_on": self.day(-10), "ends_on": null,
+                "status": "ongoing", "source": "cadre", "evidence": ""}))
+            }
+            Body::VisitJson => Payload::Json(
+                json!({"visited_on": self.day(-1), "period_from": self.day(-90),
+                "period_to": self.day(-1), "income": {"wage_fen": 0, "business_fen": 0, "property_fen": 0,
+                "transfer_fen": 0}, "persons": 0, "needs": {"food": true, "clothing": true, "schooling": true,
+                "medical": true, "housing": true, "water": true}, "measures": [], "note": ""}),
+            ),
+            Body::HelperJson => {
+                Payload::Json(json!({"name": "", "unit": "县农业农村局", "phone": "13900000000"}))
+            }
+            Body::HelperAssign => Payload::Json(json!({"version": 99, "helper": null})),
+            Body::StopJson => Payload::Json(json!({"version": 99, "ends_on": self.day(0)})),
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
         }
@@ -1292,6 +1358,7 @@ async fn setup(backend: Backend) -> Option<World> {
                 h2,
                 case: 0,
                 warning: 0,
+                measure: 0,
                 lead_open: 0,
                 lead_done: 0,
                 markers,
@@ -1361,6 +1428,25 @@ async fn setup(backend: Backend) -> Option<World> {
         let h1 = w.villages[code].h1;
         let case = open_to_notice(&w, &token, h1).await;
         w.villages.get_mut(code).unwrap().case = case;
+    }
+
+    // Assistance: a measure recorded by each village's cadre for h1.
+    for (code, cadre) in codes.iter().zip(cadres) {
+        let token = w.user(cadre).token.clone();
+        let h1 = w.villages[code].h1;
+        let m = json!({"person": null, "kind": "housing_renovation", "department": "housing",
+            "amount_fen": 1_000_000, "starts_on": w.day(-20), "ends_on": null, "status": "ongoing",
+            "source": "cadre", "evidence": "危改批复"});
+        let id = post_ok(
+            &w.app,
+            &token,
+            &format!("/api/v1/households/{h1}/measures"),
+            &m,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        w.villages.get_mut(code).unwrap().measure = id;
     }
 
     // Declarations: one left for the village, one dismissed by it.

@@ -6,13 +6,16 @@
 mod common;
 
 use common::Backend;
-use dixian_domain::assistance::{Department, MeasureKind, MeasureSource, MeasureStatus};
+use dixian_domain::assistance::{
+    Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
+};
 use dixian_domain::case::EliminationCriterion;
 use dixian_domain::{
     Assistance, CaseStage, Category, Channel, DisabilityKind, DrinkingWater, EmploymentStatus,
     EventKind, HousingGrade, Illness, InsuranceStatus, LaborCapacity, RegionLevel, Relation,
     RiskType, Role, StudentStage, StudentStatus,
 };
+use dixian_store::assistance::{ListBatchOutcome, ListBatchSummary};
 use dixian_store::cases::{LeadStatus, NoticeKind, PublicStatus, TimelineKind};
 use dixian_store::feeds::{BatchOutcome, BatchSummary};
 use serde::Serialize;
@@ -101,6 +104,12 @@ fn table() -> BTreeMap<&'static str, Known> {
         RiskType,
         StudentStage,
         StudentStatus,
+        Department,
+        MeasureEffect,
+        MeasureKind,
+        MeasureSource,
+        MeasureStatus,
+        PlanStatus,
     ));
     t.extend(plain!(RegionLevel, Role, LeadStatus));
     t.insert(
@@ -154,6 +163,25 @@ fn table() -> BTreeMap<&'static str, Known> {
                     duplicates: 0,
                 }),
                 BatchOutcome::AlreadyLoaded {
+                    batch_id: 1,
+                    imported_at: chrono::Utc::now(),
+                },
+            ],
+        ),
+    );
+    t.insert(
+        "ListBatchOutcome",
+        output(
+            Some("outcome"),
+            &[
+                ListBatchOutcome::Loaded(ListBatchSummary {
+                    batch_id: 1,
+                    rows: 0,
+                    matched: 0,
+                    unknown: 0,
+                    unknown_lines: Vec::new(),
+                }),
+                ListBatchOutcome::AlreadyLoaded {
                     batch_id: 1,
                     imported_at: chrono::Utc::now(),
                 },

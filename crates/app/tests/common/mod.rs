@@ -129,3 +129,89 @@ pub fn actor(role: Role, region: &str) -> Actor {
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
+
+/// A measure catalogue for tests (the figures are the national ones a
+/// rule file would give: a small loan up to 50,000 元 and 36 months).
+pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
+    use dixian_domain::StudentStage;
+    use dixian_domain::assistance::{
+        Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind, MeasureRule,
+        MeasureUnit,
+    };
+    let rule = |kind, class, department, household| MeasureRule {
+        kind,
+        class,
+        household,
+        unit: MeasureUnit::Yuan,
+        department,
+        eligibility: Eligibility::default(),
+        max_amount_fen: None,
+        max_term_months: None,
+        excludes: Vec::new(),
+    };
+    let mut loan = rule(
+        MeasureKind::SmallLoan,
+        MeasureClass::Development,
+        Department::Bank,
+        false,
+    );
+    loan.max_amount_fen = Some(5_000_000);
+    loan.max_term_months = Some(36);
+    loan.eligibility.labor = vec![LaborCapacity::Full, LaborCapacity::Weak];
+    let mut job = rule(
+        MeasureKind::PublicWelfareJob,
+        MeasureClass::Development,
+        Department::HumanResources,
+        false,
+    );
+    job.unit = MeasureUnit::YuanPerMonth;
+    job.eligibility.labor = vec![LaborCapacity::Full, LaborCapacity::Weak];
+    let mut yulu = rule(
+        MeasureKind::Yulu,
+        MeasureClass::Development,
+        Department::Education,
+        false,
+    );
+    yulu.eligibility.student_stages = vec![StudentStage::Vocational, StudentStage::Tertiary];
+    let mut dibao = rule(
+        MeasureKind::Dibao,
+        MeasureClass::Protection,
+        Department::CivilAffairs,
+        false,
+    );
+    dibao.unit = MeasureUnit::YuanPerMonth;
+    dibao.excludes = vec![MeasureKind::Tekun];
+    MeasureCatalogue {
+        rules: vec![
+            loan,
+            job,
+            yulu,
+            dibao,
+            rule(
+                MeasureKind::HousingRenovation,
+                MeasureClass::Guarantee,
+                Department::Housing,
+                true,
+            ),
+        ],
+    }
+}
+
+/// The assistance numbers for tests.
+pub fn assistance_policy() -> dixian_domain::assistance::AssistancePolicy {
+    dixian_domain::assistance::AssistancePolicy {
+        first_measure_days: 30,
+        effect_review_months: 6,
+        visit_interval_days: 90,
+    }
+}
+
+/// Household id of number `number`.
+pub async fn household_id(store: &Store, number: &str) -> i64 {
+    let (id,): (i64,) = store
+        .pool
+        .one(dixian_store::db::q("SELECT id FROM households WHERE number = $1").bind(number))
+        .await
+        .unwrap();
+    id
+}

@@ -180,6 +180,7 @@ pub async fn serve(
 pub mod accounts;
 pub mod cases;
 pub mod feeds;
+pub mod measures;
 pub mod migrate;
 pub mod registry;
 pub mod rules;

@@ -12,6 +12,7 @@ pub mod eligible;
 pub(crate) mod fixtures;
 pub mod propose;
 pub mod record;
+mod stored;
 
 pub use catalogue::{
     AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,

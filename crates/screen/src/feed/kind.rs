@@ -28,6 +28,7 @@ const fn req(key: &'static str, zh: &'static str) -> ColumnSpec {
         zh,
         en: key,
         required: true,
+        aliases: &[],
     }
 }
 

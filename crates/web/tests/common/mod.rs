@@ -201,7 +201,9 @@ pub async fn spawn_app_with(
         .expect("regions");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = dixian_web::app_with(with(dixian_web::AppState::new(store.clone())));
+    let state = dixian_web::AppState::new(store.clone())
+        .with_assistance_rules(catalogue(), assistance_policy());
+    let app = dixian_web::app_with(with(state));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -213,4 +215,63 @@ pub async fn spawn_app_with(
         client,
         _dir: dir,
     })
+}
+
+/// A measure catalogue for tests (the national figures a rule file would
+/// give: a small loan up to 50,000 元 and 36 months, for those able to
+/// work; a public-welfare job; 危房改造 for the household).
+pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
+    use dixian_domain::LaborCapacity;
+    use dixian_domain::assistance::{
+        Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind, MeasureRule,
+        MeasureUnit,
+    };
+    let rule = |kind, class, department, household| MeasureRule {
+        kind,
+        class,
+        household,
+        unit: MeasureUnit::Yuan,
+        department,
+        eligibility: Eligibility::default(),
+        max_amount_fen: None,
+        max_term_months: None,
+        excludes: Vec::new(),
+    };
+    let mut loan = rule(
+        MeasureKind::SmallLoan,
+        MeasureClass::Development,
+        Department::Bank,
+        false,
+    );
+    loan.max_amount_fen = Some(5_000_000);
+    loan.max_term_months = Some(36);
+    loan.eligibility.labor = vec![LaborCapacity::Full, LaborCapacity::Weak];
+    let mut job = rule(
+        MeasureKind::PublicWelfareJob,
+        MeasureClass::Development,
+        Department::HumanResources,
+        false,
+    );
+    job.unit = MeasureUnit::YuanPerMonth;
+    MeasureCatalogue {
+        rules: vec![
+            loan,
+            job,
+            rule(
+                MeasureKind::HousingRenovation,
+                MeasureClass::Guarantee,
+                Department::Housing,
+                true,
+            ),
+        ],
+    }
+}
+
+/// The assistance numbers for tests.
+pub fn assistance_policy() -> dixian_domain::assistance::AssistancePolicy {
+    dixian_domain::assistance::AssistancePolicy {
+        first_measure_days: 30,
+        effect_review_months: 6,
+        visit_interval_days: 90,
+    }
 }
