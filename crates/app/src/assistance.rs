@@ -25,7 +25,7 @@ use dixian_domain::assistance::{
     AssistancePlan, AssistancePolicy, FollowUpVisit, Measure, MeasureCatalogue, MeasureStatus,
     ResponsiblePerson,
 };
-use dixian_domain::{Household, Member, RegionCode};
+use dixian_domain::{Household, RegionCode};
 use dixian_store::assistance::{
     self as store_assistance, MeasureFilter, RegionMeasure, StoredHelper, StoredMeasure,
     StoredPlan, StoredVisit,
@@ -106,6 +106,24 @@ pub fn validate_measure(
     household: Option<&Household>,
     m: &Measure,
 ) -> Result<(), Refusal> {
+    // With the household at hand, the domain's one check decides (the
+    // same one the plan proposal and the chain report rely on).
+    if let Some(h) = household {
+        return dixian_domain::assistance::check_measure(m, h, catalogue).map_err(|p| {
+            let message = p.to_string();
+            let prefix = format!("{}: ", p.field());
+            let reason = message
+                .strip_prefix(&prefix)
+                .unwrap_or(&message)
+                .to_string();
+            Refusal::InvalidField {
+                field: p.field().to_string(),
+                reason,
+            }
+        });
+    }
+    // Without it (a list row not matched to a household yet): what the
+    // measure and the catalogue alone can tell.
     if m.amount_fen.is_some_and(|a| a < 0) {
         return Err(bad(
             "amount_fen",
@@ -174,62 +192,6 @@ pub fn validate_measure(
             ),
         ));
     }
-    let Some(h) = household else {
-        return Ok(());
-    };
-    let member = match &m.person {
-        None => None,
-        Some(p) => Some(
-            h.members
-                .iter()
-                .find(|x| x.id_number == *p)
-                .ok_or_else(|| bad("person", NOT_A_MEMBER))?,
-        ),
-    };
-    eligible(rule, h, member, m.starts_on)
-}
-
-/// The kind's eligibility for the member (if any) and the household.
-fn eligible(
-    rule: &dixian_domain::assistance::MeasureRule,
-    h: &Household,
-    member: Option<&Member>,
-    on: NaiveDate,
-) -> Result<(), Refusal> {
-    let e = &rule.eligibility;
-    let not = |what: &str, zh: &str| {
-        bad(
-            "person",
-            format!(
-                "not eligible for {}: {what} (不符合{}条件：{zh})",
-                rule.kind.label_en(),
-                rule.kind.label_zh()
-            ),
-        )
-    };
-    if !e.categories.is_empty() && !h.category.is_some_and(|c| e.categories.contains(&c)) {
-        return Err(not("the household's category", "户类别"));
-    }
-    let Some(p) = member else {
-        return Ok(());
-    };
-    if !e.labor.is_empty() && !e.labor.contains(&p.labor) {
-        return Err(not("labor capacity", "劳动能力"));
-    }
-    let age = p.id_number.age_on(on);
-    if e.min_age.is_some_and(|min| age < min) || e.max_age.is_some_and(|max| age > max) {
-        return Err(not("age on the first day", "年龄"));
-    }
-    if e.disability && p.disability_kind.is_none() {
-        return Err(not("no recorded disability", "残疾"));
-    }
-    if !e.student_stages.is_empty()
-        && !p
-            .student_stage
-            .is_some_and(|s| e.student_stages.contains(&s))
-    {
-        return Err(not("student stage", "学段"));
-    }
     Ok(())
 }
 
@@ -290,10 +252,18 @@ pub async fn save_plan(
                     .ok_or_else(|| refused(bad(&field("person"), NOT_A_MEMBER)))?,
             ),
         };
-        eligible(rule, &h.household, member, plan.starts_on).map_err(|r| match r {
-            Refusal::InvalidField { reason, .. } => refused(bad(&field("person"), reason)),
-            other => refused(other),
-        })?;
+        if let Some(test) = rule.fails(&h.household, member, None, plan.starts_on) {
+            return Err(refused(bad(
+                &field("person"),
+                format!(
+                    "not eligible for {}: {} (不符合{}的条件: {})",
+                    p.kind.label_en(),
+                    test.label_en(),
+                    p.kind.label_zh(),
+                    test.label_zh()
+                ),
+            )));
+        }
     }
     let latest = plan
         .starts_on

@@ -94,6 +94,24 @@ impl dixian_store::cases::PolicySource for Policies {
     }
 }
 
+/// The measure catalogue and assistance numbers of a rule book (county →
+/// province → national), for the assistance use cases: the same book, so
+/// the catalogue adopted in the store is the one every path checks with.
+impl crate::assistance::CatalogueSource for Policies {
+    fn catalogue_for(
+        &self,
+        region: &dixian_domain::RegionCode,
+        on: NaiveDate,
+    ) -> Option<(
+        dixian_domain::assistance::MeasureCatalogue,
+        dixian_domain::assistance::AssistancePolicy,
+    )> {
+        self.0
+            .catalogue_for(region, on)
+            .map(|(c, p)| (c.clone(), p.clone()))
+    }
+}
+
 fn parse_stored(stored: &[rule_sets::StoredRuleSet]) -> Result<Vec<RuleSet>, AppError> {
     stored
         .iter()

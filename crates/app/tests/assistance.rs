@@ -729,7 +729,7 @@ async fn workbooks_import_like_csv(backend: Backend) {
     let at: Vec<(usize, Option<usize>)> = r.errors.iter().map(|e| (e.line, e.column)).collect();
     assert_eq!(at, vec![(2, Some(1))], "{:?}", r.errors);
     assert!(
-        r.errors[0].reason.contains("student stage"),
+        r.errors[0].reason.contains("student at an eligible stage"),
         "{}",
         r.errors[0].reason
     );

@@ -336,9 +336,11 @@ enum MeasuresCmd {
     Import {
         /// The list.
         file: PathBuf,
-        /// The measure catalogue (TOML: `[assistance]` and `[[measures]]`).
+        /// Check with this measure catalogue (TOML: `[assistance]` and
+        /// `[[measures]]`) instead of the rule sets in force in the store
+        /// (the default: the county's adopted catalogue).
         #[arg(long)]
-        catalogue: PathBuf,
+        catalogue: Option<PathBuf>,
         /// The kind of every row, when the file has no 措施类型 column (e.g. small_loan, 小额信贷).
         #[arg(long)]
         kind: Option<String>,
@@ -682,7 +684,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             report,
         }) => {
             let args = commands::measures::ImportArgs {
-                catalogue: &catalogue,
+                catalogue: catalogue.as_deref(),
                 kind: kind.as_deref(),
                 department: department.as_deref(),
                 region: &region,

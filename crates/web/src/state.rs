@@ -34,10 +34,9 @@ pub struct AppState {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Worker threads of a screening pass or a what-if replay.
     pub threads: usize,
-    /// The measure catalogue and assistance numbers in force, until the
-    /// rule book carries them per region (`[[measures]]`, `[assistance]`
-    /// of the rule files): `None` refuses assistance writes with
-    /// `no_rule_set`.
+    /// A measure catalogue and assistance numbers fixed for every region
+    /// (tests); `None` — the server's case — takes them per region from
+    /// the rule book in force (`[[measures]]`, `[assistance]`).
     pub assistance: Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
 }
 
@@ -75,9 +74,14 @@ impl AppState {
         self
     }
 
-    /// Where the assistance use cases find the catalogue in force.
+    /// Where the assistance use cases find the catalogue in force: the
+    /// rule book in force (the store's adopted versions), unless a test
+    /// fixed one with [`AppState::with_assistance_rules`].
     pub(crate) fn catalogues(&self) -> Catalogues {
-        Catalogues(self.assistance.clone())
+        Catalogues {
+            fixed: self.assistance.clone(),
+            book: dixian_app::rules::Policies(self.rules.get()),
+        }
     }
 
     /// Screens with `threads` worker threads.
@@ -130,15 +134,21 @@ impl AppState {
 }
 
 /// The measure catalogue in force, for the assistance use cases.
-pub(crate) struct Catalogues(Option<Arc<(MeasureCatalogue, AssistancePolicy)>>);
+pub(crate) struct Catalogues {
+    fixed: Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
+    book: dixian_app::rules::Policies,
+}
 
 impl dixian_app::assistance::CatalogueSource for Catalogues {
     fn catalogue_for(
         &self,
-        _: &dixian_domain::RegionCode,
-        _: chrono::NaiveDate,
+        region: &dixian_domain::RegionCode,
+        on: chrono::NaiveDate,
     ) -> Option<(MeasureCatalogue, AssistancePolicy)> {
-        self.0.as_deref().cloned()
+        match &self.fixed {
+            Some(fixed) => Some(fixed.as_ref().clone()),
+            None => self.book.catalogue_for(region, on),
+        }
     }
 }
 

@@ -35,8 +35,9 @@ fn catalogue(path: &Path) -> anyhow::Result<(MeasureCatalogue, AssistancePolicy)
 
 /// What `measures import` is told besides the file.
 pub struct ImportArgs<'a> {
-    /// The measure catalogue file.
-    pub catalogue: &'a Path,
+    /// A measure catalogue file to check with instead of the rule book in
+    /// force (for a list of a kind the county's rules do not offer yet).
+    pub catalogue: Option<&'a Path>,
     /// The kind of every row, when the file has no kind column.
     pub kind: Option<&'a str>,
     /// The department of every row, when the file has no department column.
@@ -67,8 +68,11 @@ pub async fn measures_import(db: &Db, file: &Path, args: ImportArgs<'_>) -> anyh
             })
         })
         .transpose()?;
-    let rules = catalogue(args.catalogue)?;
     let store = open(db).await?;
+    let fixed = args.catalogue.map(catalogue).transpose()?;
+    let book = dixian_app::rules::Policies(std::sync::Arc::new(
+        dixian_app::rule_book(&store, chrono::Utc::now()).await?,
+    ));
     let actor = Actor::operator(RegionCode::parse(args.region)?);
     eprintln!("reading {} (读取文件)", file.display());
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -80,7 +84,10 @@ pub async fn measures_import(db: &Db, file: &Path, args: ImportArgs<'_>) -> anyh
         department,
     };
     eprintln!("checking every row against the catalogue and the registry (逐行校验)…");
-    let r = import_measure_list(&store, &actor, &rules, list, chrono::Utc::now()).await?;
+    let r = match &fixed {
+        Some(fixed) => import_measure_list(&store, &actor, fixed, list, chrono::Utc::now()).await?,
+        None => import_measure_list(&store, &actor, &book, list, chrono::Utc::now()).await?,
+    };
     for (col, header) in &r.unknown_columns {
         eprintln!("note: column {col} ({header}) is not used (未使用的列)");
     }
