@@ -252,8 +252,14 @@ pub async fn for_edit(
 
 /// Registers a new household with its members; returns its id. The store
 /// checks the role, the scope (a village outside it is `NotFound`), the
-/// registry's rules and that no member is registered elsewhere.
+/// registry's rules and that no member is registered elsewhere. A new
+/// household has no category: only the case workflow (county approval,
+/// or the county's migration of its monitored list, `cases migrate`)
+/// makes a household monitored.
 pub async fn create(store: &Store, actor: &Actor, h: &Household) -> Result<i64, AppError> {
+    if h.category.is_some() {
+        return Err(StoreError::Refused(dixian_store::Refusal::CategoryByWorkflow).into());
+    }
     Ok(households::create(&store.pool, actor, h).await?)
 }
 

@@ -228,6 +228,20 @@ async fn writes_round_trip(backend: Backend) {
     let cadre = actor(Role::VillageCadre, VILLAGE_A);
     let head = id("1980-08-08", 27);
     let h = household_in(VILLAGE_A, "H5", &head);
+    // Issue 11, point 7: a new household carries no category (only the
+    // workflow makes a household monitored); nothing is written.
+    let monitored = dixian_domain::Household {
+        category: Some(dixian_domain::Category::MarginalAtRisk),
+        ..h.clone()
+    };
+    let e = registry::create(&store, &cadre, &monitored).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AppError::Store(StoreError::Refused(dixian_store::Refusal::CategoryByWorkflow))
+        ),
+        "{e}"
+    );
     let hid = registry::create(&store, &cadre, &h).await.unwrap();
 
     // Members: added, changed, removed; each a new version.

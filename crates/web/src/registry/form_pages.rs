@@ -218,7 +218,13 @@ async fn edit_household_submit(
     };
     let mut posted = Posted::new(&form, t);
     let version = posted.version();
-    let household = posted.household(t, stored.household.members.clone());
+    // The category is the workflow's: the form neither shows nor sets it.
+    let household = posted
+        .household(t, stored.household.members.clone())
+        .map(|h| dixian_domain::Household {
+            category: stored.household.category,
+            ..h
+        });
     let mut errors = posted.errors;
     if let (Some(h), true) = (&household, errors.is_empty()) {
         match registry::update(&s.store, &auth.actor(), id, version, h).await {

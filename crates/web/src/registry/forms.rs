@@ -4,8 +4,8 @@
 
 use crate::i18n::Texts;
 use dixian_domain::{
-    Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber,
-    Illness, Income, InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, StudentStage,
+    DisabilityKind, DrinkingWater, EmploymentStatus, Household, HousingGrade, IdNumber, Illness,
+    Income, InsuranceStatus, LaborCapacity, Member, RegionCode, Relation, StudentStage,
     StudentStatus,
 };
 use std::collections::HashMap;
@@ -99,15 +99,6 @@ pub fn household_fields(
             false,
         ),
         text("address", t.address, v(|h| h.address.clone()), true),
-        Field {
-            required: false,
-            ..choice(
-                "category",
-                t.category,
-                v(|h| h.category.map(|c| c.code().to_string()).unwrap_or_default()),
-                options!(t, Category, true),
-            )
-        },
         choice(
             "formerly_poor",
             t.formerly_poor,
@@ -352,7 +343,6 @@ impl<'a> Posted<'a> {
                 Err(e) => self.fail(t.village, &e.to_string()),
             });
         let address = self.req("address", t.address);
-        let category = self.opt_coded("category", t.category, Category::parse);
         let formerly = self.raw("formerly_poor") == "true";
         let housing = self.coded("housing", t.housing, HousingGrade::parse);
         let water = self.coded("water", t.water, DrinkingWater::parse);
@@ -369,7 +359,8 @@ impl<'a> Posted<'a> {
             village: village?,
             village_group: self.opt("village_group"),
             address: address?,
-            category: category?,
+            // Set by the workflow only (county approval, migration).
+            category: None,
             formerly_registered_poor: formerly,
             housing: housing?,
             water: water?,
