@@ -69,8 +69,6 @@ CREATE TABLE measure_batches (
 );
 
 -- 救助链: every measure received, per household and person, over time.
--- A list's measure names its batch and line; a grant of the 民政 feed its
--- feed row (the evidence).
 CREATE TABLE measures (
     id               INTEGER PRIMARY KEY,
     household_id     INTEGER NOT NULL REFERENCES households(id),
@@ -87,7 +85,6 @@ CREATE TABLE measures (
     evidence         TEXT NOT NULL,
     batch_id         INTEGER REFERENCES measure_batches(id),
     line             INTEGER,
-    feed_row_id      INTEGER REFERENCES feed_rows(id),
     version          INTEGER NOT NULL DEFAULT 1,
     created_by       INTEGER REFERENCES users(id),
     created_at       TEXT NOT NULL,
