@@ -4,10 +4,15 @@
 //! the same bytes is neither found nor named), every row
 //! is parsed and checked against feeds.md, and then — if the policy allows
 //! — the good rows are stored in one transaction, matched to registered
-//! persons, with the unmatched ones counted as a coverage gap.
+//! persons, with the unmatched ones counted as a coverage gap. The 民政
+//! feed's grants and stops go on the persons' assistance chains in the
+//! same transaction.
 
 use chrono::{DateTime, Utc};
+use dixian_domain::assistance::MeasureKind;
+use dixian_screen::feed::{AssistanceKind, AssistanceStatus};
 use dixian_screen::{FeedKind, FeedRow, FeedRowError, batch_hash, parse_feed_bytes};
+use dixian_store::assistance::FeedMeasure;
 use dixian_store::feeds::{self, BatchOutcome, NewFeedRow};
 use dixian_store::{Actor, Store, StoreError};
 
@@ -132,6 +137,30 @@ pub async fn import_feed(
         sha256: &sha,
         idempotency_key: idempotency_key.as_deref(),
     };
-    report.outcome = Some(feeds::load_batch(&store.pool, actor, batch, &rows, now).await?);
+    let attach = chain_rows(&parse.rows);
+    report.outcome = Some(feeds::load_batch(&store.pool, actor, batch, &rows, &attach, now).await?);
     Ok(report)
+}
+
+/// The grants and stops of the 民政 feed (`assistance` rows) as they bear
+/// on the persons' assistance chains; nothing for other feeds.
+fn chain_rows(rows: &[(usize, FeedRow)]) -> Vec<FeedMeasure> {
+    rows.iter()
+        .filter_map(|(line, row)| match row {
+            FeedRow::Assistance(a) => Some(FeedMeasure {
+                line: *line,
+                person: a.id_number.clone(),
+                kind: match a.assistance_kind {
+                    AssistanceKind::Dibao => MeasureKind::Dibao,
+                    AssistanceKind::Tekun => MeasureKind::Tekun,
+                    AssistanceKind::Temporary => MeasureKind::TemporaryRelief,
+                    AssistanceKind::DibaoMarginal => MeasureKind::DibaoEdge,
+                },
+                amount_fen: a.amount_fen,
+                on: a.date,
+                stop: a.status == AssistanceStatus::Stopped,
+            }),
+            _ => None,
+        })
+        .collect()
 }

@@ -746,6 +746,90 @@ async fn workbooks_import_like_csv(backend: Backend) {
     );
 }
 
+/// The 民政 feed's 新增 puts a grant on the person's chain with its feed
+/// row as evidence, its 停发 stops it; the same row in a later batch (a
+/// duplicate) attaches nothing; unknown persons attach nothing.
+async fn civil_affairs_feed_attaches_to_the_chain(backend: Backend) {
+    use dixian_app::{FeedFile, OnRowErrors, import_feed};
+    let Some((store, officer, _dir)) = setup_two_villages(backend).await else {
+        return;
+    };
+    let head = id("1970-01-01", 11);
+    let feed = |name: &str, rows: &str| FeedFile {
+        kind: dixian_screen::FeedKind::Assistance,
+        name: name.into(),
+        bytes: format!("身份证号,姓名,救助类型,状态,金额,日期\n{rows}").into_bytes(),
+        idempotency_key: None,
+    };
+    let granted = format!(
+        "{head},某,低保,新增,450,2026-03-01\n{},某,临时救助,新增,1000,2026-03-02\n",
+        id("1990-09-09", 19)
+    );
+    let r = import_feed(
+        &store,
+        &officer,
+        feed("mz-03.csv", &granted),
+        OnRowErrors::Reject,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(r.outcome.is_some(), "{:?}", r.errors);
+    let h1 = household_id(&store, "H1").await;
+    let cadre = actor(Role::VillageCadre, VILLAGE_A);
+    let chain = assistance::chain(&store, &cadre, h1).await.unwrap();
+    assert_eq!(chain.len(), 1, "{chain:?}");
+    let m = &chain[0];
+    assert_eq!(
+        (m.measure.kind, m.measure.source, m.measure.department),
+        (
+            MeasureKind::Dibao,
+            MeasureSource::Feed,
+            Department::CivilAffairs
+        )
+    );
+    assert_eq!((m.measure.amount_fen, m.line), (Some(45_000), Some(2)));
+    let (row_line,): (i64,) = store
+        .pool
+        .one(q("SELECT line FROM feed_rows WHERE id = $1").bind(m.feed_row_id.expect("evidence")))
+        .await
+        .unwrap();
+    assert_eq!(row_line, 2);
+    // The same grant again in another file: a duplicate row, no second grant.
+    let again = format!("{head},某,低保,新增,450,2026-03-01\n");
+    import_feed(
+        &store,
+        &officer,
+        feed("mz-03b.csv", &again),
+        OnRowErrors::Reject,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        assistance::chain(&store, &cadre, h1).await.unwrap().len(),
+        1
+    );
+    // 停发: the grant ends on the day.
+    let stop = format!("{head},某,低保,停发,0,2026-05-01\n");
+    import_feed(
+        &store,
+        &officer,
+        feed("mz-05.csv", &stop),
+        OnRowErrors::Reject,
+        now(),
+    )
+    .await
+    .unwrap();
+    let chain = assistance::chain(&store, &cadre, h1).await.unwrap();
+    assert_eq!(chain.len(), 1);
+    assert_eq!(
+        (chain[0].measure.status, chain[0].measure.ends_on),
+        (MeasureStatus::Stopped, Some(date(2026, 5, 1)))
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM measures").await, 1);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -758,5 +842,6 @@ on_both_backends!(
     measures_are_checked_and_stopped,
     visits_record_income_needs_and_measures,
     lists_import_all_or_nothing,
-    workbooks_import_like_csv
+    workbooks_import_like_csv,
+    civil_affairs_feed_attaches_to_the_chain
 );

@@ -157,12 +157,16 @@ pub struct BatchFile<'a> {
     pub idempotency_key: Option<&'a str>,
 }
 
-/// Stores a parsed batch in one transaction: all rows or none.
+/// Stores a parsed batch in one transaction: all rows or none. The
+/// grants and stops of the 民政 feed among them (`attach`, empty for other
+/// kinds) go on the persons' assistance chains in the same transaction
+/// ([`crate::assistance::FeedMeasure`]).
 pub async fn load_batch<P: Serialize>(
     pool: &Pool,
     actor: &Actor,
     file: BatchFile<'_>,
     rows: &[NewFeedRow<P>],
+    attach: &[crate::assistance::FeedMeasure],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
     let BatchFile {
@@ -229,6 +233,7 @@ pub async fn load_batch<P: Serialize>(
         )
         .await?;
     }
+    crate::assistance::attach_feed(&mut tx, actor, batch_id, attach, &people, now).await?;
     tx.execute(
         q("UPDATE feed_batches SET rows_total = $1, rows_matched = $2, rows_unknown = $3, rows_duplicate = $4 WHERE id = $5")
             .bind(summary.rows as i64)

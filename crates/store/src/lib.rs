@@ -202,6 +202,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "assistance",
         include_str!("../migrations/sqlite/0008_assistance.sql"),
     ),
+    (
+        9,
+        "measure_feed_row",
+        include_str!("../migrations/sqlite/0009_measure_feed_row.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -243,6 +248,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "assistance",
         include_str!("../migrations/postgres/0008_assistance.sql"),
+    ),
+    (
+        9,
+        "measure_feed_row",
+        include_str!("../migrations/postgres/0009_measure_feed_row.sql"),
     ),
 ];
 

@@ -28,8 +28,10 @@ pub struct StoredMeasure {
     pub measure: Measure,
     /// The imported list it came from, if any.
     pub batch_id: Option<i64>,
-    /// Its line in that list.
+    /// Its line in that list (or in the feed file).
     pub line: Option<i64>,
+    /// The 民政 feed row a grant rests on, if it came from the feed.
+    pub feed_row_id: Option<i64>,
     /// Recorded.
     pub created_at: DateTime<Utc>,
 }
@@ -54,11 +56,13 @@ pub(crate) struct MeasureRow {
     evidence: String,
     batch_id: Option<i64>,
     line: Option<i64>,
+    feed_row_id: Option<i64>,
     created_at: DateTime<Utc>,
 }
 
 pub(crate) const MEASURE_COLS: &str = "m.id, m.version, m.household_id, m.person_id_number, m.kind, m.department, \
-     m.amount_fen, m.starts_on, m.ends_on, m.status, m.source, m.evidence, m.batch_id, m.line, m.created_at";
+     m.amount_fen, m.starts_on, m.ends_on, m.status, m.source, m.evidence, m.batch_id, m.line, m.feed_row_id, \
+     m.created_at";
 
 impl MeasureRow {
     pub(crate) fn into_stored(
@@ -82,6 +86,7 @@ impl MeasureRow {
             },
             batch_id: self.batch_id,
             line: self.line,
+            feed_row_id: self.feed_row_id,
             created_at: self.created_at,
         })
     }

@@ -14,12 +14,15 @@
 //! question (`app::assistance`); the store keeps the rules it can check
 //! alone (scope, role, membership, versions, status changes).
 
+mod feed;
 mod helpers;
 mod lists;
 mod measures;
 mod plans;
 mod visits;
 
+pub use feed::FeedMeasure;
+pub(crate) use feed::attach as attach_feed;
 pub use helpers::{StoredHelper, create_helper, list_helpers};
 pub use lists::{
     ListBatchOutcome, ListBatchSummary, ListFile, NewListMeasure, find_list_batch,
