@@ -124,7 +124,7 @@ async fn world(backend: Backend) -> Option<World> {
         .await;
     let county = app.user("county", Role::CountyAdmin, common::COUNTY).await;
     let doubled_head = id("1960-03-03", 31);
-    let doubled = household(&app, &cadre, "AP-1", &[doubled_head.clone()]).await;
+    let doubled = household(&app, &cadre, "AP-1", std::slice::from_ref(&doubled_head)).await;
     let clean_head = id("1975-05-05", 51);
     let clean = household(
         &app,
