@@ -15,9 +15,18 @@
 //! and the assistance numbers are parameters: the caller takes them from
 //! the rule set in force for the household's region and the day.
 
+mod chain_report;
 mod list_file;
+mod proposal;
 
+pub use chain_report::{
+    ChainReport, ChainReportQuery, ChainReportRow, DEFAULT_PER_PAGE, MAX_PER_PAGE, ReportFinding,
+    ReportMeasure, RuleCount, chain_report,
+};
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
+pub use proposal::{
+    HouseholdAssistance, confirm_plan, household_assistance, household_risks, propose_plan,
+};
 
 use crate::{AppError, may_load_feeds};
 use chrono::{DateTime, Months, NaiveDate, Utc};

@@ -10,6 +10,7 @@ pub mod assistance;
 pub mod audit;
 pub mod backup;
 pub mod cases;
+pub mod chain_report;
 pub mod codes;
 pub mod crypto;
 pub mod db;

@@ -22,6 +22,7 @@ mod lines;
 pub mod notice_file;
 pub mod read;
 mod sheet;
+pub mod table_file;
 mod xml_scan;
 mod zip_guard;
 
@@ -34,3 +35,4 @@ pub use household_file::{
 pub use limits::Limits;
 pub use notice_file::{NOTICE_COLUMNS, NoticeLine, NoticeSheet, notice_xlsx};
 pub use read::{ColumnSpec, HeaderMap, Record, TableReader, open, open_with_limits};
+pub use table_file::{TABLE_HEADER_ROW, TableSheet, table_xlsx};

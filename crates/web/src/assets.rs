@@ -18,6 +18,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("feeds.js", JS, include_str!("../static/feeds.js")),
     ("notice.js", JS, include_str!("../static/notice.js")),
     ("notice.css", CSS, include_str!("../static/notice.css")),
+    ("card.css", CSS, include_str!("../static/card.css")),
 ];
 
 /// The route of the files.

@@ -430,6 +430,166 @@ texts! {
     unregistered,
     /// When a batch was loaded.
     imported_at,
+    /// Chain check.
+    chain_report,
+    /// Assistance chain report.
+    chain_report_title,
+    /// All rules.
+    all_rules,
+    /// Rows with findings only.
+    findings_only,
+    /// Findings.
+    findings,
+    /// Measure.
+    measure,
+    /// Department.
+    department,
+    /// Amount (yuan).
+    amount_yuan,
+    /// Start.
+    starts_on,
+    /// End.
+    ends_on,
+    /// Source.
+    source,
+    /// Evidence.
+    evidence_doc,
+    /// Whole household.
+    whole_household,
+    /// {} households in the report (page {} of {}, {} per page); {} checked on this page, {} rows.
+    report_summary,
+    /// {} households not checked: no measure catalogue in force for their region.
+    no_catalogue_note,
+    /// No rows match.
+    no_rows,
+    /// Assistance.
+    assistance_tab,
+    /// Household card.
+    card_tab,
+    /// Assistance card.
+    card_print,
+    /// Assistance plan.
+    plan,
+    /// Plan status.
+    plan_status,
+    /// Helper.
+    helper,
+    /// Unit.
+    helper_unit,
+    /// Start.
+    plan_start,
+    /// Review due.
+    review_on,
+    /// Planned measures.
+    planned_measures,
+    /// Reason.
+    reason,
+    /// No plan yet.
+    no_plan,
+    /// The household has no case: no plan can be made yet.
+    no_case_for_plan,
+    /// Propose a plan.
+    propose_plan,
+    /// Confirm the plan.
+    confirm_plan,
+    /// Assign the helper.
+    assign_helper,
+    /// (none).
+    no_helper,
+    /// Assistance chain: measures received.
+    chain_title,
+    /// No measures recorded.
+    no_measures,
+    /// Follow-up visits.
+    visits_title,
+    /// No visits recorded.
+    no_visits,
+    /// Record a follow-up visit.
+    visit_form,
+    /// Visit date.
+    visited_on,
+    /// Income from.
+    income_from,
+    /// Income to.
+    income_to,
+    /// Wages (yuan).
+    wage_yuan,
+    /// Business (yuan).
+    business_yuan,
+    /// Property (yuan).
+    property_yuan,
+    /// Transfers (yuan).
+    transfer_yuan,
+    /// Persons living on it.
+    persons_living,
+    /// Basic needs (两不愁三保障).
+    basic_needs,
+    /// Food.
+    need_food,
+    /// Clothing.
+    need_clothing,
+    /// Schooling.
+    need_schooling,
+    /// Basic medical care.
+    need_medical,
+    /// Safe housing.
+    need_housing,
+    /// Safe drinking water.
+    need_water,
+    /// Effect.
+    measure_effect,
+    /// Note.
+    visit_note,
+    /// Income (yuan).
+    income_total,
+    /// Per person per year (yuan).
+    income_pp_year,
+    /// All secure.
+    needs_secure,
+    /// Gaps.
+    needs_gap,
+    /// Record a measure.
+    add_measure,
+    /// Save the visit.
+    save_visit,
+    /// Save the measure.
+    save_measure,
+    /// Visit saved..
+    saved_visit,
+    /// Measure saved..
+    saved_measure,
+    /// Plan saved..
+    saved_plan,
+    /// Helper saved..
+    saved_helper,
+    /// Please correct the marked fields; what you typed is kept..
+    form_errors,
+    /// Enter an amount of at least 0 (yuan, at most 2 decimals).
+    bad_yuan,
+    /// Enter a date (year-month-day).
+    bad_date,
+    /// Enter a whole number of at least 1.
+    bad_count,
+    /// Choose from the list.
+    bad_choice,
+    /// Assistance card (明白卡).
+    card_print_title,
+    /// Risks.
+    card_risks,
+    /// Policies enjoyed.
+    card_policies,
+    /// If in difficulty, call your helper or the village committee..
+    card_contact,
+    /// Roster of helpers.
+    helpers_title,
+    /// Households held.
+    workload,
+    /// Add a helper.
+    add_helper,
+    /// The roster is empty.
+    no_helpers,
+    /// Helpers.
+    helpers_nav,
     /// The notice's print button.
     print,
     /// The notice as a workbook.
@@ -632,6 +792,86 @@ pub const ZH: Texts = Texts {
     matched: "匹配",
     unregistered: "未登记",
     imported_at: "时间",
+    chain_report: "救助链核查",
+    chain_report_title: "一户(人)一条救助链核查报告",
+    all_rules: "全部规则",
+    findings_only: "只看有问题的记录",
+    findings: "核查发现",
+    measure: "措施",
+    department: "部门",
+    amount_yuan: "金额（元）",
+    starts_on: "开始日期",
+    ends_on: "结束日期",
+    source: "来源",
+    evidence_doc: "依据",
+    whole_household: "全户",
+    report_summary: "共 {} 户在册（第 {} / {} 页，每页 {} 户），本页核查 {} 户，{} 行",
+    no_catalogue_note: "{} 户所在地区无措施目录，未核查",
+    no_rows: "没有符合条件的记录",
+    assistance_tab: "帮扶",
+    card_tab: "户卡",
+    card_print: "明白卡",
+    plan: "帮扶计划（一户一策）",
+    plan_status: "计划状态",
+    helper: "帮扶责任人",
+    helper_unit: "工作单位",
+    plan_start: "开始日期",
+    review_on: "回访日期",
+    planned_measures: "计划措施",
+    reason: "理由",
+    no_plan: "尚无帮扶计划",
+    no_case_for_plan: "该户没有监测案件，暂不能制定帮扶计划",
+    propose_plan: "生成建议计划",
+    confirm_plan: "确认计划",
+    assign_helper: "指定帮扶责任人",
+    no_helper: "（未指定）",
+    chain_title: "救助链：享受的帮扶措施",
+    no_measures: "尚无措施记录",
+    visits_title: "跟踪回访",
+    no_visits: "尚无回访记录",
+    visit_form: "记录回访",
+    visited_on: "回访日期",
+    income_from: "收入起始日",
+    income_to: "收入截止日",
+    wage_yuan: "工资性收入（元）",
+    business_yuan: "生产经营性收入（元）",
+    property_yuan: "财产性收入（元）",
+    transfer_yuan: "转移性收入（元）",
+    persons_living: "共同生活人数",
+    basic_needs: "两不愁三保障",
+    need_food: "不愁吃",
+    need_clothing: "不愁穿",
+    need_schooling: "义务教育有保障",
+    need_medical: "基本医疗有保障",
+    need_housing: "住房安全有保障",
+    need_water: "饮水安全有保障",
+    measure_effect: "成效",
+    visit_note: "备注",
+    income_total: "收入合计（元）",
+    income_pp_year: "人均年收入（元）",
+    needs_secure: "全部有保障",
+    needs_gap: "存在问题",
+    add_measure: "登记帮扶措施",
+    save_visit: "保存回访",
+    save_measure: "保存措施",
+    saved_visit: "回访已保存。",
+    saved_measure: "措施已保存。",
+    saved_plan: "帮扶计划已保存。",
+    saved_helper: "帮扶责任人已保存。",
+    form_errors: "请更正标出的内容，已填写的内容已保留。",
+    bad_yuan: "请填写不小于 0 的金额（元，最多两位小数）",
+    bad_date: "请填写日期（年-月-日）",
+    bad_count: "请填写 1 以上的整数",
+    bad_choice: "请从列表中选择",
+    card_print_title: "防止返贫致贫帮扶明白卡",
+    card_risks: "风险类型",
+    card_policies: "享受的政策",
+    card_contact: "有困难请联系帮扶责任人或村委会。",
+    helpers_title: "帮扶责任人名册",
+    workload: "帮扶户数",
+    add_helper: "添加帮扶责任人",
+    no_helpers: "名册为空",
+    helpers_nav: "帮扶责任人",
     print: "打印",
     download_xlsx: "下载 Excel (XLSX)",
 };
@@ -832,6 +1072,86 @@ pub const EN: Texts = Texts {
     matched: "Matched",
     unregistered: "Not registered",
     imported_at: "Loaded at",
+    chain_report: "Chain check",
+    chain_report_title: "Assistance chain report",
+    all_rules: "All rules",
+    findings_only: "Rows with findings only",
+    findings: "Findings",
+    measure: "Measure",
+    department: "Department",
+    amount_yuan: "Amount (yuan)",
+    starts_on: "Start",
+    ends_on: "End",
+    source: "Source",
+    evidence_doc: "Evidence",
+    whole_household: "Whole household",
+    report_summary: "{} households in the report (page {} of {}, {} per page); {} checked on this page, {} rows",
+    no_catalogue_note: "{} households not checked: no measure catalogue in force for their region",
+    no_rows: "No rows match",
+    assistance_tab: "Assistance",
+    card_tab: "Household card",
+    card_print: "Assistance card",
+    plan: "Assistance plan",
+    plan_status: "Plan status",
+    helper: "Helper",
+    helper_unit: "Unit",
+    plan_start: "Start",
+    review_on: "Review due",
+    planned_measures: "Planned measures",
+    reason: "Reason",
+    no_plan: "No plan yet",
+    no_case_for_plan: "The household has no case: no plan can be made yet",
+    propose_plan: "Propose a plan",
+    confirm_plan: "Confirm the plan",
+    assign_helper: "Assign the helper",
+    no_helper: "(none)",
+    chain_title: "Assistance chain: measures received",
+    no_measures: "No measures recorded",
+    visits_title: "Follow-up visits",
+    no_visits: "No visits recorded",
+    visit_form: "Record a follow-up visit",
+    visited_on: "Visit date",
+    income_from: "Income from",
+    income_to: "Income to",
+    wage_yuan: "Wages (yuan)",
+    business_yuan: "Business (yuan)",
+    property_yuan: "Property (yuan)",
+    transfer_yuan: "Transfers (yuan)",
+    persons_living: "Persons living on it",
+    basic_needs: "Basic needs (food, clothing, schooling, medical care, housing, water)",
+    need_food: "Food",
+    need_clothing: "Clothing",
+    need_schooling: "Schooling",
+    need_medical: "Basic medical care",
+    need_housing: "Safe housing",
+    need_water: "Safe drinking water",
+    measure_effect: "Effect",
+    visit_note: "Note",
+    income_total: "Income (yuan)",
+    income_pp_year: "Per person per year (yuan)",
+    needs_secure: "All secure",
+    needs_gap: "Gaps",
+    add_measure: "Record a measure",
+    save_visit: "Save the visit",
+    save_measure: "Save the measure",
+    saved_visit: "Visit saved.",
+    saved_measure: "Measure saved.",
+    saved_plan: "Plan saved.",
+    saved_helper: "Helper saved.",
+    form_errors: "Please correct the marked fields; what you typed is kept.",
+    bad_yuan: "Enter an amount of at least 0 (yuan, at most 2 decimals)",
+    bad_date: "Enter a date (year-month-day)",
+    bad_count: "Enter a whole number of at least 1",
+    bad_choice: "Choose from the list",
+    card_print_title: "Household assistance card",
+    card_risks: "Risks",
+    card_policies: "Policies enjoyed",
+    card_contact: "If in difficulty, call your helper or the village committee.",
+    helpers_title: "Roster of helpers",
+    workload: "Households held",
+    add_helper: "Add a helper",
+    no_helpers: "The roster is empty",
+    helpers_nav: "Helpers",
     print: "Print",
     download_xlsx: "Download Excel (XLSX)",
 };
@@ -966,6 +1286,13 @@ bilingual!(
     dixian_domain::case::EventKind,
     dixian_domain::case::CaseStage,
     dixian_screen::FeedKind,
+    dixian_domain::assistance::ChainRule,
+    dixian_domain::assistance::MeasureKind,
+    dixian_domain::assistance::Department,
+    dixian_domain::assistance::MeasureStatus,
+    dixian_domain::assistance::MeasureSource,
+    dixian_domain::assistance::MeasureEffect,
+    dixian_domain::assistance::PlanStatus,
 );
 
 impl Texts {

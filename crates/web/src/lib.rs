@@ -59,6 +59,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(cases::router())
         .merge(screening::router(state.max_upload))
         .merge(assistance::api::router(state.max_upload))
+        .merge(assistance::router())
         .merge(assets::router())
         .layer(from_fn_with_state(
             state.clone(),

@@ -200,6 +200,14 @@ enum Body {
     FeedPage,
     /// The reason of a reveal (全号查看).
     RevealForm,
+    /// A follow-up visit of nobody, on the plan tab.
+    VisitForm,
+    /// A measure with a negative amount, on the plan tab.
+    MeasureForm,
+    /// A plan confirmed at a stale version, on the plan tab.
+    PlanForm,
+    /// A helper without a name, on the roster page.
+    HelperForm,
 }
 
 /// One line of the table.
@@ -286,6 +294,7 @@ fn routes() -> Vec<Route> {
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
     let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
+    let bad_form = Passed(422, "field-error");     // a page form shown again, the field named
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
@@ -343,6 +352,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/helpers",                        O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/helpers",                        O::None,      ALL,     ADMIN,   bad_field,   B::HelperJson),
         route( "POST", "/api/v1/measure-lists",                  O::None,      FEEDS,   FEEDS,   bad_rows,    B::ListUpload),
+        route( "GET",  "/api/v1/regions/{code}/chain-report",    O::Region,    READ_HH, READ_HH, Ok,          B::Nothing),
         // ---- pages: public
         public("GET",  "/login",                                 O::None,      B::Nothing),
         public("POST", "/login",                                 O::None,      B::LoginForm),
@@ -389,6 +399,15 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/rules",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/rules",                                 O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleForm).outside(Absent(403)),
         route( "POST", "/rules/whatif",                          O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfForm),
+        // ---- pages: assistance
+        route( "GET",  "/regions/{code}/chain-report",           O::Region,    READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/households/{id}/assistance",            O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/households/{id}/assistance/visit",      O::Household, READ_HH, CADRE,   bad_form,    B::VisitForm),
+        route( "POST", "/households/{id}/assistance/measure",    O::Household, READ_HH, CADRE,   bad_form,    B::MeasureForm),
+        route( "POST", "/households/{id}/assistance/plan",       O::Household, READ_HH, CADRE,   stale,       B::PlanForm),
+        route( "GET",  "/households/{id}/card-print",            O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/helpers",                               O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "POST", "/helpers",                               O::None,      ALL,     ADMIN,   bad_form,    B::HelperForm),
     ]
 }
 
@@ -1166,6 +1185,30 @@ impl World {
             Body::StopJson => Payload::Json(json!({"version": 99, "ends_on": self.day(0)})),
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),
+            Body::VisitForm => Payload::Form(pairs(&[
+                ("visited_on", self.day(-1)),
+                ("period_from", self.day(-90)),
+                ("period_to", self.day(-1)),
+                ("wage", "0".into()),
+                ("persons", "0".into()),
+            ])),
+            Body::MeasureForm => Payload::Form(pairs(&[
+                ("person", "0".into()),
+                ("kind", "housing_renovation".into()),
+                ("department", "housing".into()),
+                ("amount", "-1".into()),
+                ("starts_on", self.day(-10)),
+                ("status", "ongoing".into()),
+            ])),
+            Body::PlanForm => Payload::Form(pairs(&[
+                ("action", "confirm".into()),
+                ("version", "99".into()),
+            ])),
+            Body::HelperForm => Payload::Form(pairs(&[
+                ("name", "".into()),
+                ("unit", "县农业农村局".into()),
+                ("phone", "13900000000".into()),
+            ])),
         }
     }
 }

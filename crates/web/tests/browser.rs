@@ -241,6 +241,39 @@ impl Driver {
         v["value"].as_str().unwrap_or_default().to_string()
     }
 
+    /// Runs `script` (a function body) in the page; its return value.
+    async fn exec(&self, script: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await["value"]
+            .clone()
+    }
+
+    /// Resizes the window (a phone: 390 × 844).
+    async fn window(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
+    /// Whether the page is wider than the window (horizontal overflow).
+    async fn overflows(&self) -> (bool, Value) {
+        let v = self
+            .exec("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        let (w, inner) = (
+            v[0].as_i64().unwrap_or(i64::MAX),
+            v[1].as_i64().unwrap_or(0),
+        );
+        (w > inner, v)
+    }
+
     async fn screenshot(&self, path: &std::path::Path) {
         let v = self
             .cmd(reqwest::Method::GET, "/screenshot", json!({}))
@@ -733,4 +766,162 @@ async fn the_api_docs_render() {
         ops.contains("/api/v1/auth/logout"),
         "operations listed: {ops}"
     );
+}
+
+/// Issue 11's must-show: on a phone-sized window a village cadre records a
+/// follow-up visit with income and a measure's state on the household
+/// card's plan tab, which fits the screen; then the township reviewer
+/// opens the chain report from the header and sees the planted double
+/// payment (two 低保 records for one person from two departments).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cadre_records_a_visit_on_a_phone_and_the_township_sees_the_double_payment() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let _ = app.user("admin", Role::CountyAdmin, "520526").await;
+    let cadre = app.user("cadre", Role::VillageCadre, village).await;
+    let _ = app
+        .user("township", Role::TownshipReviewer, "520526001")
+        .await;
+    let head = id("1968-04-04", 41);
+    let body = household_json(
+        "5205260010010041",
+        village,
+        &[head.clone(), id("1995-09-09", 19)],
+    );
+    let hid = app
+        .post(&cadre, "/api/v1/households", &body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // A public-welfare job the visit will see, and the planted double payment.
+    let job = json!({"person": head, "kind": "public_welfare_job", "department": "human_resources",
+        "amount_fen": 80000, "starts_on": "2026-01-01", "ends_on": null, "status": "ongoing",
+        "source": "cadre", "evidence": "人社公益岗"});
+    let r = app
+        .post(&cadre, &format!("/api/v1/households/{hid}/measures"), &job)
+        .await;
+    assert_eq!(r.status(), 201);
+    let job: i64 = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let all = dixian_store::users::list(&app.store.pool).await.unwrap();
+    let actor = dixian_store::Actor::of(all.iter().find(|u| u.username == "cadre").unwrap());
+    for (department, from, evidence) in [
+        (
+            dixian_domain::assistance::Department::CivilAffairs,
+            "2026-01-01",
+            "民政低保批次",
+        ),
+        (
+            dixian_domain::assistance::Department::Other,
+            "2026-02-01",
+            "乡镇救助名单",
+        ),
+    ] {
+        let m = dixian_domain::assistance::Measure {
+            person: Some(head.parse::<dixian_domain::IdNumber>().unwrap()),
+            kind: dixian_domain::assistance::MeasureKind::Dibao,
+            department,
+            amount_fen: Some(60_000),
+            starts_on: chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d").unwrap(),
+            ends_on: None,
+            status: dixian_domain::assistance::MeasureStatus::Ongoing,
+            source: dixian_domain::assistance::MeasureSource::Cadre,
+            evidence: evidence.into(),
+        };
+        dixian_store::assistance::add_measure(&app.store.pool, &actor, hid, &m, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.window(390, 844).await;
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/households").await;
+    d.goto(&format!("{}/households/{hid}", app.url)).await;
+    d.click("#assistance-tab").await;
+    d.wait_url("/assistance").await;
+    let width = d.exec("return window.innerWidth;").await;
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 420),
+        "a phone-sized window: {width}"
+    );
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the plan tab fits a 390 px phone: {sizes}");
+    // The visit: income by source, the job done and effective.
+    d.type_into("#visit-form input[name=wage]", "12000").await;
+    d.type_into("#visit-form input[name=transfer]", "3600")
+        .await;
+    d.click(&format!(
+        "#visit-form select[name=m{job}_status] option[value=done]"
+    ))
+    .await;
+    d.click(&format!(
+        "#visit-form select[name=m{job}_effect] option[value=effective]"
+    ))
+    .await;
+    d.type_into("#visit-form input[name=note]", "务工收入稳定")
+        .await;
+    d.click("#save-visit").await;
+    d.wait_url("saved=visit").await;
+    let saved = d.wait_text("#saved", "回访已保存").await;
+    assert!(saved.contains("回访已保存"), "success message: {saved}");
+    let visits = d.wait_text("#visit-list", "15600").await;
+    assert!(
+        visits.contains("15600"),
+        "the visit listed with its income: {visits}"
+    );
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "still no horizontal overflow after saving: {sizes}");
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/assistance-phone.png");
+    d.screenshot(&shot).await;
+    let v: Value = app
+        .get(&cadre, &format!("/api/v1/households/{hid}/visits"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v[0]["visit"]["income"]["wage_fen"], 1_200_000, "{v}");
+    assert_eq!(v[0]["visit"]["income"]["transfer_fen"], 360_000, "{v}");
+    let seen = v[0]["visit"]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["measure"] == job)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (seen["status"].as_str(), seen["effect"].as_str()),
+        (Some("done"), Some("effective")),
+        "{v}"
+    );
+
+    // The township reviewer opens the chain report from the header.
+    d.window(1280, 900).await;
+    d.goto(&format!("{}/households", app.url)).await;
+    d.click("header form button").await;
+    d.wait_url("/login").await;
+    d.type_into("input[name=username]", "township").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/regions").await;
+    d.click("#nav-chain-report").await;
+    d.wait_url("/chain-report").await;
+    let rows = d.wait_text("#chain-rows", "重复享受").await;
+    assert!(
+        rows.contains("重复享受") && rows.contains("低保") && rows.contains("5205260010010041"),
+        "the double payment with its rule and household: {rows}"
+    );
+    assert!(!rows.contains(&head), "ID numbers masked: {rows}");
+    let counts = d.text("#rule-counts").await;
+    assert!(counts.contains("重复享受"), "{counts}");
 }

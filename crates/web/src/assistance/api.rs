@@ -28,10 +28,12 @@ use utoipa::ToSchema;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(get_plan, put_plan, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
-        list_helpers, create_helper, upload_list),
+        list_helpers, create_helper, upload_list, chain_report),
     components(schemas(PlanAnswer, PutPlan, AssignHelper, StopMeasure, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
         ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, RegionMeasure,
-        ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson)),
+        ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson,
+        assistance::ChainReport, assistance::ChainReportRow, assistance::ReportFinding, assistance::ReportMeasure,
+        assistance::RuleCount)),
     tags((name = "assistance", description = "帮扶: plans (一户一策), measures received (救助链), follow-up visits (跟踪回访), helpers (帮扶责任人), department lists")))]
 pub struct AssistanceDoc;
 
@@ -53,6 +55,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/api/v1/measures/{id}/stop", post(stop_measure))
         .route("/api/v1/helpers", get(list_helpers).post(create_helper))
         .route("/api/v1/measure-lists", post(upload_list))
+        .route("/api/v1/regions/{code}/chain-report", get(chain_report))
         .layer(DefaultBodyLimit::max(max_upload))
 }
 
@@ -533,4 +536,25 @@ async fn read_upload(mut mp: Multipart, limit: usize) -> ApiResult<MeasureListFi
         kind,
         department,
     })
+}
+
+#[utoipa::path(get, path = "/api/v1/regions/{code}/chain-report", tag = "assistance", security(("bearer" = [])),
+    params(("code" = String, Path, description = "region code (village, township, county …); above your scope: your scope"),
+        super::report::ReportParams),
+    responses((status = 200, body = assistance::ChainReport,
+            description = "一户(人)一条救助链: a page of households (≤ 500) with a measure or a monitored case, one row per person-measure with its findings (rule and evidence), and one row per missing measure; ID numbers masked"),
+        (status = 403, description = "your role reads no households"),
+        (status = 404, description = "unknown region, or outside your scope"),
+        (status = 422, description = "unknown `rule` (`invalid_field`)")))]
+async fn chain_report(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(p): Query<super::report::ReportParams>,
+) -> ApiResult<Json<assistance::ChainReport>> {
+    let q = p.query(&code)?;
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let report =
+        assistance::chain_report(&s.store, &auth.actor(), &s.catalogues(), &q, today).await?;
+    Ok(Json(report))
 }

@@ -16,6 +16,9 @@ pub struct UserBar {
     pub role_label: &'static str,
     /// Whether the role works cases (the header links the overdue list).
     pub works_cases: bool,
+    /// The user's region, when the role reads households (the header
+    /// links its chain report and the roster of helpers).
+    pub chain_region: Option<String>,
 }
 
 /// The header's user line in the page's language.
@@ -24,6 +27,7 @@ pub fn user_bar(u: &User, t: &Texts) -> Option<UserBar> {
         display_name: u.display_name.clone(),
         role_label: t.label(u.role),
         works_cases: dixian_domain::case::LEAD_ROLES.contains(&u.role),
+        chain_region: u.role.reads_households().then(|| u.region.to_string()),
     })
 }
 

@@ -1,0 +1,167 @@
+//! The plan proposed (一户一策) and confirmed from the pages: dixian drafts
+//! the measures from the household's risk types and each member's labor
+//! capacity and age ([`propose`]), the cadre confirms the draft (or adjusts
+//! it through the plan API) — both through [`save_plan`](super::save_plan),
+//! so the same checks hold.
+
+use super::{CatalogueSource, in_force, may_edit, save_plan};
+use crate::AppError;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use dixian_domain::assistance::{AssistancePlan, PlanStatus, propose};
+use dixian_domain::{CaseStage, RiskType};
+use dixian_store::{
+    Actor, Refusal, Store, StoreError, assistance as store_assistance, cases, households,
+};
+
+/// Drafts and saves the plan of a household that has none: the measures
+/// `propose` gives for the risk types of its case, starting today, first
+/// review after the visit interval in force. Returns (plan id, version).
+pub async fn propose_plan(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    household_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), AppError> {
+    let h = households::get(&store.pool, actor, household_id).await?;
+    may_edit(actor)?;
+    if store_assistance::get_plan(&store.pool, actor, household_id)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Refused(Refusal::InvalidField {
+            field: "plan".into(),
+            reason: "the household has a plan already (该户已有帮扶计划)".into(),
+        })
+        .into());
+    }
+    let today = dixian_domain::case::china_date(now);
+    let (catalogue, policy) = in_force(source, &h.household.village, today)?;
+    let risks = household_risks(store, actor, household_id).await?;
+    let measures = propose(&h.household, &risks, &catalogue, today);
+    let plan = AssistancePlan {
+        household: h.household.number.clone(),
+        status: PlanStatus::Draft,
+        helper: None,
+        starts_on: today,
+        review_on: review_day(today, policy.visit_interval_days),
+        measures,
+    };
+    save_plan(store, actor, source, household_id, None, &plan, now).await
+}
+
+fn review_day(from: NaiveDate, days: u32) -> NaiveDate {
+    from.checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(from)
+}
+
+/// Confirms the household's draft plan (status → active) at `version`;
+/// returns the new version.
+pub async fn confirm_plan(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    household_id: i64,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    households::get(&store.pool, actor, household_id).await?;
+    may_edit(actor)?;
+    // No plan: the version sent is stale (the page showed one that is gone).
+    let stored = store_assistance::get_plan(&store.pool, actor, household_id)
+        .await?
+        .ok_or(StoreError::Conflict { current: 0 })?;
+    let mut plan = stored.plan;
+    plan.status = PlanStatus::Active;
+    let (_, v) = save_plan(
+        store,
+        actor,
+        source,
+        household_id,
+        Some(version),
+        &plan,
+        now,
+    )
+    .await?;
+    Ok(v)
+}
+
+/// What the plan tab of a household card shows: the household (members
+/// for names and the forms), its plan, chain, visits, the plan's helper
+/// and whether the reader edits.
+#[derive(Debug, Clone)]
+pub struct HouseholdAssistance {
+    /// The household.
+    pub household: dixian_store::StoredHousehold,
+    /// Its plan, if one was made.
+    pub plan: Option<store_assistance::StoredPlan>,
+    /// The plan's helper (from the county's roster).
+    pub helper: Option<store_assistance::StoredHelper>,
+    /// The county's roster (for the helper choice).
+    pub roster: Vec<store_assistance::StoredHelper>,
+    /// The chain: every measure, by person and first day.
+    pub chain: Vec<store_assistance::StoredMeasure>,
+    /// Follow-up visits, newest first.
+    pub visits: Vec<store_assistance::StoredVisit>,
+    /// The reader records plans, measures and visits (the village cadre).
+    pub may_edit: bool,
+    /// The household is monitored or in a case (a plan can be made).
+    pub has_case: bool,
+}
+
+/// The plan tab of household `household_id`, read in the actor's scope.
+pub async fn household_assistance(
+    store: &Store,
+    actor: &Actor,
+    household_id: i64,
+) -> Result<HouseholdAssistance, AppError> {
+    let pool = &store.pool;
+    let household = households::get(pool, actor, household_id).await?;
+    let plan = store_assistance::get_plan(pool, actor, household_id).await?;
+    let roster = store_assistance::list_helpers(pool, actor).await?;
+    let helper = plan
+        .as_ref()
+        .and_then(|p| p.plan.helper)
+        .and_then(|id| roster.iter().find(|h| h.id == id).cloned());
+    let chain = store_assistance::chain(pool, actor, household_id).await?;
+    let visits = store_assistance::list_visits(pool, actor, household_id).await?;
+    let has_case = match cases::cases_of_household(pool, actor, household_id).await {
+        Ok(cs) => cs.iter().any(|c| c.case.stage != CaseStage::Rejected),
+        Err(StoreError::Forbidden) => false,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(HouseholdAssistance {
+        household,
+        plan,
+        helper,
+        roster,
+        chain,
+        visits,
+        may_edit: actor.scope.role.edits_assistance(),
+        has_case,
+    })
+}
+
+/// The risk types of the household's case (approved, else proposed, else
+/// those of the lead); empty without a case.
+pub async fn household_risks(
+    store: &Store,
+    actor: &Actor,
+    household_id: i64,
+) -> Result<Vec<RiskType>, AppError> {
+    Ok(cases::cases_of_household(&store.pool, actor, household_id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|c| c.case.stage != CaseStage::Rejected)
+        .map(|c| {
+            if !c.case.risk_types.is_empty() {
+                c.case.risk_types
+            } else if !c.case.proposed_risk_types.is_empty() {
+                c.case.proposed_risk_types
+            } else {
+                c.case.lead.risk_types
+            }
+        })
+        .unwrap_or_default())
+}
