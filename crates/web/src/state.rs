@@ -77,7 +77,7 @@ impl AppState {
 
     /// Where the assistance use cases find the catalogue in force.
     pub(crate) fn catalogues(&self) -> Catalogues {
-        Catalogues(self.assistance.clone())
+        Catalogues(self.assistance.clone(), self.rules.get())
     }
 
     /// Screens with `threads` worker threads.
@@ -129,16 +129,27 @@ impl AppState {
     }
 }
 
-/// The measure catalogue in force, for the assistance use cases.
-pub(crate) struct Catalogues(Option<Arc<(MeasureCatalogue, AssistancePolicy)>>);
+/// The measure catalogue in force, for the assistance use cases: the one
+/// given by [`AppState::with_assistance_rules`], else the rule book's for
+/// the region and day (`RuleBook::catalogue_for`).
+pub(crate) struct Catalogues(
+    Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
+    Arc<RuleBook>,
+);
 
 impl dixian_app::assistance::CatalogueSource for Catalogues {
     fn catalogue_for(
         &self,
-        _: &dixian_domain::RegionCode,
-        _: chrono::NaiveDate,
+        region: &dixian_domain::RegionCode,
+        on: chrono::NaiveDate,
     ) -> Option<(MeasureCatalogue, AssistancePolicy)> {
-        self.0.as_deref().cloned()
+        match self.0.as_deref() {
+            Some(given) => Some(given.clone()),
+            None => self
+                .1
+                .catalogue_for(region, on)
+                .map(|(c, a)| (c.clone(), a.clone())),
+        }
     }
 }
 
