@@ -12,9 +12,11 @@ use crate::AppError;
 use crate::registry::Reveal;
 use crate::rules::Policies;
 use crate::views::{Sight, inbox_lead};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use dixian_domain::assistance::{AssistancePlan, PlanStatus, propose};
 use dixian_domain::case::china_date;
-use dixian_domain::{Case, CaseEvent, EventKind, Overdue, RegionCode};
+use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode};
+use dixian_store::assistance as store_assistance;
 use dixian_store::cases::{
     self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
     PolicySource, PublicStatusView, StoredCase, StoredEvent, TimelineEntry, TownshipOverdue,
@@ -79,6 +81,15 @@ pub async fn dismiss_lead(
 /// Records `event` on case `case_id` read at `version`, through the one
 /// state machine (`domain::case::apply`: stage, role, scope, the event's
 /// data, the rule set's numbers); returns the case after it.
+///
+/// Risk elimination decides here, where its facts are read: proposing it
+/// (`ProposeElimination`) and the county's approval of it are refused
+/// while a criterion of [`elimination_check`] fails
+/// ([`Refusal::EliminationCriteriaFail`] names each) — except an approval
+/// carrying the county's written `override_reason`, which the case keeps
+/// and the audit row records. The domain's own refusals (role, stage,
+/// fields) come first. When the event makes the household monitored, a
+/// draft plan is proposed ([`propose_plan`]).
 pub async fn record_event(
     store: &Store,
     actor: &Actor,
@@ -88,7 +99,82 @@ pub async fn record_event(
     now: DateTime<Utc>,
     policies: &Policies,
 ) -> Result<StoredCase, AppError> {
-    Ok(cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?)
+    let before = cases::get_case(&store.pool, actor, case_id).await?;
+    if let Some(overridden) = elimination_gate(&before.case, event) {
+        if before.version != version {
+            return Err(StoreError::Conflict {
+                current: before.version,
+            }
+            .into());
+        }
+        if let Some(policy) = policies.policy_for(&before.case.village, china_date(now)) {
+            dixian_domain::apply(&before.case, event, &actor.scope, now, &policy)
+                .map_err(StoreError::from)?;
+        }
+        let check = elimination_check(store, actor, case_id, now, policies, None).await?;
+        let failing: Vec<_> = check.report.failing().collect();
+        if !failing.is_empty() && !overridden {
+            return Err(StoreError::Refused(Refusal::EliminationCriteriaFail { failing }).into());
+        }
+    }
+    let after =
+        cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?;
+    if before.case.stage == CaseStage::CountyApproval && after.case.stage == CaseStage::Monitored {
+        propose_plan(store, actor, &after, now, policies).await?;
+    }
+    Ok(after)
+}
+
+/// Whether `event` on `case` is gated by the elimination check, and if so
+/// whether it carries the county's override reason.
+fn elimination_gate(case: &Case, event: &CaseEvent) -> Option<bool> {
+    match event {
+        CaseEvent::ProposeElimination { .. } if case.stage == CaseStage::Monitored => Some(false),
+        CaseEvent::CountyApproval {
+            approve: true,
+            override_reason,
+            ..
+        } if case.stage == CaseStage::EliminationCountyApproval => Some(
+            override_reason
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty()),
+        ),
+        _ => None,
+    }
+}
+
+/// Drafts the plan (一户一策) of a case whose household has just become
+/// monitored — `domain::assistance::propose` over the household, the
+/// case's risk types and the catalogue in force for its village today —
+/// and stores it unless the case has one. Without a catalogue in force
+/// no draft is made (the cadre makes the plan); returns the plan's id
+/// when one was written.
+pub async fn propose_plan(
+    store: &Store,
+    actor: &Actor,
+    case: &StoredCase,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<Option<i64>, AppError> {
+    let today = china_date(now);
+    let Some((catalogue, numbers)) = policies.0.catalogue_for(&case.case.village, today) else {
+        return Ok(None);
+    };
+    let household = households::get(&store.pool, actor, case.household_id)
+        .await?
+        .household;
+    let measures = propose(&household, &case.case.risk_types, catalogue, today);
+    let plan = AssistancePlan {
+        household: household.number.clone(),
+        status: PlanStatus::Draft,
+        helper: None,
+        starts_on: today,
+        review_on: today
+            .checked_add_days(Days::new(u64::from(numbers.visit_interval_days)))
+            .unwrap_or(today),
+        measures,
+    };
+    Ok(store_assistance::propose_plan(&store.pool, actor, case.id, &plan, now).await?)
 }
 
 /// A case as shown to one actor: what they may do next, its log.
@@ -152,6 +238,10 @@ pub struct CasePage {
     pub head: String,
     /// Warnings of this case.
     pub warnings: Vec<WarningRow>,
+    /// The risk-elimination check, criterion by criterion, while the
+    /// household is monitored or its elimination is under way (`None`
+    /// otherwise, or when no rule set is in force).
+    pub elimination: Option<EliminationCheck>,
 }
 
 /// [`case`] with what the case page shows around it.
@@ -174,10 +264,19 @@ pub async fn case_page(
         .into_iter()
         .filter(|w| w.case_id == Some(detail.id))
         .collect();
+    let stage = detail.case.stage;
+    let elimination = if stage == CaseStage::Monitored || stage.is_elimination() {
+        elimination_check(store, actor, id, now, policies, None)
+            .await
+            .ok()
+    } else {
+        None
+    };
     Ok(CasePage {
         detail,
         head,
         warnings,
+        elimination,
     })
 }
 

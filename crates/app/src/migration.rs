@@ -60,6 +60,8 @@ pub struct LineError {
 pub struct MigrationReport {
     /// Households brought in (0 when any line was refused).
     pub migrated: usize,
+    /// Draft plans proposed for them (一户一策; none without a catalogue in force).
+    pub plans_proposed: usize,
     /// Every problem found; nothing was written when there is one.
     pub errors: Vec<LineError>,
 }
@@ -77,18 +79,30 @@ pub async fn migrate_list(
     if !errors.is_empty() {
         return Ok(MigrationReport {
             migrated: 0,
+            plans_proposed: 0,
             errors,
         });
     }
     let policies = Policies(std::sync::Arc::new(crate::rule_book(store, now).await?));
     let out = cases::migrate(&store.pool, actor, &entries, note, now, &policies).await?;
     Ok(match out {
-        MigrationOutcome::Migrated(migrated) => MigrationReport {
-            migrated,
-            errors: Vec::new(),
-        },
+        MigrationOutcome::Migrated(ids) => {
+            // Each newly monitored household gets its draft plan.
+            let mut plans_proposed = 0;
+            for id in &ids {
+                let case = cases::get_case(&store.pool, actor, *id).await?;
+                let plan = crate::cases::propose_plan(store, actor, &case, now, &policies).await?;
+                plans_proposed += usize::from(plan.is_some());
+            }
+            MigrationReport {
+                migrated: ids.len(),
+                plans_proposed,
+                errors: Vec::new(),
+            }
+        }
         MigrationOutcome::Refused(issues) => MigrationReport {
             migrated: 0,
+            plans_proposed: 0,
             errors: issues
                 .into_iter()
                 .map(|i| LineError {

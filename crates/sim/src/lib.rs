@@ -10,6 +10,7 @@
 //! [`feeds`] writes the department files (部门数据) about such a population,
 //! with planted shocks and noise listed in a manifest.
 
+pub mod assistance;
 mod economy;
 mod family;
 pub mod feeds;

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 use dixian_domain::assistance::PlanStatus;
+use dixian_domain::case::EliminationCriterion;
 use dixian_domain::{CaseError, RefusalKind};
 
 /// Why a request was refused; nothing was written.
@@ -171,6 +172,26 @@ pub enum Refusal {
     /// A measure that is stopped already.
     #[error("this measure is stopped already (该措施已停止)")]
     MeasureStopped,
+    /// 风险消除 proposed, or approved without an override reason, while
+    /// criteria of the elimination check fail; each is named.
+    #[error(
+        "the risk cannot be eliminated yet: {} not met; see the elimination check on the case          (风险消除条件未满足：{}；县级审定可填写未达标仍审定的理由)",
+        criteria_en(.failing), criteria_zh(.failing)
+    )]
+    EliminationCriteriaFail {
+        /// The criteria that fail, in the check's order.
+        failing: Vec<EliminationCriterion>,
+    },
+}
+
+fn criteria_en(c: &[EliminationCriterion]) -> String {
+    let names: Vec<_> = c.iter().map(|c| c.label_en().to_lowercase()).collect();
+    names.join("; ")
+}
+
+fn criteria_zh(c: &[EliminationCriterion]) -> String {
+    let names: Vec<_> = c.iter().map(|c| c.label_zh()).collect();
+    names.join("、")
 }
 
 impl Refusal {
@@ -200,6 +221,7 @@ impl Refusal {
             Refusal::PlanStatusChange { .. } => "plan_status",
             Refusal::UnknownHelper => "unknown_helper",
             Refusal::MeasureStopped => "measure_stopped",
+            Refusal::EliminationCriteriaFail { .. } => "elimination_criteria_fail",
         }
     }
 
@@ -228,7 +250,8 @@ impl Refusal {
             | Refusal::NoCase
             | Refusal::PlanStatusChange { .. }
             | Refusal::UnknownHelper
-            | Refusal::MeasureStopped => RefusalKind::Unprocessable,
+            | Refusal::MeasureStopped
+            | Refusal::EliminationCriteriaFail { .. } => RefusalKind::Unprocessable,
             Refusal::FormerlyPoorByCounty => RefusalKind::NotPermitted,
         }
     }

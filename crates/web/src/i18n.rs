@@ -160,6 +160,24 @@ texts! {
     not_found,
     /// Household history.
     history,
+    /// 风险消除条件: heading of the elimination check on the case page.
+    elimination_check,
+    /// Column: criterion.
+    criterion,
+    /// Column: whether it holds.
+    criterion_result,
+    /// Column: why.
+    criterion_why,
+    /// A criterion that holds.
+    criterion_holds,
+    /// A criterion that fails.
+    criterion_fails,
+    /// All criteria hold.
+    elimination_eligible,
+    /// Some criterion fails.
+    elimination_not_eligible,
+    /// The county approved over failing criteria: heading.
+    elimination_override,
     /// Land unit.
     mu,
     /// Yuan per year.
@@ -657,6 +675,15 @@ pub const ZH: Texts = Texts {
     api_docs: "接口文档",
     not_found: "未找到，或不在您的管辖范围",
     history: "变更记录",
+    elimination_check: "风险消除条件",
+    criterion: "条件",
+    criterion_result: "结果",
+    criterion_why: "依据",
+    criterion_holds: "✓ 满足",
+    criterion_fails: "✗ 未满足",
+    elimination_eligible: "各项条件均已满足，可提出风险消除。",
+    elimination_not_eligible: "尚有条件未满足：不能提出风险消除；县级审定须填写未达标仍审定的理由。",
+    elimination_override: "县级未达标仍审定的理由",
     mu: "亩",
     yuan_year: "元/年",
     role: "角色",
@@ -937,6 +964,15 @@ pub const EN: Texts = Texts {
     api_docs: "API docs",
     not_found: "Not found, or outside your region",
     history: "History",
+    elimination_check: "Risk elimination criteria",
+    criterion: "Criterion",
+    criterion_result: "Result",
+    criterion_why: "Why",
+    criterion_holds: "✓ holds",
+    criterion_fails: "✗ fails",
+    elimination_eligible: "Every criterion holds: the elimination may be proposed.",
+    elimination_not_eligible: "A criterion fails: elimination cannot be proposed; the county may approve only with a written override reason.",
+    elimination_override: "County's override reason",
     mu: "mu",
     yuan_year: "yuan/yr",
     role: "Role",
@@ -1186,6 +1222,7 @@ const EVENT_FIELDS_ZH: &[(&str, &str)] = &[
     ("reason", "理由"),
     ("visitor", "走访人"),
     ("changes", "变化情况"),
+    ("override_reason", "未达标仍审定的理由（仅风险消除）"),
     ("risk_added", "新增风险"),
     ("risk_removed", "消除风险"),
     ("channel", "途径"),
@@ -1214,6 +1251,7 @@ const EVENT_FIELDS_EN: &[(&str, &str)] = &[
     ("reason", "Reason"),
     ("visitor", "Visitor"),
     ("changes", "Changes"),
+    ("override_reason", "Override reason (elimination only)"),
     ("risk_added", "Risks added"),
     ("risk_removed", "Risks removed"),
     ("channel", "Channel"),
@@ -1285,6 +1323,7 @@ bilingual!(
     dixian_domain::Role,
     dixian_domain::case::EventKind,
     dixian_domain::case::CaseStage,
+    dixian_domain::case::EliminationCriterion,
     dixian_screen::FeedKind,
     dixian_domain::assistance::ChainRule,
     dixian_domain::assistance::MeasureKind,
@@ -1294,6 +1333,37 @@ bilingual!(
     dixian_domain::assistance::MeasureEffect,
     dixian_domain::assistance::PlanStatus,
 );
+
+impl Texts {
+    /// The language's half of a bilingual reason written `English (中文)`
+    /// by the domain (several such pairs may follow each other): Chinese
+    /// takes the parenthesised Chinese parts, English the rest.
+    pub fn reason(&self, text: &str) -> String {
+        let mut en = String::new();
+        let mut zh: Vec<String> = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find(" (") {
+            let after = &rest[open + 2..];
+            let Some(close) = after.find(')') else { break };
+            let inner = &after[..close];
+            en.push_str(&rest[..open]);
+            if inner
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            {
+                zh.push(inner.to_string());
+            } else {
+                en.push_str(&rest[open..open + 2 + close + 1]);
+            }
+            rest = &after[close + 1..];
+        }
+        en.push_str(rest);
+        match self.language {
+            Language::Zh if !zh.is_empty() => zh.join("；"),
+            _ => en.trim().to_string(),
+        }
+    }
+}
 
 impl Texts {
     /// The label of `v` in this table's language.

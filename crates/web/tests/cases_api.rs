@@ -585,8 +585,47 @@ async fn identification_to_elimination_and_back(backend: Backend) {
     app.step(&t.town_a, case, v, json!({"kind": "assistance_outcome", "assistance": "dibao", "granted": true, "note": "批准"})).await;
     v += 1;
 
-    // 13. the elimination check after seven months
+    // 13. the elimination check after seven months: refused while no
+    // measure is recorded and no visit shows the income
     app.advance(Duration::days(200));
+    let r = app
+        .event(
+            &t.cadre_a,
+            case,
+            v,
+            json!({"kind": "propose_elimination", "note": "收入稳定"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "elimination_criteria_fail", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("收入持续稳定达标") && message.contains("已落实帮扶措施"),
+        "{message}"
+    );
+    // a job and a follow-up visit with the income of the last 200 days
+    let r = app
+        .post(
+            &t.cadre_a,
+            &format!("/api/v1/households/{a}/measures"),
+            &json!({"person": ids[0], "kind": "employment", "department": "human_resources",
+                "amount_fen": null, "starts_on": app.day(-150), "ends_on": null, "status": "ongoing",
+                "source": "cadre", "evidence": "劳务协议"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = app
+        .post(
+            &t.cadre_a,
+            &format!("/api/v1/households/{a}/visits"),
+            &json!({"visited_on": app.day(0), "period_from": app.day(-200), "period_to": app.day(0),
+                "income": {"wage_fen": 2_000_000, "business_fen": 0, "property_fen": 0, "transfer_fen": 0},
+                "persons": 2, "needs": {"food": true, "clothing": true, "schooling": true, "medical": true,
+                "housing": true, "water": true}, "measures": [], "note": "务工稳定"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let check = app
         .get_json(
             &t.cadre_a,

@@ -137,7 +137,7 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let set = rules
         .select(&county, today)
         .context("no shipped rule set covers the demo county")?;
-    let taken = crate::demo::cases::seed(store, &set.workflow).await?;
+    let taken = crate::demo::cases::seed(store, &rules).await?;
     println!(
         "{} demo cases in every stage of the workflow (some overdue) in the village of user cadre",
         taken.len()

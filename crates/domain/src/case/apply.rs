@@ -2,8 +2,9 @@
 //! each event's own checks and effects are one short function below.
 
 use super::{
-    AssistanceDecision, AssistanceProposal, Case, CaseError, CaseEvent, CaseStage, Lead, Notice,
-    Objection, Rejection, TextField, Transition, china_date, rules,
+    AssistanceDecision, AssistanceProposal, Case, CaseError, CaseEvent, CaseStage,
+    EliminationOverride, Lead, Notice, Objection, Rejection, TextField, Transition, china_date,
+    rules,
 };
 use crate::assistance::Assistance;
 use crate::household::Category;
@@ -88,7 +89,11 @@ fn record(case: &mut Case, event: &CaseEvent, at: &At) -> Result<(), CaseError> 
             category,
             risk_types,
             note,
-        } => county_approval(case, at, *approve, *category, risk_types, note),
+            override_reason,
+        } => {
+            county_approval(case, at, *approve, *category, risk_types, note)?;
+            elimination_override(case, at, *approve, override_reason.as_deref())
+        }
         E::Reject { reason } => {
             required(TextField::Reason, reason)?;
             end_run(case, at, reason);
@@ -341,6 +346,34 @@ fn county_approval(
         case.re_entry = false;
     }
     case.advance(at.now);
+    Ok(())
+}
+
+/// 风险消除 approved over a failing criterion: only an approval of an
+/// elimination takes a reason, and it must say something. Called after
+/// the approval itself has been checked and applied.
+fn elimination_override(
+    case: &mut Case,
+    at: &At,
+    approve: bool,
+    reason: Option<&str>,
+) -> Result<(), CaseError> {
+    let Some(reason) = reason else {
+        if approve && case.eliminated_at == Some(at.now) {
+            case.elimination_override = None;
+        }
+        return Ok(());
+    };
+    // `county_approval` has moved the case on: an elimination approval
+    // leaves it eliminated at this instant.
+    if !(approve && case.stage == CaseStage::Eliminated && case.eliminated_at == Some(at.now)) {
+        return Err(CaseError::OverrideOutsideElimination);
+    }
+    required(TextField::OverrideReason, reason)?;
+    case.elimination_override = Some(EliminationOverride {
+        reason: reason.trim().to_string(),
+        at: at.now,
+    });
     Ok(())
 }
 

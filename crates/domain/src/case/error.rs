@@ -28,6 +28,8 @@ coded_enum! {
         Visitor => ("visitor", "回访人", "Visitor"),
         /// 变化情况
         Changes => ("changes", "变化情况", "Changes"),
+        /// 未达标仍审定的理由
+        OverrideReason => ("override_reason", "未达标仍审定的理由", "Override reason"),
     }
 }
 
@@ -184,6 +186,12 @@ pub enum CaseError {
          (风险消除审定无需填写类别和风险类型)"
     )]
     EliminationTakesNoCategory,
+    /// An override reason on anything but the county's approval of an
+    /// elimination.
+    #[error(
+        "an override reason is given only when the county approves a risk elimination; leave it empty          (仅县级审定风险消除时可填写未达标仍审定的理由)"
+    )]
+    OverrideOutsideElimination,
     /// The same risk type both added and removed.
     #[error("risk type “{}” is both added and removed; choose one (风险类型“{}”不能同时增加和删除)", .0.label_en(), .0.label_zh())]
     RiskTypeConflict(RiskType),
@@ -237,6 +245,7 @@ impl CaseError {
             | CaseError::NoticeNotOver { .. }
             | CaseError::ApprovalIncomplete
             | CaseError::EliminationTakesNoCategory
+            | CaseError::OverrideOutsideElimination
             | CaseError::RiskTypeConflict(_)
             | CaseError::NewRiskAfterElimination
             | CaseError::NotJointAssistance(_)
@@ -266,6 +275,7 @@ impl CaseError {
             CaseError::NoticeNotOver { .. } => "notice_not_over",
             CaseError::ApprovalIncomplete => "approval_incomplete",
             CaseError::EliminationTakesNoCategory => "elimination_takes_no_category",
+            CaseError::OverrideOutsideElimination => "override_outside_elimination",
             CaseError::RiskTypeConflict(_) => "risk_type_conflict",
             CaseError::NewRiskAfterElimination => "new_risk_after_elimination",
             CaseError::NotJointAssistance(_) => "not_joint_assistance",

@@ -78,6 +78,11 @@ pub enum CaseEvent {
         risk_types: Vec<RiskType>,
         /// Remarks; the reason when it does not approve.
         note: String,
+        /// 风险消除 approved although a criterion of the elimination check
+        /// fails: the county's written reason (elimination approval only;
+        /// audited and shown on the case).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        override_reason: Option<String>,
     },
     /// Ends the run without approval, with a reason.
     Reject {

@@ -358,6 +358,19 @@ pub struct Case {
     pub re_entries: u32,
     /// Number of elimination rollbacks (风险消除回退).
     pub rollbacks: u32,
+    /// The county's reason when it approved the latest elimination
+    /// although a criterion failed; `None` when all held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elimination_override: Option<EliminationOverride>,
+}
+
+/// 风险消除 approved over a failing criterion of the elimination check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EliminationOverride {
+    /// The county's written reason.
+    pub reason: String,
+    /// When the county approved.
+    pub at: DateTime<Utc>,
 }
 
 /// The outcome of [`apply`]: the new state and the stages it moved between.
@@ -406,6 +419,7 @@ impl Case {
             assistance: Vec::new(),
             re_entries: 0,
             rollbacks: 0,
+            elimination_override: None,
         })
     }
 

@@ -31,7 +31,7 @@ pub use lists::{
 pub use measures::{
     MeasureFilter, RegionMeasure, StoredMeasure, add_measure, chain, region_measures, stop_measure,
 };
-pub use plans::{StoredPlan, assign_helper, get_plan, save_plan};
+pub use plans::{StoredPlan, assign_helper, get_plan, propose_plan, save_plan};
 pub use visits::{StoredVisit, list_visits, record_visit};
 
 use crate::db::{Pool, Tx, q};

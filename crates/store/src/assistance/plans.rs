@@ -294,22 +294,7 @@ pub async fn save_plan(
             (id, current + 1, Some(before))
         }
     };
-    for (i, m) in plan.measures.iter().enumerate() {
-        let person = m.person.as_ref().map(|p| p.as_str());
-        let hash = person.map(|p| tx.data().id_hash(p));
-        let sealed = tx.data().seal_opt("plan_measures.person_id_number", person);
-        tx.execute(
-            q("INSERT INTO plan_measures (plan_id, position, person_hash, person_id_number, kind, reason)
-               VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(plan_id)
-            .bind(i as i64)
-            .bind(hash)
-            .bind(sealed)
-            .bind(m.kind.code())
-            .bind(m.reason.trim()),
-        )
-        .await?;
-    }
+    insert_planned(&mut tx, plan_id, plan).await?;
     audit::record(
         &mut tx,
         &[Change {
@@ -401,4 +386,107 @@ pub async fn assign_helper(
     .await?;
     tx.commit().await?;
     Ok(version + 1)
+}
+
+/// Writes the drafted plan (一户一策) of case `case_id` when the household
+/// has just become monitored — a county approval or the county's
+/// migration — unless the case has a plan already. The draft is the
+/// application's proposal (`domain::assistance::propose`); the village
+/// cadre confirms or adjusts it through [`save_plan`]. No role check of
+/// its own: the caller writes it as the consequence of an event the
+/// actor was allowed to record; scope and membership are checked as for
+/// any plan. Returns the new plan's id, `None` when one was there.
+pub async fn propose_plan(
+    pool: &Pool,
+    actor: &Actor,
+    case_id: i64,
+    plan: &AssistancePlan,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    check_plan(plan)?;
+    let (lo, hi) = actor.scope.region.padded_range();
+    let mut tx = pool.begin().await?;
+    let case: Option<(i64, String)> = tx
+        .opt(
+            q("SELECT household_id, village_code FROM cases WHERE id = $1 AND village_code BETWEEN $2 AND $3")
+                .bind(case_id)
+                .bind(lo)
+                .bind(hi),
+        )
+        .await?;
+    let Some((household_id, village)) = case else {
+        return Err(StoreError::NotFound);
+    };
+    let members = member_hashes(&mut tx, household_id).await?;
+    for (i, m) in plan.measures.iter().enumerate() {
+        check_member(
+            &tx,
+            &members,
+            m.person.as_ref(),
+            format!("measures[{i}].person"),
+        )?;
+    }
+    let id: Option<(i64,)> = tx
+        .opt(
+            q("INSERT INTO plans (household_id, case_id, village_code, status, helper_id, starts_on, review_on,
+               version, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $5, $6, 1, $7, $7)
+               ON CONFLICT (case_id) DO NOTHING RETURNING id")
+            .bind(household_id)
+            .bind(case_id)
+            .bind(village.as_str())
+            .bind(PlanStatus::Draft.code())
+            .bind(plan.starts_on)
+            .bind(plan.review_on)
+            .bind(now),
+        )
+        .await?;
+    let Some((plan_id,)) = id else {
+        return Ok(None);
+    };
+    insert_planned(&mut tx, plan_id, plan).await?;
+    let draft = AssistancePlan {
+        status: PlanStatus::Draft,
+        helper: None,
+        ..plan.clone()
+    };
+    audit::record(
+        &mut tx,
+        &[Change {
+            user_id: actor.user_id,
+            action: "propose",
+            entity: "plan",
+            entity_id: plan_id.to_string(),
+            region: Some(village),
+            before: None,
+            after: Some(audit_view(&draft)),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(plan_id))
+}
+
+/// Writes the planned measures of plan `plan_id`, in order.
+async fn insert_planned(
+    tx: &mut Tx,
+    plan_id: i64,
+    plan: &AssistancePlan,
+) -> Result<(), StoreError> {
+    for (i, m) in plan.measures.iter().enumerate() {
+        let person = m.person.as_ref().map(|p| p.as_str());
+        let hash = person.map(|p| tx.data().id_hash(p));
+        let sealed = tx.data().seal_opt("plan_measures.person_id_number", person);
+        tx.execute(
+            q("INSERT INTO plan_measures (plan_id, position, person_hash, person_id_number, kind, reason)
+               VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(plan_id)
+            .bind(i as i64)
+            .bind(hash)
+            .bind(sealed)
+            .bind(m.kind.code())
+            .bind(m.reason.trim()),
+        )
+        .await?;
+    }
+    Ok(())
 }

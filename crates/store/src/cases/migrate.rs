@@ -40,8 +40,8 @@ pub struct MigrationIssue {
 /// stopped it (then nothing was written).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MigrationOutcome {
-    /// Every entry was taken.
-    Migrated(usize),
+    /// Every entry was taken: the cases opened, in the list's order.
+    Migrated(Vec<i64>),
     /// Nothing was written; every issue found.
     Refused(Vec<MigrationIssue>),
 }
@@ -63,7 +63,7 @@ pub async fn migrate(
     let mut tx = pool.begin().await?;
     let mut issues = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut migrated = 0;
+    let mut migrated = Vec::new();
     for (index, entry) in list.iter().enumerate() {
         let mut issue = |reason: String| issues.push(MigrationIssue { index, reason });
         if !seen.insert(entry.number.trim().to_string()) {
@@ -168,7 +168,7 @@ pub async fn migrate(
             }],
         )
         .await?;
-        migrated += 1;
+        migrated.push(stored.id);
     }
     if !issues.is_empty() {
         tx.rollback().await?;

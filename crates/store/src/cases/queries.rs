@@ -4,18 +4,19 @@
 
 use super::leads::{parse_channel, parse_risks};
 use super::{PolicySource, check_reads_cases, get_case, parse_snapshot};
+use crate::assistance;
 use crate::db::{Pool, q};
 use crate::households;
 use crate::users::Actor;
 use crate::{Refusal, StoreError};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::assistance::{FollowUpVisit, Measure};
 use dixian_domain::case::{
-    EliminationFacts, EliminationReport, IncomePeriod, ThreeGuarantees, china_date,
-    elimination_check as check, has_labor_capacity,
+    EliminationFacts, EliminationReport, china_date, elimination_check as check,
 };
 use dixian_domain::{
-    Case, CaseError, CaseStage, Category, Channel, EventKind, Household, Overdue, RegionCode,
-    RegionLevel, RiskType, WorkflowPolicy, overdue as overdue_of,
+    Case, CaseError, CaseStage, Category, Channel, EventKind, Overdue, RegionCode, RegionLevel,
+    RiskType, WorkflowPolicy, overdue as overdue_of,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -798,13 +799,13 @@ pub struct EliminationCheck {
 }
 
 /// The risk-elimination check of a monitored case: the facts come from
-/// the registry (income history from the household's audit trail, 三保障,
-/// water, labor), the case (monitored since; the assistance granted on it
-/// as the measures of the chain) and the rule set; `big_expense_resolved`
-/// is the village's finding when given, else the registry's yearly rigid
-/// expenses against the limit. Until follow-up visits and measures are
-/// stored, the registry's income stands for the visits' and the case's
-/// grants for the chain (`EliminationFacts::gather` is the call once they are).
+/// the household's stored assistance chain (every measure recorded for it
+/// or its members, `assistance::chain`) and its follow-up visits (income
+/// periods, the latest visit's 两不愁三保障), the registry (三保障, water,
+/// labor), the case (monitored since; a 低保/特困 granted on it whose kind
+/// the chain does not hold yet is a link too) and the rule set
+/// (`numbers`, `policy`); `big_expense_resolved` is the village's finding
+/// when given, else the registry's yearly rigid expenses against the limit.
 pub async fn elimination_check(
     pool: &Pool,
     actor: &Actor,
@@ -822,98 +823,41 @@ pub async fn elimination_check(
     let household = households::get(pool, actor, stored.household_id)
         .await?
         .household;
-    let today = china_date(now);
-    let income = income_periods(&income_history(pool, stored.household_id).await?, today);
+    let mut measures: Vec<Measure> = assistance::chain(pool, actor, stored.household_id)
+        .await?
+        .into_iter()
+        .map(|m| m.measure)
+        .collect();
+    let granted: Vec<Measure> = case
+        .assistance
+        .iter()
+        .filter_map(|p| p.granted_measure())
+        .filter(|g| !measures.iter().any(|m| m.kind == g.kind))
+        .collect();
+    measures.extend(granted);
+    let visits: Vec<FollowUpVisit> = assistance::list_visits(pool, actor, stored.household_id)
+        .await?
+        .into_iter()
+        .map(|v| v.visit)
+        .collect();
     let rigid = household.medical_expense + household.schooling_expense;
-    let facts = EliminationFacts {
-        monitoring_line_fen: numbers.monitoring_line_fen,
-        income,
-        big_expense_resolved: big_expense_resolved
-            .unwrap_or_else(|| numbers.big_expense_limit.is_none_or(|limit| rigid <= limit)),
-        guarantees: ThreeGuarantees::of(&household),
-        water: household.water,
-        latest_needs: None,
-        monitored_since: china_date(since),
-        measures: case
-            .assistance
-            .iter()
-            .filter_map(|p| p.granted_measure())
-            .collect(),
-        has_labor_capacity: has_labor_capacity(&household),
-    };
+    let resolved = big_expense_resolved
+        .unwrap_or_else(|| numbers.big_expense_limit.is_none_or(|limit| rigid <= limit));
+    let facts = EliminationFacts::gather(
+        &household,
+        &measures,
+        &visits,
+        numbers.monitoring_line_fen,
+        china_date(since),
+        resolved,
+    );
     let report = check(&facts, policy, now);
     Ok(EliminationCheck { facts, report })
-}
-
-/// (when, income per person per year) of every full registry record of
-/// the household, from its audit trail, oldest first.
-async fn income_history(
-    pool: &Pool,
-    household_id: i64,
-) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
-    let rows: Vec<(DateTime<Utc>, String)> = pool
-        .all(
-            q("SELECT at, after FROM audit_log WHERE entity = 'household' AND entity_id = $1 AND after IS NOT NULL
-               AND action <> 'reveal' ORDER BY seq")
-            .bind(household_id.to_string()),
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(at, after)| {
-            serde_json::from_str::<Household>(&after)
-                .ok()
-                .map(|h| (at, h.income_per_person()))
-        })
-        .collect())
-}
-
-/// Each record's income held from its day until the day before the next
-/// record; the last until today. A record replaced on its own day never
-/// held a whole day and is left out.
-fn income_periods(history: &[(DateTime<Utc>, i64)], today: NaiveDate) -> Vec<IncomePeriod> {
-    history
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (at, per_person))| {
-            let from = china_date(*at);
-            let to = match history.get(i + 1) {
-                Some((next, _)) => china_date(*next).checked_sub_days(Days::new(1))?,
-                None => today,
-            };
-            (to >= from).then_some(IncomePeriod {
-                from,
-                to,
-                per_person_annual_fen: per_person.saturating_mul(100),
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 2, 0, 0).unwrap()
-    }
-
-    #[test]
-    fn income_is_held_until_the_next_record() {
-        let today = at(2025, 9, 1).date_naive();
-        let h = [
-            (at(2025, 1, 10), 5000),
-            (at(2025, 1, 10), 5500),
-            (at(2025, 3, 1), 9000),
-        ];
-        let p = income_periods(&h, today);
-        assert_eq!(p.len(), 2, "the record replaced on its own day is left out");
-        assert_eq!(p[0].per_person_annual_fen, 550_000);
-        assert_eq!(p[0].to, at(2025, 2, 28).date_naive());
-        assert_eq!((p[1].from, p[1].to), (at(2025, 3, 1).date_naive(), today));
-    }
-
     #[test]
     fn changed_fields_name_keys_only() {
         let b = r#"{"category":null,"address":"x"}"#;

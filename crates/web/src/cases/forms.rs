@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 pub enum Input {
     /// One line of text.
     Text,
+    /// One line of text that may be left empty (then absent).
+    OptionalText,
     /// Several lines of text.
     LongText,
     /// A date (YYYY-MM-DD).
@@ -59,6 +61,8 @@ pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
             ("category", Category),
             ("risk_types", RiskTypes),
             ("note", Text),
+            // 风险消除 approved over a failing criterion: elimination only.
+            ("override_reason", OptionalText),
         ],
         EventKind::Reject | EventKind::EliminationRollback => &[("reason", Text)],
         EventKind::FollowUp => &[
@@ -127,6 +131,7 @@ pub fn event_from_form(
                     .collect();
                 Value::Array(codes?)
             }
+            Input::OptionalText if first.is_empty() => Value::Null,
             _ => Value::String(first.to_string()),
         };
         obj.insert((*name).into(), v);
@@ -158,7 +163,7 @@ mod tests {
                     Input::RiskTypes => "illness",
                     Input::Channel => "cadre_sweep",
                     Input::Assistance => "dibao",
-                    Input::Text | Input::LongText => "说明",
+                    Input::Text | Input::LongText | Input::OptionalText => "说明",
                 };
                 form.push((name.to_string(), v.to_string()));
             }

@@ -159,7 +159,21 @@ struct CasePage {
     events: Vec<EventLine>,
     /// Department warnings attached to or verified into this case.
     warnings: Vec<WarningLine>,
+    /// The elimination check's criteria (monitored or under elimination).
+    criteria: Vec<CriterionLine>,
+    /// Whether every criterion holds (meaningful when `criteria` is not empty).
+    eligible: bool,
+    /// The county's override reason of the latest elimination, if any.
+    override_reason: Option<String>,
     errors: Vec<String>,
+}
+
+/// One criterion of the elimination check as shown.
+struct CriterionLine {
+    code: &'static str,
+    label: &'static str,
+    holds: bool,
+    why: String,
 }
 
 struct EventForm {
@@ -203,7 +217,7 @@ fn form_input(t: &Texts, name: &'static str, input: Input, today: &str) -> FormI
         options: Vec::new(),
     };
     match input {
-        Input::Text => {}
+        Input::Text | Input::OptionalText => {}
         Input::LongText => f.kind = "textarea",
         Input::Date => {
             f.kind = "date";
@@ -260,8 +274,12 @@ async fn render_case(
             label: t.label(*k),
             inputs: inputs(*k)
                 .iter()
-                // An elimination deliberation proposes no category.
-                .filter(|(n, _)| !(c.stage.is_elimination() && n.starts_with("proposed_")))
+                // An elimination deliberation proposes no category, an
+                // elimination approval sets none; only it takes an override.
+                .filter(|(n, _)| match c.stage.is_elimination() {
+                    true => !(n.starts_with("proposed_") || *n == "category" || *n == "risk_types"),
+                    false => *n != "override_reason",
+                })
                 .map(|(n, i)| form_input(t, n, *i, &today))
                 .collect(),
         })
@@ -312,6 +330,19 @@ async fn render_case(
         forms,
         events,
         warnings,
+        criteria: page
+            .elimination
+            .iter()
+            .flat_map(|e| &e.report.criteria)
+            .map(|c| CriterionLine {
+                code: c.criterion.code(),
+                label: t.label(c.criterion),
+                holds: c.holds,
+                why: t.reason(&c.why),
+            })
+            .collect(),
+        eligible: page.elimination.as_ref().is_some_and(|e| e.report.eligible),
+        override_reason: c.elimination_override.as_ref().map(|o| o.reason.clone()),
         errors,
     };
     let status = if shown.errors.is_empty() {

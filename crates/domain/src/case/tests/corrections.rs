@@ -22,6 +22,7 @@ fn county_keeping_proposal() -> CaseEvent {
         category: None,
         risk_types: vec![],
         note: "同意".into(),
+        override_reason: None,
     }
 }
 

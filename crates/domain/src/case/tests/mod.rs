@@ -133,6 +133,7 @@ pub(crate) mod ev {
             category: Some(Category::SuddenHardship),
             risk_types: vec![RiskType::Illness, RiskType::HousingSafety],
             note: "意见".into(),
+            override_reason: None,
         }
     }
     pub fn county_elimination(approve: bool) -> CaseEvent {
@@ -141,6 +142,7 @@ pub(crate) mod ev {
             category: None,
             risk_types: vec![],
             note: "意见".into(),
+            override_reason: None,
         }
     }
     /// The county approval that suits the run of `stage`.

@@ -258,6 +258,7 @@ fn county_approval_data_depends_on_the_run() {
         category: Some(Category::MarginalAtRisk),
         risk_types: vec![],
         note: String::new(),
+        override_reason: None,
     };
     assert_eq!(
         try_step(&identification, no_risk, County, 9).unwrap_err(),
@@ -273,6 +274,7 @@ fn county_approval_data_depends_on_the_run() {
         category: None,
         risk_types: vec![],
         note: String::new(),
+        override_reason: None,
     };
     assert_eq!(
         try_step(&elimination, silent_no, County, 19).unwrap_err(),
@@ -306,6 +308,7 @@ fn re_entry_reruns_identification_from_a_new_lead() {
         category: Some(Category::UnstableFormerlyPoor),
         risk_types: vec![RiskType::Disaster],
         note: String::new(),
+        override_reason: None,
     };
     let case = step(&case, flood, County, 48);
     assert_eq!(case.stage, CaseStage::Monitored);

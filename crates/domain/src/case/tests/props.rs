@@ -105,6 +105,7 @@ fn event(kind: EventKind, case: &Case, m: &Move, today: NaiveDate) -> CaseEvent 
             category: m.good.then_some(Category::MarginalAtRisk),
             risk_types: if m.good { vec![risk] } else { vec![] },
             note: text,
+            override_reason: None,
         },
         E::Reject => CaseEvent::Reject { reason: text },
         E::FollowUp => CaseEvent::FollowUp {
