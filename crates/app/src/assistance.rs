@@ -16,6 +16,7 @@
 //! the rule set in force for the household's region and the day.
 
 mod list_file;
+pub mod seed;
 
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 
