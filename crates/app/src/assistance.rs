@@ -18,6 +18,7 @@
 mod chain_report;
 mod list_file;
 mod proposal;
+pub mod seed;
 
 pub use chain_report::{
     ChainReport, ChainReportQuery, ChainReportRow, DEFAULT_PER_PAGE, MAX_PER_PAGE, ReportFinding,

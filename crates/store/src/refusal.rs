@@ -175,7 +175,8 @@ pub enum Refusal {
     /// 风险消除 proposed, or approved without an override reason, while
     /// criteria of the elimination check fail; each is named.
     #[error(
-        "the risk cannot be eliminated yet: {} not met; see the elimination check on the case          (风险消除条件未满足：{}；县级审定可填写未达标仍审定的理由)",
+        "the risk cannot be eliminated yet: {} not met; see the elimination check on the case \
+         (风险消除条件未满足：{}；县级审定可填写未达标仍审定的理由)",
         criteria_en(.failing), criteria_zh(.failing)
     )]
     EliminationCriteriaFail {

@@ -1384,6 +1384,23 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bilingual_reason_shows_the_page_language_only() {
+        let why = "0 pupil(s) of compulsory age out of school (义务教育阶段辍学0人); \
+                   the latest visit found it not secure (最近一次回访认定未保障)";
+        assert_eq!(
+            ZH.reason(why),
+            "义务教育阶段辍学0人；最近一次回访认定未保障"
+        );
+        assert_eq!(
+            EN.reason(why),
+            "0 pupil(s) of compulsory age out of school; the latest visit found it not secure"
+        );
+        // English parentheses stay; text without Chinese is left as it is
+        assert_eq!(ZH.reason("x (y) z"), "x (y) z");
+        assert_eq!(EN.reason("housing is C (D) (住房C级)"), "housing is C (D)");
+    }
     use std::collections::BTreeSet;
 
     /// Keys whose text is rightly the same in both tables: (key, why).

@@ -417,7 +417,61 @@ async fn notice_workbook_has_the_printed_columns_only(backend: Backend) {
     }
 }
 
+/// The case page of a monitored household shows the elimination check,
+/// criterion by criterion, with why; the refused proposal leaves the case
+/// where it was. (Migrated a year ago, no measure and no visit yet.)
+async fn case_page_shows_the_elimination_check(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else {
+        return;
+    };
+    let county = app.user("county", Role::CountyAdmin, common::COUNTY).await;
+    let cadre = app.user("cadre_a", Role::VillageCadre, VILLAGE_A).await;
+    let ids = vec![id("1968-04-02", 41)];
+    household(&app, &county, "A-0001", VILLAGE_A, "王大山", &ids).await;
+    let admin = actor(&app, "county").await;
+    let entry = cases::MonitoredEntry {
+        number: "A-0001".into(),
+        category: dixian_domain::Category::MarginalAtRisk,
+        risk_types: vec![RiskType::Illness],
+        identified_on: china_date(Utc::now() - Duration::days(365)),
+    };
+    let out = cases::migrate(
+        &app.store.pool,
+        &admin,
+        &[entry],
+        "存量",
+        Utc::now(),
+        &policies(),
+    )
+    .await
+    .unwrap();
+    let cases::MigrationOutcome::Migrated(case_ids) = out else {
+        panic!("{out:?}")
+    };
+    let r = app.get(&cadre, &format!("/cases/{}", case_ids[0])).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"elimination-check\""), "{page}");
+    assert!(page.contains("风险消除条件"), "{page}");
+    // income not known, no measure: both fail, with why (Chinese half)
+    for code in ["income_stable", "measures_received"] {
+        assert!(
+            page.contains(&format!("id=\"criterion-{code}\" class=\"fails\"")),
+            "{code}: {page}"
+        );
+    }
+    assert!(page.contains("id=\"criterion-monitored_long_enough\" class=\"holds\""));
+    assert!(page.contains("已落实帮扶措施0项"), "{page}");
+    assert!(
+        !page.contains("measure(s) received"),
+        "English half shown: {page}"
+    );
+    // the override reason field belongs to the elimination approval only
+    assert!(!page.contains("name=\"override_reason\""));
+}
+
 on_both_backends!(
     overdue_page_is_scoped,
     notice_workbook_has_the_printed_columns_only,
+    case_page_shows_the_elimination_check,
 );

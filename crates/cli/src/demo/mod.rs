@@ -1,6 +1,7 @@
 //! `dixian demo`: a real county (520526 威宁彝族回族苗族自治县) with
 //! synthetic households in an embedded SQLite file, one user per role.
 
+pub mod assistance;
 pub mod cases;
 pub mod feeds;
 pub mod monitored;
@@ -146,6 +147,26 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
     let n = crate::demo::monitored::seed(store, &county, &all, &taken, &set.workflow).await?;
     println!(
         "{n} monitored households brought in by the county's migration ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let towns: std::collections::HashMap<String, String> =
+        dixian_store::regions::children(&store.pool, &county)
+            .await?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect();
+    let seeded =
+        crate::demo::assistance::seed(store, &county, &all, &taken, &rules, &towns).await?;
+    let c = seeded.counts;
+    println!(
+        "assistance: {} helpers, {} plans, {} measures, {} visits; \
+         planted for the chain report: {} findings ({:.1} s)",
+        c.helpers,
+        c.plans,
+        c.measures,
+        c.visits,
+        seeded.demo.manifest.len(),
         t.elapsed().as_secs_f64()
     );
     crate::demo::feeds::seed(store, &county, &all, &cadre_village, &rules).await?;

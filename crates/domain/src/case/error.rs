@@ -189,7 +189,8 @@ pub enum CaseError {
     /// An override reason on anything but the county's approval of an
     /// elimination.
     #[error(
-        "an override reason is given only when the county approves a risk elimination; leave it empty          (仅县级审定风险消除时可填写未达标仍审定的理由)"
+        "an override reason is given only when the county approves a risk elimination; leave it empty \
+         (仅县级审定风险消除时可填写未达标仍审定的理由)"
     )]
     OverrideOutsideElimination,
     /// The same risk type both added and removed.
