@@ -1371,6 +1371,25 @@ impl Texts {
         self.pick(v.zh(), v.en())
     }
 
+    /// The part in this table's language of a message the lower layers
+    /// give as `English (中文)` (a refusal's reason, a finding's evidence);
+    /// the whole text when it is not of that form.
+    pub fn of_pair<'a>(&self, text: &'a str) -> &'a str {
+        let Some(open) = text.rfind(" (") else {
+            return text;
+        };
+        let Some(inner) = text[open + 2..].strip_suffix(')') else {
+            return text;
+        };
+        if inner.is_empty() || open == 0 {
+            return text;
+        }
+        match self.language {
+            Language::Zh => inner,
+            Language::En => &text[..open],
+        }
+    }
+
     /// One of a pair of labels something else gives in both languages
     /// (a coded value, a stored status): the one of this table's language.
     pub fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
@@ -1489,6 +1508,15 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn of_pair_picks_the_language() {
+        let why = "the amount is above the limit (超过上限)";
+        assert_eq!(ZH.of_pair(why), "超过上限");
+        assert_eq!(EN.of_pair(why), "the amount is above the limit");
+        assert_eq!(ZH.of_pair("plain"), "plain");
+        assert_eq!(EN.of_pair("(只有中文)"), "(只有中文)");
     }
 
     #[test]

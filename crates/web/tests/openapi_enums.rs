@@ -7,7 +7,7 @@ mod common;
 
 use common::Backend;
 use dixian_domain::assistance::{
-    Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
+    ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
 };
 use dixian_domain::case::EliminationCriterion;
 use dixian_domain::{
@@ -86,6 +86,7 @@ fn table() -> BTreeMap<&'static str, Known> {
         Assistance,
         CaseStage,
         Category,
+        ChainRule,
         Channel,
         Department,
         DisabilityKind,

@@ -113,6 +113,7 @@ impl FormState {
     fn refusal(&mut self, t: &Texts, e: AppError, fields: &[(&str, &str)]) {
         match e {
             AppError::Store(StoreError::Refused(Refusal::InvalidField { field, reason })) => {
+                let reason = t.of_pair(&reason).to_string();
                 match fields.iter().find(|(api, _)| field.starts_with(api)) {
                     Some((_, form)) => self.bad(form, reason),
                     None => self.general.push(reason),
@@ -123,7 +124,7 @@ impl FormState {
                 tracing::error!(error = %e, "assistance form save failed");
                 self.general.push(t.internal_error.into())
             }
-            other => self.general.push(other.to_string()),
+            other => self.general.push(t.of_pair(&other.to_string()).to_string()),
         }
     }
 }

@@ -133,10 +133,11 @@ fn line(t: &Texts, r: &ChainReportRow) -> Line {
             .iter()
             .map(|f| {
                 let ids: Vec<String> = f.measures.iter().map(|i| format!("#{i}")).collect();
+                let text = t.of_pair(&f.why);
                 let why = if ids.is_empty() {
-                    f.why.clone()
+                    text.to_string()
                 } else {
-                    format!("{} · {}", ids.join(" "), f.why)
+                    format!("{} · {text}", ids.join(" "))
                 };
                 (f.rule.code(), t.label(f.rule), why)
             })
