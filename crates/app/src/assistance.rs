@@ -26,7 +26,8 @@ pub use chain_report::{
 };
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 pub use proposal::{
-    HouseholdAssistance, confirm_plan, household_assistance, household_risks, propose_plan,
+    HouseholdAssistance, confirm_plan, effect_of, household_assistance, household_risks,
+    propose_plan,
 };
 
 use crate::{AppError, may_load_feeds};

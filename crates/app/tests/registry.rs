@@ -234,11 +234,15 @@ async fn writes_round_trip(backend: Backend) {
         category: Some(dixian_domain::Category::MarginalAtRisk),
         ..h.clone()
     };
-    let e = registry::create(&store, &cadre, &monitored).await.unwrap_err();
+    let e = registry::create(&store, &cadre, &monitored)
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             e,
-            AppError::Store(StoreError::Refused(dixian_store::Refusal::CategoryByWorkflow))
+            AppError::Store(StoreError::Refused(
+                dixian_store::Refusal::CategoryByWorkflow
+            ))
         ),
         "{e}"
     );

@@ -572,6 +572,18 @@ texts! {
     save_visit,
     /// Save the measure.
     save_measure,
+    /// Effect review (帮扶成效).
+    effect_title,
+    /// Income per person before the plan.
+    income_before,
+    /// Income per person since the plan.
+    income_after,
+    /// Development measures to adjust.
+    to_adjust,
+    /// Nothing to adjust.
+    nothing_to_adjust,
+    /// Stack protection.
+    stack_protection,
     /// Visit saved..
     saved_visit,
     /// Measure saved..
@@ -881,6 +893,12 @@ pub const ZH: Texts = Texts {
     add_measure: "登记帮扶措施",
     save_visit: "保存回访",
     save_measure: "保存措施",
+    effect_title: "帮扶成效",
+    income_before: "计划前人均年收入（元）",
+    income_after: "计划后人均年收入（元）",
+    to_adjust: "需调整的开发式措施",
+    nothing_to_adjust: "暂无需调整的措施",
+    stack_protection: "建议叠加兜底保障：开发式帮扶已到评估期，人均收入仍低于监测线",
     saved_visit: "回访已保存。",
     saved_measure: "措施已保存。",
     saved_plan: "帮扶计划已保存。",
@@ -1170,6 +1188,12 @@ pub const EN: Texts = Texts {
     add_measure: "Record a measure",
     save_visit: "Save the visit",
     save_measure: "Save the measure",
+    effect_title: "Effect of the plan",
+    income_before: "Income per person a year before the plan (yuan)",
+    income_after: "Income per person a year since the plan (yuan)",
+    to_adjust: "Development measures to adjust",
+    nothing_to_adjust: "No measure to adjust",
+    stack_protection: "Stack social protection: development measures are past their review and income per person is still below the line",
     saved_visit: "Visit saved.",
     saved_measure: "Measure saved.",
     saved_plan: "Plan saved.",
@@ -1332,6 +1356,7 @@ bilingual!(
     dixian_domain::assistance::MeasureSource,
     dixian_domain::assistance::MeasureEffect,
     dixian_domain::assistance::PlanStatus,
+    dixian_domain::assistance::AdjustReason,
 );
 
 impl Texts {

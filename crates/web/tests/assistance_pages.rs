@@ -562,6 +562,11 @@ async fn measure_plan_and_helper_forms(backend: Backend) {
     assert_eq!(s, 303);
     let (_, html) = page(&cadre, app, &tab).await;
     assert!(html.contains("id=\"plan-status\">实施中") && !html.contains("id=\"confirm-plan\""));
+    // 帮扶成效: with a plan, the tab reviews its effect (nothing is due yet).
+    assert!(
+        html.contains("id=\"effect\"") && html.contains("暂无需调整的措施"),
+        "effect section"
+    );
 
     // The roster: the county adds a helper (a name missing is named), assigns them.
     let county = session(app, "county").await;

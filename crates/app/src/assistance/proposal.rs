@@ -7,7 +7,7 @@
 use super::{CatalogueSource, in_force, may_edit, save_plan};
 use crate::AppError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use dixian_domain::assistance::{AssistancePlan, PlanStatus, propose};
+use dixian_domain::assistance::{AssistancePlan, EffectReview, PlanStatus, effect_review, propose};
 use dixian_domain::{CaseStage, RiskType};
 use dixian_store::{
     Actor, Refusal, Store, StoreError, assistance as store_assistance, cases, households,
@@ -140,6 +140,36 @@ pub async fn household_assistance(
         may_edit: actor.scope.role.edits_assistance(),
         has_case,
     })
+}
+
+/// 帮扶成效: the effect review of the household's plan under the rule set
+/// in force on `today` — income per person before and after, development
+/// measures without effect past the review period (to adjust), and
+/// protection to stack when income stays below the line. `None` without a
+/// plan or without a catalogue in force for the village.
+pub fn effect_of(
+    a: &HouseholdAssistance,
+    source: &dyn CatalogueSource,
+    book: &dixian_screen::RuleBook,
+    today: NaiveDate,
+) -> Option<EffectReview> {
+    let plan = a.plan.as_ref()?;
+    let village = &a.household.household.village;
+    let (catalogue, policy) = source.catalogue_for(village, today)?;
+    let line_fen = book.select(village, today)?.monitoring_line_fen;
+    let measures: Vec<(i64, dixian_domain::assistance::Measure)> =
+        a.chain.iter().map(|m| (m.id, m.measure.clone())).collect();
+    let visits: Vec<dixian_domain::assistance::FollowUpVisit> =
+        a.visits.iter().map(|v| v.visit.clone()).collect();
+    Some(effect_review(
+        &measures,
+        &visits,
+        &catalogue,
+        &policy,
+        line_fen,
+        plan.plan.starts_on,
+        today,
+    ))
 }
 
 /// The risk types of the household's case (approved, else proposed, else

@@ -29,8 +29,8 @@ use chrono::NaiveDate;
 use dixian_app::AppError;
 use dixian_app::assistance::{self, HouseholdAssistance};
 use dixian_domain::assistance::{
-    BasicNeeds, Department, FollowUpVisit, IncomeBySource, Measure, MeasureCheck, MeasureEffect,
-    MeasureKind, MeasureSource, MeasureStatus, PlanStatus, ResponsiblePerson,
+    BasicNeeds, Department, EffectReview, FollowUpVisit, IncomeBySource, Measure, MeasureCheck,
+    MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus, ResponsiblePerson,
 };
 use dixian_store::{Refusal, StoreError};
 use serde::Deserialize;
@@ -209,6 +209,46 @@ struct TabPage {
     effects: Vec<Choice>,
     /// The open form that failed (`visit`, `measure`), to scroll to.
     failed: &'static str,
+    /// 帮扶成效, when there is a plan and a catalogue in force.
+    effect: Option<EffectView>,
+}
+
+/// The effect review as the tab shows it (money in 元).
+struct EffectView {
+    before: String,
+    after: String,
+    /// (measure kind, why) of each development measure to adjust.
+    adjust: Vec<(&'static str, &'static str)>,
+    /// Income per person against the line, when protection should stack.
+    stack: Option<(String, String)>,
+}
+
+fn effect_view(t: &'static Texts, a: &HouseholdAssistance, r: EffectReview) -> EffectView {
+    let money = |f: Option<i64>| f.map_or_else(|| "—".into(), yuan);
+    EffectView {
+        before: money(r.income.before_fen),
+        after: money(r.income.after_fen),
+        adjust: r
+            .adjust
+            .iter()
+            .map(|x| {
+                let kind = a
+                    .chain
+                    .iter()
+                    .find(|m| m.id == x.measure)
+                    .map_or("—", |m| t.label(m.measure.kind));
+                (kind, t.label(x.reason))
+            })
+            .collect(),
+        stack: r
+            .stack_protection
+            .map(|s| (yuan(s.income_fen), yuan(s.line_fen))),
+    }
+}
+
+/// The effect review of the tab's household under the rules in force.
+fn effect_of(s: &AppState, a: &HouseholdAssistance) -> Option<EffectReview> {
+    assistance::effect_of(a, &s.catalogues(), &s.rules.get(), today(s))
 }
 
 struct PlanView {
@@ -303,7 +343,9 @@ fn tab_of(
     visit: FormState,
     measure: FormState,
     failed: &'static str,
+    effect: Option<EffectReview>,
 ) -> TabPage {
+    let effect = effect.map(|r| effect_view(t, &a, r));
     let h = &a.household.household;
     let plan = a.plan.as_ref().map(|p| PlanView {
         version: p.version,
@@ -418,6 +460,7 @@ fn tab_of(
         statuses: choices(t, MeasureStatus::ALL, MeasureStatus::code),
         effects: choices(t, MeasureEffect::ALL, MeasureEffect::code),
         failed,
+        effect,
     }
 }
 
@@ -454,7 +497,8 @@ async fn tab_page(
     };
     let on = today(&s);
     let visit = fresh_visit(&a, on);
-    tab_of(t, &auth, a, saved, visit, fresh_measure(on), "").into_response()
+    let effect = effect_of(&s, &a);
+    tab_of(t, &auth, a, saved, visit, fresh_measure(on), "", effect).into_response()
 }
 
 fn back(id: i64, what: &str) -> Response {
@@ -568,7 +612,8 @@ async fn visit_submit(
         }
     }
     let on = today(&s);
-    let page = tab_of(t, &auth, a, None, f, fresh_measure(on), "visit");
+    let effect = effect_of(&s, &a);
+    let page = tab_of(t, &auth, a, None, f, fresh_measure(on), "visit", effect);
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
@@ -663,7 +708,8 @@ async fn measure_submit(
         }
     }
     let visit = fresh_visit(&a, today(&s));
-    let page = tab_of(t, &auth, a, None, visit, f, "measure");
+    let effect = effect_of(&s, &a);
+    let page = tab_of(t, &auth, a, None, visit, f, "measure", effect);
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
@@ -688,7 +734,8 @@ async fn plan_failed(
     let on = today(s);
     let mut visit = fresh_visit(&a, on);
     visit.refusal(t, e, &[]);
-    let page = tab_of(t, auth, a, None, visit, fresh_measure(on), "plan");
+    let effect = effect_of(s, &a);
+    let page = tab_of(t, auth, a, None, visit, fresh_measure(on), "plan", effect);
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
@@ -788,6 +835,7 @@ async fn card_print(
         FormState::default(),
         FormState::default(),
         "",
+        None,
     );
     let h = &a.household.household;
     let mut policies: Vec<&'static str> = Vec::new();
