@@ -468,6 +468,87 @@ async fn case_page_shows_the_elimination_check(backend: Backend) {
     );
     // the override reason field belongs to the elimination approval only
     assert!(!page.contains("name=\"override_reason\""));
+
+    // Taken on to the county's approval (the store's calls: the fixture
+    // does not decide), the county approves with a written reason: the
+    // page shows it.
+    app.user("town_a", Role::TownshipReviewer, TOWNSHIP_A).await;
+    let (village, town) = (actor(&app, "cadre_a").await, actor(&app, "town_a").await);
+    let now = Utc::now();
+    let day = china_date(now);
+    let reason = "危房改造已验收，县级核实后同意";
+    let steps: Vec<(&Actor, i64, CaseEvent)> = vec![
+        (
+            &village,
+            0,
+            CaseEvent::ProposeElimination {
+                note: "收入稳定".into(),
+            },
+        ),
+        (
+            &village,
+            0,
+            CaseEvent::Deliberation {
+                held_on: day,
+                attendees: 9,
+                approve: true,
+                note: "同意".into(),
+                proposed_category: None,
+                proposed_risk_types: vec![],
+            },
+        ),
+        (
+            &village,
+            0,
+            CaseEvent::NoticeStart {
+                start: day,
+                end: china_date(now + Duration::days(6)),
+            },
+        ),
+        (&village, 7, CaseEvent::NoticeEnd),
+        (
+            &town,
+            7,
+            CaseEvent::TownshipReview {
+                approve: true,
+                note: "同意".into(),
+            },
+        ),
+        (
+            &admin,
+            7,
+            CaseEvent::CountyApproval {
+                approve: true,
+                category: None,
+                risk_types: vec![],
+                note: "同意".into(),
+                override_reason: Some(reason.into()),
+            },
+        ),
+    ];
+    let mut version = cases::get_case(&app.store.pool, &admin, case_ids[0])
+        .await
+        .unwrap()
+        .version;
+    for (who, d, e) in steps {
+        let at = now + Duration::days(d) + Duration::minutes(1);
+        version = cases::apply_event(
+            &app.store.pool,
+            who,
+            case_ids[0],
+            version,
+            &e,
+            at,
+            &policies(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .version;
+    }
+    let r = app.get(&cadre, &format!("/cases/{}", case_ids[0])).await;
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"elimination-override\""), "{page}");
+    assert!(page.contains(reason), "{page}");
 }
 
 on_both_backends!(
