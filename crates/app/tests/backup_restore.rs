@@ -56,7 +56,8 @@ async fn register_population(store: &Store) {
     let mut imp = households::Importer::begin(&store.pool, &county)
         .await
         .unwrap();
-    for h in people {
+    for mut h in people {
+        h.category = None; // a registry import carries no category
         imp.add(h).await.unwrap();
     }
     let (issues, _) = imp.finish(true).await.unwrap();

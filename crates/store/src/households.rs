@@ -778,6 +778,20 @@ impl Importer {
     }
 
     fn check_in_file(&mut self, idx: usize, h: &Household) {
+        if h.category.is_some() {
+            // 监测类别 comes only from the workflow (county approval) or the
+            // county's migration of its monitored list, never from a
+            // registry file (docs/decisions.md, "category by workflow").
+            self.issue(
+                idx,
+                None,
+                "category",
+                "the category is set by identification or by the county's migration of its \
+                 monitored list (`dixian cases migrate`), not by a registry file: leave it empty \
+                 (监测类别只能经认定程序或存量监测对象导入设置，登记文件中请留空)"
+                    .to_string(),
+            );
+        }
         if !self.villages.contains(h.village.as_str()) {
             let reason = if self.actor.scope.covers(&h.village) {
                 format!(

@@ -217,6 +217,29 @@ async fn export_and_reimport_round_trips(backend: Backend) {
     assert_eq!(originals, again);
 }
 
+/// Issue 11, point 7: 监测类别 comes only from the workflow or the county's
+/// migration; a registry file that sets it is refused on that line and
+/// column, and nothing is stored.
+async fn a_category_in_the_file_is_refused(backend: Backend) {
+    let Some((store, dir)) = setup(backend).await else {
+        return;
+    };
+    let before = counts(&store).await;
+    let mut rows = good_rows();
+    // line 4: 李三's household says it is monitored
+    rows[2] = rows[2].replacen(",某某组,,", ",某某组,边缘易致贫户,", 1);
+    assert!(rows[2].contains("边缘易致贫户"), "the fixture sets a category");
+    let report = import(&store, &write(dir.path(), "category.csv", &rows)).await;
+    assert_eq!(report.written, (0, 0));
+    assert_reported(&report, 4, "监测类别");
+    assert!(
+        report.errors.iter().all(|e| !e.starts_with("line 2") && !e.starts_with("line 3")),
+        "only the line with a category is refused: {:#?}",
+        report.errors
+    );
+    assert_eq!(counts(&store).await, before, "nothing stored");
+}
+
 /// `n` one-person households over two villages, none registered yet
 /// (lines 2 ..= n + 1); persons born a day apart from 1940 on.
 fn many_rows(n: usize) -> Vec<String> {
@@ -290,5 +313,6 @@ on_both_backends!(
     valid_file_lands_whole,
     bad_rows_are_named_and_nothing_is_written,
     export_and_reimport_round_trips,
-    a_problem_in_the_last_chunk_stores_nothing
+    a_problem_in_the_last_chunk_stores_nothing,
+    a_category_in_the_file_is_refused
 );

@@ -62,7 +62,13 @@ async fn register(store: &Store, county: &RegionCode, people: &[Household]) -> a
     let mut imp =
         households::Importer::begin(&store.pool, &Actor::operator(county.clone())).await?;
     for h in people {
-        imp.add(h.clone()).await?;
+        // Registered as a county registers: without 监测类别 (set only
+        // by identification or the county's migration).
+        imp.add(Household {
+            category: None,
+            ..h.clone()
+        })
+        .await?;
     }
     let (issues, _) = imp.finish(true).await?;
     if let Some(i) = issues.first() {

@@ -15,6 +15,7 @@ use dixian_sim::feeds::{
 };
 use dixian_store::regions;
 use dixian_tabular::household_file::{CsvHouseholdWriter, HeaderLanguage};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -339,14 +340,50 @@ pub fn write_population(
     let f =
         std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?;
     let mut w = CsvHouseholdWriter::new(std::io::BufWriter::new(f), HeaderLanguage::Chinese)?;
+    // The registry file carries no 监测类别 (only identification or the
+    // county's migration sets it): the households the generator made
+    // monitored go to a migration list beside it, for `dixian cases migrate`.
+    let list = monitored_list_path(file);
+    let mut monitored = std::io::BufWriter::new(
+        std::fs::File::create(&list)
+            .with_context(|| format!("cannot create {}", list.display()))?,
+    );
+    // Every cell is digits, a coded label or a date: nothing to quote.
+    writeln!(monitored, "户编号,监测对象类别,风险类型,认定日期")?;
+    let today = spec.as_of;
     let pb = progress::bar(households, "households");
-    let stats = dixian_sim::generate(&spec, |h| {
+    let stats = dixian_sim::generate(&spec, |mut h| {
         pb.inc(1);
+        if let Some(category) = h.category.take() {
+            let risks: Vec<&str> = dixian_sim::assistance::risks_of(&h)
+                .iter()
+                .map(|r| r.label_zh())
+                .collect();
+            let day = dixian_sim::assistance::identified_on(&h.number, today);
+            writeln!(
+                monitored,
+                "{},{},{},{day}",
+                h.number,
+                category.label_zh(),
+                risks.join("、")
+            )
+            .map_err(|source| dixian_tabular::TabularError::Io {
+                path: list.clone(),
+                source,
+            })?;
+        }
         w.write(&h)
     })?;
     w.finish()?;
+    monitored.flush()?;
     pb.finish_and_clear();
     Ok((stats.households, stats.persons))
+}
+
+/// Where `write_population` puts the monitored list for the registry file
+/// `file`: `monitored.csv` in the same folder.
+pub fn monitored_list_path(file: &Path) -> PathBuf {
+    file.with_file_name("monitored.csv")
 }
 
 pub fn sim_population(
@@ -362,9 +399,11 @@ pub fn sim_population(
     let (h, p) = write_population(county, households, seed, &file, divisions)?;
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "{h} households, {p} persons written to {} in {secs:.2} s ({:.0} persons/s)",
+        "{h} households, {p} persons written to {} in {secs:.2} s ({:.0} persons/s); \
+         the monitored households' list for `dixian cases migrate`: {}",
         file.display(),
-        p as f64 / secs
+        p as f64 / secs,
+        monitored_list_path(&file).display()
     );
     Ok(())
 }
