@@ -26,8 +26,8 @@ pub use chain_report::{
 };
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 pub use proposal::{
-    HouseholdAssistance, confirm_plan, effect_of, household_assistance, household_risks,
-    propose_plan,
+    HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, effect_of,
+    household_assistance, household_risks, propose_plan,
 };
 
 use crate::{AppError, may_load_feeds};
@@ -241,6 +241,11 @@ pub async fn save_plan(
     may_edit(actor)?;
     let today = dixian_domain::case::china_date(now);
     let (catalogue, policy) = in_force(source, &h.household.village, today)?;
+    // A planned kind must fit a risk type of the case when the catalogue
+    // restricts it (a received measure is a fact and is not refused for
+    // its risk type: docs/decisions.md, "risk types and measures").
+    let risks = household_risks(store, actor, household_id).await?;
+    let risks = (!risks.is_empty()).then_some(risks.as_slice());
     for (i, p) in plan.measures.iter().enumerate() {
         let field = |f: &str| format!("measures[{i}].{f}");
         let Some(rule) = catalogue.get(p.kind) else {
@@ -263,7 +268,7 @@ pub async fn save_plan(
                     .ok_or_else(|| refused(bad(&field("person"), NOT_A_MEMBER)))?,
             ),
         };
-        if let Some(test) = rule.fails(&h.household, member, None, plan.starts_on) {
+        if let Some(test) = rule.fails(&h.household, member, risks, plan.starts_on) {
             return Err(refused(bad(
                 &field("person"),
                 format!(

@@ -510,6 +510,9 @@ texts! {
     propose_plan,
     /// Confirm the plan.
     confirm_plan,
+    add_planned,
+    remove_planned,
+    plan_reason,
     /// Assign the helper.
     assign_helper,
     /// (none).
@@ -862,6 +865,9 @@ pub const ZH: Texts = Texts {
     no_case_for_plan: "该户没有监测案件，暂不能制定帮扶计划",
     propose_plan: "生成建议计划",
     confirm_plan: "确认计划",
+    add_planned: "增加一项措施",
+    remove_planned: "删除",
+    plan_reason: "安排理由",
     assign_helper: "指定帮扶责任人",
     no_helper: "（未指定）",
     chain_title: "救助链：享受的帮扶措施",
@@ -1157,6 +1163,9 @@ pub const EN: Texts = Texts {
     no_case_for_plan: "The household has no case: no plan can be made yet",
     propose_plan: "Propose a plan",
     confirm_plan: "Confirm the plan",
+    add_planned: "Add a measure to the plan",
+    remove_planned: "Remove",
+    plan_reason: "Reason",
     assign_helper: "Assign the helper",
     no_helper: "(none)",
     chain_title: "Assistance chain: measures received",

@@ -1,13 +1,16 @@
 //! The plan proposed (一户一策) and confirmed from the pages: dixian drafts
 //! the measures from the household's risk types and each member's labor
-//! capacity and age ([`propose`]), the cadre confirms the draft (or adjusts
-//! it through the plan API) — both through [`save_plan`](super::save_plan),
-//! so the same checks hold.
+//! capacity and age ([`propose`]), the cadre adjusts it ([`adjust_plan`],
+//! one measure more or less, or the whole plan through the API) and
+//! confirms it — all through [`save_plan`](super::save_plan), so the same
+//! checks hold.
 
 use super::{CatalogueSource, in_force, may_edit, save_plan};
 use crate::AppError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use dixian_domain::assistance::{AssistancePlan, EffectReview, PlanStatus, effect_review, propose};
+use dixian_domain::assistance::{
+    AssistancePlan, EffectReview, PlanStatus, PlannedMeasure, effect_review, propose,
+};
 use dixian_domain::{CaseStage, RiskType};
 use dixian_store::{
     Actor, Refusal, Store, StoreError, assistance as store_assistance, cases, households,
@@ -73,6 +76,102 @@ pub async fn confirm_plan(
         .ok_or(StoreError::Conflict { current: 0 })?;
     let mut plan = stored.plan;
     plan.status = PlanStatus::Active;
+    let (_, v) = save_plan(
+        store,
+        actor,
+        source,
+        household_id,
+        Some(version),
+        &plan,
+        now,
+    )
+    .await?;
+    Ok(v)
+}
+
+/// One adjustment of a plan by the cadre (一户一策 is proposed, then
+/// adjusted and confirmed): add a planned measure with the cadre's reason,
+/// or drop one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanChange {
+    /// A measure more, for a member (or the household), with why.
+    Add {
+        /// The member; `None` for the household as a whole.
+        person: Option<dixian_domain::IdNumber>,
+        /// The kind.
+        kind: dixian_domain::assistance::MeasureKind,
+        /// The cadre's reason (required, at most [`REASON_MAX`] characters).
+        reason: String,
+    },
+    /// Drop the planned measure at this position (0-based, as listed).
+    Remove {
+        /// Its position in the plan.
+        index: usize,
+    },
+}
+
+/// The longest reason a cadre may give for a planned measure.
+pub const REASON_MAX: usize = 200;
+
+/// Adjusts the household's plan (draft or active) at `version`: the
+/// changed plan goes through [`save_plan`], so an added kind is checked
+/// against the catalogue in force and the person's eligibility like every
+/// planned kind. Returns the new version.
+pub async fn adjust_plan(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    household_id: i64,
+    version: i64,
+    change: PlanChange,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    households::get(&store.pool, actor, household_id).await?;
+    may_edit(actor)?;
+    let stored = store_assistance::get_plan(&store.pool, actor, household_id)
+        .await?
+        .ok_or(StoreError::Conflict { current: 0 })?;
+    if stored.plan.status == PlanStatus::Closed {
+        return Err(StoreError::Refused(Refusal::InvalidField {
+            field: "plan".into(),
+            reason: "a closed plan is not changed (帮扶计划已结束，不能调整)".into(),
+        })
+        .into());
+    }
+    let mut plan = stored.plan;
+    match change {
+        PlanChange::Add {
+            person,
+            kind,
+            reason,
+        } => {
+            let reason = reason.trim().to_string();
+            if reason.is_empty() || reason.chars().count() > REASON_MAX {
+                return Err(StoreError::Refused(Refusal::InvalidField {
+                    field: "reason".into(),
+                    reason: format!(
+                        "give the reason for the measure, at most {REASON_MAX} characters (请填写安排理由，不超过{REASON_MAX}字)"
+                    ),
+                })
+                .into());
+            }
+            plan.measures.push(PlannedMeasure {
+                person,
+                kind,
+                reason,
+            });
+        }
+        PlanChange::Remove { index } => {
+            if index >= plan.measures.len() {
+                // The page listed a line that is no longer there.
+                return Err(StoreError::Conflict {
+                    current: stored.version,
+                }
+                .into());
+            }
+            plan.measures.remove(index);
+        }
+    }
     let (_, v) = save_plan(
         store,
         actor,

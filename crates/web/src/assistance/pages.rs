@@ -255,6 +255,8 @@ struct PlanView {
     version: i64,
     status: &'static str,
     draft: bool,
+    /// Not closed: the cadre may still add or drop measures.
+    open: bool,
     helper: String,
     helper_id: String,
     starts: String,
@@ -351,6 +353,7 @@ fn tab_of(
         version: p.version,
         status: t.label(p.plan.status),
         draft: p.plan.status == PlanStatus::Draft,
+        open: p.plan.status != PlanStatus::Closed,
         helper: a.helper.as_ref().map_or_else(
             || t.no_helper.to_string(),
             |x| {
@@ -740,7 +743,9 @@ async fn plan_failed(
 }
 
 /// The plan form: `action` = `propose` (no plan yet), `confirm` (a draft,
-/// at `version`) or `helper` (the helper chosen, at `version`).
+/// at `version`), `helper` (the helper chosen, at `version`), `add` (a
+/// measure more: `person` 0 = the household or the member's position from
+/// 1, `kind`, `reason`) or `remove` (the planned measure at `line`).
 #[derive(Deserialize)]
 struct PlanForm {
     action: String,
@@ -748,6 +753,52 @@ struct PlanForm {
     version: i64,
     #[serde(default)]
     helper: String,
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The adjustment a plan form asks for, read against the household's
+/// members; a field it cannot read is named.
+async fn plan_change(
+    s: &AppState,
+    actor: &dixian_store::Actor,
+    id: i64,
+    f: &PlanForm,
+) -> Result<assistance::PlanChange, AppError> {
+    let bad = |field: &str, reason: &str| {
+        AppError::Store(StoreError::Refused(Refusal::InvalidField {
+            field: field.into(),
+            reason: reason.into(),
+        }))
+    };
+    if f.action == "remove" {
+        let index = f
+            .line
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| bad("line", "choose a planned measure (请选择要删除的措施)"))?;
+        return Ok(assistance::PlanChange::Remove { index });
+    }
+    let a = assistance::household_assistance(&s.store, actor, id).await?;
+    let members = &a.household.household.members;
+    let person = match f.person.trim().parse::<usize>() {
+        Ok(0) => None,
+        Ok(i) if i <= members.len() => Some(members[i - 1].id_number.clone()),
+        _ => return Err(bad("person", "choose the person (请选择人员)")),
+    };
+    let kind = MeasureKind::parse(f.kind.trim())
+        .ok_or_else(|| bad("kind", "choose a measure (请选择措施)"))?;
+    Ok(assistance::PlanChange::Add {
+        person,
+        kind,
+        reason: f.reason.clone(),
+    })
 }
 
 async fn plan_submit(
@@ -774,6 +825,20 @@ async fn plan_submit(
                 .await
                 .map(|_| "helper")
         }
+        "add" | "remove" => match plan_change(&s, &actor, id, &f).await {
+            Ok(change) => assistance::adjust_plan(
+                &s.store,
+                &actor,
+                &s.catalogues(),
+                id,
+                f.version,
+                change,
+                now,
+            )
+            .await
+            .map(|_| "plan"),
+            Err(e) => Err(e),
+        },
         _ => Err(AppError::Store(StoreError::Refused(
             Refusal::InvalidField {
                 field: "action".into(),
