@@ -33,8 +33,8 @@ pub use proposal::{
 use crate::{AppError, may_load_feeds};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dixian_domain::assistance::{
-    AssistancePlan, AssistancePolicy, FollowUpVisit, Measure, MeasureCatalogue, MeasureStatus,
-    ResponsiblePerson,
+    AssistancePlan, AssistancePolicy, EligibilityTest, FollowUpVisit, Measure, MeasureCatalogue,
+    MeasureStatus, ResponsiblePerson,
 };
 use dixian_domain::{Household, RegionCode};
 use dixian_store::assistance::{
@@ -269,8 +269,14 @@ pub async fn save_plan(
             ),
         };
         if let Some(test) = rule.fails(&h.household, member, risks, plan.starts_on) {
+            // A household test (risk type, category) is the kind's fault,
+            // a person test the person's.
+            let named = match test {
+                EligibilityTest::Risk | EligibilityTest::Category => "kind",
+                _ => "person",
+            };
             return Err(refused(bad(
-                &field("person"),
+                &field(named),
                 format!(
                     "not eligible for {}: {} (不符合{}的条件: {})",
                     p.kind.label_en(),

@@ -583,6 +583,97 @@ async fn measure_plan_and_helper_forms(backend: Backend) {
     assert_eq!(effect.matches("<li>").count(), 2, "{effect}");
     assert!(!effect.contains("stack-protection"), "{effect}");
 
+    // The cadre adjusts the active plan: one line dropped, one measure
+    // added with the reason; a reason missing, a kind outside the
+    // catalogue and a stale version are refused and change nothing.
+    let plan_now = |v: Value| {
+        (
+            v["plan"]["version"].as_i64().unwrap(),
+            v["plan"]["plan"]["measures"].as_array().unwrap().clone(),
+        )
+    };
+    let get_plan = {
+        let (token, clean) = (w.cadre.clone(), w.clean);
+        move || {
+            let token = token.clone();
+            async move {
+                app.get(&token, &format!("/api/v1/households/{clean}/plan"))
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            }
+        }
+    };
+    let (version, measures) = plan_now(get_plan().await);
+    assert!(!measures.is_empty(), "the proposal planned measures");
+    let v = version.to_string();
+    let (s, location, _) = post(
+        &cadre,
+        app,
+        &format!("{tab}/plan"),
+        &[("action", "remove"), ("line", "0"), ("version", &v)],
+    )
+    .await;
+    assert_eq!(s, 303, "removed");
+    assert!(location.unwrap().contains("saved=plan"));
+    let (version, after) = plan_now(get_plan().await);
+    assert_eq!(after.len(), measures.len() - 1, "one line fewer");
+    assert_eq!(
+        after[..],
+        measures[1..],
+        "the first line is the one dropped"
+    );
+    let v = version.to_string();
+    let add = |kind: &'static str, reason: &'static str, v: String| {
+        vec![
+            ("action", "add".to_string()),
+            ("person", "2".to_string()),
+            ("kind", kind.to_string()),
+            ("reason", reason.to_string()),
+            ("version", v),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let c = cadre.clone();
+        let url = format!("{}{tab}/plan", app.url);
+        async move {
+            let r = c.post(url).form(&form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = send(add("public_welfare_job", "  ", v.clone())).await;
+    assert_eq!(s, 422, "no reason");
+    assert!(
+        html.contains("id=\"plan-errors\"") && html.contains("请填写安排理由"),
+        "reason named"
+    );
+    let (s, html) = send(add("dibao", "兜底", v.clone())).await;
+    assert_eq!(s, 422, "a kind outside the catalogue");
+    assert!(html.contains("id=\"plan-errors\""));
+    let (s, html) = send(add("public_welfare_job", "长期在家，就近安置", "99".into())).await;
+    assert_eq!(s, 422, "stale version");
+    assert!(html.contains("已被他人修改"));
+    assert_eq!(
+        plan_now(get_plan().await),
+        (version, after.clone()),
+        "nothing changed"
+    );
+    let (s, _) = send(add("public_welfare_job", "长期在家，就近安置", v)).await;
+    assert_eq!(s, 303, "added");
+    let (_, now) = plan_now(get_plan().await);
+    assert_eq!(now.len(), after.len() + 1);
+    let last = now.last().unwrap();
+    assert_eq!(last["kind"], "public_welfare_job");
+    assert_eq!(last["reason"], "长期在家，就近安置");
+    let second = id("2001-01-01", 13);
+    assert!(
+        last["person"] == second || last["person"] == dixian_app::views::mask_id(&second),
+        "the household's second member: {last}"
+    );
+    let (_, html) = page(&cadre, app, &tab).await;
+    assert!(html.contains("长期在家，就近安置"), "the reason on the tab");
+
     // The roster: the county adds a helper (a name missing is named), assigns them.
     let county = session(app, "county").await;
     let before = app.count("helpers").await;
@@ -630,11 +721,16 @@ async fn measure_plan_and_helper_forms(backend: Backend) {
     )
     .await;
     assert_eq!(s, 403, "only the county keeps the roster");
+    let current = plan_now(get_plan().await).0.to_string();
     let (s, _, _) = post(
         &cadre,
         app,
         &format!("{tab}/plan"),
-        &[("action", "helper"), ("version", "2"), ("helper", &helper)],
+        &[
+            ("action", "helper"),
+            ("version", &current),
+            ("helper", &helper),
+        ],
     )
     .await;
     assert_eq!(s, 303);
@@ -660,8 +756,99 @@ async fn measure_plan_and_helper_forms(backend: Backend) {
     let _ = (&w.town, &w.other_town, w.doubled, &w.doubled_head);
 }
 
+/// A planned kind the catalogue keeps for some risk types is refused for a
+/// household whose case has none of them (named on the kind); a received
+/// measure of that kind is a fact and is recorded.
+async fn planned_kind_must_fit_the_case_risk(backend: Backend) {
+    let mut rules = common::catalogue();
+    for r in &mut rules.rules {
+        if r.kind == MeasureKind::HousingRenovation {
+            r.eligibility.risks = vec![dixian_domain::RiskType::HousingSafety];
+        }
+    }
+    let policy = common::assistance_policy();
+    let Some(app) =
+        common::spawn_app_with(backend, |s| s.with_assistance_rules(rules, policy)).await
+    else {
+        return;
+    };
+    let cadre = app.user("cadre", Role::VillageCadre, VILLAGE).await;
+    let head = id("1970-07-07", 17);
+    let h = household(&app, &cadre, "AP-9", std::slice::from_ref(&head)).await;
+    let lead = json!({"channel": "cadre_sweep", "household_id": h, "risk_types": ["illness"], "note": "住院"});
+    assert!(
+        app.post(&cadre, "/api/v1/leads", &lead)
+            .await
+            .status()
+            .is_success()
+    );
+    let c = session(&app, "cadre").await;
+    let tab = format!("/households/{h}/assistance");
+    let (s, _, _) = post(&c, &app, &format!("{tab}/plan"), &[("action", "propose")]).await;
+    assert_eq!(s, 303, "proposed");
+    let plan: Value = app
+        .get(&cadre, &format!("/api/v1/households/{h}/plan"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let planned = plan["plan"]["plan"]["measures"].as_array().unwrap().clone();
+    assert!(
+        planned.iter().all(|m| m["kind"] != "housing_renovation"),
+        "not proposed for an illness case: {plan}"
+    );
+    let v = plan["plan"]["version"].as_i64().unwrap().to_string();
+    let (s, _, html) = post(
+        &c,
+        &app,
+        &format!("{tab}/plan"),
+        &[
+            ("action", "add"),
+            ("person", "0"),
+            ("kind", "housing_renovation"),
+            ("reason", "房屋老旧"),
+            ("version", &v),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "the case's risk is illness only");
+    assert!(html.contains("风险类型不符"), "the failing test named");
+    let again: Value = app
+        .get(&cadre, &format!("/api/v1/households/{h}/plan"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["plan"]["plan"]["measures"].as_array().unwrap(),
+        &planned,
+        "nothing changed"
+    );
+    // Through the API the error names the kind of the line.
+    let mut p = plan["plan"]["plan"].clone();
+    p["measures"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"person": null, "kind": "housing_renovation", "reason": "房屋老旧"}));
+    let r = app
+        .put(
+            &cadre,
+            &format!("/api/v1/households/{h}/plan"),
+            &json!({"version": plan["plan"]["version"], "plan": p}),
+        )
+        .await;
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains(&format!("measures[{}].kind", planned.len())),
+        "{body}"
+    );
+}
+
 on_both_backends!(
     chain_report_finds_the_double_payment,
     visit_form_saves_and_names_bad_fields,
-    measure_plan_and_helper_forms
+    measure_plan_and_helper_forms,
+    planned_kind_must_fit_the_case_risk
 );
