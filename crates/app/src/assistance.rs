@@ -26,7 +26,7 @@ pub use chain_report::{
 };
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 pub use proposal::{
-    HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, effect_of,
+    HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, effect_of, findings_of,
     household_assistance, household_risks, propose_plan,
 };
 

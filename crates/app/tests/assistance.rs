@@ -669,6 +669,30 @@ async fn lists_import_all_or_nothing(backend: Backend) {
         (MeasureKind::PublicWelfareJob, Department::HumanResources)
     );
     let _: NaiveDate = chain[0].measure.starts_on;
+    // 住建's 危房改造 list names the applicant; the measure is the
+    // household's (no person on it), found through the applicant.
+    let housing = format!(
+        "身份证号,姓名,项目,金额,开始日期,部门\n{},张三,危房改造,35000,2026-06-01,住建局\n",
+        id("1975-05-05", 13)
+    );
+    let file = MeasureListFile {
+        name: "危改.csv".into(),
+        bytes: housing.into_bytes(),
+        kind: None,
+        department: None,
+    };
+    let r = assistance::import_measure_list(&store, &officer, &cat, file, now())
+        .await
+        .unwrap();
+    assert_eq!(r.errors_total, 0, "{:?}", r.errors);
+    assert!(matches!(r.outcome, Some(ListBatchOutcome::Loaded(ref s)) if s.matched == 1));
+    let chain = assistance::chain(&store, &officer, h2).await.unwrap();
+    let house = chain
+        .iter()
+        .find(|m| m.measure.kind == MeasureKind::HousingRenovation)
+        .expect("the household's 危房改造");
+    assert_eq!(house.measure.person, None, "a household measure");
+    assert_eq!(house.measure.amount_fen, Some(3_500_000));
 }
 
 /// The 雨露计划 payments of the education bureau as a workbook: date cells,

@@ -94,3 +94,96 @@ fn a_ledger_loads_once_and_a_bad_one_not_at_all() {
     assert!(err.contains("line 2, column 3"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
 }
+
+/// `dixian measures report` through the binary: a household registered
+/// from a registry file, 低保 for its head from the 民政 list and, over the
+/// same months, from a second list: the report names the double payment
+/// (JSON and workbook), and only on that person.
+#[test]
+fn the_chain_report_finds_a_double_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let divisions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions");
+    let d = divisions.display().to_string();
+    let (ok, out, err) = run(&db, &["regions", "import", &d, "--only", "520526"]);
+    assert!(ok, "{out}\n{err}");
+    // One household of two: the head (1970-01-01) and a child.
+    let head = "520526197001010118";
+    let registry = dir.path().join("households.csv");
+    std::fs::write(
+        &registry,
+        format!(
+            "户编号,村代码,地址,原建档立卡,住房安全等级,饮水安全,身份证号,姓名,与户主关系,劳动能力,健康状况,医保参保,就业状态\n\
+             5205260010010001,520526001001,一组,否,A,安全,{head},张某,户主,无劳动力,长期慢性病,已参保,不适用\n"
+        ),
+    )
+    .unwrap();
+    let r = registry.display().to_string();
+    let (ok, out, err) = run(&db, &["households", "import", &r, "--region", "520526"]);
+    assert!(ok, "{out}\n{err}");
+    let list = |name: &str, dept: &str, from: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!("身份证号,姓名,项目,金额,开始日期,部门,凭证号\n{head},张某,低保,500,{from},{dept},{name}\n"),
+        )
+        .unwrap();
+        p.display().to_string()
+    };
+    for (name, dept, from) in [
+        ("minzheng.csv", "民政", "2026-01-01"),
+        ("other.csv", "其他", "2026-03-01"),
+    ] {
+        let f = list(name, dept, from);
+        let (ok, out, err) = run(&db, &["measures", "import", &f, "--region", "520526"]);
+        assert!(ok, "{name}: {out}\n{err}");
+        assert!(out.contains("1 measures stored"), "{out}");
+    }
+    let (ok, out, err) = run(&db, &["measures", "report", "--help"]);
+    assert!(ok && out.contains("double_payment"), "{err}");
+    let xlsx = dir.path().join("report.xlsx");
+    let x = xlsx.display().to_string();
+    let (ok, out, err) = run(
+        &db,
+        &[
+            "measures",
+            "report",
+            "--region",
+            "520526001",
+            "--json",
+            "--xlsx",
+            &x,
+        ],
+    );
+    assert!(ok, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["households_checked"], 1, "{v}");
+    let count = |rule: &str| {
+        v["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == rule)
+            .map(|c| c["findings"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(count("double_payment"), 1, "{v}");
+    assert_eq!(count("exclusive_overlap"), 0, "{v}");
+    assert_eq!(count("loan_past_term"), 0, "{v}");
+    assert!(!out.contains(head), "the ID number is masked");
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "a workbook");
+    // The plain table names the rule in Chinese.
+    let (ok, out, _) = run(
+        &db,
+        &[
+            "measures",
+            "report",
+            "--region",
+            "520526",
+            "--findings-only",
+        ],
+    );
+    assert!(ok);
+    assert!(out.contains("重复享受"), "{out}");
+}

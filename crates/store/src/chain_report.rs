@@ -87,21 +87,7 @@ pub async fn report_households(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, village_code, number) in rows {
-        let case: Option<(i64, String)> = pool
-            .opt(
-                q(format!(
-                    "SELECT c.id, c.snapshot FROM cases c WHERE c.household_id = $1 AND c.stage IN ({stages})
-                     ORDER BY c.id DESC LIMIT 1"
-                ))
-                .bind(id),
-            )
-            .await?;
-        let monitored_since = match case {
-            Some((cid, snapshot)) => parse_snapshot(cid, &snapshot)?
-                .monitored_since
-                .map(china_date),
-            None => None,
-        };
+        let monitored_since = since(pool, id, &stages).await?;
         out.push(ReportHousehold {
             id,
             village_code,
@@ -110,4 +96,36 @@ pub async fn report_households(
         });
     }
     Ok((out, total))
+}
+
+/// The day (China time) household `household_id` became monitored, if its
+/// case is monitored now (or in an elimination run). The caller has read
+/// the household in its scope.
+pub async fn monitored_since(
+    pool: &Pool,
+    household_id: i64,
+) -> Result<Option<NaiveDate>, StoreError> {
+    since(pool, household_id, &monitored_stages()).await
+}
+
+async fn since(
+    pool: &Pool,
+    household_id: i64,
+    stages: &str,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let case: Option<(i64, String)> = pool
+        .opt(
+            q(format!(
+                "SELECT c.id, c.snapshot FROM cases c WHERE c.household_id = $1 AND c.stage IN ({stages})
+                 ORDER BY c.id DESC LIMIT 1"
+            ))
+            .bind(household_id),
+        )
+        .await?;
+    Ok(match case {
+        Some((cid, snapshot)) => parse_snapshot(cid, &snapshot)?
+            .monitored_since
+            .map(china_date),
+        None => None,
+    })
 }

@@ -268,8 +268,13 @@ pub async fn export_households(
     let reason = Reason::required(reason)?;
     let region = effective_region(actor, Some(region.as_str()))?.ok_or(StoreError::NotFound)?;
     let mut given = 0u64;
-    let streamed = households::for_each_in(pool, actor, &region, |h| {
+    let streamed = households::for_each_in(pool, actor, &region, |mut h| {
         given += 1;
+        // The registry file carries no 监测类别: a category comes from the
+        // workflow or the county's migration list, and an import refuses a
+        // filled cell (docs/decisions.md, "category by workflow"); so the
+        // export reads back into a fresh database.
+        h.household.category = None;
         sink(h)
     })
     .await;

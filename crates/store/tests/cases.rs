@@ -693,6 +693,31 @@ async fn county_migrates_its_monitored_list(backend: Backend) {
         matches!(out, cases::MigrationOutcome::Refused(ref i) if i.len() == 1),
         "{out:?}"
     );
+    // The registry export carries no category (an import refuses one),
+    // while the households keep theirs.
+    let mut exported = Vec::new();
+    let n = dixian_store::privacy::export_households(
+        &f.store.pool,
+        &county,
+        &RegionCode::parse("520526").unwrap(),
+        "csv",
+        Some("迁移核对"),
+        |h| {
+            exported.push((h.household.number.clone(), h.household.category));
+            Ok(())
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        n >= 2 && exported.iter().all(|(_, c)| c.is_none()),
+        "{exported:?}"
+    );
+    let a1 = exported
+        .iter()
+        .find(|(num, _)| num == "A-1")
+        .expect("A-1 exported");
+    assert_eq!(a1.1, None);
 }
 
 macro_rules! on_both_backends {

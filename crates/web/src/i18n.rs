@@ -577,6 +577,12 @@ texts! {
     save_measure,
     /// Effect review (帮扶成效).
     effect_title,
+    /// 救助链检查 section title.
+    chain_check_title,
+    /// No chain finding.
+    chain_check_clean,
+    /// The measures a finding rests on.
+    finding_measures,
     /// Income per person before the plan.
     income_before,
     /// Income per person since the plan.
@@ -900,6 +906,9 @@ pub const ZH: Texts = Texts {
     save_visit: "保存回访",
     save_measure: "保存措施",
     effect_title: "帮扶成效",
+    chain_check_title: "救助链检查",
+    chain_check_clean: "未发现重复享受、互斥措施重叠、措施缺失或贷款逾期。",
+    finding_measures: "涉及措施",
     income_before: "计划前人均年收入（元）",
     income_after: "计划后人均年收入（元）",
     to_adjust: "需调整的开发式措施",
@@ -1198,6 +1207,9 @@ pub const EN: Texts = Texts {
     save_visit: "Save the visit",
     save_measure: "Save the measure",
     effect_title: "Effect of the plan",
+    chain_check_title: "Chain check",
+    chain_check_clean: "No double payment, overlapping exclusive measures, missing measure or loan past its term.",
+    finding_measures: "Measures",
     income_before: "Income per person a year before the plan (yuan)",
     income_after: "Income per person a year since the plan (yuan)",
     to_adjust: "Development measures to adjust",

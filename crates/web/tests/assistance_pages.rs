@@ -362,6 +362,75 @@ async fn chain_report_finds_the_double_payment(backend: Backend) {
         !all.contains(&w.doubled_head) && !all.contains(&w.clean_head),
         "no full ID number"
     );
+
+    // 救助链检查 on the plan tab: the doubled household shows its finding,
+    // the clean one says none.
+    let cadre = session(app, "cadre").await;
+    let (_, html) = page(
+        &cadre,
+        app,
+        &format!("/households/{}/assistance", w.doubled),
+    )
+    .await;
+    let check = html
+        .find("id=\"chain-check\"")
+        .map(|i| &html[i..])
+        .and_then(|e| e.split("</section>").next())
+        .expect("the chain check");
+    assert_eq!(
+        check.matches("data-finding=\"重复享受\"").count(),
+        1,
+        "{check}"
+    );
+    let (_, html) = page(&cadre, app, &format!("/households/{}/assistance", w.clean)).await;
+    assert!(
+        html.contains("id=\"chain-check\"")
+            && html.contains("未发现重复享受")
+            && !html.contains("data-finding="),
+        "the clean household"
+    );
+    // On save: a second public-welfare job for the same person from
+    // another department over the same months is recorded and answered
+    // with the double payment it makes, naming both measures.
+    let again = json!({"person": w.clean_head, "kind": "public_welfare_job", "department": "other",
+        "amount_fen": 80000, "starts_on": "2026-03-01", "ends_on": null, "status": "ongoing",
+        "source": "cadre", "evidence": "帮扶单位名单"});
+    let r = app
+        .post(
+            &w.cadre,
+            &format!("/api/v1/households/{}/measures", w.clean),
+            &again,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let new_id = v["id"].as_i64().unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{v}");
+    assert_eq!(findings[0]["rule"], "double_payment");
+    let mut ids: Vec<i64> = findings[0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![w.job, new_id]);
+    // A measure that fits is answered without findings: a loan for the
+    // second member.
+    let loan = json!({"person": id("2001-01-01", 13), "kind": "small_loan", "department": "bank",
+        "amount_fen": 1000000, "starts_on": "2026-03-01", "ends_on": "2027-03-01", "status": "ongoing",
+        "source": "cadre", "evidence": "借据 7"});
+    let r = app
+        .post(
+            &w.cadre,
+            &format!("/api/v1/households/{}/measures", w.clean),
+            &loan,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["findings"], json!([]), "{v}");
 }
 
 async fn visit_form_saves_and_names_bad_fields(backend: Backend) {

@@ -155,6 +155,8 @@ impl MeasureListReport {
 /// A row read from the file, before the catalogue's checks.
 struct ReadRow {
     line: usize,
+    /// The row's ID number (the person, or the household's applicant).
+    person: IdNumber,
     measure: Measure,
 }
 
@@ -291,6 +293,7 @@ fn read_row(
         {
             Ok(ReadRow {
                 line,
+                person: id.clone(),
                 measure: Measure {
                     person: Some(id),
                     kind,
@@ -409,10 +412,7 @@ pub async fn import_measure_list(
     report.parsed = rows.len();
     // The catalogue's and the household's checks, for persons registered
     // in the region (others are counted at storage, not checked further).
-    let ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.measure.person.as_ref().map(IdNumber::as_str))
-        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
     let matched = store_assistance::match_persons(&store.pool, actor, &ids).await?;
     let mut homes: HashMap<i64, Household> = HashMap::new();
     for (household_id, _) in matched.values() {
@@ -421,12 +421,17 @@ pub async fn import_measure_list(
             homes.insert(*household_id, h.household);
         }
     }
+    // A kind the catalogue gives the household (危房改造, 饮水 …) is the
+    // household's: the row's person names it (docs/decisions.md).
+    let mut rows = rows;
+    for r in &mut rows {
+        if catalogue.get(r.measure.kind).is_some_and(|k| k.household) {
+            r.measure.person = None;
+        }
+    }
     for r in &rows {
-        let home = r
-            .measure
-            .person
-            .as_ref()
-            .and_then(|p| matched.get(p.as_str()))
+        let home = matched
+            .get(r.person.as_str())
             .and_then(|(h, _)| homes.get(h));
         match validate_measure(catalogue, home, &r.measure) {
             Ok(()) => {}
@@ -458,6 +463,7 @@ pub async fn import_measure_list(
         .into_iter()
         .map(|r| NewListMeasure {
             line: r.line,
+            row_person: r.person,
             measure: r.measure,
         })
         .collect();

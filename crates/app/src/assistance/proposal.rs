@@ -206,6 +206,9 @@ pub struct HouseholdAssistance {
     pub may_edit: bool,
     /// The household is monitored or in a case (a plan can be made).
     pub has_case: bool,
+    /// The day it became monitored, while its case is monitored (the
+    /// chain's "missing measure" rules count from it).
+    pub monitored_since: Option<NaiveDate>,
 }
 
 /// The plan tab of household `household_id`, read in the actor's scope.
@@ -224,6 +227,7 @@ pub async fn household_assistance(
         .and_then(|id| roster.iter().find(|h| h.id == id).cloned());
     let chain = store_assistance::chain(pool, actor, household_id).await?;
     let visits = store_assistance::list_visits(pool, actor, household_id).await?;
+    let monitored_since = dixian_store::chain_report::monitored_since(pool, household_id).await?;
     let has_case = match cases::cases_of_household(pool, actor, household_id).await {
         Ok(cs) => cs.iter().any(|c| c.case.stage != CaseStage::Rejected),
         Err(StoreError::Forbidden) => false,
@@ -238,7 +242,47 @@ pub async fn household_assistance(
         visits,
         may_edit: actor.scope.role.edits_assistance(),
         has_case,
+        monitored_since,
     })
+}
+
+/// 救助链检查 of the household on `today`: the chain rules (exclusive
+/// measures overlapping, one benefit from two sources, a measure missing
+/// after identification, a member able to work without a development
+/// measure, a loan past its term) over its stored chain, under the
+/// catalogue in force for its village; none without a catalogue. The same
+/// rules the chain report applies, shown on the plan tab and answered when
+/// a measure is saved.
+pub fn findings_of(
+    a: &HouseholdAssistance,
+    source: &dyn CatalogueSource,
+    today: NaiveDate,
+) -> Vec<super::ReportFinding> {
+    let household = &a.household.household;
+    let Some((catalogue, policy)) = source.catalogue_for(&household.village, today) else {
+        return Vec::new();
+    };
+    let measures: Vec<dixian_domain::assistance::Measure> =
+        a.chain.iter().map(|m| m.measure.clone()).collect();
+    dixian_domain::assistance::chain_findings(
+        household,
+        &measures,
+        a.monitored_since,
+        &catalogue,
+        &policy,
+        today,
+    )
+    .into_iter()
+    .map(|f| super::ReportFinding {
+        rule: f.rule,
+        why: f.why,
+        measures: f
+            .measures
+            .iter()
+            .filter_map(|&i| a.chain.get(i).map(|m| m.id))
+            .collect(),
+    })
+    .collect()
 }
 
 /// 帮扶成效: the effect review of the household's plan under the rule set

@@ -17,12 +17,18 @@ use dixian_domain::assistance::{Department, Measure, MeasureKind, MeasureSource}
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// One checked row of a list: its line and the measure (its person set).
+/// One checked row of a list: its line, the ID number the row names and
+/// the measure.
 #[derive(Debug, Clone)]
 pub struct NewListMeasure {
     /// Line in the file.
     pub line: usize,
-    /// The measure; `person` is the row's ID number.
+    /// The row's ID number: the household is the one this person is
+    /// registered in.
+    pub row_person: IdNumber,
+    /// The measure: `person` is `row_person` for a measure of a person,
+    /// `None` for a measure of the household (危房改造, 饮水 …: the row
+    /// names the applicant).
     pub measure: Measure,
 }
 
@@ -167,10 +173,7 @@ pub async fn load_measure_list(
             imported_at,
         });
     }
-    let ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.measure.person.as_ref().map(IdNumber::as_str))
-        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.row_person.as_str()).collect();
     let people = match_in(&mut tx, actor, &ids).await?;
     let (batch_id,): (i64,) = tx
         .one(
@@ -193,11 +196,7 @@ pub async fn load_measure_list(
         unknown_lines: Vec::new(),
     };
     for r in rows {
-        let matched = r
-            .measure
-            .person
-            .as_ref()
-            .and_then(|p| people.get(p.as_str()));
+        let matched = people.get(r.row_person.as_str());
         let Some((household, village)) = matched else {
             summary.unknown += 1;
             summary.unknown_lines.push(r.line);

@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 #[openapi(
     paths(get_plan, put_plan, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
         list_helpers, create_helper, upload_list, chain_report),
-    components(schemas(PlanAnswer, PutPlan, AssignHelper, StopMeasure, Saved, Created, ChainAnswer, MeasurePage, ListUploadResult,
+    components(schemas(PlanAnswer, PutPlan, AssignHelper, StopMeasure, Saved, Created, MeasureCreated, ChainAnswer, MeasurePage, ListUploadResult,
         ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, RegionMeasure,
         ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson,
         assistance::ChainReport, assistance::ChainReportRow, assistance::ReportFinding, assistance::ReportMeasure,
@@ -230,7 +230,7 @@ pub struct Created {
 
 #[utoipa::path(post, path = "/api/v1/households/{id}/measures", tag = "assistance", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Measure,
-    responses((status = 201, body = Created, description = "recorded (source `cadre`)"),
+    responses((status = 201, body = MeasureCreated, description = "recorded (source `cadre`); `findings`: the chain checks the new measure takes part in (a double payment, exclusive measures overlapping), for the cadre to correct"),
         (status = 403, description = "only the village cadre records measures"),
         (status = 404, description = "unknown or outside your scope"),
         (status = 422, description = "checked against the catalogue in force: the field is named (`invalid_field`: amount_fen, ends_on, kind, person)")))]
@@ -239,7 +239,7 @@ async fn add_measure(
     auth: Auth,
     Path(id): Path<i64>,
     Body(m): Body<Measure>,
-) -> ApiResult<(StatusCode, Json<Created>)> {
+) -> ApiResult<(StatusCode, Json<MeasureCreated>)> {
     let measure_id = assistance::add_measure(
         &s.store,
         &auth.actor(),
@@ -255,7 +255,29 @@ async fn add_measure(
         kind = m.kind.code(),
         "measure recorded"
     );
-    Ok((StatusCode::CREATED, Json(Created { id: measure_id })))
+    // 救助链检查 on save: what the new measure takes part in.
+    let a = assistance::household_assistance(&s.store, &auth.actor(), id).await?;
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let findings = assistance::findings_of(&a, &s.catalogues(), today)
+        .into_iter()
+        .filter(|f| f.measures.contains(&measure_id))
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(MeasureCreated {
+            id: measure_id,
+            findings,
+        }),
+    ))
+}
+
+/// A measure recorded, with the chain checks it takes part in.
+#[derive(Serialize, ToSchema)]
+pub struct MeasureCreated {
+    /// Id.
+    id: i64,
+    /// The chain's findings on the new measure (empty when it fits).
+    findings: Vec<assistance::ReportFinding>,
 }
 
 /// Stopping a measure (停发, 退出).

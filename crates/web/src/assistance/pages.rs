@@ -211,6 +211,8 @@ struct TabPage {
     failed: &'static str,
     /// 帮扶成效, when there is a plan and a catalogue in force.
     effect: Option<EffectView>,
+    /// 救助链检查: (rule, why, the measures it rests on) of each finding.
+    findings: Vec<(&'static str, String, Vec<i64>)>,
 }
 
 /// The effect review as the tab shows it (money in 元).
@@ -247,8 +249,17 @@ fn effect_view(t: &'static Texts, a: &HouseholdAssistance, r: EffectReview) -> E
 }
 
 /// The effect review of the tab's household under the rules in force.
-fn effect_of(s: &AppState, a: &HouseholdAssistance) -> Option<EffectReview> {
-    assistance::effect_of(a, &s.catalogues(), &s.rules.get(), today(s))
+/// What the tab reviews of the stored chain: 帮扶成效 and 救助链检查.
+struct Checks {
+    effect: Option<EffectReview>,
+    findings: Vec<assistance::ReportFinding>,
+}
+
+fn checks_of(s: &AppState, a: &HouseholdAssistance) -> Checks {
+    Checks {
+        effect: assistance::effect_of(a, &s.catalogues(), &s.rules.get(), today(s)),
+        findings: assistance::findings_of(a, &s.catalogues(), today(s)),
+    }
 }
 
 struct PlanView {
@@ -345,9 +356,17 @@ fn tab_of(
     visit: FormState,
     measure: FormState,
     failed: &'static str,
-    effect: Option<EffectReview>,
+    checks: Option<Checks>,
 ) -> TabPage {
+    let (effect, findings) = match checks {
+        Some(c) => (c.effect, c.findings),
+        None => (None, Vec::new()),
+    };
     let effect = effect.map(|r| effect_view(t, &a, r));
+    let findings = findings
+        .into_iter()
+        .map(|f| (t.label(f.rule), t.reason(&f.why), f.measures))
+        .collect();
     let h = &a.household.household;
     let plan = a.plan.as_ref().map(|p| PlanView {
         version: p.version,
@@ -464,6 +483,7 @@ fn tab_of(
         effects: choices(t, MeasureEffect::ALL, MeasureEffect::code),
         failed,
         effect,
+        findings,
     }
 }
 
@@ -500,8 +520,18 @@ async fn tab_page(
     };
     let on = today(&s);
     let visit = fresh_visit(&a, on);
-    let effect = effect_of(&s, &a);
-    tab_of(t, &auth, a, saved, visit, fresh_measure(on), "", effect).into_response()
+    let effect = checks_of(&s, &a);
+    tab_of(
+        t,
+        &auth,
+        a,
+        saved,
+        visit,
+        fresh_measure(on),
+        "",
+        Some(effect),
+    )
+    .into_response()
 }
 
 fn back(id: i64, what: &str) -> Response {
@@ -615,8 +645,17 @@ async fn visit_submit(
         }
     }
     let on = today(&s);
-    let effect = effect_of(&s, &a);
-    let page = tab_of(t, &auth, a, None, f, fresh_measure(on), "visit", effect);
+    let effect = checks_of(&s, &a);
+    let page = tab_of(
+        t,
+        &auth,
+        a,
+        None,
+        f,
+        fresh_measure(on),
+        "visit",
+        Some(effect),
+    );
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
@@ -711,8 +750,8 @@ async fn measure_submit(
         }
     }
     let visit = fresh_visit(&a, today(&s));
-    let effect = effect_of(&s, &a);
-    let page = tab_of(t, &auth, a, None, visit, f, "measure", effect);
+    let effect = checks_of(&s, &a);
+    let page = tab_of(t, &auth, a, None, visit, f, "measure", Some(effect));
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
@@ -737,8 +776,17 @@ async fn plan_failed(
     let on = today(s);
     let mut visit = fresh_visit(&a, on);
     visit.refusal(t, e, &[]);
-    let effect = effect_of(s, &a);
-    let page = tab_of(t, auth, a, None, visit, fresh_measure(on), "plan", effect);
+    let effect = checks_of(s, &a);
+    let page = tab_of(
+        t,
+        auth,
+        a,
+        None,
+        visit,
+        fresh_measure(on),
+        "plan",
+        Some(effect),
+    );
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
