@@ -288,6 +288,17 @@ mod tests {
     }
 
     #[test]
+    fn the_export_cap_is_read_and_checked() {
+        assert_eq!(Config::parse("").unwrap().export_rows(), 20_000);
+        let c = Config::parse("[exports]\nmax_rows = 500\n").unwrap();
+        assert_eq!(c.export_rows(), 500);
+        let e = Config::parse("[exports]\nmax_rows = 0\n").unwrap_err();
+        assert!(e.contains("max_rows"), "{e}");
+        let e = Config::parse("[exports]\nmax_row = 5\n").unwrap_err();
+        assert!(e.contains("max_row"), "{e}");
+    }
+
+    #[test]
     fn mistakes_are_refused_with_their_place() {
         let e = Config::parse("[server]\nbind = \"127.0.0.1:8080\"\nbnid = \"x\"\n").unwrap_err();
         assert!(e.contains("line 3, column 1") && e.contains("bnid"), "{e}");
