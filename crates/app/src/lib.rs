@@ -11,6 +11,7 @@
 pub mod assistance;
 pub mod cases;
 mod error;
+pub mod exports;
 pub mod feed_import;
 pub mod migration;
 pub mod registry;

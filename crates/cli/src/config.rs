@@ -17,6 +17,9 @@
 //! max_mib = 256          # largest department file accepted
 //! concurrent = 2         # files parsed at once (each held in memory)
 //!
+//! [exports]
+//! max_rows = 20000       # most rows of a list downloaded as Excel (a longer list: narrow the filter)
+//!
 //! [login]
 //! account_failures = 5   # failed logins of one account that lock it
 //! address_failures = 20  # failed logins from one address that lock it (0: off, e.g. behind a proxy)
@@ -44,6 +47,9 @@ pub struct Config {
     /// Upload limits.
     #[serde(default)]
     pub uploads: UploadConfig,
+    /// List downloads.
+    #[serde(default)]
+    pub exports: ExportConfig,
     /// Login throttling.
     #[serde(default)]
     pub login: LoginConfig,
@@ -89,6 +95,14 @@ pub struct UploadConfig {
     pub max_mib: Option<u64>,
     /// Uploads parsed at once.
     pub concurrent: Option<usize>,
+}
+
+/// `[exports]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Most rows of one list workbook.
+    pub max_rows: Option<u64>,
 }
 
 /// `[login]`.
@@ -165,6 +179,13 @@ impl Config {
         {
             bail!("[uploads] concurrent = {c} is outside 1..=64");
         }
+        if let Some(n) = self.exports.max_rows
+            && !(1..=1_000_000).contains(&n)
+        {
+            bail!(
+                "[exports] max_rows = {n} is outside 1..=1000000 (导出行数上限应在1至1000000之间)"
+            );
+        }
         if let Some(n) = self.login.account_failures
             && !(1..=100).contains(&n)
         {
@@ -214,6 +235,13 @@ impl Config {
         self.screening.threads.unwrap_or_else(default_threads)
     }
 
+    /// The most rows of a list workbook: the file's value or the default.
+    pub fn export_rows(&self) -> u64 {
+        self.exports
+            .max_rows
+            .unwrap_or(dixian_app::exports::DEFAULT_MAX_ROWS)
+    }
+
     /// The upload limits (bytes, concurrent): the file's values over the defaults.
     pub fn upload_limits(&self) -> (usize, usize) {
         (
@@ -257,6 +285,17 @@ mod tests {
             empty.login_limits(),
             dixian_web::login::LoginLimits::default()
         );
+    }
+
+    #[test]
+    fn the_export_cap_is_read_and_checked() {
+        assert_eq!(Config::parse("").unwrap().export_rows(), 20_000);
+        let c = Config::parse("[exports]\nmax_rows = 500\n").unwrap();
+        assert_eq!(c.export_rows(), 500);
+        let e = Config::parse("[exports]\nmax_rows = 0\n").unwrap_err();
+        assert!(e.contains("max_rows"), "{e}");
+        let e = Config::parse("[exports]\nmax_row = 5\n").unwrap_err();
+        assert!(e.contains("max_row"), "{e}");
     }
 
     #[test]

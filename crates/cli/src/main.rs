@@ -167,6 +167,10 @@ enum HouseholdsCmd {
         /// Check only; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// When the file has problems, also write them as a workbook
+        /// (line, column, field, reason; at most 20000 rows).
+        #[arg(long, value_name = "FILE.xlsx")]
+        report: Option<PathBuf>,
     },
     /// Export the households of a region: full ID numbers, phones and
     /// names, so a reason is required and the export is audited.
@@ -637,7 +641,11 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             file,
             region,
             dry_run,
-        }) => registry::households_import(db, &file, region.as_deref(), dry_run).await,
+            report,
+        }) => {
+            registry::households_import(db, &file, region.as_deref(), dry_run, report.as_deref())
+                .await
+        }
         Command::Households(HouseholdsCmd::Export {
             region,
             format,

@@ -193,6 +193,10 @@ pub enum Exported {
     /// The village notice (公示): names, groups, categories, dates; no ID
     /// number, no phone. Logged, no reason needed.
     Notice,
+    /// A page's list as a workbook (`households_list`, `warnings_list`,
+    /// `inbox`, `overdue` …): what the page shows, ID numbers and phones
+    /// masked as there. Logged, no reason needed.
+    List(&'static str),
 }
 
 impl Exported {
@@ -201,6 +205,7 @@ impl Exported {
         match self {
             Exported::Registry => "households",
             Exported::Notice => "notice",
+            Exported::List(list) => list,
         }
     }
 }

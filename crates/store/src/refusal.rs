@@ -98,6 +98,18 @@ pub enum Refusal {
          (导出个人信息须填写事由，请说明用途)"
     )]
     ReasonRequired,
+    /// A list export with more rows than the configured cap
+    /// (`[exports] max_rows`): refused before a workbook is built.
+    #[error(
+        "the list has {rows} rows, more than the {max} an export may hold; narrow the filter \
+         (region, category, status …) and download again (该列表共{rows}行，超过导出上限{max}行，请缩小筛选范围后再导出)"
+    )]
+    TooManyRows {
+        /// Rows the filter matches.
+        rows: u64,
+        /// The configured cap.
+        max: u64,
+    },
     /// A rule file's version is not above the version in force.
     #[error(
         "{file}: version = {given} but version {in_force} of this set (region {region}, from {valid_from}) \
@@ -213,6 +225,7 @@ impl Refusal {
             Refusal::PersonNotRegistered => "person_not_registered",
             Refusal::LeadResolved => "lead_resolved",
             Refusal::ReasonRequired => "reason_required",
+            Refusal::TooManyRows { .. } => "too_many_rows",
             Refusal::RuleSetVersion { .. } => "rule_set_version",
             Refusal::AsOfInFuture { .. } => "as_of_in_future",
             Refusal::CategoryByWorkflow => "category_by_workflow",
@@ -244,6 +257,7 @@ impl Refusal {
             | Refusal::PersonNotRegistered
             | Refusal::LeadResolved
             | Refusal::ReasonRequired
+            | Refusal::TooManyRows { .. }
             | Refusal::RuleSetVersion { .. }
             | Refusal::AsOfInFuture { .. }
             | Refusal::CategoryByWorkflow

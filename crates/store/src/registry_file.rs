@@ -19,6 +19,23 @@ pub struct ImportReport {
     pub errors: Vec<String>,
     /// Columns of the file that are not used (1-based column, header).
     pub unknown_columns: Vec<(usize, String)>,
+    /// The same problems by place (line, column, field, reason), file
+    /// order: the row report a county downloads.
+    pub problems: Vec<RowProblem>,
+}
+
+/// One problem of an imported file, by place; the reason never quotes
+/// the cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// 1-based line of the file (the header is line 1).
+    pub line: usize,
+    /// 1-based column, when one cell is at fault.
+    pub column: Option<usize>,
+    /// The column's header as written, or the field the store checked.
+    pub field: Option<String>,
+    /// Why (bilingual).
+    pub reason: String,
 }
 
 /// Validates the whole file and imports it in one transaction: all or
@@ -44,12 +61,19 @@ pub async fn import_file(
     // Per household index: the line of its first row and of each member.
     let mut lines: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut errors: Vec<(usize, String)> = Vec::new();
+    let mut problems: Vec<RowProblem> = Vec::new();
     for item in reader {
         tick();
         let parsed = match item {
             Ok(p) => p,
             Err(row_errors) => {
                 errors.extend(row_errors.iter().map(|e| (e.line, e.to_string())));
+                problems.extend(row_errors.iter().map(|e| RowProblem {
+                    line: e.line,
+                    column: e.column,
+                    field: e.header.clone(),
+                    reason: e.reason.clone(),
+                }));
                 if let Some(imp) = importer.as_mut() {
                     imp.reject();
                     lines.push((row_errors.first().map_or(0, |e| e.line), Vec::new()));
@@ -83,6 +107,7 @@ pub async fn import_file(
             )));
         }
         report.errors = errors.into_iter().map(|(_, e)| e).collect();
+        report.problems = problems;
         return Ok(report);
     };
     let (issues, written) = imp.finish(commit && errors.is_empty()).await?;
@@ -96,9 +121,17 @@ pub async fn import_file(
             line,
             format!("line {line} ({}): {}", field_header(i.field), i.reason),
         ));
+        problems.push(RowProblem {
+            line,
+            column: None,
+            field: Some(field_header(i.field).to_string()).filter(|f| !f.is_empty()),
+            reason: i.reason.to_string(),
+        });
     }
     errors.sort_by_key(|(line, _)| *line);
+    problems.sort_by_key(|p| p.line);
     report.errors = errors.into_iter().map(|(_, e)| e).collect();
+    report.problems = problems;
     report.written = written;
     Ok(report)
 }

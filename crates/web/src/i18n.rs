@@ -424,6 +424,10 @@ texts! {
     upload_file,
     /// Keep the good rows of a file with bad ones.
     feed_keep_good,
+    /// Check a file without loading it.
+    feed_errors_help,
+    /// Download the error report.
+    feed_errors_report,
     /// The import button.
     feed_import,
     /// A file loaded: rows, matched, not registered, duplicates.
@@ -619,6 +623,54 @@ texts! {
     card_policies,
     /// If in difficulty, call your helper or the village committee..
     card_contact,
+    /// Print the household card.
+    household_print,
+    /// Title of the printed household card.
+    household_print_title,
+    /// The current case's stage.
+    case_stage_now,
+    /// Printed on (date).
+    printed_on,
+    /// Link to the home-check form.
+    home_check_link,
+    /// Title of the home-check form (入户核查表).
+    home_check_title,
+    /// The household's registered facts.
+    home_check_household,
+    /// A member's situation found at the visit.
+    home_check_member_now,
+    /// Income and expenses by source.
+    home_check_income,
+    /// Income source.
+    income_source,
+    /// The registered value.
+    home_check_registered,
+    /// The value found at the visit.
+    home_check_found,
+    /// 两不愁三保障 and safe water.
+    home_check_guarantees,
+    /// 不愁吃.
+    check_food,
+    /// 不愁穿.
+    check_clothing,
+    /// 义务教育有保障.
+    check_schooling,
+    /// 基本医疗有保障.
+    check_medical,
+    /// 住房安全有保障.
+    check_housing,
+    /// 饮水安全有保障.
+    check_water,
+    /// Findings of the visit (blank lines).
+    home_check_findings,
+    /// The cadre's signature.
+    home_check_cadre_sign,
+    /// The head of household's signature.
+    home_check_head_sign,
+    /// Date of the visit.
+    home_check_date,
+    /// A blank date to write in.
+    home_check_date_blank,
     /// Roster of helpers.
     helpers_title,
     /// Households held.
@@ -828,6 +880,8 @@ pub const ZH: Texts = Texts {
     feed_kind: "类型",
     upload_file: "文件",
     feed_keep_good: "保留正确行",
+    feed_errors_help: "只检查文件、不导入：下载每个错误行的行号、列号、字段和原因（Excel）。",
+    feed_errors_report: "检查并下载错误报告",
     feed_import: "导入",
     feed_loaded: "已导入：{} 行，匹配 {}，未登记人员 {}，重复 {}",
     feed_already_loaded: "该文件已导入（批次 {}），未重复写入",
@@ -927,6 +981,30 @@ pub const ZH: Texts = Texts {
     card_risks: "风险类型",
     card_policies: "享受的政策",
     card_contact: "有困难请联系帮扶责任人或村委会。",
+    household_print: "打印农户信息卡",
+    household_print_title: "农户基本信息卡",
+    case_stage_now: "当前监测环节",
+    printed_on: "打印日期",
+    home_check_link: "打印入户核查表",
+    home_check_title: "防止返贫监测入户核查表",
+    home_check_household: "登记信息",
+    home_check_member_now: "核查情况",
+    home_check_income: "家庭收支（元/年）",
+    income_source: "项目",
+    home_check_registered: "登记数",
+    home_check_found: "核实数",
+    home_check_guarantees: "两不愁三保障及饮水安全",
+    check_food: "不愁吃",
+    check_clothing: "不愁穿",
+    check_schooling: "义务教育有保障",
+    check_medical: "基本医疗有保障",
+    check_housing: "住房安全有保障",
+    check_water: "饮水安全有保障",
+    home_check_findings: "核查发现及意见",
+    home_check_cadre_sign: "核查人（签字）",
+    home_check_head_sign: "户主（签字或按手印）",
+    home_check_date: "核查日期",
+    home_check_date_blank: "　　　年　　月　　日",
     helpers_title: "帮扶责任人名册",
     workload: "帮扶户数",
     add_helper: "添加帮扶责任人",
@@ -1129,6 +1207,8 @@ pub const EN: Texts = Texts {
     feed_kind: "Kind",
     upload_file: "File",
     feed_keep_good: "Keep the good rows",
+    feed_errors_help: "Check a file without loading it: download every bad row's line, column, field and reason (Excel).",
+    feed_errors_report: "Check and download the error report",
     feed_import: "Import",
     feed_loaded: "Loaded: {} rows, {} matched, {} not registered, {} duplicates",
     feed_already_loaded: "Already loaded (batch {}); nothing written again",
@@ -1228,6 +1308,30 @@ pub const EN: Texts = Texts {
     card_risks: "Risks",
     card_policies: "Policies enjoyed",
     card_contact: "If in difficulty, call your helper or the village committee.",
+    household_print: "Print household card",
+    household_print_title: "Household information card",
+    case_stage_now: "Current case stage",
+    printed_on: "Printed on",
+    home_check_link: "Print home-check form",
+    home_check_title: "Home check form (防止返贫监测)",
+    home_check_household: "Registered facts",
+    home_check_member_now: "Found at the visit",
+    home_check_income: "Income and expenses (yuan/year)",
+    income_source: "Item",
+    home_check_registered: "Registered",
+    home_check_found: "Found",
+    home_check_guarantees: "Food, clothing, the three guarantees and safe water",
+    check_food: "Enough food",
+    check_clothing: "Enough clothing",
+    check_schooling: "Compulsory schooling secured",
+    check_medical: "Basic medical care secured",
+    check_housing: "Safe housing secured",
+    check_water: "Safe drinking water secured",
+    home_check_findings: "Findings and opinion",
+    home_check_cadre_sign: "Checked by (signature)",
+    home_check_head_sign: "Head of household (signature or fingerprint)",
+    home_check_date: "Date of the visit",
+    home_check_date_blank: "____ / ____ / ____",
     helpers_title: "Roster of helpers",
     workload: "Households held",
     add_helper: "Add a helper",

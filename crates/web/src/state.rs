@@ -38,6 +38,8 @@ pub struct AppState {
     /// (tests); `None` — the server's case — takes them per region from
     /// the rule book in force (`[[measures]]`, `[assistance]`).
     pub assistance: Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
+    /// The most rows a list's workbook holds (`[exports] max_rows`).
+    pub exports: dixian_app::exports::ExportLimits,
 }
 
 /// Public self-declarations accepted per client address and hour unless
@@ -61,7 +63,16 @@ impl AppState {
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_UPLOADS)),
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             assistance: None,
+            exports: dixian_app::exports::ExportLimits::default(),
         }
+    }
+
+    /// Refuses list workbooks of more than `max_rows` rows.
+    pub fn with_export_rows(mut self, max_rows: u64) -> AppState {
+        self.exports = dixian_app::exports::ExportLimits {
+            max_rows: max_rows.max(1),
+        };
+        self
     }
 
     /// Checks assistance against `catalogue` and `policy` in every region.

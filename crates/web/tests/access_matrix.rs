@@ -366,10 +366,15 @@ fn routes() -> Vec<Route> {
         // ---- pages: registry and regions
         route( "GET",  "/",                                      O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/regions/{code}",                        O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/regions/{code}/figures.xlsx",           O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/households",                            O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/households.xlsx",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households/new",                        O::None,      EDIT,    EDIT,    Ok,          B::Nothing),
         route( "POST", "/households/new",                        O::Village,   EDIT,    EDIT,    taken,       B::HouseholdForm),
         route( "GET",  "/households/{id}",                       O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        // printables: the card to print and the 入户核查表 (IDs masked)
+        route( "GET",  "/households/{id}/print",                 O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/households/{id}/home-check-form",       O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         // full ID numbers and phones, audited: roles that see personal data (`privacy::may_reveal`)
         route( "POST", "/households/{id}/reveal",                O::Household, READ_HH, REVEAL,  Ok,          B::RevealForm),
         route( "GET",  "/households/{id}/edit",                  O::Household, EDIT,    EDIT,    Ok,          B::Nothing),
@@ -382,15 +387,20 @@ fn routes() -> Vec<Route> {
         // ---- pages: cases
         route( "POST", "/households/{id}/lead",                  O::Household, WORK,    WORK,    Ok,          B::LeadForm),
         route( "GET",  "/inbox",                                 O::None,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "GET",  "/inbox.xlsx",                            O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/cases/{id}",                            O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/cases/{id}/events",                     O::Case,      WORK,    WORK,    stale,       B::EventForm),
         route( "GET",  "/overdue",                               O::None,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "GET",  "/overdue.xlsx",                          O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/villages/{code}/notice",                O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/villages/{code}/notice.xlsx",           O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         // ---- pages: feeds, screening, rules
         route( "GET",  "/feeds",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/feeds",                                 O::None,      FEEDS,   FEEDS,   Ok,          B::FeedPage),
+        // a file checked, not loaded: its row report as a workbook
+        route( "POST", "/feeds/errors.xlsx",                     O::None,      FEEDS,   FEEDS,   Ok,          B::FeedPage),
         route( "GET",  "/warnings",                              O::None,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "GET",  "/warnings.xlsx",                         O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/warnings/{id}",                         O::Warning,   WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/warnings/{id}/reveal",                  O::Warning,   WORK,    REVEAL,  Ok,          B::RevealForm),
         route( "POST", "/warnings/{id}/verify",                  O::Warning,   WORK,    WORK,    stale,       B::VerifyForm),
@@ -399,6 +409,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/rules",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/rules",                                 O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleForm).outside(Absent(403)),
         route( "POST", "/rules/whatif",                          O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfForm),
+        route( "POST", "/rules/whatif.xlsx",                     O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfForm),
         // ---- pages: assistance
         route( "GET",  "/regions/{code}/chain-report",           O::Region,    READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households/{id}/assistance",            O::Household, READ_HH, READ_HH, Ok,          B::Nothing),

@@ -172,6 +172,7 @@ pub async fn serve(
         .with_security(security)
         .with_uploads(max_upload, concurrent_uploads)
         .with_login_limits(config.login_limits())
+        .with_export_rows(config.export_rows())
         .with_threads(config.threads());
     dixian_web::serve_with(state, listener).await?;
     Ok(())

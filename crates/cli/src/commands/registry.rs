@@ -49,6 +49,7 @@ pub async fn households_import(
     file: &Path,
     region: Option<&str>,
     dry_run: bool,
+    report_to: Option<&Path>,
 ) -> anyhow::Result<()> {
     let store = open(db).await?;
     let t = Instant::now();
@@ -65,6 +66,21 @@ pub async fn households_import(
         }
         if report.errors.len() > 200 {
             eprintln!("… and {} more", report.errors.len() - 200);
+        }
+        if let Some(out) = report_to {
+            let name = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let table = dixian_app::exports::row_report(
+                &report.problems,
+                report.problems.len(),
+                region.unwrap_or(""),
+                &name,
+                dixian_app::exports::ExportLimits::default(),
+            );
+            std::fs::write(out, table.xlsx(false)?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("row report written to {} (错误报告已写入)", out.display());
         }
         bail!(
             "{} problem(s) found; nothing was written (发现{}处错误，未写入任何数据)",

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
 use crate::i18n::Texts;
+use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use askama::Template;
@@ -14,14 +15,25 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dixian_app::cases;
 use dixian_app::views::name_for;
+use dixian_app::{cases, exports};
 use dixian_domain::{RegionLevel, Role};
 use dixian_store::cases::{OverdueCase, TownshipOverdue};
 
 /// Routes of the overdue page.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/overdue", get(overdue_page))
+    Router::new()
+        .route("/overdue", get(overdue_page))
+        .route("/overdue.xlsx", get(overdue_xlsx))
+}
+
+/// The overdue list as a workbook, a row per case.
+async fn overdue_xlsx(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let now = s.clock.now();
+    match exports::overdue(&s.store, &auth.actor(), now, &s.policies(), s.exports).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e) => download::refused(t, e),
+    }
 }
 
 #[derive(Template, WebTemplate)]

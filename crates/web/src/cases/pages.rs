@@ -6,6 +6,7 @@ use super::forms::{Input, event_from_form, inputs};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::i18n::{Bilingual, Texts, field_label};
+use crate::shared::download;
 use crate::shared::extract::ClientIp;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, error_page, user_bar};
@@ -18,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dixian_app::AppError;
-use dixian_app::cases;
+use dixian_app::{cases, exports};
 use dixian_domain::case::{EventKind, china_date};
 use dixian_domain::{Assistance, Category, Channel, RiskType};
 use dixian_store::cases::{Declaration, IncomingLead};
@@ -30,6 +31,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inbox", get(inbox_page))
+        .route("/inbox.xlsx", get(inbox_xlsx))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/events", post(case_event))
         .route("/households/{id}/lead", post(new_lead))
@@ -87,6 +89,15 @@ struct LeadLine {
     village: String,
     note: String,
     since: String,
+}
+
+/// The inbox (cases and unmatched declarations) as a workbook.
+async fn inbox_xlsx(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let now = s.clock.now();
+    match exports::inbox(&s.store, &auth.actor(), now, &s.policies(), s.exports).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e) => download::refused(t, e),
+    }
 }
 
 async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {

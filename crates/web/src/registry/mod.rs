@@ -1,6 +1,7 @@
 //! The registry: regions, households and their members. The JSON API
 //! (`api`), the region tree and household list (`pages`), the household
-//! card (`card`), and the household and member forms (`form_pages`, with
+//! card (`card`), its printables (`print`: the card to print and the
+//! 入户核查表), and the household and member forms (`form_pages`, with
 //! the fields and their reading in `forms`).
 
 pub mod api;
@@ -8,6 +9,7 @@ mod card;
 mod form_pages;
 mod forms;
 mod pages;
+mod print;
 
 use crate::AppState;
 use crate::i18n::Texts;
@@ -22,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(pages::router())
         .merge(card::router())
         .merge(form_pages::router())
+        .merge(print::router())
 }
 
 /// "Not found": unknown, or outside the scope (which reads as absent).

@@ -5,6 +5,7 @@ use super::not_found;
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::i18n::Texts;
+use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use crate::shared::links::with_query;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use dixian_app::registry;
+use dixian_app::{exports, registry};
 use dixian_domain::{Category, RegionCode, RegionLevel};
 use dixian_store::households::HouseholdFilter;
 use dixian_store::regions::Region;
@@ -23,7 +24,40 @@ use dixian_store::regions::Region;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/regions/{code}", get(region_page))
+        .route("/regions/{code}/figures.xlsx", get(figures_xlsx))
         .route("/households", get(households_page))
+        .route("/households.xlsx", get(households_xlsx))
+}
+
+/// The region page's figures per child region as a workbook.
+async fn figures_xlsx(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(code): Path<String>,
+) -> Response {
+    // As the region page: a region neither in nor above the scope, or
+    // no region at all, reads as absent.
+    match exports::region_figures(&s.store, &auth.actor(), &code).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e @ dixian_app::AppError::Store(dixian_store::StoreError::Refused(_))) => {
+            download::refused(t, e)
+        }
+        Err(_) => not_found(t),
+    }
+}
+
+/// The household list with the page's filter as a workbook (every page).
+async fn households_xlsx(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(f): Query<HouseholdFilter>,
+) -> Response {
+    match exports::households(&s.store, &auth.actor(), &f, s.exports).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e) => download::refused(t, e),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -38,6 +72,7 @@ struct RegionPage {
     persons: i64,
     monitored: i64,
     children: Vec<ChildLine>,
+    xlsx: String,
 }
 
 struct ChildLine {
@@ -85,6 +120,7 @@ async fn region_page(
         households: children.iter().map(|c| c.households).sum(),
         persons: children.iter().map(|c| c.persons).sum(),
         monitored: children.iter().map(|c| c.monitored).sum(),
+        xlsx: format!("/regions/{}/figures.xlsx", v.region.code),
         chain: v.chain,
         children,
     }
@@ -108,6 +144,7 @@ struct HouseholdsPage {
     prev: Option<String>,
     next: Option<String>,
     can_edit: bool,
+    xlsx: String,
 }
 
 struct ListLine {
@@ -120,6 +157,28 @@ struct ListLine {
     category: &'static str,
     formerly_poor: &'static str,
     income_pp: i64,
+}
+
+/// `/households.xlsx?…` with the page's filters (every page of them). An
+/// ID number searched for is kept only as its last 4–6 characters: a full
+/// ID number never goes into a link.
+fn xlsx_href(f: &HouseholdFilter) -> String {
+    let poor = f.formerly_poor.map(|b| b.to_string());
+    let id = f
+        .id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| i.chars().count() <= 6);
+    with_query(
+        "/households.xlsx",
+        [
+            ("region", f.region.as_deref()),
+            ("name", f.name.as_deref()),
+            ("category", f.category.as_deref()),
+            ("id_number", id),
+            ("formerly_poor", poor.as_deref()),
+        ],
+    )
 }
 
 /// `/households?…` for page `page` with the same filters.
@@ -197,6 +256,7 @@ async fn households_page(
         prev: (page > 1).then(|| page_href(&f, page - 1)),
         next: (page < pages).then(|| page_href(&f, page + 1)),
         can_edit: auth.0.role.edits_registry(),
+        xlsx: xlsx_href(&f),
     }
     .into_response()
 }

@@ -403,8 +403,12 @@ pub struct WhatIfView {
     pub totals: (u64, u64),
 }
 
-/// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
-pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
+/// The replay of a what-if: the draft's name and the counts.
+pub(crate) async fn replay(
+    s: &AppState,
+    actor: &Actor,
+    b: WhatIfBody,
+) -> ApiResult<(String, dixian_app::WhatIf)> {
     // who may replay is decided before the draft is even read
     dixian_app::may_load_feeds(actor)?;
     let files = vec![(b.file_name, b.source)];
@@ -421,8 +425,14 @@ pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiRe
     )
     .await?;
     tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
+    Ok((draft.name.clone(), w))
+}
+
+/// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
+pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
+    let (draft, w) = replay(s, actor, b).await?;
     Ok(WhatIfView {
-        draft: draft.name.clone(),
+        draft,
         rows: w.rows,
         as_of_days: w.as_of_days.len(),
         totals: w.totals(),

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::auth::{Auth, PageAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{Texts, fill};
+use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use crate::shared::view::china_time;
@@ -35,6 +36,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/api/v1/feeds/{kind}", post(upload_api))
         .route("/api/v1/feeds", get(list_api))
         .route("/feeds", get(feeds_page).post(upload_page))
+        .route("/feeds/errors.xlsx", post(errors_xlsx))
         .layer(DefaultBodyLimit::max(max_upload))
 }
 
@@ -293,6 +295,37 @@ async fn upload_page(
         Err(e) => return e.page(t),
     };
     page(&s, &auth.0, t, Some(&result)).await
+}
+
+/// A department file checked, not stored: its row report as a workbook
+/// (line, column, field, reason of every bad row, up to the report's
+/// bound). The same form fields as the upload.
+async fn errors_xlsx(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    mp: Multipart,
+) -> Response {
+    let actor = auth.actor();
+    if let Err(e) = dixian_app::may_load_feeds(&actor) {
+        return ApiError::from(e).page(t);
+    }
+    let _turn = match upload_turn(&s).await {
+        Ok(turn) => turn,
+        Err(e) => return e.page(t),
+    };
+    let (name, bytes, (kind, _)) = match read_upload(mp, s.max_upload).await {
+        Ok(x) => x,
+        Err(e) => return e.page(t),
+    };
+    let Some(kind) = FeedKind::parse(&kind) else {
+        return ApiError::BadRequest(format!("unknown feed kind {kind} (未知数据类型)")).page(t);
+    };
+    let now = s.clock.now();
+    match dixian_app::exports::feed_errors(&actor, kind, &name, bytes, now, s.exports).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e) => download::refused(t, e),
+    }
 }
 
 /// Waits for a free upload slot ([`DEFAULT_CONCURRENT_UPLOADS`]); held

@@ -6,13 +6,14 @@
 //! adopts a new version.
 
 use super::api::{
-    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, detail, rule_views, run_screening,
-    what_if,
+    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, detail, replay, rule_views,
+    run_screening, what_if,
 };
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
 use crate::i18n::Texts;
+use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use crate::shared::links::with_query;
@@ -24,6 +25,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use dixian_app::exports;
 use dixian_domain::{RiskType, Role, Severity, WarningStatus};
 use dixian_screen::FeedRow;
 use dixian_screen::feed::{Field, FieldValue};
@@ -36,6 +38,7 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/warnings", get(list_page))
+        .route("/warnings.xlsx", get(list_xlsx))
         .route("/warnings/{id}", get(warning_page))
         .route("/warnings/{id}/reveal", post(reveal))
         .route("/warnings/{id}/verify", post(verify))
@@ -43,6 +46,20 @@ pub fn router() -> Router<AppState> {
         .route("/screening/run", post(run))
         .route("/rules", get(rules_page).post(adopt))
         .route("/rules/whatif", post(whatif))
+        .route("/rules/whatif.xlsx", post(whatif_xlsx))
+}
+
+/// The warning list with the page's filter as a workbook (every page).
+async fn list_xlsx(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Query(f): Query<WarningFilter>,
+) -> Response {
+    match exports::warnings(&s.store, &auth.actor(), &f, s.exports).await {
+        Ok(table) => download::xlsx(t, &table),
+        Err(e) => download::refused(t, e),
+    }
 }
 
 fn status_label(t: &'static Texts, s: WarningStatus) -> &'static str {
@@ -152,6 +169,20 @@ struct ListPage {
     pages: i64,
     prev: Option<String>,
     next: Option<String>,
+    xlsx: String,
+}
+
+/// `/warnings.xlsx?…` with the page's filters (every page of them).
+fn xlsx_href(f: &WarningFilter) -> String {
+    with_query(
+        "/warnings.xlsx",
+        [
+            ("region", f.region.as_deref()),
+            ("risk", f.risk.as_deref()),
+            ("severity", f.severity.as_deref()),
+            ("status", f.status.as_deref()),
+        ],
+    )
 }
 
 /// `/warnings?…` for page `page` with the same filters.
@@ -257,6 +288,7 @@ async fn list_page(
         pages,
         prev: (page > 1).then(|| page_href(&f, page - 1)),
         next: (page < pages).then(|| page_href(&f, page + 1)),
+        xlsx: xlsx_href(&f),
         lines: rows.into_iter().map(|w| line(t, w)).collect(),
         total,
         regions: choices(f.region.as_deref(), children.clone()),
@@ -616,6 +648,31 @@ struct WhatIfForm {
     source: String,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
+}
+
+/// The what-if's counts as a workbook: the same form, replayed again
+/// (nothing is stored between the two).
+async fn whatif_xlsx(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Form(f): Form<WhatIfForm>,
+) -> Response {
+    let actor = auth.actor();
+    let body = WhatIfBody {
+        file_name: f.file_name,
+        source: f.source,
+        from: f.from,
+        to: f.to,
+    };
+    let (from, to) = (body.from, body.to);
+    match replay(&s, &actor, body).await {
+        Ok((_, w)) => match exports::what_if(&w, &actor.scope.region, from, to) {
+            Ok(table) => download::xlsx(t, &table),
+            Err(e) => download::refused(t, e),
+        },
+        Err(e) => e.page(t),
+    }
 }
 
 async fn whatif(

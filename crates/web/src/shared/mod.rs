@@ -5,6 +5,7 @@
 //! `cases`, `screening`); the test in `layering.rs` checks it.
 
 pub mod cookies;
+pub mod download;
 pub mod extract;
 pub mod lang;
 pub mod layout;
