@@ -13,6 +13,7 @@ pub mod cases;
 mod error;
 pub mod feed_import;
 pub mod migration;
+pub mod navigation;
 pub mod registry;
 pub mod rules;
 pub mod screen_run;
