@@ -19,6 +19,8 @@ use serde_json::Value;
 
 const VILLAGE: &str = "520526001001";
 const TOWNSHIP: &str = "520526001";
+/// The name of [`VILLAGE`] in the division file (shared/data/divisions).
+const VILLAGE_NAME: &str = "大洼塘社区居民委员会";
 
 /// The header's links of each role, by element id, in order.
 fn expected(role: Role) -> &'static [&'static str] {
@@ -166,6 +168,15 @@ async fn nav_is_by_role(backend: Backend) {
             assert_eq!(r.status(), 200, "{name}: {id} → {href}");
             assert!(content_type(&r).starts_with("text/html"), "{name}: {href}");
         }
+        // the rule sets' scope by name, never a code
+        if role == Role::CountyAdmin {
+            // the shipped sets stored, as the server does at its start
+            dixian_app::rule_book(&app.store, Utc::now()).await.unwrap();
+            let rules = app.get(&token, "/rules").await.text().await.unwrap();
+            assert!(rules.contains(">全国</td>"), "{rules}");
+            assert!(rules.contains(">贵州省</td>"), "{rules}");
+            assert!(!rules.contains(">national<"), "{rules}");
+        }
         // a chain report link names the user's own region
         if let Some((_, href)) = links.iter().find(|(id, _)| id == "nav-chain-report") {
             assert_eq!(href, &format!("/regions/{region}/chain-report"));
@@ -291,6 +302,23 @@ async fn refused_event_in_the_page_language(backend: Backend) {
     .unwrap()
     .case_id
     .unwrap();
+    // Words where a person reads: the inbox names the village (the
+    // division file's name), the timeline says what happened and who.
+    let inbox = app.get(&cadre, "/inbox").await.text().await.unwrap();
+    assert!(inbox.contains(VILLAGE_NAME), "the village by name: {inbox}");
+    assert!(
+        !inbox.contains(&format!(">{VILLAGE}<")),
+        "no village code: {inbox}"
+    );
+    let card = app
+        .get(&cadre, &format!("/households/{household}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let timeline = &card[card.find(r#"id="timeline""#).expect("a timeline")..];
+    assert!(timeline.contains("登记新户"), "{timeline}");
+    assert!(!timeline.contains("(create)"), "no raw code: {timeline}");
     let post = |form: Vec<(&'static str, String)>| {
         let app = &app;
         let cadre = cadre.clone();
