@@ -1026,8 +1026,8 @@ async fn list_pages_fit_a_phone() {
         assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
         if path == "/households" {
             // for README's screenshot (docs/screenshots/households-phone.png)
-            let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-                .join("households-phone.png");
+            let shot =
+                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("households-phone.png");
             d.screenshot(&shot).await;
         }
     }
