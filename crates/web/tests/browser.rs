@@ -1012,11 +1012,13 @@ async fn list_pages_fit_a_phone() {
     assert!(!d.displayed("#nav-inbox").await, "links folded on a phone");
     d.click("#menu-button").await;
     assert!(d.displayed("#nav-inbox").await, "the menu opens the links");
+    let card = format!("/households/{}", heads[0].0);
     for (path, rows) in [
         ("/households", "main table tbody tr"),
         ("/warnings", "main table tbody tr"),
         ("/inbox", "#inbox-cases tbody tr"),
         ("/overdue", "table.overdue tbody tr"),
+        (card.as_str(), "#members tbody tr"),
     ] {
         d.goto(&format!("{}{path}", app.url)).await;
         d.find(rows).await; // the list has rows
@@ -1024,12 +1026,11 @@ async fn list_pages_fit_a_phone() {
         assert!(!over, "{path} fits a 390 px phone: {sizes}");
         // rows are cards: the cells stacked, the column names hidden
         assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
-        if path == "/households" {
-            // for README's screenshot (docs/screenshots/households-phone.png)
-            let shot =
-                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("households-phone.png");
-            d.screenshot(&shot).await;
-        }
+        // for a look (README's is docs/screenshots/households-phone.png)
+        let name = path.trim_start_matches('/').replace('/', "-");
+        let shot =
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-phone.png"));
+        d.screenshot(&shot).await;
     }
     // the data officer's lists
     d.cmd(reqwest::Method::DELETE, "/cookie", json!({})).await;
@@ -1047,6 +1048,9 @@ async fn list_pages_fit_a_phone() {
         let (over, sizes) = d.overflows().await;
         assert!(!over, "{path} fits a 390 px phone (officer): {sizes}");
         assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
+        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("officer{}-phone.png", path.replace('/', "-")));
+        d.screenshot(&shot).await;
     }
     // on an old PC's screen the lists stay tables with the links in the bar
     d.window(1366, 800).await;
