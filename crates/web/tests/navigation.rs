@@ -394,6 +394,58 @@ async fn refused_event_in_the_page_language(backend: Backend) {
         "the typed findings kept: {page}"
     );
 
+    // The member form: a person registered in another household is
+    // refused by the store (`English (中文)`); the page shows 中文 only
+    // and keeps the name typed.
+    let other_head = id("1980-02-03", 55);
+    let body = household_json(
+        "5205260010010008",
+        VILLAGE,
+        std::slice::from_ref(&other_head),
+    );
+    assert_eq!(
+        app.post(&cadre, "/api/v1/households", &body).await.status(),
+        201
+    );
+    let v: Value = app
+        .get(&cadre, &format!("/api/v1/households/{household}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let typed_name = "王小明";
+    let member_form: Vec<(&str, String)> = vec![
+        ("version", v["version"].to_string()),
+        ("m_id_number", other_head.clone()),
+        ("m_name", typed_name.into()),
+        ("m_relation", "child".into()),
+        ("m_labor", "full".into()),
+        ("m_illness", "healthy".into()),
+        ("m_insurance", "insured".into()),
+        ("m_employment", "farming".into()),
+        ("m_phone", "13800001234".into()),
+    ];
+    let r = app
+        .client
+        .post(format!("{}/households/{household}/members/new", app.url))
+        .bearer_auth(&cadre)
+        .header(reqwest::header::ORIGIN, &app.url)
+        .form(&member_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    let msg = text_of(&page, "form-errors");
+    assert!(
+        msg.contains("一人只能属于一户") && !has_ascii_letter(&msg),
+        "中文 only: {msg:?}"
+    );
+    assert!(
+        page.contains(&format!(r#"value="{typed_name}""#)),
+        "the typed name kept: {page}"
+    );
+
     // The same refusal on the English page: English only.
     app.client
         .get(format!("{}/lang/en", app.url))
