@@ -17,7 +17,7 @@ pub enum AppError {
     RuleFiles(Vec<RuleError>),
     /// The registry cannot be indexed for screening (e.g. one person in
     /// two households).
-    #[error("the registry cannot be screened: {0}")]
+    #[error("the registry cannot be screened (登记数据无法筛查): {0}")]
     Registry(#[from] IndexError),
     /// CPU work stopped before its end (a panic or a shutdown); nothing
     /// was written.

@@ -14,6 +14,7 @@ mod error;
 pub mod exports;
 pub mod feed_import;
 pub mod migration;
+pub mod navigation;
 pub mod registry;
 pub mod rules;
 pub mod screen_run;

@@ -136,6 +136,22 @@ pub async fn villages(store: &Store, actor: &Actor) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The names of the villages (or any regions) `codes`, by code, for the
+/// lists a person reads (inbox, timeline): a name, never the 12-digit
+/// code. A code the table lacks is absent from the map (the caller shows
+/// the code); a failed read gives an empty map, as the breadcrumbs do.
+pub async fn village_names(
+    store: &Store,
+    codes: &[RegionCode],
+) -> std::collections::HashMap<String, String> {
+    regions::names(&store.pool, codes).await.unwrap_or_default()
+}
+
+/// The name of `code` from [`village_names`]' map, else the code.
+pub fn name_of(names: &std::collections::HashMap<String, String>, code: &str) -> String {
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
+}
+
 /// A page of the household list, masked.
 #[derive(Debug, Clone)]
 pub struct HouseholdList {

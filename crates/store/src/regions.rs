@@ -256,3 +256,34 @@ pub async fn villages_in(pool: &Pool, within: &RegionCode) -> Result<Vec<Region>
     )
     .await
 }
+
+/// Most codes one query of [`names`] binds (the lists that ask are
+/// bounded; larger sets are asked in chunks).
+const NAMES_CHUNK: usize = 500;
+
+/// The names of `codes` (those stored), for showing a region by name
+/// where a person reads it.
+pub async fn names(
+    pool: &Pool,
+    codes: &[RegionCode],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut wanted: Vec<&str> = codes.iter().map(RegionCode::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = std::collections::HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(NAMES_CHUNK) {
+        let marks = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = q(format!(
+            "SELECT code, name FROM regions WHERE code IN ({marks})"
+        ));
+        for c in chunk {
+            query = query.bind(*c);
+        }
+        let rows: Vec<(String, String)> = pool.all(query).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

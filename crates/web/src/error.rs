@@ -166,5 +166,75 @@ fn retry_after(res: &mut Response, seconds: Option<i64>) {
     }
 }
 
+/// Largest error body [`html_errors`] reads back (an `ApiError`'s JSON is
+/// a few hundred bytes; anything longer is not one).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Whether `path` is answered as pages are (HTML), not as the API (JSON).
+fn is_page_path(path: &str) -> bool {
+    !(path == "/api" || path.starts_with("/api/") || path.starts_with("/static/"))
+}
+
+/// The one place pages get their errors as pages: an error answer on a
+/// path outside `/api/` (a handler's or extractor's `ApiError` JSON, an
+/// extractor's plain-text rejection, the empty 404 of an unknown path)
+/// becomes the error page in the request's language, with the status and
+/// `Retry-After`/`Allow` kept. The API keeps its JSON. An HTML answer
+/// (a page's own error page or form) passes unchanged.
+pub async fn html_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !is_page_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let t = crate::shared::lang::texts_of(req.headers());
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let content_type = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if content_type.starts_with("text/html") {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // Only an ApiError's own message is shown (it is written for users,
+    // bilingual); a framework's rejection text is English and technical,
+    // so the page says what the status means instead.
+    let message = if content_type.starts_with("application/json") {
+        axum::body::to_bytes(body, MAX_ERROR_BODY)
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+    } else {
+        None
+    };
+    let message = message.unwrap_or_else(|| status_message(t, status).to_string());
+    let mut page = crate::shared::layout::error_page(t, status, &message);
+    for name in [axum::http::header::RETRY_AFTER, axum::http::header::ALLOW] {
+        if let Some(v) = parts.headers.get(&name) {
+            page.headers_mut().insert(name, v.clone());
+        }
+    }
+    page
+}
+
+/// What a status means, for an error answer that says nothing itself.
+fn status_message(t: &crate::i18n::Texts, status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::FORBIDDEN => t.forbidden_message,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => t.not_found,
+        StatusCode::BAD_REQUEST
+        | StatusCode::UNPROCESSABLE_ENTITY
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE => t.form_invalid,
+        StatusCode::INTERNAL_SERVER_ERROR => t.internal_error,
+        _ => t.error_title,
+    }
+}
+
 /// Result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;

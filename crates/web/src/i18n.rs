@@ -158,6 +158,18 @@ texts! {
     api_docs,
     /// Not found page.
     not_found,
+    /// The phone header's menu button.
+    menu,
+    /// Heading of an error page (any status).
+    error_title,
+    /// Heading of a 403 page.
+    error_forbidden,
+    /// Heading of a 404 page.
+    error_not_found,
+    /// An error page's link to the start page.
+    back_home,
+    /// A failed page of the role's reach: what it may not do.
+    forbidden_message,
     /// Household history.
     history,
     /// 风险消除条件: heading of the elimination check on the case page.
@@ -260,6 +272,22 @@ texts! {
     submit,
     /// Timeline.
     timeline,
+    /// Timeline: a household registered by a cadre.
+    tl_registered,
+    /// Timeline: the registry record changed.
+    tl_updated,
+    /// Timeline: registered by a file import.
+    tl_imported,
+    /// Timeline: the category set by the county's approval.
+    tl_category_approved,
+    /// Timeline: the category set by the county's migration of its list.
+    tl_category_migrated,
+    /// Timeline: another registry change.
+    tl_registry_changed,
+    /// Timeline: who acted when it was the resident (a declaration).
+    tl_resident,
+    /// Timeline: who acted when no user is named (the system, the CLI).
+    tl_system,
     /// Open case.
     open_case,
     /// New lead.
@@ -318,6 +346,8 @@ texts! {
     sev_low,
     /// Rule sets in force.
     rules_in_force,
+    /// A rule set's scope when it holds everywhere.
+    national,
     /// Adopt a new version.
     adopt_version,
     /// Valid from.
@@ -406,6 +436,8 @@ texts! {
     mobile_11,
     /// A count that is not a whole number.
     whole_number,
+    /// A form value that must be a date.
+    date_expected,
     /// A case-event form that does not make an event.
     form_invalid,
     /// A case-event form of no known event.
@@ -747,6 +779,12 @@ pub const ZH: Texts = Texts {
     other_lang: "en",
     api_docs: "接口文档",
     not_found: "未找到，或不在您的管辖范围",
+    menu: "菜单",
+    error_title: "出错了",
+    error_forbidden: "无权访问",
+    error_not_found: "页面不存在",
+    back_home: "返回首页",
+    forbidden_message: "您的角色无权进行此操作",
     history: "变更记录",
     elimination_check: "风险消除条件",
     criterion: "条件",
@@ -798,6 +836,14 @@ pub const ZH: Texts = Texts {
     village_code: "村代码（12位）",
     submit: "提交",
     timeline: "全部记录",
+    tl_registered: "登记新户",
+    tl_updated: "修改户信息",
+    tl_imported: "导入",
+    tl_category_approved: "县级审定：纳入监测",
+    tl_category_migrated: "监测名单迁移",
+    tl_registry_changed: "户信息变更",
+    tl_resident: "农户本人",
+    tl_system: "系统",
     open_case: "查看案件",
     new_lead: "登记线索",
     warnings: "预警",
@@ -827,6 +873,7 @@ pub const ZH: Texts = Texts {
     sev_medium: "中",
     sev_low: "低",
     rules_in_force: "现行规则集",
+    national: "全国",
     adopt_version: "启用新版本",
     valid_from: "生效日期",
     adopted_at: "启用时间",
@@ -871,6 +918,7 @@ pub const ZH: Texts = Texts {
     non_negative: "应为非负数",
     mobile_11: "应为11位手机号",
     whole_number: "应为整数",
+    date_expected: "应为日期（年-月-日）",
     form_invalid: "表单有误",
     unknown_event: "未知事项",
     declare_too_many: "提交过于频繁，请稍后再试",
@@ -1074,6 +1122,12 @@ pub const EN: Texts = Texts {
     other_lang: "zh",
     api_docs: "API docs",
     not_found: "Not found, or outside your region",
+    menu: "Menu",
+    error_title: "Something went wrong",
+    error_forbidden: "Not allowed",
+    error_not_found: "Page not found",
+    back_home: "Back to the start page",
+    forbidden_message: "Your role may not do this",
     history: "History",
     elimination_check: "Risk elimination criteria",
     criterion: "Criterion",
@@ -1125,6 +1179,14 @@ pub const EN: Texts = Texts {
     village_code: "Village code (12 digits)",
     submit: "Submit",
     timeline: "Timeline",
+    tl_registered: "household registered",
+    tl_updated: "household record changed",
+    tl_imported: "import",
+    tl_category_approved: "county approval: monitored",
+    tl_category_migrated: "monitoring list migrated",
+    tl_registry_changed: "household record changed (other)",
+    tl_resident: "the resident",
+    tl_system: "system",
     open_case: "Open case",
     new_lead: "New lead",
     warnings: "Warnings",
@@ -1154,6 +1216,7 @@ pub const EN: Texts = Texts {
     sev_medium: "medium",
     sev_low: "low",
     rules_in_force: "Rule sets in force",
+    national: "National",
     adopt_version: "Adopt a new version",
     valid_from: "Valid from",
     adopted_at: "Adopted",
@@ -1198,6 +1261,7 @@ pub const EN: Texts = Texts {
     non_negative: "a non-negative number",
     mobile_11: "an 11-digit mobile number",
     whole_number: "a whole number",
+    date_expected: "a date (YYYY-MM-DD)",
     form_invalid: "the form is not valid",
     unknown_event: "unknown event",
     declare_too_many: "Too many declarations from here; please try again later",

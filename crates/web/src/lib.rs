@@ -49,7 +49,8 @@ pub fn app(store: Store) -> Router {
 
 /// The whole application: API, docs and pages, behind the browser-side
 /// protections of [`security`] (page writes from the app's own origin
-/// only; security headers and cookie flags on every answer).
+/// only; security headers and cookie flags on every answer); errors of
+/// pages answered as pages ([`error::html_errors`]), of the API as JSON.
 pub fn app_with(state: AppState) -> Router {
     use axum::middleware::{from_fn, from_fn_with_state};
     Router::new()
@@ -61,6 +62,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(assistance::api::router(state.max_upload))
         .merge(assistance::router())
         .merge(assets::router())
+        .layer(from_fn(error::html_errors))
         .layer(from_fn_with_state(
             state.clone(),
             security::same_origin_writes,

@@ -289,7 +289,7 @@ fn routes() -> Vec<Route> {
     // Access granted, the request refused for its content (nothing written):
     let conflict = Passed(409, "\"conflict\""); // a stale version
     let stale = Passed(422, "已被他人修改");       // a stale version, on a page
-    let taken = Passed(422, "already registered"); // the head is in another household
+    let taken = Passed(422, "一人只能属于一户");   // the head is in another household (the page shows 中文)
     let handled = Passed(422, "lead_resolved");    // the lead was dismissed
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
@@ -395,7 +395,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/villages/{code}/notice",                O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/villages/{code}/notice.xlsx",           O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         // ---- pages: feeds, screening, rules
-        route( "GET",  "/feeds",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/feeds",                                 O::None,      FEEDS,   FEEDS,   Ok,          B::Nothing),
         route( "POST", "/feeds",                                 O::None,      FEEDS,   FEEDS,   Ok,          B::FeedPage),
         // a file checked, not loaded: its row report as a workbook
         route( "POST", "/feeds/errors.xlsx",                     O::None,      FEEDS,   FEEDS,   Ok,          B::FeedPage),

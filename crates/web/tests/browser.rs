@@ -925,3 +925,136 @@ async fn cadre_records_a_visit_on_a_phone_and_the_township_sees_the_double_payme
     let counts = d.text("#rule-counts").await;
     assert!(counts.contains("重复享受"), "{counts}");
 }
+
+/// Every list page fits a 390 px phone (no horizontal scroll): the rows
+/// become cards with their column names, the header's links fold into a
+/// menu that opens without JavaScript. The cadre's lists (households,
+/// warnings, inbox, overdue) and the data officer's (households, feeds),
+/// each with rows in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_pages_fit_a_phone() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let _ = app.user("admin", Role::CountyAdmin, "520526").await;
+    let cadre = app.user("cadre", Role::VillageCadre, village).await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let mut heads = Vec::new();
+    for i in 0..4u16 {
+        let head = id("1962-07-15", 60 + i);
+        let body = household_json(
+            &format!("52052600100100{:02}", 50 + i),
+            village,
+            &[head.clone(), id("1990-01-20", 70 + i)],
+        );
+        let r = app.post(&cadre, "/api/v1/households", &body).await;
+        assert_eq!(r.status(), 201);
+        heads.push((
+            r.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+            head,
+        ));
+    }
+    // an overdue case (opened 40 days ago) for the inbox and the overdue list
+    let all = dixian_store::users::list(&app.store.pool).await.unwrap();
+    let actor = dixian_store::Actor::of(all.iter().find(|u| u.username == "cadre").unwrap());
+    let book = dixian_web::shipped_rules();
+    let policies = move |v: &dixian_domain::RegionCode, on: chrono::NaiveDate| {
+        book.select(v, on).map(|s| s.workflow.clone())
+    };
+    let lead = dixian_store::cases::IncomingLead {
+        channel: dixian_domain::Channel::CadreSweep,
+        household_id: Some(heads[0].0),
+        id_number: None,
+        risk_types: vec![dixian_domain::RiskType::Illness],
+        note: "走访发现户主患病住院，自付费用较高".into(),
+    };
+    dixian_store::cases::open_lead(
+        &app.store.pool,
+        &actor,
+        &lead,
+        chrono::Utc::now() - chrono::Duration::days(40),
+        &policies,
+    )
+    .await
+    .unwrap();
+    // a department warning: a hospital stay of another head, screened
+    let day = chrono::Utc::now().date_naive() - chrono::Duration::days(20);
+    let feed = format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付\n{},张三,{day},住院,30000,18000,12000\n",
+        heads[1].1
+    );
+    let r = app
+        .upload_feed(&officer, "medical", feed.into_bytes(), None)
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    assert!(app.count("warnings").await >= 1, "a warning to list");
+
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.window(390, 844).await;
+    let width = d.exec("return window.innerWidth;").await;
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 420),
+        "a phone-sized window: {width}"
+    );
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/households").await;
+    // the header's links are folded; the menu opens them (a label, no script)
+    assert!(!d.displayed("#nav-inbox").await, "links folded on a phone");
+    d.click("#menu-button").await;
+    assert!(d.displayed("#nav-inbox").await, "the menu opens the links");
+    let card = format!("/households/{}", heads[0].0);
+    for (path, rows) in [
+        ("/households", "main table tbody tr"),
+        ("/warnings", "main table tbody tr"),
+        ("/inbox", "#inbox-cases tbody tr"),
+        ("/overdue", "table.overdue tbody tr"),
+        (card.as_str(), "#members tbody tr"),
+    ] {
+        d.goto(&format!("{}{path}", app.url)).await;
+        d.find(rows).await; // the list has rows
+        let (over, sizes) = d.overflows().await;
+        assert!(!over, "{path} fits a 390 px phone: {sizes}");
+        // rows are cards: the cells stacked, the column names hidden
+        assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
+        // for a look (README's is docs/screenshots/households-phone.png)
+        let name = path.trim_start_matches('/').replace('/', "-");
+        let shot =
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-phone.png"));
+        d.screenshot(&shot).await;
+    }
+    // the data officer's lists
+    d.cmd(reqwest::Method::DELETE, "/cookie", json!({})).await;
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "officer").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/regions").await;
+    for (path, rows) in [
+        ("/households", "main table tbody tr"),
+        ("/feeds", "main table tbody tr"),
+    ] {
+        d.goto(&format!("{}{path}", app.url)).await;
+        d.find(rows).await;
+        let (over, sizes) = d.overflows().await;
+        assert!(!over, "{path} fits a 390 px phone (officer): {sizes}");
+        assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
+        let shot = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("officer{}-phone.png", path.replace('/', "-")));
+        d.screenshot(&shot).await;
+    }
+    // on an old PC's screen the lists stay tables with the links in the bar
+    d.window(1366, 800).await;
+    d.goto(&format!("{}/households", app.url)).await;
+    assert_eq!(d.css("main table tbody tr", "display").await, "table-row");
+    assert!(d.displayed("#nav-feeds").await, "links in the bar");
+}

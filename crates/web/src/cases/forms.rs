@@ -2,7 +2,7 @@
 //! event kind needs, and turning a posted form into a `CaseEvent` (the
 //! domain's `apply` then decides whether it is allowed).
 
-use crate::i18n::Texts;
+use crate::i18n::{Texts, field_label};
 use dixian_domain::case::{CaseEvent, EventKind};
 use dixian_domain::{Category, RiskType};
 use serde_json::{Map, Value};
@@ -104,17 +104,23 @@ pub fn event_from_form(
             .map(|(_, v)| v.trim())
             .collect();
         let first = values.first().copied().unwrap_or("");
+        // A problem names the field by its label in the page's language.
+        let label = field_label(t, name);
         let v = match input {
+            Input::Date => match chrono::NaiveDate::parse_from_str(first, "%Y-%m-%d") {
+                Ok(d) => Value::String(d.to_string()),
+                Err(_) => return Err(format!("{label}: {}", t.date_expected)),
+            },
             Input::Bool => Value::Bool(matches!(first, "true" | "on" | "1")),
             Input::Count => match first.parse::<u32>() {
                 Ok(n) => Value::from(n),
-                Err(_) => return Err(format!("{name}: {}", t.whole_number)),
+                Err(_) => return Err(format!("{label}: {}", t.whole_number)),
             },
             Input::Category => match first {
                 "" => Value::Null,
                 c => Value::String(
                     Category::parse(c)
-                        .ok_or_else(|| format!("{name}: {}", t.unknown_value))?
+                        .ok_or_else(|| format!("{label}: {}", t.unknown_value))?
                         .code()
                         .into(),
                 ),
@@ -126,7 +132,7 @@ pub fn event_from_form(
                     .map(|v| {
                         RiskType::parse(v)
                             .map(|r| Value::String(r.code().into()))
-                            .ok_or_else(|| format!("{name}: {}", t.unknown_value))
+                            .ok_or_else(|| format!("{label}: {}", t.unknown_value))
                     })
                     .collect();
                 Value::Array(codes?)
@@ -136,7 +142,9 @@ pub fn event_from_form(
         };
         obj.insert((*name).into(), v);
     }
-    serde_json::from_value(Value::Object(obj)).map_err(|e| format!("{}: {e}", t.form_invalid))
+    // Every input was checked above; serde's own (English) text would
+    // not suit a Chinese page.
+    serde_json::from_value(Value::Object(obj)).map_err(|_| t.form_invalid.to_string())
 }
 
 #[cfg(test)]
@@ -191,13 +199,13 @@ mod tests {
             EventKind::Deliberation,
             &pairs(&[("held_on", "2026-11-20"), ("attendees", "many")]),
         );
-        assert!(e.unwrap_err().contains("attendees"));
+        assert_eq!(e.unwrap_err(), "参会人数: 应为整数");
         let e = event_from_form(
             &crate::i18n::ZH,
             EventKind::HomeCheck,
             &pairs(&[("visited_on", "20.11.2026"), ("findings", "x")]),
         );
-        assert!(e.is_err());
+        assert_eq!(e.unwrap_err(), "日期: 应为日期（年-月-日）");
         let ok = event_from_form(
             &crate::i18n::ZH,
             EventKind::CountyApproval,

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dixian_app::AppError;
-use dixian_app::{cases, exports};
+use dixian_app::{cases, exports, registry};
 use dixian_domain::case::{EventKind, china_date};
 use dixian_domain::{Assistance, Category, Channel, RiskType};
 use dixian_store::cases::{Declaration, IncomingLead};
@@ -105,8 +105,16 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
     let actor = auth.actor();
     let inbox = match cases::inbox(&s.store, &actor, now, &s.policies(), None).await {
         Ok(i) => i,
-        Err(e) => return error_page(t, StatusCode::FORBIDDEN, &e.to_string()),
+        Err(e) => return crate::error::ApiError::from(e).page(t),
     };
+    let codes: Vec<dixian_domain::RegionCode> = inbox
+        .cases
+        .iter()
+        .map(|c| c.village_code.as_str())
+        .chain(inbox.leads.iter().map(|l| l.village_code.as_str()))
+        .filter_map(|c| dixian_domain::RegionCode::parse(c).ok())
+        .collect();
+    let names = registry::village_names(&s.store, &codes).await;
     let cases: Vec<InboxLine> = inbox
         .cases
         .into_iter()
@@ -114,7 +122,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
             id: c.case_id,
             number: c.household_number,
             head: c.head_name,
-            village: c.village_code,
+            village: registry::name_of(&names, &c.village_code),
             stage: t.label(c.stage),
             since: china_time(c.stage_entered_at),
             due: c
@@ -130,7 +138,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
         .map(|l| LeadLine {
             reference: l.reference,
             channel: t.label(l.channel),
-            village: l.village_code,
+            village: registry::name_of(&names, &l.village_code),
             note: l.note,
             since: china_time(l.created_at),
         })
@@ -190,6 +198,8 @@ struct CriterionLine {
 struct EventForm {
     kind: &'static str,
     label: &'static str,
+    /// Shown again with what was typed (opened).
+    kept: bool,
     inputs: Vec<FormInput>,
 }
 
@@ -199,6 +209,15 @@ struct FormInput {
     kind: &'static str,
     value: String,
     options: Vec<(String, String)>,
+    /// The values chosen (a ticked box, the selected options), kept from
+    /// a refused submit.
+    chosen: Vec<String>,
+}
+
+impl FormInput {
+    fn is_chosen(&self, code: &str) -> bool {
+        self.chosen.iter().any(|c| c == code)
+    }
 }
 
 struct EventLine {
@@ -226,6 +245,7 @@ fn form_input(t: &Texts, name: &'static str, input: Input, today: &str) -> FormI
         kind: "text",
         value: String::new(),
         options: Vec::new(),
+        chosen: Vec::new(),
     };
     match input {
         Input::Text | Input::OptionalText => {}
@@ -257,12 +277,27 @@ fn form_input(t: &Texts, name: &'static str, input: Input, today: &str) -> FormI
     f
 }
 
+/// What the user typed into `f` of the form of `kind`, shown again after
+/// a refused submit (checkbox groups repeat their name).
+fn keep_posted(f: &mut FormInput, form: &[(String, String)]) {
+    let values: Vec<&str> = form
+        .iter()
+        .filter(|(n, _)| n == f.name)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match f.kind {
+        "bool" | "select" | "multi" => f.chosen = values.iter().map(|v| v.to_string()).collect(),
+        _ => f.value = values.first().map_or_else(String::new, |v| v.to_string()),
+    }
+}
+
 async fn render_case(
     s: &AppState,
     user: &User,
     t: &'static Texts,
     id: i64,
     errors: Vec<String>,
+    posted: Option<(EventKind, &[(String, String)])>,
 ) -> Response {
     let actor = dixian_store::Actor::of(user);
     let now = s.clock.now();
@@ -283,6 +318,7 @@ async fn render_case(
         .map(|k| EventForm {
             kind: k.code(),
             label: t.label(*k),
+            kept: posted.is_some_and(|(kind, _)| kind == *k),
             inputs: inputs(*k)
                 .iter()
                 // An elimination deliberation proposes no category, an
@@ -291,7 +327,13 @@ async fn render_case(
                     true => !(n.starts_with("proposed_") || *n == "category" || *n == "risk_types"),
                     false => *n != "override_reason",
                 })
-                .map(|(n, i)| form_input(t, n, *i, &today))
+                .map(|(n, i)| {
+                    let mut f = form_input(t, n, *i, &today);
+                    if let Some((_, form)) = posted.filter(|(kind, _)| kind == k) {
+                        keep_posted(&mut f, form);
+                    }
+                    f
+                })
                 .collect(),
         })
         .collect();
@@ -370,7 +412,7 @@ async fn case_page(
     Lang(t): Lang,
     Path(id): Path<i64>,
 ) -> Response {
-    render_case(&s, &auth.0, t, id, Vec::new()).await
+    render_case(&s, &auth.0, t, id, Vec::new(), None).await
 }
 
 async fn case_event(
@@ -387,12 +429,12 @@ async fn case_event(
             .unwrap_or("")
     };
     let Some(kind) = EventKind::parse(get("kind")) else {
-        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()]).await;
+        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()], None).await;
     };
     let version: i64 = get("version").parse().unwrap_or(0);
     let event = match event_from_form(t, kind, &form) {
         Ok(e) => e,
-        Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg]).await,
+        Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg], Some((kind, &form))).await,
     };
     let now = s.clock.now();
     match cases::record_event(
@@ -415,7 +457,11 @@ async fn case_event(
             );
             Redirect::to(&format!("/cases/{id}")).into_response()
         }
-        Err(e) => render_case(&s, &auth.0, t, id, vec![e.to_string()]).await,
+        // The lower layers write `English (中文)`: the page's half only.
+        Err(e) => {
+            let why = t.reason(&e.to_string());
+            render_case(&s, &auth.0, t, id, vec![why], Some((kind, &form))).await
+        }
     }
 }
 
@@ -526,7 +572,7 @@ async fn declare_submit(
             DeclarePage {
                 t,
                 user: None,
-                errors: vec![e.to_string()],
+                errors: vec![t.reason(&e.to_string())],
                 reference: None,
             },
         )

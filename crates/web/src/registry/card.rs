@@ -77,7 +77,15 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
         }),
         TimelineKind::CaseEvent => dixian_domain::case::EventKind::parse(&e.what)
             .map_or(e.what.clone(), |k| t.label(k).to_string()),
-        TimelineKind::Registry => format!("{} ({})", t.households, e.what),
+        TimelineKind::Registry => match e.what.as_str() {
+            "create" => t.tl_registered,
+            "update" => t.tl_updated,
+            "import" => t.tl_imported,
+            "case_approval" => t.tl_category_approved,
+            "case_migrated" => t.tl_category_migrated,
+            _ => t.tl_registry_changed,
+        }
+        .to_string(),
         TimelineKind::Warning => {
             let status = match e.what.as_str() {
                 "verified" => t.st_verified,
@@ -91,11 +99,14 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
     TimelineLine {
         when: china_time(e.at),
         what,
-        who: e
-            .user_name
-            .clone()
-            .or_else(|| e.role.clone())
-            .unwrap_or_else(|| "—".into()),
+        who: match (&e.user_name, e.role.as_deref()) {
+            (Some(name), _) => name.clone(),
+            (None, Some("public")) => t.tl_resident.to_string(),
+            (None, Some(code)) => dixian_domain::Role::parse(code)
+                .map_or(t.tl_system, |r| t.label(r))
+                .to_string(),
+            (None, None) => t.tl_system.to_string(),
+        },
     }
 }
 

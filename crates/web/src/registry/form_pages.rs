@@ -77,7 +77,8 @@ fn store_message(t: &Texts, e: &AppError) -> String {
             tracing::error!(error = %e, "form save failed");
             t.internal_error.to_string()
         }
-        other => other.to_string(),
+        // `English (中文)` from the lower layers: the page's half only.
+        other => t.reason(&other.to_string()),
     }
 }
 

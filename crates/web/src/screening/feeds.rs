@@ -251,7 +251,9 @@ async fn page(
                 .into_iter()
                 .map(|b| BatchLine {
                     id: b.id,
-                    kind: b.kind,
+                    // The kind in words (医保住院), not its code.
+                    kind: FeedKind::parse(&b.kind)
+                        .map_or(b.kind.clone(), |k| t.label(k).to_string()),
                     file_name: b.file_name,
                     rows: b.rows_total,
                     matched: b.rows_matched,
@@ -267,7 +269,12 @@ async fn page(
     }
 }
 
+/// The batches and the upload form: for the roles that load feeds only
+/// (the others get the 403 page, as when they post here).
 async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    if let Err(e) = dixian_app::may_load_feeds(&auth.actor()) {
+        return ApiError::from(e).page(t);
+    }
     page(&s, &auth.0, t, None).await
 }
 

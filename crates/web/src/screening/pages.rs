@@ -489,7 +489,7 @@ async fn verify(
                 None => Redirect::to(&format!("/warnings/{id}")).into_response(),
             }
         }
-        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![t.reason(&e.to_string())], None).await,
     }
 }
 
@@ -506,7 +506,7 @@ async fn dismiss(
             tracing::info!(warning_id = id, "warning dismissed (page)");
             Redirect::to(&format!("/warnings/{id}")).into_response()
         }
-        Err(e) => render_warning(&s, &auth.0, t, id, vec![e.to_string()], None).await,
+        Err(e) => render_warning(&s, &auth.0, t, id, vec![t.reason(&e.to_string())], None).await,
     }
 }
 
@@ -557,10 +557,20 @@ async fn render_rules(
         Ok(v) => v,
         Err(e) => return e.page(t),
     };
+    let codes: Vec<dixian_domain::RegionCode> = views
+        .iter()
+        .filter_map(|v| dixian_domain::RegionCode::parse(&v.region).ok())
+        .collect();
+    let scope_names = dixian_app::registry::village_names(&s.store, &codes).await;
     let sets = views
         .into_iter()
         .map(|v| SetLine {
-            region: v.region,
+            // The scope by name (贵州省, 全国), never the code.
+            region: if v.region == dixian_screen::rules::NATIONAL {
+                t.national.to_string()
+            } else {
+                dixian_app::registry::name_of(&scope_names, &v.region)
+            },
             valid_from: v.valid_from.to_string(),
             valid_to: v.valid_to.map_or_else(|| "—".into(), |d| d.to_string()),
             version: v.version,

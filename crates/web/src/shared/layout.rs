@@ -1,11 +1,15 @@
 //! What every page's layout (`templates/base.html`) shows besides its
-//! content: the user bar; and the plain page that says what went wrong.
+//! content: the user bar with the links the role may follow
+//! (`dixian_app::navigation` decides which); and the page that says what
+//! went wrong.
 
 use crate::i18n::Texts;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use dixian_app::navigation::{NavLink, nav_for};
+use dixian_store::Actor;
 use dixian_store::users::User;
 
 /// The logged-in user as the header shows it.
@@ -14,11 +18,36 @@ pub struct UserBar {
     pub display_name: String,
     /// The role, in the page's language.
     pub role_label: &'static str,
-    /// Whether the role works cases (the header links the overdue list).
-    pub works_cases: bool,
-    /// The user's region, when the role reads households (the header
-    /// links its chain report and the roster of helpers).
-    pub chain_region: Option<String>,
+    /// The links of the header, only those the role may follow.
+    pub links: Vec<NavItem>,
+}
+
+/// One link of the header.
+pub struct NavItem {
+    /// The element id (`nav-inbox`), for tests and styles.
+    pub id: &'static str,
+    /// Where it goes.
+    pub href: String,
+    /// Its text in the page's language.
+    pub label: &'static str,
+}
+
+fn item(t: &Texts, link: NavLink) -> NavItem {
+    let (id, href, label) = match link {
+        NavLink::Households => ("nav-households", "/households".to_string(), t.households),
+        NavLink::Inbox => ("nav-inbox", "/inbox".to_string(), t.inbox),
+        NavLink::Warnings => ("nav-warnings", "/warnings".to_string(), t.warnings),
+        NavLink::Overdue => ("nav-overdue", "/overdue".to_string(), t.overdue_title),
+        NavLink::ChainReport(region) => (
+            "nav-chain-report",
+            format!("/regions/{region}/chain-report"),
+            t.chain_report,
+        ),
+        NavLink::Helpers => ("nav-helpers", "/helpers".to_string(), t.helpers_nav),
+        NavLink::Feeds => ("nav-feeds", "/feeds".to_string(), t.feeds),
+        NavLink::Rules => ("nav-rules", "/rules".to_string(), t.rules_in_force),
+    };
+    NavItem { id, href, label }
 }
 
 /// The header's user line in the page's language.
@@ -26,20 +55,34 @@ pub fn user_bar(u: &User, t: &Texts) -> Option<UserBar> {
     Some(UserBar {
         display_name: u.display_name.clone(),
         role_label: t.label(u.role),
-        works_cases: dixian_domain::case::LEAD_ROLES.contains(&u.role),
-        chain_region: u.role.reads_households().then(|| u.region.to_string()),
+        links: nav_for(&Actor::of(u))
+            .into_iter()
+            .map(|l| item(t, l))
+            .collect(),
     })
 }
 
-/// A plain page saying what went wrong, with a way back.
+/// A page saying what went wrong, in the page's language, with a way
+/// back (to the start page).
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     t: &'a Texts,
     message: &'a str,
+    status: u16,
 }
 
-/// [`ErrorPage`] with `status`.
+/// [`ErrorPage`] with `status`. A message the lower layers give as
+/// `English (中文)` pairs shows the page language's half only.
 pub fn error_page(t: &Texts, status: StatusCode, message: &str) -> Response {
-    (status, ErrorPage { t, message }).into_response()
+    let message = t.reason(message);
+    (
+        status,
+        ErrorPage {
+            t,
+            message: &message,
+            status: status.as_u16(),
+        },
+    )
+        .into_response()
 }
