@@ -14,6 +14,7 @@ mod error;
 pub mod feed_import;
 pub mod migration;
 pub mod registry;
+pub mod rule_form;
 pub mod rules;
 pub mod screen_run;
 pub mod views;
