@@ -199,6 +199,24 @@ async fn rules_form(backend: Backend) {
         value(&form, "rule:medical-stay").is_some(),
         "the rule is on"
     );
+    // each rule with its description from the file, in the page's language
+    let block = GUIZHOU.split("id = \"laborer-death\"").nth(1).unwrap();
+    let described = |key: &str| {
+        block
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .unwrap()
+    };
+    assert!(page.contains(&described("description")), "中文 description");
+    let en = session(&app, "admin").await;
+    en.get(format!("{}/lang/en", app.url)).send().await.unwrap();
+    let page_en = get(&en, &app, "/rules").await;
+    assert!(
+        page_en.contains(&described("description_en"))
+            && page_en.contains("Self-paid cost of one inpatient stay above"),
+        "English labels and description"
+    );
     let cadre = session(&app, "cadre").await;
     let seen = get(&cadre, &app, "/rules").await;
     assert!(
@@ -368,8 +386,6 @@ async fn rules_form(backend: Backend) {
         );
     }
     assert_eq!(kept.len(), bad.len());
-    let en = session(&app, "admin").await;
-    en.get(format!("{}/lang/en", app.url)).send().await.unwrap();
     let (status, shown_en) = post(&en, &app, "/rules/whatif", &bad).await;
     assert_eq!(status, 422);
     assert!(
