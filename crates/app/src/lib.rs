@@ -16,6 +16,7 @@ pub mod feed_import;
 pub mod migration;
 pub mod navigation;
 pub mod registry;
+pub mod rule_form;
 pub mod rules;
 pub mod screen_run;
 pub mod views;

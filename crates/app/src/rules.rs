@@ -122,7 +122,7 @@ fn parse_stored(stored: &[rule_sets::StoredRuleSet]) -> Result<Vec<RuleSet>, App
 
 /// `book`'s sets with `new` in place of the set with the same region and
 /// first day (or added).
-fn with_replaced(book: &RuleBook, new: &[RuleSet]) -> Vec<RuleSet> {
+pub(crate) fn with_replaced(book: &RuleBook, new: &[RuleSet]) -> Vec<RuleSet> {
     let keys: HashSet<(String, NaiveDate)> = new
         .iter()
         .map(|s| (s.region.to_string(), s.valid_from))

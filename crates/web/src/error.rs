@@ -58,6 +58,11 @@ impl From<dixian_app::AppError> for ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status the error is answered with.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status_code().0
+    }
+
     fn status_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),

@@ -406,6 +406,114 @@ texts! {
     draft,
     /// Total.
     grand_total,
+    /// Rules form: rs_line.
+    rs_line,
+    /// Rules form: rs_medical.
+    rs_medical,
+    /// Rules form: rs_disaster.
+    rs_disaster,
+    /// Rules form: rs_water.
+    rs_water,
+    /// Rules form: rs_workflow.
+    rs_workflow,
+    /// Rules form: rs_assistance.
+    rs_assistance,
+    /// Rules form: rf_monitoring_line.
+    rf_monitoring_line,
+    /// Rules form: rf_near_line_factor.
+    rf_near_line_factor,
+    /// Rules form: rf_self_paid_per_stay.
+    rf_self_paid_per_stay,
+    /// Rules form: rf_self_paid_12_months.
+    rf_self_paid_12_months,
+    /// Rules form: rf_loss_threshold.
+    rf_loss_threshold,
+    /// Rules form: rf_outage_days_limit.
+    rf_outage_days_limit,
+    /// Rules form: rf_notice_min_days.
+    rf_notice_min_days,
+    /// Rules form: rf_identification_limit_days.
+    rf_identification_limit_days,
+    /// Rules form: rf_home_check_days.
+    rf_home_check_days,
+    /// Rules form: rf_data_comparison_days.
+    rf_data_comparison_days,
+    /// Rules form: rf_deliberation_days.
+    rf_deliberation_days,
+    /// Rules form: rf_township_review_days.
+    rf_township_review_days,
+    /// Rules form: rf_county_approval_days.
+    rf_county_approval_days,
+    /// Rules form: rf_elimination_min_monitored_months.
+    rf_elimination_min_monitored_months,
+    /// Rules form: rf_elimination_income_stable_months.
+    rf_elimination_income_stable_months,
+    /// Rules form: rf_elimination_min_measures.
+    rf_elimination_min_measures,
+    /// Rules form: rf_first_measure_days.
+    rf_first_measure_days,
+    /// Rules form: rf_effect_review_months.
+    rf_effect_review_months,
+    /// Rules form: rf_visit_interval_days.
+    rf_visit_interval_days,
+    /// Rules form: rf_house_damage.
+    rf_house_damage,
+    /// Rules form: rf_housing_grades.
+    rf_housing_grades,
+    /// Rules form: unit_yuan_pp.
+    unit_yuan_pp,
+    /// Rules form: unit_yuan.
+    unit_yuan,
+    /// Rules form: unit_times.
+    unit_times,
+    /// Rules form: unit_days.
+    unit_days,
+    /// Rules form: unit_months.
+    unit_months,
+    /// Rules form: unit_measures.
+    unit_measures,
+    /// Rules form: err_required.
+    err_required,
+    /// Rules form: err_not_number.
+    err_not_number,
+    /// Rules form: err_not_whole.
+    err_not_whole,
+    /// Rules form: err_not_positive.
+    err_not_positive,
+    /// Rules form: err_money_decimals.
+    err_money_decimals,
+    /// Rules form: err_too_large.
+    err_too_large,
+    /// Rules form: err_factor_range.
+    err_factor_range,
+    /// Rules form: err_below_floor.
+    err_below_floor,
+    /// Rules form: rule_error_at.
+    rule_error_at,
+    /// Rules form: set_in_force_here.
+    set_in_force_here,
+    /// Rules form: draft_form.
+    draft_form,
+    /// Rules form: draft_help.
+    draft_help,
+    /// Rules form: screening_rules.
+    screening_rules,
+    /// Rules form: rule_on.
+    rule_on,
+    /// Rules form: description.
+    description,
+    /// Rules form: current_value.
+    current_value,
+    /// Rules form: expert_toml.
+    expert_toml,
+    /// Rules form: difference.
+    difference,
+    /// Rules form: adopt_draft_as.
+    adopt_draft_as,
+    /// Rules form: rules_changed.
+    rules_changed,
+    /// Rules form: whatif_stats.
+    whatif_stats,
     /// The button that shows ID numbers and phones in full.
     reveal,
     /// Its optional reason.
@@ -903,6 +1011,60 @@ pub const ZH: Texts = Texts {
     in_force: "现行规则",
     draft: "草案",
     grand_total: "合计",
+    rs_line: "监测收入线",
+    rs_medical: "医疗支出",
+    rs_disaster: "灾害",
+    rs_water: "饮水安全",
+    rs_workflow: "识别认定时限与风险消除",
+    rs_assistance: "帮扶",
+    rf_monitoring_line: "监测收入线（人均纯收入）",
+    rf_near_line_factor: "近线系数（收入低于监测线×系数且有刚性支出的也预警）",
+    rf_self_paid_per_stay: "单次住院个人自付超过",
+    rf_self_paid_12_months: "12个月内个人自付累计超过",
+    rf_loss_threshold: "灾害损失超过",
+    rf_outage_days_limit: "一年内停水天数超过",
+    rf_notice_min_days: "公示最少天数",
+    rf_identification_limit_days: "从线索到县级审定",
+    rf_home_check_days: "入户核查",
+    rf_data_comparison_days: "信息比对",
+    rf_deliberation_days: "民主评议",
+    rf_township_review_days: "乡镇审核",
+    rf_county_approval_days: "县级审定",
+    rf_elimination_min_monitored_months: "风险消除：至少已监测",
+    rf_elimination_income_stable_months: "风险消除：收入稳定至少",
+    rf_elimination_min_measures: "风险消除：至少帮扶措施",
+    rf_first_measure_days: "认定后落实首项帮扶措施",
+    rf_effect_review_months: "开发式措施见效期",
+    rf_visit_interval_days: "跟踪回访间隔",
+    rf_house_damage: "无论损失多少都预警的房屋损毁程度",
+    rf_housing_grades: "预警的住房安全等级",
+    unit_yuan_pp: "元/人/年",
+    unit_yuan: "元",
+    unit_times: "倍",
+    unit_days: "天",
+    unit_months: "个月",
+    unit_measures: "项",
+    err_required: "请填写",
+    err_not_number: "请填写数字",
+    err_not_whole: "请填写整数",
+    err_not_positive: "必须大于0",
+    err_money_decimals: "金额最多两位小数",
+    err_too_large: "数值过大",
+    err_factor_range: "近线系数应在1到10之间",
+    err_below_floor: "不得低于全国底线 {}",
+    rule_error_at: "第 {} 行第 {} 列：",
+    set_in_force_here: "本地现行规则",
+    draft_form: "草案：从现行规则复制，修改后试算",
+    draft_help: "只改要改的数字；未勾选的筛查规则在草案中停用。试算不写入任何数据。",
+    screening_rules: "筛查规则",
+    rule_on: "启用",
+    description: "说明",
+    current_value: "现行",
+    expert_toml: "专家：直接编辑规则文件（TOML）",
+    difference: "差额（草案−现行）",
+    adopt_draft_as: "采用此草案为第 {} 版",
+    rules_changed: "试算后现行规则已被修改（现为第 {} 版），草案未采用。请重新打开规则页、修改并试算后再采用。",
+    whatif_stats: "回放部门数据 {} 行，按 {} 个月末计算",
     reveal: "显示完整信息",
     reveal_reason: "查看事由（可不填）",
     revealed_note: "已显示完整身份证号和电话；本次查看已记入审计日志。",
@@ -1246,6 +1408,60 @@ pub const EN: Texts = Texts {
     in_force: "In force",
     draft: "Draft",
     grand_total: "Total",
+    rs_line: "Monitoring line",
+    rs_medical: "Medical expenses",
+    rs_disaster: "Disasters",
+    rs_water: "Drinking water",
+    rs_workflow: "Identification time limits and risk elimination",
+    rs_assistance: "Assistance",
+    rf_monitoring_line: "Monitoring line (income per person)",
+    rf_near_line_factor: "Near-line factor (income below line × factor with a rigid expense also warns)",
+    rf_self_paid_per_stay: "Self-paid cost of one inpatient stay above",
+    rf_self_paid_12_months: "Self-paid cost over 12 months above",
+    rf_loss_threshold: "Disaster loss above",
+    rf_outage_days_limit: "Water outage days in a year above",
+    rf_notice_min_days: "Notice at least",
+    rf_identification_limit_days: "Lead to county approval",
+    rf_home_check_days: "Home check",
+    rf_data_comparison_days: "Data comparison",
+    rf_deliberation_days: "Village deliberation",
+    rf_township_review_days: "Township review",
+    rf_county_approval_days: "County approval",
+    rf_elimination_min_monitored_months: "Elimination: monitored at least",
+    rf_elimination_income_stable_months: "Elimination: income stable at least",
+    rf_elimination_min_measures: "Elimination: measures received at least",
+    rf_first_measure_days: "First measure after identification within",
+    rf_effect_review_months: "Development measure shows an effect within",
+    rf_visit_interval_days: "Follow-up visit every",
+    rf_house_damage: "House damage that warns whatever the loss",
+    rf_housing_grades: "Housing safety grades that warn",
+    unit_yuan_pp: "元 per person per year",
+    unit_yuan: "yuan",
+    unit_times: "times",
+    unit_days: "days",
+    unit_months: "months",
+    unit_measures: "measures",
+    err_required: "Required",
+    err_not_number: "Enter a number",
+    err_not_whole: "Enter a whole number",
+    err_not_positive: "Must be greater than 0",
+    err_money_decimals: "At most two decimals",
+    err_too_large: "Too large",
+    err_factor_range: "The factor must be from 1 to 10",
+    err_below_floor: "May not be below the national floor {}",
+    rule_error_at: "Line {}, column {}: ",
+    set_in_force_here: "The rules in force here",
+    draft_form: "Draft: a copy of the rules in force, edit and run a what-if",
+    draft_help: "Change only the numbers you mean to; unticked screening rules are off in the draft. A what-if stores nothing.",
+    screening_rules: "Screening rules",
+    rule_on: "On",
+    description: "Description",
+    current_value: "In force",
+    expert_toml: "Experts: edit the rule file (TOML)",
+    difference: "Difference (draft − in force)",
+    adopt_draft_as: "Adopt this draft as version {}",
+    rules_changed: "The rules in force changed after the what-if (now version {}); the draft was not adopted. Reopen the rules page, edit and run the what-if again.",
+    whatif_stats: "{} stored feed rows replayed, evaluated at {} month ends",
     reveal: "Show in full",
     reveal_reason: "Reason (optional)",
     revealed_note: "ID numbers and phones are shown in full; this view is recorded in the audit log.",

@@ -1058,3 +1058,97 @@ async fn list_pages_fit_a_phone() {
     assert_eq!(d.css("main table tbody tr", "display").await, "table-row");
     assert!(d.displayed("#nav-feeds").await, "links in the bar");
 }
+
+/// A county admin edits a threshold in the rules form, runs the what-if,
+/// reads the difference column and adopts the draft; the page then lists
+/// the county's new version. The form and the pivot fit a phone's width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn county_admin_edits_a_threshold_runs_the_whatif_and_adopts() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let officer = app.user("officer", Role::DataOfficer, "520526").await;
+    let (a, b) = (id("1970-03-01", 11), id("1971-04-02", 12));
+    for (n, village, person) in [
+        ("5205260010010011", "520526001001", &a),
+        ("5205261020010011", "520526102001", &b),
+    ] {
+        let body = household_json(n, village, std::slice::from_ref(person));
+        assert_eq!(
+            app.post(&admin, "/api/v1/households", &body).await.status(),
+            201
+        );
+    }
+    // within the form's default period (the year before today)
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: u64| (today - chrono::Days::new(n)).to_string();
+    let csv = format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付\n{a},张三,{},住院,45000,30000,15000\n{b},李四,{},住院,24000,16000,8000\n",
+        day(40),
+        day(30)
+    );
+    let r = app
+        .upload_feed(&officer, "medical", csv.into_bytes(), None)
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "admin").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_text(".who", "admin").await;
+    d.window(390, 844).await;
+    d.goto(&format!("{}/rules", app.url)).await;
+    d.find("#rules-draft").await;
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the rules form fits a phone: {sizes}");
+    let field = d.find("#f-medical-self_paid_per_stay").await;
+    d.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{field}/clear"),
+        json!({}),
+    )
+    .await;
+    d.type_into("#f-medical-self_paid_per_stay", "10000").await;
+    d.click("#draft-whatif").await;
+    let result = d.wait_text("#whatif-result", "差额").await;
+    assert!(result.contains("差额（草案−现行）"), "{result}");
+    assert_eq!(d.text("#wi-total-all-diff").await, "-1", "{result}");
+    assert_eq!(d.text("#wi-total-all-current").await, "2");
+    let (over, sizes) = d.overflows().await;
+    assert!(
+        !over,
+        "the pivot scrolls inside its box on a phone: {sizes}"
+    );
+    d.window(1280, 900).await;
+    let button = d.text("#adopt-draft-button").await;
+    assert!(button.contains("采用此草案为第 1 版"), "{button}");
+    d.click("#adopt-draft-button").await;
+    let msg = d.wait_text("#rules-message", "1").await;
+    assert!(msg.contains("1"), "{msg}");
+    let sets = d.wait_text("#rule-sets", "520526").await;
+    assert!(
+        sets.contains("520526"),
+        "the county's new version listed: {sets}"
+    );
+    let v: Value = app.get(&admin, "/api/v1/rules").await.json().await.unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["region"] == "520526" && s["version"] == 1),
+        "{v}"
+    );
+    let value = d
+        .exec("return document.getElementById('f-medical-self_paid_per_stay').value")
+        .await;
+    assert_eq!(
+        value,
+        json!("10000"),
+        "the form now starts from the adopted set"
+    );
+}

@@ -14,6 +14,7 @@ mod condition;
 mod location;
 mod raw;
 mod set;
+mod write;
 
 pub use book::{NATIONAL_CEILINGS, NATIONAL_FLOORS, PolicyField, RuleBook, SHIPPED};
 pub use condition::{Condition, Needs, Severity};
@@ -22,6 +23,7 @@ pub use set::{
     DisasterThresholds, HousingThresholds, MedicalThresholds, NATIONAL, Rule, RuleRegion, RuleSet,
     WaterThresholds,
 };
+pub use write::workflow_values;
 
 use serde::Serialize;
 

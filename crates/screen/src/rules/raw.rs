@@ -111,6 +111,9 @@ pub(super) struct RawRule {
     pub risk: Spanned<String>,
     pub severity: Spanned<String>,
     pub description: Option<String>,
+    /// The description in English (`description` is Chinese).
+    #[serde(default)]
+    pub description_en: Option<String>,
 }
 
 /// The `[workflow]` values again, by key, only for their spans: the

@@ -91,8 +91,11 @@ pub struct Rule {
     pub risk: RiskType,
     /// How urgent its warnings are.
     pub severity: Severity,
-    /// Free explanation for officers.
+    /// Free explanation for officers (中文; older files wrote
+    /// `中文 / English` here).
     pub description: Option<String>,
+    /// The explanation in English, where the file gives one.
+    pub description_en: Option<String>,
 }
 
 /// A validated rule set for one region and validity period.
@@ -675,6 +678,7 @@ impl Check<'_> {
             risk: risk?,
             severity: severity?,
             description: r.description.clone(),
+            description_en: r.description_en.clone(),
         })
     }
 

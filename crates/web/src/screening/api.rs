@@ -350,6 +350,29 @@ pub(crate) async fn adopt(s: &AppState, actor: &Actor, b: AdoptBody) -> ApiResul
     Ok(adopted)
 }
 
+/// Adopts a draft evaluated by a what-if (its text as evaluated) for
+/// `actor`, when the set in force it was drawn from (`basis`) is still in
+/// force (else 409), and puts the new book in force.
+pub(crate) async fn adopt_draft(
+    s: &AppState,
+    actor: &Actor,
+    b: AdoptBody,
+    basis: &str,
+) -> ApiResult<Vec<Adopted>> {
+    let (adopted, book) = dixian_app::rule_form::adopt_draft(
+        &s.store,
+        actor,
+        &b.file_name,
+        &b.source,
+        basis,
+        s.clock.now(),
+    )
+    .await?;
+    s.rules.set(book);
+    tracing::info!(region = %actor.scope.region, "rule set draft adopted");
+    Ok(adopted)
+}
+
 #[utoipa::path(post, path = "/api/v1/rules", tag = "screening", security(("bearer" = [])), request_body = AdoptBody,
     responses((status = 200, body = Vec<Adopted>, description = "a new version in force at once, or unchanged"),
         (status = 403, description = "only a county admin, for the county's own set"),
@@ -403,8 +426,8 @@ pub struct WhatIfView {
     pub totals: (u64, u64),
 }
 
-/// The replay of a what-if: the draft's name and the counts.
-pub(crate) async fn replay(
+/// The replay of a what-if body: the draft's name and the counts.
+pub(crate) async fn replay_body(
     s: &AppState,
     actor: &Actor,
     b: WhatIfBody,
@@ -413,26 +436,44 @@ pub(crate) async fn replay(
     dixian_app::may_load_feeds(actor)?;
     let files = vec![(b.file_name, b.source)];
     let draft = dixian_app::rules::parse_files(&files)?.remove(0);
-    let w = dixian_app::rules::what_if_under(
-        &s.store,
-        actor,
-        &s.rules.get(),
-        &draft,
-        b.from,
-        b.to,
-        s.clock.now(),
-        s.threads,
-    )
-    .await?;
-    tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
+    let w = replay(s, actor, &draft, b.from, b.to).await?;
     Ok((draft.name.clone(), w))
 }
 
 /// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
 pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
-    let (draft, w) = replay(s, actor, b).await?;
-    Ok(WhatIfView {
+    let (name, w) = replay_body(s, actor, b).await?;
+    Ok(view_of(&name, w))
+}
+
+/// Replays the stored feeds of `actor`'s region under a parsed draft
+/// against the book the server holds in force; nothing is stored.
+pub(crate) async fn replay(
+    s: &AppState,
+    actor: &Actor,
+    draft: &dixian_screen::RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<dixian_app::WhatIf> {
+    let w = dixian_app::rules::what_if_under(
+        &s.store,
+        actor,
+        &s.rules.get(),
         draft,
+        from,
+        to,
+        s.clock.now(),
+        s.threads,
+    )
+    .await?;
+    tracing::info!(region = %actor.scope.region, rows = w.rows, "what-if replay");
+    Ok(w)
+}
+
+/// The API's shape of a what-if.
+pub(crate) fn view_of(draft: &str, w: dixian_app::WhatIf) -> WhatIfView {
+    WhatIfView {
+        draft: draft.to_string(),
         rows: w.rows,
         as_of_days: w.as_of_days.len(),
         totals: w.totals(),
@@ -446,7 +487,7 @@ pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiRe
                 draft,
             })
             .collect(),
-    })
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/rules/whatif", tag = "screening", security(("bearer" = [])), request_body = WhatIfBody,

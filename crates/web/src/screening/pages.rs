@@ -6,13 +6,13 @@
 //! adopts a new version.
 
 use super::api::{
-    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, detail, replay, rule_views,
-    run_screening, what_if,
+    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, adopt_draft, detail, replay,
+    replay_body, rule_views, run_screening, view_of,
 };
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::error::ApiError;
-use crate::i18n::Texts;
+use crate::i18n::{Language, Texts, fill};
 use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
@@ -25,14 +25,19 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chrono::{Days, NaiveDate};
 use dixian_app::exports;
+use dixian_app::rule_form::{self, FIELDS, FieldError, Pivot, Problem, Section, Unit};
+use dixian_domain::case::china_date;
 use dixian_domain::{RiskType, Role, Severity, WarningStatus};
 use dixian_screen::FeedRow;
+use dixian_screen::Rule;
 use dixian_screen::feed::{Field, FieldValue};
 use dixian_store::rule_sets::Adopted;
 use dixian_store::screening;
 use dixian_store::warnings::{self, EvidenceRow, WarningFilter, WarningRow};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Routes of the screening pages.
 pub fn router() -> Router<AppState> {
@@ -77,11 +82,6 @@ fn severity_label(t: &'static Texts, s: Severity) -> &'static str {
         Severity::Medium => t.sev_medium,
         Severity::Low => t.sev_low,
     }
-}
-
-/// The label of a risk type code (the what-if lines carry codes).
-fn risk_label(t: &Texts, code: &str) -> String {
-    RiskType::parse(code).map_or_else(|| code.to_string(), |r| t.label(r).to_string())
 }
 
 /// A row of the list as shown.
@@ -530,6 +530,42 @@ struct SetLine {
     added: String,
 }
 
+/// One numeric field of the set in force / the draft.
+struct FieldShown {
+    key: &'static str,
+    id: String,
+    label: &'static str,
+    unit: &'static str,
+    value: String,
+    current: String,
+    error: String,
+}
+
+/// A group of fields.
+struct SectionShown {
+    label: &'static str,
+    fields: Vec<FieldShown>,
+}
+
+/// A screening rule with its on/off box.
+struct RuleShown {
+    key: String,
+    id: String,
+    on: bool,
+    description: String,
+    risk: &'static str,
+    severity: &'static str,
+    error: String,
+}
+
+/// The button that adopts exactly the draft a what-if evaluated.
+struct AdoptShown {
+    file_name: String,
+    source: String,
+    basis: String,
+    label: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "rules.html")]
 struct RulesPage {
@@ -540,18 +576,139 @@ struct RulesPage {
     may_replay: bool,
     messages: Vec<String>,
     errors: Vec<String>,
+    /// The set in force here: its name and version.
+    in_force_name: String,
+    sections: Vec<SectionShown>,
+    rules: Vec<RuleShown>,
+    /// Read-only lists of the set (house damage, housing grades).
+    kept: Vec<(&'static str, String)>,
+    /// Whether the fields are the county admin's draft form.
+    editable: bool,
+    from: String,
+    to: String,
+    expert_file: String,
+    expert_source: String,
     whatif: Option<WhatIfView>,
-    /// Labels of the what-if lines' risk types, in order.
-    whatif_risks: Vec<String>,
+    whatif_stats: String,
+    pivot: Option<Pivot>,
+    pivot_risks: Vec<String>,
+    adopt: Option<AdoptShown>,
+}
+
+/// What a request adds to the rules page.
+#[derive(Default)]
+struct Extra {
+    messages: Vec<String>,
+    errors: Vec<String>,
+    status: Option<StatusCode>,
+    typed: Option<BTreeMap<String, String>>,
+    field_errors: Vec<FieldError>,
+    period: Option<(String, String)>,
+    expert: Option<(String, String)>,
+    whatif: Option<(WhatIfView, Pivot)>,
+    adopt: Option<AdoptShown>,
+}
+
+fn section_label(t: &'static Texts, s: Section) -> &'static str {
+    match s {
+        Section::Line => t.rs_line,
+        Section::Medical => t.rs_medical,
+        Section::Disaster => t.rs_disaster,
+        Section::Water => t.rs_water,
+        Section::Workflow => t.rs_workflow,
+        Section::Assistance => t.rs_assistance,
+    }
+}
+
+fn unit_label(t: &'static Texts, u: Unit) -> &'static str {
+    match u {
+        Unit::YuanPerPersonYear => t.unit_yuan_pp,
+        Unit::Yuan => t.unit_yuan,
+        Unit::Times => t.unit_times,
+        Unit::Days => t.unit_days,
+        Unit::Months => t.unit_months,
+        Unit::Measures => t.unit_measures,
+    }
+}
+
+fn rule_field_label(t: &'static Texts, key: &str) -> &'static str {
+    match key.rsplit('.').next().unwrap_or(key) {
+        "monitoring_line" => t.rf_monitoring_line,
+        "near_line_factor" => t.rf_near_line_factor,
+        "self_paid_per_stay" => t.rf_self_paid_per_stay,
+        "self_paid_12_months" => t.rf_self_paid_12_months,
+        "loss_threshold" => t.rf_loss_threshold,
+        "outage_days_limit" => t.rf_outage_days_limit,
+        "notice_min_days" => t.rf_notice_min_days,
+        "identification_limit_days" => t.rf_identification_limit_days,
+        "home_check_days" => t.rf_home_check_days,
+        "data_comparison_days" => t.rf_data_comparison_days,
+        "deliberation_days" => t.rf_deliberation_days,
+        "township_review_days" => t.rf_township_review_days,
+        "county_approval_days" => t.rf_county_approval_days,
+        "elimination_min_monitored_months" => t.rf_elimination_min_monitored_months,
+        "elimination_income_stable_months" => t.rf_elimination_income_stable_months,
+        "elimination_min_measures" => t.rf_elimination_min_measures,
+        "first_measure_days" => t.rf_first_measure_days,
+        "effect_review_months" => t.rf_effect_review_months,
+        "visit_interval_days" => t.rf_visit_interval_days,
+        _ => "",
+    }
+}
+
+fn problem_text(t: &'static Texts, p: &Problem) -> String {
+    match p {
+        Problem::Required => t.err_required.into(),
+        Problem::NotANumber => t.err_not_number.into(),
+        Problem::NotWhole => t.err_not_whole.into(),
+        Problem::NotPositive => t.err_not_positive.into(),
+        Problem::MoneyDecimals => t.err_money_decimals.into(),
+        Problem::TooLarge => t.err_too_large.into(),
+        Problem::FactorRange => t.err_factor_range.into(),
+        Problem::BelowFloor(n) => fill(t.err_below_floor, &[n]),
+        Problem::Other(m) => t.reason(m),
+    }
+}
+
+/// A rule's description in the page's language: `description` (中文) and
+/// `description_en`, or an older `中文 / English` text split.
+fn rule_description(t: &'static Texts, r: &Rule) -> String {
+    let text = r.description.as_deref().unwrap_or_default();
+    let (zh, en) = match (&r.description_en, text.split_once(" / ")) {
+        (Some(en), _) => (text, en.as_str()),
+        (None, Some((zh, en))) => (zh, en),
+        (None, None) => (text, text),
+    };
+    let chosen = if t.language == Language::En { en } else { zh };
+    if chosen.is_empty() {
+        r.condition.code().to_string()
+    } else {
+        chosen.to_string()
+    }
+}
+
+/// Rule-file errors with their line and column, in the page's language.
+fn located_errors(t: &'static Texts, e: &ApiError) -> Vec<String> {
+    match e {
+        ApiError::App(dixian_app::AppError::RuleFiles(errs)) => errs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}{}",
+                    fill(t.rule_error_at, &[&r.line, &r.column]),
+                    t.reason(&r.message)
+                )
+            })
+            .collect(),
+        e => vec![t.reason(&e.to_string())],
+    }
 }
 
 async fn render_rules(
     s: &AppState,
     user: &dixian_store::User,
     t: &'static Texts,
-    messages: Vec<String>,
-    errors: Vec<String>,
-    whatif: Option<WhatIfView>,
+    x: Extra,
 ) -> Response {
     let views = match rule_views(s).await {
         Ok(v) => v,
@@ -582,40 +739,168 @@ async fn render_rules(
         .collect();
     let names: std::collections::HashMap<String, String> =
         child_regions(s, user).await.into_iter().collect();
-    let whatif_risks = whatif
+    let today = china_date(s.clock.now());
+    let book = s.rules.get();
+    let in_force = rule_form::in_force(&book, &user.region, today).cloned();
+    let may_adopt = user.role == Role::CountyAdmin;
+    let draft = rule_form::county_of(&user.region)
+        .filter(|c| may_adopt && c == &user.region)
+        .and_then(|c| rule_form::start(&book, &c, today));
+    let current = in_force
         .as_ref()
-        .map(|w| {
-            w.lines
-                .iter()
-                .map(|l| {
-                    let name = names.get(&l.township).cloned().unwrap_or_default();
-                    format!("{name} · {}", risk_label(t, &l.risk_type))
-                })
-                .collect()
-        })
+        .map(rule_form::form_values)
         .unwrap_or_default();
-    RulesPage {
+    let start_values = draft
+        .as_ref()
+        .map(|d| rule_form::form_values(&d.set))
+        .unwrap_or_else(|| current.clone());
+    let error_at = |key: &str| {
+        x.field_errors
+            .iter()
+            .filter(|e| e.field == key)
+            .map(|e| problem_text(t, &e.problem))
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let sections = Section::ALL
+        .iter()
+        .map(|&sec| SectionShown {
+            label: section_label(t, sec),
+            fields: FIELDS
+                .iter()
+                .filter(|f| f.section == sec && start_values.contains_key(f.key))
+                .map(|f| FieldShown {
+                    key: f.key,
+                    id: format!("f-{}", f.key.replace('.', "-")),
+                    label: rule_field_label(t, f.key),
+                    unit: unit_label(t, f.unit),
+                    value: x
+                        .typed
+                        .as_ref()
+                        .map(|v| v.get(f.key).cloned().unwrap_or_default())
+                        .unwrap_or_else(|| start_values[f.key].clone()),
+                    current: current.get(f.key).cloned().unwrap_or_default(),
+                    error: error_at(f.key),
+                })
+                .collect::<Vec<_>>(),
+        })
+        .filter(|sec| !sec.fields.is_empty())
+        .collect();
+    let offered: Vec<Rule> = match (&draft, &in_force) {
+        (Some(d), _) => d.offered.clone(),
+        (None, Some(set)) => set.rules.clone(),
+        (None, None) => Vec::new(),
+    };
+    let rules = offered
+        .iter()
+        .map(|r| {
+            let key = rule_form::rule_key(&r.id);
+            let on = match (&x.typed, &draft) {
+                (Some(v), _) => v.contains_key(&key),
+                (None, Some(d)) => d.set.rules.iter().any(|o| o.id == r.id),
+                (None, None) => true,
+            };
+            RuleShown {
+                on,
+                id: r.id.clone(),
+                description: rule_description(t, r),
+                risk: t.label(r.risk),
+                severity: severity_label(t, r.severity),
+                error: error_at(&key),
+                key,
+            }
+        })
+        .collect();
+    let mut kept = Vec::new();
+    if let Some(set) = &in_force {
+        if let Some(d) = &set.disaster {
+            let v: Vec<&str> = d
+                .house_damage
+                .iter()
+                .map(|h| t.pick(h.label_zh(), h.label_en()))
+                .collect();
+            kept.push((t.rf_house_damage, v.join("、")));
+        }
+        if let Some(h) = &set.housing {
+            let v: Vec<&str> = h.grades.iter().map(|g| t.label(*g)).collect();
+            kept.push((t.rf_housing_grades, v.join("、")));
+        }
+    }
+    let mut errors = x.errors;
+    errors.extend(
+        x.field_errors
+            .iter()
+            .filter(|e| e.field.is_empty())
+            .map(|e| problem_text(t, &e.problem)),
+    );
+    if !x.field_errors.is_empty() {
+        errors.insert(0, t.form_errors.to_string());
+    }
+    let (from, to) = x.period.unwrap_or_else(|| {
+        let from = today.checked_sub_days(Days::new(365)).unwrap_or(today);
+        (from.to_string(), today.to_string())
+    });
+    let (expert_file, expert_source) = x
+        .expert
+        .unwrap_or_else(|| ("draft.toml".into(), String::new()));
+    let (whatif, pivot) = x.whatif.map_or((None, None), |(w, p)| (Some(w), Some(p)));
+    let whatif_stats = whatif
+        .as_ref()
+        .map(|w| fill(t.whatif_stats, &[&w.rows, &w.as_of_days]))
+        .unwrap_or_default();
+    let pivot_risks = pivot
+        .as_ref()
+        .map(|p| p.risks.iter().map(|r| t.label(*r).to_string()).collect())
+        .unwrap_or_default();
+    let pivot = pivot.map(|mut p| {
+        for row in &mut p.rows {
+            if let Some(n) = names.get(&row.township) {
+                row.name = n.clone();
+            }
+        }
+        p
+    });
+    let page = RulesPage {
         t,
         user: user_bar(user, t),
         sets,
-        may_adopt: user.role == Role::CountyAdmin,
+        may_adopt,
         may_replay: user.role.loads_feeds(),
-        messages,
+        messages: x.messages,
         errors,
+        in_force_name: in_force
+            .as_ref()
+            .map(|s| format!("{} · {} {}", s.name, t.version, s.version))
+            .unwrap_or_default(),
+        sections,
+        rules,
+        kept,
+        editable: draft.is_some(),
+        from,
+        to,
+        expert_file,
+        expert_source,
         whatif,
-        whatif_risks,
-    }
-    .into_response()
+        whatif_stats,
+        pivot,
+        pivot_risks,
+        adopt: x.adopt,
+    };
+    (x.status.unwrap_or(StatusCode::OK), page).into_response()
 }
 
 async fn rules_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), None).await
+    render_rules(&s, &auth.0, t, Extra::default()).await
 }
 
 #[derive(Deserialize)]
 struct AdoptForm {
     file_name: String,
     source: String,
+    /// The set in force a what-if's draft was drawn from: present when the
+    /// form adopts the draft a what-if evaluated.
+    #[serde(default)]
+    basis: Option<String>,
 }
 
 async fn adopt(
@@ -625,12 +910,16 @@ async fn adopt(
     Form(f): Form<AdoptForm>,
 ) -> Response {
     let body = AdoptBody {
-        file_name: f.file_name,
-        source: f.source,
+        file_name: f.file_name.clone(),
+        source: f.source.clone(),
     };
-    match adopt_file(&s, &auth.actor(), body).await {
+    let done = match f.basis.as_deref().filter(|b| !b.is_empty()) {
+        Some(basis) => adopt_draft(&s, &auth.actor(), body, basis).await,
+        None => adopt_file(&s, &auth.actor(), body).await,
+    };
+    match done {
         Ok(adopted) => {
-            let msgs = adopted
+            let messages = adopted
                 .iter()
                 .map(|a| match a {
                     Adopted::Added { version, .. } => {
@@ -641,13 +930,31 @@ async fn adopt(
                     }
                 })
                 .collect();
-            render_rules(&s, &auth.0, t, msgs, Vec::new(), None).await
+            let x = Extra {
+                messages,
+                ..Extra::default()
+            };
+            render_rules(&s, &auth.0, t, x).await
         }
         // Not this user's to adopt: 403 as by the API, not the form again.
         Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
+        Err(ApiError::Store(dixian_store::StoreError::Conflict { current })) => {
+            let x = Extra {
+                errors: vec![fill(t.rules_changed, &[&current])],
+                status: Some(StatusCode::CONFLICT),
+                ..Extra::default()
+            };
+            render_rules(&s, &auth.0, t, x).await
+        }
         Err(e) => {
-            let errors = e.to_string().lines().map(str::to_string).collect();
-            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
+            let status = e.status();
+            let x = Extra {
+                errors: located_errors(t, &e),
+                status: Some(status),
+                expert: Some((f.file_name, f.source)),
+                ..Extra::default()
+            };
+            render_rules(&s, &auth.0, t, x).await
         }
     }
 }
@@ -676,7 +983,7 @@ async fn whatif_xlsx(
         to: f.to,
     };
     let (from, to) = (body.from, body.to);
-    match replay(&s, &actor, body).await {
+    match replay_body(&s, &actor, body).await {
         Ok((_, w)) => match exports::what_if(&w, &actor.scope.region, from, to) {
             Ok(table) => download::xlsx(t, &table),
             Err(e) => download::refused(t, e),
@@ -685,24 +992,117 @@ async fn whatif_xlsx(
     }
 }
 
+/// A what-if from the rules page: the draft form's fields, or an expert's
+/// TOML (`file_name`, `source`), over `from` … `to`.
 async fn whatif(
     State(s): State<AppState>,
     auth: PageAuth,
     Lang(t): Lang,
-    Form(f): Form<WhatIfForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let body = WhatIfBody {
-        file_name: f.file_name,
-        source: f.source,
-        from: f.from,
-        to: f.to,
+    let actor = auth.actor();
+    // who may replay is decided before the draft is even read
+    if let Err(e) = dixian_app::may_load_feeds(&actor) {
+        return ApiError::from(e).page(t);
+    }
+    let values: BTreeMap<String, String> = pairs.into_iter().collect();
+    let text = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let period = (text("from"), text("to"));
+    let dates = (
+        NaiveDate::parse_from_str(period.0.trim(), "%Y-%m-%d"),
+        NaiveDate::parse_from_str(period.1.trim(), "%Y-%m-%d"),
+    );
+    let source = text("source");
+    let expert = !source.trim().is_empty();
+    let today = china_date(s.clock.now());
+    let book = s.rules.get();
+    let unprocessable = |x: Extra| Extra {
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        period: Some(period.clone()),
+        ..x
     };
-    match what_if(&s, &auth.actor(), body).await {
-        Ok(w) => render_rules(&s, &auth.0, t, Vec::new(), Vec::new(), Some(w)).await,
+    // The draft: an expert's text, or the form's values.
+    let (draft, basis, source) = if expert {
+        let file_name = text("file_name");
+        let files = vec![(file_name.clone(), source.clone())];
+        match dixian_app::rules::parse_files(&files) {
+            Ok(mut sets) => {
+                let set = sets.remove(0);
+                let basis = match &set.region {
+                    dixian_screen::RuleRegion::Code(c) => {
+                        book.select(c, today).map(rule_form::basis_of)
+                    }
+                    dixian_screen::RuleRegion::National => None,
+                };
+                (set, basis, source)
+            }
+            Err(e) => {
+                let x = unprocessable(Extra {
+                    errors: located_errors(t, &ApiError::from(e)),
+                    expert: Some((file_name, source)),
+                    ..Extra::default()
+                });
+                return render_rules(&s, &auth.0, t, x).await;
+            }
+        }
+    } else {
+        let Some(county) = rule_form::county_of(&auth.0.region) else {
+            return ApiError::Store(dixian_store::StoreError::Forbidden).page(t);
+        };
+        match rule_form::draft_from_form(&book, &county, today, &values) {
+            Ok(d) => (d.set, Some(d.basis), d.toml),
+            Err(field_errors) => {
+                let x = unprocessable(Extra {
+                    field_errors,
+                    typed: Some(values.clone()),
+                    ..Extra::default()
+                });
+                return render_rules(&s, &auth.0, t, x).await;
+            }
+        }
+    };
+    let (Ok(from), Ok(to)) = dates else {
+        let x = unprocessable(Extra {
+            errors: vec![t.err_not_number.to_string()],
+            typed: (!expert).then(|| values.clone()),
+            expert: expert.then(|| (text("file_name"), source.clone())),
+            ..Extra::default()
+        });
+        return render_rules(&s, &auth.0, t, x).await;
+    };
+    match replay(&s, &actor, &draft, from, to).await {
+        Ok(w) => {
+            let names = child_regions(&s, &auth.0).await.into_iter().collect();
+            let pivot = rule_form::pivot(&w.counts, &names);
+            let view = view_of(&draft.name, w);
+            let adopt = (auth.0.role == Role::CountyAdmin
+                && dixian_store::rule_sets::check_may_adopt(&actor, &draft.region.to_string())
+                    .is_ok())
+            .then(|| AdoptShown {
+                file_name: draft.file.clone(),
+                label: fill(t.adopt_draft_as, &[&draft.version]),
+                basis: basis.unwrap_or_default(),
+                source: source.clone(),
+            });
+            let x = Extra {
+                period: Some(period),
+                typed: (!expert).then_some(values.clone()),
+                expert: Some((draft.file.clone(), source)),
+                whatif: Some((view, pivot)),
+                adopt,
+                ..Extra::default()
+            };
+            render_rules(&s, &auth.0, t, x).await
+        }
         Err(e @ ApiError::Store(dixian_store::StoreError::Forbidden)) => e.page(t),
         Err(e) => {
-            let errors = e.to_string().lines().map(str::to_string).collect();
-            render_rules(&s, &auth.0, t, Vec::new(), errors, None).await
+            let x = unprocessable(Extra {
+                errors: located_errors(t, &e),
+                typed: (!expert).then(|| values.clone()),
+                expert: expert.then(|| (text("file_name"), source.clone())),
+                ..Extra::default()
+            });
+            render_rules(&s, &auth.0, t, x).await
         }
     }
 }
