@@ -16,6 +16,7 @@
 //! [uploads]
 //! max_mib = 256          # largest department file accepted
 //! concurrent = 2         # files parsed at once (each held in memory)
+//! attachment_max_mib = 10  # largest file attached to a case (photo, scan, PDF)
 //!
 //! [login]
 //! account_failures = 5   # failed logins of one account that lock it
@@ -89,6 +90,8 @@ pub struct UploadConfig {
     pub max_mib: Option<u64>,
     /// Uploads parsed at once.
     pub concurrent: Option<usize>,
+    /// Largest case attachment, MiB (default 10).
+    pub attachment_max_mib: Option<u64>,
 }
 
 /// `[login]`.
@@ -160,6 +163,13 @@ impl Config {
         {
             bail!("[uploads] max_mib = {m} is outside 1..=4096 (上传上限应在1至4096 MiB之间)");
         }
+        if let Some(m) = self.uploads.attachment_max_mib
+            && !(1..=256).contains(&m)
+        {
+            bail!(
+                "[uploads] attachment_max_mib = {m} is outside 1..=256 (附件上限应在1至256 MiB之间)"
+            );
+        }
         if let Some(c) = self.uploads.concurrent
             && !(1..=64).contains(&c)
         {
@@ -224,6 +234,17 @@ impl Config {
                 .concurrent
                 .unwrap_or(dixian_web::DEFAULT_CONCURRENT_UPLOADS),
         )
+    }
+}
+
+impl Config {
+    /// The largest case attachment, bytes: the file's value or 10 MiB.
+    pub fn attachment_max(&self) -> usize {
+        self.uploads
+            .attachment_max_mib
+            .map_or(dixian_web::DEFAULT_ATTACHMENT_MAX, |m| {
+                m as usize * 1024 * 1024
+            })
     }
 }
 

@@ -228,12 +228,18 @@ async fn a_category_in_the_file_is_refused(backend: Backend) {
     let mut rows = good_rows();
     // line 4: 李三's household says it is monitored
     rows[2] = rows[2].replacen(",某某组,,", ",某某组,边缘易致贫户,", 1);
-    assert!(rows[2].contains("边缘易致贫户"), "the fixture sets a category");
+    assert!(
+        rows[2].contains("边缘易致贫户"),
+        "the fixture sets a category"
+    );
     let report = import(&store, &write(dir.path(), "category.csv", &rows)).await;
     assert_eq!(report.written, (0, 0));
     assert_reported(&report, 4, "监测类别");
     assert!(
-        report.errors.iter().all(|e| !e.starts_with("line 2") && !e.starts_with("line 3")),
+        report
+            .errors
+            .iter()
+            .all(|e| !e.starts_with("line 2") && !e.starts_with("line 3")),
         "only the line with a category is refused: {:#?}",
         report.errors
     );
