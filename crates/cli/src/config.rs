@@ -297,4 +297,16 @@ mod tests {
         let e = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(e.contains("line 2"), "{e}");
     }
+
+    #[test]
+    fn the_attachment_limit_defaults_to_ten_mib() {
+        assert_eq!(
+            Config::parse("").unwrap().attachment_max(),
+            10 * 1024 * 1024
+        );
+        let c = Config::parse("[uploads]\nattachment_max_mib = 3\n").unwrap();
+        assert_eq!(c.attachment_max(), 3 * 1024 * 1024);
+        let e = Config::parse("[uploads]\nattachment_max_mib = 0\n").unwrap_err();
+        assert!(e.contains("attachment_max_mib"), "{e}");
+    }
 }

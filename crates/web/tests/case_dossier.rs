@@ -108,6 +108,10 @@ impl World {
     }
 }
 
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn day(now: DateTime<Utc>) -> String {
     dixian_domain::case::china_date(now).to_string()
 }
@@ -342,6 +346,33 @@ async fn dossier(backend: Backend) {
     assert!(inbox.contains(RETURN_REASON), "the inbox row");
     let (_, page) = w.page(&cadre, &format!("/cases/{case}")).await;
     assert!(page.contains("id=\"returned\"") && page.contains(RETURN_REASON));
+
+    // The stored file is sealed with the data key (its name too).
+    let (content, name): (String, String) = w
+        .app
+        .store
+        .pool
+        .one(
+            dixian_store::db::q("SELECT content, file_name FROM case_attachments WHERE id = $1")
+                .bind(attachment),
+        )
+        .await
+        .unwrap();
+    if w.app.store.pool.data().encrypts() {
+        assert!(
+            content.starts_with("v1:") && name.starts_with("v1:"),
+            "sealed"
+        );
+        assert!(!name.contains("承诺授权书"));
+        assert!(
+            !content.contains(&hex_of(PNG)),
+            "the bytes are not kept in clear"
+        );
+    } else {
+        // a store without a data key keeps personal data in clear (as ID
+        // numbers); PostgreSQL test stores are always keyed
+        assert_eq!(content, hex_of(PNG));
+    }
 
     // Attachments that are refused write nothing.
     let n = w.app.count("case_attachments").await;
