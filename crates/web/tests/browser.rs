@@ -1044,6 +1044,13 @@ async fn township_reads_the_dossier_and_returns_the_case_for_more() {
         .join("../../docs/screenshots/case-dossier.png");
     let _ = std::fs::create_dir_all(shot.parent().unwrap());
     d.screenshot(&shot).await;
+    // on a 390 px phone the page fits its width
+    d.window(390, 844).await;
+    d.goto(&format!("{}/cases/{case}", app.url)).await;
+    d.wait_text("#dossier", FINDINGS).await;
+    let (wide, sizes) = d.overflows().await;
+    assert!(!wide, "the case page overflows a phone: {sizes}");
+    d.window(1366, 900).await;
 
     // 退回补充 with the reason
     d.click("#decision-return").await;
