@@ -615,6 +615,37 @@ mod tests {
     }
 
     #[test]
+    fn files_seal_and_open_byte_for_byte() {
+        let k = DataKey::generate();
+        let bytes: Vec<u8> = (0..=255u8)
+            .chain(b"\xFF\xD8\xFF photo".iter().copied())
+            .collect();
+        let sealed = k.seal_bytes("case_attachments.content", &bytes);
+        assert_ne!(sealed, k.seal_bytes("case_attachments.content", &bytes));
+        assert!(!sealed.contains(&hex::encode(&bytes[..16])));
+        assert_eq!(
+            k.open_bytes("case_attachments.content", &sealed).unwrap(),
+            bytes
+        );
+        assert!(k.open_bytes("case_attachments.file_name", &sealed).is_err());
+        assert!(
+            DataKey::generate()
+                .open_bytes("case_attachments.content", &sealed)
+                .is_err()
+        );
+        assert!(
+            DataKey::unkeyed()
+                .open_bytes("case_attachments.content", &sealed)
+                .is_err()
+        );
+        // Without a key: hex in clear, and a clear value under a key is refused.
+        let clear = DataKey::unkeyed().seal_bytes("c", &bytes);
+        assert_eq!(clear, hex::encode(&bytes));
+        assert_eq!(DataKey::unkeyed().open_bytes("c", &clear).unwrap(), bytes);
+        assert!(k.open_bytes("c", &clear).is_err());
+    }
+
+    #[test]
     fn key_file_round_trip_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.key");
