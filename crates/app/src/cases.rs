@@ -14,9 +14,13 @@ use crate::rules::Policies;
 use crate::views::{Sight, inbox_lead};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use dixian_domain::assistance::{AssistancePlan, PlanStatus, propose};
-use dixian_domain::case::china_date;
-use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue, RegionCode};
+use dixian_domain::attachment::AttachmentKind;
+use dixian_domain::case::{Lead, Return, china_date, records_step};
+use dixian_domain::{
+    Case, CaseEvent, CaseStage, Category, EventKind, Overdue, RegionCode, RiskType,
+};
 use dixian_store::assistance as store_assistance;
+use dixian_store::cases::attachments::{self, AttachmentFile, AttachmentInfo, NewAttachment};
 use dixian_store::cases::{
     self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
     PolicySource, PublicStatusView, StoredCase, StoredEvent, TimelineEntry, TownshipOverdue,
@@ -123,6 +127,118 @@ pub async fn record_event(
         propose_plan(store, actor, &after, now, policies).await?;
     }
     Ok(after)
+}
+
+/// 审核/审定的决定: the reviewer's three explicit choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// 同意: the case moves on.
+    Approve,
+    /// 退回补充: back to the village for more material, with a reason.
+    ReturnForMore,
+    /// 不予纳入 (an elimination: 不同意消除): the run ends, with a reason
+    /// and the reviewer's confirmation.
+    Refuse,
+}
+
+impl Choice {
+    /// The form's code of a choice (`approve`, `return`, `refuse`).
+    pub fn parse(code: &str) -> Option<Choice> {
+        match code.trim() {
+            "approve" => Some(Choice::Approve),
+            "return" => Some(Choice::ReturnForMore),
+            "refuse" => Some(Choice::Refuse),
+            _ => None,
+        }
+    }
+}
+
+/// A decision at a review step (乡镇审核 or 县级审定, of an identification
+/// or an elimination), as the reviewer made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Which of the three.
+    pub choice: Choice,
+    /// The opinion; the reason when returning or refusing (required then).
+    pub reason: String,
+    /// The box "我确认不予纳入，此决定将结束本案" was ticked: required for a
+    /// refusal, which cannot be undone.
+    pub confirmed: bool,
+    /// 县级审定 of an identification: the category (else the proposal's).
+    pub category: Option<Category>,
+    /// 县级审定 of an identification: the risk types (else the proposal's).
+    pub risk_types: Vec<RiskType>,
+    /// 风险消除 approved over a failing criterion: the county's reason.
+    pub override_reason: Option<String>,
+}
+
+/// The form field of the refusal's confirmation.
+pub const CONFIRM_FIELD: &str = "confirm_refusal";
+
+/// Records a reviewer's [`Decision`] on case `case_id`: the event is the
+/// one of the review the case waits for (`TownshipReview` or
+/// `CountyApproval`), or `ReturnForMore`; a refusal without its
+/// confirmation is refused (`invalid_field` naming [`CONFIRM_FIELD`]) and
+/// nothing is written. Role, stage and reasons are the state machine's
+/// ([`record_event`]).
+pub async fn decide(
+    store: &Store,
+    actor: &Actor,
+    case_id: i64,
+    version: i64,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    policies: &Policies,
+) -> Result<StoredCase, AppError> {
+    let before = cases::get_case(&store.pool, actor, case_id).await?;
+    let county = matches!(
+        before.case.stage,
+        CaseStage::CountyApproval | CaseStage::EliminationCountyApproval
+    );
+    let review = |approve: bool| {
+        if county {
+            CaseEvent::CountyApproval {
+                approve,
+                category: decision.category,
+                risk_types: decision.risk_types.clone(),
+                note: decision.reason.clone(),
+                override_reason: decision
+                    .override_reason
+                    .clone()
+                    .filter(|r| !r.trim().is_empty()),
+            }
+        } else {
+            CaseEvent::TownshipReview {
+                approve,
+                note: decision.reason.clone(),
+            }
+        }
+    };
+    let event = match decision.choice {
+        Choice::Approve => review(true),
+        Choice::ReturnForMore => CaseEvent::ReturnForMore {
+            reason: decision.reason.clone(),
+        },
+        Choice::Refuse => {
+            if decision.reason.trim().is_empty() {
+                return Err(StoreError::from(dixian_domain::CaseError::Empty(
+                    dixian_domain::case::TextField::Reason,
+                ))
+                .into());
+            }
+            if !decision.confirmed {
+                return Err(StoreError::Refused(Refusal::InvalidField {
+                    field: CONFIRM_FIELD.into(),
+                    reason: "tick the confirmation: a refusal ends the case for good \
+                             (请勾选“我确认不予纳入，此决定将结束本案”)"
+                        .into(),
+                })
+                .into());
+            }
+            review(false)
+        }
+    };
+    record_event(store, actor, case_id, version, &event, now, policies).await
 }
 
 /// Whether `event` on `case` is gated by the elimination check, and if so
@@ -242,6 +358,59 @@ pub struct CasePage {
     /// household is monitored or its elimination is under way (`None`
     /// otherwise, or when no rule set is in force).
     pub elimination: Option<EliminationCheck>,
+    /// What every step recorded, for the next reviewers.
+    pub dossier: Dossier,
+    /// The files attached to the case, oldest first.
+    pub attachments: Vec<AttachmentInfo>,
+    /// The actor records the step the case waits for, and so may attach.
+    pub may_attach: bool,
+}
+
+/// The case as a dossier (案卷): the lead, what each step recorded (the
+/// events' own data, in order), the classification as far as it is known
+/// and the return the village works on.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    /// The lead of the current run: channel, note, suspected risks.
+    pub lead: Lead,
+    /// Every event with its data, oldest first.
+    pub steps: Vec<StoredEvent>,
+    /// The category and risk types as far as known: the county's once
+    /// approved, the deliberation's proposal from the deliberation on.
+    pub classification: Classification,
+    /// 退回补充 the case waits on now (it has not moved since).
+    pub pending_return: Option<Return>,
+}
+
+/// 监测类别 and 风险类型 as shown: set by the county, or proposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// The category (`None` until proposed).
+    pub category: Option<Category>,
+    /// The risk types (empty until proposed).
+    pub risk_types: Vec<RiskType>,
+    /// Whether these are the village's proposal (拟), not yet approved.
+    pub proposed: bool,
+}
+
+impl Classification {
+    /// What a case shows: the county's values once it has set them, else
+    /// the deliberation's proposal (from the deliberation on).
+    pub fn of(case: &Case) -> Classification {
+        if case.category.is_some() || !case.risk_types.is_empty() {
+            Classification {
+                category: case.category,
+                risk_types: case.risk_types.clone(),
+                proposed: false,
+            }
+        } else {
+            Classification {
+                category: case.proposed_category,
+                risk_types: case.proposed_risk_types.clone(),
+                proposed: case.proposed_category.is_some() || !case.proposed_risk_types.is_empty(),
+            }
+        }
+    }
 }
 
 /// [`case`] with what the case page shows around it.
@@ -272,12 +441,101 @@ pub async fn case_page(
     } else {
         None
     };
+    let attachments = attachments::list(&store.pool, actor, id).await?;
+    let dossier = Dossier {
+        lead: detail.case.lead.clone(),
+        steps: detail.events.clone(),
+        classification: Classification::of(&detail.case),
+        pending_return: detail
+            .case
+            .returned
+            .clone()
+            .filter(|r| r.pending(&detail.case)),
+    };
+    let may_attach = records_step(stage, actor.scope.role);
     Ok(CasePage {
         detail,
         head,
         warnings,
         elimination,
+        dossier,
+        attachments,
+        may_attach,
     })
+}
+
+/// Whether `actor` may attach a file to case `case_id` now: in scope
+/// (else `NotFound`) and recording the step it waits for (else
+/// `Forbidden`). Asked before an upload's body is read.
+pub async fn may_attach(store: &Store, actor: &Actor, case_id: i64) -> Result<(), AppError> {
+    let case = cases::get_case(&store.pool, actor, case_id).await?;
+    if !records_step(case.case.stage, actor.scope.role) {
+        return Err(StoreError::Forbidden.into());
+    }
+    Ok(())
+}
+
+/// Attaches `bytes` (uploaded as `file_name`) to case `case_id`. Only a
+/// JPEG, PNG or PDF by its bytes ([`AttachmentKind::sniff`]); anything
+/// else is refused naming the file (`invalid_field`, field `file`). The
+/// size limit is the interface's (it stops reading past it).
+pub async fn attach(
+    store: &Store,
+    actor: &Actor,
+    case_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<AttachmentInfo, AppError> {
+    may_attach(store, actor, case_id).await?;
+    let name = clean_file_name(file_name);
+    let Some(kind) = AttachmentKind::sniff(bytes) else {
+        return Err(StoreError::Refused(Refusal::InvalidField {
+            field: "file".into(),
+            reason: format!(
+                "{name}: only JPEG or PNG images and PDF files are taken, and this file's content \
+                 is none of them (“{name}”不是JPEG、PNG图片或PDF文件)"
+            ),
+        })
+        .into());
+    };
+    let file = NewAttachment {
+        kind,
+        file_name: &name,
+        bytes,
+    };
+    Ok(attachments::add(&store.pool, actor, case_id, file, now).await?)
+}
+
+/// The attachments of case `case_id`.
+pub async fn attachments(
+    store: &Store,
+    actor: &Actor,
+    case_id: i64,
+) -> Result<Vec<AttachmentInfo>, AppError> {
+    Ok(attachments::list(&store.pool, actor, case_id).await?)
+}
+
+/// Attachment `id` with its bytes (out of scope: `NotFound`); audited.
+pub async fn attachment(store: &Store, actor: &Actor, id: i64) -> Result<AttachmentFile, AppError> {
+    Ok(attachments::get(&store.pool, actor, id).await?)
+}
+
+/// The name kept for an upload: its last path part, without control
+/// characters, at most 120 characters; `附件` when nothing is left.
+fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() {
+        "附件".into()
+    } else {
+        cleaned
+    }
 }
 
 /// What waits on `actor`: cases at a step their level owes, oldest first,

@@ -131,6 +131,10 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     cases::apply_event(&store.pool, &village, case_id, 1, &check, now, &policy)
         .await
         .unwrap();
+    let photo = b"\xFF\xD8\xFF\xE0 consent photo";
+    dixian_app::cases::attach(&store, &village, case_id, "承诺授权书.jpg", photo, now)
+        .await
+        .unwrap();
     assistance_rows(&store, &officer, now).await;
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(

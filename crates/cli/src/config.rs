@@ -16,6 +16,7 @@
 //! [uploads]
 //! max_mib = 256          # largest department file accepted
 //! concurrent = 2         # files parsed at once (each held in memory)
+//! attachment_max_mib = 10  # largest file attached to a case (photo, scan, PDF)
 //!
 //! [exports]
 //! max_rows = 20000       # most rows of a list downloaded as Excel (a longer list: narrow the filter)
@@ -95,6 +96,8 @@ pub struct UploadConfig {
     pub max_mib: Option<u64>,
     /// Uploads parsed at once.
     pub concurrent: Option<usize>,
+    /// Largest case attachment, MiB (default 10).
+    pub attachment_max_mib: Option<u64>,
 }
 
 /// `[exports]`.
@@ -173,6 +176,13 @@ impl Config {
             && !(1..=4096).contains(&m)
         {
             bail!("[uploads] max_mib = {m} is outside 1..=4096 (上传上限应在1至4096 MiB之间)");
+        }
+        if let Some(m) = self.uploads.attachment_max_mib
+            && !(1..=256).contains(&m)
+        {
+            bail!(
+                "[uploads] attachment_max_mib = {m} is outside 1..=256 (附件上限应在1至256 MiB之间)"
+            );
         }
         if let Some(c) = self.uploads.concurrent
             && !(1..=64).contains(&c)
@@ -255,6 +265,17 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The largest case attachment, bytes: the file's value or 10 MiB.
+    pub fn attachment_max(&self) -> usize {
+        self.uploads
+            .attachment_max_mib
+            .map_or(dixian_web::DEFAULT_ATTACHMENT_MAX, |m| {
+                m as usize * 1024 * 1024
+            })
+    }
+}
+
 /// 1-based line and column of byte `offset` in `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -314,5 +335,17 @@ mod tests {
         assert!(e.contains("public_origin"), "{e}");
         let e = Config::parse("[log]\nformat = \"xml\"\n").unwrap_err();
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn the_attachment_limit_defaults_to_ten_mib() {
+        assert_eq!(
+            Config::parse("").unwrap().attachment_max(),
+            10 * 1024 * 1024
+        );
+        let c = Config::parse("[uploads]\nattachment_max_mib = 3\n").unwrap();
+        assert_eq!(c.attachment_max(), 3 * 1024 * 1024);
+        let e = Config::parse("[uploads]\nattachment_max_mib = 0\n").unwrap_err();
+        assert!(e.contains("attachment_max_mib"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 //! Names follow `docs/glossary.md` of the shared docs.
 
 pub mod assistance;
+pub mod attachment;
 pub mod case;
 mod coded;
 pub mod household;

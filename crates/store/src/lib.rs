@@ -208,6 +208,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "measure_feed_row",
         include_str!("../migrations/sqlite/0009_measure_feed_row.sql"),
     ),
+    (
+        10,
+        "case_attachments",
+        include_str!("../migrations/sqlite/0010_case_attachments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -254,6 +259,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "measure_feed_row",
         include_str!("../migrations/postgres/0009_measure_feed_row.sql"),
+    ),
+    (
+        10,
+        "case_attachments",
+        include_str!("../migrations/postgres/0010_case_attachments.sql"),
     ),
 ];
 

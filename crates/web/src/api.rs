@@ -60,6 +60,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge_from(crate::api_ops::OpsDoc::openapi())
         .merge_from(crate::registry::api::RegistryDoc::openapi())
         .merge_from(crate::cases::api::CasesDoc::openapi())
+        .merge_from(crate::cases::attachments::AttachmentsDoc::openapi())
         .merge_from(crate::screening::feeds::FeedsDoc::openapi())
         .merge_from(crate::screening::api::ScreeningDoc::openapi())
         .merge_from(crate::assistance::api::AssistanceDoc::openapi())

@@ -246,6 +246,74 @@ texts! {
     what_happened,
     /// Monitoring case.
     case_title,
+    /// The lead (线索) section's heading.
+    lead_section,
+    /// The lead's note.
+    lead_note,
+    /// The lead's suspected risk types.
+    suspected_risks,
+    /// The dossier: what every step recorded.
+    dossier,
+    /// Marks a category or risk types the village proposed, not yet approved.
+    proposed_mark,
+    /// The department rows of the data comparison.
+    department_rows,
+    /// The decision form's heading.
+    decision_title,
+    /// Decision: approve.
+    choice_approve,
+    /// Decision: return for more material.
+    choice_return,
+    /// Decision: refuse (identification).
+    choice_refuse,
+    /// Decision: refuse (elimination).
+    choice_refuse_elimination,
+    /// The decision's reason field.
+    decision_reason,
+    /// The refusal's confirmation box.
+    confirm_refusal,
+    /// The refusal's confirmation box (elimination).
+    confirm_refusal_elimination,
+    /// A decision without a choice.
+    choose_decision,
+    /// A review's result: approved.
+    decided_yes,
+    /// A review's result: not approved.
+    decided_no,
+    /// The pending return's banner.
+    returned_banner,
+    /// The return's reason (inbox column).
+    returned_reason,
+    /// Attachments heading.
+    attachments,
+    /// No attachments yet.
+    no_attachments,
+    /// The upload form's file field.
+    attach_file,
+    /// The upload button.
+    attach_button,
+    /// An attachment's size.
+    attachment_size,
+    /// Success message after a step.
+    done_recorded,
+    /// Success message after an upload.
+    done_attached,
+    /// Who: a resident's declaration.
+    by_resident,
+    /// Who: the operator's command line.
+    by_system,
+    /// Timeline: a household created.
+    tl_create,
+    /// Timeline: a household changed.
+    tl_update,
+    /// Timeline: a household imported.
+    tl_import,
+    /// Timeline: the category set by approval.
+    tl_category,
+    /// Timeline: migrated.
+    tl_migrated,
+    /// Timeline: another registry change.
+    tl_registry,
     /// Risk types.
     risk_types,
     /// Notice.
@@ -272,22 +340,6 @@ texts! {
     submit,
     /// Timeline.
     timeline,
-    /// Timeline: a household registered by a cadre.
-    tl_registered,
-    /// Timeline: the registry record changed.
-    tl_updated,
-    /// Timeline: registered by a file import.
-    tl_imported,
-    /// Timeline: the category set by the county's approval.
-    tl_category_approved,
-    /// Timeline: the category set by the county's migration of its list.
-    tl_category_migrated,
-    /// Timeline: another registry change.
-    tl_registry_changed,
-    /// Timeline: who acted when it was the resident (a declaration).
-    tl_resident,
-    /// Timeline: who acted when no user is named (the system, the CLI).
-    tl_system,
     /// Open case.
     open_case,
     /// New lead.
@@ -931,6 +983,40 @@ pub const ZH: Texts = Texts {
     channel: "途径",
     what_happened: "情况说明",
     case_title: "监测案件",
+    lead_section: "线索",
+    lead_note: "线索说明",
+    suspected_risks: "疑似风险类型",
+    dossier: "办理记录",
+    proposed_mark: "（拟认定）",
+    department_rows: "信息比对：部门数据预警",
+    decision_title: "审核决定",
+    choice_approve: "同意",
+    choice_return: "退回补充",
+    choice_refuse: "不予纳入",
+    choice_refuse_elimination: "不同意消除",
+    decision_reason: "意见 / 理由（退回补充、不予纳入时必填）",
+    confirm_refusal: "我确认不予纳入，此决定将结束本案",
+    confirm_refusal_elimination: "我确认不同意风险消除，本次消除程序将结束",
+    choose_decision: "请选择：同意、退回补充或不予纳入",
+    decided_yes: "同意",
+    decided_no: "不同意",
+    returned_banner: "本案已退回补充，请补充材料后重新办理：",
+    returned_reason: "退回理由",
+    attachments: "附件",
+    no_attachments: "暂无附件",
+    attach_file: "上传附件（JPEG、PNG图片或PDF）",
+    attach_button: "上传",
+    attachment_size: "大小（KB）",
+    done_recorded: "已登记：",
+    done_attached: "附件已上传",
+    by_resident: "农户本人（自主申报）",
+    by_system: "系统（命令行导入）",
+    tl_create: "建档（新增农户）",
+    tl_update: "修改农户信息",
+    tl_import: "建档（文件导入）",
+    tl_category: "县级审定设定监测类别",
+    tl_migrated: "存量监测对象导入",
+    tl_registry: "农户信息变更",
     risk_types: "风险类型",
     notice: "公示",
     record: "登记",
@@ -944,14 +1030,6 @@ pub const ZH: Texts = Texts {
     village_code: "村代码（12位）",
     submit: "提交",
     timeline: "全部记录",
-    tl_registered: "登记新户",
-    tl_updated: "修改户信息",
-    tl_imported: "导入",
-    tl_category_approved: "县级审定：纳入监测",
-    tl_category_migrated: "监测名单迁移",
-    tl_registry_changed: "户信息变更",
-    tl_resident: "农户本人",
-    tl_system: "系统",
     open_case: "查看案件",
     new_lead: "登记线索",
     warnings: "预警",
@@ -1328,6 +1406,40 @@ pub const EN: Texts = Texts {
     channel: "Channel",
     what_happened: "What happened",
     case_title: "Monitoring case",
+    lead_section: "Lead",
+    lead_note: "What was reported",
+    suspected_risks: "Suspected risk types",
+    dossier: "Case record",
+    proposed_mark: " (proposed)",
+    department_rows: "Data comparison: department warnings",
+    decision_title: "Decision",
+    choice_approve: "Approve",
+    choice_return: "Return for more material",
+    choice_refuse: "Refuse",
+    choice_refuse_elimination: "Do not eliminate",
+    decision_reason: "Opinion / reason (required to return or refuse)",
+    confirm_refusal: "I confirm the refusal: this decision ends the case",
+    confirm_refusal_elimination: "I confirm: the elimination run ends here",
+    choose_decision: "Choose: approve, return for more material, or refuse",
+    decided_yes: "Approved",
+    decided_no: "Not approved",
+    returned_banner: "This case was returned for more material; add it and record the step again:",
+    returned_reason: "Reason for return",
+    attachments: "Attachments",
+    no_attachments: "No attachments",
+    attach_file: "Attach a file (JPEG, PNG or PDF)",
+    attach_button: "Upload",
+    attachment_size: "Size (KB)",
+    done_recorded: "Recorded: ",
+    done_attached: "File attached",
+    by_resident: "The resident (self-declaration)",
+    by_system: "System (command line)",
+    tl_create: "Household registered",
+    tl_update: "Household record changed",
+    tl_import: "Household registered (file import)",
+    tl_category: "Category set by county approval",
+    tl_migrated: "Migrated monitored household",
+    tl_registry: "Registry change",
     risk_types: "Risk types",
     notice: "Notice",
     record: "Record",
@@ -1341,14 +1453,6 @@ pub const EN: Texts = Texts {
     village_code: "Village code (12 digits)",
     submit: "Submit",
     timeline: "Timeline",
-    tl_registered: "household registered",
-    tl_updated: "household record changed",
-    tl_imported: "import",
-    tl_category_approved: "county approval: monitored",
-    tl_category_migrated: "monitoring list migrated",
-    tl_registry_changed: "household record changed (other)",
-    tl_resident: "the resident",
-    tl_system: "system",
     open_case: "Open case",
     new_lead: "New lead",
     warnings: "Warnings",
@@ -1751,6 +1855,7 @@ bilingual!(
     dixian_domain::Assistance,
     dixian_domain::Role,
     dixian_domain::case::EventKind,
+    dixian_domain::attachment::AttachmentKind,
     dixian_domain::case::CaseStage,
     dixian_domain::case::EliminationCriterion,
     dixian_screen::FeedKind,

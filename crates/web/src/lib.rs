@@ -36,8 +36,8 @@ use chrono::Utc;
 use dixian_store::Store;
 pub use security::{Origin, WebSecurity};
 pub use state::{
-    AppState, Clock, DEFAULT_CONCURRENT_UPLOADS, DEFAULT_DECLARATIONS_PER_HOUR, DEFAULT_MAX_UPLOAD,
-    RuleHandle, shipped_rules,
+    AppState, Clock, DEFAULT_ATTACHMENT_MAX, DEFAULT_CONCURRENT_UPLOADS,
+    DEFAULT_DECLARATIONS_PER_HOUR, DEFAULT_MAX_UPLOAD, RuleHandle, shipped_rules,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -57,7 +57,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(api::router())
         .merge(session::router())
         .merge(registry::router())
-        .merge(cases::router())
+        .merge(cases::router(state.attachment_max))
         .merge(screening::router(state.max_upload))
         .merge(assistance::api::router(state.max_upload))
         .merge(assistance::router())

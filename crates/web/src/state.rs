@@ -32,6 +32,9 @@ pub struct AppState {
     pub max_upload: usize,
     /// Uploads processed at once (each holds its file in memory).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Largest file attached to a case, in bytes (`[uploads]
+    /// attachment_max_mib`).
+    pub attachment_max: usize,
     /// Worker threads of a screening pass or a what-if replay.
     pub threads: usize,
     /// A measure catalogue and assistance numbers fixed for every region
@@ -41,6 +44,10 @@ pub struct AppState {
     /// The most rows a list's workbook holds (`[exports] max_rows`).
     pub exports: dixian_app::exports::ExportLimits,
 }
+
+/// Largest case attachment unless configured otherwise: 10 MiB (a phone's
+/// photo or a scanned page; an operational limit).
+pub const DEFAULT_ATTACHMENT_MAX: usize = 10 * 1024 * 1024;
 
 /// Public self-declarations accepted per client address and hour unless
 /// configured otherwise (an operational limit, not a policy number).
@@ -61,6 +68,7 @@ impl AppState {
             )),
             max_upload: DEFAULT_MAX_UPLOAD,
             uploads: Arc::new(tokio::sync::Semaphore::new(DEFAULT_CONCURRENT_UPLOADS)),
+            attachment_max: DEFAULT_ATTACHMENT_MAX,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             assistance: None,
             exports: dixian_app::exports::ExportLimits::default(),
@@ -105,6 +113,12 @@ impl AppState {
     pub fn with_uploads(mut self, bytes: usize, concurrent: usize) -> AppState {
         self.max_upload = bytes;
         self.uploads = Arc::new(tokio::sync::Semaphore::new(concurrent.max(1)));
+        self
+    }
+
+    /// Accepts case attachments of at most `bytes`.
+    pub fn with_attachment_max(mut self, bytes: usize) -> AppState {
+        self.attachment_max = bytes.max(1);
         self
     }
 

@@ -143,6 +143,8 @@ enum Obj {
     Person,
     /// The measure recorded for each village's household (assistance).
     Measure,
+    /// The file attached to the case on notice of each village.
+    Attachment,
     /// The county a rule file is for.
     RuleCounty,
     /// A declaration's reference number (public).
@@ -184,6 +186,10 @@ enum Body {
     StopJson,
     /// A measure list of bad rows.
     ListUpload,
+    /// A case attachment that is no JPEG, PNG or PDF (API and page).
+    AttachUpload,
+    /// A reviewer's decision at a stale version (page).
+    DecisionForm,
     LoginForm,
     DeclareForm,
     HouseholdForm,
@@ -295,6 +301,7 @@ fn routes() -> Vec<Route> {
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
     let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
     let bad_form = Passed(422, "field-error");     // a page form shown again, the field named
+    let not_a_file = Passed(422, "not-a-picture.txt"); // an attachment's bytes are no JPEG/PNG/PDF (named)
     vec![
         // ---- JSON API: public
         public("GET",  "/api/v1/health",                         O::None,      B::Nothing),
@@ -325,6 +332,11 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/cases/{id}",                     O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/api/v1/cases/{id}/events",              O::Case,      WORK,    WORK,    conflict,    B::EventJson),
         route( "GET",  "/api/v1/cases/{id}/elimination-check",   O::Case,      WORK,    WORK,    unmonitored, B::Nothing),
+        // 案件附件: read by the working levels; added by whoever records the
+        // current step (the case is on notice: the village cadre)
+        route( "GET",  "/api/v1/cases/{id}/attachments",         O::Case,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "POST", "/api/v1/cases/{id}/attachments",         O::Case,      WORK,    CADRE,   bad_field,   B::AttachUpload),
+        route( "GET",  "/api/v1/attachments/{id}",               O::Attachment, WORK,   WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/villages/{code}/notice",         O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         // ---- JSON API: feeds, screening, rules
         route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_rows,    B::FeedUpload),
@@ -390,6 +402,9 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/inbox.xlsx",                            O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/cases/{id}",                            O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/cases/{id}/events",                     O::Case,      WORK,    WORK,    stale,       B::EventForm),
+        route( "POST", "/cases/{id}/decision",                   O::Case,      WORK,    WORK,    stale,       B::DecisionForm),
+        route( "POST", "/cases/{id}/attachments",                O::Case,      WORK,    CADRE,   not_a_file,  B::AttachUpload),
+        route( "GET",  "/attachments/{id}",                      O::Attachment, WORK,   WORK,    Ok,          B::Nothing),
         route( "GET",  "/overdue",                               O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/overdue.xlsx",                          O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/villages/{code}/notice",                O::Village,   WORK,    WORK,    Ok,          B::Nothing),
@@ -543,6 +558,8 @@ struct Village {
     warning: i64,
     /// A measure recorded for h1 (housing renovation).
     measure: i64,
+    /// A file attached to the case on notice (by the village cadre).
+    attachment: i64,
     lead_open: i64,
     lead_done: i64,
     /// Household numbers, names and ID numbers that must not reach
@@ -605,7 +622,11 @@ enum Payload {
     None,
     Json(Value),
     Form(Vec<(String, String)>),
-    Upload { kind_field: bool },
+    Upload {
+        kind_field: bool,
+    },
+    /// A case attachment whose bytes are none of the types taken.
+    Attachment,
 }
 
 /// The counts behind the summary line.
@@ -662,7 +683,7 @@ const FINGERPRINT: &str = "SELECT
     (SELECT CAST((SELECT COUNT(*) FROM measures) + (SELECT COALESCE(SUM(version), 0) FROM measures)
         + (SELECT COUNT(*) FROM plans) + (SELECT COALESCE(SUM(version), 0) FROM plans)
         + (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM helpers)
-        + (SELECT COUNT(*) FROM measure_batches) AS BIGINT))";
+        + (SELECT COUNT(*) FROM measure_batches) + (SELECT COUNT(*) FROM case_attachments) AS BIGINT))";
 
 struct World {
     app: App,
@@ -801,6 +822,11 @@ impl World {
                 }
                 req.multipart(form.part("file", part))
             }
+            Payload::Attachment => {
+                let part = reqwest::multipart::Part::bytes(b"not a picture".to_vec())
+                    .file_name("not-a-picture.txt");
+                req.multipart(reqwest::multipart::Form::new().part("file", part))
+            }
         };
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
@@ -924,6 +950,9 @@ impl World {
                 .collect(),
             Obj::Measure => vs()
                 .map(|v| Target::at(v.code, v.measure, Some(v.code)))
+                .collect(),
+            Obj::Attachment => vs()
+                .map(|v| Target::at(v.code, v.attachment, Some(v.code)))
                 .collect(),
             Obj::Person => vs()
                 .map(|v| Target::at(v.code, &v.h1_members[0].0, Some(v.code)))
@@ -1135,6 +1164,13 @@ impl World {
                 ("kind", "notice_end".into()),
                 ("version", version("cases", t.key.clone()).await.to_string()),
             ])),
+            Body::DecisionForm => Payload::Form(pairs(&[
+                ("kind", "township_review".into()),
+                ("decision", "approve".into()),
+                ("reason", "材料齐全".into()),
+                ("version", version("cases", t.key.clone()).await.to_string()),
+            ])),
+            Body::AttachUpload => Payload::Attachment,
             Body::VerifyJson => Payload::Json(
                 json!({"version": version("warnings", t.key.clone()).await, "note": "入户核实"}),
             ),
@@ -1413,6 +1449,7 @@ async fn setup(backend: Backend) -> Option<World> {
                 case: 0,
                 warning: 0,
                 measure: 0,
+                attachment: 0,
                 lead_open: 0,
                 lead_done: 0,
                 markers,
@@ -1482,6 +1519,26 @@ async fn setup(backend: Backend) -> Option<World> {
         let h1 = w.villages[code].h1;
         let case = open_to_notice(&w, &token, h1).await;
         w.villages.get_mut(code).unwrap().case = case;
+    }
+
+    // Attachments: a photo of the signed consent on each case on notice,
+    // uploaded by the village's cadre.
+    for (code, cadre) in codes.iter().zip(cadres) {
+        let token = w.user(cadre).token.clone();
+        let case = w.villages[code].case;
+        let png = b"\x89PNG\r\n\x1a\n consent photo".to_vec();
+        let part = reqwest::multipart::Part::bytes(png).file_name("承诺授权书.png");
+        let r = w
+            .http
+            .post(format!("{}/api/v1/cases/{case}/attachments", w.app.url))
+            .bearer_auth(&token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "attachment of {code}");
+        let v: Value = r.json().await.unwrap();
+        w.villages.get_mut(code).unwrap().attachment = v["id"].as_i64().unwrap();
     }
 
     // Assistance: a measure recorded by each village's cadre for h1.

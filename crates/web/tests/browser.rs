@@ -1152,3 +1152,154 @@ async fn county_admin_edits_a_threshold_runs_the_whatif_and_adopts() {
         "the form now starts from the adopted set"
     );
 }
+
+/// The case page as a dossier: the township reviewer reads the home
+/// check's findings and sees the consent's photo listed before deciding,
+/// then returns the case for more material (退回补充) with a reason; the
+/// village cadre finds the reason in the inbox. The page at 1366 px, in
+/// Chinese, goes to docs/screenshots/case-dossier.png.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn township_reads_the_dossier_and_returns_the_case_for_more() {
+    const FINDINGS: &str = "住房C级；户主手术后无劳动能力，自付医疗费约3万元";
+    const REASON: &str = "缺承诺授权书签字页，请补拍后重新核查";
+    let Some((app, now)) = spawn_with_clock().await else {
+        return;
+    };
+    let village = "520526001001";
+    let cadre = app.user("cadre", Role::VillageCadre, village).await;
+    let _ = app
+        .user("township", Role::TownshipReviewer, "520526001")
+        .await;
+    let body = household_json("5205260010010009", village, &[id("1964-05-06", 19)]);
+    let hid = app
+        .post(&cadre, "/api/v1/households", &body)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let lead = json!({"channel": "cadre_sweep", "household_id": hid, "risk_types": ["illness"],
+        "note": "组长反映户主住院，家中无人务工"});
+    let case = app
+        .post(&cadre, "/api/v1/leads", &lead)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["case_id"]
+        .as_i64()
+        .unwrap();
+    // the consent's photo, then the village's steps (API)
+    let png = b"\x89PNG\r\n\x1a\n consent photo".to_vec();
+    let part = reqwest::multipart::Part::bytes(png).file_name("承诺授权书.png");
+    let r = app
+        .client
+        .post(format!("{}/api/v1/cases/{case}/attachments", app.url))
+        .bearer_auth(&cadre)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let today = dixian_domain::case::china_date(*now.lock().unwrap());
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "home_check", "findings": FINDINGS,
+        "asset_check_consent_signed": true, "visited_on": today}),
+    )
+    .await;
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "data_comparison", "results": "医保自付超过阈值"}),
+    )
+    .await;
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "deliberation", "held_on": today, "attendees": 13,
+        "approve": true, "note": "同意纳入", "proposed_category": "sudden_hardship",
+        "proposed_risk_types": ["illness"]}),
+    )
+    .await;
+    let end = today + chrono::Duration::days(5);
+    record(
+        &app,
+        &cadre,
+        case,
+        json!({"kind": "notice_start", "start": today, "end": end}),
+    )
+    .await;
+    *now.lock().unwrap() += chrono::Duration::days(6);
+    record(&app, &cadre, case, json!({"kind": "notice_end"})).await;
+
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.window(1366, 2200).await;
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "township").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/regions").await;
+    d.goto(&format!("{}/cases/{case}", app.url)).await;
+    let dossier = d.wait_text("#dossier", FINDINGS).await;
+    assert!(dossier.contains(FINDINGS), "the findings: {dossier}");
+    assert!(
+        dossier.contains("组长反映户主住院"),
+        "the lead's note: {dossier}"
+    );
+    let files = d.wait_text("#attachment-list", "承诺授权书.png").await;
+    assert!(files.contains("承诺授权书.png"), "the attachment: {files}");
+    let href = d
+        .exec("return document.querySelector('#attachment-list a.attachment-link').getAttribute('href');")
+        .await;
+    assert!(
+        href.as_str().unwrap_or("").starts_with("/attachments/"),
+        "{href}"
+    );
+    let category = d.text("#case-category").await;
+    assert!(
+        category.contains("突发严重困难户"),
+        "the proposal: {category}"
+    );
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/screenshots/case-dossier.png");
+    let _ = std::fs::create_dir_all(shot.parent().unwrap());
+    d.screenshot(&shot).await;
+    // on a 390 px phone the page fits its width
+    d.window(390, 844).await;
+    d.goto(&format!("{}/cases/{case}", app.url)).await;
+    d.wait_text("#dossier", FINDINGS).await;
+    let (wide, sizes) = d.overflows().await;
+    assert!(!wide, "the case page overflows a phone: {sizes}");
+    d.window(1366, 900).await;
+
+    // 退回补充 with the reason
+    d.click("#decision-return").await;
+    d.type_into("#decision-reason", REASON).await;
+    d.click("#decision-form button").await;
+    d.wait_url("done=return_for_more").await;
+    let stage = d.wait_text("#case-stage", "入户核查").await;
+    assert!(
+        stage.contains("入户核查"),
+        "back at the home check: {stage}"
+    );
+    let done = d.text("#done").await;
+    assert!(done.contains("退回补充"), "{done}");
+
+    // the cadre sees the reason in the inbox
+    d.click("header form button").await;
+    d.wait_url("/login").await;
+    d.type_into("input[name=username]", "cadre").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.wait_url("/households").await;
+    d.goto(&format!("{}/inbox", app.url)).await;
+    let inbox = d.wait_text("#inbox-cases", REASON).await;
+    assert!(inbox.contains(REASON), "the reason in the inbox: {inbox}");
+}

@@ -317,7 +317,7 @@ async fn refused_event_in_the_page_language(backend: Backend) {
         .await
         .unwrap();
     let timeline = &card[card.find(r#"id="timeline""#).expect("a timeline")..];
-    assert!(timeline.contains("登记新户"), "{timeline}");
+    assert!(timeline.contains("建档（新增农户）"), "{timeline}");
     assert!(!timeline.contains("(create)"), "no raw code: {timeline}");
     let post = |form: Vec<(&'static str, String)>| {
         let app = &app;

@@ -5,6 +5,8 @@
 
 mod common;
 
+use dixian_domain::attachment::AttachmentKind;
+
 use common::Backend;
 use dixian_domain::assistance::{
     ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
@@ -84,6 +86,7 @@ fn table() -> BTreeMap<&'static str, Known> {
     let mut t: BTreeMap<&'static str, Known> = BTreeMap::new();
     t.extend(coded!(
         Assistance,
+        AttachmentKind,
         CaseStage,
         Category,
         ChainRule,

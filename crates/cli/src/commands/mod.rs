@@ -171,6 +171,7 @@ pub async fn serve(
         .with_rules(rules)
         .with_security(security)
         .with_uploads(max_upload, concurrent_uploads)
+        .with_attachment_max(config.attachment_max())
         .with_login_limits(config.login_limits())
         .with_export_rows(config.export_rows())
         .with_threads(config.threads());

@@ -3,8 +3,8 @@
 
 use super::{
     AssistanceDecision, AssistanceProposal, Case, CaseError, CaseEvent, CaseStage,
-    EliminationOverride, Lead, Notice, Objection, Rejection, TextField, Transition, china_date,
-    rules,
+    EliminationOverride, Lead, Notice, Objection, Rejection, Return, TextField, Transition,
+    china_date, rules,
 };
 use crate::assistance::Assistance;
 use crate::household::Category;
@@ -94,6 +94,11 @@ fn record(case: &mut Case, event: &CaseEvent, at: &At) -> Result<(), CaseError> 
             county_approval(case, at, *approve, *category, risk_types, note)?;
             elimination_override(case, at, *approve, override_reason.as_deref())
         }
+        E::ReturnForMore { reason } => {
+            required(TextField::Reason, reason)?;
+            return_for_more(case, at, reason);
+            Ok(())
+        }
         E::Reject { reason } => {
             required(TextField::Reason, reason)?;
             end_run(case, at, reason);
@@ -174,6 +179,30 @@ fn end_run(case: &mut Case, at: &At, reason: &str) {
         CaseStage::Rejected
     };
     case.re_entry = false;
+    case.enter(to, at.now);
+}
+
+/// 退回补充: a review of an identification sends the case back to the
+/// home check (the village adds or redoes material, deliberates and posts
+/// again; its proposal goes, as after an upheld objection, and the
+/// identification clock keeps running from the lead); a review of an
+/// elimination sends it back to its deliberation. The reason is kept
+/// for the village's inbox and the case page.
+fn return_for_more(case: &mut Case, at: &At, reason: &str) {
+    let to = if case.stage.is_elimination() {
+        CaseStage::EliminationDeliberation
+    } else {
+        case.proposed_category = None;
+        case.proposed_risk_types = Vec::new();
+        CaseStage::HomeCheck
+    };
+    case.returned = Some(Return {
+        from: case.stage,
+        to,
+        role: at.role,
+        reason: reason.trim().to_string(),
+        at: at.now,
+    });
     case.enter(to, at.now);
 }
 

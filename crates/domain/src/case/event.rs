@@ -84,6 +84,13 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
     },
+    /// 退回补充: a reviewer sends the case back for more material (a
+    /// review of an identification to the home check, a review of an
+    /// elimination to its deliberation), with what is missing.
+    ReturnForMore {
+        /// What is missing or must be redone.
+        reason: String,
+    },
     /// Ends the run without approval, with a reason.
     Reject {
         /// Why.
@@ -170,6 +177,8 @@ coded_enum! {
         TownshipReview => ("township_review", "乡镇审核", "Township review"),
         /// 县级审定
         CountyApproval => ("county_approval", "县级审定", "County approval"),
+        /// 退回补充
+        ReturnForMore => ("return_for_more", "退回补充", "Returned for more material"),
         /// 不予通过
         Reject => ("reject", "不予通过", "Rejection"),
         /// 跟踪回访
@@ -201,6 +210,7 @@ impl CaseEvent {
             CaseEvent::NoticeEnd => EventKind::NoticeEnd,
             CaseEvent::TownshipReview { .. } => EventKind::TownshipReview,
             CaseEvent::CountyApproval { .. } => EventKind::CountyApproval,
+            CaseEvent::ReturnForMore { .. } => EventKind::ReturnForMore,
             CaseEvent::Reject { .. } => EventKind::Reject,
             CaseEvent::FollowUp { .. } => EventKind::FollowUp,
             CaseEvent::ProposeElimination { .. } => EventKind::ProposeElimination,

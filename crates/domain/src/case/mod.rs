@@ -27,6 +27,11 @@
 //!   HomeCheck ◀──────────────── ReEntry (返贫, a new lead) ─────────────┘
 //! ```
 //!
+//! A reviewer may return the case for more material (退回补充): from the
+//! township review or county approval of an identification back to
+//! `HomeCheck`, from those of an elimination back to
+//! `EliminationDeliberation`.
+//!
 //! A rejection (by deliberation, review, approval or an explicit `Reject`)
 //! ends the run: a first identification goes to `Rejected` (a new lead is
 //! a new case); a re-entry run goes back to `Eliminated`; an elimination
@@ -61,7 +66,7 @@ pub use elimination::{
 };
 pub use error::{CaseError, TextField};
 pub use event::{CaseEvent, EventKind};
-pub use rules::{LEAD_ROLES, allowed_roles};
+pub use rules::{LEAD_ROLES, allowed_roles, records_step, step_event};
 
 use crate::assistance::{
     Assistance, Department, Measure, MeasureKind, MeasureSource, MeasureStatus,
@@ -254,6 +259,30 @@ pub struct Rejection {
     pub at: DateTime<Utc>,
 }
 
+/// 退回补充: a reviewer sent the case back for more material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Return {
+    /// The review stage it was sent back from.
+    pub from: CaseStage,
+    /// The stage it was sent back to (the home check, or the elimination
+    /// deliberation).
+    pub to: CaseStage,
+    /// Role of who returned it.
+    pub role: Role,
+    /// What is missing or must be redone.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl Return {
+    /// Whether the return is what the case waits on now: it is still at
+    /// the stage it was sent back to, and has not moved since.
+    pub fn pending(&self, case: &Case) -> bool {
+        case.stage == self.to && case.stage_entered_at == self.at
+    }
+}
+
 /// 联合认定: a proposal of the household for 低保 or 特困, and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AssistanceProposal {
@@ -362,6 +391,10 @@ pub struct Case {
     /// although a criterion failed; `None` when all held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elimination_override: Option<EliminationOverride>,
+    /// The latest 退回补充 (kept as history; [`Return::pending`] says
+    /// whether the case still waits on it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<Return>,
 }
 
 /// 风险消除 approved over a failing criterion of the elimination check.
@@ -420,6 +453,7 @@ impl Case {
             re_entries: 0,
             rollbacks: 0,
             elimination_override: None,
+            returned: None,
         })
     }
 

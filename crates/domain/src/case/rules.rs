@@ -5,7 +5,9 @@
 //! In words: village cadres keep the village steps (home check,
 //! deliberation, notice and objections, follow-ups, elimination
 //! proposals, 低保/特困 proposals); only a township reviewer reviews; only a
-//! county admin approves and rolls an elimination back. A run may be
+//! county admin approves and rolls an elimination back; the one who
+//! decides at a review (乡镇审核, 县级审定, of an identification or an
+//! elimination) may also return the case for more material (退回补充). A run may be
 //! rejected before approval by the county at any step, by the township up
 //! to its review, and by the village before its deliberation. A new lead
 //! (also a re-entry) may come from any of the three working levels, and
@@ -45,6 +47,9 @@ pub fn allowed_roles(stage: CaseStage, kind: EventKind) -> &'static [Role] {
         (E::NoticeObjection | E::NoticeEnd, S::Notice | S::EliminationNotice) => VILLAGE,
         (E::TownshipReview, S::TownshipReview | S::EliminationTownshipReview) => TOWNSHIP,
         (E::CountyApproval, S::CountyApproval | S::EliminationCountyApproval) => COUNTY,
+        // 退回补充: only the role that decides at the review may send back.
+        (E::ReturnForMore, S::TownshipReview | S::EliminationTownshipReview) => TOWNSHIP,
+        (E::ReturnForMore, S::CountyApproval | S::EliminationCountyApproval) => COUNTY,
         (E::Reject, _) => reject_roles(stage),
         (E::FollowUp, s) if watched(s) => VILLAGE,
         (E::ProposeElimination, S::Monitored) => VILLAGE,
@@ -84,6 +89,30 @@ fn watched(stage: CaseStage) -> bool {
 /// Stages at which the joint 低保/特困 proposal can reuse a home check.
 fn after_home_check(stage: CaseStage) -> bool {
     stage == CaseStage::Monitored || (stage.is_identification() && stage != CaseStage::HomeCheck)
+}
+
+/// The event that records the step a case at `stage` waits for (the
+/// follow-up visit while it is watched); `None` for a closed case.
+pub fn step_event(stage: CaseStage) -> Option<EventKind> {
+    use CaseStage as S;
+    use EventKind as E;
+    Some(match stage {
+        S::HomeCheck => E::HomeCheck,
+        S::DataComparison => E::DataComparison,
+        S::VillageDeliberation | S::EliminationDeliberation => E::Deliberation,
+        S::NoticePending | S::EliminationNoticePending => E::NoticeStart,
+        S::Notice | S::EliminationNotice => E::NoticeEnd,
+        S::TownshipReview | S::EliminationTownshipReview => E::TownshipReview,
+        S::CountyApproval | S::EliminationCountyApproval => E::CountyApproval,
+        S::Monitored | S::Eliminated => E::FollowUp,
+        S::Rejected => return None,
+    })
+}
+
+/// Whether `role` records the step a case at `stage` waits for, and so
+/// may add its material (案件附件: the signed consent's photo, minutes).
+pub fn records_step(stage: CaseStage, role: Role) -> bool {
+    step_event(stage).is_some_and(|k| allowed_roles(stage, k).contains(&role))
 }
 
 /// The events `role` may record at `stage`.

@@ -17,6 +17,7 @@
 //! - [`queries`]: inbox, overdue list, the village notice, a household's
 //!   timeline, the elimination check.
 
+pub mod attachments;
 pub mod events;
 pub mod leads;
 pub mod migrate;

@@ -72,6 +72,9 @@ pub struct InboxCase {
     pub overdue: Option<Overdue>,
     /// What the actor may record now.
     pub allowed_events: Vec<EventKind>,
+    /// 退回补充: the reviewer's reason while the case waits on it (it was
+    /// sent back and has not moved since).
+    pub returned_reason: Option<String>,
 }
 
 /// A resident's declaration that matched no registered household: the
@@ -195,6 +198,11 @@ pub async fn inbox(
             due_on: r.due_on,
             overdue,
             allowed_events: case.allowed_events(actor.scope.role),
+            returned_reason: case
+                .returned
+                .as_ref()
+                .filter(|r| r.pending(&case))
+                .map(|r| r.reason.clone()),
         });
     }
     let leads = if level == RegionLevel::Village {

@@ -64,7 +64,9 @@ pub fn inputs(kind: EventKind) -> &'static [(&'static str, Input)] {
             // 风险消除 approved over a failing criterion: elimination only.
             ("override_reason", OptionalText),
         ],
-        EventKind::Reject | EventKind::EliminationRollback => &[("reason", Text)],
+        EventKind::ReturnForMore | EventKind::Reject | EventKind::EliminationRollback => {
+            &[("reason", Text)]
+        }
         EventKind::FollowUp => &[
             ("visited_on", Date),
             ("visitor", Text),

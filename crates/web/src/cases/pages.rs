@@ -6,6 +6,7 @@ use super::forms::{Input, event_from_form, inputs};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::i18n::{Bilingual, Texts, field_label};
+use crate::shared::case_text::{self, Fact};
 use crate::shared::download;
 use crate::shared::extract::ClientIp;
 use crate::shared::lang::Lang;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/inbox.xlsx", get(inbox_xlsx))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/events", post(case_event))
+        .route("/cases/{id}/decision", post(case_decision))
         .route("/households/{id}/lead", post(new_lead))
         .route("/declare", get(declare_page).post(declare_submit))
         .route("/declare/status", get(declare_status))
@@ -81,6 +83,8 @@ struct InboxLine {
     since: String,
     due: String,
     overdue: bool,
+    /// 退回补充: the reviewer's reason while the case waits on it.
+    returned: Option<String>,
 }
 
 struct LeadLine {
@@ -130,6 +134,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "—".into()),
             overdue: c.overdue.is_some(),
+            returned: c.returned_reason,
         })
         .collect();
     let leads = inbox
@@ -185,6 +190,52 @@ struct CasePage {
     /// The county's override reason of the latest elimination, if any.
     override_reason: Option<String>,
     errors: Vec<String>,
+    /// The success message of the step just recorded (`?done=`).
+    done: Option<String>,
+    /// The lead: channel, what was reported, suspected risks.
+    lead_note: String,
+    lead_risks: String,
+    lead_when: String,
+    /// The category and risk types are the village's proposal.
+    proposed: bool,
+    /// What every step recorded.
+    steps: Vec<StepView>,
+    /// 退回补充 the case waits on: the reason.
+    returned: Option<String>,
+    /// The reviewer's decision form (同意 / 退回补充 / 不予纳入).
+    decision: Option<DecisionForm>,
+    attachments: Vec<AttachmentLine>,
+    may_attach: bool,
+}
+
+/// One recorded step of the dossier.
+struct StepView {
+    seq: i64,
+    code: &'static str,
+    title: &'static str,
+    when: String,
+    who: String,
+    stages: String,
+    facts: Vec<Fact>,
+}
+
+/// The decision at a review: its extra inputs (the county's category,
+/// risk types, override) and the wording of a refusal.
+struct DecisionForm {
+    kind: &'static str,
+    label: &'static str,
+    refuse: &'static str,
+    confirm: &'static str,
+    inputs: Vec<FormInput>,
+}
+
+struct AttachmentLine {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    size_kb: String,
+    who: String,
+    when: String,
 }
 
 /// One criterion of the elimination check as shown.
@@ -198,9 +249,9 @@ struct CriterionLine {
 struct EventForm {
     kind: &'static str,
     label: &'static str,
+    inputs: Vec<FormInput>,
     /// Shown again with what was typed (opened).
     kept: bool,
-    inputs: Vec<FormInput>,
 }
 
 struct FormInput {
@@ -209,8 +260,8 @@ struct FormInput {
     kind: &'static str,
     value: String,
     options: Vec<(String, String)>,
-    /// The values chosen (a ticked box, the selected options), kept from
-    /// a refused submit.
+    /// The values chosen (a ticked box, the selected options): the
+    /// proposal to confirm, or what a refused submit sent.
     chosen: Vec<String>,
 }
 
@@ -291,12 +342,52 @@ fn keep_posted(f: &mut FormInput, form: &[(String, String)]) {
     }
 }
 
+/// The kinds recorded as a reviewer's decision (one form of three
+/// choices) rather than as their own forms.
+fn decided_by_form(k: EventKind) -> bool {
+    matches!(
+        k,
+        EventKind::TownshipReview | EventKind::CountyApproval | EventKind::ReturnForMore
+    )
+}
+
+/// The success message of `?done=`: a step's name or the upload's.
+fn done_message(t: &Texts, done: Option<&str>) -> Option<String> {
+    match done? {
+        "attachment" => Some(t.done_attached.to_string()),
+        code => EventKind::parse(code).map(|k| format!("{}{}", t.done_recorded, t.label(k))),
+    }
+}
+
 async fn render_case(
     s: &AppState,
     user: &User,
     t: &'static Texts,
     id: i64,
     errors: Vec<String>,
+) -> Response {
+    render_case_with(s, user, t, id, errors, None, None).await
+}
+
+/// The case page again after a refused event form, with what was typed.
+async fn render_case_posted(
+    s: &AppState,
+    user: &User,
+    t: &'static Texts,
+    id: i64,
+    errors: Vec<String>,
+    posted: (EventKind, &[(String, String)]),
+) -> Response {
+    render_case_with(s, user, t, id, errors, None, Some(posted)).await
+}
+
+async fn render_case_with(
+    s: &AppState,
+    user: &User,
+    t: &'static Texts,
+    id: i64,
+    errors: Vec<String>,
+    done: Option<&str>,
     posted: Option<(EventKind, &[(String, String)])>,
 ) -> Response {
     let actor = dixian_store::Actor::of(user);
@@ -312,13 +403,61 @@ async fn render_case(
     let view = &page.detail;
     let today = china_date(s.clock.now()).to_string();
     let c = &view.case;
+    let is_review = view
+        .allowed_events
+        .iter()
+        .any(|k| matches!(k, EventKind::TownshipReview | EventKind::CountyApproval));
+    let decision = view
+        .allowed_events
+        .iter()
+        .find(|k| matches!(k, EventKind::TownshipReview | EventKind::CountyApproval))
+        .map(|k| DecisionForm {
+            kind: k.code(),
+            label: t.label(*k),
+            refuse: if c.stage.is_elimination() {
+                t.choice_refuse_elimination
+            } else {
+                t.choice_refuse
+            },
+            confirm: if c.stage.is_elimination() {
+                t.confirm_refusal_elimination
+            } else {
+                t.confirm_refusal
+            },
+            inputs: inputs(*k)
+                .iter()
+                .filter(|(n, _)| match c.stage.is_elimination() {
+                    true => *n == "override_reason",
+                    false => matches!(*n, "category" | "risk_types"),
+                })
+                .map(|(n, i)| {
+                    let mut f = form_input(t, n, *i, &today);
+                    // The county confirms the village's proposal unless it changes it.
+                    if *n == "category" {
+                        f.value = c
+                            .proposed_category
+                            .map(|x| x.code().to_string())
+                            .unwrap_or_default();
+                    }
+                    if *n == "risk_types" {
+                        f.chosen = c
+                            .proposed_risk_types
+                            .iter()
+                            .map(|r| r.code().to_string())
+                            .collect();
+                    }
+                    f
+                })
+                .collect(),
+        });
     let forms = view
         .allowed_events
         .iter()
+        // A reviewer decides in the decision form; a rejection there is its refusal.
+        .filter(|k| !(decided_by_form(**k) || (is_review && **k == EventKind::Reject)))
         .map(|k| EventForm {
             kind: k.code(),
             label: t.label(*k),
-            kept: posted.is_some_and(|(kind, _)| kind == *k),
             inputs: inputs(*k)
                 .iter()
                 // An elimination deliberation proposes no category, an
@@ -335,6 +474,7 @@ async fn render_case(
                     f
                 })
                 .collect(),
+            kept: posted.is_some_and(|(kind, _)| kind == *k),
         })
         .collect();
     let events = view
@@ -343,11 +483,37 @@ async fn render_case(
         .map(|e| EventLine {
             when: china_time(e.at),
             what: t.label(e.event.kind()),
-            who: e.user_name.clone().unwrap_or_else(|| e.role.clone()),
+            who: case_text::who(t, e.user_name.as_deref(), Some(&e.role)),
             stages: format!("{} → {}", t.label(e.from_stage), t.label(e.to_stage)),
         })
         .collect();
-    let risks: Vec<&str> = c.risk_types.iter().map(|r| t.label(*r)).collect();
+    let dossier = &page.dossier;
+    let steps = dossier
+        .steps
+        .iter()
+        .map(|e| StepView {
+            seq: e.seq,
+            code: e.event.kind().code(),
+            title: t.label(e.event.kind()),
+            when: china_time(e.at),
+            who: case_text::who(t, e.user_name.as_deref(), Some(&e.role)),
+            stages: format!("{} → {}", t.label(e.from_stage), t.label(e.to_stage)),
+            facts: case_text::facts(t, &e.event),
+        })
+        .collect();
+    let shown_class = &dossier.classification;
+    let attachments = page
+        .attachments
+        .iter()
+        .map(|a| AttachmentLine {
+            id: a.id,
+            name: a.file_name.clone(),
+            kind: t.label(a.kind),
+            size_kb: format!("{:.1}", a.size_bytes as f64 / 1024.0),
+            who: case_text::who(t, a.uploaded_by_name.as_deref(), None),
+            when: china_time(a.uploaded_at),
+        })
+        .collect();
     let warnings = page
         .warnings
         .iter()
@@ -363,12 +529,8 @@ async fn render_case(
         head: page.head.clone(),
         stage: t.label(c.stage),
         channel: t.label(c.lead.channel),
-        risks: if risks.is_empty() {
-            "—".into()
-        } else {
-            risks.join("、")
-        },
-        category: c.category.map(|x| t.label(x)).unwrap_or("—"),
+        risks: case_text::risks(t, &shown_class.risk_types),
+        category: shown_class.category.map(|x| t.label(x)).unwrap_or("—"),
         notice: c
             .notice
             .as_ref()
@@ -397,6 +559,16 @@ async fn render_case(
         eligible: page.elimination.as_ref().is_some_and(|e| e.report.eligible),
         override_reason: c.elimination_override.as_ref().map(|o| o.reason.clone()),
         errors,
+        done: done_message(t, done),
+        lead_note: dossier.lead.note.clone(),
+        lead_risks: case_text::risks(t, &dossier.lead.risk_types),
+        lead_when: china_time(dossier.lead.opened_at),
+        proposed: shown_class.proposed,
+        steps,
+        returned: dossier.pending_return.as_ref().map(|r| r.reason.clone()),
+        decision,
+        attachments,
+        may_attach: page.may_attach,
     };
     let status = if shown.errors.is_empty() {
         StatusCode::OK
@@ -406,13 +578,122 @@ async fn render_case(
     (status, shown).into_response()
 }
 
+#[derive(Deserialize)]
+struct CaseQuery {
+    done: Option<String>,
+}
+
 async fn case_page(
     State(s): State<AppState>,
     auth: PageAuth,
     Lang(t): Lang,
     Path(id): Path<i64>,
+    Query(q): Query<CaseQuery>,
 ) -> Response {
-    render_case(&s, &auth.0, t, id, Vec::new(), None).await
+    render_case_with(&s, &auth.0, t, id, Vec::new(), q.done.as_deref(), None).await
+}
+
+/// After a step: back to the case, with its success message.
+fn done_redirect(id: i64, what: &str) -> Response {
+    Redirect::to(&format!("/cases/{id}?done={what}#done")).into_response()
+}
+
+/// A reviewer's decision: 同意 / 退回补充 / 不予纳入 (three radio buttons),
+/// a reason required to return or refuse, and the confirmation box for a
+/// refusal (the application layer checks both; 422 names the field).
+async fn case_decision(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let Some(choice) = cases::Choice::parse(get("decision")) else {
+        return render_case(
+            &s,
+            &auth.0,
+            t,
+            id,
+            vec![format!("decision: {}", t.choose_decision)],
+        )
+        .await;
+    };
+    let version: i64 = get("version").parse().unwrap_or(0);
+    let category = match get("category") {
+        "" => None,
+        c => match Category::parse(c) {
+            Some(c) => Some(c),
+            None => {
+                return render_case(
+                    &s,
+                    &auth.0,
+                    t,
+                    id,
+                    vec![format!("category: {}", t.unknown_value)],
+                )
+                .await;
+            }
+        },
+    };
+    let mut risk_types = Vec::new();
+    for (_, v) in form
+        .iter()
+        .filter(|(n, v)| n == "risk_types" && !v.is_empty())
+    {
+        match RiskType::parse(v) {
+            Some(r) => risk_types.push(r),
+            None => {
+                return render_case(
+                    &s,
+                    &auth.0,
+                    t,
+                    id,
+                    vec![format!("risk_types: {}", t.unknown_value)],
+                )
+                .await;
+            }
+        }
+    }
+    let decision = cases::Decision {
+        choice,
+        reason: get("reason").trim().to_string(),
+        confirmed: matches!(get(cases::CONFIRM_FIELD), "on" | "true" | "1"),
+        category,
+        risk_types,
+        override_reason: Some(get("override_reason").to_string()).filter(|r| !r.trim().is_empty()),
+    };
+    let now = s.clock.now();
+    match cases::decide(
+        &s.store,
+        &auth.actor(),
+        id,
+        version,
+        &decision,
+        now,
+        &s.policies(),
+    )
+    .await
+    {
+        Ok(after) => {
+            tracing::info!(
+                case_id = id,
+                stage = after.case.stage.code(),
+                "case decision (page)"
+            );
+            let done = match choice {
+                cases::Choice::ReturnForMore => EventKind::ReturnForMore,
+                _ => EventKind::parse(get("kind")).unwrap_or(EventKind::TownshipReview),
+            };
+            done_redirect(id, done.code())
+        }
+        Err(e) => render_case(&s, &auth.0, t, id, vec![t.reason(&e.to_string())]).await,
+    }
 }
 
 async fn case_event(
@@ -429,12 +710,12 @@ async fn case_event(
             .unwrap_or("")
     };
     let Some(kind) = EventKind::parse(get("kind")) else {
-        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()], None).await;
+        return render_case(&s, &auth.0, t, id, vec![t.unknown_event.into()]).await;
     };
     let version: i64 = get("version").parse().unwrap_or(0);
     let event = match event_from_form(t, kind, &form) {
         Ok(e) => e,
-        Err(msg) => return render_case(&s, &auth.0, t, id, vec![msg], Some((kind, &form))).await,
+        Err(msg) => return render_case_posted(&s, &auth.0, t, id, vec![msg], (kind, &form)).await,
     };
     let now = s.clock.now();
     match cases::record_event(
@@ -455,12 +736,12 @@ async fn case_event(
                 stage = after.case.stage.code(),
                 "case event (page)"
             );
-            Redirect::to(&format!("/cases/{id}")).into_response()
+            done_redirect(id, kind.code())
         }
         // The lower layers write `English (中文)`: the page's half only.
         Err(e) => {
             let why = t.reason(&e.to_string());
-            render_case(&s, &auth.0, t, id, vec![why], Some((kind, &form))).await
+            render_case_posted(&s, &auth.0, t, id, vec![why], (kind, &form)).await
         }
     }
 }

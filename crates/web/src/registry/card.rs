@@ -5,6 +5,7 @@ use super::{forbidden, not_found};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::i18n::Texts;
+use crate::shared::case_text;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
 use crate::shared::view::{RevealForm, china_time};
@@ -67,6 +68,8 @@ struct TimelineLine {
     when: String,
     what: String,
     who: String,
+    /// What was recorded (a step's data in words), empty for none.
+    detail: String,
 }
 
 fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineLine {
@@ -78,12 +81,12 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
         TimelineKind::CaseEvent => dixian_domain::case::EventKind::parse(&e.what)
             .map_or(e.what.clone(), |k| t.label(k).to_string()),
         TimelineKind::Registry => match e.what.as_str() {
-            "create" => t.tl_registered,
-            "update" => t.tl_updated,
-            "import" => t.tl_imported,
-            "case_approval" => t.tl_category_approved,
-            "case_migrated" => t.tl_category_migrated,
-            _ => t.tl_registry_changed,
+            "create" => t.tl_create,
+            "update" => t.tl_update,
+            "import" => t.tl_import,
+            "case_approval" => t.tl_category,
+            "case_migrated" => t.tl_migrated,
+            _ => t.tl_registry,
         }
         .to_string(),
         TimelineKind::Warning => {
@@ -96,17 +99,20 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
             format!("{} ({rule}): {status}", t.warnings)
         }
     };
+    let detail = match e.kind {
+        TimelineKind::CaseEvent => {
+            serde_json::from_value::<dixian_domain::CaseEvent>(e.detail.clone())
+                .map(|ev| case_text::summary(t, &ev))
+                .unwrap_or_default()
+        }
+        TimelineKind::Lead => e.detail["note"].as_str().unwrap_or_default().to_string(),
+        _ => String::new(),
+    };
     TimelineLine {
         when: china_time(e.at),
         what,
-        who: match (&e.user_name, e.role.as_deref()) {
-            (Some(name), _) => name.clone(),
-            (None, Some("public")) => t.tl_resident.to_string(),
-            (None, Some(code)) => dixian_domain::Role::parse(code)
-                .map_or(t.tl_system, |r| t.label(r))
-                .to_string(),
-            (None, None) => t.tl_system.to_string(),
-        },
+        who: case_text::who(t, e.user_name.as_deref(), e.role.as_deref()),
+        detail,
     }
 }
 

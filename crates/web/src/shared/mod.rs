@@ -4,6 +4,7 @@
 //! masking of personal data. Nothing here imports an area (`registry`,
 //! `cases`, `screening`); the test in `layering.rs` checks it.
 
+pub mod case_text;
 pub mod cookies;
 pub mod download;
 pub mod extract;

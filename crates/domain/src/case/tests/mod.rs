@@ -153,6 +153,11 @@ pub(crate) mod ev {
             county(true)
         }
     }
+    pub fn return_for_more() -> CaseEvent {
+        CaseEvent::ReturnForMore {
+            reason: "缺承诺授权书照片".into(),
+        }
+    }
     pub fn reject() -> CaseEvent {
         CaseEvent::Reject {
             reason: "核查不属实".into(),

@@ -233,6 +233,103 @@ fn rejection_ends_each_kind_of_run_in_its_place() {
     );
 }
 
+/// 退回补充 at each of the four review stages: by the deciding role only,
+/// with a reason, back to the village's step (identification: the home
+/// check, the proposal gone; elimination: its deliberation), the reason
+/// kept and pending until the case moves on.
+#[test]
+fn return_for_more_sends_each_review_back_to_the_village() {
+    let cases = [
+        (CaseStage::TownshipReview, Township, 8, CaseStage::HomeCheck),
+        (CaseStage::CountyApproval, County, 9, CaseStage::HomeCheck),
+        (
+            CaseStage::EliminationTownshipReview,
+            Township,
+            18,
+            CaseStage::EliminationDeliberation,
+        ),
+        (
+            CaseStage::EliminationCountyApproval,
+            County,
+            19,
+            CaseStage::EliminationDeliberation,
+        ),
+    ];
+    for (stage, role, at, to) in cases {
+        let mut case = case_at(stage);
+        if !stage.is_elimination() {
+            case.proposed_category = Some(Category::MarginalAtRisk);
+            case.proposed_risk_types = vec![RiskType::Illness];
+        }
+        // the other working roles may not send it back
+        for other in [Cadre, Township, County].into_iter().filter(|r| *r != role) {
+            let err = try_step(&case, ev::return_for_more(), other, at).unwrap_err();
+            assert!(
+                matches!(err, CaseError::WrongRole { .. }),
+                "{stage:?} by {other:?}: {err}"
+            );
+        }
+        // a reason is required
+        let empty = CaseEvent::ReturnForMore {
+            reason: "  ".into(),
+        };
+        assert_eq!(
+            try_step(&case, empty, role, at).unwrap_err(),
+            CaseError::Empty(TextField::Reason),
+            "{stage:?}"
+        );
+        let back = step(&case, ev::return_for_more(), role, at);
+        assert_eq!(back.stage, to, "{stage:?}");
+        assert_eq!(back.stage_entered_at, day(at));
+        assert_eq!(
+            back.lead.opened_at, case.lead.opened_at,
+            "the lead clock runs on"
+        );
+        let r = back.returned.as_ref().expect("the return is kept");
+        assert_eq!((r.from, r.to, r.role), (stage, to, role));
+        assert_eq!(r.reason, "缺承诺授权书照片");
+        assert!(r.pending(&back));
+        if stage.is_elimination() {
+            assert_eq!(back.category, case.category, "still monitored");
+        } else {
+            assert_eq!(back.proposed_category, None);
+            assert!(back.proposed_risk_types.is_empty());
+        }
+        // the village redoes its step: the return is no longer pending
+        let redone = if stage.is_elimination() {
+            step(&back, ev::deliberation(at, true), Cadre, at)
+        } else {
+            step(&back, ev::home_check(at), Cadre, at)
+        };
+        assert!(!redone.returned.as_ref().unwrap().pending(&redone));
+    }
+}
+
+#[test]
+fn return_for_more_is_refused_outside_the_reviews() {
+    let reviews = [
+        CaseStage::TownshipReview,
+        CaseStage::CountyApproval,
+        CaseStage::EliminationTownshipReview,
+        CaseStage::EliminationCountyApproval,
+    ];
+    let others: Vec<_> = CaseStage::ALL
+        .iter()
+        .filter(|s| !reviews.contains(s))
+        .collect();
+    assert_eq!(others.len(), CaseStage::ALL.len() - 4);
+    for stage in others {
+        let case = case_at(*stage);
+        for role in Role::ALL {
+            let err = try_step(&case, ev::return_for_more(), *role, 30).unwrap_err();
+            assert!(
+                matches!(err, CaseError::WrongStage { .. }),
+                "{stage:?} by {role:?}: {err}"
+            );
+        }
+    }
+}
+
 #[test]
 fn upheld_objection_to_an_elimination_keeps_the_household_monitored() {
     let case = step(

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 /// One random move: which event, by whom, with what data, how much later.
 #[derive(Debug, Clone)]
 struct Move {
-    /// Pick from the events allowed at the stage, rejection aside (else
+    /// Pick from the events allowed at the stage, steps back aside (else
     /// from all events, by any role, in or out of scope).
     steer: bool,
     pick: usize,
@@ -47,7 +47,10 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
 fn choose(case: &Case, m: &Move) -> (EventKind, Scope) {
     let options: Vec<(EventKind, Role)> = super::table::allowed()
         .into_iter()
-        .filter(|(s, k, _)| *s == case.stage && *k != EventKind::Reject)
+        // Steps back (rejection, 退回补充) come from the unsteered moves.
+        .filter(|(s, k, _)| {
+            *s == case.stage && !matches!(k, EventKind::Reject | EventKind::ReturnForMore)
+        })
         .flat_map(|(_, k, roles)| roles.iter().map(move |r| (k, *r)))
         .collect();
     if m.steer && !options.is_empty() {
@@ -107,6 +110,7 @@ fn event(kind: EventKind, case: &Case, m: &Move, today: NaiveDate) -> CaseEvent 
             note: text,
             override_reason: None,
         },
+        E::ReturnForMore => CaseEvent::ReturnForMore { reason: text },
         E::Reject => CaseEvent::Reject { reason: text },
         E::FollowUp => CaseEvent::FollowUp {
             visited_on: today,

@@ -38,6 +38,11 @@ pub(super) fn allowed() -> Vec<(CaseStage, EventKind, &'static [Role])> {
         (S::EliminationNotice, E::NoticeEnd, V),
         (S::EliminationTownshipReview, E::TownshipReview, T),
         (S::EliminationCountyApproval, E::CountyApproval, C),
+        // 退回补充: the reviewer who decides at the step, and nobody else
+        (S::TownshipReview, E::ReturnForMore, T),
+        (S::CountyApproval, E::ReturnForMore, C),
+        (S::EliminationTownshipReview, E::ReturnForMore, T),
+        (S::EliminationCountyApproval, E::ReturnForMore, C),
         // after elimination
         (S::Eliminated, E::ReEntry, VTC),
         (S::Eliminated, E::EliminationRollback, C),
@@ -109,6 +114,7 @@ fn sample_event(kind: EventKind, stage: CaseStage) -> CaseEvent {
         E::NoticeEnd => CaseEvent::NoticeEnd,
         E::TownshipReview => ev::township(true),
         E::CountyApproval => ev::county_for(stage),
+        E::ReturnForMore => ev::return_for_more(),
         E::Reject => ev::reject(),
         E::FollowUp => ev::follow_up(NOW, &[], &[RiskType::Illness]),
         E::ProposeElimination => ev::propose_elimination(),
@@ -265,5 +271,38 @@ fn refusals_say_where_the_case_is_and_what_is_allowed() {
     assert_eq!(err.code(), "wrong_role");
     for part in ["township reviewer", "village cadre", "乡镇审核员", "村干部"] {
         assert!(msg.contains(part), "{part} missing from: {msg}");
+    }
+}
+
+/// Who may add material (an attachment) to a case: the role that records
+/// the step it waits for — written out here, not read from `rules.rs`.
+#[test]
+fn the_step_owner_records_the_step_and_nobody_else() {
+    let owner: &[(CaseStage, &[Role])] = &[
+        (S::HomeCheck, V),
+        (S::DataComparison, VTC),
+        (S::VillageDeliberation, V),
+        (S::NoticePending, V),
+        (S::Notice, V),
+        (S::TownshipReview, T),
+        (S::CountyApproval, C),
+        (S::Monitored, V),
+        (S::Rejected, &[]),
+        (S::EliminationDeliberation, V),
+        (S::EliminationNoticePending, V),
+        (S::EliminationNotice, V),
+        (S::EliminationTownshipReview, T),
+        (S::EliminationCountyApproval, C),
+        (S::Eliminated, V),
+    ];
+    assert_eq!(owner.len(), S::ALL.len());
+    for (stage, roles) in owner {
+        for role in Role::ALL {
+            assert_eq!(
+                records_step(*stage, *role),
+                roles.contains(role),
+                "{stage:?} / {role:?}"
+            );
+        }
     }
 }
