@@ -10,6 +10,7 @@
 
 pub mod assistance;
 pub mod cases;
+pub mod declaration;
 mod error;
 pub mod exports;
 pub mod feed_import;

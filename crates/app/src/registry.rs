@@ -223,6 +223,9 @@ pub struct HouseholdCard {
     pub may_reveal: bool,
     /// The role may edit the household.
     pub may_edit: bool,
+    /// Its department warnings still open (to verify or dismiss), newest
+    /// first (empty for a role that reads no cases).
+    pub open_warnings: Vec<dixian_store::warnings::WarningRow>,
 }
 
 /// [`household`] with what the card shows around it.
@@ -242,6 +245,12 @@ pub async fn card(
     let timeline = cases::timeline(&store.pool, actor, id)
         .await
         .unwrap_or_default();
+    let open_warnings = dixian_store::warnings::of_household(&store.pool, actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|w| w.status == dixian_domain::WarningStatus::Open)
+        .collect();
     Ok(HouseholdCard {
         view,
         chain,
@@ -249,6 +258,7 @@ pub async fn card(
         timeline,
         may_reveal: may_reveal(actor),
         may_edit: actor.scope.role.edits_registry(),
+        open_warnings,
     })
 }
 
@@ -457,4 +467,19 @@ pub fn unmask_members(posted: &mut Value, stored: &Household) {
             obj.insert("phone".into(), p.into());
         }
     }
+}
+
+/// The names of the villages (or any regions) `codes`, by code, from the
+/// division table: the one lookup pages use to show a village by name
+/// instead of its 12-digit code. A code without a stored name is absent.
+pub async fn region_names<'a>(
+    store: &Store,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    // One lookup with [`village_names`]: the store dedups and chunks.
+    let codes: Vec<RegionCode> = codes
+        .into_iter()
+        .filter_map(|c| RegionCode::parse(c).ok())
+        .collect();
+    Ok(regions::names(&store.pool, &codes).await?)
 }

@@ -395,3 +395,40 @@ pub async fn what_if_under(
     let input = load_what_if(store, actor, current, draft, from, to, now).await?;
     crate::blocking(move || input.compute(threads)).await
 }
+
+/// Why `warning` was raised, in the words and numbers of the rule set
+/// version that raised it (the store keeps every version's text): the
+/// rule's description, its threshold and the evidence measured against it
+/// (`dixian_screen::rules::explain`). A version the store does not hold
+/// (a server given its book directly) is taken from `book` when a set
+/// there has the same region, name and version. `None` when that version
+/// or its rule is not readable.
+pub async fn explain_warning(
+    store: &Store,
+    book: &RuleBook,
+    warning: &dixian_store::warnings::WarningRow,
+    evidence: &[dixian_store::warnings::EvidenceRow<FeedRow>],
+) -> Result<Option<dixian_screen::rules::explain::Explanation>, AppError> {
+    let set = match rule_sets::of_warning(&store.pool, warning.id).await? {
+        Some(stored) => RuleSet::parse(&stored.source, &stored.file_name).ok(),
+        None => book
+            .sets()
+            .iter()
+            .find(|s| {
+                region_str(s) == warning.rule_set_region
+                    && s.name == warning.rule_set_name
+                    && i64::from(s.version) == warning.rule_set_version
+            })
+            .cloned(),
+    };
+    let Some(set) = set else {
+        return Ok(None);
+    };
+    let Some(rule) = set.rules.iter().find(|r| r.id == warning.rule_id) else {
+        return Ok(None);
+    };
+    let rows: Vec<&FeedRow> = evidence.iter().map(|e| &e.payload).collect();
+    Ok(Some(dixian_screen::rules::explain::explain(
+        &set, rule, &rows,
+    )))
+}

@@ -770,6 +770,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
                 status,
                 page: None,
                 per_page: Some(limit),
+                run: None,
             };
             commands::screening::warnings_list(db, &region, filter).await
         }

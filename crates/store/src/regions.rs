@@ -213,6 +213,16 @@ pub async fn children(pool: &Pool, code: &RegionCode) -> Result<Vec<Region>, Sto
     .await
 }
 
+/// Every stored region of `level`, by code (e.g. the counties a
+/// deployment loaded).
+pub async fn at_level(pool: &Pool, level: RegionLevel) -> Result<Vec<Region>, StoreError> {
+    pool.all(
+        q("SELECT code, level, name, parent FROM regions WHERE level = $1 ORDER BY code")
+            .bind(level as i64),
+    )
+    .await
+}
+
 /// The chain from the province down to `code`, as stored (names).
 pub async fn chain(pool: &Pool, code: &RegionCode) -> Result<Vec<Region>, StoreError> {
     let mut out = Vec::new();

@@ -87,6 +87,24 @@ pub async fn current(pool: &Pool) -> Result<Vec<StoredRuleSet>, StoreError> {
     .await
 }
 
+/// The version of the set that raised warning `warning_id` (its region,
+/// first day and version as the warning keeps them), if stored.
+pub async fn of_warning(pool: &Pool, warning_id: i64) -> Result<Option<StoredRuleSet>, StoreError> {
+    pool.opt(
+        q(format!(
+            "SELECT {} FROM rule_sets r JOIN warnings w ON w.rule_set_region = r.region
+               AND w.rule_set_from = r.valid_from AND w.rule_set_version = r.version
+             WHERE w.id = $1",
+            COLS.split(", ")
+                .map(|c| format!("r.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(warning_id),
+    )
+    .await
+}
+
 /// Every version of every set, newest first.
 pub async fn history(pool: &Pool) -> Result<Vec<StoredRuleSet>, StoreError> {
     pool.all(q(format!(

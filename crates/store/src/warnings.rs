@@ -29,8 +29,11 @@ pub struct WarningFilter {
     pub risk: Option<String>,
     /// `low`, `medium` or `high`.
     pub severity: Option<String>,
-    /// `open` (default), `attached`, `verified`, `dismissed` or `all`.
+    /// `open` (default), `attached`, `verified`, `dismissed` or `all`
+    /// (the default when `run` is given).
     pub status: Option<String>,
+    /// Only the warnings a screening run raised (its id).
+    pub run: Option<i64>,
     /// Page, from 1.
     pub page: Option<i64>,
     /// Rows per page (≤ 200).
@@ -177,7 +180,7 @@ pub async fn list(
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
-        .unwrap_or("open")
+        .unwrap_or(if f.run.is_some() { "all" } else { "open" })
     {
         "all" => {}
         s => {
@@ -185,6 +188,10 @@ pub async fn list(
             args.push(status.code().into());
             cond.push_str(&format!(" AND w.status = ${}", args.len()));
         }
+    }
+    if let Some(run) = f.run {
+        args.push(run.into());
+        cond.push_str(&format!(" AND w.run_id = ${}", args.len()));
     }
     if let Some(r) = f.risk.as_deref().filter(|s| !s.is_empty()) {
         let risk = RiskType::parse(r).ok_or_else(|| bad_filter("risk type"))?;

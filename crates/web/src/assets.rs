@@ -17,6 +17,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("app.css", CSS, include_str!("../static/app.css")),
     ("feeds.js", JS, include_str!("../static/feeds.js")),
     ("notice.js", JS, include_str!("../static/notice.js")),
+    ("declare.js", JS, include_str!("../static/declare.js")),
     ("notice.css", CSS, include_str!("../static/notice.css")),
     ("card.css", CSS, include_str!("../static/card.css")),
 ];

@@ -336,6 +336,58 @@ texts! {
     declare_status,
     /// Village code (12 digits).
     village_code,
+    /// Where you live.
+    declare_where,
+    /// Township.
+    declare_township,
+    /// — choose your township —.
+    declare_pick_township,
+    /// Village.
+    declare_village,
+    /// — choose your village —.
+    declare_pick_village,
+    /// Or type part of the village's name.
+    declare_search,
+    /// Show the villages.
+    declare_show_villages,
+    /// No village has that name; please choose from the list.
+    declare_no_village_found,
+    /// Almost done: please correct what is marked in red.
+    declare_fix,
+    /// Please choose your village.
+    declare_err_village,
+    /// Please give your name as registered (at most 50 characters).
+    declare_err_name,
+    /// This ID number is not right; please check its 18 characters (the last may be X).
+    declare_err_id,
+    /// This phone number is not right; please give a number the village can call.
+    declare_err_phone,
+    /// Please say what difficulty your household faces (at most 2000 characters).
+    declare_err_note,
+    /// Your declaration could not be sent just now; please try again later.
+    declare_failed,
+    /// No declaration has this reference number; please check it and try again.
+    declare_not_found,
+    /// Progress.
+    declare_steps,
+    /// Received.
+    step_received,
+    /// Home visit.
+    step_home_check,
+    /// Village discussion.
+    step_deliberation,
+    /// Public notice.
+    step_notice,
+    /// Township review.
+    step_township,
+    /// County approval.
+    step_county,
+    /// Result.
+    step_outcome,
+    /// In progress.
+    step_now,
+    /// Not yet.
+    step_waiting,
     /// Submit.
     submit,
     /// Timeline.
@@ -348,6 +400,18 @@ texts! {
     warnings,
     /// Open warnings.
     warnings_open,
+    /// suspected.
+    suspected,
+    /// Threshold (of the rule set version).
+    threshold_in_force,
+    /// Evidence total.
+    evidence_total,
+    /// rows.
+    evidence_rows,
+    /// Why it was raised.
+    why_raised,
+    /// New warnings of screening run.
+    warnings_of_run,
     /// Risk type.
     risk_type,
     /// Severity.
@@ -1028,12 +1092,44 @@ pub const ZH: Texts = Texts {
     declare_done: "已受理，请记住受理编号：",
     declare_status: "查询办理进度",
     village_code: "村代码（12位）",
+    declare_where: "您住在哪里",
+    declare_township: "乡镇",
+    declare_pick_township: "— 请选择乡镇 —",
+    declare_village: "村",
+    declare_pick_village: "— 请选择村 —",
+    declare_search: "或输入村名的一部分查找",
+    declare_show_villages: "显示可选的村",
+    declare_no_village_found: "没有找到这个名字的村，请从列表里选",
+    declare_fix: "还差一点，请按红字提示改一下",
+    declare_err_village: "请选择您所在的村",
+    declare_err_name: "请填写户口本上的姓名（最多50个字）",
+    declare_err_id: "身份证号不对，请核对18位号码（最后一位可以是X）",
+    declare_err_phone: "电话号码不对，请填写村里能打通的手机或座机号码",
+    declare_err_note: "请写一写家里遇到了什么困难（最多2000字）",
+    declare_failed: "暂时无法提交，请稍后再试",
+    declare_not_found: "未找到该受理编号，请核对后重试",
+    declare_steps: "办理进度",
+    step_received: "已受理",
+    step_home_check: "入户核实",
+    step_deliberation: "村级评议",
+    step_notice: "公示",
+    step_township: "乡镇审核",
+    step_county: "县级审批",
+    step_outcome: "结果",
+    step_now: "正在办理",
+    step_waiting: "未开始",
     submit: "提交",
     timeline: "全部记录",
     open_case: "查看案件",
     new_lead: "登记线索",
     warnings: "预警",
     warnings_open: "待核实预警",
+    suspected: "线索所报，待认定",
+    threshold_in_force: "阈值（该版本规则）",
+    evidence_total: "证据合计",
+    evidence_rows: "条",
+    why_raised: "预警原因",
+    warnings_of_run: "本次筛查新产生的预警：批次",
     risk_type: "风险类型",
     severity: "紧急程度",
     status: "状态",
@@ -1451,12 +1547,44 @@ pub const EN: Texts = Texts {
     declare_done: "Received. Keep this reference:",
     declare_status: "Check the status",
     village_code: "Village code (12 digits)",
+    declare_where: "Where you live",
+    declare_township: "Township",
+    declare_pick_township: "— choose your township —",
+    declare_village: "Village",
+    declare_pick_village: "— choose your village —",
+    declare_search: "Or type part of the village's name",
+    declare_show_villages: "Show the villages",
+    declare_no_village_found: "No village has that name; please choose from the list",
+    declare_fix: "Almost done: please correct what is marked in red",
+    declare_err_village: "Please choose your village",
+    declare_err_name: "Please give your name as registered (at most 50 characters)",
+    declare_err_id: "This ID number is not right; please check its 18 characters (the last may be X)",
+    declare_err_phone: "This phone number is not right; please give a number the village can call",
+    declare_err_note: "Please say what difficulty your household faces (at most 2000 characters)",
+    declare_failed: "Your declaration could not be sent just now; please try again later",
+    declare_not_found: "No declaration has this reference number; please check it and try again",
+    declare_steps: "Progress",
+    step_received: "Received",
+    step_home_check: "Home visit",
+    step_deliberation: "Village discussion",
+    step_notice: "Public notice",
+    step_township: "Township review",
+    step_county: "County approval",
+    step_outcome: "Result",
+    step_now: "In progress",
+    step_waiting: "Not yet",
     submit: "Submit",
     timeline: "Timeline",
     open_case: "Open case",
     new_lead: "New lead",
     warnings: "Warnings",
     warnings_open: "Open warnings",
+    suspected: "as the lead says, not decided yet",
+    threshold_in_force: "Threshold (of the rule set version)",
+    evidence_total: "Evidence total",
+    evidence_rows: "rows",
+    why_raised: "Why it was raised",
+    warnings_of_run: "New warnings of screening run",
     risk_type: "Risk type",
     severity: "Severity",
     status: "Status",
@@ -1859,6 +1987,7 @@ bilingual!(
     dixian_domain::case::CaseStage,
     dixian_domain::case::EliminationCriterion,
     dixian_screen::FeedKind,
+    dixian_domain::Condition,
     dixian_domain::assistance::ChainRule,
     dixian_domain::assistance::MeasureKind,
     dixian_domain::assistance::Department,
@@ -1922,6 +2051,28 @@ impl Texts {
         match self.language {
             Language::Zh => inner,
             Language::En => &text[..open],
+        }
+    }
+
+    /// Whether this table is the English one (for lower layers that
+    /// build a sentence in either language, such as a warning's explanation).
+    pub fn english(&self) -> bool {
+        self.language == Language::En
+    }
+
+    /// The one of two texts in this table's language.
+    pub fn pick_owned(&self, zh: &str, en: &str) -> String {
+        match self.language {
+            Language::Zh => zh.to_string(),
+            Language::En => en.to_string(),
+        }
+    }
+
+    /// A day in words of this table's language (2025年3月12日, 12 March 2025).
+    pub fn day(&self, d: chrono::NaiveDate) -> String {
+        match self.language {
+            Language::Zh => d.format("%Y年%-m月%-d日").to_string(),
+            Language::En => d.format("%-d %B %Y").to_string(),
         }
     }
 

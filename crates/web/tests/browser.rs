@@ -1303,3 +1303,74 @@ async fn township_reads_the_dossier_and_returns_the_case_for_more() {
     let inbox = d.wait_text("#inbox-cases", REASON).await;
     assert!(inbox.contains(REASON), "the reason in the inbox: {inbox}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resident_declares_on_a_phone_by_village_name_and_sees_the_steps() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let township = "520526001";
+    let village = "520526001001";
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.window(390, 844).await;
+    d.goto(&format!("{}/declare", app.url)).await;
+    let width = d.exec("return window.innerWidth;").await;
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 420),
+        "a phone-sized window: {width}"
+    );
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the declaration fits a 390 px phone: {sizes}");
+    // Township, then village, by name (no code typed).
+    d.click(&format!("#declare-township option[value='{township}']"))
+        .await;
+    d.click(&format!("#declare-village option[value='{village}']"))
+        .await;
+    d.type_into("input[name=name]", "李四").await;
+    d.type_into("input[name=id_number]", &id("1968-04-12", 13))
+        .await;
+    d.type_into("input[name=phone]", "13800001234").await;
+    d.type_into("textarea[name=what_happened]", "户主住院，自付费用高")
+        .await;
+    d.click("#declare").await;
+    let done = d.wait_text("#declare-reference", "已受理").await;
+    assert!(done.contains("已受理"), "{done}");
+    let (n,): (i64,) = app
+        .store
+        .pool
+        .one(
+            dixian_store::db::q("SELECT COUNT(*) FROM leads WHERE village_code = $1").bind(village),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the declaration is the picked village's");
+    d.click("#declare-status-link").await;
+    d.wait_url("/declare/status").await;
+    let steps = d.wait_text("#declare-steps", "已受理").await;
+    // Received today (China date, written out here), the home check next.
+    let today = dixian_domain::case::china_date(chrono::Utc::now());
+    let day = format!(
+        "{}年{}月{}日",
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today),
+        chrono::Datelike::day(&today)
+    );
+    for word in [
+        "已受理",
+        "入户核实",
+        "村级评议",
+        "公示",
+        "乡镇审核",
+        "县级审批",
+        "结果",
+        &day,
+    ] {
+        assert!(steps.contains(word), "{word} in the steps: {steps}");
+    }
+    let current = d.text("#declare-steps .step-current").await;
+    assert!(current.contains("入户核实"), "the current step: {current}");
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the status page fits a 390 px phone: {sizes}");
+}

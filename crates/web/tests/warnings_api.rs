@@ -154,7 +154,10 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     assert_eq!(full["warning"]["person_id_number"], person.as_str());
     let page = app.get(&cadre, "/warnings").await.text().await.unwrap();
     assert!(
-        page.contains("medical-stay") && !page.contains(&person),
+        // the rule in words, never its id (issue 12)
+        page.contains("单次住院自付超过阈值")
+            && !page.contains("medical-stay")
+            && !page.contains(&person),
         "list page masks: {page}"
     );
 

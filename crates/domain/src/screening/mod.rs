@@ -283,6 +283,59 @@ impl Condition {
         }
     }
 
+    /// What the condition finds, in Chinese (for pages, where a rule file
+    /// gives no description).
+    pub fn label_zh(self) -> &'static str {
+        self.labels().0
+    }
+
+    /// What the condition finds, in English.
+    pub fn label_en(self) -> &'static str {
+        self.labels().1
+    }
+
+    fn labels(self) -> (&'static str, &'static str) {
+        use Condition as C;
+        match self {
+            C::SelfPaidPerStayAboveThreshold => (
+                "单次住院自付超过阈值",
+                "One inpatient stay's self-paid cost above the threshold",
+            ),
+            C::SelfPaid12mAboveThreshold => (
+                "12个月医疗自付累计超过阈值",
+                "Self-paid medical costs over 12 months above the threshold",
+            ),
+            C::IncomeBelowLineTimesFactorWithExpense => (
+                "近线户有医疗支出",
+                "A household near the line with a medical expense",
+            ),
+            C::DisabilityNewOrWorse => (
+                "新办残疾证或等级加重",
+                "A new disability certificate or a more severe grade",
+            ),
+            C::AssistanceGranted => (
+                "新纳入低保/特困/临时救助",
+                "Newly granted social assistance",
+            ),
+            C::AssistanceStopped => ("低保/特困停发", "Social assistance stopped"),
+            C::DroppedOut => ("学生辍学", "A student dropped out"),
+            C::HousingGradeIn => ("住房鉴定为危房", "House rated unsafe"),
+            C::UnemployedOrReturned => ("失业或返乡", "Unemployed or returned from migrant work"),
+            C::DisasterLossAboveThresholdOrCollapse => (
+                "灾害损失超过阈值或房屋损毁",
+                "Disaster loss above the threshold or house destroyed",
+            ),
+            C::DeathOfLaborer => ("主要劳动力死亡", "Death of a member able to work"),
+            C::AssetContradiction => (
+                "发现与条件不符的资产",
+                "An asset that contradicts eligibility",
+            ),
+            C::WaterOutageDaysAboveLimit => {
+                ("停水天数超过上限", "Water outage days above the limit")
+            }
+        }
+    }
+
     /// The condition named `s` in a rule file (surrounding spaces ignored).
     pub fn parse(s: &str) -> Option<Condition> {
         Condition::from_code(s.trim())

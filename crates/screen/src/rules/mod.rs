@@ -11,6 +11,7 @@
 
 mod book;
 mod condition;
+pub mod explain;
 mod location;
 mod raw;
 mod set;

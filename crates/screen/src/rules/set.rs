@@ -91,10 +91,10 @@ pub struct Rule {
     pub risk: RiskType,
     /// How urgent its warnings are.
     pub severity: Severity,
-    /// Free explanation for officers (中文; older files wrote
-    /// `中文 / English` here).
+    /// What the rule finds, in Chinese, for officers (shown on warnings).
     pub description: Option<String>,
-    /// The explanation in English, where the file gives one.
+    /// The same in English.
+    #[serde(default)]
     pub description_en: Option<String>,
 }
 

@@ -854,6 +854,85 @@ pub async fn public_status(pool: &Pool, reference: &str) -> Result<PublicStatusV
     })
 }
 
+/// What a declaration went through, for the resident's status page: the
+/// lead as stored, the case's stage now and the stage changes of the
+/// case since the declaration (no actor, no personal data).
+#[derive(Debug, Clone)]
+pub struct DeclarationProgress {
+    /// The normalized reference number.
+    pub reference: String,
+    /// The lead's status.
+    pub status: LeadStatus,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// When the village closed it without a case, if it did.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The case's stage now, if the lead reached a case.
+    pub stage: Option<CaseStage>,
+    /// (from, to, at) of each stage change of the case since the declaration, in order.
+    pub moves: Vec<(CaseStage, CaseStage, DateTime<Utc>)>,
+}
+
+/// The progress of a declaration by its reference (`NotFound` for an
+/// unknown one): the lead and its case's stage changes since it was
+/// received. Only leads of the self-declaration channel answer.
+pub async fn declaration_progress(
+    pool: &Pool,
+    reference: &str,
+) -> Result<DeclarationProgress, StoreError> {
+    let reference = normalize_reference(reference);
+    type LeadLine = (
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+        Option<String>,
+    );
+    let row: Option<LeadLine> = pool
+        .opt(
+            q(
+                "SELECT l.status, l.created_at, l.resolved_at, l.case_id, c.stage
+               FROM leads l LEFT JOIN cases c ON c.id = l.case_id
+               WHERE l.reference = $1 AND l.channel = $2",
+            )
+            .bind(reference.as_str())
+            .bind(Channel::SelfDeclared.code()),
+        )
+        .await?;
+    let (status, received_at, resolved_at, case_id, stage) = row.ok_or(StoreError::NotFound)?;
+    let status = LeadStatus::parse(&status).ok_or_else(|| {
+        StoreError::Invalid(format!("stored lead status has unknown code {status}"))
+    })?;
+    let stage_of = |code: &str| {
+        CaseStage::parse(code)
+            .ok_or_else(|| StoreError::Invalid(format!("stored stage has unknown code {code}")))
+    };
+    let stage = stage.as_deref().map(stage_of).transpose()?;
+    let mut moves = Vec::new();
+    if let Some(case_id) = case_id {
+        let rows: Vec<(String, String, DateTime<Utc>)> = pool
+            .all(
+                q("SELECT from_stage, to_stage, at FROM case_events
+                   WHERE case_id = $1 ORDER BY seq")
+                .bind(case_id),
+            )
+            .await?;
+        for (from, to, at) in rows {
+            if at >= received_at && from != to {
+                moves.push((stage_of(&from)?, stage_of(&to)?, at));
+            }
+        }
+    }
+    Ok(DeclarationProgress {
+        reference,
+        status,
+        received_at,
+        resolved_at,
+        stage,
+        moves,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,8 +25,9 @@ pub mod queries;
 
 pub use events::{StoredEvent, apply_event, events};
 pub use leads::{
-    Declaration, IncomingLead, LeadReceipt, LeadStatus, PublicStatus, PublicStatusView, declare,
-    dismiss_lead, match_lead, open_lead, public_status,
+    Declaration, DeclarationProgress, IncomingLead, LeadReceipt, LeadStatus, PublicStatus,
+    PublicStatusView, declaration_progress, declare, dismiss_lead, match_lead, open_lead,
+    public_status,
 };
 pub use migrate::{MigrationIssue, MigrationOutcome, MonitoredEntry, migrate};
 pub use queries::{

@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use dixian_app::AppError;
 use dixian_app::{cases, exports, registry};
+use dixian_app::declaration::{self, DeclareField, DeclareRefused, PublicStep, StepState};
 use dixian_domain::case::{EventKind, china_date};
 use dixian_domain::{Assistance, Category, Channel, RiskType};
 use dixian_store::cases::{Declaration, IncomingLead};
@@ -59,7 +60,8 @@ struct WarningLine {
     number: String,
     head: String,
     risk: &'static str,
-    rule: String,
+    /// What the rule finds (never its id).
+    rule: &'static str,
     last_date: String,
 }
 
@@ -69,7 +71,7 @@ fn warning_line(t: &Texts, w: WarningRow) -> WarningLine {
         number: w.household_number,
         head: w.head_name,
         risk: t.label(w.risk_type),
-        rule: w.rule_id,
+        rule: t.label(w.rule_condition),
         last_date: w.last_date.to_string(),
     }
 }
@@ -468,6 +470,17 @@ async fn render_case_with(
                 })
                 .map(|(n, i)| {
                     let mut f = form_input(t, n, *i, &today);
+                    if matches!(i, Input::RiskTypes) {
+                        // Pre-filled with what the case already says: the
+                        // deliberation's proposal, else the lead's (a verified
+                        // warning's risk type, e.g. medical spending → 因病).
+                        let known = if c.proposed_risk_types.is_empty() {
+                            &c.lead.risk_types
+                        } else {
+                            &c.proposed_risk_types
+                        };
+                        f.chosen = known.iter().map(|r| r.code().to_string()).collect();
+                    }
                     if let Some((_, form)) = posted.filter(|(kind, _)| kind == k) {
                         keep_posted(&mut f, form);
                     }
@@ -529,7 +542,15 @@ async fn render_case_with(
         head: page.head.clone(),
         stage: t.label(c.stage),
         channel: t.label(c.lead.channel),
-        risks: case_text::risks(t, &shown_class.risk_types),
+        risks: if !shown_class.risk_types.is_empty() {
+            case_text::risks(t, &shown_class.risk_types)
+        } else if !c.lead.risk_types.is_empty() {
+            // Not decided yet: what the lead suspects (a verified warning's risk type).
+            let suspected: Vec<&str> = c.lead.risk_types.iter().map(|r| t.label(*r)).collect();
+            format!("{} ({})", suspected.join("、"), t.suspected)
+        } else {
+            "—".into()
+        },
         category: shown_class.category.map(|x| t.label(x)).unwrap_or("—"),
         notice: c
             .notice
@@ -788,26 +809,150 @@ async fn new_lead(
 struct DeclarePage {
     t: &'static Texts,
     user: Option<UserBar>,
+    /// A message above the form (too many, failed, fix the fields).
     errors: Vec<String>,
     reference: Option<String>,
+    /// The townships to choose from.
+    townships: Vec<Pick>,
+    /// The villages offered, grouped by township.
+    groups: Vec<VillageGroup>,
+    /// What the resident typed, kept on every answer.
+    form: DeclareForm,
+    /// The search found nothing.
+    nothing_found: bool,
+    /// A plain-words message next to each field that needs it.
+    err: FieldErrors,
 }
 
-async fn declare_page(Lang(t): Lang) -> DeclarePage {
+/// An option of a select.
+struct Pick {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// A township's villages in the village select.
+struct VillageGroup {
+    code: String,
+    name: String,
+    villages: Vec<Pick>,
+}
+
+/// The message next to each field, when it has one.
+#[derive(Default)]
+struct FieldErrors {
+    village_code: Option<&'static str>,
+    name: Option<&'static str>,
+    id_number: Option<&'static str>,
+    phone: Option<&'static str>,
+    what_happened: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct DeclareForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    township: String,
+    #[serde(default)]
+    village_search: String,
+    #[serde(default)]
+    village_code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    what_happened: String,
+    /// `find`: show the villages of the township or the search, keeping
+    /// every field; anything else submits.
+    #[serde(default)]
+    step: String,
+}
+
+/// The page for `form`: the township list, the villages offered (the
+/// search's, the chosen township's, or all, grouped), the fields kept.
+async fn declare_form(
+    s: &AppState,
+    t: &'static Texts,
+    form: DeclareForm,
+    errors: Vec<String>,
+    err: FieldErrors,
+) -> DeclarePage {
+    let places = declaration::places(&s.store).await.unwrap_or_default();
+    let village = form.village_code.trim().to_string();
+    // The township shown: the one chosen, else the picked village's.
+    let township = if form.township.is_empty() {
+        places
+            .township_of(&village)
+            .map(|t| t.code.clone())
+            .unwrap_or_default()
+    } else {
+        form.township.clone()
+    };
+    let found = places.find(&form.village_search);
+    let nothing_found = !form.village_search.trim().is_empty() && found.is_empty();
+    let pick = |code: &str, name: &str| Pick {
+        selected: code == village,
+        code: code.to_string(),
+        name: name.to_string(),
+    };
+    let groups: Vec<VillageGroup> = if !found.is_empty() {
+        let mut groups: Vec<VillageGroup> = Vec::new();
+        for (tw, v) in found {
+            match groups.iter_mut().find(|g| g.code == tw.code) {
+                Some(g) => g.villages.push(pick(&v.code, &v.name)),
+                None => groups.push(VillageGroup {
+                    code: tw.code.clone(),
+                    name: tw.name.clone(),
+                    villages: vec![pick(&v.code, &v.name)],
+                }),
+            }
+        }
+        groups
+    } else {
+        places
+            .townships
+            .iter()
+            .filter(|tw| township.is_empty() || tw.code == township)
+            .map(|tw| VillageGroup {
+                code: tw.code.clone(),
+                name: tw.name.clone(),
+                villages: tw.villages.iter().map(|v| pick(&v.code, &v.name)).collect(),
+            })
+            .collect()
+    };
+    let townships = places
+        .townships
+        .iter()
+        .map(|tw| Pick {
+            selected: tw.code == township,
+            code: tw.code.clone(),
+            name: tw.name.clone(),
+        })
+        .collect();
     DeclarePage {
         t,
         user: None,
-        errors: Vec::new(),
+        errors,
         reference: None,
+        townships,
+        groups,
+        form,
+        nothing_found,
+        err,
     }
 }
 
-#[derive(Deserialize)]
-struct DeclareForm {
-    name: String,
-    id_number: String,
-    village_code: String,
-    phone: String,
-    what_happened: String,
+async fn declare_page(State(s): State<AppState>, Lang(t): Lang) -> DeclarePage {
+    declare_form(
+        &s,
+        t,
+        DeclareForm::default(),
+        Vec::new(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn declare_submit(
@@ -816,28 +961,31 @@ async fn declare_submit(
     ClientIp(ip): ClientIp,
     Form(f): Form<DeclareForm>,
 ) -> Response {
-    let now = s.clock.now();
-    if !s.declarations.try_take(ip, now) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            DeclarePage {
-                t,
-                user: None,
-                errors: vec![t.declare_too_many.into()],
-                reference: None,
-            },
-        )
+    if f.step == "find" {
+        return declare_form(&s, t, f, Vec::new(), FieldErrors::default())
+            .await
             .into_response();
     }
+    let now = s.clock.now();
+    if !s.declarations.try_take(ip, now) {
+        let page = declare_form(
+            &s,
+            t,
+            f,
+            vec![t.declare_too_many.into()],
+            FieldErrors::default(),
+        );
+        return (StatusCode::TOO_MANY_REQUESTS, page.await).into_response();
+    }
     let d = Declaration {
-        name: f.name,
-        id_number: f.id_number,
-        village: f.village_code,
-        phone: f.phone,
+        name: f.name.clone(),
+        id_number: f.id_number.clone(),
+        village: f.village_code.clone(),
+        phone: f.phone.clone(),
         risk_types: Vec::new(),
-        note: f.what_happened,
+        note: f.what_happened.clone(),
     };
-    match cases::declare(&s.store, &d, now, &s.policies()).await {
+    match declaration::submit(&s.store, &d, now, &s.policies()).await {
         Ok(r) => {
             tracing::info!(lead_id = r.lead_id, "self-declaration received (page)");
             DeclarePage {
@@ -845,19 +993,37 @@ async fn declare_submit(
                 user: None,
                 errors: Vec::new(),
                 reference: Some(r.reference),
+                townships: Vec::new(),
+                groups: Vec::new(),
+                form: DeclareForm::default(),
+                nothing_found: false,
+                err: FieldErrors::default(),
             }
             .into_response()
         }
-        Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            DeclarePage {
+        Err(DeclareRefused::Field(field)) => {
+            let mut err = FieldErrors::default();
+            match field {
+                DeclareField::Village => err.village_code = Some(t.declare_err_village),
+                DeclareField::Name => err.name = Some(t.declare_err_name),
+                DeclareField::IdNumber => err.id_number = Some(t.declare_err_id),
+                DeclareField::Phone => err.phone = Some(t.declare_err_phone),
+                DeclareField::Note => err.what_happened = Some(t.declare_err_note),
+            }
+            let page = declare_form(&s, t, f, vec![t.declare_fix.into()], err).await;
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+        Err(DeclareRefused::Other(e)) => {
+            tracing::warn!(error = %e, "self-declaration failed (page)");
+            let page = declare_form(
+                &s,
                 t,
-                user: None,
-                errors: vec![t.reason(&e.to_string())],
-                reference: None,
-            },
-        )
-            .into_response(),
+                f,
+                vec![t.declare_failed.into()],
+                FieldErrors::default(),
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, page.await).into_response()
+        }
     }
 }
 
@@ -867,9 +1033,19 @@ struct StatusPage {
     t: &'static Texts,
     user: Option<UserBar>,
     reference: String,
-    status: Option<&'static str>,
-    updated: Option<String>,
+    steps: Vec<StepShown>,
+    /// The outcome's words, once reached.
+    outcome: Option<&'static str>,
     not_found: bool,
+}
+
+/// A step as the resident reads it.
+struct StepShown {
+    label: &'static str,
+    /// `done`, `current` or `ahead` (the CSS class).
+    state: &'static str,
+    /// The day in words, or what the step is doing now.
+    note: String,
 }
 
 #[derive(Deserialize)]
@@ -877,28 +1053,67 @@ struct StatusQuery {
     reference: Option<String>,
 }
 
+fn step_label(t: &'static Texts, s: PublicStep) -> &'static str {
+    match s {
+        PublicStep::Received => t.step_received,
+        PublicStep::HomeCheck => t.step_home_check,
+        PublicStep::Deliberation => t.step_deliberation,
+        PublicStep::Notice => t.step_notice,
+        PublicStep::TownshipReview => t.step_township,
+        PublicStep::CountyApproval => t.step_county,
+        PublicStep::Outcome => t.step_outcome,
+    }
+}
+
 async fn declare_status(
     State(s): State<AppState>,
     Lang(t): Lang,
     Query(q): Query<StatusQuery>,
-) -> StatusPage {
+) -> Response {
     let reference = q.reference.unwrap_or_default();
     let mut page = StatusPage {
         t,
         user: None,
         reference: reference.clone(),
-        status: None,
-        updated: None,
+        steps: Vec::new(),
+        outcome: None,
         not_found: false,
     };
-    if !reference.trim().is_empty() {
-        match cases::public_status(&s.store, &reference).await {
-            Ok(v) => {
-                page.status = Some(t.pick(v.label_zh, v.label_en));
-                page.updated = Some(v.received_on.to_string());
-            }
-            Err(_) => page.not_found = true,
+    if reference.trim().is_empty() {
+        return page.into_response();
+    }
+    match declaration::progress(&s.store, &reference).await {
+        Ok(Some(p)) => {
+            page.reference = p.reference;
+            page.outcome = p.outcome.map(|o| t.pick(o.label_zh(), o.label_en()));
+            page.steps = p
+                .steps
+                .iter()
+                .map(|l| StepShown {
+                    label: step_label(t, l.step),
+                    state: match l.state {
+                        StepState::Done => "done",
+                        StepState::Current => "current",
+                        StepState::Ahead => "ahead",
+                    },
+                    note: match (l.on, l.state) {
+                        (Some(d), _) => t.day(d),
+                        (None, StepState::Current) => t.step_now.to_string(),
+                        (None, StepState::Ahead) => t.step_waiting.to_string(),
+                        (None, StepState::Done) => String::new(),
+                    },
+                })
+                .collect();
+            page.into_response()
+        }
+        Ok(None) => {
+            page.not_found = true;
+            (StatusCode::NOT_FOUND, page).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "declaration status failed (page)");
+            page.not_found = true;
+            (StatusCode::SERVICE_UNAVAILABLE, page).into_response()
         }
     }
-    page
 }

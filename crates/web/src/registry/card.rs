@@ -61,6 +61,8 @@ struct HouseholdPage {
     may_reveal: bool,
     /// They are shown in full now (the reveal was recorded).
     revealed: bool,
+    /// Open department warnings: (id, what the rule finds, risk type, last evidence day).
+    warnings: Vec<(i64, &'static str, &'static str, String)>,
 }
 
 /// One line of a household's timeline.
@@ -95,8 +97,11 @@ fn timeline_line(t: &Texts, e: &dixian_store::cases::TimelineEntry) -> TimelineL
                 "dismissed" => t.st_dismissed,
                 _ => t.st_open,
             };
-            let rule = e.detail["rule_id"].as_str().unwrap_or_default();
-            format!("{} ({rule}): {status}", t.warnings)
+            let risk = e.detail["risk_type"]
+                .as_str()
+                .and_then(dixian_domain::RiskType::parse)
+                .map_or("", |r| t.label(r));
+            format!("{} ({risk}): {status}", t.warnings)
         }
     };
     let detail = match e.kind {
@@ -217,6 +222,18 @@ fn household_page_of(t: &'static Texts, user: &User, card: HouseholdCard) -> Hou
             .collect(),
         may_reveal: card.may_reveal,
         revealed: v.revealed,
+        warnings: card
+            .open_warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.id,
+                    t.label(w.rule_condition),
+                    t.label(w.risk_type),
+                    w.last_date.to_string(),
+                )
+            })
+            .collect(),
         chain: card.chain,
     }
 }

@@ -37,7 +37,7 @@ use dixian_store::rule_sets::Adopted;
 use dixian_store::screening;
 use dixian_store::warnings::{self, EvidenceRow, WarningFilter, WarningRow};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Routes of the screening pages.
 pub fn router() -> Router<AppState> {
@@ -102,7 +102,9 @@ struct Line {
     case_id: Option<i64>,
 }
 
-fn line(t: &'static Texts, w: WarningRow) -> Line {
+/// A warning as a list line; `names`: village names by code (from
+/// `dixian_app::registry::region_names`), the code where none is known.
+fn line(t: &'static Texts, w: WarningRow, names: &HashMap<String, String>) -> Line {
     Line {
         id: w.id,
         household_id: w.household_id,
@@ -113,14 +115,14 @@ fn line(t: &'static Texts, w: WarningRow) -> Line {
             .as_deref()
             .map(mask_id)
             .unwrap_or_default(),
-        village: w.village_code,
+        village: names
+            .get(&w.village_code)
+            .cloned()
+            .unwrap_or(w.village_code),
         risk: t.label(w.risk_type).to_string(),
         severity: severity_label(t, w.severity),
         severity_code: w.severity.code().to_string(),
-        rule: format!(
-            "{} · {} v{}",
-            w.rule_id, w.rule_set_name, w.rule_set_version
-        ),
+        rule: t.label(w.rule_condition).to_string(),
         dates: if w.first_date == w.last_date {
             w.first_date.to_string()
         } else {
@@ -165,6 +167,8 @@ struct ListPage {
     counts: Vec<(String, String, String, i64)>,
     may_run: bool,
     last_run: String,
+    /// The run whose new warnings are listed, if the list is one run's.
+    run: Option<i64>,
     page: i64,
     pages: i64,
     prev: Option<String>,
@@ -188,6 +192,7 @@ fn xlsx_href(f: &WarningFilter) -> String {
 /// `/warnings?…` for page `page` with the same filters.
 fn page_href(f: &WarningFilter, page: i64) -> String {
     let per_page = f.per_page.map(|n| n.to_string());
+    let run = f.run.map(|n| n.to_string());
     let page = page.to_string();
     with_query(
         "/warnings",
@@ -196,6 +201,7 @@ fn page_href(f: &WarningFilter, page: i64) -> String {
             ("risk", f.risk.as_deref()),
             ("severity", f.severity.as_deref()),
             ("status", f.status.as_deref()),
+            ("run", run.as_deref()),
             ("per_page", per_page.as_deref()),
             ("page", Some(page.as_str())),
         ],
@@ -240,6 +246,10 @@ async fn list_page(
         Ok(x) => x,
         Err(e) => return ApiError::from(e).page(t),
     };
+    let village_names =
+        dixian_app::registry::region_names(&s.store, rows.iter().map(|w| w.village_code.as_str()))
+            .await
+            .unwrap_or_default();
     let children = child_regions(&s, &auth.0).await;
     let names: std::collections::HashMap<&str, &str> = children
         .iter()
@@ -272,7 +282,7 @@ async fn list_page(
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
-        .unwrap_or("open");
+        .unwrap_or(if f.run.is_some() { "all" } else { "open" });
     let statuses = WarningStatus::ALL
         .iter()
         .map(|&c| (c.code().to_string(), status_label(t, c).to_string()))
@@ -289,7 +299,11 @@ async fn list_page(
         prev: (page > 1).then(|| page_href(&f, page - 1)),
         next: (page < pages).then(|| page_href(&f, page + 1)),
         xlsx: xlsx_href(&f),
-        lines: rows.into_iter().map(|w| line(t, w)).collect(),
+        lines: rows
+            .into_iter()
+            .map(|w| line(t, w, &village_names))
+            .collect(),
+        run: f.run,
         total,
         regions: choices(f.region.as_deref(), children.clone()),
         risks: choices(f.risk.as_deref(), risks),
@@ -300,6 +314,15 @@ async fn list_page(
         last_run: last_run_line(&s, t, auth.0.region.as_str()).await,
     }
     .into_response()
+}
+
+/// The evidence measured against the rule's threshold, as shown.
+struct Measured {
+    threshold: String,
+    value: String,
+    rows: usize,
+    /// 合计 …，阈值 …，超出 … (the page's language).
+    sentence: String,
 }
 
 /// An evidence row as shown: where it came from and its values.
@@ -321,7 +344,10 @@ struct WarningPage {
     may_reveal: bool,
     revealed: bool,
     rule_set: String,
-    condition: String,
+    /// The rule's description (rule file, page language).
+    description: String,
+    /// Threshold, value and excess, for rules that compare a number.
+    measured: Option<Measured>,
     raised: String,
     resolution: String,
     version: i64,
@@ -402,6 +428,24 @@ async fn render_warning(
     };
     let w = d.warning;
     let (evidence_header, evidence) = evidence_table(t, &d.evidence, reveal.is_some());
+    let explained = dixian_app::rules::explain_warning(&s.store, &s.rules.get(), &w, &d.evidence)
+        .await
+        .ok()
+        .flatten();
+    let english = t.english();
+    let description = explained.as_ref().map_or_else(
+        || t.label(w.rule_condition).to_string(),
+        |e| t.pick_owned(&e.description_zh, &e.description_en),
+    );
+    let measured = explained.and_then(|e| e.measured).map(|m| Measured {
+        threshold: m.unit_amount(m.threshold, english),
+        value: m.unit_amount(m.value, english),
+        rows: m.rows,
+        sentence: m.sentence(english),
+    });
+    let names = dixian_app::registry::region_names(&s.store, [w.village_code.as_str()])
+        .await
+        .unwrap_or_default();
     let page = WarningPage {
         t,
         user: user_bar(user, t),
@@ -412,14 +456,15 @@ async fn render_warning(
             "{} ({}, v{})",
             w.rule_set_name, w.rule_set_region, w.rule_set_version
         ),
-        condition: w.rule_condition.code().to_string(),
+        description,
+        measured,
         raised: china_time(w.raised_at),
         resolution: w.resolution.clone().unwrap_or_default(),
         version: w.version,
         open: w.status == WarningStatus::Open,
         evidence_header,
         evidence,
-        w: line(t, w),
+        w: line(t, w, &names),
         errors,
     };
     // A refused verify or dismiss (stale version, not open) is 422, as
@@ -513,7 +558,8 @@ async fn dismiss(
 async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
     match run_screening(&s, &auth.actor(), None).await {
         Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
-        Ok(_) => Redirect::to("/warnings").into_response(),
+        // The run's result is its new warnings.
+        Ok(r) => Redirect::to(&format!("/warnings?run={}", r.id)).into_response(),
         Err(e) => e.page(t),
     }
 }
