@@ -102,7 +102,9 @@ impl RegionCode {
             return Err(RegionCodeError::NotDigit(p + 1));
         }
         let code = match s.len() {
-            2 | 4 | 6 | 9 => s.to_string(),
+            // a shorter code ending in a zero segment ("520500") names
+            // the level above it, as its padded form does
+            2 | 4 | 6 | 9 => Self::strip_padding(&format!("{s:0<12}")),
             12 => Self::strip_padding(s),
             n => return Err(RegionCodeError::Length(n)),
         };

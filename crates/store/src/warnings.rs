@@ -474,8 +474,12 @@ pub async fn verify(
         let risk = w.risk_type;
         let note = match note.trim() {
             "" => format!(
-                "部门预警 #{} {}（{}）/ department warning #{} of {} (rule {})",
-                w.id, w.rule_set_name, w.rule_id, w.id, w.rule_set_name, w.rule_id
+                "部门预警 #{}：{}（{}）/ department warning #{}: {}",
+                w.id,
+                w.risk_type.label_zh(),
+                w.rule_set_name,
+                w.id,
+                w.risk_type.label_en()
             ),
             n => n.to_string(),
         };
