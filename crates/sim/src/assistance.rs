@@ -307,6 +307,7 @@ pub fn assistance(
                 let kind = catalogue.rules.iter().find(|r| {
                     r.class == MeasureClass::Development
                         && !r.household
+                        && r.kind.requires().is_none()
                         && r.fails(h, Some(w), None, today).is_none()
                 });
                 if let Some(x) = kind.and_then(|r| {
