@@ -141,6 +141,7 @@ fn the_chain_report_finds_a_double_payment() {
     }
     let (ok, out, err) = run(&db, &["measures", "report", "--help"]);
     assert!(ok && out.contains("double_payment"), "{err}");
+    assert!(out.contains("subsidy_without_loan"), "{out}");
     let xlsx = dir.path().join("report.xlsx");
     let x = xlsx.display().to_string();
     let (ok, out, err) = run(
@@ -170,6 +171,8 @@ fn the_chain_report_finds_a_double_payment() {
     assert_eq!(count("double_payment"), 1, "{v}");
     assert_eq!(count("exclusive_overlap"), 0, "{v}");
     assert_eq!(count("loan_past_term"), 0, "{v}");
+    // every rule is counted, the 贴息 one too
+    assert_eq!(count("subsidy_without_loan"), 0, "{v}");
     assert!(!out.contains(head), "the ID number is masked");
     let bytes = std::fs::read(&xlsx).unwrap();
     assert!(bytes.starts_with(b"PK"), "a workbook");
