@@ -54,7 +54,7 @@ async fn version(store: &Store, case_id: i64) -> i64 {
 async fn count(store: &Store, table: &str) -> i64 {
     let (n,): (i64,) = store
         .pool
-        .one(q(&format!("SELECT COUNT(*) FROM {table}")))
+        .one(q(format!("SELECT COUNT(*) FROM {table}")))
         .await
         .unwrap();
     n
