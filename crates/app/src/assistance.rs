@@ -34,7 +34,7 @@ use crate::{AppError, may_load_feeds};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use dixian_domain::assistance::{
     AssistancePlan, AssistancePolicy, EligibilityTest, FollowUpVisit, Measure, MeasureCatalogue,
-    MeasureStatus, ResponsiblePerson,
+    MeasureProblem, MeasureStatus, ResponsiblePerson,
 };
 use dixian_domain::{Household, RegionCode};
 use dixian_store::assistance::{
@@ -120,18 +120,7 @@ pub fn validate_measure(
     // With the household at hand, the domain's one check decides (the
     // same one the plan proposal and the chain report rely on).
     if let Some(h) = household {
-        return dixian_domain::assistance::check_measure(m, h, catalogue).map_err(|p| {
-            let message = p.to_string();
-            let prefix = format!("{}: ", p.field());
-            let reason = message
-                .strip_prefix(&prefix)
-                .unwrap_or(&message)
-                .to_string();
-            Refusal::InvalidField {
-                field: p.field().to_string(),
-                reason,
-            }
-        });
+        return dixian_domain::assistance::check_measure(m, h, catalogue).map_err(problem_refusal);
     }
     // Without it (a list row not matched to a household yet): what the
     // measure and the catalogue alone can tell.
@@ -204,6 +193,36 @@ pub fn validate_measure(
         ));
     }
     Ok(())
+}
+
+/// The refusal of a domain problem: its field, and its message without the
+/// field's prefix.
+fn problem_refusal(p: MeasureProblem) -> Refusal {
+    let message = p.to_string();
+    let prefix = format!("{}: ", p.field());
+    let reason = message
+        .strip_prefix(&prefix)
+        .unwrap_or(&message)
+        .to_string();
+    Refusal::InvalidField {
+        field: p.field().to_string(),
+        reason,
+    }
+}
+
+/// Checks a measure whose kind rests on another (贴息 on a small loan)
+/// against the person's other measures (`chain`: the household's stored
+/// chain, and an imported list's other rows): a loan of the same person
+/// covers its days and its amount is within the file's yearly rate cap
+/// (`dixian_domain::assistance::check_requirement`). Refused with the
+/// field named (`person`, `starts_on`, `ends_on`, `amount_fen`); any other
+/// kind passes.
+pub fn validate_requirement(
+    catalogue: &MeasureCatalogue,
+    chain: &[Measure],
+    m: &Measure,
+) -> Result<(), Refusal> {
+    dixian_domain::assistance::check_requirement(m, chain, catalogue).map_err(problem_refusal)
 }
 
 /// Whether `actor` edits assistance (plans, measures, visits).
@@ -329,8 +348,9 @@ pub async fn assign_helper(
 }
 
 /// Records a measure a cadre entered for the household, checked by
-/// [`validate_measure`] against the catalogue and the household; returns
-/// its id.
+/// [`validate_measure`] against the catalogue and the household (and, for
+/// a kind resting on another, by [`validate_requirement`] against the
+/// household's chain); returns its id.
 pub async fn add_measure(
     store: &Store,
     actor: &Actor,
@@ -344,6 +364,16 @@ pub async fn add_measure(
     let today = dixian_domain::case::china_date(now);
     let (catalogue, _) = in_force(source, &h.household.village, today)?;
     validate_measure(&catalogue, Some(&h.household), measure).map_err(refused)?;
+    if measure.kind.requires().is_some() {
+        // The person's chain as stored now (a loan stopped after this read
+        // is the chain report's to find: docs/decisions.md).
+        let held: Vec<Measure> = store_assistance::chain(&store.pool, actor, household_id)
+            .await?
+            .into_iter()
+            .map(|m| m.measure)
+            .collect();
+        validate_requirement(&catalogue, &held, measure).map_err(refused)?;
+    }
     Ok(store_assistance::add_measure(&store.pool, actor, household_id, measure, now).await?)
 }
 

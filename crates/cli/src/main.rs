@@ -369,7 +369,7 @@ enum MeasuresCmd {
         /// The region: a county, township or village code.
         #[arg(long, default_value = "520526")]
         region: String,
-        /// Only rows with a finding of this rule (double_payment, exclusive_overlap, no_measure_in_time, worker_without_development, loan_past_term, or its 中文 name).
+        /// Only rows with a finding of this rule (double_payment, exclusive_overlap, no_measure_in_time, worker_without_development, loan_past_term, subsidy_without_loan, or its 中文 name).
         #[arg(long)]
         rule: Option<String>,
         /// Only rows with a finding.

@@ -141,6 +141,7 @@ fn the_chain_report_finds_a_double_payment() {
     }
     let (ok, out, err) = run(&db, &["measures", "report", "--help"]);
     assert!(ok && out.contains("double_payment"), "{err}");
+    assert!(out.contains("subsidy_without_loan"), "{out}");
     let xlsx = dir.path().join("report.xlsx");
     let x = xlsx.display().to_string();
     let (ok, out, err) = run(
@@ -170,6 +171,8 @@ fn the_chain_report_finds_a_double_payment() {
     assert_eq!(count("double_payment"), 1, "{v}");
     assert_eq!(count("exclusive_overlap"), 0, "{v}");
     assert_eq!(count("loan_past_term"), 0, "{v}");
+    // every rule is counted, the 贴息 one too
+    assert_eq!(count("subsidy_without_loan"), 0, "{v}");
     assert!(!out.contains(head), "the ID number is masked");
     let bytes = std::fs::read(&xlsx).unwrap();
     assert!(bytes.starts_with(b"PK"), "a workbook");
@@ -186,4 +189,97 @@ fn the_chain_report_finds_a_double_payment() {
     );
     assert!(ok);
     assert!(out.contains("重复享受"), "{out}");
+}
+
+/// `dixian measures report` names an interest subsidy (贴息) its loan no
+/// longer covers: a loan without end date and a subsidy in its second
+/// year load under the national catalogue (a 36-month term covers it);
+/// once the county adopts its own catalogue with a 12-month loan term,
+/// the report (JSON and table) finds `subsidy_without_loan`.
+#[test]
+fn the_chain_report_finds_a_subsidy_no_loan_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let divisions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/divisions");
+    let d = divisions.display().to_string();
+    let (ok, out, err) = run(&db, &["regions", "import", &d, "--only", "520526"]);
+    assert!(ok, "{out}\n{err}");
+    let born = chrono::NaiveDate::from_ymd_opt(1980, 6, 1).unwrap();
+    let worker = dixian_domain::IdNumber::from_parts("520526", born, 21)
+        .unwrap()
+        .as_str()
+        .to_string();
+    let registry = dir.path().join("households.csv");
+    std::fs::write(
+        &registry,
+        format!(
+            "户编号,村代码,地址,原建档立卡,住房安全等级,饮水安全,身份证号,姓名,与户主关系,劳动能力,健康状况,医保参保,就业状态\n\
+             5205260010010002,520526001001,二组,否,A,安全,{worker},李某,户主,有劳动力,健康,已参保,务农\n"
+        ),
+    )
+    .unwrap();
+    let r = registry.display().to_string();
+    let (ok, out, err) = run(&db, &["households", "import", &r, "--region", "520526"]);
+    assert!(ok, "{out}\n{err}");
+    let list = dir.path().join("loan.csv");
+    std::fs::write(
+        &list,
+        format!(
+            "身份证号,姓名,项目,金额,开始日期,结束日期,部门,凭证号\n\
+             {worker},李某,小额信贷,20000,2026-01-01,,银行,JD-1\n\
+             {worker},李某,小额信贷贴息,300,2027-01-10,2027-06-30,农业农村,TX-1\n"
+        ),
+    )
+    .unwrap();
+    let l = list.display().to_string();
+    let (ok, out, err) = run(&db, &["measures", "import", &l, "--region", "520526"]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("2 measures stored"), "{out}");
+    let report = |db: &Path| {
+        let (ok, out, err) = run(
+            db,
+            &["measures", "report", "--region", "520526001", "--json"],
+        );
+        assert!(ok, "{out}\n{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        v["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["rule"] == "subsidy_without_loan")
+            .map(|c| c["findings"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(report(&db), 0, "covered by the 36-month term");
+    // The county's own catalogue: the loan's term 12 months.
+    let national = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/national-2021.toml"),
+    )
+    .unwrap();
+    let ceiling = "max_term_months = 36         # 全国上限 national ceiling";
+    assert!(national.contains(ceiling));
+    let county = national
+        .replace("region = \"national\"", "region = \"520526\"")
+        .replace("valid_from = 2021-01-01", "valid_from = 2026-01-01")
+        .replace(ceiling, "max_term_months = 12");
+    let file = dir.path().join("county.toml");
+    std::fs::write(&file, county).unwrap();
+    let f = file.display().to_string();
+    let (ok, out, err) = run(&db, &["rules", "add", &f]);
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(report(&db), 1, "the loan's term no longer covers it");
+    let (ok, out, _) = run(
+        &db,
+        &[
+            "measures",
+            "report",
+            "--region",
+            "520526",
+            "--rule",
+            "subsidy_without_loan",
+        ],
+    );
+    assert!(ok);
+    assert!(out.contains("贴息无对应贷款"), "{out}");
+    assert!(!out.contains(&worker), "the ID number is masked");
 }

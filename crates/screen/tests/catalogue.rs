@@ -81,7 +81,7 @@ fn the_national_catalogue_offers_every_kind() {
     let set = RuleSet::parse(&shipped("national-2021.toml"), "national-2021.toml").expect("valid");
     let c = &set.measures;
     let kinds: Vec<MeasureKind> = c.rules.iter().map(|r| r.kind).collect();
-    assert_eq!(kinds, MeasureKind::ALL, "all 19 kinds, in vocabulary order");
+    assert_eq!(kinds, MeasureKind::ALL, "all 20 kinds, in vocabulary order");
     let loan = c.get(MeasureKind::SmallLoan).expect("small loan");
     assert_eq!(
         (
@@ -127,7 +127,12 @@ fn the_national_catalogue_offers_every_kind() {
     assert!(household.contains(&MeasureKind::DrinkingWater));
     assert!(!household.contains(&MeasureKind::Dibao));
     for r in &c.rules {
-        if r.class == MeasureClass::Development && !r.household && r.kind != MeasureKind::Yulu {
+        // 雨露计划 goes to students; 贴息 follows its loan's borrower
+        if r.class == MeasureClass::Development
+            && !r.household
+            && r.kind != MeasureKind::Yulu
+            && r.kind.requires().is_none()
+        {
             assert_eq!(
                 r.eligibility.labor,
                 [LaborCapacity::Full, LaborCapacity::Weak],
@@ -143,6 +148,76 @@ fn the_national_catalogue_offers_every_kind() {
     );
     let a = set.assistance.expect("[assistance]");
     assert!(a.first_measure_days > 0 && a.effect_review_months > 0 && a.visit_interval_days > 0);
+    // 贴息: development, 元, 乡村振兴 (农业农村), the yearly rate cap of the file
+    let subsidy = c.get(MeasureKind::LoanInterestSubsidy).expect("贴息");
+    assert_eq!(
+        (
+            subsidy.class,
+            subsidy.unit,
+            subsidy.department,
+            subsidy.household,
+            subsidy.max_yearly_rate_bp,
+            subsidy.max_term_months
+        ),
+        (
+            MeasureClass::Development,
+            MeasureUnit::Yuan,
+            Department::Agriculture,
+            false,
+            Some(385),
+            Some(36)
+        )
+    );
+    assert_eq!(
+        MeasureKind::LoanInterestSubsidy.requires(),
+        Some(MeasureKind::SmallLoan)
+    );
+}
+
+const SUBSIDY: &str = r#"
+[[measures]]
+kind = "贴息"
+class = "development"
+unit = "yuan"
+department = "乡村振兴"
+max_yearly_rate_percent = 3.45
+"#;
+
+#[test]
+fn an_interest_subsidy_entry_is_checked() {
+    // parsed with an alias of the kind and of the department; written back
+    let set = RuleSet::parse(&with(&format!("{LOAN}{SUBSIDY}")), "p.toml").expect("valid");
+    let r = set
+        .measures
+        .get(MeasureKind::LoanInterestSubsidy)
+        .expect("贴息");
+    assert_eq!(
+        (r.department, r.max_yearly_rate_bp),
+        (Department::Agriculture, Some(345))
+    );
+    let again = RuleSet::parse(&set.to_toml(), "p.toml").expect("written back");
+    assert_eq!(again.measures, set.measures);
+    // the rate: above 0, at most 100, two decimals
+    for bad in ["0", "-1", "100.5", "3.455"] {
+        let text = with(&format!(
+            "{LOAN}{}",
+            SUBSIDY.replace("= 3.45", &format!("= {bad}"))
+        ));
+        expect_error(
+            &text,
+            &format!("max_yearly_rate_percent = |{bad}"),
+            "percentage",
+        );
+    }
+    // only for a kind resting on a loan
+    let text = with(&LOAN.replace(
+        "max_term_months = 36",
+        "max_term_months = 36\nmax_yearly_rate_percent = 3.45",
+    ));
+    expect_error(&text, "max_yearly_rate_percent = |3.45", "only to a kind");
+    // the loan it rests on must be offered too
+    let text = with(SUBSIDY);
+    expect_error(&text, "kind = |\"贴息\"", "rests on small_loan");
 }
 
 #[test]
@@ -323,7 +398,7 @@ fn the_catalogue_falls_back_county_province_national() {
         ("c", county.clone()),
     ])
     .expect("ok");
-    assert_eq!(kinds(&b), (19, 30));
+    assert_eq!(kinds(&b), (20, 30));
     // the province with its own: the county keeps the province's
     let b = book(&[
         ("n", national.clone()),

@@ -15,7 +15,7 @@ use chrono::{Days, Months, NaiveDate};
 use dixian_domain::assistance::{
     AssistancePolicy, BasicNeeds, ChainRule, Department, FollowUpVisit, IncomeBySource, Measure,
     MeasureCatalogue, MeasureClass, MeasureKind, MeasureSource, MeasureStatus, PlannedMeasure,
-    able_to_work, propose,
+    able_to_work, propose, rate_limit,
 };
 use dixian_domain::{Household, IdNumber, RegionCode, RegionLevel, RiskType};
 use serde::Serialize;
@@ -238,15 +238,17 @@ enum Plant {
     NoMeasure,
     WorkerWithout,
     LoanPastTerm,
+    SubsidyWithoutLoan,
 }
 
 /// How many households carry each problem.
-const PLANTS: [(Plant, usize); 5] = [
+const PLANTS: [(Plant, usize); 6] = [
     (Plant::DoublePayment, 2),
     (Plant::Exclusive, 1),
     (Plant::NoMeasure, 1),
     (Plant::WorkerWithout, 1),
     (Plant::LoanPastTerm, 1),
+    (Plant::SubsidyWithoutLoan, 1),
 ];
 
 /// The assistance of `households` on `today` under `catalogue` and
@@ -307,6 +309,7 @@ pub fn assistance(
                 let kind = catalogue.rules.iter().find(|r| {
                     r.class == MeasureClass::Development
                         && !r.household
+                        && r.kind.requires().is_none()
                         && r.fails(h, Some(w), None, today).is_none()
                 });
                 if let Some(x) = kind.and_then(|r| {
@@ -360,6 +363,18 @@ pub fn assistance(
                     && !workers.is_empty()
                     && !measures.iter().any(|x| x.kind == MeasureKind::SmallLoan)
                     && catalogue.get(MeasureKind::SmallLoan).is_some()
+            }
+            Plant::SubsidyWithoutLoan => {
+                old_enough
+                    && !workers.is_empty()
+                    && !measures.iter().any(|x| {
+                        matches!(
+                            x.kind,
+                            MeasureKind::SmallLoan | MeasureKind::LoanInterestSubsidy
+                        )
+                    })
+                    && catalogue.get(MeasureKind::SmallLoan).is_some()
+                    && catalogue.get(MeasureKind::LoanInterestSubsidy).is_some()
             }
         };
         let plant = wanted
@@ -434,6 +449,50 @@ pub fn assistance(
                         evidence: format!("借据{}", h.number),
                     });
                     found.push((ChainRule::LoanPastTerm, Some(w.id_number.clone())));
+                }
+                Plant::SubsidyWithoutLoan => {
+                    // A loan repaid after six months, and the year's
+                    // interest subsidy recorded for it before: the
+                    // subsidy's last six months rest on no loan.
+                    let w = workers[0];
+                    let starts_on = add_days(due, 10);
+                    let months = |n: u32| {
+                        starts_on
+                            .checked_add_months(Months::new(n))
+                            .and_then(|d| d.pred_opt())
+                    };
+                    let loan = catalogue.get(MeasureKind::SmallLoan).expect("fits");
+                    let loan_fen = loan.max_amount_fen.unwrap_or(5_000_000).min(2_000_000);
+                    measures.push(Measure {
+                        person: Some(w.id_number.clone()),
+                        kind: MeasureKind::SmallLoan,
+                        department: loan.department,
+                        amount_fen: Some(loan_fen),
+                        starts_on,
+                        ends_on: months(6),
+                        status: MeasureStatus::Done,
+                        source: MeasureSource::List,
+                        evidence: format!("借据{}", h.number),
+                    });
+                    let subsidy = catalogue
+                        .get(MeasureKind::LoanInterestSubsidy)
+                        .expect("fits");
+                    let ends_on = months(12);
+                    let days = ends_on.map_or(1, |e| (e - starts_on).num_days() + 1);
+                    measures.push(Measure {
+                        person: Some(w.id_number.clone()),
+                        kind: MeasureKind::LoanInterestSubsidy,
+                        department: subsidy.department,
+                        amount_fen: subsidy
+                            .max_yearly_rate_bp
+                            .map(|bp| rate_limit(loan_fen, bp, days)),
+                        starts_on,
+                        ends_on,
+                        status: MeasureStatus::Done,
+                        source: MeasureSource::List,
+                        evidence: format!("贴息{}", h.number),
+                    });
+                    found.push((ChainRule::SubsidyWithoutLoan, Some(w.id_number.clone())));
                 }
             }
         }

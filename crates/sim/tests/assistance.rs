@@ -97,6 +97,12 @@ fn the_chain_report_finds_exactly_the_manifest() {
     assert_eq!(count(ChainRule::DoublePayment), 2, "{:?}", demo.manifest);
     assert_eq!(count(ChainRule::ExclusiveOverlap), 1, "{:?}", demo.manifest);
     assert_eq!(count(ChainRule::LoanPastTerm), 1, "{:?}", demo.manifest);
+    assert_eq!(
+        count(ChainRule::SubsidyWithoutLoan),
+        1,
+        "{:?}",
+        demo.manifest
+    );
     assert!(
         count(ChainRule::NoMeasureInTime) >= 1,
         "{:?}",

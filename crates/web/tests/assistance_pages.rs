@@ -915,7 +915,118 @@ async fn planned_kind_must_fit_the_case_risk(backend: Backend) {
     );
 }
 
+/// 小额信贷贴息 on the form, the API, the chain report page and its
+/// workbook: refused without a loan (the person named, what was typed
+/// kept, nothing written), above the loan's amount × the yearly rate
+/// (the amount named); recorded over a loan; once the loan is stopped
+/// early, the report names `subsidy_without_loan`.
+async fn a_subsidy_needs_its_loan(backend: Backend) {
+    let Some(w) = world(backend).await else {
+        return;
+    };
+    let app = &w.app;
+    let cadre = session(app, "cadre").await;
+    let tab = format!("/households/{}/assistance", w.clean);
+    let before = app.count("measures").await;
+    let form = [
+        ("person", "0"),
+        ("kind", "loan_interest_subsidy"),
+        ("department", "agriculture"),
+        ("amount", "1035"),
+        ("starts_on", "2026-03-01"),
+        ("ends_on", "2027-02-28"),
+        ("status", "ongoing"),
+        ("evidence", "贴息 2026-Q1"),
+    ];
+    let (s, _, html) = post(&cadre, app, &format!("{tab}/measure"), &form).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(
+        html.contains("data-field=\"person\"")
+            && html.contains("value=\"1035\"")
+            && html.contains("贴息 2026-Q1"),
+        "the person named, the form kept"
+    );
+    assert!(!html.contains(&w.clean_head), "no ID number in the page");
+    assert_eq!(app.count("measures").await, before, "nothing written");
+    // The API: a loan of 30,000 元, then a subsidy above its cap.
+    let measures = format!("/api/v1/households/{}/measures", w.clean);
+    let loan = json!({"person": w.clean_head, "kind": "small_loan", "department": "bank",
+        "amount_fen": 3_000_000, "starts_on": "2026-03-01", "ends_on": "2028-03-01",
+        "status": "ongoing", "source": "cadre", "evidence": "借据 9"});
+    let r = app.post(&w.cadre, &measures, &loan).await;
+    assert_eq!(r.status(), 201);
+    let loan_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let subsidy = |fen: i64| {
+        json!({"person": w.clean_head, "kind": "loan_interest_subsidy", "department": "agriculture",
+            "amount_fen": fen, "starts_on": "2026-03-01", "ends_on": "2027-02-28",
+            "status": "ongoing", "source": "cadre", "evidence": "贴息 2026"})
+    };
+    let r = app.post(&w.cadre, &measures, &subsidy(103_501)).await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "invalid_field", "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.starts_with("amount_fen"), "{msg}");
+    assert!(!msg.contains(&w.clean_head));
+    let r = app.post(&w.cadre, &measures, &subsidy(103_500)).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["findings"], json!([]), "{v}");
+    // The loan repaid early: the subsidy's days are no longer covered.
+    let r = app
+        .post(
+            &w.cadre,
+            &format!("/api/v1/measures/{loan_id}/stop"),
+            &json!({"version": 1, "ends_on": "2026-05-31"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let path = format!("/api/v1/regions/{TOWNSHIP}/chain-report?rule=subsidy_without_loan");
+    let v: Value = app.get(&w.town, &path).await.json().await.unwrap();
+    let count = v["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "subsidy_without_loan")
+        .unwrap()["findings"]
+        .clone();
+    assert_eq!(count, 1, "{v}");
+    let rows = v["rows"].as_array().unwrap();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r["household_id"] == w.clean));
+    assert!(!v.to_string().contains(&w.clean_head), "masked");
+    let town = session(app, "town").await;
+    let (s, html) = page(
+        &town,
+        app,
+        &format!("/regions/{TOWNSHIP}/chain-report?rule=subsidy_without_loan"),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("贴息无对应贷款") && html.contains("data-rule=\"subsidy_without_loan\""),
+        "rule named"
+    );
+    let r = town
+        .get(format!(
+            "{}/regions/{TOWNSHIP}/chain-report?rule=subsidy_without_loan&format=xlsx",
+            app.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let flagged = sheet
+        .rows()
+        .filter(|r| r.iter().any(|c| c.to_string().contains("贴息无对应贷款")))
+        .count();
+    assert!(flagged >= 1, "the workbook names the rule");
+}
+
 on_both_backends!(
+    a_subsidy_needs_its_loan,
     chain_report_finds_the_double_payment,
     visit_form_saves_and_names_bad_fields,
     measure_plan_and_helper_forms,

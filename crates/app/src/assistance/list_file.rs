@@ -8,7 +8,10 @@
 //! file is stored. The same bytes twice are a no-op that says so; persons
 //! not registered in the region are counted, not refused.
 
-use super::{CatalogueSource, default_status, in_force, may_import_lists, validate_measure};
+use super::{
+    CatalogueSource, default_status, in_force, may_import_lists, validate_measure,
+    validate_requirement,
+};
 use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::assistance::{
@@ -429,11 +432,51 @@ pub async fn import_measure_list(
             r.measure.person = None;
         }
     }
+    // A kind resting on another (贴息 on a small loan) is held against the
+    // stored chain of the person's household and the file's other rows.
+    let mut chains: HashMap<i64, Vec<Measure>> = HashMap::new();
     for r in &rows {
-        let home = matched
-            .get(r.person.as_str())
-            .and_then(|(h, _)| homes.get(h));
-        match validate_measure(catalogue, home, &r.measure) {
+        if r.measure.kind.requires().is_none() {
+            continue;
+        }
+        if let Some((household_id, _)) = matched.get(r.person.as_str())
+            && !chains.contains_key(household_id)
+        {
+            let stored = store_assistance::chain(&store.pool, actor, *household_id)
+                .await?
+                .into_iter()
+                .map(|m| m.measure);
+            chains.insert(*household_id, stored.collect());
+        }
+    }
+    let file_held: Vec<&Measure> = rows
+        .iter()
+        .map(|o| &o.measure)
+        .filter(|m| {
+            MeasureKind::ALL
+                .iter()
+                .any(|k| k.requires() == Some(m.kind))
+        })
+        .collect();
+    for r in &rows {
+        let home_id = matched.get(r.person.as_str()).map(|(h, _)| *h);
+        let home = home_id.and_then(|h| homes.get(&h));
+        let checked = validate_measure(catalogue, home, &r.measure).and_then(|()| {
+            match home_id.and_then(|h| chains.get(&h)) {
+                Some(stored) => {
+                    let mut held = stored.clone();
+                    held.extend(
+                        file_held
+                            .iter()
+                            .filter(|o| o.person == r.measure.person)
+                            .map(|&o| o.clone()),
+                    );
+                    validate_requirement(catalogue, &held, &r.measure)
+                }
+                None => Ok(()),
+            }
+        });
+        match checked {
             Ok(()) => {}
             Err(Refusal::InvalidField { field, reason }) => {
                 let (key, kind) = column_of_field(&field);

@@ -147,6 +147,7 @@ pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
         eligibility: Eligibility::default(),
         max_amount_fen: None,
         max_term_months: None,
+        max_yearly_rate_bp: None,
         excludes: Vec::new(),
     };
     let mut loan = rule(

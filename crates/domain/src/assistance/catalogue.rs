@@ -53,6 +53,25 @@ coded_enum! {
         DrinkingWater => ("drinking_water", "饮水保障", "Drinking-water works", "饮水安全", "饮水工程"),
         /// 易地搬迁后续扶持
         RelocationSupport => ("relocation_support", "易地搬迁后续扶持", "Relocation follow-up support", "搬迁后续扶持"),
+        /// 小额信贷贴息: part of a small loan's interest paid for the
+        /// borrower; rests on a [`MeasureKind::SmallLoan`] of the same
+        /// person covering its days ([`MeasureKind::requires`]).
+        LoanInterestSubsidy => ("loan_interest_subsidy", "小额信贷贴息", "Small-loan interest subsidy", "贴息", "扶贫小额信贷贴息", "脱贫人口小额信贷贴息"),
+    }
+}
+
+impl MeasureKind {
+    /// The kind a measure of this kind rests on: the same person must hold
+    /// a measure of it covering every day of this one (a 贴息 pays part of
+    /// the interest of a small loan). Which kind rests on which is the
+    /// vocabulary's (code); the limits are the rule file's. A kind that
+    /// rests on another is never proposed on its own and does not make a
+    /// person "able to work".
+    pub fn requires(self) -> Option<MeasureKind> {
+        match self {
+            MeasureKind::LoanInterestSubsidy => Some(MeasureKind::SmallLoan),
+            _ => None,
+        }
     }
 }
 
@@ -162,6 +181,11 @@ pub struct MeasureRule {
     pub max_amount_fen: Option<i64>,
     /// Longest term of one measure, in months (小额信贷: 36).
     pub max_term_months: Option<u32>,
+    /// Highest yearly rate, in basis points (万分之一; 310 = 3.10 % a
+    /// year), of a kind that [`MeasureKind::requires`] a loan: its amount
+    /// is at most the covering loan's amount × this rate × its days / 365.
+    #[serde(default)]
+    pub max_yearly_rate_bp: Option<u32>,
     /// Kinds one person may not receive over the same days (低保 / 特困).
     pub excludes: Vec<MeasureKind>,
 }

@@ -4,7 +4,7 @@
 //! the slice given, and the person.
 
 use super::catalogue::{AssistancePolicy, MeasureCatalogue, MeasureClass, MeasureKind};
-use super::check::term_end;
+use super::check::{covering, last_day, term_end};
 use super::propose::able_to_work;
 use super::record::{Measure, MeasureStatus};
 use crate::coded::coded_enum;
@@ -28,6 +28,9 @@ coded_enum! {
         WorkerWithoutDevelopment => ("worker_without_development", "有劳动能力未落实开发式帮扶", "Able to work, no development measure"),
         /// A small loan past its term and not repaid.
         LoanPastTerm => ("loan_past_term", "小额信贷逾期", "Small loan past its term"),
+        /// An interest subsidy (贴息) whose person holds no small loan
+        /// covering its days.
+        SubsidyWithoutLoan => ("subsidy_without_loan", "贴息无对应贷款", "Interest subsidy without a loan covering it"),
     }
 }
 
@@ -71,7 +74,70 @@ pub fn chain_findings(
         }
     }
     loans(measures, catalogue, today, &mut out);
+    resting(measures, catalogue, &mut out);
     out
+}
+
+/// Measures resting on another kind (贴息 on a small loan) that no
+/// measure of the same person covers: the evidence is the measure and the
+/// person's measures of the required kind (none covering it).
+fn resting(measures: &[Measure], catalogue: &MeasureCatalogue, out: &mut Vec<ChainFinding>) {
+    for (i, m) in measures.iter().enumerate() {
+        let Some(required) = m.kind.requires() else {
+            continue;
+        };
+        if !covering(m, measures, catalogue).is_empty() {
+            continue;
+        }
+        let held: Vec<usize> = measures
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.kind == required && x.person == m.person)
+            .map(|(j, _)| j)
+            .collect();
+        let end = m.ends_on.unwrap_or(m.starts_on);
+        let seen = if held.is_empty() {
+            format!(
+                "the person has no {} (该人员没有{})",
+                required.code(),
+                required.label_zh()
+            )
+        } else {
+            let spans: Vec<String> = held
+                .iter()
+                .map(|&j| {
+                    format!(
+                        "#{j} {} to {}",
+                        measures[j].starts_on,
+                        last_day(&measures[j], catalogue)
+                    )
+                })
+                .collect();
+            format!(
+                "the person's {}: {} (该人员的{}均不覆盖该期间)",
+                required.code(),
+                spans.join(", "),
+                required.label_zh()
+            )
+        };
+        let mut evidence = vec![i];
+        evidence.extend(held);
+        evidence.sort_unstable();
+        out.push(ChainFinding {
+            rule: ChainRule::SubsidyWithoutLoan,
+            person: m.person.clone(),
+            measures: evidence,
+            why: format!(
+                "{} #{i} from {} to {end} is not covered by a {} of the same person; {seen} ({}{}至{end}无对应{})",
+                m.kind.code(),
+                m.starts_on,
+                required.code(),
+                m.kind.label_zh(),
+                m.starts_on,
+                required.label_zh()
+            ),
+        });
+    }
 }
 
 /// Whether two measures reach one person: the same person, or one of them
@@ -402,6 +468,47 @@ mod tests {
         // repaid
         loan.status = MeasureStatus::Done;
         assert_eq!(findings(&h, &[loan], None), []);
+    }
+
+    #[test]
+    fn a_subsidy_without_a_loan_covering_it() {
+        let h = family();
+        let head = Some(&h.members[0]);
+        let loan = |from, to| measure(head, MeasureKind::SmallLoan, from, Some(to));
+        let subsidy = measure(
+            head,
+            MeasureKind::LoanInterestSubsidy,
+            ymd(2024, 7, 1),
+            Some(ymd(2025, 6, 30)),
+        );
+        let job = job(&h);
+        // covered: no finding
+        let ok = [
+            loan(ymd(2024, 6, 1), ymd(2027, 5, 31)),
+            subsidy.clone(),
+            job.clone(),
+        ];
+        assert_eq!(findings(&h, &ok, None), []);
+        // no loan at all: the subsidy is the evidence
+        let f = findings(&h, &[job.clone(), subsidy.clone()], None);
+        assert_eq!(rules(&f), [ChainRule::SubsidyWithoutLoan]);
+        assert_eq!(f[0].measures, [1]);
+        assert_eq!(f[0].person.as_ref(), Some(&h.members[0].id_number));
+        assert!(f[0].why.contains("2024-07-01"), "{}", f[0].why);
+        assert!(f[0].why.contains("贴息"), "{}", f[0].why);
+        // a loan repaid before the subsidy's end: the loan is evidence too
+        let mut repaid = loan(ymd(2024, 6, 1), ymd(2025, 3, 31));
+        repaid.status = MeasureStatus::Done;
+        let f = findings(&h, &[subsidy.clone(), job.clone(), repaid], None);
+        assert_eq!(rules(&f), [ChainRule::SubsidyWithoutLoan]);
+        assert_eq!(f[0].measures, [0, 2]);
+        assert!(f[0].why.contains("2025-03-31"), "{}", f[0].why);
+        // another member's loan does not cover the head's subsidy
+        let mut theirs = loan(ymd(2024, 6, 1), ymd(2027, 5, 31));
+        theirs.person = Some(h.members[1].id_number.clone());
+        let f = findings(&h, &[subsidy, job, theirs], None);
+        assert_eq!(rules(&f), [ChainRule::SubsidyWithoutLoan]);
+        assert_eq!(f[0].measures, [0]);
     }
 
     proptest! {

@@ -104,7 +104,8 @@ pub struct EffectReview {
 /// household's, each with its id (the one visits' [`MeasureCheck`]s name);
 /// `line_fen` the monitoring line in force.
 ///
-/// A development measure not stopped, started at least
+/// A development measure not stopped (nor one resting on another, like a
+/// 贴息: its loan is reviewed), started at least
 /// `effect_review_months` ago, is flagged unless the latest visit that
 /// judged it found it effective; a visit's judgement (需调整, 未见效)
 /// flags it; without one, income is compared across its start (no rise,
@@ -127,6 +128,7 @@ pub fn effect_review(
         .iter()
         .filter(|(_, m)| {
             class(m) == Some(MeasureClass::Development)
+                && m.kind.requires().is_none()
                 && m.status != MeasureStatus::Stopped
                 && term_end(m.starts_on, policy.effect_review_months) <= today
         })
@@ -329,6 +331,13 @@ mod tests {
         let mut dibao = j.clone();
         dibao.1.kind = MeasureKind::Dibao;
         assert_eq!(review(&[dibao], &flat).adjust, []);
+        // nor a 贴息: its effect is its loan's, reviewed on the loan
+        let mut loan = j.clone();
+        loan.1.kind = MeasureKind::SmallLoan;
+        assert_eq!(review(std::slice::from_ref(&loan), &flat).adjust.len(), 1);
+        let mut subsidy = j.clone();
+        subsidy.1.kind = MeasureKind::LoanInterestSubsidy;
+        assert_eq!(review(&[subsidy], &flat).adjust, []);
     }
 
     #[test]

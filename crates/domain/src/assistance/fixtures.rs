@@ -35,6 +35,7 @@ fn rule(kind: MeasureKind, class: MeasureClass, household: bool) -> MeasureRule 
         eligibility: Eligibility::default(),
         max_amount_fen: None,
         max_term_months: None,
+        max_yearly_rate_bp: None,
         excludes: Vec::new(),
     }
 }
@@ -63,6 +64,11 @@ pub(crate) fn catalogue() -> MeasureCatalogue {
     loan.eligibility.max_age = Some(65);
     loan.max_amount_fen = Some(5_000_000);
     loan.max_term_months = Some(36);
+    // 贴息 rests on the loan: no person tests of its own, a yearly rate cap
+    let mut subsidy = rule(K::LoanInterestSubsidy, Development, false);
+    subsidy.department = Department::Agriculture;
+    subsidy.max_term_months = Some(36);
+    subsidy.max_yearly_rate_bp = Some(435);
     let mut job = dev(K::PublicWelfareJob);
     job.eligibility.max_age = Some(65);
     let students = |k, class, stages: &[StudentStage]| MeasureRule {
@@ -89,6 +95,7 @@ pub(crate) fn catalogue() -> MeasureCatalogue {
             dev(K::WorkRelief),
             dev(K::SkillsTraining),
             loan,
+            subsidy,
             rule(K::Consumption, Development, true),
             students(
                 K::Yulu,

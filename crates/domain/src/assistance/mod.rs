@@ -19,7 +19,9 @@ pub use catalogue::{
     MeasureRule, MeasureUnit,
 };
 pub use chain::{ChainFinding, ChainRule, chain_findings};
-pub use check::{MeasureProblem, check_measure, term_end};
+pub use check::{
+    MeasureProblem, check_measure, check_requirement, covering, last_day, rate_limit, term_end,
+};
 pub use effect::{
     AdjustReason, EffectReview, IncomeChange, MeasureToAdjust, StackProtection, effect_review,
     income_change,

@@ -46,7 +46,8 @@ const DEVELOPMENT_FALLBACK: [MeasureKind; 5] = [
     MeasureKind::SkillsTraining,
 ];
 
-/// Whether `rule` is a person-level development kind `m` may receive.
+/// Whether `rule` is a person-level development kind `m` may receive on
+/// its own (not one resting on another, like 贴息 on a small loan).
 fn development_fits(
     rule: &MeasureRule,
     household: &Household,
@@ -56,6 +57,7 @@ fn development_fits(
 ) -> bool {
     rule.class == MeasureClass::Development
         && !rule.household
+        && rule.kind.requires().is_none()
         && matches!(m.labor, LaborCapacity::Full | LaborCapacity::Weak)
         && rule.fails(household, Some(m), risks, on).is_none()
 }
@@ -345,6 +347,35 @@ mod tests {
         assert_eq!(kinds_of(&plan, &h.members[0]), [K::Industry]);
     }
 
+    #[test]
+    fn a_subsidy_is_never_proposed_on_its_own() {
+        use MeasureKind as K;
+        // 70, weak labor: only the 贴息 has no ages of its own, and it
+        // rests on a loan, so the member is not able to work
+        let mut old = adult(1, LaborCapacity::Weak);
+        old.id_number = IdNumber::from_parts("520526", ymd(1955, 1, 1), 1).unwrap();
+        let h = household(vec![old]);
+        let c = catalogue();
+        assert!(c.get(K::LoanInterestSubsidy).is_some());
+        assert!(!able_to_work(&h, &h.members[0], None, &c, today()));
+        let plan = propose(&h, &[RiskType::BusinessFailure], &c, today());
+        assert!(
+            plan.iter().all(|p| p.kind != K::LoanInterestSubsidy),
+            "{plan:?}"
+        );
+        // a catalogue whose only development kind is the 贴息
+        let mut c = catalogue();
+        c.rules
+            .retain(|r| r.class != MeasureClass::Development || r.kind == K::LoanInterestSubsidy);
+        let h = household(vec![adult(1, LaborCapacity::Full)]);
+        assert!(!able_to_work(&h, &h.members[0], None, &c, today()));
+        let plan = propose(&h, &[], &c, today());
+        assert!(
+            plan.iter().all(|p| p.kind != K::LoanInterestSubsidy),
+            "{plan:?}"
+        );
+    }
+
     use crate::IdNumber;
 
     #[test]
@@ -466,11 +497,12 @@ mod tests {
                 }
             }
             // the oracle of "able to work": full or weak labor and eligible
-            // for a person-level development kind
+            // for a person-level development kind that rests on no other
             let able = |m: &Member| {
                 matches!(m.labor, LaborCapacity::Full | LaborCapacity::Weak)
                     && c.rules.iter().any(|r| r.class == MeasureClass::Development
                         && !r.household
+                        && r.kind != MeasureKind::LoanInterestSubsidy
                         && naive_eligible(r, &h, Some(m), &risks, on))
             };
             let developed = |m: &Member| plan.iter().any(|p| {

@@ -66,6 +66,8 @@ pub(super) struct RawMeasure {
     pub categories: Vec<Spanned<String>>,
     pub max_amount: Option<Spanned<Yuan>>,
     pub max_term_months: Option<Spanned<i64>>,
+    /// % a year (`3.1` = 3.10 %), for a kind resting on a loan (贴息).
+    pub max_yearly_rate_percent: Option<Spanned<Number>>,
     #[serde(default)]
     pub excludes: Vec<Spanned<String>>,
 }

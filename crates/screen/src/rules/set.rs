@@ -370,6 +370,19 @@ impl Check<'_> {
                 self.err(v.span(), msg);
             }
         }
+        for m in raw {
+            let kind = &m.get_ref().kind;
+            if let Some(required) = MeasureKind::parse(kind.get_ref()).and_then(|k| k.requires())
+                && !offered.contains(&required)
+            {
+                let msg = format!(
+                    "this kind rests on {} which this catalogue does not offer; add its [[measures]] entry (所依据的措施类型不在目录中: {})",
+                    required.code(),
+                    required.label_zh()
+                );
+                self.err(kind.span(), msg);
+            }
+        }
         let rules: Option<Vec<MeasureRule>> = rules.into_iter().collect();
         (self.errors.len() == before)
             .then_some(rules)
@@ -400,6 +413,19 @@ impl Check<'_> {
         }
         let max_amount = self.optional(m.max_amount.as_ref(), Check::money);
         let max_term = self.optional(m.max_term_months.as_ref(), Check::positive_int);
+        let max_rate = self.optional(m.max_yearly_rate_percent.as_ref(), Check::rate_percent);
+        if let (Some(k), Some(v)) = (kind, &m.max_yearly_rate_percent)
+            && k.requires().is_none()
+        {
+            self.err(
+                v.span(),
+                format!(
+                    "max_yearly_rate_percent applies only to a kind resting on a loan (loan_interest_subsidy), not to {} (年利率上限只适用于贴息类措施)",
+                    k.code()
+                ),
+            );
+            return None;
+        }
         if let (Some(k), Some(v)) = (
             kind,
             m.excludes
@@ -429,6 +455,7 @@ impl Check<'_> {
             },
             max_amount_fen: max_amount?,
             max_term_months: max_term?,
+            max_yearly_rate_bp: max_rate?,
             excludes: excludes?,
         })
     }
@@ -532,6 +559,21 @@ impl Check<'_> {
                 None
             }
         }
+    }
+
+    /// A yearly rate in %, above 0 and at most 100, up to two decimals;
+    /// held in basis points (`3.1` → 310).
+    fn rate_percent(&mut self, v: &Spanned<Number>) -> Option<u32> {
+        let f = v.get_ref().0;
+        let bp = (f * 100.0).round();
+        if !f.is_finite() || f <= 0.0 || f > 100.0 || (f * 100.0 - bp).abs() > 1e-6 {
+            self.err(
+                v.span(),
+                "max_yearly_rate_percent must be a percentage above 0 and at most 100 with up to two decimals, e.g. 3.45 (年利率上限应为0到100之间的百分数，最多两位小数)",
+            );
+            return None;
+        }
+        Some(bp as u32)
     }
 
     fn factor(&mut self, v: &Spanned<Number>) -> Option<f64> {

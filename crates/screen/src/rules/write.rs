@@ -160,6 +160,13 @@ fn measure(out: &mut String, m: &MeasureRule) {
     if let Some(n) = m.max_term_months {
         line(out, "max_term_months", &n.to_string());
     }
+    if let Some(bp) = m.max_yearly_rate_bp {
+        line(
+            out,
+            "max_yearly_rate_percent",
+            &format!("{}.{:02}", bp / 100, bp % 100),
+        );
+    }
     line(
         out,
         "excludes",

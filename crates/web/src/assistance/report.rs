@@ -39,7 +39,8 @@ pub(super) fn router() -> Router<AppState> {
 pub struct ReportParams {
     /// Only rows with a finding of this rule (`double_payment`,
     /// `exclusive_overlap`, `no_measure_in_time`,
-    /// `worker_without_development`, `loan_past_term`).
+    /// `worker_without_development`, `loan_past_term`,
+    /// `subsidy_without_loan`).
     pub rule: Option<String>,
     /// `1`/`true`: only rows with a finding.
     pub findings: Option<String>,

@@ -219,7 +219,8 @@ pub async fn spawn_app_with(
 
 /// A measure catalogue for tests (the national figures a rule file would
 /// give: a small loan up to 50,000 元 and 36 months, for those able to
-/// work; a public-welfare job; 危房改造 for the household).
+/// work; a public-welfare job; 危房改造 for the household; 贴息 of a loan
+/// at most 3.45 % a year).
 pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
     use dixian_domain::LaborCapacity;
     use dixian_domain::assistance::{
@@ -235,6 +236,7 @@ pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
         eligibility: Eligibility::default(),
         max_amount_fen: None,
         max_term_months: None,
+        max_yearly_rate_bp: None,
         excludes: Vec::new(),
     };
     let mut loan = rule(
@@ -253,6 +255,15 @@ pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
         false,
     );
     job.unit = MeasureUnit::YuanPerMonth;
+    // 贴息 rests on a small loan: at most 3.45 % a year of it
+    let mut subsidy = rule(
+        MeasureKind::LoanInterestSubsidy,
+        MeasureClass::Development,
+        Department::Agriculture,
+        false,
+    );
+    subsidy.max_term_months = Some(36);
+    subsidy.max_yearly_rate_bp = Some(345);
     MeasureCatalogue {
         rules: vec![
             loan,
@@ -263,6 +274,7 @@ pub fn catalogue() -> dixian_domain::assistance::MeasureCatalogue {
                 Department::Housing,
                 true,
             ),
+            subsidy,
         ],
     }
 }
