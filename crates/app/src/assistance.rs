@@ -27,7 +27,7 @@ pub use chain_report::{
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 pub use proposal::{
     HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, draft_plan, effect_of,
-    findings_of, household_assistance, household_risks, propose_plan,
+    findings_of, household_assistance, household_risks, plan_effect, propose_plan,
 };
 
 use crate::{AppError, may_load_feeds};

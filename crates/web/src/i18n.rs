@@ -931,6 +931,8 @@ texts! {
     helpers_title,
     /// Households held.
     workload,
+    /// The households a helper holds inside the reader's area (links).
+    held_households,
     /// Add a helper.
     add_helper,
     /// The roster is empty.
@@ -1391,6 +1393,7 @@ pub const ZH: Texts = Texts {
     home_check_date_blank: "　　　年　　月　　日",
     helpers_title: "帮扶责任人名册",
     workload: "帮扶户数",
+    held_households: "本辖区帮扶户",
     add_helper: "添加帮扶责任人",
     no_helpers: "名册为空",
     helpers_nav: "帮扶责任人",
@@ -1846,6 +1849,7 @@ pub const EN: Texts = Texts {
     home_check_date_blank: "____ / ____ / ____",
     helpers_title: "Roster of helpers",
     workload: "Households held",
+    held_households: "Households held in your area",
     add_helper: "Add a helper",
     no_helpers: "The roster is empty",
     helpers_nav: "Helpers",

@@ -340,6 +340,27 @@ pub fn effect_of(
     ))
 }
 
+/// The effect review ([`effect_of`]) of household `household_id`'s plan on
+/// the day of `now` (a closed plan: on the day it ended), with the plan;
+/// `None` without a plan or without a catalogue in force. Read by every
+/// role that reads the household.
+pub async fn plan_effect(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    book: &dixian_screen::RuleBook,
+    household_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<(store_assistance::StoredPlan, EffectReview)>, AppError> {
+    let a = household_assistance(store, actor, household_id).await?;
+    let today = dixian_domain::case::china_date(now);
+    let Some(plan) = a.plan.clone() else {
+        return Ok(None);
+    };
+    let on = plan.ends_on.map_or(today, |end| end.min(today));
+    Ok(effect_of(&a, source, book, on).map(|r| (plan, r)))
+}
+
 /// The risk types of the household's case (approved, else proposed, else
 /// those of the lead); empty without a case.
 pub async fn household_risks(

@@ -1014,10 +1014,23 @@ async fn card_print(
 struct HelpersPage {
     t: &'static Texts,
     user: Option<UserBar>,
-    helpers: Vec<(String, String, String, i64)>,
+    helpers: Vec<RosterLine>,
     may_add: bool,
     form: FormState,
     saved: bool,
+}
+
+/// One helper of the roster page.
+struct RosterLine {
+    name: String,
+    unit: String,
+    /// Masked.
+    phone: String,
+    /// Households held, county-wide.
+    workload: i64,
+    /// (household id, number, head's name as the role sees it) of the
+    /// households held inside the reader's scope.
+    held: Vec<(i64, String, String)>,
 }
 
 async fn roster(
@@ -1035,13 +1048,16 @@ async fn roster(
         user: user_bar(&auth.0, t),
         helpers: list
             .into_iter()
-            .map(|h| {
-                (
-                    h.helper.name,
-                    h.helper.unit,
-                    mask_phone(&h.helper.phone),
-                    h.households,
-                )
+            .map(|h| RosterLine {
+                name: h.helper.name,
+                unit: h.helper.unit,
+                phone: mask_phone(&h.helper.phone),
+                workload: h.households,
+                held: h
+                    .held
+                    .into_iter()
+                    .map(|x| (x.household_id, x.number, x.head_name))
+                    .collect(),
             })
             .collect(),
         may_add: auth.0.role.manages_helpers(),
