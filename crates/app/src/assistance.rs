@@ -410,6 +410,18 @@ pub async fn region_measures(
     Ok(store_assistance::region_measures(&store.pool, actor, filter).await?)
 }
 
+/// The open plans of the actor's scope that need the cadre on the day of
+/// `now`: review due, or no measure in the plan's time. Closed plans (the
+/// risk eliminated) are left out.
+pub async fn plans_to_follow(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<store_assistance::PlanToFollow>, AppError> {
+    let today = dixian_domain::case::china_date(now);
+    Ok(store_assistance::plans_to_follow(&store.pool, actor, today).await?)
+}
+
 /// The roster as the helpers page and API show it: each helper with
 /// their workload (households whose open plan names them, county-wide)
 /// and the households they hold inside the reader's scope, the head's

@@ -238,6 +238,17 @@ async fn elimination_closes_the_plan_and_a_rollback_reopens_it(backend: Backend)
         .unwrap()
         .unwrap();
     assert_eq!((open.plan.status, open.ends_on), (PlanStatus::Active, None));
+    // A year on, its review is due: the plan is on the list to follow.
+    let year_on = now() + Duration::days(365);
+    let due = assistance::plans_to_follow(&store, &cadre(), year_on)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|p| (p.household_id, p.review_due))
+            .collect::<Vec<_>>(),
+        vec![(h1, true)]
+    );
 
     // The county approves the elimination: the plan ends that day.
     let (approved_at, _) = eliminate(&store, h1, case_id).await;
@@ -265,7 +276,12 @@ async fn elimination_closes_the_plan_and_a_rollback_reopens_it(backend: Backend)
         after.contains(&china_date(approved_at).to_string()),
         "{after}"
     );
-    // A closed plan is no one's workload and is not adjusted.
+    // A closed plan is no one's workload, not on the list to follow, and
+    // is not adjusted.
+    let due = assistance::plans_to_follow(&store, &cadre(), year_on)
+        .await
+        .unwrap();
+    assert!(due.is_empty(), "{due:?}");
     let roster = assistance::helpers(&store, &county()).await.unwrap();
     assert_eq!((roster[0].households, roster[0].held.len()), (0, 0));
     let r = assistance::adjust_plan(
@@ -328,6 +344,13 @@ async fn elimination_closes_the_plan_and_a_rollback_reopens_it(backend: Backend)
     );
     let roster = assistance::helpers(&store, &county()).await.unwrap();
     assert_eq!((roster[0].households, roster[0].held.len()), (1, 1));
+    let due = assistance::plans_to_follow(&store, &cadre(), year_on)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter().map(|p| p.plan_id).collect::<Vec<_>>(),
+        vec![open.id]
+    );
     // The cadre confirms it like any draft.
     assistance::confirm_plan(&store, &cadre(), &source, h1, reopened.version, rolled_at)
         .await
@@ -462,6 +485,18 @@ async fn proposal_follows_labor_capacity(backend: Backend) {
         .unwrap();
     assert_eq!(saved.plan.measures, draft.measures);
     assert_eq!(saved.plan.status, PlanStatus::Draft);
+    // No measure received yet: the plan is on the list to follow, its
+    // review not yet due.
+    let follow = assistance::plans_to_follow(&store, &cadre(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        follow
+            .iter()
+            .map(|p| (p.household_id, p.measures, p.review_due))
+            .collect::<Vec<_>>(),
+        vec![(h9, 0, false)]
+    );
 
     // H1's head (56, full labor): a development measure for him.
     let draft = assistance::draft_plan(&store, &cadre(), &source, h1, now())

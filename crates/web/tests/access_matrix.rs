@@ -361,6 +361,7 @@ fn routes() -> Vec<Route> {
         // the household has no plan: a confirmation's version is stale
         route( "POST", "/api/v1/households/{id}/plan/confirm",   O::Household, READ_HH, CADRE,   conflict,    B::PlanConfirm),
         route( "GET",  "/api/v1/households/{id}/plan/effect",    O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/api/v1/plans/to-follow",                O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "PUT",  "/api/v1/households/{id}/plan/helper",    O::Household, READ_HH, ASSIGN,  conflict,    B::HelperAssign),
         route( "POST", "/api/v1/households/{id}/measures",       O::Household, READ_HH, CADRE,   bad_field,   B::MeasureJson),
         route( "GET",  "/api/v1/households/{id}/visits",         O::Household, READ_HH, READ_HH, Ok,          B::Nothing),

@@ -127,6 +127,18 @@ async fn plan_lifecycle_over_the_api(backend: Backend) {
     assert_eq!(v["plan"]["plan"]["status"], "active", "{v}");
     assert_eq!(v["plan"]["ends_on"], Value::Null, "{v}");
 
+    // No measure yet: the plan is to follow; not in another village.
+    let (s, v) = body(app.get(&cadre, "/api/v1/plans/to-follow").await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        (&v[0]["household_id"], &v[0]["measures"]),
+        (&json!(h), &json!(0)),
+        "{v}"
+    );
+    let (_, v) = body(app.get(&other, "/api/v1/plans/to-follow").await).await;
+    assert_eq!(v, json!([]));
+
     // The effect review: a loan of nine months ago, no income recorded
     // since, is flagged for adjustment.
     let loan = json!({"person": head, "kind": "small_loan", "department": "bank", "amount_fen": 3_000_000,
@@ -139,6 +151,9 @@ async fn plan_lifecycle_over_the_api(backend: Backend) {
     .await;
     assert_eq!(s, 201, "{v}");
     let loan_id = v["id"].as_i64().unwrap();
+    // With a measure and the review not due, nothing to follow.
+    let (_, v) = body(app.get(&cadre, "/api/v1/plans/to-follow").await).await;
+    assert_eq!(v, json!([]));
     let effect = format!("{plan_path}/effect");
     let (s, v) = body(app.get(&officer, &effect).await).await;
     assert_eq!(s, 200, "{v}");
@@ -207,13 +222,19 @@ async fn new_routes_are_documented(backend: Backend) {
         "/api/v1/households/{id}/plan/proposal",
         "/api/v1/households/{id}/plan/confirm",
         "/api/v1/households/{id}/plan/effect",
+        "/api/v1/plans/to-follow",
     ] {
         assert!(
             doc["paths"][path].is_object(),
             "{path} is not in the OpenAPI document"
         );
     }
-    for schema in ["ProposalAnswer", "EffectAnswer", "HeldHousehold"] {
+    for schema in [
+        "ProposalAnswer",
+        "EffectAnswer",
+        "HeldHousehold",
+        "PlanToFollow",
+    ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),
             "{schema} is not in the OpenAPI document"

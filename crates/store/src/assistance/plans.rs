@@ -582,6 +582,72 @@ pub async fn close_plan(
     Ok(Some(plan_id))
 }
 
+/// An open plan (draft or active) that needs the cadre: its review is due,
+/// or the household has no measure in the plan's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct PlanToFollow {
+    /// The plan.
+    pub plan_id: i64,
+    /// The household (link to its plan tab).
+    pub household_id: i64,
+    /// Its village.
+    pub village_code: String,
+    /// Its number.
+    pub number: String,
+    /// The plan's status.
+    #[sqlx(try_from = "crate::codes::Stored<PlanStatus>")]
+    pub status: PlanStatus,
+    /// The helper named, if any.
+    pub helper_id: Option<i64>,
+    /// The next review.
+    pub review_on: NaiveDate,
+    /// The review is due (on or before the day asked).
+    pub review_due: bool,
+    /// Measures of the household in the plan's time (not stopped, not
+    /// ended before the plan's start); 0: a household without a measure.
+    pub measures: i64,
+}
+
+/// Most plans [`plans_to_follow`] answers.
+const MAX_TO_FOLLOW: i64 = 1000;
+
+/// The open plans of households in the actor's scope whose review is due
+/// on `on` or whose household has no measure in the plan's time, by
+/// review day, village and number (at most 1000). A closed plan (the risk
+/// eliminated) is never listed.
+pub async fn plans_to_follow(
+    pool: &Pool,
+    actor: &Actor,
+    on: NaiveDate,
+) -> Result<Vec<PlanToFollow>, StoreError> {
+    if !actor.scope.role.reads_households() {
+        return Err(StoreError::Forbidden);
+    }
+    let (lo, hi) = actor.scope.region.padded_range();
+    let rows: Vec<PlanToFollow> = pool
+        .all(
+            q(format!(
+                "SELECT plan_id, household_id, village_code, number, status, helper_id, review_on,
+                   review_on <= $1 AS review_due, measures FROM (
+                 SELECT p.id AS plan_id, h.id AS household_id, h.village_code, h.number, p.status,
+                   p.helper_id, p.review_on,
+                   (SELECT COUNT(*) FROM measures m WHERE m.household_id = h.id AND m.status <> $2
+                      AND (m.ends_on IS NULL OR m.ends_on >= p.starts_on)) AS measures
+                 FROM plans p JOIN households h ON h.id = p.household_id
+                 WHERE p.status <> $3 AND h.village_code BETWEEN $4 AND $5) x
+                 WHERE review_on <= $1 OR measures = 0
+                 ORDER BY review_on, village_code, number, plan_id LIMIT {MAX_TO_FOLLOW}"
+            ))
+            .bind(on)
+            .bind(dixian_domain::assistance::MeasureStatus::Stopped.code())
+            .bind(PlanStatus::Closed.code())
+            .bind(lo)
+            .bind(hi),
+        )
+        .await?;
+    Ok(rows)
+}
+
 /// Writes the planned measures of plan `plan_id`, in order.
 async fn insert_planned(
     tx: &mut Tx,

@@ -17,8 +17,8 @@ use dixian_domain::assistance::{
     ResponsiblePerson,
 };
 use dixian_store::assistance::{
-    HeldHousehold, ListBatchOutcome, ListBatchSummary, MeasureFilter, RegionMeasure, StoredHelper,
-    StoredMeasure, StoredPlan, StoredVisit,
+    HeldHousehold, ListBatchOutcome, ListBatchSummary, MeasureFilter, PlanToFollow, RegionMeasure,
+    StoredHelper, StoredMeasure, StoredPlan, StoredVisit,
 };
 use dixian_store::households;
 use serde::{Deserialize, Serialize};
@@ -28,10 +28,10 @@ use utoipa::ToSchema;
 /// The OpenAPI part of assistance.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_plan, put_plan, plan_proposal, confirm_plan, plan_effect, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
+    paths(get_plan, put_plan, plan_proposal, confirm_plan, plan_effect, plans_to_follow, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
         list_helpers, create_helper, upload_list, chain_report),
     components(schemas(PlanAnswer, PutPlan, ProposalAnswer, ConfirmPlan, EffectAnswer, EffectReview, AssignHelper, StopMeasure, Saved, Created, MeasureCreated, ChainAnswer, MeasurePage, ListUploadResult,
-        ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, HeldHousehold, RegionMeasure,
+        ListRowProblem, StoredPlan, PlanToFollow, StoredMeasure, StoredVisit, StoredHelper, HeldHousehold, RegionMeasure,
         ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson,
         assistance::ChainReport, assistance::ChainReportRow, assistance::ReportFinding, assistance::ReportMeasure,
         assistance::RuleCount)),
@@ -49,6 +49,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .route("/api/v1/households/{id}/plan/confirm", post(confirm_plan))
         .route("/api/v1/households/{id}/plan/effect", get(plan_effect))
         .route("/api/v1/households/{id}/plan/helper", put(assign_helper))
+        .route("/api/v1/plans/to-follow", get(plans_to_follow))
         .route("/api/v1/households/{id}/measures", post(add_measure))
         .route(
             "/api/v1/households/{id}/visits",
@@ -304,6 +305,17 @@ async fn plan_effect(
         },
     };
     Ok(Json(masked(&answer)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/plans/to-follow", tag = "assistance", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PlanToFollow>, description = "the open plans of your scope whose review is due today or whose household has no measure in the plan's time (`measures` 0), by review day; closed plans (risk eliminated) are left out; at most 1000"),
+        (status = 403, description = "your role reads no households")))]
+async fn plans_to_follow(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<PlanToFollow>>> {
+    let rows = assistance::plans_to_follow(&s.store, &auth.actor(), s.clock.now()).await?;
+    Ok(Json(rows))
 }
 
 /// The helper of a household's plan.
