@@ -406,6 +406,122 @@ async fn rollback_restarts_the_months_monitored(backend: Backend) {
     );
 }
 
+async fn a_reentry_reopens_the_plan(backend: Backend) {
+    let Some((store, _, _dir)) = setup(backend).await else {
+        return;
+    };
+    let p = policies();
+    let township = actor(Role::TownshipReviewer, TOWNSHIP);
+    let (h1, case_id) = migrate_h1(&store).await;
+    let plan_id = assistance::get_plan(&store, &cadre(), h1)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (approved_at, mut v) = eliminate(&store, h1, case_id).await;
+    // 返贫: a new lead on the eliminated household reruns identification.
+    let start = approved_at + Duration::days(40);
+    let d = |n: i64| china_date(start + Duration::days(n));
+    let steps = [
+        (
+            cadre(),
+            0,
+            CaseEvent::ReEntry {
+                channel: Channel::CadreSweep,
+                risk_types: vec![RiskType::UnstableEmployment],
+                note: "再次失业".into(),
+            },
+        ),
+        (
+            cadre(),
+            1,
+            CaseEvent::HomeCheck {
+                findings: "入户核查".into(),
+                asset_check_consent_signed: true,
+                visited_on: d(1),
+            },
+        ),
+        (
+            cadre(),
+            2,
+            CaseEvent::DataComparison {
+                results: "比对无异常".into(),
+            },
+        ),
+        (
+            cadre(),
+            3,
+            CaseEvent::Deliberation {
+                held_on: d(3),
+                attendees: 12,
+                approve: true,
+                note: "同意".into(),
+                proposed_category: Some(dixian_domain::Category::SuddenHardship),
+                proposed_risk_types: vec![RiskType::UnstableEmployment],
+            },
+        ),
+        (
+            cadre(),
+            3,
+            CaseEvent::NoticeStart {
+                start: d(3),
+                end: d(9),
+            },
+        ),
+        (cadre(), 10, CaseEvent::NoticeEnd),
+        (
+            township,
+            11,
+            CaseEvent::TownshipReview {
+                approve: true,
+                note: "同意".into(),
+            },
+        ),
+    ];
+    for (who, n, e) in steps {
+        let at = start + Duration::days(n) + Duration::hours(1);
+        v = cases::record_event(&store, &who, case_id, v, &e, at, &p)
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .version;
+    }
+    // Still closed until the county approves the household back in.
+    let plan = assistance::get_plan(&store, &cadre(), h1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.plan.status, PlanStatus::Closed);
+    let approved_again = start + Duration::days(12);
+    let approve = CaseEvent::CountyApproval {
+        approve: true,
+        category: None,
+        risk_types: vec![],
+        note: "审定纳入".into(),
+        override_reason: None,
+    };
+    let after = cases::record_event(&store, &county(), case_id, v, &approve, approved_again, &p)
+        .await
+        .unwrap();
+    assert_eq!(after.case.stage, CaseStage::Monitored);
+    let plan = assistance::get_plan(&store, &cadre(), h1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.id, plan_id);
+    assert_eq!(plan.plan.status, PlanStatus::Draft);
+    assert_eq!(plan.ends_on, None);
+    assert_eq!(plan.plan.starts_on, china_date(approved_again));
+    // The new risk type drives the proposal: employment for the head.
+    assert!(
+        plan.plan
+            .measures
+            .iter()
+            .any(|m| m.kind == MeasureKind::Employment && m.person == Some(head_h1())),
+        "{:?}",
+        plan.plan.measures
+    );
+}
+
 /// Opens a case for `household` (a cadre's sweep, unstable employment).
 async fn open_case(store: &Store, household: i64) {
     let lead = IncomingLead {
@@ -628,6 +744,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     elimination_closes_the_plan_and_a_rollback_reopens_it,
     rollback_restarts_the_months_monitored,
+    a_reentry_reopens_the_plan,
     proposal_follows_labor_capacity,
     roster_lists_held_households_by_scope,
 );

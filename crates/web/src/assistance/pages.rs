@@ -272,6 +272,8 @@ struct PlanView {
     helper_id: String,
     starts: String,
     review: String,
+    /// The day a closed plan ended (the risk eliminated).
+    ends: Option<String>,
     lines: Vec<PlanLine>,
 }
 
@@ -387,6 +389,7 @@ fn tab_of(
         helper_id: p.plan.helper.map(|x| x.to_string()).unwrap_or_default(),
         starts: p.plan.starts_on.to_string(),
         review: p.plan.review_on.to_string(),
+        ends: p.ends_on.map(|d| d.to_string()),
         lines: p
             .plan
             .measures
