@@ -442,6 +442,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/households/{id}/card-print",            O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/helpers",                               O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/helpers",                               O::None,      ALL,     ADMIN,   bad_form,    B::HelperForm),
+        route( "GET",  "/plans/to-follow",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
     ]
 }
 

@@ -138,6 +138,14 @@ async fn plan_lifecycle_over_the_api(backend: Backend) {
     );
     let (_, v) = body(app.get(&other, "/api/v1/plans/to-follow").await).await;
     assert_eq!(v, json!([]));
+    // The same list as a page, the household linked.
+    let cadre_page = session(&app, "cadre").await;
+    let (s, html) = page(&cadre_page, &app, "/plans/to-follow").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("href=\"/households/{h}/assistance\">PA-1</a>")),
+        "{html}"
+    );
 
     // The effect review: a loan of nine months ago, no income recorded
     // since, is flagged for adjustment.
@@ -154,6 +162,8 @@ async fn plan_lifecycle_over_the_api(backend: Backend) {
     // With a measure and the review not due, nothing to follow.
     let (_, v) = body(app.get(&cadre, "/api/v1/plans/to-follow").await).await;
     assert_eq!(v, json!([]));
+    let (_, html) = page(&cadre_page, &app, "/plans/to-follow").await;
+    assert!(html.contains("id=\"none-to-follow\""), "{html}");
     let effect = format!("{plan_path}/effect");
     let (s, v) = body(app.get(&officer, &effect).await).await;
     assert_eq!(s, 200, "{v}");

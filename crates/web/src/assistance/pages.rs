@@ -45,6 +45,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/households/{id}/assistance/plan", post(plan_submit))
         .route("/households/{id}/card-print", get(card_print))
         .route("/helpers", get(helpers_page).post(helper_create))
+        .route("/plans/to-follow", get(to_follow_page))
 }
 
 /// What a form holds: the values typed and the problems by field.
@@ -1007,6 +1008,63 @@ async fn card_print(
         measures,
         policies,
         today: today(&s).to_string(),
+    }
+    .into_response()
+}
+
+/// One open plan to follow (review due, or no measure yet).
+struct FollowLine {
+    household_id: i64,
+    number: String,
+    village: String,
+    status: &'static str,
+    review: String,
+    due: bool,
+    measures: i64,
+}
+
+/// The open plans of the reader's area to follow: review due, or no
+/// measure in the plan's time. Closed plans are not listed.
+#[derive(Template, WebTemplate)]
+#[template(path = "plans_to_follow.html")]
+struct ToFollowPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    rows: Vec<FollowLine>,
+}
+
+async fn to_follow_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let rows = match assistance::plans_to_follow(&s.store, &auth.actor(), s.clock.now()).await {
+        Ok(r) => r,
+        Err(e) => return refused(t, e),
+    };
+    let names = match dixian_app::registry::region_names(
+        &s.store,
+        rows.iter().map(|r| r.village_code.as_str()),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => return refused(t, e),
+    };
+    ToFollowPage {
+        t,
+        user: user_bar(&auth.0, t),
+        rows: rows
+            .into_iter()
+            .map(|r| FollowLine {
+                household_id: r.household_id,
+                village: names
+                    .get(&r.village_code)
+                    .cloned()
+                    .unwrap_or_else(|| r.village_code.clone()),
+                number: r.number,
+                status: t.label(r.status),
+                review: r.review_on.to_string(),
+                due: r.review_due,
+                measures: r.measures,
+            })
+            .collect(),
     }
     .into_response()
 }
