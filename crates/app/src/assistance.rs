@@ -26,8 +26,8 @@ pub use chain_report::{
 };
 pub use list_file::{LIST_COLUMNS, MeasureListFile, MeasureListReport, import_measure_list};
 pub use proposal::{
-    HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, effect_of, findings_of,
-    household_assistance, household_risks, propose_plan,
+    HouseholdAssistance, PlanChange, REASON_MAX, adjust_plan, confirm_plan, draft_plan, effect_of,
+    findings_of, household_assistance, household_risks, plan_effect, propose_plan,
 };
 
 use crate::{AppError, may_load_feeds};
@@ -440,9 +440,40 @@ pub async fn region_measures(
     Ok(store_assistance::region_measures(&store.pool, actor, filter).await?)
 }
 
-/// The roster of the actor's county with each helper's workload.
+/// The open plans of the actor's scope that need the cadre on the day of
+/// `now`: review due, or no measure in the plan's time. Closed plans (the
+/// risk eliminated) are left out.
+pub async fn plans_to_follow(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<store_assistance::PlanToFollow>, AppError> {
+    let today = dixian_domain::case::china_date(now);
+    Ok(store_assistance::plans_to_follow(&store.pool, actor, today).await?)
+}
+
+/// The roster as the helpers page and API show it: each helper with
+/// their workload (households whose open plan names them, county-wide)
+/// and the households they hold inside the reader's scope, the head's
+/// name masked unless the role's work needs it
+/// ([`crate::views::name_for`]). A county (or above) sees every helper of
+/// the roster; a township only its own — the helpers holding a household
+/// inside it. A village cadre sees the county's roster (they choose the
+/// helper of a plan from it), with only their village's households.
 pub async fn helpers(store: &Store, actor: &Actor) -> Result<Vec<StoredHelper>, AppError> {
-    Ok(store_assistance::list_helpers(&store.pool, actor).await?)
+    let role = actor.scope.role;
+    let own_only = actor.scope.region.level() == dixian_domain::RegionLevel::Township;
+    Ok(store_assistance::list_helpers(&store.pool, actor)
+        .await?
+        .into_iter()
+        .filter(|h| !own_only || !h.held.is_empty())
+        .map(|mut h| {
+            for held in &mut h.held {
+                held.head_name = crate::views::name_for(role, &held.head_name);
+            }
+            h
+        })
+        .collect())
 }
 
 /// Adds a helper to the county's roster (county admins); returns the id.

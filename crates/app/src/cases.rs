@@ -93,7 +93,9 @@ pub async fn dismiss_lead(
 /// carrying the county's written `override_reason`, which the case keeps
 /// and the audit row records. The domain's own refusals (role, stage,
 /// fields) come first. When the event makes the household monitored, a
-/// draft plan is proposed ([`propose_plan`]).
+/// draft plan is proposed ([`propose_plan`]; after a rollback or a
+/// re-entry the closed plan reopens as it); when the county approves the
+/// elimination, the open plan closes on that day.
 pub async fn record_event(
     store: &Store,
     actor: &Actor,
@@ -123,8 +125,18 @@ pub async fn record_event(
     }
     let after =
         cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?;
-    if before.case.stage == CaseStage::CountyApproval && after.case.stage == CaseStage::Monitored {
-        propose_plan(store, actor, &after, now, policies).await?;
+    match (before.case.stage, after.case.stage) {
+        // Monitored: by the county's approval (a first identification or
+        // a re-entry) or by a rollback of the elimination — a draft plan
+        // is proposed, a closed one reopened as it.
+        (CaseStage::CountyApproval | CaseStage::Eliminated, CaseStage::Monitored) => {
+            propose_plan(store, actor, &after, now, policies).await?;
+        }
+        // The risk eliminated: the plan ends on the approval day.
+        (CaseStage::EliminationCountyApproval, CaseStage::Eliminated) => {
+            store_assistance::close_plan(&store.pool, actor, case_id, china_date(now), now).await?;
+        }
+        _ => {}
     }
     Ok(after)
 }

@@ -213,6 +213,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_attachments",
         include_str!("../migrations/sqlite/0010_case_attachments.sql"),
     ),
+    (
+        13,
+        "plan_end",
+        include_str!("../migrations/sqlite/0013_plan_end.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -264,6 +269,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "case_attachments",
         include_str!("../migrations/postgres/0010_case_attachments.sql"),
+    ),
+    (
+        13,
+        "plan_end",
+        include_str!("../migrations/postgres/0013_plan_end.sql"),
     ),
 ];
 

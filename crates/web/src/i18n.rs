@@ -931,6 +931,18 @@ texts! {
     helpers_title,
     /// Households held.
     workload,
+    /// The households a helper holds inside the reader's area (links).
+    held_households,
+    /// Title of the list of open plans to follow.
+    to_follow_title,
+    /// What the list of plans to follow holds.
+    to_follow_intro,
+    /// No plan to follow.
+    none_to_follow,
+    /// Measures of the household in the plan's time (column).
+    measures_in_plan,
+    /// A plan's review is due (marker).
+    review_is_due,
     /// Add a helper.
     add_helper,
     /// The roster is empty.
@@ -1391,6 +1403,12 @@ pub const ZH: Texts = Texts {
     home_check_date_blank: "　　　年　　月　　日",
     helpers_title: "帮扶责任人名册",
     workload: "帮扶户数",
+    held_households: "本辖区帮扶户",
+    to_follow_title: "待跟进的帮扶计划",
+    to_follow_intro: "本辖区未结束的帮扶计划中，已到回访日期或尚无帮扶措施的户；已消除风险（计划已结束）的户不列入",
+    none_to_follow: "没有待跟进的帮扶计划",
+    measures_in_plan: "计划期内措施数",
+    review_is_due: "已到回访日期",
     add_helper: "添加帮扶责任人",
     no_helpers: "名册为空",
     helpers_nav: "帮扶责任人",
@@ -1846,6 +1864,12 @@ pub const EN: Texts = Texts {
     home_check_date_blank: "____ / ____ / ____",
     helpers_title: "Roster of helpers",
     workload: "Households held",
+    held_households: "Households held in your area",
+    to_follow_title: "Plans to follow",
+    to_follow_intro: "Open plans of your area whose review is due or whose household has no measure yet; households whose risk was eliminated (plan closed) are not listed",
+    none_to_follow: "No plan to follow",
+    measures_in_plan: "Measures in the plan's time",
+    review_is_due: "review due",
     add_helper: "Add a helper",
     no_helpers: "The roster is empty",
     helpers_nav: "Helpers",

@@ -182,6 +182,8 @@ enum Body {
     HelperJson,
     /// A plan's helper, with a stale version.
     HelperAssign,
+    /// A plan confirmed at a stale version.
+    PlanConfirm,
     /// A measure stopped, with a stale version.
     StopJson,
     /// A measure list of bad rows.
@@ -354,6 +356,12 @@ fn routes() -> Vec<Route> {
         // ---- JSON API: assistance (帮扶)
         route( "GET",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "PUT",  "/api/v1/households/{id}/plan",           O::Household, READ_HH, CADRE,   conflict,    B::PlanPut),
+        // the proposal is read, not saved, by the levels that read cases (the household's case is on notice)
+        route( "GET",  "/api/v1/households/{id}/plan/proposal",  O::Household, READ_HH, WORK,    Ok,          B::Nothing),
+        // the household has no plan: a confirmation's version is stale
+        route( "POST", "/api/v1/households/{id}/plan/confirm",   O::Household, READ_HH, CADRE,   conflict,    B::PlanConfirm),
+        route( "GET",  "/api/v1/households/{id}/plan/effect",    O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
+        route( "GET",  "/api/v1/plans/to-follow",                O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "PUT",  "/api/v1/households/{id}/plan/helper",    O::Household, READ_HH, ASSIGN,  conflict,    B::HelperAssign),
         route( "POST", "/api/v1/households/{id}/measures",       O::Household, READ_HH, CADRE,   bad_field,   B::MeasureJson),
         route( "GET",  "/api/v1/households/{id}/visits",         O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
@@ -434,6 +442,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/households/{id}/card-print",            O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/helpers",                               O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/helpers",                               O::None,      ALL,     ADMIN,   bad_form,    B::HelperForm),
+        route( "GET",  "/plans/to-follow",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
     ]
 }
 
@@ -1229,6 +1238,7 @@ impl World {
                 Payload::Json(json!({"name": "", "unit": "县农业农村局", "phone": "13900000000"}))
             }
             Body::HelperAssign => Payload::Json(json!({"version": 99, "helper": null})),
+            Body::PlanConfirm => Payload::Json(json!({"version": 99})),
             Body::StopJson => Payload::Json(json!({"version": 99, "ends_on": self.day(0)})),
             Body::FeedPage => Payload::Upload { kind_field: true },
             Body::RevealForm => Payload::Form(pairs(&[("reason", "入户核实".into())])),

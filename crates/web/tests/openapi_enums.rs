@@ -9,7 +9,8 @@ use dixian_domain::attachment::AttachmentKind;
 
 use common::Backend;
 use dixian_domain::assistance::{
-    ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
+    AdjustReason, ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus,
+    PlanStatus,
 };
 use dixian_domain::case::EliminationCriterion;
 use dixian_domain::{
@@ -85,6 +86,7 @@ fn output<T: Serialize>(tag: Option<&'static str>, all: &[T]) -> Known {
 fn table() -> BTreeMap<&'static str, Known> {
     let mut t: BTreeMap<&'static str, Known> = BTreeMap::new();
     t.extend(coded!(
+        AdjustReason,
         Assistance,
         AttachmentKind,
         CaseStage,

@@ -16,9 +16,45 @@ use dixian_store::{
     Actor, Refusal, Store, StoreError, assistance as store_assistance, cases, households,
 };
 
-/// Drafts and saves the plan of a household that has none: the measures
-/// `propose` gives for the risk types of its case, starting today, first
-/// review after the visit interval in force. Returns (plan id, version).
+/// The plan dixian proposes for household `household_id` today, not
+/// saved: the measures `propose` gives for the risk types of its case and
+/// each member's labor capacity and age (a development measure for a
+/// member able to work, protection (兜底) when nobody is), starting today,
+/// first review after the visit interval in force. Readers of the
+/// household may see it; only the village cadre saves a plan. Refused
+/// (`NoCase`) while the household has no open case (none, rejected, or
+/// its risk eliminated), `NoRuleSet` without a catalogue in force.
+pub async fn draft_plan(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    household_id: i64,
+    now: DateTime<Utc>,
+) -> Result<AssistancePlan, AppError> {
+    let h = households::get(&store.pool, actor, household_id).await?;
+    let has_case = cases::cases_of_household(&store.pool, actor, household_id)
+        .await?
+        .iter()
+        .any(|c| !matches!(c.case.stage, CaseStage::Rejected | CaseStage::Eliminated));
+    if !has_case {
+        return Err(StoreError::Refused(Refusal::NoCase).into());
+    }
+    let today = dixian_domain::case::china_date(now);
+    let (catalogue, policy) = in_force(source, &h.household.village, today)?;
+    let risks = household_risks(store, actor, household_id).await?;
+    let measures = propose(&h.household, &risks, &catalogue, today);
+    Ok(AssistancePlan {
+        household: h.household.number.clone(),
+        status: PlanStatus::Draft,
+        helper: None,
+        starts_on: today,
+        review_on: review_day(today, policy.visit_interval_days),
+        measures,
+    })
+}
+
+/// Drafts ([`draft_plan`]) and saves the plan of a household that has
+/// none. Returns (plan id, version).
 pub async fn propose_plan(
     store: &Store,
     actor: &Actor,
@@ -26,7 +62,7 @@ pub async fn propose_plan(
     household_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(i64, i64), AppError> {
-    let h = households::get(&store.pool, actor, household_id).await?;
+    households::get(&store.pool, actor, household_id).await?;
     may_edit(actor)?;
     if store_assistance::get_plan(&store.pool, actor, household_id)
         .await?
@@ -38,18 +74,7 @@ pub async fn propose_plan(
         })
         .into());
     }
-    let today = dixian_domain::case::china_date(now);
-    let (catalogue, policy) = in_force(source, &h.household.village, today)?;
-    let risks = household_risks(store, actor, household_id).await?;
-    let measures = propose(&h.household, &risks, &catalogue, today);
-    let plan = AssistancePlan {
-        household: h.household.number.clone(),
-        status: PlanStatus::Draft,
-        helper: None,
-        starts_on: today,
-        review_on: review_day(today, policy.visit_interval_days),
-        measures,
-    };
+    let plan = draft_plan(store, actor, source, household_id, now).await?;
     save_plan(store, actor, source, household_id, None, &plan, now).await
 }
 
@@ -313,6 +338,27 @@ pub fn effect_of(
         plan.plan.starts_on,
         today,
     ))
+}
+
+/// The effect review ([`effect_of`]) of household `household_id`'s plan on
+/// the day of `now` (a closed plan: on the day it ended), with the plan;
+/// `None` without a plan or without a catalogue in force. Read by every
+/// role that reads the household.
+pub async fn plan_effect(
+    store: &Store,
+    actor: &Actor,
+    source: &dyn CatalogueSource,
+    book: &dixian_screen::RuleBook,
+    household_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<(store_assistance::StoredPlan, EffectReview)>, AppError> {
+    let a = household_assistance(store, actor, household_id).await?;
+    let today = dixian_domain::case::china_date(now);
+    let Some(plan) = a.plan.clone() else {
+        return Ok(None);
+    };
+    let on = plan.ends_on.map_or(today, |end| end.min(today));
+    Ok(effect_of(&a, source, book, on).map(|r| (plan, r)))
 }
 
 /// The risk types of the household's case (approved, else proposed, else

@@ -1,12 +1,13 @@
 //! 帮扶责任人: the roster of a county, with each helper's workload (the
-//! households whose plan, not closed, names them).
+//! households whose plan, not closed, names them) and those of the
+//! households the reader may see.
 
 use super::{county_of, invalid};
 use crate::audit::{self, Change};
 use crate::db::{Pool, q};
 use crate::users::Actor;
 use crate::{Refusal, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::RegionLevel;
 use dixian_domain::assistance::{PlanStatus, ResponsiblePerson};
 use serde::Serialize;
@@ -28,8 +29,40 @@ pub struct StoredHelper {
     /// Name, unit, phone (personal data: mask before showing).
     pub helper: ResponsiblePerson,
     /// Households whose plan (draft or active) names the helper: the
-    /// workload.
+    /// workload, over the whole county.
     pub households: i64,
+    /// Those households that lie in the reader's scope, by village and
+    /// number (a closed plan is not held).
+    pub held: Vec<HeldHousehold>,
+}
+
+/// A household a helper holds: its plan, not closed, names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HeldHousehold {
+    /// The household's id (link to it).
+    pub household_id: i64,
+    /// Its village.
+    pub village_code: String,
+    /// Its number.
+    pub number: String,
+    /// The head's name (personal data: the application masks it by role).
+    pub head_name: String,
+    /// The plan's status (draft or active).
+    pub status: PlanStatus,
+    /// The plan's next review.
+    pub review_on: NaiveDate,
+}
+
+#[derive(sqlx::FromRow)]
+struct HeldRow {
+    helper_id: i64,
+    household_id: i64,
+    village_code: String,
+    number: String,
+    head_name: String,
+    #[sqlx(try_from = "crate::codes::Stored<PlanStatus>")]
+    status: PlanStatus,
+    review_on: NaiveDate,
 }
 
 fn check(p: &ResponsiblePerson) -> Result<(), StoreError> {
@@ -133,9 +166,38 @@ pub async fn list_helpers(pool: &Pool, actor: &Actor) -> Result<Vec<StoredHelper
             .bind(PlanStatus::Closed.code()),
         )
         .await?;
+    // The households held, inside the reader's scope only.
+    let (slo, shi) = actor.scope.region.padded_range();
+    let held: Vec<HeldRow> = pool
+        .all(
+            q("SELECT p.helper_id, h.id AS household_id, h.village_code, h.number, h.head_name, p.status, p.review_on
+               FROM plans p JOIN households h ON h.id = p.household_id
+               WHERE p.helper_id IS NOT NULL AND p.status <> $1 AND h.village_code BETWEEN $2 AND $3
+               ORDER BY h.village_code, h.number, h.id")
+            .bind(PlanStatus::Closed.code())
+            .bind(slo)
+            .bind(shi),
+        )
+        .await?;
+    let mut by_helper: std::collections::HashMap<i64, Vec<HeldHousehold>> =
+        std::collections::HashMap::new();
+    for r in held {
+        by_helper
+            .entry(r.helper_id)
+            .or_default()
+            .push(HeldHousehold {
+                household_id: r.household_id,
+                village_code: r.village_code,
+                number: r.number,
+                head_name: r.head_name,
+                status: r.status,
+                review_on: r.review_on,
+            });
+    }
     rows.into_iter()
         .map(|r| {
             Ok(StoredHelper {
+                held: by_helper.remove(&r.id).unwrap_or_default(),
                 id: r.id,
                 version: r.version,
                 county_code: r.county_code,

@@ -23,7 +23,7 @@ mod visits;
 
 pub use feed::FeedMeasure;
 pub(crate) use feed::attach as attach_feed;
-pub use helpers::{StoredHelper, create_helper, list_helpers};
+pub use helpers::{HeldHousehold, StoredHelper, create_helper, list_helpers};
 pub use lists::{
     ListBatchOutcome, ListBatchSummary, ListFile, NewListMeasure, find_list_batch,
     load_measure_list, match_persons,
@@ -31,7 +31,10 @@ pub use lists::{
 pub use measures::{
     MeasureFilter, RegionMeasure, StoredMeasure, add_measure, chain, region_measures, stop_measure,
 };
-pub use plans::{StoredPlan, assign_helper, get_plan, propose_plan, save_plan};
+pub use plans::{
+    PlanToFollow, StoredPlan, assign_helper, close_plan, get_plan, plans_to_follow, propose_plan,
+    save_plan,
+};
 pub use visits::{StoredVisit, list_visits, record_visit};
 
 use crate::db::{Pool, Tx, q};

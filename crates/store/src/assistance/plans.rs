@@ -32,6 +32,9 @@ pub struct StoredPlan {
     pub case_id: i64,
     /// The plan (its `household` is the household's number).
     pub plan: AssistancePlan,
+    /// The day the plan ended (closed: the risk eliminated, China time);
+    /// `None` while it is open.
+    pub ends_on: Option<NaiveDate>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -48,6 +51,7 @@ struct PlanRow {
     helper_id: Option<i64>,
     starts_on: NaiveDate,
     review_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -70,7 +74,7 @@ pub async fn get_plan(
     let h = household_read(pool, actor, household_id).await?;
     let row: Option<PlanRow> = pool
         .opt(
-            q("SELECT id, version, case_id, status, helper_id, starts_on, review_on, created_at, updated_at
+            q("SELECT id, version, case_id, status, helper_id, starts_on, review_on, ends_on, created_at, updated_at
                FROM plans WHERE household_id = $1 ORDER BY case_id DESC LIMIT 1")
             .bind(household_id),
         )
@@ -111,6 +115,7 @@ pub async fn get_plan(
             review_on: row.review_on,
             measures,
         },
+        ends_on: row.ends_on,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }))
@@ -276,14 +281,16 @@ pub async fn save_plan(
             let n = tx
                 .execute(
                     q("UPDATE plans SET status = $1, helper_id = $2, starts_on = $3, review_on = $4, updated_at = $5,
-                       version = version + 1 WHERE id = $6 AND version = $7")
+                       ends_on = $8, version = version + 1 WHERE id = $6 AND version = $7")
                     .bind(plan.status.code())
                     .bind(plan.helper)
                     .bind(plan.starts_on)
                     .bind(plan.review_on)
                     .bind(now)
                     .bind(id)
-                    .bind(current),
+                    .bind(current)
+                    // A plan the cadre closes ends today.
+                    .bind((plan.status == PlanStatus::Closed).then(|| dixian_domain::case::china_date(now))),
                 )
                 .await?;
             if n == 0 {
@@ -314,8 +321,18 @@ pub async fn save_plan(
 
 /// The audit view of a stored plan, read in the writing transaction.
 async fn get_plan_in(tx: &mut Tx, id: i64) -> Result<String, StoreError> {
-    let (status, helper, starts_on, review_on): (String, Option<i64>, NaiveDate, NaiveDate) = tx
-        .one(q("SELECT status, helper_id, starts_on, review_on FROM plans WHERE id = $1").bind(id))
+    #[allow(clippy::type_complexity)]
+    let (status, helper, starts_on, review_on, ends_on): (
+        String,
+        Option<i64>,
+        NaiveDate,
+        NaiveDate,
+        Option<NaiveDate>,
+    ) = tx
+        .one(
+            q("SELECT status, helper_id, starts_on, review_on, ends_on FROM plans WHERE id = $1")
+                .bind(id),
+        )
         .await?;
     let kinds: Vec<(String,)> = tx
         .all(q("SELECT kind FROM plan_measures WHERE plan_id = $1 ORDER BY position").bind(id))
@@ -323,7 +340,7 @@ async fn get_plan_in(tx: &mut Tx, id: i64) -> Result<String, StoreError> {
     let kinds: Vec<String> = kinds.into_iter().map(|(k,)| k).collect();
     Ok(
         serde_json::json!({"status": status, "helper": helper, "starts_on": starts_on,
-        "review_on": review_on, "measures": kinds})
+        "review_on": review_on, "ends_on": ends_on, "measures": kinds})
         .to_string(),
     )
 }
@@ -389,8 +406,10 @@ pub async fn assign_helper(
 }
 
 /// Writes the drafted plan (一户一策) of case `case_id` when the household
-/// has just become monitored — a county approval or the county's
-/// migration — unless the case has a plan already. The draft is the
+/// has just become monitored — a county approval, the county's migration,
+/// a rollback of the elimination — unless the case has an open plan
+/// already; a closed plan (the risk was eliminated) opens again as this
+/// draft (audited `reopen`, the closed plan in `before`). The draft is the
 /// application's proposal (`domain::assistance::propose`); the village
 /// cadre confirms or adjusts it through [`save_plan`]. No role check of
 /// its own: the caller writes it as the consequence of an event the
@@ -425,6 +444,47 @@ pub async fn propose_plan(
             m.person.as_ref(),
             format!("measures[{i}].person"),
         )?;
+    }
+    let existing: Option<(i64, String)> = tx
+        .opt(q("SELECT id, status FROM plans WHERE case_id = $1").bind(case_id))
+        .await?;
+    if let Some((plan_id, status)) = existing {
+        if status != PlanStatus::Closed.code() {
+            return Ok(None);
+        }
+        // The case is monitored again (a rollback of its elimination, a
+        // re-entry approved): its closed plan opens as the new draft —
+        // start, review and measures proposed anew, the helper kept.
+        let before = get_plan_in(&mut tx, plan_id).await?;
+        tx.execute(
+            q("UPDATE plans SET status = $1, starts_on = $2, review_on = $3, ends_on = NULL, updated_at = $4,
+               version = version + 1 WHERE id = $5")
+            .bind(PlanStatus::Draft.code())
+            .bind(plan.starts_on)
+            .bind(plan.review_on)
+            .bind(now)
+            .bind(plan_id),
+        )
+        .await?;
+        tx.execute(q("DELETE FROM plan_measures WHERE plan_id = $1").bind(plan_id))
+            .await?;
+        insert_planned(&mut tx, plan_id, plan).await?;
+        let after = get_plan_in(&mut tx, plan_id).await?;
+        audit::record(
+            &mut tx,
+            &[Change {
+                user_id: actor.user_id,
+                action: "reopen",
+                entity: "plan",
+                entity_id: plan_id.to_string(),
+                region: Some(village),
+                before: Some(before),
+                after: Some(after),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Some(plan_id));
     }
     let id: Option<(i64,)> = tx
         .opt(
@@ -464,6 +524,128 @@ pub async fn propose_plan(
     .await?;
     tx.commit().await?;
     Ok(Some(plan_id))
+}
+
+/// Closes the open plan of case `case_id` (draft or active) on `ends_on`
+/// — the day its risk was eliminated — audited `close`. The consequence
+/// of an event the actor was allowed to record (the county's approval of
+/// the elimination): no role check of its own, the case read in scope.
+/// Returns the plan's id, `None` when the case has no open plan.
+pub async fn close_plan(
+    pool: &Pool,
+    actor: &Actor,
+    case_id: i64,
+    ends_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let (lo, hi) = actor.scope.region.padded_range();
+    let mut tx = pool.begin().await?;
+    let plan: Option<(i64, String)> = tx
+        .opt(
+            q(
+                "SELECT p.id, p.village_code FROM plans p JOIN cases c ON c.id = p.case_id
+               WHERE p.case_id = $1 AND c.village_code BETWEEN $2 AND $3 AND p.status <> $4",
+            )
+            .bind(case_id)
+            .bind(lo)
+            .bind(hi)
+            .bind(PlanStatus::Closed.code()),
+        )
+        .await?;
+    let Some((plan_id, village)) = plan else {
+        return Ok(None);
+    };
+    let before = get_plan_in(&mut tx, plan_id).await?;
+    tx.execute(
+        q("UPDATE plans SET status = $1, ends_on = $2, updated_at = $3, version = version + 1 WHERE id = $4")
+            .bind(PlanStatus::Closed.code())
+            .bind(ends_on)
+            .bind(now)
+            .bind(plan_id),
+    )
+    .await?;
+    let after = get_plan_in(&mut tx, plan_id).await?;
+    audit::record(
+        &mut tx,
+        &[Change {
+            user_id: actor.user_id,
+            action: "close",
+            entity: "plan",
+            entity_id: plan_id.to_string(),
+            region: Some(village),
+            before: Some(before),
+            after: Some(after),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(plan_id))
+}
+
+/// An open plan (draft or active) that needs the cadre: its review is due,
+/// or the household has no measure in the plan's time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct PlanToFollow {
+    /// The plan.
+    pub plan_id: i64,
+    /// The household (link to its plan tab).
+    pub household_id: i64,
+    /// Its village.
+    pub village_code: String,
+    /// Its number.
+    pub number: String,
+    /// The plan's status.
+    #[sqlx(try_from = "crate::codes::Stored<PlanStatus>")]
+    pub status: PlanStatus,
+    /// The helper named, if any.
+    pub helper_id: Option<i64>,
+    /// The next review.
+    pub review_on: NaiveDate,
+    /// The review is due (on or before the day asked).
+    pub review_due: bool,
+    /// Measures of the household in the plan's time (not stopped, not
+    /// ended before the plan's start); 0: a household without a measure.
+    pub measures: i64,
+}
+
+/// Most plans [`plans_to_follow`] answers.
+const MAX_TO_FOLLOW: i64 = 1000;
+
+/// The open plans of households in the actor's scope whose review is due
+/// on `on` or whose household has no measure in the plan's time, by
+/// review day, village and number (at most 1000). A closed plan (the risk
+/// eliminated) is never listed.
+pub async fn plans_to_follow(
+    pool: &Pool,
+    actor: &Actor,
+    on: NaiveDate,
+) -> Result<Vec<PlanToFollow>, StoreError> {
+    if !actor.scope.role.reads_households() {
+        return Err(StoreError::Forbidden);
+    }
+    let (lo, hi) = actor.scope.region.padded_range();
+    let rows: Vec<PlanToFollow> = pool
+        .all(
+            q(format!(
+                "SELECT plan_id, household_id, village_code, number, status, helper_id, review_on,
+                   review_on <= $1 AS review_due, measures FROM (
+                 SELECT p.id AS plan_id, h.id AS household_id, h.village_code, h.number, p.status,
+                   p.helper_id, p.review_on,
+                   (SELECT COUNT(*) FROM measures m WHERE m.household_id = h.id AND m.status <> $2
+                      AND (m.ends_on IS NULL OR m.ends_on >= p.starts_on)) AS measures
+                 FROM plans p JOIN households h ON h.id = p.household_id
+                 WHERE p.status <> $3 AND h.village_code BETWEEN $4 AND $5) x
+                 WHERE review_on <= $1 OR measures = 0
+                 ORDER BY review_on, village_code, number, plan_id LIMIT {MAX_TO_FOLLOW}"
+            ))
+            .bind(on)
+            .bind(dixian_domain::assistance::MeasureStatus::Stopped.code())
+            .bind(PlanStatus::Closed.code())
+            .bind(lo)
+            .bind(hi),
+        )
+        .await?;
+    Ok(rows)
 }
 
 /// Writes the planned measures of plan `plan_id`, in order.

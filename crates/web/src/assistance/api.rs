@@ -13,11 +13,12 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use dixian_app::assistance::{self, MeasureListFile};
 use dixian_domain::assistance::{
-    AssistancePlan, Department, FollowUpVisit, Measure, MeasureKind, ResponsiblePerson,
+    AssistancePlan, Department, EffectReview, FollowUpVisit, Measure, MeasureKind,
+    ResponsiblePerson,
 };
 use dixian_store::assistance::{
-    ListBatchOutcome, ListBatchSummary, MeasureFilter, RegionMeasure, StoredHelper, StoredMeasure,
-    StoredPlan, StoredVisit,
+    HeldHousehold, ListBatchOutcome, ListBatchSummary, MeasureFilter, PlanToFollow, RegionMeasure,
+    StoredHelper, StoredMeasure, StoredPlan, StoredVisit,
 };
 use dixian_store::households;
 use serde::{Deserialize, Serialize};
@@ -27,10 +28,10 @@ use utoipa::ToSchema;
 /// The OpenAPI part of assistance.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_plan, put_plan, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
+    paths(get_plan, put_plan, plan_proposal, confirm_plan, plan_effect, plans_to_follow, assign_helper, add_measure, stop_measure, record_visit, get_chain, list_visits, list_measures,
         list_helpers, create_helper, upload_list, chain_report),
-    components(schemas(PlanAnswer, PutPlan, AssignHelper, StopMeasure, Saved, Created, MeasureCreated, ChainAnswer, MeasurePage, ListUploadResult,
-        ListRowProblem, StoredPlan, StoredMeasure, StoredVisit, StoredHelper, RegionMeasure,
+    components(schemas(PlanAnswer, PutPlan, ProposalAnswer, ConfirmPlan, EffectAnswer, EffectReview, AssignHelper, StopMeasure, Saved, Created, MeasureCreated, ChainAnswer, MeasurePage, ListUploadResult,
+        ListRowProblem, StoredPlan, PlanToFollow, StoredMeasure, StoredVisit, StoredHelper, HeldHousehold, RegionMeasure,
         ListBatchOutcome, ListBatchSummary, AssistancePlan, Measure, FollowUpVisit, ResponsiblePerson,
         assistance::ChainReport, assistance::ChainReportRow, assistance::ReportFinding, assistance::ReportMeasure,
         assistance::RuleCount)),
@@ -44,7 +45,11 @@ const MAX_LISTED_ERRORS: usize = 1_000;
 pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/households/{id}/plan", get(get_plan).put(put_plan))
+        .route("/api/v1/households/{id}/plan/proposal", get(plan_proposal))
+        .route("/api/v1/households/{id}/plan/confirm", post(confirm_plan))
+        .route("/api/v1/households/{id}/plan/effect", get(plan_effect))
         .route("/api/v1/households/{id}/plan/helper", put(assign_helper))
+        .route("/api/v1/plans/to-follow", get(plans_to_follow))
         .route("/api/v1/households/{id}/measures", post(add_measure))
         .route(
             "/api/v1/households/{id}/visits",
@@ -185,6 +190,132 @@ async fn put_plan(
         id: plan_id,
         version,
     }))
+}
+
+/// The plan dixian proposes for a household, not saved.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalAnswer {
+    /// The draft: measures from the case's risk types and each member's
+    /// labor capacity and age, starting today, first review after the
+    /// visit interval in force. Save it (adjusted) with `PUT …/plan`.
+    plan: AssistancePlan,
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}/plan/proposal", tag = "assistance", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ProposalAnswer, description = "the proposal, not saved; persons' ID numbers masked (send them back as read)"),
+        (status = 403, description = "your role reads no cases"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 422, description = "no open case (`no_case`) or no measure catalogue in force (`no_rule_set`)")))]
+async fn plan_proposal(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let plan =
+        assistance::draft_plan(&s.store, &auth.actor(), &s.catalogues(), id, s.clock.now()).await?;
+    Ok(Json(masked(&ProposalAnswer { plan })?))
+}
+
+/// A draft plan confirmed: the version read.
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmPlan {
+    /// The plan's version read.
+    version: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/plan/confirm", tag = "assistance", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ConfirmPlan,
+    responses((status = 200, body = Saved, description = "the plan is active"),
+        (status = 403, description = "only the village cadre confirms the plan"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 409, description = "the plan changed since it was read (or there is none)"),
+        (status = 422, description = "a rule is broken: a closed plan (`plan_status`), a planned kind no longer fits (`invalid_field`, named)")))]
+async fn confirm_plan(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Body(req): Body<ConfirmPlan>,
+) -> ApiResult<Json<Saved>> {
+    let actor = auth.actor();
+    let version = assistance::confirm_plan(
+        &s.store,
+        &actor,
+        &s.catalogues(),
+        id,
+        req.version,
+        s.clock.now(),
+    )
+    .await?;
+    let plan = assistance::get_plan(&s.store, &actor, id).await?;
+    tracing::info!(household_id = id, version, "plan confirmed");
+    Ok(Json(Saved {
+        id: plan.map_or(0, |p| p.id),
+        version,
+    }))
+}
+
+/// 帮扶成效: the effect review of a household's plan.
+#[derive(Serialize, ToSchema)]
+pub struct EffectAnswer {
+    /// The plan reviewed; `null` before one is made.
+    plan_id: Option<i64>,
+    /// The plan's first day.
+    starts_on: Option<chrono::NaiveDate>,
+    /// The day it ended (closed plans: reviewed as on that day).
+    ends_on: Option<chrono::NaiveDate>,
+    /// Income per person before and after the plan's start, development
+    /// measures without effect past the review period set in the rule
+    /// file (`effect_review_months`: to adjust), protection to stack;
+    /// `null` without a plan or a catalogue in force.
+    review: Option<EffectReview>,
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}/plan/effect", tag = "assistance", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = EffectAnswer),
+        (status = 403, description = "your role reads no households"),
+        (status = 404, description = "unknown or outside your scope")))]
+async fn plan_effect(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let found = assistance::plan_effect(
+        &s.store,
+        &auth.actor(),
+        &s.catalogues(),
+        &s.rules.get(),
+        id,
+        s.clock.now(),
+    )
+    .await?;
+    let answer = match found {
+        Some((plan, review)) => EffectAnswer {
+            plan_id: Some(plan.id),
+            starts_on: Some(plan.plan.starts_on),
+            ends_on: plan.ends_on,
+            review: Some(review),
+        },
+        None => EffectAnswer {
+            plan_id: None,
+            starts_on: None,
+            ends_on: None,
+            review: None,
+        },
+    };
+    Ok(Json(masked(&answer)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/plans/to-follow", tag = "assistance", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PlanToFollow>, description = "the open plans of your scope whose review is due today or whose household has no measure in the plan's time (`measures` 0), by review day; closed plans (risk eliminated) are left out; at most 1000"),
+        (status = 403, description = "your role reads no households")))]
+async fn plans_to_follow(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<PlanToFollow>>> {
+    let rows = assistance::plans_to_follow(&s.store, &auth.actor(), s.clock.now()).await?;
+    Ok(Json(rows))
 }
 
 /// The helper of a household's plan.
@@ -387,7 +518,7 @@ async fn list_measures(
 }
 
 #[utoipa::path(get, path = "/api/v1/helpers", tag = "assistance", security(("bearer" = [])),
-    responses((status = 200, body = Vec<StoredHelper>, description = "the county's roster with each helper's workload; phones masked")))]
+    responses((status = 200, body = Vec<StoredHelper>, description = "the roster with each helper's workload (county-wide) and the households they hold in your scope (`held`, the head's name masked unless your role's work needs it); phones masked. A county sees every helper of its roster, a township only those holding a household in it")))]
 async fn list_helpers(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     let helpers = assistance::helpers(&s.store, &auth.actor()).await?;
     Ok(Json(masked(&helpers)?))

@@ -45,6 +45,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/households/{id}/assistance/plan", post(plan_submit))
         .route("/households/{id}/card-print", get(card_print))
         .route("/helpers", get(helpers_page).post(helper_create))
+        .route("/plans/to-follow", get(to_follow_page))
 }
 
 /// What a form holds: the values typed and the problems by field.
@@ -272,6 +273,8 @@ struct PlanView {
     helper_id: String,
     starts: String,
     review: String,
+    /// The day a closed plan ended (the risk eliminated).
+    ends: Option<String>,
     lines: Vec<PlanLine>,
 }
 
@@ -387,6 +390,7 @@ fn tab_of(
         helper_id: p.plan.helper.map(|x| x.to_string()).unwrap_or_default(),
         starts: p.plan.starts_on.to_string(),
         review: p.plan.review_on.to_string(),
+        ends: p.ends_on.map(|d| d.to_string()),
         lines: p
             .plan
             .measures
@@ -1008,16 +1012,86 @@ async fn card_print(
     .into_response()
 }
 
+/// One open plan to follow (review due, or no measure yet).
+struct FollowLine {
+    household_id: i64,
+    number: String,
+    village: String,
+    status: &'static str,
+    review: String,
+    due: bool,
+    measures: i64,
+}
+
+/// The open plans of the reader's area to follow: review due, or no
+/// measure in the plan's time. Closed plans are not listed.
+#[derive(Template, WebTemplate)]
+#[template(path = "plans_to_follow.html")]
+struct ToFollowPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    rows: Vec<FollowLine>,
+}
+
+async fn to_follow_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
+    let rows = match assistance::plans_to_follow(&s.store, &auth.actor(), s.clock.now()).await {
+        Ok(r) => r,
+        Err(e) => return refused(t, e),
+    };
+    let names = match dixian_app::registry::region_names(
+        &s.store,
+        rows.iter().map(|r| r.village_code.as_str()),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => return refused(t, e),
+    };
+    ToFollowPage {
+        t,
+        user: user_bar(&auth.0, t),
+        rows: rows
+            .into_iter()
+            .map(|r| FollowLine {
+                household_id: r.household_id,
+                village: names
+                    .get(&r.village_code)
+                    .cloned()
+                    .unwrap_or_else(|| r.village_code.clone()),
+                number: r.number,
+                status: t.label(r.status),
+                review: r.review_on.to_string(),
+                due: r.review_due,
+                measures: r.measures,
+            })
+            .collect(),
+    }
+    .into_response()
+}
+
 /// The roster page.
 #[derive(Template, WebTemplate)]
 #[template(path = "helpers.html")]
 struct HelpersPage {
     t: &'static Texts,
     user: Option<UserBar>,
-    helpers: Vec<(String, String, String, i64)>,
+    helpers: Vec<RosterLine>,
     may_add: bool,
     form: FormState,
     saved: bool,
+}
+
+/// One helper of the roster page.
+struct RosterLine {
+    name: String,
+    unit: String,
+    /// Masked.
+    phone: String,
+    /// Households held, county-wide.
+    workload: i64,
+    /// (household id, number, head's name as the role sees it) of the
+    /// households held inside the reader's scope.
+    held: Vec<(i64, String, String)>,
 }
 
 async fn roster(
@@ -1035,13 +1109,16 @@ async fn roster(
         user: user_bar(&auth.0, t),
         helpers: list
             .into_iter()
-            .map(|h| {
-                (
-                    h.helper.name,
-                    h.helper.unit,
-                    mask_phone(&h.helper.phone),
-                    h.households,
-                )
+            .map(|h| RosterLine {
+                name: h.helper.name,
+                unit: h.helper.unit,
+                phone: mask_phone(&h.helper.phone),
+                workload: h.households,
+                held: h
+                    .held
+                    .into_iter()
+                    .map(|x| (x.household_id, x.number, x.head_name))
+                    .collect(),
             })
             .collect(),
         may_add: auth.0.role.manages_helpers(),
