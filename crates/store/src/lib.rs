@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cases;
 pub mod chain_report;
 pub mod codes;
+pub mod comparison;
 pub mod crypto;
 pub mod db;
 pub mod feeds;
