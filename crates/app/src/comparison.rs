@@ -266,7 +266,9 @@ fn grouped(rows: Vec<ComparisonRow>) -> Vec<KindRows> {
 /// Checks a data comparison about to be recorded on a case at the
 /// comparison step against the rows listed for it now: each reviewed row
 /// is a listed one, each kind with rows has a finding. Other events, and
-/// a case at another step (the state machine refuses it), pass.
+/// a case at another step (the state machine refuses it), pass. Without
+/// a window in the rule set in force nothing is listed, so no row may be
+/// named, and the comparison is recorded as given.
 pub(crate) async fn check_event(
     store: &Store,
     actor: &Actor,
@@ -287,8 +289,15 @@ pub(crate) async fn check_event(
     if stage != CaseStage::DataComparison {
         return Ok(());
     }
-    let list = comparison_rows(store, actor, case_id, now, policies).await?;
-    check_comparison(reviewed_rows, findings, &list.listed()).map_err(StoreError::from)?;
+    // A rule set stored before `comparison_window_days` existed lists no
+    // rows: the comparison is then recorded without any (in words, or
+    // with findings), never blocked.
+    let listed = match comparison_rows(store, actor, case_id, now, policies).await {
+        Ok(list) => list.listed(),
+        Err(AppError::Store(StoreError::Refused(Refusal::NoComparisonWindow { .. }))) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    check_comparison(reviewed_rows, findings, &listed).map_err(StoreError::from)?;
     Ok(())
 }
 
