@@ -332,6 +332,8 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/cases/{id}",                     O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/api/v1/cases/{id}/events",              O::Case,      WORK,    WORK,    conflict,    B::EventJson),
         route( "GET",  "/api/v1/cases/{id}/elimination-check",   O::Case,      WORK,    WORK,    unmonitored, B::Nothing),
+        // 信息比对: the members' department rows, for the working levels in scope
+        route( "GET",  "/api/v1/cases/{id}/comparison-rows",     O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         // 案件附件: read by the working levels; added by whoever records the
         // current step (the case is on notice: the village cadre)
         route( "GET",  "/api/v1/cases/{id}/attachments",         O::Case,      WORK,    WORK,    Ok,          B::Nothing),

@@ -11,7 +11,7 @@ use common::Backend;
 use dixian_domain::assistance::{
     ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
 };
-use dixian_domain::case::EliminationCriterion;
+use dixian_domain::case::{EliminationCriterion, Finding};
 use dixian_domain::{
     Assistance, CaseStage, Category, Channel, DisabilityKind, DrinkingWater, EmploymentStatus,
     EventKind, HousingGrade, Illness, InsuranceStatus, LaborCapacity, RegionLevel, Relation,
@@ -97,6 +97,7 @@ fn table() -> BTreeMap<&'static str, Known> {
         EliminationCriterion,
         EmploymentStatus,
         EventKind,
+        Finding,
         HousingGrade,
         Illness,
         InsuranceStatus,
