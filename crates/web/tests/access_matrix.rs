@@ -1659,7 +1659,7 @@ async fn open_to_notice(w: &World, cadre: &str, household: i64) -> i64 {
     let case = r["case_id"].as_i64().unwrap();
     let steps = [
         json!({"kind": "home_check", "findings": "四看：家有病人", "asset_check_consent_signed": true, "visited_on": w.day(0)}),
-        json!({"kind": "data_comparison", "results": "医保报销记录相符"}),
+        json!({"kind": "data_comparison", "results": "医保报销记录相符", "findings": [{"feed": "medical", "finding": "consistent"}]}),
         json!({"kind": "deliberation", "held_on": w.day(0), "attendees": 12, "approve": true, "note": "同意纳入"}),
         json!({"kind": "notice_start", "start": w.day(0), "end": w.day(4)}),
     ];
