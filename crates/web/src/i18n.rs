@@ -580,6 +580,8 @@ texts! {
     rf_home_check_days,
     /// Rules form: rf_data_comparison_days.
     rf_data_comparison_days,
+    /// Rules form: the data comparison's window of department rows.
+    rf_comparison_window_days,
     /// Rules form: rf_deliberation_days.
     rf_deliberation_days,
     /// Rules form: rf_township_review_days.
@@ -1240,6 +1242,7 @@ pub const ZH: Texts = Texts {
     rf_identification_limit_days: "从线索到县级审定",
     rf_home_check_days: "入户核查",
     rf_data_comparison_days: "信息比对",
+    rf_comparison_window_days: "信息比对：列出近期部门数据",
     rf_deliberation_days: "民主评议",
     rf_township_review_days: "乡镇审核",
     rf_county_approval_days: "县级审定",
@@ -1708,6 +1711,7 @@ pub const EN: Texts = Texts {
     rf_identification_limit_days: "Lead to county approval",
     rf_home_check_days: "Home check",
     rf_data_comparison_days: "Data comparison",
+    rf_comparison_window_days: "Data comparison: department rows of the last",
     rf_deliberation_days: "Village deliberation",
     rf_township_review_days: "Township review",
     rf_county_approval_days: "County approval",
