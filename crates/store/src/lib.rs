@@ -214,6 +214,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_attachments",
         include_str!("../migrations/sqlite/0010_case_attachments.sql"),
     ),
+    (
+        14,
+        "feed_rows_household",
+        include_str!("../migrations/sqlite/0014_feed_rows_household.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -265,6 +270,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "case_attachments",
         include_str!("../migrations/postgres/0010_case_attachments.sql"),
+    ),
+    (
+        14,
+        "feed_rows_household",
+        include_str!("../migrations/postgres/0014_feed_rows_household.sql"),
     ),
 ];
 
