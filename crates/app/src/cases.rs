@@ -96,6 +96,11 @@ pub async fn dismiss_lead(
 /// draft plan is proposed ([`propose_plan`]; after a rollback or a
 /// re-entry the closed plan reopens as it); when the county approves the
 /// elimination, the open plan closes on that day.
+///
+/// A data comparison (信息比对) is checked against the department rows
+/// listed for the case now ([`crate::comparison::comparison_rows`]): the
+/// rows it reviewed are listed ones, and each feed kind with rows has a
+/// finding.
 pub async fn record_event(
     store: &Store,
     actor: &Actor,
@@ -122,6 +127,25 @@ pub async fn record_event(
         if !failing.is_empty() && !overridden {
             return Err(StoreError::Refused(Refusal::EliminationCriteriaFail { failing }).into());
         }
+    }
+    if matches!(event, CaseEvent::DataComparison { .. })
+        && before.case.stage == CaseStage::DataComparison
+    {
+        // The domain's own refusals (role, empty) first, then the rows.
+        if let Some(policy) = policies.policy_for(&before.case.village, china_date(now)) {
+            dixian_domain::apply(&before.case, event, &actor.scope, now, &policy)
+                .map_err(StoreError::from)?;
+        }
+        crate::comparison::check_event(
+            store,
+            actor,
+            case_id,
+            before.case.stage,
+            event,
+            now,
+            policies,
+        )
+        .await?;
     }
     let after =
         cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?;
@@ -376,6 +400,11 @@ pub struct CasePage {
     pub attachments: Vec<AttachmentInfo>,
     /// The actor records the step the case waits for, and so may attach.
     pub may_attach: bool,
+    /// 信息比对 the actor may record now: the department rows listed for
+    /// it, or why they cannot be listed (`None` at any other step).
+    pub comparison: Option<Result<crate::comparison::ComparisonList, String>>,
+    /// The rows each recorded comparison reviewed, by the event's `seq`.
+    pub compared: Vec<(i64, Vec<crate::comparison::KindRows>)>,
 }
 
 /// The case as a dossier (案卷): the lead, what each step recorded (the
@@ -465,6 +494,26 @@ pub async fn case_page(
             .filter(|r| r.pending(&detail.case)),
     };
     let may_attach = records_step(stage, actor.scope.role);
+    let comparison = if detail.allowed_events.contains(&EventKind::DataComparison) {
+        Some(
+            crate::comparison::comparison_rows(store, actor, id, now, policies)
+                .await
+                .map_err(|e| e.to_string()),
+        )
+    } else {
+        None
+    };
+    let mut compared = Vec::new();
+    for e in &detail.events {
+        if let CaseEvent::DataComparison { reviewed_rows, .. } = &e.event
+            && !reviewed_rows.is_empty()
+        {
+            let rows =
+                crate::comparison::reviewed_rows(store, actor, detail.household_id, reviewed_rows)
+                    .await?;
+            compared.push((e.seq, rows));
+        }
+    }
     Ok(CasePage {
         detail,
         head,
@@ -473,6 +522,8 @@ pub async fn case_page(
         dossier,
         attachments,
         may_attach,
+        comparison,
+        compared,
     })
 }
 

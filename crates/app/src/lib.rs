@@ -10,6 +10,7 @@
 
 pub mod assistance;
 pub mod cases;
+pub mod comparison;
 pub mod declaration;
 mod error;
 pub mod exports;

@@ -96,7 +96,7 @@ const fn spec(key: &'static str, section: Section, unit: Unit, kind: Kind) -> Fi
 /// Every numeric field of a rule set the form edits, in page order. The
 /// measure catalogue, the house-damage levels and the housing grades are
 /// kept as the set in force has them (the TOML text edits them).
-pub const FIELDS: [FieldSpec; 19] = {
+pub const FIELDS: [FieldSpec; 20] = {
     use Kind::*;
     use Section as S;
     use Unit as U;
@@ -135,6 +135,14 @@ pub const FIELDS: [FieldSpec; 19] = {
             "workflow.elimination_min_measures",
             S::Workflow,
             U::Measures,
+            Count,
+        ),
+        // Optional in a set (one stored before it existed has none):
+        // shown only where the set has it.
+        spec(
+            "workflow.comparison_window_days",
+            S::Workflow,
+            U::Days,
             Count,
         ),
         spec(
@@ -267,6 +275,9 @@ pub fn form_values(set: &RuleSet) -> BTreeMap<&'static str, String> {
         {
             out.insert(spec.key, v.to_string());
         }
+    }
+    if let Some(days) = set.workflow.comparison_window_days {
+        out.insert("workflow.comparison_window_days", days.to_string());
     }
     if let Some(a) = &set.assistance {
         out.insert(
@@ -427,6 +438,7 @@ fn put(set: &mut RuleSet, key: &str, fen: i64, n: u32, f: f64) {
         "workflow.elimination_min_monitored_months" => w.elimination_min_monitored_months = n,
         "workflow.elimination_income_stable_months" => w.elimination_income_stable_months = n,
         "workflow.elimination_min_measures" => w.elimination_min_measures = n,
+        "workflow.comparison_window_days" => w.comparison_window_days = Some(n),
         "assistance.first_measure_days" => {
             if let Some(a) = &mut set.assistance {
                 a.first_measure_days = n;
@@ -780,6 +792,29 @@ mod tests {
         );
         assert!(!back.set.rules.iter().any(|r| r.id == "water-outage"));
         assert_eq!(back.set.rules.len(), d.set.rules.len() - 1);
+    }
+
+    #[test]
+    fn the_comparison_window_is_edited_and_written_back() {
+        let b = book();
+        let d = start(&b, &county(), day()).unwrap();
+        let mut v = typed(&d.set, &d.offered);
+        assert_eq!(
+            v.get("workflow.comparison_window_days").map(String::as_str),
+            Some("365"),
+            "the shipped files set it"
+        );
+        v.insert("workflow.comparison_window_days".into(), "180".into());
+        let back = draft_from_form(&b, &county(), day(), &v).unwrap();
+        assert_eq!(back.set.workflow.comparison_window_days, Some(180));
+        assert!(
+            back.toml.contains("comparison_window_days = 180"),
+            "{}",
+            back.toml
+        );
+        v.insert("workflow.comparison_window_days".into(), "0".into());
+        let errors = draft_from_form(&b, &county(), day(), &v).unwrap_err();
+        assert_eq!(errors[0].field, "workflow.comparison_window_days");
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn policy() -> WorkflowPolicy {
         elimination_min_monitored_months: 6,
         elimination_income_stable_months: 6,
         elimination_min_measures: 1,
+        comparison_window_days: Some(365),
     }
 }
 

@@ -357,6 +357,8 @@ async fn identify_h2(store: &Store, p: &Policies) -> (i64, i64) {
             2,
             CaseEvent::DataComparison {
                 results: "比对无异常".into(),
+                reviewed_rows: Vec::new(),
+                findings: Vec::new(),
             },
         ),
         (

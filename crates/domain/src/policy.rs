@@ -32,4 +32,10 @@ pub struct WorkflowPolicy {
     pub elimination_income_stable_months: u32,
     /// Measures a household must have received before elimination.
     pub elimination_min_measures: u32,
+    /// 信息比对: the department rows of the last this many days (to the
+    /// day of the comparison) are listed for the household's members.
+    /// Optional so that a rule set stored before the key existed still
+    /// reads; without it the rows cannot be listed (the app says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_window_days: Option<u32>,
 }

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cases;
 pub mod chain_report;
 pub mod codes;
+pub mod comparison;
 pub mod crypto;
 pub mod db;
 pub mod feeds;
@@ -218,6 +219,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "plan_end",
         include_str!("../migrations/sqlite/0013_plan_end.sql"),
     ),
+    (
+        14,
+        "feed_rows_household",
+        include_str!("../migrations/sqlite/0014_feed_rows_household.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -274,6 +280,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "plan_end",
         include_str!("../migrations/postgres/0013_plan_end.sql"),
+    ),
+    (
+        14,
+        "feed_rows_household",
+        include_str!("../migrations/postgres/0014_feed_rows_household.sql"),
     ),
 ];
 

@@ -195,6 +195,17 @@ pub enum Refusal {
         /// The criteria that fail, in the check's order.
         failing: Vec<EliminationCriterion>,
     },
+    /// The rule set in force sets no data comparison window.
+    #[error(
+        "the rule set in force for region {region} on {on} sets no workflow.comparison_window_days; \
+         ask the county admin to adopt a version with it (适用规则集未设信息比对期限)"
+    )]
+    NoComparisonWindow {
+        /// The region (a village code).
+        region: String,
+        /// The day (China time).
+        on: NaiveDate,
+    },
 }
 
 fn criteria_en(c: &[EliminationCriterion]) -> String {
@@ -236,6 +247,7 @@ impl Refusal {
             Refusal::UnknownHelper => "unknown_helper",
             Refusal::MeasureStopped => "measure_stopped",
             Refusal::EliminationCriteriaFail { .. } => "elimination_criteria_fail",
+            Refusal::NoComparisonWindow { .. } => "no_comparison_window",
         }
     }
 
@@ -266,7 +278,8 @@ impl Refusal {
             | Refusal::PlanStatusChange { .. }
             | Refusal::UnknownHelper
             | Refusal::MeasureStopped
-            | Refusal::EliminationCriteriaFail { .. } => RefusalKind::Unprocessable,
+            | Refusal::EliminationCriteriaFail { .. }
+            | Refusal::NoComparisonWindow { .. } => RefusalKind::Unprocessable,
             Refusal::FormerlyPoorByCounty => RefusalKind::NotPermitted,
         }
     }

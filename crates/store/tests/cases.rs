@@ -25,6 +25,7 @@ fn policy() -> WorkflowPolicy {
         elimination_min_monitored_months: 6,
         elimination_income_stable_months: 6,
         elimination_min_measures: 1,
+        comparison_window_days: Some(365),
     }
 }
 
@@ -299,6 +300,8 @@ async fn events_are_written_once(backend: Backend) {
 
     let compare = CaseEvent::DataComparison {
         results: "无异常".into(),
+        reviewed_rows: Vec::new(),
+        findings: Vec::new(),
     };
     // stale version
     let err = cases::apply_event(&f.store.pool, &f.cadre_a, case_id, 1, &compare, day(1), &p)

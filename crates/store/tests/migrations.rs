@@ -164,8 +164,9 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        4,
-        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments) and 0013 (a plan's end) run over them"
+        5,
+        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0013 (a plan's \
+         end) and 0014 (feed rows by household) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // every row, id and reference kept
@@ -224,6 +225,7 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
                 "feed_batches_region_key",
                 "feed_batches_region_sha256",
                 "feed_rows_batch",
+                "feed_rows_household",
                 "feed_rows_person",
                 "feed_rows_region_key",
                 "feed_rows_village"

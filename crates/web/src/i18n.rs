@@ -258,6 +258,32 @@ texts! {
     proposed_mark,
     /// The department rows of the data comparison.
     department_rows,
+    /// The department rows listed for the data comparison.
+    cmp_title,
+    /// The period compared: from, to, days.
+    cmp_period,
+    /// No department row of the members in the period.
+    cmp_no_rows,
+    /// The rows cannot be listed: why follows.
+    cmp_unavailable,
+    /// A row's person (masked).
+    cmp_person,
+    /// A row's date.
+    cmp_date,
+    /// The warnings a row is evidence of.
+    cmp_warned,
+    /// The checkbox: this row was reviewed.
+    cmp_reviewed,
+    /// The finding for a feed kind.
+    cmp_finding,
+    /// The note of a finding.
+    cmp_note,
+    /// No finding chosen yet.
+    cmp_choose,
+    /// The rows a recorded comparison reviewed.
+    cmp_rows_of_step,
+    /// A reviewed row that is not a row number.
+    cmp_bad_row,
     /// The decision form's heading.
     decision_title,
     /// Decision: approve.
@@ -554,6 +580,8 @@ texts! {
     rf_home_check_days,
     /// Rules form: rf_data_comparison_days.
     rf_data_comparison_days,
+    /// Rules form: the data comparison's window of department rows.
+    rf_comparison_window_days,
     /// Rules form: rf_deliberation_days.
     rf_deliberation_days,
     /// Rules form: rf_township_review_days.
@@ -1065,6 +1093,19 @@ pub const ZH: Texts = Texts {
     dossier: "办理记录",
     proposed_mark: "（拟认定）",
     department_rows: "信息比对：部门数据预警",
+    cmp_title: "比对的部门数据",
+    cmp_period: "比对期间：{} 至 {}（{} 天）",
+    cmp_no_rows: "比对期间内，本户现有成员无部门数据记录",
+    cmp_unavailable: "无法列出部门数据：",
+    cmp_person: "人员",
+    cmp_date: "日期",
+    cmp_warned: "已触发预警",
+    cmp_reviewed: "已比对",
+    cmp_finding: "比对结论",
+    cmp_note: "说明",
+    cmp_choose: "请选择",
+    cmp_rows_of_step: "已比对的部门数据",
+    cmp_bad_row: "已比对数据行编号无效",
     decision_title: "审核决定",
     choice_approve: "同意",
     choice_return: "退回补充",
@@ -1213,6 +1254,7 @@ pub const ZH: Texts = Texts {
     rf_identification_limit_days: "从线索到县级审定",
     rf_home_check_days: "入户核查",
     rf_data_comparison_days: "信息比对",
+    rf_comparison_window_days: "信息比对：列出近期部门数据",
     rf_deliberation_days: "民主评议",
     rf_township_review_days: "乡镇审核",
     rf_county_approval_days: "县级审定",
@@ -1526,6 +1568,19 @@ pub const EN: Texts = Texts {
     dossier: "Case record",
     proposed_mark: " (proposed)",
     department_rows: "Data comparison: department warnings",
+    cmp_title: "Department rows to compare",
+    cmp_period: "Period compared: {} to {} ({} days)",
+    cmp_no_rows: "No department rows of the current members in the period",
+    cmp_unavailable: "The department rows cannot be listed: ",
+    cmp_person: "Person",
+    cmp_date: "Date",
+    cmp_warned: "Warnings raised",
+    cmp_reviewed: "Reviewed",
+    cmp_finding: "Finding",
+    cmp_note: "Note",
+    cmp_choose: "Choose",
+    cmp_rows_of_step: "Department rows reviewed",
+    cmp_bad_row: "a reviewed row is not a valid row number",
     decision_title: "Decision",
     choice_approve: "Approve",
     choice_return: "Return for more material",
@@ -1674,6 +1729,7 @@ pub const EN: Texts = Texts {
     rf_identification_limit_days: "Lead to county approval",
     rf_home_check_days: "Home check",
     rf_data_comparison_days: "Data comparison",
+    rf_comparison_window_days: "Data comparison: department rows of the last",
     rf_deliberation_days: "Village deliberation",
     rf_township_review_days: "Township review",
     rf_county_approval_days: "County approval",
@@ -1892,6 +1948,7 @@ const EVENT_FIELDS_ZH: &[(&str, &str)] = &[
     ("findings", "核查情况"),
     ("asset_check_consent_signed", "已签订承诺授权书"),
     ("results", "比对结果"),
+    ("reviewed_rows", "已比对数据行数"),
     ("held_on", "评议日期"),
     ("attendees", "参会人数"),
     ("approve", "同意"),
@@ -1921,6 +1978,7 @@ const EVENT_FIELDS_EN: &[(&str, &str)] = &[
     ("findings", "Findings"),
     ("asset_check_consent_signed", "Asset-check consent signed"),
     ("results", "Results"),
+    ("reviewed_rows", "Rows reviewed"),
     ("held_on", "Held on"),
     ("attendees", "Attendees"),
     ("approve", "Approve"),
@@ -2011,6 +2069,7 @@ bilingual!(
     dixian_domain::case::CaseStage,
     dixian_domain::case::EliminationCriterion,
     dixian_screen::FeedKind,
+    dixian_domain::case::Finding,
     dixian_domain::Condition,
     dixian_domain::assistance::ChainRule,
     dixian_domain::assistance::MeasureKind,

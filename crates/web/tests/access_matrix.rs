@@ -334,6 +334,8 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/cases/{id}",                     O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/api/v1/cases/{id}/events",              O::Case,      WORK,    WORK,    conflict,    B::EventJson),
         route( "GET",  "/api/v1/cases/{id}/elimination-check",   O::Case,      WORK,    WORK,    unmonitored, B::Nothing),
+        // 信息比对: the members' department rows, for the working levels in scope
+        route( "GET",  "/api/v1/cases/{id}/comparison-rows",     O::Case,      WORK,    WORK,    Ok,          B::Nothing),
         // 案件附件: read by the working levels; added by whoever records the
         // current step (the case is on notice: the village cadre)
         route( "GET",  "/api/v1/cases/{id}/attachments",         O::Case,      WORK,    WORK,    Ok,          B::Nothing),
@@ -1667,7 +1669,7 @@ async fn open_to_notice(w: &World, cadre: &str, household: i64) -> i64 {
     let case = r["case_id"].as_i64().unwrap();
     let steps = [
         json!({"kind": "home_check", "findings": "四看：家有病人", "asset_check_consent_signed": true, "visited_on": w.day(0)}),
-        json!({"kind": "data_comparison", "results": "医保报销记录相符"}),
+        json!({"kind": "data_comparison", "results": "医保报销记录相符", "findings": [{"feed": "medical", "finding": "consistent"}]}),
         json!({"kind": "deliberation", "held_on": w.day(0), "attendees": 12, "approve": true, "note": "同意纳入"}),
         json!({"kind": "notice_start", "start": w.day(0), "end": w.day(4)}),
     ];

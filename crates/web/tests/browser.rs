@@ -993,6 +993,27 @@ async fn list_pages_fit_a_phone() {
         .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     assert!(app.count("warnings").await >= 1, "a warning to list");
+    // that head's case at the data comparison: the stay is listed to compare
+    let r = app
+        .post(
+            &cadre,
+            "/api/v1/leads",
+            &json!({"channel": "cadre_sweep", "household_id": heads[1].0,
+                "risk_types": ["illness"], "note": "走访发现住院"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let compared = r.json::<Value>().await.unwrap()["case_id"]
+        .as_i64()
+        .unwrap();
+    record(
+        &app,
+        &cadre,
+        compared,
+        json!({"kind": "home_check", "findings": "入户核查", "asset_check_consent_signed": true,
+            "visited_on": dixian_domain::case::china_date(chrono::Utc::now())}),
+    )
+    .await;
 
     let Some(d) = driver().await else {
         return;
@@ -1013,12 +1034,15 @@ async fn list_pages_fit_a_phone() {
     d.click("#menu-button").await;
     assert!(d.displayed("#nav-inbox").await, "the menu opens the links");
     let card = format!("/households/{}", heads[0].0);
+    let case_page = format!("/cases/{compared}");
     for (path, rows) in [
         ("/households", "main table tbody tr"),
         ("/warnings", "main table tbody tr"),
         ("/inbox", "#inbox-cases tbody tr"),
         ("/overdue", "table.overdue tbody tr"),
         (card.as_str(), "#members tbody tr"),
+        // the comparison form's department rows
+        (case_page.as_str(), "#cmp-medical tbody tr"),
     ] {
         d.goto(&format!("{}{path}", app.url)).await;
         d.find(rows).await; // the list has rows
@@ -1027,6 +1051,10 @@ async fn list_pages_fit_a_phone() {
         // rows are cards: the cells stacked, the column names hidden
         assert_eq!(d.css(rows, "display").await, "flex", "{path}: a card");
         // for a look (README's is docs/screenshots/households-phone.png)
+        if path == case_page {
+            d.exec("document.querySelector('#comparison-rows').scrollIntoView(); return 0;")
+                .await;
+        }
         let name = path.trim_start_matches('/').replace('/', "-");
         let shot =
             std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-phone.png"));

@@ -526,4 +526,202 @@ async fn confirmed_refusal_ends_the_case(backend: Backend) {
     assert_eq!(w.case(&town, case).await["case"]["stage"], "rejected");
 }
 
-on_both_backends!(dossier, confirmed_refusal_ends_the_case);
+/// 信息比对 on the page: the members' stored department rows are listed by
+/// kind (money in 元, the person masked, the diagnosis hidden from the
+/// village cadre and shown to the township), not another household's nor
+/// rows older than the rule set's window; the API lists the same; a
+/// township reviewer records the comparison on the page (a missing
+/// finding is refused, the ticks and the note kept), and the dossier
+/// shows the finding with the rows reviewed.
+async fn comparison_lists_the_members_rows(backend: Backend) {
+    let now = Arc::new(Mutex::new(Utc::now() - Duration::days(20)));
+    let read = now.clone();
+    let clock = dixian_web::Clock::new(move || *read.lock().unwrap());
+    let Some(app) = common::spawn_app_with(backend, |s| s.with_clock(clock)).await else {
+        return;
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let w = World { app, now, http };
+    use dixian_domain::Role;
+    let cadre = w.app.user("cadre", Role::VillageCadre, VILLAGE).await;
+    let town = w.app.user("town", Role::TownshipReviewer, TOWNSHIP).await;
+    let other = w
+        .app
+        .user("other", Role::TownshipReviewer, OTHER_TOWNSHIP)
+        .await;
+    let admin = w.app.user("admin", Role::CountyAdmin, "520526").await;
+    let (head, child, neighbour) = (
+        id("1968-03-03", 21),
+        id("1992-04-04", 23),
+        id("1980-05-05", 25),
+    );
+    let h = household_json("DX-2", VILLAGE, &[head.clone(), child.clone()]);
+    let r = w.app.post(&cadre, "/api/v1/households", &h).await;
+    assert_eq!(r.status(), 201);
+    let household = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let h = household_json("DX-3", VILLAGE, std::slice::from_ref(&neighbour));
+    assert_eq!(
+        w.app.post(&cadre, "/api/v1/households", &h).await.status(),
+        201
+    );
+
+    let today = *w.now.lock().unwrap();
+    let (recent, old) = (
+        day(today - Duration::days(10)),
+        day(today - Duration::days(400)),
+    );
+    let medical = format!(
+        "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n\
+         {head},张三,{recent},住院,30000.00,20000.00,10000.00,肺结核\n\
+         {head},张三,{old},门诊,800,500,300,感冒\n\
+         {neighbour},张三,{recent},住院,1000,600,321.00,骨折\n"
+    );
+    let r = w
+        .app
+        .upload_feed(&admin, "medical", medical.into_bytes(), None)
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    let r = w
+        .app
+        .post(
+            &cadre,
+            "/api/v1/leads",
+            &json!({"channel": "cadre_sweep", "household_id": household,
+            "risk_types": ["illness"], "note": LEAD_NOTE}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let case = r.json::<Value>().await.unwrap()["case_id"]
+        .as_i64()
+        .unwrap();
+    w.event(
+        &cadre,
+        case,
+        json!({"kind": "home_check", "findings": FINDINGS,
+            "asset_check_consent_signed": true, "visited_on": day(today)}),
+    )
+    .await;
+
+    // The cadre's page lists the head's recent stay only, masked, no diagnosis.
+    let (s, page) = w.page(&cadre, &format!("/cases/{case}")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("比对的部门数据") && page.contains("id=\"cmp-medical\""),
+        "listed"
+    );
+    assert!(
+        page.contains("医保结算（医保）"),
+        "grouped by kind, in Chinese"
+    );
+    assert!(
+        page.contains("10000.00") && page.contains("个人自付（元）"),
+        "money in 元"
+    );
+    let masked = format!("{}********{}", &head[..6], &head[14..]);
+    assert!(page.contains(&masked), "the person, masked");
+    for full in [&head, &child, &neighbour] {
+        assert!(
+            !page.contains(full.as_str()),
+            "no full ID number on the page"
+        );
+    }
+    assert!(!page.contains("肺结核"), "no diagnosis for a village cadre");
+    assert!(!page.contains("321.00"), "not another household's row");
+    assert!(!page.contains(&old), "not a row older than the window");
+    assert_eq!(page.matches("name=\"reviewed_rows\"").count(), 1);
+
+    // The API lists the same; another township sees nothing.
+    let r = w
+        .app
+        .get(&cadre, &format!("/api/v1/cases/{case}/comparison-rows"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.unwrap();
+    assert_eq!(list["window_days"], 365);
+    let rows = list["kinds"][0]["rows"].as_array().unwrap().clone();
+    assert_eq!(
+        (list["kinds"][0]["kind"].as_str(), rows.len()),
+        (Some("medical"), 1)
+    );
+    assert!(!list.to_string().contains(&head));
+    let row = rows[0]["id"].as_i64().unwrap().to_string();
+    let r = w
+        .app
+        .get(&other, &format!("/api/v1/cases/{case}/comparison-rows"))
+        .await;
+    assert_eq!(r.status(), 404);
+
+    // The township sees the diagnosis, and records the comparison.
+    let (_, page) = w.page(&town, &format!("/cases/{case}")).await;
+    assert!(page.contains("肺结核"), "the township sees the diagnosis");
+    let version = w.case(&town, case).await["version"].to_string();
+    let (s, _, page) = w
+        .form(
+            &town,
+            &format!("/cases/{case}/events"),
+            &[
+                ("kind", "data_comparison"),
+                ("version", &version),
+                ("reviewed_rows", &row),
+                ("finding_medical", ""),
+                ("note_medical", "住院自付偏高"),
+                ("results", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422, "a kind with rows needs a finding");
+    assert!(
+        page.contains("比对结论") && page.contains("医保结算"),
+        "the error names it"
+    );
+    assert!(page.contains("value=\"住院自付偏高\""), "the note is kept");
+    assert!(
+        page.contains(&format!("value=\"{row}\" aria-label")),
+        "the row is there"
+    );
+    let (s, loc, _) = w
+        .form(
+            &town,
+            &format!("/cases/{case}/events"),
+            &[
+                ("kind", "data_comparison"),
+                ("version", &version),
+                ("reviewed_rows", &row),
+                ("finding_medical", "inconsistent"),
+                ("note_medical", "住院自付偏高"),
+                ("results", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, loc.as_str()),
+        (
+            303,
+            format!("/cases/{case}?done=data_comparison#done").as_str()
+        )
+    );
+    assert_eq!(
+        w.case(&town, case).await["case"]["stage"],
+        "village_deliberation"
+    );
+
+    // The dossier shows the finding and the rows reviewed, to the cadre
+    // too (still masked, still without the diagnosis).
+    let (_, page) = w.page(&cadre, &format!("/cases/{case}")).await;
+    assert!(page.contains("不一致：住院自付偏高"), "the finding");
+    assert!(
+        page.contains(&format!("id=\"compared-row-{row}\"")),
+        "the row reviewed"
+    );
+    assert!(page.contains(&masked) && !page.contains(&head) && !page.contains("肺结核"));
+}
+
+on_both_backends!(
+    dossier,
+    confirmed_refusal_ends_the_case,
+    comparison_lists_the_members_rows
+);

@@ -106,6 +106,8 @@ async fn to_notice(app: &App, cadre: &Actor, case: i64, start: DateTime<Utc>) {
         },
         CaseEvent::DataComparison {
             results: "比对无异常".into(),
+            reviewed_rows: Vec::new(),
+            findings: Vec::new(),
         },
         CaseEvent::Deliberation {
             held_on: day(3),

@@ -248,6 +248,8 @@ async fn status_lists_the_steps_with_their_days(backend: Backend) {
         after.version,
         &CaseEvent::DataComparison {
             results: "比对无异常".into(),
+            reviewed_rows: Vec::new(),
+            findings: Vec::new(),
         },
         comparison,
         &policies,

@@ -12,7 +12,7 @@ use dixian_domain::assistance::{
     AdjustReason, ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus,
     PlanStatus,
 };
-use dixian_domain::case::EliminationCriterion;
+use dixian_domain::case::{EliminationCriterion, Finding};
 use dixian_domain::{
     Assistance, CaseStage, Category, Channel, DisabilityKind, DrinkingWater, EmploymentStatus,
     EventKind, HousingGrade, Illness, InsuranceStatus, LaborCapacity, RegionLevel, Relation,
@@ -99,6 +99,7 @@ fn table() -> BTreeMap<&'static str, Known> {
         EliminationCriterion,
         EmploymentStatus,
         EventKind,
+        Finding,
         HousingGrade,
         Illness,
         InsuranceStatus,

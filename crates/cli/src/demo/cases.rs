@@ -153,6 +153,8 @@ fn steps(goal: Goal, start: DateTime<Utc>, policy: &WorkflowPolicy) -> Vec<(u8, 
                 2,
                 CaseEvent::DataComparison {
                     results: "民政、医保、不动产、车辆信息比对无异常。".into(),
+                    reviewed_rows: Vec::new(),
+                    findings: Vec::new(),
                 },
             ),
             (

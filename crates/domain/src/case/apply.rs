@@ -55,8 +55,10 @@ fn record(case: &mut Case, event: &CaseEvent, at: &At) -> Result<(), CaseError> 
             asset_check_consent_signed,
             visited_on,
         } => home_check(case, at, findings, *asset_check_consent_signed, *visited_on),
-        E::DataComparison { results } => {
-            required(TextField::Results, results)?;
+        E::DataComparison {
+            results, findings, ..
+        } => {
+            super::comparison::check_own(results, findings)?;
             case.advance(at.now);
             Ok(())
         }

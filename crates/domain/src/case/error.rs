@@ -7,6 +7,7 @@ use crate::assistance::Assistance;
 use crate::coded::coded_enum;
 use crate::risk::RiskType;
 use crate::role::Role;
+use crate::screening::FeedKind;
 use chrono::NaiveDate;
 
 coded_enum! {
@@ -221,6 +222,29 @@ pub enum CaseError {
         .0.label_en(), .0.label_zh()
     )]
     NoAssistanceProposal(Assistance),
+    /// A data comparison names a feed kind twice.
+    #[error(
+        "findings: “{}” is given twice; give one finding per feed kind \
+         (比对结论：“{}”重复，每类数据填写一项结论)",
+        .0.label_en(), .0.label_zh()
+    )]
+    ComparisonKindTwice(FeedKind),
+    /// A data comparison without a finding for a kind that has rows.
+    #[error(
+        "findings: the household's members have “{}” rows; give a finding for them \
+         (比对结论：成员有“{}”数据，请填写比对结论)",
+        .0.label_en(), .0.label_zh()
+    )]
+    ComparisonFindingMissing(FeedKind),
+    /// A data comparison names a row that is not listed for the case.
+    #[error(
+        "reviewed_rows: row {row} is not among the department rows listed for this case; \
+         reload the page and choose from the list (比对数据行不在本案件的比对清单中)"
+    )]
+    ComparisonRowNotListed {
+        /// The row id given.
+        row: i64,
+    },
 }
 
 impl CaseError {
@@ -251,7 +275,10 @@ impl CaseError {
             | CaseError::NewRiskAfterElimination
             | CaseError::NotJointAssistance(_)
             | CaseError::AssistancePending(_)
-            | CaseError::NoAssistanceProposal(_) => crate::RefusalKind::Unprocessable,
+            | CaseError::NoAssistanceProposal(_)
+            | CaseError::ComparisonKindTwice(_)
+            | CaseError::ComparisonFindingMissing(_)
+            | CaseError::ComparisonRowNotListed { .. } => crate::RefusalKind::Unprocessable,
         }
     }
 
@@ -282,6 +309,9 @@ impl CaseError {
             CaseError::NotJointAssistance(_) => "not_joint_assistance",
             CaseError::AssistancePending(_) => "assistance_pending",
             CaseError::NoAssistanceProposal(_) => "no_assistance_proposal",
+            CaseError::ComparisonKindTwice(_) => "comparison_kind_twice",
+            CaseError::ComparisonFindingMissing(_) => "comparison_finding_missing",
+            CaseError::ComparisonRowNotListed { .. } => "comparison_row_not_listed",
         }
     }
 }

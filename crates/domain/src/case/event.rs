@@ -21,10 +21,21 @@ pub enum CaseEvent {
         /// Day of the visit.
         visited_on: NaiveDate,
     },
-    /// 信息比对: the departments' data checked for the household.
+    /// 信息比对: the departments' data checked for the household: the
+    /// feed rows reviewed and, per feed kind, the finding. An event stored
+    /// before the findings existed has only `results` and still reads.
     DataComparison {
-        /// What the comparison showed.
+        /// What the comparison showed, in words (optional once findings
+        /// are given; an older event has only this).
+        #[serde(default)]
         results: String,
+        /// The stored feed rows reviewed (`feed_rows.id`, as listed by
+        /// `GET /api/v1/cases/{id}/comparison-rows`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reviewed_rows: Vec<i64>,
+        /// Per feed kind, the finding: one for each kind that has rows.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        findings: Vec<super::comparison::KindFinding>,
     },
     /// 民主评议 of an identification or of a risk elimination.
     Deliberation {

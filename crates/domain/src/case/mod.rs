@@ -50,6 +50,7 @@
 //! stable snake_case code.
 
 mod apply;
+mod comparison;
 mod deadline;
 mod elimination;
 mod error;
@@ -59,6 +60,7 @@ mod rules;
 mod tests;
 
 pub use apply::apply;
+pub use comparison::{Finding, KindFinding, check_against as check_comparison};
 pub use deadline::{Overdue, deadline, escalation_level, overdue, step_limit_days};
 pub use elimination::{
     CriterionResult, EliminationCriterion, EliminationFacts, EliminationReport, IncomePeriod,

@@ -60,6 +60,9 @@ impl RuleSet {
         for (key, value) in workflow_values(&self.workflow) {
             line(&mut out, key, &value.to_string());
         }
+        if let Some(days) = self.workflow.comparison_window_days {
+            line(&mut out, "comparison_window_days", &days.to_string());
+        }
         if let Some(a) = &self.assistance {
             out.push_str("\n[assistance]\n");
             line(
@@ -103,6 +106,8 @@ pub fn workflow_values(w: &WorkflowPolicy) -> [(&'static str, u32); 10] {
         elimination_min_monitored_months,
         elimination_income_stable_months,
         elimination_min_measures,
+        // Not a step's limit nor a floor: written after these (optional).
+        comparison_window_days: _,
     } = w.clone();
     [
         ("notice_min_days", notice_min_days),

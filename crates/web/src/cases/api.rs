@@ -16,8 +16,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_app::cases::{self, CaseDetail};
+use dixian_app::comparison::{ComparisonField, ComparisonList, ComparisonRow, KindRows};
 use dixian_app::registry::Reveal;
-use dixian_domain::case::{EliminationFacts, EliminationReport};
+use dixian_domain::case::{EliminationFacts, EliminationReport, Finding, KindFinding};
 use dixian_domain::{Case, CaseEvent, CaseStage, EventKind, Overdue};
 use dixian_store::cases::{
     Declaration, EliminationCheck, Inbox, IncomingLead, LeadReceipt, NoticeRound, PublicStatusView,
@@ -30,10 +31,11 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     paths(create_lead, match_lead, dismiss_lead, declare, declaration_status, inbox, overdue,
-        get_case, post_event, elimination_check, timeline, notice),
+        get_case, post_event, comparison_rows, elimination_check, timeline, notice),
     components(schemas(IncomingLead, Declaration, LeadReceipt, PublicStatusView, MatchLead, DismissLead,
         CaseView, StoredEvent, PostEvent, Case, CaseEvent, CaseStage, EventKind, Overdue, Inbox,
-        TownshipOverdue, NoticeRound, TimelineEntry, EliminationCheck, EliminationFacts, EliminationReport)),
+        TownshipOverdue, NoticeRound, TimelineEntry, EliminationCheck, EliminationFacts, EliminationReport,
+        KindFinding, Finding, ComparisonList, KindRows, ComparisonRow, ComparisonField)),
     tags((name = "cases", description = "监测案件: leads, cases, events, work lists, notices"),
         (name = "public", description = "农户自主申报: no login, limited per client address"))
 )]
@@ -54,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/overdue", get(overdue))
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/events", post(post_event))
+        .route("/api/v1/cases/{id}/comparison-rows", get(comparison_rows))
         .route(
             "/api/v1/cases/{id}/elimination-check",
             get(elimination_check),
@@ -251,7 +254,9 @@ pub struct PostEvent {
     responses((status = 200, body = CaseView, description = "the case after the event"),
         (status = 403, description = "the step belongs to another role (`wrong_role`)"),
         (status = 404, description = "unknown or outside your scope"), (status = 409, description = "stale version"),
-        (status = 422, description = "the workflow refuses it; `code` says why (e.g. `wrong_stage`, `notice_too_short`, `notice_not_over`)")))]
+        (status = 422, description = "the workflow refuses it; `code` says why (e.g. `wrong_stage`, `notice_too_short`, `notice_not_over`; \
+            for a `data_comparison`: `comparison_finding_missing` when a feed kind with rows has no finding, `comparison_row_not_listed` \
+            when `reviewed_rows` names a row not listed by `GET /api/v1/cases/{id}/comparison-rows`)")))]
 async fn post_event(
     State(s): State<AppState>,
     auth: Auth,
@@ -273,6 +278,27 @@ async fn post_event(
     tracing::info!(case_id = id, kind = p.event.kind().code(), stage = after.case.stage.code(),
         region = %after.case.village, version = after.version, "case event");
     Ok(Json(case_view(&s, &auth, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}/comparison-rows", tag = "cases", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ComparisonList, description = "信息比对: the department rows stored for the household's current members, \
+            dated within the rule set's `comparison_window_days` up to today, grouped by feed kind; each person masked, a diagnosis \
+            withheld from a role without health data, and the warnings each row is evidence of. A `data_comparison` event names \
+            the rows it reviewed (`reviewed_rows`) and gives a finding for each kind listed"),
+        (status = 403, description = "not a working role"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 422, description = "the rule set in force sets no `comparison_window_days` (`no_comparison_window`)")))]
+async fn comparison_rows(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ComparisonList>> {
+    let now = s.clock.now();
+    let list =
+        dixian_app::comparison::comparison_rows(&s.store, &auth.actor(), id, now, &s.policies())
+            .await?;
+    Ok(Json(list))
 }
 
 /// The village's own finding on the big expense, overriding the registry's.

@@ -3,8 +3,8 @@
 //! domain's `apply` then decides whether it is allowed).
 
 use crate::i18n::{Texts, field_label};
-use dixian_domain::case::{CaseEvent, EventKind};
-use dixian_domain::{Category, RiskType};
+use dixian_domain::case::{CaseEvent, EventKind, Finding};
+use dixian_domain::{Category, FeedKind, RiskType};
 use serde_json::{Map, Value};
 
 /// The kind of an input.
@@ -144,6 +144,9 @@ pub fn event_from_form(
         };
         obj.insert((*name).into(), v);
     }
+    if kind == EventKind::DataComparison {
+        comparison_from_form(t, form, &mut obj)?;
+    }
     // Every input was checked above; serde's own (English) text would
     // not suit a Chinese page.
     serde_json::from_value(Value::Object(obj)).map_err(|_| t.form_invalid.to_string())
@@ -195,6 +198,43 @@ mod tests {
     }
 
     #[test]
+    fn a_comparison_form_gives_rows_and_findings() {
+        let e = event_from_form(
+            &crate::i18n::ZH,
+            EventKind::DataComparison,
+            &pairs(&[
+                ("results", ""),
+                ("reviewed_rows", "4"),
+                ("reviewed_rows", "9"),
+                ("finding_medical", "inconsistent"),
+                ("note_medical", "自付偏高"),
+                ("finding_assistance", ""),
+            ]),
+        )
+        .unwrap();
+        match e {
+            CaseEvent::DataComparison {
+                reviewed_rows,
+                findings,
+                ..
+            } => {
+                assert_eq!(reviewed_rows, vec![4, 9]);
+                assert_eq!(findings.len(), 1);
+                assert_eq!(findings[0].feed, FeedKind::Medical);
+                assert_eq!(findings[0].finding, Finding::Inconsistent);
+                assert_eq!(findings[0].note, "自付偏高");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = event_from_form(
+            &crate::i18n::ZH,
+            EventKind::DataComparison,
+            &pairs(&[("reviewed_rows", "x")]),
+        );
+        assert!(bad.unwrap_err().starts_with("已比对的部门数据"));
+    }
+
+    #[test]
     fn bad_values_name_the_field() {
         let e = event_from_form(
             &crate::i18n::ZH,
@@ -231,4 +271,56 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+}
+
+/// The name of the finding select of a feed kind on the comparison form.
+pub fn finding_input(kind: FeedKind) -> String {
+    format!("finding_{}", kind.code())
+}
+
+/// The name of the note of a feed kind on the comparison form.
+pub fn note_input(kind: FeedKind) -> String {
+    format!("note_{}", kind.code())
+}
+
+/// The comparison's structured part from its form: the ticked rows
+/// (`reviewed_rows`, repeated) and, per feed kind, `finding_<kind>` and
+/// `note_<kind>` (a kind left at "choose" has no finding).
+fn comparison_from_form(
+    t: &Texts,
+    form: &[(String, String)],
+    obj: &mut Map<String, Value>,
+) -> Result<(), String> {
+    let rows: Result<Vec<Value>, String> = form
+        .iter()
+        .filter(|(k, v)| k == "reviewed_rows" && !v.trim().is_empty())
+        .map(|(_, v)| {
+            v.trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| format!("{}: {}", t.cmp_rows_of_step, t.cmp_bad_row))
+        })
+        .collect();
+    let get = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    };
+    let mut findings = Vec::new();
+    for kind in FeedKind::ALL {
+        let chosen = get(&finding_input(kind));
+        if chosen.is_empty() {
+            continue;
+        }
+        let finding = Finding::parse(chosen)
+            .ok_or_else(|| format!("{} ({}): {}", t.cmp_finding, t.label(kind), t.unknown_value))?;
+        let mut f = Map::new();
+        f.insert("feed".into(), Value::String(kind.code().into()));
+        f.insert("finding".into(), Value::String(finding.code().into()));
+        f.insert("note".into(), Value::String(get(&note_input(kind)).into()));
+        findings.push(Value::Object(f));
+    }
+    obj.insert("reviewed_rows".into(), Value::Array(rows?));
+    obj.insert("findings".into(), Value::Array(findings));
+    Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod attachments;
+mod comparison;
 pub(crate) mod forms;
 pub mod notice;
 mod overdue;

@@ -2,6 +2,7 @@
 //! events the user may record now, the resident's self-declaration (no
 //! login, phone-first). The village notice (公示) is in `notice.rs`.
 
+use super::comparison::{CmpGroup, CmpView};
 use super::forms::{Input, event_from_form, inputs};
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -208,6 +209,8 @@ struct CasePage {
     decision: Option<DecisionForm>,
     attachments: Vec<AttachmentLine>,
     may_attach: bool,
+    /// 信息比对 the user may record now: the department rows listed for it.
+    comparison: Option<CmpView>,
 }
 
 /// One recorded step of the dossier.
@@ -219,6 +222,8 @@ struct StepView {
     who: String,
     stages: String,
     facts: Vec<Fact>,
+    /// The department rows a comparison reviewed, by feed kind.
+    rows: Vec<CmpGroup>,
 }
 
 /// The decision at a review: its extra inputs (the county's category,
@@ -512,8 +517,20 @@ async fn render_case_with(
             who: case_text::who(t, e.user_name.as_deref(), Some(&e.role)),
             stages: format!("{} → {}", t.label(e.from_stage), t.label(e.to_stage)),
             facts: case_text::facts(t, &e.event),
+            rows: page
+                .compared
+                .iter()
+                .find(|(seq, _)| *seq == e.seq)
+                .map(|(_, kinds)| super::comparison::groups(t, kinds, None))
+                .unwrap_or_default(),
         })
         .collect();
+    let comparison = page.comparison.as_ref().map(|list| {
+        let sent = posted
+            .filter(|(kind, _)| *kind == EventKind::DataComparison)
+            .map(|(_, form)| form);
+        super::comparison::view(t, list, sent)
+    });
     let shown_class = &dossier.classification;
     let attachments = page
         .attachments
@@ -590,6 +607,7 @@ async fn render_case_with(
         decision,
         attachments,
         may_attach: page.may_attach,
+        comparison,
     };
     let status = if shown.errors.is_empty() {
         StatusCode::OK

@@ -695,6 +695,7 @@ fn rule_field_label(t: &'static Texts, key: &str) -> &'static str {
         "elimination_min_monitored_months" => t.rf_elimination_min_monitored_months,
         "elimination_income_stable_months" => t.rf_elimination_income_stable_months,
         "elimination_min_measures" => t.rf_elimination_min_measures,
+        "comparison_window_days" => t.rf_comparison_window_days,
         "first_measure_days" => t.rf_first_measure_days,
         "effect_review_months" => t.rf_effect_review_months,
         "visit_interval_days" => t.rf_visit_interval_days,

@@ -66,7 +66,34 @@ pub fn facts(t: &Texts, e: &CaseEvent) -> Vec<Fact> {
                 yes_no(t, *asset_check_consent_signed),
             ),
         ],
-        E::DataComparison { results } => vec![text(t, "results", results)],
+        E::DataComparison {
+            results,
+            reviewed_rows,
+            findings,
+        } => {
+            // Per feed kind, its finding (and note); then how many rows
+            // were reviewed; the words, when given (an older event has
+            // only these).
+            let mut v: Vec<Fact> = findings
+                .iter()
+                .map(|f| Fact {
+                    label: t.label(f.feed),
+                    value: if f.note.trim().is_empty() {
+                        t.label(f.finding).to_string()
+                    } else {
+                        format!("{}：{}", t.label(f.finding), f.note)
+                    },
+                    long: !f.note.trim().is_empty(),
+                })
+                .collect();
+            if !reviewed_rows.is_empty() {
+                v.push(fact(t, "reviewed_rows", reviewed_rows.len().to_string()));
+            }
+            if !results.trim().is_empty() || findings.is_empty() {
+                v.push(text(t, "results", results));
+            }
+            v
+        }
         E::Deliberation {
             held_on,
             attendees,

@@ -28,6 +28,7 @@ pub(crate) fn policy() -> WorkflowPolicy {
         elimination_min_monitored_months: 9,
         elimination_income_stable_months: 4,
         elimination_min_measures: 2,
+        comparison_window_days: Some(365),
     }
 }
 
@@ -96,6 +97,8 @@ pub(crate) mod ev {
     pub fn comparison() -> CaseEvent {
         CaseEvent::DataComparison {
             results: "医保自付费用超过阈值".into(),
+            reviewed_rows: Vec::new(),
+            findings: Vec::new(),
         }
     }
     pub fn deliberation(on: u32, approve: bool) -> CaseEvent {

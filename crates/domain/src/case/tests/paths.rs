@@ -604,6 +604,8 @@ fn events_are_tagged_by_their_kind_code() {
             vec![("kind", "data_comparison"), ("results", "x")],
             CaseEvent::DataComparison {
                 results: "x".into(),
+                reviewed_rows: Vec::new(),
+                findings: Vec::new(),
             },
         ),
         (

@@ -80,7 +80,11 @@ fn event(kind: EventKind, case: &Case, m: &Move, today: NaiveDate) -> CaseEvent 
             asset_check_consent_signed: yes,
             visited_on: today - Days::new(u64::from(m.n % 3)),
         },
-        E::DataComparison => CaseEvent::DataComparison { results: text },
+        E::DataComparison => CaseEvent::DataComparison {
+            results: text,
+            reviewed_rows: Vec::new(),
+            findings: Vec::new(),
+        },
         E::Deliberation => CaseEvent::Deliberation {
             held_on: today,
             attendees: if m.good { 11 } else { u32::from(m.n % 2) },
