@@ -446,6 +446,8 @@ async fn a_reentry_reopens_the_plan(backend: Backend) {
             2,
             CaseEvent::DataComparison {
                 results: "比对无异常".into(),
+                reviewed_rows: Vec::new(),
+                findings: Vec::new(),
             },
         ),
         (

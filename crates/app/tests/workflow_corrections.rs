@@ -132,6 +132,8 @@ async fn to_notice(
     }
     let compare = CaseEvent::DataComparison {
         results: "比对无异常".into(),
+        reviewed_rows: Vec::new(),
+        findings: Vec::new(),
     };
     step(store, p, Cadre, case_id, compare, 2).await;
     let deliberation = CaseEvent::Deliberation {
