@@ -23,6 +23,7 @@ pub mod regions;
 pub mod registry_file;
 pub mod rule_sets;
 pub mod screening;
+pub mod stats;
 pub mod testing;
 pub mod users;
 pub mod warnings;
@@ -213,6 +214,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_attachments",
         include_str!("../migrations/sqlite/0010_case_attachments.sql"),
     ),
+    (
+        11,
+        "stats",
+        include_str!("../migrations/sqlite/0011_stats.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -264,6 +270,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "case_attachments",
         include_str!("../migrations/postgres/0010_case_attachments.sql"),
+    ),
+    (
+        11,
+        "stats",
+        include_str!("../migrations/postgres/0011_stats.sql"),
     ),
 ];
 

@@ -164,10 +164,19 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        3,
-        "0008 (assistance), 0009 (a measure's feed row) and 0010 (case attachments) run over them"
+        4,
+        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments) and 0011 (figures) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
+    // 0011: the village already holding households waits to be counted
+    assert_eq!(
+        count(
+            &store,
+            &format!("SELECT COUNT(*) FROM stats_dirty WHERE village_code = '{VILLAGE}'")
+        )
+        .await,
+        1
+    );
     // every row, id and reference kept
     assert_eq!(count(&store, "SELECT COUNT(*) FROM feed_batches WHERE id = 1 AND sha256 = 'f00d' AND idempotency_key = 'key-1'").await, 1);
     let rows: Vec<(i64, Option<String>, Option<i64>, String)> = store
