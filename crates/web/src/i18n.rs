@@ -2200,6 +2200,7 @@ macro_rules! bilingual {
 
 bilingual!(
     dixian_domain::Category,
+    dixian_domain::StatusColour,
     dixian_domain::Relation,
     dixian_domain::LaborCapacity,
     dixian_domain::Illness,

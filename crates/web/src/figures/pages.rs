@@ -213,14 +213,21 @@ struct FiguresPage {
     children: Vec<ChildView>,
 }
 
-fn children(t: &Texts, r: &FigureReport, p: &Period) -> Vec<ChildView> {
+/// The child regions' lines. A village drills down to the households
+/// behind its number for a role that reads households; a viewer
+/// (statistics only) gets the village's figures instead.
+fn children(t: &Texts, r: &FigureReport, p: &Period, reads_households: bool) -> Vec<ChildView> {
     r.children
         .iter()
         .map(|c| ChildView {
             name: c.region.name.clone(),
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
             dashboard_href: if c.region.level == RegionLevel::Village as i64 {
-                households_href(&c.region.code)
+                if reads_households {
+                    households_href(&c.region.code)
+                } else {
+                    format!("/figures/{}?{}", c.region.code, query(p))
+                }
             } else {
                 format!("/dashboard/{}?{}", c.region.code, query(p))
             },
@@ -261,7 +268,7 @@ async fn figures_page(
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
         total: FigView::of(t, &r.total),
-        children: children(t, &r, &period),
+        children: children(t, &r, &period, auth.0.role.reads_households()),
         chain: r.chain,
     };
     (status, page).into_response()
@@ -408,7 +415,7 @@ async fn dashboard_page(
         Ok(r) => r,
         Err(e) => return failed(t, e),
     };
-    let kids = children(t, &r, &period);
+    let kids = children(t, &r, &period, auth.0.role.reads_households());
     let max = r
         .children
         .iter()
