@@ -560,6 +560,8 @@ enum BenchCmd {
     Flow(bench::flow::Args),
     /// Reliability figures through the server and commands: concurrent edits, login guessing, malformed requests, imports killed mid-way.
     Trust(bench::trust::Args),
+    /// The figures' API through the server over a synthetic county: p50/p95/p99 of the county and province answers under 1, 20 and 50 clients; the full recount.
+    Stats(bench::stats::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -852,5 +854,6 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         Command::Bench(BenchCmd::Screening(args)) => bench::screening::run(args),
         Command::Bench(BenchCmd::Flow(args)) => bench::flow::run(args).await,
         Command::Bench(BenchCmd::Trust(args)) => bench::trust::run(args).await,
+        Command::Bench(BenchCmd::Stats(args)) => bench::stats::run(args).await,
     }
 }
