@@ -277,6 +277,21 @@ pub async fn rebuild(store: &Store, book: &RuleBook, today: NaiveDate) -> Result
     Ok(stats::rebuild(&store.pool, &dev).await?)
 }
 
+/// What one answer depends on besides the counters: the database (the
+/// pool), the region, the reader's scope, the period and the day overdue
+/// is counted on.
+type CacheKey = (u64, String, String, String, String, NaiveDate);
+
+/// Answers already summed, each with the counters' generation it was
+/// summed at ([`stats::state`]): good while that generation holds and no
+/// village waits to be recounted. Bounded; emptied when full.
+static CACHE: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<CacheKey, (i64, FigureReport)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Answers kept at most (a county's regions and a few periods).
+const CACHE_ENTRIES: usize = 4096;
+
 /// The figures of `code` and its children in `actor`'s scope.
 pub async fn report(
     store: &Store,
@@ -292,13 +307,51 @@ pub async fn report(
     if !scope.contains(&code) && !code.contains(scope) {
         return Err(StoreError::NotFound.into());
     }
+    let (mut generation, pending) = stats::state(pool).await?;
+    if pending {
+        refresh(store, book, today).await?;
+        generation = stats::state(pool).await?.0;
+    }
+    // The cache is the process's own; the generation is the database's,
+    // so another server's or the command line's recount is seen too.
+    let key: CacheKey = (
+        pool.id(),
+        code.to_string(),
+        scope.to_string(),
+        period.from.clone(),
+        period.to.clone(),
+        today,
+    );
+    if let Some(r) = CACHE.lock().ok().and_then(|c| {
+        c.get(&key)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, r)| r.clone())
+    }) {
+        return Ok(r);
+    }
+    let r = summed(store, scope, code, period, today).await?;
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, (generation, r.clone()));
+    }
+    Ok(r)
+}
+
+/// The figures of `code` in `scope`, summed from the counters.
+async fn summed(
+    store: &Store,
+    scope: &RegionCode,
+    code: RegionCode,
+    period: &Period,
+    today: NaiveDate,
+) -> Result<FigureReport, AppError> {
+    let pool = &store.pool;
     let region = regions::get(pool, &code)
         .await?
         .ok_or(StoreError::NotFound)?;
     let chain = regions::chain(pool, &code).await?;
-    if stats::pending(pool).await? {
-        refresh(store, book, today).await?;
-    }
     let counted = if scope.contains(&code) { &code } else { scope };
     let (lo, hi) = counted.padded_range();
     let child_digits = code

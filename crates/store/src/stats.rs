@@ -422,9 +422,42 @@ pub async fn refresh(pool: &Pool, development: DevelopmentKinds<'_>) -> Result<u
             recount(&mut tx, village, development).await?;
             done += 1;
         }
+        if done > 0 {
+            bump_generation(&mut tx).await?;
+        }
         tx.commit().await?;
     }
     Ok(done)
+}
+
+/// The row that counts the refreshes (`village_code = ''`, never a
+/// village): a reader's cache of summed figures is good while it is
+/// unchanged and no village waits (see [`state`]).
+const GENERATION: &str = "generation";
+
+async fn bump_generation(tx: &mut Tx) -> Result<(), StoreError> {
+    tx.execute(q(format!(
+        "INSERT INTO stats_village_month (village_code, month, figure, dim, value)
+         VALUES ('', '', '{GENERATION}', '', 1)
+         ON CONFLICT (village_code, month, figure, dim) DO UPDATE SET value = stats_village_month.value + 1"
+    )))
+    .await?;
+    Ok(())
+}
+
+/// The counters' generation (it changes with every refresh that recounted
+/// a village, in the same transaction) and whether a village waits to be
+/// recounted: one cheap read that says whether summed figures read before
+/// are still current.
+pub async fn state(pool: &Pool) -> Result<(i64, bool), StoreError> {
+    let (generation, pending): (i64, i64) = pool
+        .one(q(format!(
+            "SELECT COALESCE((SELECT value FROM stats_village_month
+                               WHERE village_code = '' AND month = '' AND figure = '{GENERATION}' AND dim = ''), 0),
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM stats_dirty LIMIT 1) d)"
+        )))
+        .await?;
+    Ok((generation, pending > 0))
 }
 
 /// Whether any village waits to be recounted.
@@ -440,8 +473,12 @@ pub async fn pending(pool: &Pool) -> Result<bool, StoreError> {
 /// recounted. Returns the villages counted.
 pub async fn rebuild(pool: &Pool, development: DevelopmentKinds<'_>) -> Result<usize, StoreError> {
     let mut tx = pool.begin().await?;
-    tx.execute(q("DELETE FROM stats_village_month")).await?;
+    tx.execute(q(
+        "DELETE FROM stats_village_month WHERE village_code <> ''",
+    ))
+    .await?;
     tx.execute(q("DELETE FROM stats_dirty")).await?;
+    bump_generation(&mut tx).await?;
     tx.execute(q(
         "INSERT INTO stats_dirty (village_code)
                   SELECT village_code FROM households UNION SELECT village_code FROM cases
@@ -457,7 +494,7 @@ pub async fn rebuild(pool: &Pool, development: DevelopmentKinds<'_>) -> Result<u
 pub async fn all_counters(pool: &Pool) -> Result<Vec<(String, Counter)>, StoreError> {
     let rows: Vec<(String, String, String, String, i64)> = pool
         .all(q(
-            "SELECT village_code, month, figure, dim, value FROM stats_village_month ORDER BY 1, 2, 3, 4",
+            "SELECT village_code, month, figure, dim, value FROM stats_village_month WHERE village_code <> '' ORDER BY 1, 2, 3, 4",
         ))
         .await?;
     Ok(rows
