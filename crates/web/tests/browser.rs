@@ -1432,6 +1432,13 @@ async fn province_viewer_drills_down_the_dashboard() {
     d.wait_url(&format!("/figures/{village}")).await;
     let total = d.wait_text("#monitored-total", "1").await;
     assert!(total.contains('1'), "the village's number: {total}");
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the figures page fits a phone: {sizes}");
+    d.goto(&format!("{}/dashboard/520526001", app.url)).await;
+    d.wait_text("#key-figures", "1").await;
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/screenshots/dashboard-phone.png");
+    d.screenshot(&shot).await;
 
     // The county admin follows the number to the households behind it.
     d.cmd(reqwest::Method::DELETE, "/cookie", json!({})).await;
