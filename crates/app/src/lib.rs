@@ -15,6 +15,7 @@ pub mod declaration;
 mod error;
 pub mod exports;
 pub mod feed_import;
+pub mod figures;
 pub mod migration;
 pub mod navigation;
 pub mod registry;

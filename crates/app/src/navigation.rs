@@ -9,6 +9,8 @@ use dixian_store::Actor;
 /// One place the header links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NavLink {
+    /// 统计看板 of the user's region (every role: figures are counted in scope).
+    Dashboard(RegionCode),
     /// 农户: the household list (roles that read households).
     Households,
     /// 待办: cases, leads and warnings waiting (the case workflow's roles).
@@ -34,7 +36,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
     let works_cases = dixian_domain::case::LEAD_ROLES.contains(&role);
     let reads = role.reads_households();
     let feeds = may_load_feeds(actor).is_ok();
-    let mut out = Vec::new();
+    let mut out = vec![NavLink::Dashboard(actor.scope.region.clone())];
     if reads {
         out.push(NavLink::Households);
     }

@@ -226,6 +226,9 @@ pub struct HouseholdCard {
     /// Its department warnings still open (to verify or dismiss), newest
     /// first (empty for a role that reads no cases).
     pub open_warnings: Vec<dixian_store::warnings::WarningRow>,
+    /// 三色码 of the household (from what this reader may see: a role
+    /// that reads no cases sees the category's colour only).
+    pub status: dixian_domain::StatusColour,
 }
 
 /// [`household`] with what the card shows around it.
@@ -251,7 +254,17 @@ pub async fn card(
         .into_iter()
         .filter(|w| w.status == dixian_domain::WarningStatus::Open)
         .collect();
+    let stage = cases
+        .iter()
+        .flatten()
+        .filter(|c| c.case.stage != dixian_domain::CaseStage::Rejected)
+        .map(|c| c.case.stage)
+        .next_back();
+    let open: &Vec<dixian_store::warnings::WarningRow> = &open_warnings;
+    let status =
+        dixian_domain::StatusColour::of(!open.is_empty(), stage, view.household.category.is_some());
     Ok(HouseholdCard {
+        status,
         view,
         chain,
         cases,

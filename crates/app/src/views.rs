@@ -302,12 +302,22 @@ pub struct HouseholdLine {
     pub housing: String,
     /// Version.
     pub version: i64,
+    /// 三色码.
+    pub status: dixian_domain::StatusColour,
 }
 
 impl HouseholdLine {
     /// The list line of `row`, masked.
     pub fn of(row: HouseholdRow) -> HouseholdLine {
+        let status = dixian_domain::StatusColour::of(
+            row.open_warning,
+            row.case_stage
+                .as_deref()
+                .and_then(dixian_domain::CaseStage::parse),
+            row.category.is_some(),
+        );
         HouseholdLine {
+            status,
             head_id_number: mask_id(&row.head_id_number),
             id: row.id,
             number: row.number,

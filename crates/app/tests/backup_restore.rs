@@ -135,6 +135,15 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     dixian_app::cases::attach(&store, &village, case_id, "承诺授权书.jpg", photo, now)
         .await
         .unwrap();
+    // The figures counted once (stats_village_month); the assistance rows
+    // below then mark their village again (stats_dirty).
+    dixian_app::figures::refresh(
+        &store,
+        &dixian_screen::RuleBook::shipped(),
+        now.date_naive(),
+    )
+    .await
+    .unwrap();
     assistance_rows(&store, &officer, now).await;
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(

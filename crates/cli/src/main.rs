@@ -106,6 +106,9 @@ enum Command {
     /// Warnings (预警) raised by screening.
     #[command(subcommand)]
     Warnings(WarningsCmd),
+    /// The figures leaders read (统计): counters per village and month (docs/figures.md).
+    #[command(subcommand)]
+    Stats(StatsCmd),
     /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
     ///
     /// The file holds a header (format, migration, time, tables, row
@@ -437,6 +440,24 @@ enum ScreenCmd {
 }
 
 #[derive(Subcommand)]
+enum StatsCmd {
+    /// Recount every village's counters from scratch (after a restore, a rule change, or to check).
+    Rebuild,
+    /// Print a region's figures, a line per child region (the columns of the report sent upward).
+    Show {
+        /// Region (province … village code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// First month (YYYY-MM; default: eleven months before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month (YYYY-MM; default: this month).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum WarningsCmd {
     /// List warnings, most severe and newest first.
     List {
@@ -539,6 +560,8 @@ enum BenchCmd {
     Flow(bench::flow::Args),
     /// Reliability figures through the server and commands: concurrent edits, login guessing, malformed requests, imports killed mid-way.
     Trust(bench::trust::Args),
+    /// The figures' API through the server over a synthetic county: p50/p95/p99 of the county and province answers under 1, 20 and 50 clients; the full recount.
+    Stats(bench::stats::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -753,6 +776,10 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             to,
             region,
         }) => commands::rules::rules_whatif(db, &region, &file, from, to).await,
+        Command::Stats(StatsCmd::Rebuild) => commands::stats::rebuild(db).await,
+        Command::Stats(StatsCmd::Show { region, from, to }) => {
+            commands::stats::show(db, &region, from, to).await
+        }
         Command::Screen(ScreenCmd::Run { as_of, region }) => {
             commands::screening::screen_run(db, &region, as_of).await
         }
@@ -827,5 +854,6 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         Command::Bench(BenchCmd::Screening(args)) => bench::screening::run(args),
         Command::Bench(BenchCmd::Flow(args)) => bench::flow::run(args).await,
         Command::Bench(BenchCmd::Trust(args)) => bench::trust::run(args).await,
+        Command::Bench(BenchCmd::Stats(args)) => bench::stats::run(args).await,
     }
 }

@@ -381,3 +381,70 @@ mod tests {
         }
     }
 }
+
+coded_enum! {
+    /// 三色码: a household's status at a glance, as local platforms show
+    /// it — 红 an open warning or a case in identification, 黄 monitored,
+    /// 绿 no risk or its risk eliminated.
+    StatusColour {
+        /// 红
+        Red => ("red", "红", "Red"),
+        /// 黄
+        Yellow => ("yellow", "黄", "Yellow"),
+        /// 绿
+        Green => ("green", "绿", "Green"),
+    }
+}
+
+impl StatusColour {
+    /// The colour of a household with an open warning (or not), the stage
+    /// of its case that is not rejected (if any) and a category (monitored
+    /// unless the case is at `eliminated`).
+    pub fn of(
+        open_warning: bool,
+        case_stage: Option<crate::case::CaseStage>,
+        has_category: bool,
+    ) -> StatusColour {
+        use crate::case::CaseStage;
+        if open_warning || case_stage.is_some_and(|s| s.is_identification()) {
+            StatusColour::Red
+        } else if has_category && case_stage != Some(CaseStage::Eliminated) {
+            StatusColour::Yellow
+        } else {
+            StatusColour::Green
+        }
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::StatusColour;
+    use crate::case::CaseStage;
+
+    #[test]
+    fn the_three_colours() {
+        assert_eq!(StatusColour::of(true, None, false), StatusColour::Red);
+        assert_eq!(
+            StatusColour::of(false, Some(CaseStage::HomeCheck), true),
+            StatusColour::Red
+        );
+        assert_eq!(
+            StatusColour::of(false, Some(CaseStage::Monitored), true),
+            StatusColour::Yellow
+        );
+        assert_eq!(
+            StatusColour::of(false, Some(CaseStage::EliminationNotice), true),
+            StatusColour::Yellow,
+            "monitored while its elimination runs"
+        );
+        assert_eq!(
+            StatusColour::of(false, Some(CaseStage::Eliminated), true),
+            StatusColour::Green
+        );
+        assert_eq!(StatusColour::of(false, None, false), StatusColour::Green);
+        assert_eq!(
+            StatusColour::of(true, Some(CaseStage::Eliminated), true),
+            StatusColour::Red
+        );
+    }
+}

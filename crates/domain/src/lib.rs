@@ -23,8 +23,8 @@ pub use case::{
 };
 pub use household::{
     Category, DisabilityKind, DrinkingWater, EmploymentStatus, Household, HouseholdError,
-    HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member, Relation, StudentStage,
-    StudentStatus,
+    HousingGrade, Illness, Income, InsuranceStatus, LaborCapacity, Member, Relation, StatusColour,
+    StudentStage, StudentStatus,
 };
 pub use id_number::{IdNumber, IdNumberError, Sex};
 pub use policy::WorkflowPolicy;

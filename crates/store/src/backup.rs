@@ -215,8 +215,15 @@ async fn catalogue(tx: &mut Tx) -> Result<Vec<Table>, StoreError> {
             order.push(tables[&t].clone());
         }
     }
+    // The figures' dirty marks load last, replacing the marks the
+    // restore's own inserts made (the triggers of migration 0011): the
+    // restored database has exactly the backed-up marks.
+    order.sort_by_key(|t: &Table| t.name == DIRTY_MARKS);
     Ok(order)
 }
+
+/// The table of the figures' dirty marks (`store::stats`).
+const DIRTY_MARKS: &str = "stats_dirty";
 
 async fn describe_sqlite(tx: &mut Tx, name: &str) -> Result<(Table, Vec<String>), StoreError> {
     let cols: Vec<(String, String, i64)> = tx
@@ -779,6 +786,10 @@ async fn load_table<R: BufRead>(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if info.name == DIRTY_MARKS {
+        tx.execute(q(format!("DELETE FROM {}", ident(DIRTY_MARKS))))
+            .await?;
+    }
     let per_batch = batch_rows(kinds.len());
     let mut batch: Vec<Vec<Arg>> = Vec::with_capacity(per_batch);
     let mut done = 0u64;

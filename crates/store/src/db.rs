@@ -24,7 +24,13 @@ pub struct Pool {
     pub(crate) audit_key: Option<Arc<AuditKey>>,
     /// The data key sealing ID numbers and phones (none: kept in clear).
     pub(crate) data_key: Option<Arc<DataKey>>,
+    /// This pool's number in the process (clones share it): what a
+    /// process-local cache of answers keys on besides the question.
+    pub(crate) id: u64,
 }
+
+/// The next [`Pool::id`].
+static POOLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The connections of one backend.
 #[derive(Clone, Debug)]
@@ -166,7 +172,14 @@ impl Pool {
             conn,
             audit_key: None,
             data_key: None,
+            id: POOLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// This pool's number in the process: two pools (two databases, or
+    /// two openings of one) never share it; clones do.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The same pool, writing (and verifying) audit rows with `key`.

@@ -57,6 +57,10 @@ pub struct HouseholdRow {
     pub housing: String,
     /// Version.
     pub version: i64,
+    /// Whether a warning of the household is open (三色码).
+    pub open_warning: bool,
+    /// Stage of its case that is not rejected, if any (三色码).
+    pub case_stage: Option<String>,
 }
 
 /// Filters of the household list.
@@ -204,7 +208,9 @@ pub async fn list(
                (SELECT m.id_number FROM members m WHERE m.household_id = h.id ORDER BY m.position LIMIT 1) AS head_id_number,
                h.member_count, h.category, h.formerly_poor,
                (h.income_wage + h.income_production + h.income_property + h.income_transfer) / h.member_count AS income_per_person,
-               h.housing, h.version
+               h.housing, h.version,
+               EXISTS (SELECT 1 FROM warnings w WHERE w.household_id = h.id AND w.status = 'open') AS open_warning,
+               (SELECT c.stage FROM cases c WHERE c.household_id = h.id AND c.stage <> 'rejected' ORDER BY c.id DESC LIMIT 1) AS case_stage
                FROM households h JOIN regions r ON r.code = h.village_code";
     let query = filtered(sql.into(), &region, f, pool.data())?;
     let query = query.append(&format!(

@@ -24,6 +24,7 @@ pub mod regions;
 pub mod registry_file;
 pub mod rule_sets;
 pub mod screening;
+pub mod stats;
 pub mod testing;
 pub mod users;
 pub mod warnings;
@@ -215,6 +216,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_case_attachments.sql"),
     ),
     (
+        11,
+        "stats",
+        include_str!("../migrations/sqlite/0011_stats.sql"),
+    ),
+    (
         13,
         "plan_end",
         include_str!("../migrations/sqlite/0013_plan_end.sql"),
@@ -275,6 +281,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "case_attachments",
         include_str!("../migrations/postgres/0010_case_attachments.sql"),
+    ),
+    (
+        11,
+        "stats",
+        include_str!("../migrations/postgres/0011_stats.sql"),
     ),
     (
         13,

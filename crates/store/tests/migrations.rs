@@ -164,11 +164,20 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        5,
-        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0013 (a plan's \
-         end) and 0014 (feed rows by household) run over them"
+        6,
+        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0011 (figures), \
+         0013 (a plan's end) and 0014 (feed rows by household) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
+    // 0011: the village already holding households waits to be counted
+    assert_eq!(
+        count(
+            &store,
+            &format!("SELECT COUNT(*) FROM stats_dirty WHERE village_code = '{VILLAGE}'")
+        )
+        .await,
+        1
+    );
     // every row, id and reference kept
     assert_eq!(count(&store, "SELECT COUNT(*) FROM feed_batches WHERE id = 1 AND sha256 = 'f00d' AND idempotency_key = 'key-1'").await, 1);
     let rows: Vec<(i64, Option<String>, Option<i64>, String)> = store

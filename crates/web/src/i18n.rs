@@ -981,6 +981,122 @@ texts! {
     print,
     /// The notice as a workbook.
     download_xlsx,
+    /// Title of the figures page.
+    fig_title,
+    /// Title of the dashboard.
+    dashboard_title,
+    /// First month of the period.
+    fig_from,
+    /// Last month of the period.
+    fig_to,
+    /// Show the period.
+    fig_show,
+    /// The workbook sent upward.
+    fig_report_xlsx,
+    /// Where the definitions are.
+    fig_definitions,
+    /// Monitored households.
+    fig_monitored,
+    /// Unit: households.
+    fig_hh,
+    /// Unit: persons.
+    fig_persons,
+    /// Households whose risk is eliminated.
+    fig_eliminated_apart,
+    /// Breakdown by category.
+    fig_by_category,
+    /// Breakdown by risk type.
+    fig_by_risk,
+    /// What happened in the period.
+    fig_flows,
+    /// A month.
+    fig_month,
+    /// Newly identified households.
+    fig_new,
+    /// Eliminations approved.
+    fig_eliminated,
+    /// Re-entries.
+    fig_re_entered,
+    /// Elimination rollbacks.
+    fig_rolled_back,
+    /// Warnings raised.
+    fig_raised,
+    /// Total row.
+    fig_total,
+    /// Lead to identification time.
+    fig_ident,
+    /// Identifications approved.
+    fig_approved,
+    /// Median days.
+    fig_median_days,
+    /// 90th percentile days.
+    fig_p90_days,
+    /// Overdue cases.
+    fig_overdue,
+    /// As of a day.
+    fig_as_of,
+    /// Case stage.
+    fig_stage,
+    /// Warnings per feed and rule.
+    fig_warnings,
+    /// Feed kind.
+    fig_feed,
+    /// Rule id.
+    fig_rule,
+    /// Warnings verified.
+    fig_verified,
+    /// Warnings dismissed.
+    fig_dismissed,
+    /// Warnings attached to an open case.
+    fig_attached,
+    /// Assistance figures.
+    fig_assistance,
+    /// Monitored households without an ongoing measure.
+    fig_without_measure,
+    /// Members able to work.
+    fig_able,
+    /// Able members without a development measure.
+    fig_able_no_dev,
+    /// Coverage table.
+    fig_coverage,
+    /// Households covered.
+    fig_covered,
+    /// Coverage rate.
+    fig_rate,
+    /// Child regions table.
+    fig_children,
+    /// Housing guarantee.
+    fig_cov_housing,
+    /// Water.
+    fig_cov_water,
+    /// Education guarantee.
+    fig_cov_education,
+    /// Medical guarantee.
+    fig_cov_medical,
+    /// Bar chart title.
+    dash_bars,
+    /// Trend chart title.
+    dash_trend,
+    /// Link to the figures page.
+    dash_figures_link,
+    /// Link to the household list.
+    dash_households_link,
+    /// Navigation link to the dashboard.
+    nav_dashboard,
+    /// The household status colour.
+    status_colour,
+    /// Red: open warning or case in identification.
+    status_red,
+    /// Yellow: monitored.
+    status_yellow,
+    /// Green: no risk or eliminated.
+    status_green,
+    /// Meaning of red.
+    status_red_help,
+    /// Meaning of yellow.
+    status_yellow_help,
+    /// Meaning of green.
+    status_green_help,
 }
 
 /// 中文 (default).
@@ -1456,6 +1572,64 @@ pub const ZH: Texts = Texts {
     helpers_nav: "帮扶责任人",
     print: "打印",
     download_xlsx: "下载 Excel (XLSX)",
+    fig_title: "监测帮扶统计",
+    dashboard_title: "监测帮扶看板",
+    fig_from: "起始月份",
+    fig_to: "截止月份",
+    fig_show: "查询",
+    fig_report_xlsx: "下载上报统计表 (XLSX)",
+    fig_definitions: "统计口径见《指标说明》(docs/figures.md)",
+    fig_monitored: "监测对象",
+    fig_hh: "户",
+    fig_persons: "人",
+    fig_eliminated_apart: "已消除风险",
+    fig_by_category: "监测类别",
+    fig_by_risk: "风险类型",
+    fig_flows: "期间变动",
+    fig_month: "月份",
+    fig_new: "新识别",
+    fig_eliminated: "风险消除",
+    fig_re_entered: "返贫",
+    fig_rolled_back: "消除回退",
+    fig_raised: "预警产生",
+    fig_total: "合计",
+    fig_ident: "识别用时",
+    fig_approved: "认定户数",
+    fig_median_days: "中位数(天)",
+    fig_p90_days: "P90(天)",
+    fig_overdue: "超期案件",
+    fig_as_of: "截至",
+    fig_stage: "环节",
+    fig_warnings: "预警处置",
+    fig_feed: "数据来源",
+    fig_rule: "规则",
+    fig_verified: "核实",
+    fig_dismissed: "排除",
+    fig_attached: "并入案件",
+    fig_assistance: "帮扶落实",
+    fig_without_measure: "无帮扶措施户",
+    fig_able: "有劳动能力人数",
+    fig_able_no_dev: "未落实开发式帮扶人数",
+    fig_coverage: "三保障和饮水安全",
+    fig_covered: "保障户数",
+    fig_rate: "保障率",
+    fig_children: "下级区划",
+    fig_cov_housing: "住房安全",
+    fig_cov_water: "饮水安全",
+    fig_cov_education: "义务教育",
+    fig_cov_medical: "基本医疗",
+    dash_bars: "各下级区划监测户数",
+    dash_trend: "逐月新识别与风险消除",
+    dash_figures_link: "全部统计",
+    dash_households_link: "查看监测户",
+    nav_dashboard: "统计看板",
+    status_colour: "三色码",
+    status_red: "红",
+    status_yellow: "黄",
+    status_green: "绿",
+    status_red_help: "有未处理预警或正在识别",
+    status_yellow_help: "监测帮扶中",
+    status_green_help: "无风险或已消除风险",
 };
 
 /// English.
@@ -1931,6 +2105,64 @@ pub const EN: Texts = Texts {
     helpers_nav: "Helpers",
     print: "Print",
     download_xlsx: "Download Excel (XLSX)",
+    fig_title: "Monitoring figures",
+    dashboard_title: "Dashboard",
+    fig_from: "From (month)",
+    fig_to: "To (month)",
+    fig_show: "Show",
+    fig_report_xlsx: "Download the report (XLSX)",
+    fig_definitions: "Definitions: docs/figures.md",
+    fig_monitored: "Monitored",
+    fig_hh: "households",
+    fig_persons: "persons",
+    fig_eliminated_apart: "Risk eliminated",
+    fig_by_category: "Category",
+    fig_by_risk: "Risk type",
+    fig_flows: "Changes in the period",
+    fig_month: "Month",
+    fig_new: "Newly identified",
+    fig_eliminated: "Eliminated",
+    fig_re_entered: "Re-entered",
+    fig_rolled_back: "Rolled back",
+    fig_raised: "Warnings raised",
+    fig_total: "Total",
+    fig_ident: "Lead to identification",
+    fig_approved: "Identified",
+    fig_median_days: "Median (days)",
+    fig_p90_days: "P90 (days)",
+    fig_overdue: "Overdue cases",
+    fig_as_of: "as of",
+    fig_stage: "Stage",
+    fig_warnings: "Warnings",
+    fig_feed: "Feed",
+    fig_rule: "Rule",
+    fig_verified: "Verified",
+    fig_dismissed: "Dismissed",
+    fig_attached: "Attached",
+    fig_assistance: "Assistance",
+    fig_without_measure: "Households without a measure",
+    fig_able: "Members able to work",
+    fig_able_no_dev: "… without a development measure",
+    fig_coverage: "Three guarantees and drinking water",
+    fig_covered: "Covered",
+    fig_rate: "Rate",
+    fig_children: "Child regions",
+    fig_cov_housing: "Safe housing",
+    fig_cov_water: "Safe drinking water",
+    fig_cov_education: "Compulsory education",
+    fig_cov_medical: "Basic medical insurance",
+    dash_bars: "Monitored households by child region",
+    dash_trend: "Newly identified and eliminated by month",
+    dash_figures_link: "All figures",
+    dash_households_link: "Monitored households",
+    nav_dashboard: "Dashboard",
+    status_colour: "Status",
+    status_red: "Red",
+    status_yellow: "Yellow",
+    status_green: "Green",
+    status_red_help: "Open warning or in identification",
+    status_yellow_help: "Monitored",
+    status_green_help: "No risk, or risk eliminated",
 };
 
 /// The table for a language code (the `lang` cookie's value): English
@@ -2050,6 +2282,7 @@ macro_rules! bilingual {
 
 bilingual!(
     dixian_domain::Category,
+    dixian_domain::StatusColour,
     dixian_domain::Relation,
     dixian_domain::LaborCapacity,
     dixian_domain::Illness,

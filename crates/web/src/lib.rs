@@ -19,6 +19,7 @@ pub mod assistance;
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod figures;
 pub mod i18n;
 #[cfg(test)]
 mod layering;
@@ -61,6 +62,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(screening::router(state.max_upload))
         .merge(assistance::api::router(state.max_upload))
         .merge(assistance::router())
+        .merge(figures::router())
         .merge(assets::router())
         .layer(from_fn(error::html_errors))
         .layer(from_fn_with_state(

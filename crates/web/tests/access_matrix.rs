@@ -316,6 +316,7 @@ fn routes() -> Vec<Route> {
         // ---- JSON API: registry and regions
         route( "GET",  "/api/v1/me",                             O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/regions/{code}",                 O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/api/v1/figures/{code}",                 O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/households",                     O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/households",                     O::Village,   EDIT,    EDIT,    taken,       B::HouseholdJson),
         route( "GET",  "/api/v1/households/{id}",                O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
@@ -389,6 +390,10 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/",                                      O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/regions/{code}",                        O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/regions/{code}/figures.xlsx",           O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        // 统计与看板: every role reads the figures of its scope (and the branch above it)
+        route( "GET",  "/figures/{code}",                        O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/figures/{code}/report.xlsx",            O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/dashboard/{code}",                      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/households",                            O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households.xlsx",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households/new",                        O::None,      EDIT,    EDIT,    Ok,          B::Nothing),

@@ -1402,3 +1402,89 @@ async fn resident_declares_on_a_phone_by_village_name_and_sees_the_steps() {
     let (over, sizes) = d.overflows().await;
     assert!(!over, "the status page fits a 390 px phone: {sizes}");
 }
+
+/// The province viewer reads the province dashboard on a phone and drills
+/// down by clicking the SVG bars: province → city → county → township →
+/// the village's figures (a viewer reads statistics, not households); the
+/// county admin clicks on to the households behind the village's number,
+/// each shown with its 三色码.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn province_viewer_drills_down_the_dashboard() {
+    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let village = "520526001001";
+    let admin = app.user("admin", Role::CountyAdmin, "520526").await;
+    let _ = app.user("province", Role::Viewer, "52").await;
+    for (i, number) in ["5205260010010301", "5205260010010302"].iter().enumerate() {
+        let body = household_json(number, village, &[id("1966-03-03", 80 + i as u16)]);
+        let r = app.post(&admin, "/api/v1/households", &body).await;
+        assert_eq!(r.status(), 201);
+    }
+    app.store
+        .pool
+        .execute(dixian_store::db::q(
+            "UPDATE households SET category = 'marginal_at_risk' WHERE number = '5205260010010301'",
+        ))
+        .await
+        .unwrap();
+
+    let Some(d) = driver().await else {
+        return;
+    };
+    d.window(390, 844).await;
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "province").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.goto(&format!("{}/dashboard/52", app.url)).await;
+    let tiles = d.wait_text("#key-figures", "1").await;
+    assert!(
+        tiles.contains('1'),
+        "one monitored household in the province: {tiles}"
+    );
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the dashboard fits a phone: {sizes}");
+    for (from, to) in [
+        ("5205", "5205"),
+        ("520526", "520526"),
+        ("520526001", "520526001"),
+    ] {
+        d.click(&format!("a.bar-link[href^='/dashboard/{from}?'] rect"))
+            .await;
+        let url = d.wait_url(&format!("/dashboard/{to}?")).await;
+        assert!(url.contains(&format!("/dashboard/{to}?")), "{url}");
+    }
+    d.click(&format!("a.bar-link[href^='/figures/{village}?'] rect"))
+        .await;
+    d.wait_url(&format!("/figures/{village}")).await;
+    let total = d.wait_text("#monitored-total", "1").await;
+    assert!(total.contains('1'), "the village's number: {total}");
+    let (over, sizes) = d.overflows().await;
+    assert!(!over, "the figures page fits a phone: {sizes}");
+    d.goto(&format!("{}/dashboard/520526001", app.url)).await;
+    d.wait_text("#key-figures", "1").await;
+    let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/screenshots/dashboard-phone.png");
+    d.screenshot(&shot).await;
+
+    // The county admin follows the number to the households behind it.
+    d.cmd(reqwest::Method::DELETE, "/cookie", json!({})).await;
+    d.goto(&format!("{}/login", app.url)).await;
+    d.type_into("input[name=username]", "admin").await;
+    d.type_into("input[name=password]", common::PASSWORD).await;
+    d.click("#login").await;
+    d.goto(&format!("{}/dashboard/520526001", app.url)).await;
+    d.click(&format!(
+        "a.bar-link[href^='/households?region={village}'] rect"
+    ))
+    .await;
+    d.wait_url("/households").await;
+    let table = d.wait_text("table.grid", "5205260010010301").await;
+    assert!(
+        !table.contains("5205260010010302"),
+        "only the household behind the number: {table}"
+    );
+    let colour = d.text("table.grid .status").await;
+    assert!(colour.contains('黄'), "monitored is yellow: {colour}");
+}

@@ -26,6 +26,7 @@ const VILLAGE_NAME: &str = "大洼塘社区居民委员会";
 fn expected(role: Role) -> &'static [&'static str] {
     match role {
         Role::VillageCadre | Role::TownshipReviewer => &[
+            "nav-dashboard",
             "nav-households",
             "nav-inbox",
             "nav-warnings",
@@ -34,6 +35,7 @@ fn expected(role: Role) -> &'static [&'static str] {
             "nav-helpers",
         ],
         Role::CountyAdmin => &[
+            "nav-dashboard",
             "nav-households",
             "nav-inbox",
             "nav-warnings",
@@ -44,13 +46,14 @@ fn expected(role: Role) -> &'static [&'static str] {
             "nav-rules",
         ],
         Role::DataOfficer => &[
+            "nav-dashboard",
             "nav-households",
             "nav-chain-report",
             "nav-helpers",
             "nav-feeds",
             "nav-rules",
         ],
-        Role::Viewer => &[],
+        Role::Viewer => &["nav-dashboard"],
     }
 }
 

@@ -4,4 +4,5 @@
 pub mod flow;
 pub mod import;
 pub mod screening;
+pub mod stats;
 pub mod trust;

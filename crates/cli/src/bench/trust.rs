@@ -107,13 +107,13 @@ async fn fresh(backend: Backend, dir: &Path, divisions: &Path) -> anyhow::Result
 }
 
 /// The product's server on a free local port.
-struct Server {
-    addr: String,
-    store: Store,
+pub(super) struct Server {
+    pub(super) addr: String,
+    pub(super) store: Store,
 }
 
 impl Server {
-    async fn start(store: Store) -> anyhow::Result<Server> {
+    pub(super) async fn start(store: Store) -> anyhow::Result<Server> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?.to_string();
         let state = dixian_web::AppState::new(store.clone());
@@ -125,12 +125,17 @@ impl Server {
         Ok(Server { addr, store })
     }
 
-    async fn client(&self) -> anyhow::Result<Http> {
+    pub(super) async fn client(&self) -> anyhow::Result<Http> {
         Http::connect(&self.addr).await
     }
 
     /// Creates a user and logs it in through the API; returns its token.
-    async fn user(&self, name: &str, role: Role, region: &str) -> anyhow::Result<String> {
+    pub(super) async fn user(
+        &self,
+        name: &str,
+        role: Role,
+        region: &str,
+    ) -> anyhow::Result<String> {
         users::create(
             &self.store.pool,
             name,
@@ -157,7 +162,7 @@ impl Server {
 }
 
 /// A keep-alive HTTP/1.1 connection.
-struct Http {
+pub(super) struct Http {
     addr: String,
     conn: Option<BufReader<TcpStream>>,
 }
@@ -172,7 +177,7 @@ impl Http {
 
     /// Sends a request; returns the status and the body. Reconnects when
     /// the server closed the connection.
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         method: &str,
         path: &str,
@@ -287,7 +292,7 @@ impl Http {
 }
 
 /// Milliseconds at the given quantile of sorted durations.
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
+pub(super) fn quantile(sorted: &[Duration], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

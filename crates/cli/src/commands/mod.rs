@@ -188,6 +188,7 @@ pub mod registry;
 pub mod rules;
 pub mod screening;
 pub mod sim;
+pub mod stats;
 pub mod trust;
 
 pub use registry::import_regions;

@@ -39,6 +39,9 @@ struct HouseholdPage {
     head: String,
     address: String,
     category: &'static str,
+    /// 三色码: code (the CSS class) and label.
+    status: &'static str,
+    status_label: &'static str,
     formerly_poor: &'static str,
     housing: &'static str,
     water: &'static str,
@@ -192,6 +195,8 @@ fn household_page_of(t: &'static Texts, user: &User, card: HouseholdCard) -> Hou
                 .unwrap_or_default()
         ),
         category: h.category.map(|c| t.label(c)).unwrap_or("—"),
+        status: card.status.code(),
+        status_label: t.label(card.status),
         formerly_poor: yes_no(h.formerly_registered_poor),
         housing: t.label(h.housing),
         water: t.label(h.water),

@@ -157,6 +157,9 @@ struct ListLine {
     category: &'static str,
     formerly_poor: &'static str,
     income_pp: i64,
+    /// 三色码: code (the CSS class) and label.
+    status: &'static str,
+    status_label: &'static str,
 }
 
 /// `/households.xlsx?…` with the page's filters (every page of them). An
@@ -237,6 +240,8 @@ async fn households_page(
                 .map_or("—", |c| t.label(c)),
             formerly_poor: yes_no(r.formerly_poor),
             income_pp: r.income_per_person,
+            status: r.status.code(),
+            status_label: t.label(r.status),
         })
         .collect();
     let mut categories = vec![("any", t.any_monitored)];

@@ -34,6 +34,11 @@ pub struct NavItem {
 
 fn item(t: &Texts, link: NavLink) -> NavItem {
     let (id, href, label) = match link {
+        NavLink::Dashboard(region) => (
+            "nav-dashboard",
+            format!("/dashboard/{region}"),
+            t.nav_dashboard,
+        ),
         NavLink::Households => ("nav-households", "/households".to_string(), t.households),
         NavLink::Inbox => ("nav-inbox", "/inbox".to_string(), t.inbox),
         NavLink::Warnings => ("nav-warnings", "/warnings".to_string(), t.warnings),
