@@ -250,9 +250,7 @@ fn households_by_key(
     let mut out: BTreeMap<Key, BTreeSet<i64>> = BTreeMap::new();
     for e in events.iter().filter(|e| from <= e.on && e.on <= to) {
         if let Some(region) = e.village.ancestor(level) {
-            out.entry((region, e.risk))
-                .or_default()
-                .insert(e.household);
+            out.entry((region, e.risk)).or_default().insert(e.household);
         }
     }
     out
@@ -347,9 +345,9 @@ fn explained_by_one_child(
         d.level > level
             && d.risk == *risk
             && region.contains(&d.region)
-            && households.iter().all(|h| {
-                d.evidence.iter().any(|e| e.household == *h)
-            })
+            && households
+                .iter()
+                .all(|h| d.evidence.iter().any(|e| e.household == *h))
     })
 }
 

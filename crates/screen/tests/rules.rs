@@ -619,7 +619,10 @@ fn alerts_are_read_checked_and_written_back() {
     let text = format!("{BASE}{ALERTS}");
     let set = RuleSet::parse(&text, "t.toml").expect("valid");
     let a = set.alerts.clone().expect("[alerts] read");
-    assert_eq!((a.window_days, a.baseline_windows, a.min_township), (14, 8, 5));
+    assert_eq!(
+        (a.window_days, a.baseline_windows, a.min_township),
+        (14, 8, 5)
+    );
     assert!(a.same_season_last_year);
     assert_eq!(RuleSet::parse(&set.to_toml(), "t.toml").unwrap(), set);
     assert!(RuleSet::parse(BASE, "t.toml").unwrap().alerts.is_none());

@@ -95,7 +95,10 @@ fn a_flood_over_five_villages_flags_the_township_with_its_households() {
     assert!(found.iter().all(|d| d.level != RegionLevel::Village));
     assert!(found.iter().all(|d| d.level != RegionLevel::County));
     // The large village's illness level raises nothing.
-    assert!(found.iter().all(|d| d.risk == RiskType::Disaster), "{found:#?}");
+    assert!(
+        found.iter().all(|d| d.risk == RiskType::Disaster),
+        "{found:#?}"
+    );
 }
 
 #[test]
@@ -177,17 +180,32 @@ fn last_years_season_joins_the_baseline() {
     assert_eq!(all[0], (day("2025-06-23"), day("2025-07-06")));
     assert_eq!(all[9], (day("2024-07-07"), day("2024-07-20")));
     // Windows before records begin are left out.
-    assert_eq!(baseline_windows(&p, as_of, Some(day("2025-05-01"))).len(), 5);
+    assert_eq!(
+        baseline_windows(&p, as_of, Some(day("2025-05-01"))).len(),
+        5
+    );
     // A flood every July is the season: the same count a year ago
     // keeps a modest one from flagging.
     let mut events = Vec::new();
     for (n, year_day) in [(0, "2024-07-15"), (1, "2024-07-01"), (2, "2024-07-29")] {
         for h in 0..6 {
-            events.push(ev(day(year_day), "520526100227", RiskType::Disaster, n * 100 + h, n * 100 + h));
+            events.push(ev(
+                day(year_day),
+                "520526100227",
+                RiskType::Disaster,
+                n * 100 + h,
+                n * 100 + h,
+            ));
         }
     }
     for h in 0..6 {
-        events.push(ev(as_of, "520526100227", RiskType::Disaster, 900 + h, 900 + h));
+        events.push(ev(
+            as_of,
+            "520526100227",
+            RiskType::Disaster,
+            900 + h,
+            900 + h,
+        ));
     }
     let found = detect(&events, as_of, &p);
     assert!(found.is_empty(), "{found:#?}");

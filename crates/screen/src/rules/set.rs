@@ -5,8 +5,8 @@ use super::RuleError;
 use super::condition::{Condition, Needs, Severity};
 use super::location::Location;
 use super::raw::{
-    Number, RawAlerts, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule, RawRuleSet,
-    RawWater, WorkflowSpans, Yuan,
+    Number, RawAlerts, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
+    RawRuleSet, RawWater, WorkflowSpans, Yuan,
 };
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
