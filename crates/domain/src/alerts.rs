@@ -25,7 +25,7 @@
 use crate::coded::coded_enum;
 use crate::region::{RegionCode, RegionLevel};
 use crate::risk::RiskType;
-use crate::screening::Severity;
+use crate::screening::{Severity, UnknownCode};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,6 +138,23 @@ coded_enum! {
         Resolved => ("resolved", "已处置", "Resolved"),
     }
 }
+
+macro_rules! stored_code {
+    ($t:ty, $what:literal) => {
+        impl TryFrom<String> for $t {
+            type Error = UnknownCode;
+            fn try_from(s: String) -> Result<$t, UnknownCode> {
+                <$t>::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.code() == s)
+                    .ok_or(UnknownCode { what: $what })
+            }
+        }
+    };
+}
+stored_code!(EventSource, "alert event source");
+stored_code!(AlertStatus, "alert status");
 
 /// One dated event the detector counts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -646,8 +646,9 @@ fn every_shipped_set_has_alerts_and_the_book_finds_them() {
         assert!(s.alerts.is_some(), "{} has [alerts]", s.file);
     }
     let village = RegionCode::parse("520526100227").unwrap();
-    let a = book
+    let (set, a) = book
         .alerts_for(&village, date(2025, 7, 1))
         .expect("Guizhou's numbers");
+    assert_eq!(set.region.to_string(), "52");
     assert_eq!(a.window_days, 14);
 }

@@ -6,6 +6,7 @@
 //! transaction ([`audit`]); records carry a version and a stale update fails
 //! with [`StoreError::Conflict`].
 
+pub mod alerts;
 pub mod assistance;
 pub mod audit;
 pub mod backup;
@@ -213,6 +214,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_attachments",
         include_str!("../migrations/sqlite/0010_case_attachments.sql"),
     ),
+    (
+        12,
+        "alerts",
+        include_str!("../migrations/sqlite/0012_alerts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -264,6 +270,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "case_attachments",
         include_str!("../migrations/postgres/0010_case_attachments.sql"),
+    ),
+    (
+        12,
+        "alerts",
+        include_str!("../migrations/postgres/0012_alerts.sql"),
     ),
 ];
 

@@ -153,13 +153,17 @@ impl RuleBook {
 
 impl RuleBook {
     /// The numbers of the 规模性返贫 early alert in force on `date` for
-    /// `region`, looked up county → province → national like
+    /// `region`, with the set that declares them, looked up county →
+    /// province → national like
     /// [`select`](Self::select), a set without `[alerts]` passing the
     /// question on. `None` when no set of the chain declares them.
-    pub fn alerts_for(&self, region: &RegionCode, date: NaiveDate) -> Option<&AlertPolicy> {
+    pub fn alerts_for(
+        &self,
+        region: &RegionCode,
+        date: NaiveDate,
+    ) -> Option<(&RuleSet, &AlertPolicy)> {
         self.chain(region, date)
-            .filter_map(|s| s.alerts.as_ref())
-            .next()
+            .find_map(|s| s.alerts.as_ref().map(|a| (s, a)))
     }
 }
 
