@@ -534,6 +534,11 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<AlertRow, StoreError> {
     check_reads_cases(actor)?;
+    let mut tx = pool.begin().await?;
+    tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
+        .await?;
+    // Out of scope is absent before anything else is said of it.
+    let a = row_in(&mut tx, actor, id).await?;
     if !may_resolve(actor.scope.role) {
         return Err(StoreError::Forbidden);
     }
@@ -555,10 +560,6 @@ pub async fn resolve(
         }
         .into());
     }
-    let mut tx = pool.begin().await?;
-    tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
-        .await?;
-    let a = row_in(&mut tx, actor, id).await?;
     if a.version != version {
         return Err(StoreError::Conflict { current: a.version });
     }

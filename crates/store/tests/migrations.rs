@@ -164,8 +164,8 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        3,
-        "0008 (assistance), 0009 (a measure's feed row) and 0010 (case attachments) run over them"
+        4,
+        "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments) and 0012 (alerts) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // every row, id and reference kept

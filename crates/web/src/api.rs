@@ -50,7 +50,8 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_ops::router())
         .merge(crate::registry::api::router())
         .merge(crate::cases::api::router())
-        .merge(crate::screening::api::router());
+        .merge(crate::screening::api::router())
+        .merge(crate::alerts::api::router());
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
 }
 
@@ -64,6 +65,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge_from(crate::screening::feeds::FeedsDoc::openapi())
         .merge_from(crate::screening::api::ScreeningDoc::openapi())
         .merge_from(crate::assistance::api::AssistanceDoc::openapi())
+        .merge_from(crate::alerts::api::AlertsDoc::openapi())
 }
 
 /// Service health.

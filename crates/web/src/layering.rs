@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const AREAS: &[&str] = &["registry", "cases", "screening", "assistance"];
+const AREAS: &[&str] = &["registry", "cases", "screening", "assistance", "alerts"];
 
 /// Files that put the areas together.
 const ASSEMBLY: &[&str] = &["lib.rs", "api.rs"];
