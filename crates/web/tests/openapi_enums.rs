@@ -8,6 +8,7 @@ mod common;
 use dixian_domain::attachment::AttachmentKind;
 
 use common::Backend;
+use dixian_domain::alerts::{AlertStatus, EventSource};
 use dixian_domain::assistance::{
     ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
 };
@@ -85,6 +86,8 @@ fn output<T: Serialize>(tag: Option<&'static str>, all: &[T]) -> Known {
 fn table() -> BTreeMap<&'static str, Known> {
     let mut t: BTreeMap<&'static str, Known> = BTreeMap::new();
     t.extend(coded!(
+        AlertStatus,
+        EventSource,
         Assistance,
         AttachmentKind,
         CaseStage,
