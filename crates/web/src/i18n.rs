@@ -446,6 +446,8 @@ texts! {
     no_warnings,
     /// Title of the alert pages and the inbox section.
     alerts_title,
+    /// The header's link to the alerts.
+    alerts_nav,
     /// What the alert page is for.
     alerts_intro,
     /// Nothing to list.
@@ -1189,6 +1191,7 @@ pub const ZH: Texts = Texts {
     last_run: "上次筛查",
     no_warnings: "没有符合条件的预警",
     alerts_title: "规模性风险预警",
+    alerts_nav: "规模预警",
     alerts_intro: "同一地方同一风险类型的受影响户数明显高于往常时发出预警，提醒乡镇和县及早处置，守牢不发生规模性返贫底线。",
     no_alerts: "没有待处置的规模性风险预警",
     alert_level: "层级",
@@ -1665,6 +1668,7 @@ pub const EN: Texts = Texts {
     last_run: "Last run",
     no_warnings: "No warnings match",
     alerts_title: "Early alerts of large-scale risk",
+    alerts_nav: "Alerts",
     alerts_intro: "An alert is raised when the households hit by one risk type in one place are well above that place's usual level, so that the township and county act early against large-scale return to poverty.",
     no_alerts: "No alerts",
     alert_level: "Level",
