@@ -8,6 +8,7 @@
 //! leads, events, work lists, notice). What a reader is shown of a
 //! household is built by [`views`], masked for that reader in one place.
 
+pub mod alerts;
 pub mod assistance;
 pub mod cases;
 pub mod comparison;

@@ -19,6 +19,8 @@ pub enum NavLink {
     Warnings,
     /// 超期督办: overdue cases (the case workflow's roles).
     Overdue,
+    /// 规模性风险预警: early alerts of the scope (the case workflow's roles).
+    Alerts,
     /// 救助链核查 of the user's region (roles that read households).
     ChainReport(RegionCode),
     /// 帮扶责任人: the roster (roles that read households).
@@ -41,7 +43,12 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
         out.push(NavLink::Households);
     }
     if works_cases {
-        out.extend([NavLink::Inbox, NavLink::Warnings, NavLink::Overdue]);
+        out.extend([
+            NavLink::Inbox,
+            NavLink::Warnings,
+            NavLink::Alerts,
+            NavLink::Overdue,
+        ]);
     }
     if reads {
         out.push(NavLink::ChainReport(actor.scope.region.clone()));

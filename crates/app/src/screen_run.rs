@@ -28,6 +28,11 @@ pub struct ScreenRunReport {
     pub stats: ScreenStats,
     /// Hits of the pass, before the store kept what is new.
     pub hits: usize,
+    /// The 规模性返贫 detector run after it (`run_screening` only).
+    pub alerts: Option<crate::alerts::AlertRun>,
+    /// Why the detector did not run, if it failed (the screening run is
+    /// stored all the same; `dixian alerts run` runs it again).
+    pub alerts_error: Option<String>,
 }
 
 /// Rows of one kind group, with where each came from.
@@ -267,13 +272,16 @@ impl RunOutput {
             run: stored,
             stats: self.stats,
             hits: self.hits.len(),
+            alerts: None,
+            alerts_error: None,
         })
     }
 }
 
 /// Screens the stored feed rows of `actor`'s region on `as_of` under
 /// `book` and stores what is new: [`load_run`], [`RunInput::compute`],
-/// [`RunOutput::record`] on the caller's task.
+/// [`RunOutput::record`] on the caller's task; then the 规模性返贫
+/// detector over the region ([`crate::alerts::run_alerts`]).
 pub async fn run_screening(
     store: &Store,
     actor: &Actor,
@@ -283,7 +291,13 @@ pub async fn run_screening(
     threads: usize,
 ) -> Result<ScreenRunReport, AppError> {
     let input = load_run(store, actor, as_of, now).await?;
+    let book_for_alerts = book;
     let book = book.clone();
     let output = crate::blocking(move || input.compute(&book, threads)).await?;
-    output.record(store, actor, now).await
+    let mut report = output.record(store, actor, now).await?;
+    match crate::alerts::run_alerts(store, actor, &book_for_alerts, as_of, now).await {
+        Ok(run) => report.alerts = Some(run),
+        Err(e) => report.alerts_error = Some(e.to_string()),
+    }
+    Ok(report)
 }

@@ -145,6 +145,7 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     .await
     .unwrap();
     assistance_rows(&store, &officer, now).await;
+    alert_rows(&store, w.household_id, now).await;
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(
             count(&store, &table).await > 0,
@@ -152,6 +153,36 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
         );
     }
     Some((store, key, dir))
+}
+
+/// An alert (规模性返贫预警) with its evidence and recipients, as
+/// `dixian_store::alerts::record` writes them.
+async fn alert_rows(store: &Store, household: i64, now: chrono::DateTime<Utc>) {
+    let found = dixian_domain::alerts::Detected {
+        region: RegionCode::parse("520526001").unwrap(),
+        level: dixian_domain::RegionLevel::Township,
+        risk: dixian_domain::RiskType::Disaster,
+        window_from: as_of() - chrono::Duration::days(13),
+        window_to: as_of(),
+        households: 1,
+        baseline_mean: 0.25,
+        baseline_sigma: 0.5,
+        baseline_windows: 8,
+        threshold: 5.0,
+        severity: dixian_domain::Severity::Low,
+        evidence: vec![dixian_domain::alerts::AlertEvent {
+            on: as_of(),
+            village: RegionCode::parse("520526001001").unwrap(),
+            risk: dixian_domain::RiskType::Disaster,
+            household,
+            source: dixian_domain::alerts::EventSource::Lead,
+            source_id: 1,
+        }],
+    };
+    let out = dixian_store::alerts::record(&store.pool, &[found], "test", now)
+        .await
+        .unwrap();
+    assert_eq!(out.raised.len(), 1);
 }
 
 /// Assistance (帮扶) for H1, whose case the verified warning opened: a

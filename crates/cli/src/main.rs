@@ -109,6 +109,9 @@ enum Command {
     /// The figures leaders read (统计): counters per village and month (docs/figures.md).
     #[command(subcommand)]
     Stats(StatsCmd),
+    /// Early alerts of 规模性返贫: places hit by one shock above their usual level.
+    #[command(subcommand)]
+    Alerts(AlertsCmd),
     /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
     ///
     /// The file holds a header (format, migration, time, tables, row
@@ -458,6 +461,34 @@ enum StatsCmd {
 }
 
 #[derive(Subcommand)]
+enum AlertsCmd {
+    /// Run the detector over the region's warnings, leads and cases and store new alerts (also run after `screen run`).
+    Run {
+        /// The window ends on this day (default: today, China time).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Region to look at (a county code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+    },
+    /// List alerts, most severe first.
+    List {
+        /// Region (county, township or village code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// village, township or county.
+        #[arg(long)]
+        level: Option<String>,
+        /// Risk type code or label (e.g. disaster, 因灾).
+        #[arg(long)]
+        risk: Option<String>,
+        /// open (default), resolved or all.
+        #[arg(long)]
+        status: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum WarningsCmd {
     /// List warnings, most severe and newest first.
     List {
@@ -782,6 +813,22 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         }
         Command::Screen(ScreenCmd::Run { as_of, region }) => {
             commands::screening::screen_run(db, &region, as_of).await
+        }
+        Command::Alerts(AlertsCmd::Run { as_of, region }) => {
+            commands::alerts::run(db, &region, as_of).await
+        }
+        Command::Alerts(AlertsCmd::List {
+            region,
+            level,
+            risk,
+            status,
+        }) => {
+            let filter = dixian_store::alerts::AlertFilter {
+                level,
+                risk,
+                status,
+            };
+            commands::alerts::list(db, &region, filter).await
         }
         Command::Warnings(WarningsCmd::List {
             region,

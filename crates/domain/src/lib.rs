@@ -3,6 +3,7 @@
 //! Nothing here does I/O or async; every other crate speaks these types.
 //! Names follow `docs/glossary.md` of the shared docs.
 
+pub mod alerts;
 pub mod assistance;
 pub mod attachment;
 pub mod case;

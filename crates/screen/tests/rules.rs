@@ -600,3 +600,55 @@ fn shipped_files_parse_and_say_what_they_are() {
         (600_000, 5_000_000)
     );
 }
+
+const ALERTS: &str = "
+[alerts]
+window_days = 14
+baseline_windows = 8
+same_season_last_year = true
+k = 3.0
+min_village = 3
+min_township = 5
+min_county = 10
+medium_ratio = 1.5
+high_ratio = 2.5
+";
+
+#[test]
+fn alerts_are_read_checked_and_written_back() {
+    let text = format!("{BASE}{ALERTS}");
+    let set = RuleSet::parse(&text, "t.toml").expect("valid");
+    let a = set.alerts.clone().expect("[alerts] read");
+    assert_eq!(
+        (a.window_days, a.baseline_windows, a.min_township),
+        (14, 8, 5)
+    );
+    assert!(a.same_season_last_year);
+    assert_eq!(RuleSet::parse(&set.to_toml(), "t.toml").unwrap(), set);
+    assert!(RuleSet::parse(BASE, "t.toml").unwrap().alerts.is_none());
+
+    let bad = text.replace("window_days = 14", "window_days = 0");
+    let errors = expect_error(&bad, "window_days = |0", "正整数");
+    assert_eq!(errors.len(), 1);
+    let bad = text.replace("high_ratio = 2.5", "high_ratio = 1.2");
+    expect_error(&bad, "high_ratio = |1.2", "alerts.high_ratio");
+    let bad = text.replace("k = 3.0", "k = -1");
+    expect_error(&bad, "k = |-1", "alerts.k");
+    let bad = text.replace("min_county = 10\n", "");
+    let errors = RuleSet::parse(&bad, "t.toml").unwrap_err();
+    assert!(errors[0].message.contains("min_county"), "{errors:?}");
+}
+
+#[test]
+fn every_shipped_set_has_alerts_and_the_book_finds_them() {
+    let book = shipped_book();
+    for s in book.sets() {
+        assert!(s.alerts.is_some(), "{} has [alerts]", s.file);
+    }
+    let village = RegionCode::parse("520526100227").unwrap();
+    let (set, a) = book
+        .alerts_for(&village, date(2025, 7, 1))
+        .expect("Guizhou's numbers");
+    assert_eq!(set.region.to_string(), "52");
+    assert_eq!(a.window_days, 14);
+}

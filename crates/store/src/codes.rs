@@ -2,6 +2,7 @@
 //! read back through [`Stored`], which decodes the text and refuses a code
 //! its type does not know (an integrity error, never a default value).
 
+use dixian_domain::alerts::{AlertStatus, EventSource};
 use dixian_domain::assistance::{
     Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus, PlanStatus,
 };
@@ -59,5 +60,7 @@ stored!(
     MeasureStatus,
     MeasureSource,
     PlanStatus,
-    MeasureEffect
+    MeasureEffect,
+    AlertStatus,
+    EventSource
 );

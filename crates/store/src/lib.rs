@@ -6,6 +6,7 @@
 //! transaction ([`audit`]); records carry a version and a stale update fails
 //! with [`StoreError::Conflict`].
 
+pub mod alerts;
 pub mod assistance;
 pub mod audit;
 pub mod backup;
@@ -221,6 +222,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_stats.sql"),
     ),
     (
+        12,
+        "alerts",
+        include_str!("../migrations/sqlite/0012_alerts.sql"),
+    ),
+    (
         13,
         "plan_end",
         include_str!("../migrations/sqlite/0013_plan_end.sql"),
@@ -286,6 +292,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         11,
         "stats",
         include_str!("../migrations/postgres/0011_stats.sql"),
+    ),
+    (
+        12,
+        "alerts",
+        include_str!("../migrations/postgres/0012_alerts.sql"),
     ),
     (
         13,

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::cases::api::router())
         .merge(crate::screening::api::router())
         .merge(crate::figures::api::router());
+        .merge(crate::alerts::api::router());
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
 }
 
@@ -66,6 +67,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge_from(crate::screening::api::ScreeningDoc::openapi())
         .merge_from(crate::assistance::api::AssistanceDoc::openapi())
         .merge_from(crate::figures::api::FiguresDoc::openapi())
+        .merge_from(crate::alerts::api::AlertsDoc::openapi())
 }
 
 /// Service health.

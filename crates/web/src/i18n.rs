@@ -470,6 +470,50 @@ texts! {
     last_run,
     /// No warnings.
     no_warnings,
+    /// Title of the alert pages and the inbox section.
+    alerts_title,
+    /// The header's link to the alerts.
+    alerts_nav,
+    /// What the alert page is for.
+    alerts_intro,
+    /// Nothing to list.
+    no_alerts,
+    /// Level column.
+    alert_level,
+    /// Region column.
+    alert_region,
+    /// Window column.
+    alert_window,
+    /// Households column.
+    alert_households,
+    /// Baseline column.
+    alert_usual,
+    /// Threshold column.
+    alert_threshold,
+    /// Villages of the evidence.
+    alert_villages,
+    /// The alert in one sentence: households, days, mean, windows, threshold.
+    alert_sentence,
+    /// Evidence table title.
+    alert_evidence,
+    /// Source column.
+    alert_source,
+    /// Day column.
+    alert_day,
+    /// Who was told.
+    alert_told,
+    /// When raised.
+    alert_raised,
+    /// Rule set line.
+    alert_rule_set,
+    /// Resolution field.
+    alert_resolution,
+    /// Resolve button.
+    alert_resolve,
+    /// Resolved at.
+    alert_resolved_at,
+    /// Count of open alerts.
+    alert_open_count,
     /// Feed file and line.
     feed_file,
     /// Status open.
@@ -1315,6 +1359,28 @@ pub const ZH: Texts = Texts {
     run_screening: "运行筛查",
     last_run: "上次筛查",
     no_warnings: "没有符合条件的预警",
+    alerts_title: "规模性风险预警",
+    alerts_nav: "规模预警",
+    alerts_intro: "同一地方同一风险类型的受影响户数明显高于往常时发出预警，提醒乡镇和县及早处置，守牢不发生规模性返贫底线。",
+    no_alerts: "没有待处置的规模性风险预警",
+    alert_level: "层级",
+    alert_region: "地区",
+    alert_window: "时间窗口",
+    alert_households: "受影响户数",
+    alert_usual: "往常水平（户/窗口）",
+    alert_threshold: "预警阈值",
+    alert_villages: "涉及村数",
+    alert_sentence: "{} 户受影响（{} 天内）；往常每个窗口约 {} 户（{} 个窗口），阈值 {} 户。",
+    alert_evidence: "预警依据（户、来源、日期）",
+    alert_source: "来源",
+    alert_day: "日期",
+    alert_told: "已通知",
+    alert_raised: "发出时间",
+    alert_rule_set: "预警参数所在规则集",
+    alert_resolution: "处置情况",
+    alert_resolve: "处置并关闭预警",
+    alert_resolved_at: "处置时间",
+    alert_open_count: "待处置预警",
     feed_file: "文件:行",
     st_open: "待核实",
     st_attached: "已并入案件",
@@ -1848,6 +1914,28 @@ pub const EN: Texts = Texts {
     run_screening: "Run screening",
     last_run: "Last run",
     no_warnings: "No warnings match",
+    alerts_title: "Early alerts of large-scale risk",
+    alerts_nav: "Alerts",
+    alerts_intro: "An alert is raised when the households hit by one risk type in one place are well above that place's usual level, so that the township and county act early against large-scale return to poverty.",
+    no_alerts: "No alerts",
+    alert_level: "Level",
+    alert_region: "Place",
+    alert_window: "Window",
+    alert_households: "Households hit",
+    alert_usual: "Usual level (households per window)",
+    alert_threshold: "Threshold",
+    alert_villages: "Villages",
+    alert_sentence: "{} households hit within {} days; usually about {} per window ({} windows), threshold {}.",
+    alert_evidence: "Evidence (households, records, days)",
+    alert_source: "Record",
+    alert_day: "Day",
+    alert_told: "Told",
+    alert_raised: "Raised",
+    alert_rule_set: "Rule set of the alert numbers",
+    alert_resolution: "What was done",
+    alert_resolve: "Resolve the alert",
+    alert_resolved_at: "Resolved at",
+    alert_open_count: "Open alerts",
     feed_file: "File:line",
     st_open: "open",
     st_attached: "attached to case",
@@ -2295,6 +2383,8 @@ bilingual!(
     dixian_domain::DrinkingWater,
     dixian_domain::Channel,
     dixian_domain::RiskType,
+    dixian_domain::alerts::AlertStatus,
+    dixian_domain::alerts::EventSource,
     dixian_domain::Assistance,
     dixian_domain::Role,
     dixian_domain::case::EventKind,

@@ -13,7 +13,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const AREAS: &[&str] = &["registry", "cases", "screening", "assistance", "figures"];
+const AREAS: &[&str] = &[
+    "registry",
+    "cases",
+    "screening",
+    "assistance",
+    "figures",
+    "alerts",
+];
 
 /// Files that put the areas together.
 const ASSEMBLY: &[&str] = &["lib.rs", "api.rs"];

@@ -12,6 +12,7 @@
 //! `login`), never another area; only this file and `api.rs` put the
 //! areas together. `layering.rs` checks it.
 
+pub mod alerts;
 pub mod api;
 mod api_ops;
 mod assets;
@@ -63,6 +64,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(assistance::api::router(state.max_upload))
         .merge(assistance::router())
         .merge(figures::router())
+        .merge(alerts::router())
         .merge(assets::router())
         .layer(from_fn(error::html_errors))
         .layer(from_fn_with_state(

@@ -84,6 +84,9 @@ const ADMIN: &[Role] = &[CountyAdmin];
 const CADRE: &[Role] = &[VillageCadre];
 /// Names a plan's helper: the village cadre or the county.
 const ASSIGN: &[Role] = &[VillageCadre, CountyAdmin];
+/// Told of 规模性风险预警 and resolve them: the township and the county
+/// (`dixian_store::alerts::may_resolve`).
+const RESOLVE: &[Role] = &[TownshipReviewer, CountyAdmin];
 
 /// Who may: anyone (no login), or the roles listed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,6 +139,8 @@ enum Obj {
     Case,
     /// The department warning of each village.
     Warning,
+    /// The 规模性风险预警 of each village (planted by the store).
+    Alert,
     /// The dismissed declaration of each village; its unmatched one from
     /// outside only (inside it would really be matched).
     Lead,
@@ -216,6 +221,10 @@ enum Body {
     PlanForm,
     /// A helper without a name, on the roster page.
     HelperForm,
+    /// An alert resolved without saying what was done (API).
+    ResolveJson,
+    /// The same on the alert page.
+    ResolveForm,
 }
 
 /// One line of the table.
@@ -348,6 +357,10 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/feeds",                          O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings",                       O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings/{id}",                  O::Warning,   WORK,    WORK,    Ok,          B::Nothing),
+        // ---- JSON API: 规模性风险预警
+        route( "GET",  "/api/v1/alerts",                         O::None,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "GET",  "/api/v1/alerts/{id}",                    O::Alert,     WORK,    WORK,    Ok,          B::Nothing),
+        route( "POST", "/api/v1/alerts/{id}/resolve",            O::Alert,     WORK,    RESOLVE, bad_field,   B::ResolveJson),
         route( "POST", "/api/v1/warnings/{id}/verify",           O::Warning,   WORK,    WORK,    conflict,    B::VerifyJson),
         route( "POST", "/api/v1/warnings/{id}/dismiss",          O::Warning,   WORK,    WORK,    conflict,    B::DismissWarningJson),
         route( "POST", "/api/v1/screening/runs",                 O::None,      FEEDS,   FEEDS,   Ok,          B::RunJson),
@@ -436,6 +449,10 @@ fn routes() -> Vec<Route> {
         route( "POST", "/warnings/{id}/verify",                  O::Warning,   WORK,    WORK,    stale,       B::VerifyForm),
         route( "POST", "/warnings/{id}/dismiss",                 O::Warning,   WORK,    WORK,    stale,       B::DismissWarningForm),
         route( "POST", "/screening/run",                         O::None,      FEEDS,   FEEDS,   Ok,          B::Nothing),
+        // ---- pages: 规模性风险预警
+        route( "GET",  "/alerts",                                O::None,      WORK,    WORK,    Ok,          B::Nothing),
+        route( "GET",  "/alerts/{id}",                           O::Alert,     WORK,    WORK,    Ok,          B::Nothing),
+        route( "POST", "/alerts/{id}/resolve",                   O::Alert,     WORK,    RESOLVE, bad_form,    B::ResolveForm),
         route( "GET",  "/rules",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/rules",                                 O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleForm).outside(Absent(403)),
         route( "POST", "/rules/whatif",                          O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfForm),
@@ -572,6 +589,8 @@ struct Village {
     h2: i64,
     case: i64,
     warning: i64,
+    /// A village-level 规模性风险预警 resting on the warning.
+    alert: i64,
     /// A measure recorded for h1 (housing renovation).
     measure: i64,
     /// A file attached to the case on notice (by the village cadre).
@@ -699,7 +718,8 @@ const FINGERPRINT: &str = "SELECT
     (SELECT CAST((SELECT COUNT(*) FROM measures) + (SELECT COALESCE(SUM(version), 0) FROM measures)
         + (SELECT COUNT(*) FROM plans) + (SELECT COALESCE(SUM(version), 0) FROM plans)
         + (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM helpers)
-        + (SELECT COUNT(*) FROM measure_batches) + (SELECT COUNT(*) FROM case_attachments) AS BIGINT))";
+        + (SELECT COUNT(*) FROM measure_batches) + (SELECT COUNT(*) FROM case_attachments)
+        + (SELECT COUNT(*) FROM alerts) + (SELECT COALESCE(SUM(version), 0) FROM alerts) AS BIGINT))";
 
 struct World {
     app: App,
@@ -964,6 +984,9 @@ impl World {
             Obj::Warning => vs()
                 .map(|v| Target::at(v.code, v.warning, Some(v.code)))
                 .collect(),
+            Obj::Alert => vs()
+                .map(|v| Target::at(v.code, v.alert, Some(v.code)))
+                .collect(),
             Obj::Measure => vs()
                 .map(|v| Target::at(v.code, v.measure, Some(v.code)))
                 .collect(),
@@ -1193,6 +1216,16 @@ impl World {
             Body::DismissWarningJson => Payload::Json(
                 json!({"version": version("warnings", t.key.clone()).await, "reason": "已报销"}),
             ),
+            Body::ResolveJson => Payload::Json(
+                json!({"version": version("alerts", t.key.clone()).await, "resolution": "  "}),
+            ),
+            Body::ResolveForm => Payload::Form(pairs(&[
+                (
+                    "version",
+                    version("alerts", t.key.clone()).await.to_string(),
+                ),
+                ("text", " ".into()),
+            ])),
             Body::VerifyForm => Payload::Form(pairs(&[
                 (
                     "version",
@@ -1465,6 +1498,7 @@ async fn setup(backend: Backend) -> Option<World> {
                 h2,
                 case: 0,
                 warning: 0,
+                alert: 0,
                 measure: 0,
                 attachment: 0,
                 lead_open: 0,
@@ -1508,6 +1542,35 @@ async fn setup(backend: Backend) -> Option<World> {
         .unwrap();
     for (wid, village) in warnings {
         w.villages.get_mut(village.as_str()).unwrap().warning = wid;
+    }
+    // A village-level alert in each village, resting on its warning.
+    for v in w.villages.values_mut() {
+        let village = dixian_domain::RegionCode::parse(v.code).unwrap();
+        let found = dixian_domain::alerts::Detected {
+            region: village.clone(),
+            level: dixian_domain::RegionLevel::Village,
+            risk: dixian_domain::RiskType::Illness,
+            window_from: settled,
+            window_to: settled,
+            households: 1,
+            baseline_mean: 0.0,
+            baseline_sigma: 0.0,
+            baseline_windows: 8,
+            threshold: 3.0,
+            severity: dixian_domain::Severity::Low,
+            evidence: vec![dixian_domain::alerts::AlertEvent {
+                on: settled,
+                village,
+                risk: dixian_domain::RiskType::Illness,
+                household: v.h1,
+                source: dixian_domain::alerts::EventSource::Warning,
+                source_id: v.warning,
+            }],
+        };
+        let out = dixian_store::alerts::record(&w.app.store.pool, &[found], "matrix", Utc::now())
+            .await
+            .unwrap();
+        v.alert = out.raised[0];
     }
 
     // Cases: one taken through its notice to the township's review, then

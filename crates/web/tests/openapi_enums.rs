@@ -8,6 +8,7 @@ mod common;
 use dixian_domain::attachment::AttachmentKind;
 
 use common::Backend;
+use dixian_domain::alerts::{AlertStatus, EventSource};
 use dixian_domain::assistance::{
     AdjustReason, ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus,
     PlanStatus,
@@ -87,6 +88,8 @@ fn table() -> BTreeMap<&'static str, Known> {
     let mut t: BTreeMap<&'static str, Known> = BTreeMap::new();
     t.extend(coded!(
         AdjustReason,
+        AlertStatus,
+        EventSource,
         Assistance,
         AttachmentKind,
         CaseStage,

@@ -180,6 +180,7 @@ pub async fn serve(
 }
 
 pub mod accounts;
+pub mod alerts;
 pub mod cases;
 pub mod feeds;
 pub mod measures;

@@ -54,6 +54,12 @@ pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyh
         r.run.warnings_known,
         r.run.warnings_raised
     );
+    if let Some(a) = &r.alerts {
+        crate::commands::alerts::print_run(a);
+    }
+    if let Some(e) = &r.alerts_error {
+        println!("alerts did not run (预警未运行): {e}; run `dixian alerts run` again");
+    }
     Ok(())
 }
 

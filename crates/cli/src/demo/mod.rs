@@ -1,6 +1,7 @@
 //! `dixian demo`: a real county (520526 威宁彝族回族苗族自治县) with
 //! synthetic households in an embedded SQLite file, one user per role.
 
+pub mod alerts;
 pub mod assistance;
 pub mod cases;
 pub mod feeds;
@@ -170,6 +171,7 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         t.elapsed().as_secs_f64()
     );
     crate::demo::feeds::seed(store, &county, &all, &cadre_village, &rules).await?;
+    crate::demo::alerts::seed(store, &county, &cadre_village, &rules).await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use super::RuleError;
 use super::location::Location;
 use super::set::{RuleRegion, RuleSet};
 use chrono::NaiveDate;
+use dixian_domain::alerts::AlertPolicy;
 use dixian_domain::assistance::{AssistancePolicy, MeasureCatalogue, MeasureKind};
 use dixian_domain::{RegionCode, RegionLevel, WorkflowPolicy};
 use std::path::Path;
@@ -147,6 +148,22 @@ impl RuleBook {
             .find(|c| !c.rules.is_empty())?;
         let policy = chain.filter_map(|s| s.assistance.as_ref()).next()?;
         Some((catalogue, policy))
+    }
+}
+
+impl RuleBook {
+    /// The numbers of the 规模性返贫 early alert in force on `date` for
+    /// `region`, with the set that declares them, looked up county →
+    /// province → national like
+    /// [`select`](Self::select), a set without `[alerts]` passing the
+    /// question on. `None` when no set of the chain declares them.
+    pub fn alerts_for(
+        &self,
+        region: &RegionCode,
+        date: NaiveDate,
+    ) -> Option<(&RuleSet, &AlertPolicy)> {
+        self.chain(region, date)
+            .find_map(|s| s.alerts.as_ref().map(|a| (s, a)))
     }
 }
 

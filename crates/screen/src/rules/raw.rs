@@ -26,6 +26,7 @@ pub(super) struct RawRuleSet {
     pub water: Option<Spanned<RawWater>>,
     pub workflow: Spanned<WorkflowPolicy>,
     pub assistance: Option<Spanned<RawAssistance>>,
+    pub alerts: Option<Spanned<RawAlerts>>,
     #[serde(default)]
     pub measures: Vec<Spanned<RawMeasure>>,
     #[serde(default)]
@@ -39,6 +40,22 @@ pub(super) struct RawAssistance {
     pub first_measure_days: Spanned<i64>,
     pub effect_review_months: Spanned<i64>,
     pub visit_interval_days: Spanned<i64>,
+}
+
+/// `[alerts]`: the numbers of the 规模性返贫 detector (`AlertPolicy`),
+/// each with its span.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlerts {
+    pub window_days: Spanned<i64>,
+    pub baseline_windows: Spanned<i64>,
+    pub same_season_last_year: Spanned<bool>,
+    pub k: Spanned<Number>,
+    pub min_village: Spanned<i64>,
+    pub min_township: Spanned<i64>,
+    pub min_county: Spanned<i64>,
+    pub medium_ratio: Spanned<Number>,
+    pub high_ratio: Spanned<Number>,
 }
 
 /// One `[[measures]]` entry: a kind of the catalogue. Codes are read as

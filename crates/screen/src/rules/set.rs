@@ -5,11 +5,12 @@ use super::RuleError;
 use super::condition::{Condition, Needs, Severity};
 use super::location::Location;
 use super::raw::{
-    Number, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule, RawRuleSet,
-    RawWater, WorkflowSpans, Yuan,
+    Number, RawAlerts, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
+    RawRuleSet, RawWater, WorkflowSpans, Yuan,
 };
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
+use dixian_domain::alerts::AlertPolicy;
 use dixian_domain::assistance::{
     AssistancePolicy, Department, Eligibility, MeasureCatalogue, MeasureClass, MeasureKind,
     MeasureRule, MeasureUnit,
@@ -136,6 +137,9 @@ pub struct RuleSet {
     /// `[assistance]`: the numbers the assistance checks read; `None`
     /// when the file has none (inherited like `measures`).
     pub assistance: Option<AssistancePolicy>,
+    /// `[alerts]`: the numbers of the 规模性返贫 early alert; `None` when
+    /// the file has none (inherited like `assistance`).
+    pub alerts: Option<AlertPolicy>,
     #[serde(skip)]
     pub(super) at: SetLocations,
 }
@@ -246,6 +250,7 @@ impl Check<'_> {
         let rules = self.rules(&raw);
         let measures = self.catalogue(&raw.measures);
         let assistance = self.optional(raw.assistance.as_ref(), Check::assistance);
+        let alerts = self.optional(raw.alerts.as_ref(), Check::alerts);
         let (valid_from, valid_to) = period?;
         Some(RuleSet {
             file: self.file.to_string(),
@@ -264,6 +269,7 @@ impl Check<'_> {
             rules: rules?,
             measures: measures?,
             assistance: assistance?,
+            alerts: alerts?,
             at: self.locations(&raw, wf),
         })
     }
@@ -336,6 +342,43 @@ impl Check<'_> {
             effect_review_months: review?,
             visit_interval_days: visits?,
         })
+    }
+
+    /// `[alerts]`: whole numbers above zero, and the numbers of
+    /// `AlertPolicy::problems` each at its own key.
+    fn alerts(&mut self, a: &Spanned<RawAlerts>) -> Option<AlertPolicy> {
+        let a = a.get_ref();
+        let window_days = self.positive_int(&a.window_days);
+        let baseline_windows = self.positive_int(&a.baseline_windows);
+        let min_village = self.positive_int(&a.min_village);
+        let min_township = self.positive_int(&a.min_township);
+        let min_county = self.positive_int(&a.min_county);
+        let policy = AlertPolicy {
+            window_days: window_days?,
+            baseline_windows: baseline_windows?,
+            same_season_last_year: *a.same_season_last_year.get_ref(),
+            k: a.k.get_ref().0,
+            min_village: min_village?,
+            min_township: min_township?,
+            min_county: min_county?,
+            medium_ratio: a.medium_ratio.get_ref().0,
+            high_ratio: a.high_ratio.get_ref().0,
+        };
+        let problems = policy.problems();
+        for (key, message) in &problems {
+            let span = match *key {
+                "window_days" => a.window_days.span(),
+                "baseline_windows" => a.baseline_windows.span(),
+                "k" => a.k.span(),
+                "medium_ratio" => a.medium_ratio.span(),
+                "high_ratio" => a.high_ratio.span(),
+                "min_village" => a.min_village.span(),
+                "min_township" => a.min_township.span(),
+                _ => a.min_county.span(),
+            };
+            self.err(span, format!("alerts.{key} {message}"));
+        }
+        problems.is_empty().then_some(policy)
     }
 
     /// `[[measures]]`: each entry checked, one entry per kind, and every

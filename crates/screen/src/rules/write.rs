@@ -5,6 +5,7 @@
 
 use super::set::{Rule, RuleSet};
 use dixian_domain::WorkflowPolicy;
+use dixian_domain::alerts::AlertPolicy;
 use dixian_domain::assistance::MeasureRule;
 use std::fmt::Write;
 
@@ -86,6 +87,9 @@ impl RuleSet {
         }
         for r in &self.rules {
             rule(&mut out, r);
+        }
+        if let Some(a) = &self.alerts {
+            alerts(&mut out, a);
         }
         out
     }
@@ -276,4 +280,27 @@ mod tests {
             Some("line\nbreak")
         );
     }
+}
+
+/// `[alerts]`, written last as in the shipped files.
+fn alerts(out: &mut String, a: &AlertPolicy) {
+    out.push_str("\n[alerts]\n");
+    line(out, "window_days", &a.window_days.to_string());
+    line(out, "baseline_windows", &a.baseline_windows.to_string());
+    line(
+        out,
+        "same_season_last_year",
+        &a.same_season_last_year.to_string(),
+    );
+    line(out, "k", &float(a.k));
+    line(out, "min_village", &a.min_village.to_string());
+    line(out, "min_township", &a.min_township.to_string());
+    line(out, "min_county", &a.min_county.to_string());
+    line(out, "medium_ratio", &float(a.medium_ratio));
+    line(out, "high_ratio", &float(a.high_ratio));
+}
+
+/// A number as TOML reads it back as the same `f64`.
+fn float(f: f64) -> String {
+    format!("{f:?}")
 }

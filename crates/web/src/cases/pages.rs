@@ -53,6 +53,18 @@ struct InboxPage {
     overdue: usize,
     warnings: Vec<WarningLine>,
     warnings_total: i64,
+    /// 规模性风险预警 told to the user's township or county.
+    alerts: Vec<AlertInboxLine>,
+}
+
+/// An open 规模性风险预警 in the inbox of the township or county told.
+struct AlertInboxLine {
+    id: i64,
+    place: String,
+    risk: &'static str,
+    households: i64,
+    window: String,
+    severity_code: &'static str,
 }
 
 /// An open department warning waiting for the village's check.
@@ -154,6 +166,19 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
     let overdue = cases.iter().filter(|c| c.overdue).count();
     let (open, warnings_total) = cases::open_warnings(&s.store, &actor, 20).await;
     let warnings = open.into_iter().map(|w| warning_line(t, w)).collect();
+    let alerts = dixian_app::alerts::inbox(&s.store, &actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| AlertInboxLine {
+            id: a.alert.id,
+            place: a.region_name.unwrap_or(a.alert.region_code),
+            risk: t.label(a.alert.risk_type),
+            households: a.alert.households,
+            window: format!("{} – {}", a.alert.window_from, a.alert.window_to),
+            severity_code: a.alert.severity.code(),
+        })
+        .collect();
     InboxPage {
         t,
         user: user_bar(&auth.0, t),
@@ -162,6 +187,7 @@ async fn inbox_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
         overdue,
         warnings,
         warnings_total,
+        alerts,
     }
     .into_response()
 }

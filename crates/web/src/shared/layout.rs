@@ -42,6 +42,7 @@ fn item(t: &Texts, link: NavLink) -> NavItem {
         NavLink::Households => ("nav-households", "/households".to_string(), t.households),
         NavLink::Inbox => ("nav-inbox", "/inbox".to_string(), t.inbox),
         NavLink::Warnings => ("nav-warnings", "/warnings".to_string(), t.warnings),
+        NavLink::Alerts => ("nav-alerts", "/alerts".to_string(), t.alerts_nav),
         NavLink::Overdue => ("nav-overdue", "/overdue".to_string(), t.overdue_title),
         NavLink::ChainReport(region) => (
             "nav-chain-report",
