@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::registry::api::router())
         .merge(crate::cases::api::router())
         .merge(crate::screening::api::router())
-        .merge(crate::figures::api::router());
+        .merge(crate::figures::api::router())
         .merge(crate::alerts::api::router());
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", openapi()))
 }

@@ -260,8 +260,14 @@ async fn warning_page_explains_itself_and_verify_sets_the_risk(backend: Backend)
         "{view}"
     );
     let (_, case_page) = page(&cadre, &w.app, &location).await;
-    assert!(case_page.contains("id=\"case-risks\">因病"), "the case page says 因病");
-    assert!(!case_page.contains("medical-12m"), "no rule id on the case page");
+    assert!(
+        case_page.contains("id=\"case-risks\">因病"),
+        "the case page says 因病"
+    );
+    assert!(
+        !case_page.contains("medical-12m"),
+        "no rule id on the case page"
+    );
 }
 
 async fn a_run_lands_on_its_new_warnings_and_the_card_links_them(backend: Backend) {
