@@ -1485,6 +1485,6 @@ async fn province_viewer_drills_down_the_dashboard() {
         !table.contains("5205260010010302"),
         "only the household behind the number: {table}"
     );
-    let colour = d.text("table.grid .status").await;
+    let colour = d.wait_text("table.grid .status", "黄").await;
     assert!(colour.contains('黄'), "monitored is yellow: {colour}");
 }
