@@ -8,7 +8,7 @@
 use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::alerts::{AlertStatus, EventSource, baseline_windows, detect};
-use dixian_domain::{RegionCode, RegionLevel, Role};
+use dixian_domain::{RegionLevel, Role};
 use dixian_screen::RuleBook;
 use dixian_store::alerts::{self, AlertFilter, AlertRow, RunOutcome};
 use dixian_store::{Actor, Store, StoreError};
@@ -246,14 +246,4 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<AlertRow, AppError> {
     Ok(alerts::resolve(&store.pool, actor, id, version, resolution, now).await?)
-}
-
-/// Parses a region for a command: a code inside the actor's scope.
-pub fn region_in_scope(actor: &Actor, code: &str) -> Result<RegionCode, AppError> {
-    let region = RegionCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    if actor.scope.region.contains(&region) {
-        Ok(region)
-    } else {
-        Err(StoreError::NotFound.into())
-    }
 }

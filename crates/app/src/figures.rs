@@ -286,11 +286,20 @@ type CacheKey = (u64, String, String, String, String, NaiveDate);
 /// summed at ([`stats::state`]): good while that generation holds and no
 /// village waits to be recounted. Bounded; emptied when full.
 static CACHE: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<CacheKey, (i64, FigureReport)>>,
+    std::sync::Mutex<std::collections::HashMap<CacheKey, (i64, std::sync::Arc<FigureReport>)>>,
 > = std::sync::LazyLock::new(Default::default);
 
 /// Answers kept at most (a county's regions and a few periods).
-const CACHE_ENTRIES: usize = 4096;
+const CACHE_ENTRIES: usize = 1024;
+
+/// Periods longer than this many months are summed for each request and
+/// not kept: a chosen long period would hold a child × month table per
+/// answer, and a reader could fill the cache with them.
+const CACHED_MONTHS: usize = 24;
+
+/// One recount at a time in this process: concurrent readers who find
+/// villages waiting wait for the one recount instead of each starting it.
+static REFRESHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The figures of `code` and its children in `actor`'s scope.
 pub async fn report(
@@ -309,8 +318,13 @@ pub async fn report(
     }
     let (mut generation, pending) = stats::state(pool).await?;
     if pending {
-        refresh(store, book, today).await?;
-        generation = stats::state(pool).await?.0;
+        let _one = REFRESHING.lock().await;
+        let (now_generation, still) = stats::state(pool).await?;
+        generation = now_generation;
+        if still {
+            refresh(store, book, today).await?;
+            generation = stats::state(pool).await?.0;
+        }
     }
     // The cache is the process's own; the generation is the database's,
     // so another server's or the command line's recount is seen too.
@@ -322,19 +336,22 @@ pub async fn report(
         period.to.clone(),
         today,
     );
-    if let Some(r) = CACHE.lock().ok().and_then(|c| {
+    let hit = CACHE.lock().ok().and_then(|c| {
         c.get(&key)
             .filter(|(g, _)| *g == generation)
-            .map(|(_, r)| r.clone())
-    }) {
-        return Ok(r);
+            .map(|(_, r)| std::sync::Arc::clone(r))
+    });
+    if let Some(r) = hit {
+        return Ok((*r).clone());
     }
     let r = summed(store, scope, code, period, today).await?;
-    if let Ok(mut cache) = CACHE.lock() {
-        if cache.len() >= CACHE_ENTRIES {
-            cache.clear();
+    if period.months().len() <= CACHED_MONTHS {
+        if let Ok(mut cache) = CACHE.lock() {
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, (generation, std::sync::Arc::new(r.clone())));
         }
-        cache.insert(key, (generation, r.clone()));
     }
     Ok(r)
 }

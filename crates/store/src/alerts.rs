@@ -488,19 +488,24 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<AlertRow, StoreEr
     .ok_or(StoreError::NotFound)
 }
 
-/// One alert in scope with its evidence (households inside the actor's
-/// scope: all of them, since the alert's region is) and recipients.
+/// One alert in scope with its evidence (the households still inside the
+/// actor's scope) and recipients.
 pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<AlertDetail, StoreError> {
     check_reads_cases(actor)?;
     let mut tx = pool.begin_snapshot().await?;
     let alert = row_in(&mut tx, actor, id).await?;
+    // a household that has moved out of the reader's scope since is not shown
+    let (lo, hi) = actor.scope.region.padded_range();
     let evidence: Vec<EvidenceLine> = tx
         .all(
             q("SELECT e.source, e.source_id, e.household_id, h.number AS household_number, h.head_name,
                    e.village_code, e.on_date
                FROM alert_evidence e JOIN households h ON h.id = e.household_id
-               WHERE e.alert_id = $1 ORDER BY e.on_date, e.village_code, e.household_id, e.source, e.source_id")
-            .bind(id),
+               WHERE e.alert_id = $1 AND h.village_code BETWEEN $2 AND $3
+               ORDER BY e.on_date, e.village_code, e.household_id, e.source, e.source_id")
+            .bind(id)
+            .bind(lo)
+            .bind(hi),
         )
         .await?;
     let told: Vec<(String, DateTime<Utc>)> = tx

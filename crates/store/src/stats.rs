@@ -410,6 +410,7 @@ pub async fn refresh(pool: &Pool, development: DevelopmentKinds<'_>) -> Result<u
     let mut done = 0;
     for chunk in dirty.chunks(VILLAGES_PER_TX) {
         let mut tx = pool.begin().await?;
+        let mut recounted = 0;
         for (village,) in chunk {
             let taken = tx
                 .execute(
@@ -420,9 +421,10 @@ pub async fn refresh(pool: &Pool, development: DevelopmentKinds<'_>) -> Result<u
                 continue;
             }
             recount(&mut tx, village, development).await?;
-            done += 1;
+            recounted += 1;
         }
-        if done > 0 {
+        done += recounted;
+        if recounted > 0 {
             bump_generation(&mut tx).await?;
         }
         tx.commit().await?;
