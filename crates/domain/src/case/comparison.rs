@@ -58,11 +58,15 @@ pub fn check_against(
     findings: &[KindFinding],
     listed: &[(i64, FeedKind)],
 ) -> Result<(), CaseError> {
-    if let Some(&row) = reviewed
-        .iter()
-        .find(|id| !listed.iter().any(|(l, _)| l == *id))
-    {
-        return Err(CaseError::ComparisonRowNotListed { row });
+    let listed_ids: std::collections::HashSet<i64> = listed.iter().map(|(id, _)| *id).collect();
+    let mut seen = std::collections::HashSet::with_capacity(reviewed.len().min(listed.len()));
+    for &row in reviewed {
+        if !listed_ids.contains(&row) {
+            return Err(CaseError::ComparisonRowNotListed { row });
+        }
+        if !seen.insert(row) {
+            return Err(CaseError::ComparisonRowTwice { row });
+        }
     }
     for kind in FeedKind::ALL {
         let has_rows = listed.iter().any(|(_, k)| *k == kind);
@@ -126,6 +130,10 @@ mod tests {
         assert_eq!(
             check_against(&[7, 8], &both, &listed),
             Err(CaseError::ComparisonRowNotListed { row: 8 })
+        );
+        assert_eq!(
+            check_against(&[7, 9, 7], &both, &listed),
+            Err(CaseError::ComparisonRowTwice { row: 7 })
         );
         // A kind without rows may still be recorded (无记录).
         let more = [

@@ -245,6 +245,12 @@ pub enum CaseError {
         /// The row id given.
         row: i64,
     },
+    /// A data comparison names one row twice.
+    #[error("reviewed_rows: row {row} is named twice (比对数据行重复)")]
+    ComparisonRowTwice {
+        /// The row id given twice.
+        row: i64,
+    },
 }
 
 impl CaseError {
@@ -278,7 +284,8 @@ impl CaseError {
             | CaseError::NoAssistanceProposal(_)
             | CaseError::ComparisonKindTwice(_)
             | CaseError::ComparisonFindingMissing(_)
-            | CaseError::ComparisonRowNotListed { .. } => crate::RefusalKind::Unprocessable,
+            | CaseError::ComparisonRowNotListed { .. }
+            | CaseError::ComparisonRowTwice { .. } => crate::RefusalKind::Unprocessable,
         }
     }
 
@@ -312,6 +319,7 @@ impl CaseError {
             CaseError::ComparisonKindTwice(_) => "comparison_kind_twice",
             CaseError::ComparisonFindingMissing(_) => "comparison_finding_missing",
             CaseError::ComparisonRowNotListed { .. } => "comparison_row_not_listed",
+            CaseError::ComparisonRowTwice { .. } => "comparison_row_twice",
         }
     }
 }

@@ -256,7 +256,7 @@ pub struct PostEvent {
         (status = 404, description = "unknown or outside your scope"), (status = 409, description = "stale version"),
         (status = 422, description = "the workflow refuses it; `code` says why (e.g. `wrong_stage`, `notice_too_short`, `notice_not_over`; \
             for a `data_comparison`: `comparison_finding_missing` when a feed kind with rows has no finding, `comparison_row_not_listed` \
-            when `reviewed_rows` names a row not listed by `GET /api/v1/cases/{id}/comparison-rows`)")))]
+            when `reviewed_rows` names a row not listed by `GET /api/v1/cases/{id}/comparison-rows`, `comparison_row_twice` when it names a row twice)")))]
 async fn post_event(
     State(s): State<AppState>,
     auth: Auth,
