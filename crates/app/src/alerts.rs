@@ -175,10 +175,13 @@ pub struct AlertView {
     /// The alert.
     #[serde(flatten)]
     pub line: AlertLine,
-    /// Its events, by day.
+    /// Its events, by day: the first ones (see `evidence_total`).
     pub evidence: Vec<EvidenceView>,
+    /// All its events in the reader's scope; more than `evidence` holds
+    /// when the evidence is long.
+    pub evidence_total: i64,
     /// Distinct villages of the evidence.
-    pub villages: usize,
+    pub villages: i64,
     /// Who was told.
     pub told: Vec<Told>,
     /// Whether the reader may resolve it (open, and the reader's role
@@ -194,10 +197,6 @@ pub async fn alert(store: &Store, actor: &Actor, id: i64) -> Result<AlertView, A
         .chain(d.told.iter().map(|(c, _)| c.as_str()))
         .collect();
     let names = crate::registry::region_names(store, codes).await?;
-    let mut villages: Vec<&str> = d.evidence.iter().map(|e| e.village_code.as_str()).collect();
-    villages.sort_unstable();
-    villages.dedup();
-    let villages = villages.len();
     let evidence = d
         .evidence
         .iter()
@@ -230,7 +229,8 @@ pub async fn alert(store: &Store, actor: &Actor, id: i64) -> Result<AlertView, A
     Ok(AlertView {
         line,
         evidence,
-        villages,
+        evidence_total: d.evidence_total,
+        villages: d.villages,
         told,
         may_resolve,
     })

@@ -231,6 +231,7 @@ async fn quiet_periods_raise_nothing_and_clusters_are_found(backend: Backend) {
     flooded.sort_unstable();
     assert_eq!(hs, flooded);
     assert_eq!(view.villages, 5);
+    assert_eq!(view.evidence_total, 10, "every event counted, none cut");
     assert!(view.evidence.iter().all(|e| e.source == EventSource::Case));
     assert!(
         view.evidence.iter().all(|e| e.head_name == "测*"),
@@ -248,6 +249,7 @@ async fn quiet_periods_raise_nothing_and_clusters_are_found(backend: Backend) {
             .all(|e| e.source == EventSource::Warning)
     );
     assert_eq!(fview.evidence.len(), 8);
+    assert_eq!(fview.evidence_total, 8);
 
     // Inboxes: the township is told of its own alert only, the county of both.
     let town = actor(Role::TownshipReviewer, FLOOD_TOWN);

@@ -468,8 +468,12 @@ pub struct EvidenceLine {
 pub struct AlertDetail {
     /// The alert.
     pub alert: AlertRow,
-    /// Its events, by day.
+    /// Its events, by day: the first [`EVIDENCE_SHOWN`] of them.
     pub evidence: Vec<EvidenceLine>,
+    /// All its events in the reader's scope (may exceed `evidence.len()`).
+    pub evidence_total: i64,
+    /// Distinct villages of all those events.
+    pub villages: i64,
     /// The regions told (township, county), with when.
     pub told: Vec<(String, DateTime<Utc>)>,
 }
@@ -488,6 +492,11 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<AlertRow, StoreEr
     .ok_or(StoreError::NotFound)
 }
 
+/// The most events of one alert's evidence read at once: a flood over a
+/// township may count thousands of households; the page and the API show
+/// the first ones and say how many there are in all.
+pub const EVIDENCE_SHOWN: i64 = 1000;
+
 /// One alert in scope with its evidence (the households still inside the
 /// actor's scope) and recipients.
 pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<AlertDetail, StoreError> {
@@ -502,10 +511,22 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<AlertDetail, Sto
                    e.village_code, e.on_date
                FROM alert_evidence e JOIN households h ON h.id = e.household_id
                WHERE e.alert_id = $1 AND h.village_code BETWEEN $2 AND $3
-               ORDER BY e.on_date, e.village_code, e.household_id, e.source, e.source_id")
+               ORDER BY e.on_date, e.village_code, e.household_id, e.source, e.source_id
+               LIMIT $4")
             .bind(id)
-            .bind(lo)
-            .bind(hi),
+            .bind(lo.as_str())
+            .bind(hi.as_str())
+            .bind(EVIDENCE_SHOWN),
+        )
+        .await?;
+    let (evidence_total, villages): (i64, i64) = tx
+        .one(
+            q("SELECT COUNT(*), COUNT(DISTINCT e.village_code)
+               FROM alert_evidence e JOIN households h ON h.id = e.household_id
+               WHERE e.alert_id = $1 AND h.village_code BETWEEN $2 AND $3")
+            .bind(id)
+            .bind(lo.as_str())
+            .bind(hi.as_str()),
         )
         .await?;
     let told: Vec<(String, DateTime<Utc>)> = tx
@@ -518,6 +539,8 @@ pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<AlertDetail, Sto
     Ok(AlertDetail {
         alert,
         evidence,
+        evidence_total,
+        villages,
         told,
     })
 }

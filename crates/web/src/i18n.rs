@@ -496,6 +496,8 @@ texts! {
     alert_sentence,
     /// Evidence table title.
     alert_evidence,
+    /// "The first N of M shown" under a long evidence table.
+    alert_evidence_cut,
     /// Source column.
     alert_source,
     /// Day column.
@@ -1372,6 +1374,7 @@ pub const ZH: Texts = Texts {
     alert_villages: "涉及村数",
     alert_sentence: "{} 户受影响（{} 天内）；往常每个窗口约 {} 户（{} 个窗口），阈值 {} 户。",
     alert_evidence: "预警依据（户、来源、日期）",
+    alert_evidence_cut: "显示前 {} 条，共 {} 条（按日期排序）",
     alert_source: "来源",
     alert_day: "日期",
     alert_told: "已通知",
@@ -1927,6 +1930,7 @@ pub const EN: Texts = Texts {
     alert_villages: "Villages",
     alert_sentence: "{} households hit within {} days; usually about {} per window ({} windows), threshold {}.",
     alert_evidence: "Evidence (households, records, days)",
+    alert_evidence_cut: "The first {} of {} shown (by day)",
     alert_source: "Record",
     alert_day: "Day",
     alert_told: "Told",

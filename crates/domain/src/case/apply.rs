@@ -24,6 +24,15 @@ pub fn apply(
     policy: &WorkflowPolicy,
 ) -> Result<Transition, CaseError> {
     rules::authorize(&case.village, case.stage, event.kind(), actor)?;
+    // Every text and list of an event is stored and shown: bound them all
+    // at once by the stored size, whatever the transport let through.
+    let bytes = serde_json::to_vec(event).map_or(usize::MAX, |v| v.len());
+    if bytes > MAX_EVENT_BYTES {
+        return Err(CaseError::EventTooLarge {
+            bytes,
+            max_bytes: MAX_EVENT_BYTES,
+        });
+    }
     let at = At {
         role: actor.role,
         now,
@@ -38,6 +47,10 @@ pub fn apply(
         case: next,
     })
 }
+
+/// The largest event stored (its JSON): room for pages of findings and a
+/// few thousand reviewed rows, not for a body-sized text.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 
 /// Who acts, when, under which numbers.
 struct At<'a> {

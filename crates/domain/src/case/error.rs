@@ -251,6 +251,17 @@ pub enum CaseError {
         /// The row id given twice.
         row: i64,
     },
+    /// The event's texts and lists together are larger than a record holds.
+    #[error(
+        "the record is {bytes} bytes, more than {max_bytes}; shorten its texts \
+         (记录内容过长，请精简文字)"
+    )]
+    EventTooLarge {
+        /// Its size as stored (JSON bytes).
+        bytes: usize,
+        /// The largest size stored.
+        max_bytes: usize,
+    },
 }
 
 impl CaseError {
@@ -285,7 +296,8 @@ impl CaseError {
             | CaseError::ComparisonKindTwice(_)
             | CaseError::ComparisonFindingMissing(_)
             | CaseError::ComparisonRowNotListed { .. }
-            | CaseError::ComparisonRowTwice { .. } => crate::RefusalKind::Unprocessable,
+            | CaseError::ComparisonRowTwice { .. }
+            | CaseError::EventTooLarge { .. } => crate::RefusalKind::Unprocessable,
         }
     }
 
@@ -320,6 +332,7 @@ impl CaseError {
             CaseError::ComparisonFindingMissing(_) => "comparison_finding_missing",
             CaseError::ComparisonRowNotListed { .. } => "comparison_row_not_listed",
             CaseError::ComparisonRowTwice { .. } => "comparison_row_twice",
+            CaseError::EventTooLarge { .. } => "event_too_large",
         }
     }
 }

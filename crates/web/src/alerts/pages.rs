@@ -169,7 +169,9 @@ struct AlertPage {
     user: Option<UserBar>,
     a: Line,
     sentence: String,
-    villages: usize,
+    villages: i64,
+    /// "the first N of M" when the evidence is longer than shown.
+    evidence_cut: String,
     evidence: Vec<EvidenceLine>,
     told: Vec<String>,
     raised: String,
@@ -247,6 +249,14 @@ async fn render(
         user: user_bar(&auth.0, t),
         sentence,
         villages: v.villages,
+        evidence_cut: if v.evidence_total > v.evidence.len() as i64 {
+            fill(
+                t.alert_evidence_cut,
+                &[&v.evidence.len(), &v.evidence_total],
+            )
+        } else {
+            String::new()
+        },
         evidence,
         told,
         raised: china_time(r.raised_at),

@@ -192,3 +192,25 @@ fn only_the_county_migrates_and_never_into_an_existing_case() {
     let err = try_step(&case, event, Role::CountyAdmin, 1).unwrap_err();
     assert!(matches!(err, CaseError::WrongStage { .. }), "{err:?}");
 }
+
+#[test]
+fn an_event_larger_than_a_record_is_refused_and_a_long_one_kept() {
+    let case = case_at(CaseStage::DataComparison);
+    let event = |len: usize| CaseEvent::DataComparison {
+        results: "比".repeat(len),
+        reviewed_rows: vec![],
+        findings: vec![],
+    };
+    // 3 bytes a character: 20,000 characters fit, 30,000 do not
+    let kept = step(&case, event(20_000), Role::TownshipReviewer, 1);
+    assert_eq!(kept.stage, CaseStage::VillageDeliberation);
+    match try_step(&case, event(30_000), Role::TownshipReviewer, 1) {
+        Err(CaseError::EventTooLarge { bytes, max_bytes }) => {
+            assert!(
+                bytes > 90_000 && max_bytes == 64 * 1024,
+                "{bytes} {max_bytes}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
