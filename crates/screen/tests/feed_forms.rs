@@ -33,16 +33,86 @@ fn disability_as_the_disabled_persons_federation_writes_it() {
     // Each of the seven categories without 残疾, as a digit, and grades in
     // four spellings; dates in four forms.
     let lines = [
-        ("视力", "一级", "2024/3/5", DisabilityKind::Visual, 1, date(2024, 3, 5)),
-        ("听力", "2级", "2024.03.05", DisabilityKind::Hearing, 2, date(2024, 3, 5)),
-        ("言语", "叁级", "20240305", DisabilityKind::Speech, 3, date(2024, 3, 5)),
-        ("肢体", "Ⅳ级", "2024年3月6日", DisabilityKind::Physical, 4, date(2024, 3, 6)),
-        ("智力", "四", "2024-3-7", DisabilityKind::Intellectual, 4, date(2024, 3, 7)),
-        ("精神", "3", "２０２４／３／８", DisabilityKind::Mental, 3, date(2024, 3, 8)),
-        ("多重", "二级", "2024/03/09", DisabilityKind::Multiple, 2, date(2024, 3, 9)),
-        ("4", "1", "2024-03-10", DisabilityKind::Physical, 1, date(2024, 3, 10)),
-        ("肢体残疾", "1", "2024-03-10", DisabilityKind::Physical, 1, date(2024, 3, 10)),
-        (" 语言 ", "1", "2024-03-10", DisabilityKind::Speech, 1, date(2024, 3, 10)),
+        (
+            "视力",
+            "一级",
+            "2024/3/5",
+            DisabilityKind::Visual,
+            1,
+            date(2024, 3, 5),
+        ),
+        (
+            "听力",
+            "2级",
+            "2024.03.05",
+            DisabilityKind::Hearing,
+            2,
+            date(2024, 3, 5),
+        ),
+        (
+            "言语",
+            "叁级",
+            "20240305",
+            DisabilityKind::Speech,
+            3,
+            date(2024, 3, 5),
+        ),
+        (
+            "肢体",
+            "Ⅳ级",
+            "2024年3月6日",
+            DisabilityKind::Physical,
+            4,
+            date(2024, 3, 6),
+        ),
+        (
+            "智力",
+            "四",
+            "2024-3-7",
+            DisabilityKind::Intellectual,
+            4,
+            date(2024, 3, 7),
+        ),
+        (
+            "精神",
+            "3",
+            "２０２４／３／８",
+            DisabilityKind::Mental,
+            3,
+            date(2024, 3, 8),
+        ),
+        (
+            "多重",
+            "二级",
+            "2024/03/09",
+            DisabilityKind::Multiple,
+            2,
+            date(2024, 3, 9),
+        ),
+        (
+            "4",
+            "1",
+            "2024-03-10",
+            DisabilityKind::Physical,
+            1,
+            date(2024, 3, 10),
+        ),
+        (
+            "肢体残疾",
+            "1",
+            "2024-03-10",
+            DisabilityKind::Physical,
+            1,
+            date(2024, 3, 10),
+        ),
+        (
+            " 语言 ",
+            "1",
+            "2024-03-10",
+            DisabilityKind::Speech,
+            1,
+            date(2024, 3, 10),
+        ),
     ];
     let input: Vec<Vec<String>> = lines
         .iter()
@@ -68,12 +138,42 @@ fn disability_as_the_disabled_persons_federation_writes_it() {
 #[test]
 fn medical_short_forms_and_money_in_wan_yuan() {
     let header = [
-        "身份证号", "姓名", "结算日期", "就诊类型", "总费用", "医保支付", "个人自付",
+        "身份证号",
+        "姓名",
+        "结算日期",
+        "就诊类型",
+        "总费用",
+        "医保支付",
+        "个人自付",
     ];
     let input = vec![
-        cells(&[&id(1), "张三", "2025/6/1", "住院治疗", "1.2万元", "\"5,000\"", "7000元"]),
-        cells(&[&id(2), "张三", "20250601", "门特", "￥１２００", "600", "599.5"]),
-        cells(&[&id(3), "张三", "2025.06.01", "普通门急诊", "0.0035万", "10", "25"]),
+        cells(&[
+            &id(1),
+            "张三",
+            "2025/6/1",
+            "住院治疗",
+            "1.2万元",
+            "\"5,000\"",
+            "7000元",
+        ]),
+        cells(&[
+            &id(2),
+            "张三",
+            "20250601",
+            "门特",
+            "￥１２００",
+            "600",
+            "599.5",
+        ]),
+        cells(&[
+            &id(3),
+            "张三",
+            "2025.06.01",
+            "普通门急诊",
+            "0.0035万",
+            "10",
+            "25",
+        ]),
     ];
     let p = parse(FeedKind::Medical, &header, &input);
     let got: Vec<(VisitType, i64, i64, i64)> = rows(&p)
@@ -324,7 +424,10 @@ fn unknown_values_are_row_errors_without_the_cell() {
     );
     for e in &p.errors {
         let text = e.to_string();
-        assert!(!text.contains("机密类别X") && !text.contains("五级"), "{text}");
+        assert!(
+            !text.contains("机密类别X") && !text.contains("五级"),
+            "{text}"
+        );
     }
     assert!(p.errors[0].reason.contains("肢体残疾/physical"));
     // Money: more than six decimals of 万元, and a bad amount.
@@ -339,7 +442,10 @@ fn unknown_values_are_row_errors_without_the_cell() {
     );
     assert!(m.rows.is_empty());
     assert_eq!(
-        m.errors.iter().map(|e| (e.line, e.column)).collect::<Vec<_>>(),
+        m.errors
+            .iter()
+            .map(|e| (e.line, e.column))
+            .collect::<Vec<_>>(),
         vec![(2, Some(3)), (3, Some(3)), (4, Some(3))]
     );
 }
@@ -459,5 +565,8 @@ fn the_doc_lists_every_form() {
         .into_iter()
         .filter(|f| !doc.contains(&format!("`{f}`")))
         .collect();
-    assert!(missing.is_empty(), "not in docs/feed-values.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in docs/feed-values.md: {missing:?}"
+    );
 }

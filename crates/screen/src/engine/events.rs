@@ -26,9 +26,9 @@
 //!   takes 36,000 元 off the household's year. Evidence: every 人社 row of
 //!   the household in the window.
 
+use super::Warning;
 use super::registry::{PersonKey, RegistryIndex};
 use super::select::{Day, NO_SET, Selector, day_of};
-use super::Warning;
 use super::{ColumnsError, ScreenStats, Screener, Screening, check_rows, par, warning};
 use crate::feed::{
     AssistanceStatus, FeedKind, FeedRow, HouseDamage, JobStatus, PersonalAssetKind, VitalEvent,
@@ -385,8 +385,7 @@ impl Screener<'_> {
                 })
                 .sum();
             let yearly = i128::from(self.index.income_fen(h)) + change;
-            let bar =
-                i128::from(rule_set.monitoring_line_fen) * i128::from(self.index.members(h));
+            let bar = i128::from(rule_set.monitoring_line_fen) * i128::from(self.index.members(h));
             if yearly >= bar {
                 continue;
             }
@@ -394,14 +393,7 @@ impl Screener<'_> {
             evidence.sort_unstable();
             for (r, rule) in rule_set.rules.iter().enumerate() {
                 if rule.condition == Condition::IncomeBelowLine {
-                    out.push(warning(
-                        self.book,
-                        set,
-                        r as u16,
-                        h,
-                        None,
-                        evidence.clone(),
-                    ));
+                    out.push(warning(self.book, set, r as u16, h, None, evidence.clone()));
                 }
             }
         }

@@ -2,11 +2,11 @@
 //! accepted in Chinese or English, and the small cell checks the feeds
 //! need beyond `dixian_tabular`'s dates and money.
 
+use super::forms;
+use chrono::NaiveDate;
 use dixian_domain::{
     DisabilityKind, HousingGrade, RegionCode, RegionLevel, StudentStage, StudentStatus,
 };
-use super::forms;
-use chrono::NaiveDate;
 use dixian_tabular::{parse_date, parse_money_fen};
 use serde::{Deserialize, Serialize};
 
@@ -233,12 +233,17 @@ pub(crate) fn feed_money_fen(s: &str) -> Result<i64, String> {
     };
     let wan = wan.trim();
     let (int, frac) = wan.split_once('.').unwrap_or((wan, ""));
-    if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) || (wan.contains('.') && frac.is_empty()) {
+    if frac.len() > 6
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (wan.contains('.') && frac.is_empty())
+    {
         return Err(BAD_WAN.to_string());
     }
     // The whole 万 as money (checks sign, digits and grouping), then 万.
     let whole = parse_money_fen(int)? / 100;
-    let part: i64 = format!("{frac:0<6}").parse().map_err(|_| BAD_WAN.to_string())?;
+    let part: i64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| BAD_WAN.to_string())?;
     whole
         .checked_mul(FEN_PER_WAN)
         .and_then(|f| f.checked_add(part))

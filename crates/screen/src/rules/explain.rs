@@ -77,7 +77,9 @@ impl Measured {
                     "the {n} employment (人社) rows change the household's yearly income by {v}; with it, the registry income per person is below the monitoring line of {t} per person per year"
                 )
             } else {
-                format!("人社{n}行月收入变化折合每年 {v}，计入后家庭登记人均年收入低于监测线 {t}/人/年")
+                format!(
+                    "人社{n}行月收入变化折合每年 {v}，计入后家庭登记人均年收入低于监测线 {t}/人/年"
+                )
             };
         }
         let (t, v, x) = (

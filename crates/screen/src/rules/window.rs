@@ -94,7 +94,10 @@ mod tests {
             Window::Rolling { days: 365 }.start(d(2025, 6, 30)),
             d(2024, 7, 1)
         );
-        assert_eq!(Window::Rolling { days: 1 }.start(d(2025, 6, 30)), d(2025, 6, 30));
+        assert_eq!(
+            Window::Rolling { days: 1 }.start(d(2025, 6, 30)),
+            d(2025, 6, 30)
+        );
         assert_eq!(Window::CalendarYear.start(d(2025, 6, 30)), d(2025, 1, 1));
         assert_eq!(Window::CalendarYear.start(d(2025, 1, 1)), d(2025, 1, 1));
         // Leap year, 31 December: 366 days, the widest.
@@ -113,7 +116,9 @@ mod tests {
                 Window::CalendarYear,
                 Window::Rolling { days: 1 },
                 Window::Rolling { days: 365 },
-                Window::Rolling { days: Window::MAX_DAYS },
+                Window::Rolling {
+                    days: Window::MAX_DAYS,
+                },
             ] {
                 assert!(win.start(day) >= w, "{win:?} {day}");
                 assert!(win.start(day) <= day);
