@@ -12,7 +12,8 @@
 //! - for conditions on one row (a stay, a certificate, a drop-out, …): the
 //!   row's own date;
 //! - for windowed conditions (12-month self-paid total, near-line household
-//!   with an expense): the as-of date, since the window ends there.
+//!   with an expense, water outage days, income below the line): the as-of
+//!   date, since the window ends there.
 //!
 //! **The window** is the `[window]` of the rule set in force on the as-of
 //! date (`rules::Window`): by default the 365 days ending on the as-of
