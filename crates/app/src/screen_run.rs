@@ -8,7 +8,7 @@
 //! a re-run adds nothing.
 
 use crate::AppError;
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::RuleRef;
 use dixian_screen::engine::{
     EventColumns, FeedColumns, HouseholdFlags, MedicalColumns, PersonFacts, RegistryColumns,
@@ -174,9 +174,11 @@ fn new_warning(
     }
 }
 
-/// The window's first day for `as_of` (364 days before: 365 days in all).
+/// The first day of the widest window a rule set may choose ending on
+/// `as_of` (`[window]` of the rule files: rolling up to 366 days or the
+/// calendar year); the pass keeps each set to its own window.
 pub(crate) fn window_start(as_of: NaiveDate) -> NaiveDate {
-    as_of.checked_sub_days(Days::new(364)).unwrap_or(as_of)
+    dixian_screen::rules::Window::widest_start(as_of)
 }
 
 /// What a run read from the store: the rows to screen and the registry.

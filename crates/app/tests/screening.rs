@@ -801,6 +801,105 @@ async fn unknown_stored_codes_are_refused(backend: Backend) {
     );
 }
 
+/// Guizhou 2025 as version `version` with a second per-stay rule at medium
+/// severity and the `income_below_line` rule (line 6,000 元).
+fn guizhou_two_severities_and_income(version: u32) -> String {
+    let extra = r#"[[rule]]
+id = "medical-stay-medium"
+feed = "medical"
+condition = "self_paid_per_stay_above_threshold"
+risk = "因病"
+severity = "medium"
+
+[[rule]]
+id = "income-below-line"
+feed = "employment"
+condition = "income_below_line"
+risk = "因务工就业不稳"
+severity = "medium"
+
+[alerts]"#;
+    let text = guizhou(version, 6000);
+    assert_eq!(text.matches("\n[alerts]").count(), 1);
+    text.replace("\n[alerts]", &format!("\n{extra}"))
+}
+
+/// Two rules of one set with the same condition and different severities
+/// are two stored warnings (the store's key of "the same warning" holds
+/// the severity), a re-run adds nothing; the income condition reads the
+/// stored 人社 rows and the registry income (H1: 9,000 元, one member,
+/// wage 500 → 0 a month: 9,000 − 6,000 = 3,000 < 6,000; H2: one row, 9,000).
+async fn two_severities_and_income_below_the_line(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let op = Actor::operator(officer.scope.region.clone());
+    let files = vec![(
+        "guizhou-2025.toml".to_string(),
+        guizhou_two_severities_and_income(2),
+    )];
+    dixian_app::adopt_rules(&store, &op, &files, Utc::now())
+        .await
+        .unwrap();
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
+    let cadre = actor(Role::VillageCadre, "520526001001");
+    let (a, b) = (id("1970-01-01", 11), id("1975-05-05", 13));
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-04-01", "住院", 7000)]),
+        at(date(2025, 6, 1)),
+    )
+    .await;
+    let jobs = format!(
+        "身份证号,姓名,就业状态,月收入,日期\n{a},某,外出务工,500,2025/2/1\n{a},某,待业,0,2025.05.01\n{b},某,就业,500,20250301\n"
+    );
+    load(
+        &store,
+        &officer,
+        FeedFile {
+            kind: FeedKind::Employment,
+            name: "jobs.csv".into(),
+            bytes: jobs.into_bytes(),
+            idempotency_key: None,
+        },
+        at(date(2025, 6, 1)),
+    )
+    .await;
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 6, 1)).await,
+        (4, 0, 0, 0),
+        "two stays, the income, and a's 待业 (job-loss)"
+    );
+    let ws = all_warnings(&store, &cadre).await;
+    let mut got: Vec<(String, String, String)> = ws
+        .iter()
+        .map(|w| {
+            (
+                w.rule_id.clone(),
+                w.severity.code().to_string(),
+                w.household_number.clone(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = |r: &str, s: &str, h: &str| (r.to_string(), s.to_string(), h.to_string());
+    assert_eq!(
+        got,
+        vec![
+            want("income-below-line", "medium", "H1"),
+            want("job-loss", "medium", "H1"),
+            want("medical-stay", "high", "H1"),
+            want("medical-stay-medium", "medium", "H1"),
+        ]
+    );
+    assert_eq!(
+        run(&store, &officer, &book, date(2025, 6, 2)).await,
+        (0, 0, 4, 0),
+        "a re-run knows all four"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         // multi-thread: the concurrent runs race on two workers for real
@@ -816,5 +915,6 @@ on_both_backends!(
     a_run_dated_back_leaves_later_rows_for_the_next,
     a_warning_follows_a_person_who_moved,
     a_village_sees_only_its_own_warnings,
-    unknown_stored_codes_are_refused
+    unknown_stored_codes_are_refused,
+    two_severities_and_income_below_the_line
 );

@@ -540,12 +540,14 @@ fn event_conditions_read_the_row_and_the_registry() {
             1,
             EventRow::Employment {
                 status: JobStatus::Returned,
+                monthly_income_fen: 0,
             },
         ), // yes
         (
             2,
             EventRow::Employment {
                 status: JobStatus::Employed,
+                monthly_income_fen: 300_000,
             },
         ), // no
         (

@@ -348,6 +348,7 @@ impl NewWarning {
             key: WarningKey {
                 subject: Subject::of(self.household_id, self.person.as_ref()),
                 condition: self.condition,
+                severity: self.severity,
             },
             household_id: self.household_id,
             evidence: self.evidence.clone(),
@@ -376,6 +377,8 @@ struct KnownRow {
     household_id: i64,
     #[sqlx(try_from = "crate::codes::Stored<Condition>")]
     rule_condition: Condition,
+    #[sqlx(try_from = "crate::codes::Stored<Severity>")]
+    severity: Severity,
     person_id_number: Option<String>,
     live: i64,
     first_date: NaiveDate,
@@ -393,7 +396,7 @@ async fn known_state(
     let rows: Vec<KnownRow> = tx
         .all(
             q(
-                "SELECT w.id, w.household_id, w.rule_condition, w.person_id_number,
+                "SELECT w.id, w.household_id, w.rule_condition, w.severity, w.person_id_number,
                       CAST(CASE WHEN w.status = 'open' OR (w.status = 'attached'
                            AND c.stage NOT IN ('rejected', 'eliminated')) THEN 1 ELSE 0 END AS BIGINT) AS live,
                       w.first_date, w.last_date, e.feed_row_id
@@ -415,6 +418,7 @@ async fn known_state(
         let key = WarningKey {
             subject: Subject::of(r.household_id, person.as_ref()),
             condition: r.rule_condition,
+            severity: r.severity,
         };
         let live = (r.live == 1).then_some(LiveWarning {
             id: r.id,

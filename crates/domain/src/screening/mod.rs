@@ -195,6 +195,11 @@ pub enum Condition {
     AssetContradiction,
     /// 水利: outage days above `[water] outage_days_limit`.
     WaterOutageDaysAboveLimit,
+    /// 人社 with the registry: a household with 人社 rows in the window
+    /// whose yearly income per person — the registry's income, changed by
+    /// the change of its workers' monthly income the rows show — is below
+    /// `monitoring_line`.
+    IncomeBelowLine,
 }
 
 /// A threshold table a condition cannot do without.
@@ -216,7 +221,7 @@ pub enum Needs {
 
 impl Condition {
     /// Every condition.
-    pub const ALL: [Condition; 13] = [
+    pub const ALL: [Condition; 14] = [
         Condition::SelfPaidPerStayAboveThreshold,
         Condition::SelfPaid12mAboveThreshold,
         Condition::IncomeBelowLineTimesFactorWithExpense,
@@ -230,6 +235,7 @@ impl Condition {
         Condition::DeathOfLaborer,
         Condition::AssetContradiction,
         Condition::WaterOutageDaysAboveLimit,
+        Condition::IncomeBelowLine,
     ];
 
     /// The name written in rule files (and stored).
@@ -280,6 +286,7 @@ impl Condition {
             C::WaterOutageDaysAboveLimit => {
                 ("water_outage_days_above_limit", F::Water, Needs::Water)
             }
+            C::IncomeBelowLine => ("income_below_line", F::Employment, Needs::Nothing),
         }
     }
 
@@ -333,6 +340,10 @@ impl Condition {
             C::WaterOutageDaysAboveLimit => {
                 ("停水天数超过上限", "Water outage days above the limit")
             }
+            C::IncomeBelowLine => (
+                "家庭人均收入低于监测线",
+                "Household income per person below the monitoring line",
+            ),
         }
     }
 

@@ -3,10 +3,13 @@
 //! the region with their evidence rows, and the open cases — and of the
 //! run's hits.
 //!
-//! **What is new.** A warning is about one condition and one subject (a
-//! [`WarningKey`]): a person for person rules, a household for household
-//! and village rules, whatever rule set or version raised it and wherever
-//! the person is registered now. A hit whose evidence rows are all
+//! **What is new.** A warning is about one condition at one severity and
+//! one subject (a [`WarningKey`]): a person for person rules, a household
+//! for household and village rules, whatever rule set or version raised it
+//! and wherever the person is registered now. Two rules of one set with the
+//! same condition and different severities (say a medium and a high
+//! 12-month rule) keep separate warnings; a set that changes a rule's
+//! severity raises the rows again at the new severity. A hit whose evidence rows are all
 //! evidence of an earlier warning with its key — open, attached, verified
 //! or dismissed — is known: nothing is written. A hit with new evidence
 //! extends the key's live warning (open, or attached to a case that is not
@@ -15,7 +18,7 @@
 //! to that case at once. Hits are taken in order: a later hit of the same
 //! key in the same run extends the warning an earlier one raised.
 
-use super::Condition;
+use super::{Condition, Severity};
 use crate::IdNumber;
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
@@ -39,13 +42,16 @@ impl Subject {
     }
 }
 
-/// One condition on one subject: what makes two warnings "the same".
+/// One condition at one severity on one subject: what makes two warnings
+/// "the same".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WarningKey {
     /// Whom.
     pub subject: Subject,
     /// Which condition.
     pub condition: Condition,
+    /// At which severity (the rule's).
+    pub severity: Severity,
 }
 
 /// A hit of the pass, as far as the decision needs it.
@@ -306,7 +312,14 @@ mod tests {
         } else {
             Condition::DroppedOut
         };
-        (WarningKey { subject, condition }, household)
+        (
+            WarningKey {
+                subject,
+                condition,
+                severity: Severity::High,
+            },
+            household,
+        )
     }
 
     /// A hit: a row's date is its id in days.
@@ -486,5 +499,27 @@ mod tests {
         let p = plan(&k, &[hit((4, false, [5, 6].into()))]);
         assert_eq!(p.raise.len(), 1);
         assert_eq!(p.raise[0].evidence, vec![5, 6], "all the hit's rows");
+    }
+
+    #[test]
+    fn the_same_condition_at_two_severities_keeps_two_warnings() {
+        // One person, one 12-month condition, two rules of one set: medium
+        // and high, both hitting rows 1 and 2.
+        let medium = {
+            let mut h = hit((0, true, [1, 2].into()));
+            h.key.severity = Severity::Medium;
+            h
+        };
+        let high = hit((0, true, [1, 2].into()));
+        assert_eq!(high.key.severity, Severity::High);
+        let p = plan(&KnownState::default(), &[medium.clone(), high.clone()]);
+        assert_eq!(p.raise.len(), 2, "one warning per severity: {p:?}");
+        assert!(p.extend.is_empty() && p.known.is_empty());
+        // The next run knows both: nothing new.
+        let mut k = KnownState::default();
+        k.apply(&[medium.clone(), high.clone()], &p, 1);
+        let again = plan(&k, &[medium, high]);
+        assert_eq!(again.known, vec![0, 1]);
+        assert!(again.is_empty());
     }
 }

@@ -14,8 +14,19 @@
 //!   (有劳动力 or 弱劳动力);
 //! - `asset_contradiction`: an asset in the name of a member of a household
 //!   that is or was supported (monitored or formerly registered poor) —
-//!   elsewhere an asset contradicts nothing.
+//!   elsewhere an asset contradicts nothing;
+//! - `income_below_line` (a household condition over the window of the set
+//!   in force on the as-of date): the household has 人社 rows in the
+//!   window, and its yearly income — the registry's, plus 12 × the change
+//!   of each worker's monthly income from the first to the last of the
+//!   worker's rows in the window (by date, then file order) — is below
+//!   `monitoring_line × members`, compared exactly in 分. One row of a
+//!   worker changes nothing: the registry already holds the income of the
+//!   year it was verified; a worker whose wage fell from 3,000 to 0 a month
+//!   takes 36,000 元 off the household's year. Evidence: every 人社 row of
+//!   the household in the window.
 
+use super::Warning;
 use super::registry::{PersonKey, RegistryIndex};
 use super::select::{Day, NO_SET, Selector, day_of};
 use super::{ColumnsError, ScreenStats, Screener, Screening, check_rows, par, warning};
@@ -49,10 +60,12 @@ pub enum EventRow {
         /// 鉴定等级.
         grade: HousingGrade,
     },
-    /// 人社: the worker's status.
+    /// 人社: the worker's status and monthly income.
     Employment {
         /// 就业状态.
         status: JobStatus,
+        /// 月收入, in 分.
+        monthly_income_fen: i64,
     },
     /// 应急管理: loss and house damage.
     Disaster {
@@ -106,7 +119,13 @@ impl EventRow {
                 },
                 r.assessed_on,
             ),
-            FeedRow::Employment(r) => (EventRow::Employment { status: r.status }, r.date),
+            FeedRow::Employment(r) => (
+                EventRow::Employment {
+                    status: r.status,
+                    monthly_income_fen: r.monthly_income_fen,
+                },
+                r.date,
+            ),
             FeedRow::Disaster(r) => (
                 EventRow::Disaster {
                     loss_fen: r.loss_fen,
@@ -142,7 +161,7 @@ impl EventRow {
                 .housing
                 .as_ref()
                 .is_some_and(|h| h.grades.contains(&grade)),
-            (EventRow::Employment { status }, C::UnemployedOrReturned) => {
+            (EventRow::Employment { status, .. }, C::UnemployedOrReturned) => {
                 matches!(status, JobStatus::Unemployed | JobStatus::Returned)
             }
             (EventRow::Disaster { loss_fen, damage }, C::DisasterLossAboveThresholdOrCollapse) => {
@@ -221,6 +240,16 @@ struct Hit {
     row: u32,
 }
 
+/// A 人社 row in the window of a household whose set has an income rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct IncomeRow {
+    household: u32,
+    slot: u32,
+    day: Day,
+    row: u32,
+    monthly_fen: i64,
+}
+
 /// Per set, the rules that read each event kind: `(kind, rule, condition)`.
 fn compile(book: &RuleBook) -> Vec<Vec<(FeedKind, u16, Condition)>> {
     book.sets()
@@ -246,9 +275,15 @@ impl Screener<'_> {
             as_of,
         );
         let rules = compile(self.book);
+        let starts = self.window_starts();
+        // Per set: whether it has an income rule (read at the as-of date).
+        let income_sets: Vec<bool> = rules
+            .iter()
+            .map(|r| r.iter().any(|x| x.2 == Condition::IncomeBelowLine))
+            .collect();
         let scan = |range: &Range<usize>| {
-            let (mut stats, mut unknown, mut hits) =
-                (ScreenStats::default(), Vec::new(), Vec::new());
+            let (mut stats, mut unknown, mut hits, mut income) =
+                (ScreenStats::default(), Vec::new(), Vec::new(), Vec::new());
             for i in range.clone() {
                 stats.rows += 1;
                 if rows.day[i] > as_of {
@@ -261,7 +296,26 @@ impl Screener<'_> {
                     continue;
                 };
                 stats.matched += 1;
-                let county = self.index.county_of(self.index.household_of(slot));
+                let household = self.index.household_of(slot);
+                let county = self.index.county_of(household);
+                if let EventRow::Employment {
+                    monthly_income_fen, ..
+                } = rows.event[i]
+                {
+                    let at_as_of = sel.at(county, as_of);
+                    if at_as_of != NO_SET
+                        && income_sets[at_as_of as usize]
+                        && rows.day[i] >= starts[at_as_of as usize]
+                    {
+                        income.push(IncomeRow {
+                            household,
+                            slot,
+                            day: rows.day[i],
+                            row: i as u32,
+                            monthly_fen: monthly_income_fen,
+                        });
+                    }
+                }
                 let set = sel.at(county, rows.day[i]);
                 if set == NO_SET {
                     stats.no_rule_set += 1;
@@ -280,14 +334,16 @@ impl Screener<'_> {
                     }
                 }
             }
-            (stats, unknown, hits)
+            (stats, unknown, hits, income)
         };
         let mut out = Screening::default();
         let mut hits = Vec::new();
-        for (stats, unknown, h) in par::map(&par::split(rows.len(), self.threads), scan) {
+        let mut income = Vec::new();
+        for (stats, unknown, h, inc) in par::map(&par::split(rows.len(), self.threads), scan) {
             out.stats.add(&stats);
             out.unknown_rows.extend(unknown);
             hits.extend(h);
+            income.extend(inc);
         }
         hits.sort_unstable();
         let warnings = hits
@@ -299,8 +355,48 @@ impl Screener<'_> {
                 let key = self.index.key(first.slot);
                 warning(self.book, first.set, first.rule, h, Some(key), evidence)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut warnings = warnings;
+        warnings.extend(self.income_warnings(income, &sel));
         out.warnings = super::finish(warnings);
+        out
+    }
+
+    /// `income_below_line`: per household with 人社 rows in its set's
+    /// window, the registry's yearly income changed by 12 × each worker's
+    /// change of monthly income (first to last row), against the line
+    /// times the members (module docs).
+    fn income_warnings(&self, mut rows: Vec<IncomeRow>, sel: &Selector) -> Vec<Warning> {
+        let as_of = day_of(self.as_of);
+        rows.sort_unstable_by_key(|r| (r.household, r.slot, r.day, r.row));
+        let mut out = Vec::new();
+        for group in rows.chunk_by(|a, b| a.household == b.household) {
+            let h = group[0].household;
+            let set = sel.at(self.index.county_of(h), as_of);
+            if set == NO_SET {
+                continue;
+            }
+            let rule_set = &self.book.sets()[set as usize];
+            let change: i128 = group
+                .chunk_by(|a, b| a.slot == b.slot)
+                .map(|worker| {
+                    let (first, last) = (worker[0], worker[worker.len() - 1]);
+                    12 * (i128::from(last.monthly_fen) - i128::from(first.monthly_fen))
+                })
+                .sum();
+            let yearly = i128::from(self.index.income_fen(h)) + change;
+            let bar = i128::from(rule_set.monitoring_line_fen) * i128::from(self.index.members(h));
+            if yearly >= bar {
+                continue;
+            }
+            let mut evidence: Vec<u32> = group.iter().map(|r| r.row).collect();
+            evidence.sort_unstable();
+            for (r, rule) in rule_set.rules.iter().enumerate() {
+                if rule.condition == Condition::IncomeBelowLine {
+                    out.push(warning(self.book, set, r as u16, h, None, evidence.clone()));
+                }
+            }
+        }
         out
     }
 }

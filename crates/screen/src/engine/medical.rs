@@ -4,7 +4,7 @@
 //!   cost is above `[medical] self_paid_per_stay` of the set in force on
 //!   the row's date;
 //! - `self_paid_12m_above_threshold`: a person's self-paid total over the
-//!   window above `[medical] self_paid_12_months` of the set in force on
+//!   window (the `[window]` of the set in force on the as-of date) above `[medical] self_paid_12_months` of the set in force on
 //!   the as-of date;
 //! - `income_below_line_times_factor_with_expense`: a household with a
 //!   self-paid cost in the window whose income per person is below
@@ -191,7 +191,8 @@ struct Pass<'a> {
     /// Set in force on the as-of date, per county.
     at_as_of: Vec<u32>,
     as_of: Day,
-    window_start: Day,
+    /// First day of each set's window ending on the as-of date.
+    window_start: Vec<Day>,
     slot_parts: Vec<Range<usize>>,
 }
 
@@ -212,7 +213,7 @@ impl Screener<'_> {
             rules: compile(self.book),
             at_as_of,
             as_of,
-            window_start: as_of - 364,
+            window_start: self.window_starts(),
             slot_parts: par::split(self.index.persons(), threads),
         };
         let chunks = par::map(&par::split(rows.len(), threads), |r| pass.scan(r.clone()));
@@ -286,7 +287,7 @@ impl Pass<'_> {
                     }
                 }
                 let at_as_of = self.at_as_of[county as usize];
-                if day >= self.window_start && paid > 0 && at_as_of != NO_SET {
+                if at_as_of != NO_SET && day >= self.window_start[at_as_of as usize] && paid > 0 {
                     let rules = &self.rules[at_as_of as usize];
                     if !rules.year.is_empty() {
                         let part = (slot as usize / part_len).min(self.slot_parts.len() - 1);

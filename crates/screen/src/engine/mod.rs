@@ -12,16 +12,19 @@
 //! - for conditions on one row (a stay, a certificate, a drop-out, …): the
 //!   row's own date;
 //! - for windowed conditions (12-month self-paid total, near-line household
-//!   with an expense): the as-of date, since the window ends there.
+//!   with an expense, water outage days, income below the line): the as-of
+//!   date, since the window ends there.
 //!
-//! **The window** is the 365 days ending on the as-of date, both ends
-//! included: a row dated `as_of − 364` is in, `as_of − 365` is out. Rows
-//! dated after the as-of date are counted and left alone.
+//! **The window** is the `[window]` of the rule set in force on the as-of
+//! date (`rules::Window`): by default the 365 days ending on the as-of
+//! date, both ends included (a row dated `as_of − 364` is in, `as_of − 365`
+//! is out); or rolling N days (1–366); or the calendar year of the as-of
+//! date. Rows dated after the as-of date are counted and left alone.
 //!
 //! **One warning per subject**: per-row conditions give one warning per
 //! (rule, person, rule set) with every qualifying row as evidence; the
 //! 12-month rule one per (rule, person); household conditions (near line,
-//! water) one per (rule, household). Warnings come sorted by household,
+//! water, income below the line) one per (rule, household). Warnings come sorted by household,
 //! person, set and rule, so equal inputs give equal outputs whatever the
 //! number of threads.
 //!
@@ -197,7 +200,18 @@ impl Screener<'_> {
             .into_iter()
             .flatten()
             .min();
-        min.unwrap_or(as_of).min(as_of - 365)
+        min.unwrap_or(as_of)
+            .min(day_of(crate::rules::Window::widest_start(self.as_of)))
+    }
+
+    /// The first day of each rule set's window ending on the as-of date,
+    /// by set position.
+    fn window_starts(&self) -> Vec<Day> {
+        self.book
+            .sets()
+            .iter()
+            .map(|s| day_of(s.window.start(self.as_of)))
+            .collect()
     }
 }
 

@@ -1,6 +1,7 @@
 //! 水利: `water_outage_days_above_limit` per village. The outage days of a
-//! village are the days of the window (the 365 days ending on the as-of
-//! date) covered by at least one of its outage rows (overlapping rows are
+//! village are the days of the window (the `[window]` of the set in force
+//! on the as-of date for the village's county; rolling 365 days by default)
+//! covered by at least one of its outage rows (overlapping rows are
 //! not counted twice); above `[water] outage_days_limit` of the set in
 //! force on the as-of date for the village's county, every household of
 //! the village gets a warning (饮水安全), with the village's outage rows as
@@ -67,7 +68,8 @@ impl Screener<'_> {
     pub fn water(&self, rows: &WaterColumns) -> Screening {
         let index = self.index;
         let as_of = day_of(self.as_of);
-        let window_start = as_of - 364;
+        let window_start = day_of(crate::rules::Window::widest_start(self.as_of));
+        let starts = self.window_starts();
         let sel = Selector::new(self.book, index.counties(), as_of, as_of);
         let slot_of: HashMap<&RegionCode, u32> = index
             .villages()
@@ -111,6 +113,11 @@ impl Screener<'_> {
             else {
                 continue;
             };
+            let set_start = starts[set as usize];
+            list.retain_mut(|x| {
+                x.0 = x.0.max(set_start);
+                x.0 <= x.1
+            });
             list.sort_unstable();
             if covered_days(&list) <= limit {
                 continue;

@@ -7,6 +7,7 @@
 //! load the good rows and keep the report.
 
 mod fields;
+pub mod forms;
 mod kind;
 mod report;
 mod rows;

@@ -5,13 +5,14 @@ use super::kind::FeedKind;
 use super::report::{FeedRowError, ValueKind};
 use super::values::{
     AssistanceKind, AssistanceStatus, Choice, HouseDamage, JobStatus, PersonalAssetKind, VisitType,
-    VitalEvent, WaterEvent, choice, disability_grade, free_text, person_name, village_code,
+    VitalEvent, WaterEvent, choice, disability_grade, feed_date, feed_money_fen, free_text,
+    person_name, village_code,
 };
 use chrono::NaiveDate;
 use dixian_domain::{
     DisabilityKind, HousingGrade, IdNumber, RegionCode, StudentStage, StudentStatus,
 };
-use dixian_tabular::{HeaderMap, Record, parse_date, parse_money_fen};
+use dixian_tabular::{HeaderMap, Record};
 use serde::{Deserialize, Serialize};
 
 const REQUIRED: &str = "required, but empty (必填项为空)";
@@ -328,7 +329,7 @@ impl<'a> RowCx<'a> {
     fn date(&mut self, key: &str) -> Option<NaiveDate> {
         let today = self.today;
         self.required(key, ValueKind::Date, |s| {
-            let d = parse_date(s)?;
+            let d = feed_date(s)?;
             if d > today {
                 Err(FUTURE.to_string())
             } else {
@@ -338,7 +339,7 @@ impl<'a> RowCx<'a> {
     }
 
     fn money(&mut self, key: &str) -> Option<i64> {
-        self.required(key, ValueKind::Money, parse_money_fen)
+        self.required(key, ValueKind::Money, feed_money_fen)
     }
 
     fn pick<T: Choice>(&mut self, key: &str) -> Option<T> {

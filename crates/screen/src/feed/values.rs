@@ -2,9 +2,12 @@
 //! accepted in Chinese or English, and the small cell checks the feeds
 //! need beyond `dixian_tabular`'s dates and money.
 
+use super::forms;
+use chrono::NaiveDate;
 use dixian_domain::{
     DisabilityKind, HousingGrade, RegionCode, RegionLevel, StudentStage, StudentStatus,
 };
+use dixian_tabular::{parse_date, parse_money_fen};
 use serde::{Deserialize, Serialize};
 
 /// Longest free text (school, diagnosis, hazard) accepted.
@@ -25,10 +28,10 @@ pub trait Choice: Copy + 'static {
     fn accepted() -> String;
 }
 
-/// Declares a feed enum: stable code, Chinese label, English label, and
-/// further accepted spellings.
+/// Declares a feed enum: stable code, Chinese label, English label; the
+/// further spellings departments write are the enum's table in `forms.rs`.
 macro_rules! choice_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => ($code:literal, $zh:literal, $en:literal $(, $alias:literal)*)),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident => ($code:literal, $zh:literal, $en:literal)),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name { $($(#[$vm])* #[serde(rename = $code)] $v),+ }
@@ -42,21 +45,23 @@ macro_rules! choice_enum {
             pub fn label_zh(self) -> &'static str { match self { $($name::$v => $zh),+ } }
             /// English label.
             pub fn label_en(self) -> &'static str { match self { $($name::$v => $en),+ } }
-            /// Parses a code, a label or an alias (English case, spaces and
-            /// dashes ignored).
+            /// Parses a code, a label (English case, spaces and dashes
+            /// ignored) or a short form of `forms.rs`.
             pub fn parse(s: &str) -> Option<Self> {
                 let t = s.trim();
                 $(
-                    if t == $zh $(|| t == $alias)* || english_eq(t, $code) || english_eq(t, $en) {
+                    if t == $zh || english_eq(t, $code) || english_eq(t, $en) {
                         return Some($name::$v);
                     }
                 )+
-                None
+                forms::lookup(t)
             }
         }
 
         impl Choice for $name {
-            fn parse_choice(s: &str) -> Option<Self> { $name::parse(s) }
+            fn parse_choice(s: &str) -> Option<Self> {
+                $name::parse(s).or_else(|| $name::parse(&forms::half_width(s)))
+            }
             fn accepted() -> String {
                 let v: Vec<String> = $name::ALL.iter().map(|x| format!("{}/{}", x.label_zh(), x.code())).collect();
                 v.join(", ")
@@ -80,9 +85,9 @@ choice_enum! {
         /// 住院
         Inpatient => ("inpatient", "住院", "Inpatient"),
         /// 门诊
-        Outpatient => ("outpatient", "门诊", "Outpatient", "普通门诊"),
+        Outpatient => ("outpatient", "门诊", "Outpatient"),
         /// 门诊慢特病
-        Chronic => ("chronic", "门诊慢特病", "Chronic", "慢特病", "门诊慢性病", "门诊特殊病"),
+        Chronic => ("chronic", "门诊慢特病", "Chronic"),
     }
 }
 
@@ -90,13 +95,13 @@ choice_enum! {
     /// 救助类型 (民政).
     AssistanceKind {
         /// 低保
-        Dibao => ("dibao", "低保", "Minimum living allowance", "最低生活保障"),
+        Dibao => ("dibao", "低保", "Minimum living allowance"),
         /// 特困
-        Tekun => ("tekun", "特困", "Extreme poverty support", "特困供养", "特困人员"),
+        Tekun => ("tekun", "特困", "Extreme poverty support"),
         /// 临时救助
         Temporary => ("temporary", "临时救助", "Temporary assistance"),
         /// 低保边缘
-        DibaoMarginal => ("dibao_marginal", "低保边缘", "Near dibao", "低保边缘家庭"),
+        DibaoMarginal => ("dibao_marginal", "低保边缘", "Near dibao"),
     }
 }
 
@@ -106,7 +111,7 @@ choice_enum! {
         /// 新增
         Granted => ("granted", "新增", "Granted"),
         /// 停发
-        Stopped => ("stopped", "停发", "Stopped", "停保"),
+        Stopped => ("stopped", "停发", "Stopped"),
     }
 }
 
@@ -114,11 +119,11 @@ choice_enum! {
     /// 就业状态 as 人社 reports it.
     JobStatus {
         /// 就业
-        Employed => ("employed", "就业", "Employed", "在岗"),
+        Employed => ("employed", "就业", "Employed"),
         /// 失业
         Unemployed => ("unemployed", "失业", "Unemployed"),
         /// 返乡
-        Returned => ("returned", "返乡", "Returned", "返乡回流"),
+        Returned => ("returned", "返乡", "Returned"),
     }
 }
 
@@ -126,13 +131,13 @@ choice_enum! {
     /// 房屋损毁程度 (应急管理).
     HouseDamage {
         /// 无
-        Intact => ("none", "无", "None", "未损毁"),
+        Intact => ("none", "无", "None"),
         /// 一般损坏
-        Minor => ("minor", "一般", "Minor", "一般损坏"),
+        Minor => ("minor", "一般", "Minor"),
         /// 严重损坏
-        Severe => ("severe", "严重", "Severe", "严重损坏"),
+        Severe => ("severe", "严重", "Severe"),
         /// 倒塌
-        Collapsed => ("collapsed", "倒塌", "Collapsed", "collapse"),
+        Collapsed => ("collapsed", "倒塌", "Collapsed"),
     }
 }
 
@@ -159,7 +164,7 @@ choice_enum! {
         /// 商品房
         Property => ("property", "商品房", "Property"),
         /// 财政供养
-        PublicPayroll => ("public_payroll", "财政供养", "Public payroll", "财政供养人员"),
+        PublicPayroll => ("public_payroll", "财政供养", "Public payroll"),
     }
 }
 
@@ -169,7 +174,7 @@ choice_enum! {
         /// 停水
         Outage => ("outage", "停水", "Outage"),
         /// 水质不达标
-        Quality => ("quality", "水质", "Quality", "水质不达标"),
+        Quality => ("quality", "水质", "Quality"),
     }
 }
 
@@ -178,7 +183,10 @@ macro_rules! domain_choice {
     ($($t:ty),+) => {$(
         impl Choice for $t {
             fn parse_choice(s: &str) -> Option<Self> {
-                <$t>::parse(s).or_else(|| <$t>::parse(&s.trim().replace([' ', '-'], "_")))
+                <$t>::parse(s)
+                    .or_else(|| <$t>::parse(&s.trim().replace([' ', '-'], "_")))
+                    .or_else(|| <$t>::parse(&forms::half_width(s)))
+                    .or_else(|| forms::lookup(s))
             }
             fn accepted() -> String {
                 let v: Vec<String> = <$t>::ALL.iter().map(|x| format!("{}/{}", x.label_zh(), x.code())).collect();
@@ -200,16 +208,50 @@ pub(crate) fn choice<T: Choice>(s: &str) -> Result<T, String> {
     })
 }
 
-/// `1`-`4`, also written `3级`, `三级` or `一级`.
+/// `1`-`4`, also written `3级`, `三级`, `叁级`, `Ⅲ级` (`forms.rs`).
 pub(crate) fn disability_grade(s: &str) -> Result<u8, String> {
-    match s.trim().strip_suffix('级').unwrap_or(s.trim()).trim() {
-        "1" | "一" => Ok(1),
-        "2" | "二" => Ok(2),
-        "3" | "三" => Ok(3),
-        "4" | "四" => Ok(4),
-        _ => Err(BAD_GRADE.to_string()),
-    }
+    forms::disability_grade(s).ok_or_else(|| BAD_GRADE.to_string())
 }
+
+/// A date as `dixian_tabular` reads it (`2024-03-05`, `2024/3/5`,
+/// `2024.03.05`, `20240305`, `2024年3月5日`, an Excel serial), also with
+/// full-width digits.
+pub(crate) fn feed_date(s: &str) -> Result<NaiveDate, String> {
+    parse_date(&forms::half_width(s))
+}
+
+/// 分 in 元 per 万元: 1 万元 is 1,000,000 分.
+const FEN_PER_WAN: i64 = 1_000_000;
+
+/// Money in 元 as `dixian_tabular` reads it (`1,234.50`, `¥1234.5`,
+/// `1234.50元`), also with full-width digits, or in 万元 (`1.5万元`,
+/// `1.5万`, up to six decimals: to the 分).
+pub(crate) fn feed_money_fen(s: &str) -> Result<i64, String> {
+    let t = forms::half_width(s);
+    let Some(wan) = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')) else {
+        return parse_money_fen(&t);
+    };
+    let wan = wan.trim();
+    let (int, frac) = wan.split_once('.').unwrap_or((wan, ""));
+    if frac.len() > 6
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (wan.contains('.') && frac.is_empty())
+    {
+        return Err(BAD_WAN.to_string());
+    }
+    // The whole 万 as money (checks sign, digits and grouping), then 万.
+    let whole = parse_money_fen(int)? / 100;
+    let part: i64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| BAD_WAN.to_string())?;
+    whole
+        .checked_mul(FEN_PER_WAN)
+        .and_then(|f| f.checked_add(part))
+        .ok_or_else(|| BAD_WAN.to_string())
+}
+
+const BAD_WAN: &str =
+    "an amount in 万元 has at most six decimals, e.g. 1.5万元 (万元金额最多六位小数)";
 
 /// A person's name: no digits or control characters, at most 64 characters.
 pub(crate) fn person_name(s: &str) -> Result<String, String> {

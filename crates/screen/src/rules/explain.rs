@@ -20,9 +20,24 @@ pub enum Unit {
     Days,
 }
 
+/// How the value stands to the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// The value is above the threshold (a total, a stay, a loss, days).
+    Above,
+    /// `income_below_line`: the value is the 人社 rows' change of yearly
+    /// income (12 × each worker's change of monthly income, first to last
+    /// row), the threshold the monitoring line per person per year; the
+    /// household's income per person (registry income plus the change)
+    /// was below the line on the as-of date.
+    IncomeChange,
+}
+
 /// The evidence measured against the rule's threshold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Measured {
+    /// How value and threshold compare.
+    pub comparison: Comparison,
     /// What the numbers count.
     pub unit: Unit,
     /// The threshold of the rule set in force (分 or days).
@@ -48,8 +63,25 @@ impl Measured {
         }
     }
 
-    /// 阈值 … 元，合计 … 元，超出 … 元 (or in English).
+    /// 阈值 … 元，合计 … 元，超出 … 元 (or in English); for income, the
+    /// 人社 change against the line.
     pub fn sentence(&self, english: bool) -> String {
+        if self.comparison == Comparison::IncomeChange {
+            let (t, v) = (
+                self.unit_amount(self.threshold, english),
+                self.unit_amount(self.value, english),
+            );
+            let n = self.rows;
+            return if english {
+                format!(
+                    "the {n} employment (人社) rows change the household's yearly income by {v}; with it, the registry income per person is below the monitoring line of {t} per person per year"
+                )
+            } else {
+                format!(
+                    "人社{n}行月收入变化折合每年 {v}，计入后家庭登记人均年收入低于监测线 {t}/人/年"
+                )
+            };
+        }
         let (t, v, x) = (
             self.unit_amount(self.threshold, english),
             self.unit_amount(self.value, english),
@@ -113,6 +145,7 @@ fn measure(set: &RuleSet, condition: Condition, rows: &[&FeedRow]) -> Option<Mea
     };
     let of = |unit, threshold, value, rows| {
         Some(Measured {
+            comparison: Comparison::Above,
             unit,
             threshold,
             value,
@@ -157,6 +190,31 @@ fn measure(set: &RuleSet, condition: Condition, rows: &[&FeedRow]) -> Option<Mea
                 days.iter().sum(),
                 days.len(),
             )
+        }
+        C::IncomeBelowLine => {
+            let mut jobs: Vec<_> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match r {
+                    FeedRow::Employment(e) => Some((e.id_number.as_str(), e.date, i, e)),
+                    _ => None,
+                })
+                .collect();
+            jobs.sort_unstable_by_key(|j| (j.0, j.1, j.2));
+            let change: i64 = jobs
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|w| {
+                    let (first, last) = (w[0].3, w[w.len() - 1].3);
+                    12 * (last.monthly_income_fen - first.monthly_income_fen)
+                })
+                .sum();
+            Some(Measured {
+                comparison: Comparison::IncomeChange,
+                unit: Unit::Fen,
+                threshold: set.monitoring_line_fen,
+                value: change,
+                rows: jobs.len(),
+            })
         }
         _ => None,
     }

@@ -15,6 +15,7 @@ pub mod explain;
 mod location;
 mod raw;
 mod set;
+mod window;
 mod write;
 
 pub use book::{NATIONAL_CEILINGS, NATIONAL_FLOORS, PolicyField, RuleBook, SHIPPED};
@@ -24,6 +25,7 @@ pub use set::{
     DisasterThresholds, HousingThresholds, MedicalThresholds, NATIONAL, Rule, RuleRegion, RuleSet,
     WaterThresholds,
 };
+pub use window::Window;
 pub use write::workflow_values;
 
 use serde::Serialize;

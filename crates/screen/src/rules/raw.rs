@@ -27,6 +27,7 @@ pub(super) struct RawRuleSet {
     pub workflow: Spanned<WorkflowPolicy>,
     pub assistance: Option<Spanned<RawAssistance>>,
     pub alerts: Option<Spanned<RawAlerts>>,
+    pub window: Option<Spanned<RawWindow>>,
     #[serde(default)]
     pub measures: Vec<Spanned<RawMeasure>>,
     #[serde(default)]
@@ -87,6 +88,14 @@ pub(super) struct RawMeasure {
     pub max_yearly_rate_percent: Option<Spanned<Number>>,
     #[serde(default)]
     pub excludes: Vec<Spanned<String>>,
+}
+
+/// `[window]`: the period the windowed conditions read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWindow {
+    pub kind: Spanned<String>,
+    pub days: Option<Spanned<i64>>,
 }
 
 /// `[medical]`.

@@ -6,8 +6,9 @@ use super::condition::{Condition, Needs, Severity};
 use super::location::Location;
 use super::raw::{
     Number, RawAlerts, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
-    RawRuleSet, RawWater, WorkflowSpans, Yuan,
+    RawRuleSet, RawWater, RawWindow, WorkflowSpans, Yuan,
 };
+use super::window::Window;
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
 use dixian_domain::alerts::AlertPolicy;
@@ -140,6 +141,9 @@ pub struct RuleSet {
     /// `[alerts]`: the numbers of the 规模性返贫 early alert; `None` when
     /// the file has none (inherited like `assistance`).
     pub alerts: Option<AlertPolicy>,
+    /// `[window]`: the days the windowed conditions read; [`Window::DEFAULT`]
+    /// (rolling 365 days) when the file has no such table.
+    pub window: Window,
     #[serde(skip)]
     pub(super) at: SetLocations,
 }
@@ -251,6 +255,7 @@ impl Check<'_> {
         let measures = self.catalogue(&raw.measures);
         let assistance = self.optional(raw.assistance.as_ref(), Check::assistance);
         let alerts = self.optional(raw.alerts.as_ref(), Check::alerts);
+        let window = self.optional(raw.window.as_ref(), Check::window);
         let (valid_from, valid_to) = period?;
         Some(RuleSet {
             file: self.file.to_string(),
@@ -270,6 +275,7 @@ impl Check<'_> {
             measures: measures?,
             assistance: assistance?,
             alerts: alerts?,
+            window: window?.unwrap_or_default(),
             at: self.locations(&raw, wf),
         })
     }
@@ -379,6 +385,47 @@ impl Check<'_> {
             self.err(span, format!("alerts.{key} {message}"));
         }
         problems.is_empty().then_some(policy)
+    }
+
+    /// `[window]`: `kind = "rolling"` with `days` from 1 to 366, or
+    /// `kind = "calendar_year"` without `days`.
+    fn window(&mut self, w: &Spanned<RawWindow>) -> Option<Window> {
+        let w = w.get_ref();
+        let kind = w.kind.get_ref().trim();
+        match (kind, &w.days) {
+            ("rolling" | "滚动", Some(days)) => match u32::try_from(*days.get_ref()) {
+                Ok(n) if (1..=Window::MAX_DAYS).contains(&n) => Some(Window::Rolling { days: n }),
+                _ => {
+                    self.err(
+                        days.span(),
+                        "window.days must be a whole number from 1 to 366 (窗口天数应为1到366的整数)",
+                    );
+                    None
+                }
+            },
+            ("rolling" | "滚动", None) => {
+                self.err(
+                    w.kind.span(),
+                    "a rolling window needs days, e.g. days = 365 (滚动窗口需要填写天数 days)",
+                );
+                None
+            }
+            ("calendar_year" | "自然年", None) => Some(Window::CalendarYear),
+            ("calendar_year" | "自然年", Some(days)) => {
+                self.err(
+                    days.span(),
+                    "a calendar-year window takes no days; remove the key (自然年窗口不填天数)",
+                );
+                None
+            }
+            _ => {
+                self.err(
+                    w.kind.span(),
+                    "window.kind must be rolling (滚动) or calendar_year (自然年)",
+                );
+                None
+            }
+        }
     }
 
     /// `[[measures]]`: each entry checked, one entry per kind, and every

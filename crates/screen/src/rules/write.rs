@@ -4,6 +4,7 @@
 //! gives the set again (tested on every shipped file).
 
 use super::set::{Rule, RuleSet};
+use super::window::Window;
 use dixian_domain::WorkflowPolicy;
 use dixian_domain::alerts::AlertPolicy;
 use dixian_domain::assistance::MeasureRule;
@@ -81,6 +82,13 @@ impl RuleSet {
                 "visit_interval_days",
                 &a.visit_interval_days.to_string(),
             );
+        }
+        if self.window != Window::DEFAULT {
+            out.push_str("\n[window]\n");
+            line(&mut out, "kind", &quoted(self.window.kind_code()));
+            if let Window::Rolling { days } = self.window {
+                line(&mut out, "days", &days.to_string());
+            }
         }
         for m in &self.measures.rules {
             measure(&mut out, m);

@@ -872,6 +872,11 @@ async fn render_rules(
             let v: Vec<&str> = h.grades.iter().map(|g| t.label(*g)).collect();
             kept.push((t.rf_housing_grades, v.join("、")));
         }
+        // [window] of the rule file: the days the windowed rules read.
+        kept.push((
+            t.pick("统计窗口", "Window"),
+            set.window.describe(t.english()),
+        ));
     }
     let mut errors = x.errors;
     errors.extend(
