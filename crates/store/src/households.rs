@@ -709,9 +709,44 @@ pub struct ImportIssue {
     pub reason: String,
 }
 
+/// The households the importer checks and writes at a time: what it holds
+/// in memory besides the file reader's buffer.
+const IMPORT_CHUNK: usize = 4096;
+
+/// The SQLite triggers that mark a village's figures dirty row by row on
+/// insert (migration 0011): a bulk import drops them inside its
+/// transaction, marks each village it wrote once, and puts them back
+/// before it commits (SQLite's DDL is transactional: a rolled-back or
+/// killed import leaves them as they were). PostgreSQL marks once per
+/// statement (migration 0018).
+/// SQLite's page cache (KiB) for the connection of a bulk import: the
+/// unique indexes take keys in random order, and a cache smaller than
+/// them sends every insert to the disk. Set back to the store's default
+/// ([`DEFAULT_CACHE_KIB`], as `Store::open` sets it) at the end.
+const IMPORT_CACHE_KIB: u64 = 262_144;
+pub(crate) const DEFAULT_CACHE_KIB: u64 = 65_536;
+
+const SQLITE_INSERT_TRIGGERS: [&str; 2] = ["stats_households_ins", "stats_members_ins"];
+
+/// Where the time of a bulk import went (wall time of each phase of the
+/// writing side; reading the file runs beside it on its own thread).
+#[derive(Debug, Clone, Default)]
+pub struct ImportTimings {
+    /// Checking households against the database (numbers and persons held).
+    pub check: std::time::Duration,
+    /// Sealing ID numbers and phones, computing the lookup hashes.
+    pub seal: std::time::Duration,
+    /// Inserting rows (SQLite prepared statements, PostgreSQL binary COPY).
+    pub insert: std::time::Duration,
+    /// Marking villages, the audit record, restoring triggers, commit.
+    pub finish: std::time::Duration,
+}
+
 /// A bulk import in one transaction: households are checked against the
-/// database and inserted in chunks as they come; [`Importer::finish`]
-/// commits only if no issue was found, so a bad file changes nothing.
+/// database and written in chunks as they come (docs/registry-format.md,
+/// "Bulk load"); [`Importer::finish`] commits only if no issue was found,
+/// so a bad file changes nothing. The import is one audit record naming
+/// the file (its SHA-256), the counts and the ids written.
 pub struct Importer {
     tx: Tx,
     actor: Actor,
@@ -722,6 +757,24 @@ pub struct Importer {
     count: usize,
     issues: Vec<ImportIssue>,
     written: (u64, u64),
+    /// The registry held no household when the import began (under the
+    /// write lock on SQLite): nothing in the database to check against;
+    /// the file's own duplicates are found in memory, and PostgreSQL's
+    /// unique indexes still refuse a concurrent writer's at commit.
+    empty: bool,
+    /// SQLite: the next household id (the write lock is held).
+    next_id: i64,
+    ids: Option<(i64, i64)>,
+    written_villages: std::collections::BTreeSet<String>,
+    /// SQLite: the insert triggers dropped for the load, to put back.
+    triggers: Vec<String>,
+    /// First load into an empty registry: the secondary indexes of
+    /// households and members dropped for the load, to build again (sorted,
+    /// in one pass each) before the commit.
+    indexes: Vec<String>,
+    prepared: bool,
+    source: Option<(String, String)>,
+    timings: ImportTimings,
 }
 
 impl Importer {
@@ -731,8 +784,17 @@ impl Importer {
             return Err(StoreError::Forbidden);
         }
         let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
+        let mut tx = pool.begin().await?;
+        let (any,): (bool,) = tx
+            .one(q("SELECT EXISTS (SELECT 1 FROM households)"))
+            .await?;
+        let (max_id,): (i64,) = tx
+            .one(q(
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM households",
+            ))
+            .await?;
         Ok(Importer {
-            tx: pool.begin().await?,
+            tx,
             actor: actor.clone(),
             villages,
             seen_numbers: HashSet::new(),
@@ -741,7 +803,27 @@ impl Importer {
             count: 0,
             issues: Vec::new(),
             written: (0, 0),
+            empty: !any,
+            next_id: max_id + 1,
+            ids: None,
+            written_villages: Default::default(),
+            triggers: Vec::new(),
+            indexes: Vec::new(),
+            prepared: false,
+            source: None,
+            timings: ImportTimings::default(),
         })
+    }
+
+    /// Names the file this import reads, for its audit record: its name
+    /// (no path) and the hex SHA-256 of its bytes.
+    pub fn source(&mut self, name: &str, sha256: &str) {
+        self.source = Some((name.to_string(), sha256.to_string()));
+    }
+
+    /// Where the time went so far.
+    pub fn timings(&self) -> &ImportTimings {
+        &self.timings
     }
 
     /// Adds one household (already valid on its own); returns its index.
@@ -750,7 +832,7 @@ impl Importer {
         self.count += 1;
         self.check_in_file(idx, &h);
         self.pending.push((idx, h));
-        if self.pending.len() >= 500 {
+        if self.pending.len() >= IMPORT_CHUNK {
             self.flush().await?;
         }
         Ok(idx)
@@ -839,14 +921,34 @@ impl Importer {
         if pending.is_empty() {
             return Ok(());
         }
+        let t = std::time::Instant::now();
+        if !self.empty {
+            self.check_in_database(&pending).await?;
+        }
+        self.timings.check += t.elapsed();
+        if self.issues.is_empty() {
+            self.write(&pending).await?;
+        }
+        Ok(())
+    }
+
+    /// Household numbers and persons of `pending` that the database holds
+    /// already.
+    async fn check_in_database(
+        &mut self,
+        pending: &[(usize, Household)],
+    ) -> Result<(), StoreError> {
         let numbers: Vec<&str> = pending.iter().map(|(_, h)| h.number.as_str()).collect();
-        let existing = existing_numbers(&mut self.tx, &numbers).await?;
+        let mut existing = HashSet::new();
+        for part in numbers.chunks(500) {
+            existing.extend(existing_numbers(&mut self.tx, part).await?);
+        }
         let ids: Vec<&str> = pending
             .iter()
             .flat_map(|(_, h)| h.members.iter().map(|m| m.id_number.as_str()))
             .collect();
         let taken = holders(&mut self.tx, &ids, None).await?;
-        for (idx, h) in &pending {
+        for (idx, h) in pending {
             if existing.contains(&h.number) {
                 self.issue(
                     *idx,
@@ -868,69 +970,192 @@ impl Importer {
                 }
             }
         }
-        if self.issues.is_empty() {
-            self.write(&pending).await?;
+        Ok(())
+    }
+
+    /// Ids for `n` new households: SQLite counts on from the largest (the
+    /// write lock is held); PostgreSQL takes them from the identity's
+    /// sequence, as a plain INSERT would.
+    async fn reserve_ids(&mut self, n: usize) -> Result<Vec<i64>, StoreError> {
+        if self.tx.is_sqlite() {
+            let first = self.next_id;
+            self.next_id += n as i64;
+            return Ok((first..self.next_id).collect());
+        }
+        let rows: Vec<(i64,)> = self
+            .tx
+            .all(
+                q("SELECT nextval(pg_get_serial_sequence('households', 'id')) FROM generate_series(1, $1)")
+                    .bind(n as i64),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Before the first write: drops the row-by-row insert triggers
+    /// (SQLite) and, into an empty registry, the secondary indexes (both
+    /// backends); on SQLite a larger page cache for this connection while
+    /// the import runs ([`IMPORT_CACHE`]).
+    async fn prepare_load(&mut self) -> Result<(), StoreError> {
+        if self.prepared {
+            return Ok(());
+        }
+        self.prepared = true;
+        if self.empty {
+            let found: Vec<(String, String)> = if self.tx.is_sqlite() {
+                self.tx
+                    .all(q("SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                            AND tbl_name IN ('households', 'members') AND sql IS NOT NULL ORDER BY name"))
+                    .await?
+            } else {
+                self.tx
+                    .all(q("SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                            AND tablename IN ('households', 'members') \
+                            AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"))
+                    .await?
+            };
+            for (name, sql) in found {
+                self.tx.execute(q(format!("DROP INDEX {name}"))).await?;
+                self.indexes.push(sql);
+            }
+        }
+        if !self.tx.is_sqlite() {
+            return Ok(());
+        }
+        self.tx
+            .execute(q(format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")))
+            .await?;
+        for name in SQLITE_INSERT_TRIGGERS {
+            let found: Option<(String,)> = self
+                .tx
+                .opt(
+                    q("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1")
+                        .bind(name),
+                )
+                .await?;
+            if let Some((sql,)) = found {
+                self.tx.execute(q(format!("DROP TRIGGER {name}"))).await?;
+                self.triggers.push(sql);
+            }
         }
         Ok(())
     }
 
     async fn write(&mut self, pending: &[(usize, Household)]) -> Result<(), StoreError> {
         let now = Utc::now();
-        let mut ids = Vec::with_capacity(pending.len());
-        for chunk in pending.chunks(200) {
-            let sql = format!(
-                "{INSERT_HOUSEHOLD}{} RETURNING id",
-                values_placeholders(chunk.len(), 20)
-            );
-            let query = chunk
-                .iter()
-                .flat_map(|(_, h)| household_args(h, now))
-                .fold(q(sql), |qq, a| qq.bind(a));
-            let mut rows: Vec<(i64,)> = self.tx.all(query).await?;
-            // RETURNING order follows VALUES order on both backends for a
-            // plain multi-row INSERT; sort to be safe since ids ascend.
-            rows.sort_unstable();
-            ids.extend(rows.into_iter().map(|(id,)| id));
-        }
+        self.prepare_load().await?;
+        let ids = self.reserve_ids(pending.len()).await?;
         let with_ids: Vec<(i64, &Household)> = ids
             .iter()
             .copied()
             .zip(pending.iter().map(|(_, h)| h))
             .collect();
-        insert_members(&mut self.tx, &with_ids).await?;
-        let changes: Vec<Change> = with_ids
-            .iter()
-            .map(|(id, h)| change(&self.actor, "import", *id, h, None))
-            .collect();
-        audit::record(&mut self.tx, &changes).await?;
+        let t = std::time::Instant::now();
+        let members = crate::bulk::member_rows(self.tx.data(), &with_ids);
+        self.timings.seal += t.elapsed();
+        let t = std::time::Instant::now();
+        crate::bulk::write(&mut self.tx, &with_ids, &members, now).await?;
+        self.timings.insert += t.elapsed();
+        for (_, h) in pending {
+            if !self.written_villages.contains(h.village.as_str()) {
+                self.written_villages.insert(h.village.to_string());
+            }
+        }
+        if let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) {
+            self.ids = Some(match self.ids {
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+                None => (lo, hi),
+            });
+        }
         self.written.0 += pending.len() as u64;
-        self.written.1 += pending
-            .iter()
-            .map(|(_, h)| h.members.len() as u64)
-            .sum::<u64>();
+        self.written.1 += members.len() as u64;
         Ok(())
+    }
+
+    /// The import's one audit record: who, the file (name and SHA-256),
+    /// how many households and persons, the range of household ids.
+    fn audit_change(&self) -> Change {
+        let (name, sha256) = self.source.clone().unwrap_or_default();
+        let after = serde_json::json!({
+            "file": name,
+            "sha256": sha256,
+            "households": self.written.0,
+            "persons": self.written.1,
+            "household_ids": self.ids.map(|(a, b)| [a, b]),
+            "villages": self.written_villages.len(),
+        });
+        Change {
+            user_id: self.actor.user_id,
+            action: "import",
+            entity: "household_import",
+            entity_id: sha256,
+            region: Some(self.actor.scope.region.to_string()),
+            before: None,
+            after: Some(after.to_string()),
+        }
     }
 
     /// Ends the import: commits when no issue was found and `commit` is
     /// true; returns the issues (empty on success) and (households,
     /// persons) written.
-    pub async fn finish(
+    pub async fn finish(self, commit: bool) -> Result<(Vec<ImportIssue>, (u64, u64)), StoreError> {
+        let (issues, written, _) = self.finish_timed(commit).await?;
+        Ok((issues, written))
+    }
+
+    /// [`Importer::finish`], also telling where the time went.
+    pub async fn finish_timed(
         mut self,
         commit: bool,
-    ) -> Result<(Vec<ImportIssue>, (u64, u64)), StoreError> {
+    ) -> Result<(Vec<ImportIssue>, (u64, u64), ImportTimings), StoreError> {
         self.flush().await?;
-        let issues: Vec<ImportIssue> = self
-            .issues
+        let t = std::time::Instant::now();
+        let issues: Vec<ImportIssue> = std::mem::take(&mut self.issues)
             .into_iter()
             .filter(|i| i.household != usize::MAX)
             .collect();
         let failed = self.count > 0 && (self.written.0 as usize) < self.count;
-        if commit && issues.is_empty() && !failed {
-            self.tx.commit().await?;
-            Ok((issues, self.written))
-        } else {
-            Ok((issues, (0, 0)))
+        if !(commit && issues.is_empty() && !failed) {
+            // Rolls everything back, triggers and indexes too.
+            if self.tx.is_sqlite() && self.prepared {
+                self.tx
+                    .execute(q(format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")))
+                    .await?;
+            }
+            self.tx.rollback().await?;
+            return Ok((issues, (0, 0), self.timings));
         }
+        for sql in std::mem::take(&mut self.indexes)
+            .into_iter()
+            .chain(std::mem::take(&mut self.triggers))
+        {
+            self.tx.execute(q(sql)).await?;
+        }
+        if self.tx.is_sqlite() && self.prepared {
+            self.tx
+                .execute(q(format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")))
+                .await?;
+        }
+        if self.tx.is_sqlite() {
+            // Each village written, once (PostgreSQL's statement trigger
+            // did the same as the rows went in).
+            for v in &self.written_villages {
+                self.tx
+                    .execute(
+                        q("INSERT INTO stats_dirty (village_code) SELECT $1
+                           WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE village_code = $1)")
+                        .bind(v.as_str()),
+                    )
+                    .await?;
+            }
+        }
+        if self.written.0 > 0 {
+            let change = self.audit_change();
+            audit::record(&mut self.tx, &[change]).await?;
+        }
+        self.tx.commit().await?;
+        self.timings.finish += t.elapsed();
+        Ok((issues, self.written, self.timings))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod assistance;
 pub mod audit;
 pub mod backup;
+mod bulk;
 pub mod cases;
 pub mod chain_report;
 pub mod codes;
@@ -236,6 +237,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "feed_rows_household",
         include_str!("../migrations/sqlite/0014_feed_rows_household.sql"),
     ),
+    (
+        18,
+        "bulk_stats_marks",
+        include_str!("../migrations/sqlite/0018_bulk_stats_marks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -308,6 +314,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "feed_rows_household",
         include_str!("../migrations/postgres/0014_feed_rows_household.sql"),
     ),
+    (
+        18,
+        "bulk_stats_marks",
+        include_str!("../migrations/postgres/0018_bulk_stats_marks.sql"),
+    ),
 ];
 
 fn migrator(set: &[(i64, &'static str, &'static str)]) -> Migrator {
@@ -349,7 +360,7 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 // 64 MiB page cache: large import transactions otherwise spill to the WAL early.
-                .pragma("cache_size", "-65536");
+                .pragma("cache_size", format!("-{}", households::DEFAULT_CACHE_KIB));
             let p = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)

@@ -381,7 +381,7 @@ fn load_book(dir: &Path) -> anyhow::Result<RuleBook> {
 }
 
 /// Peak resident memory of this process (VmHWM), in KiB.
-fn peak_kib() -> f64 {
+pub(super) fn peak_kib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
