@@ -236,6 +236,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "feed_rows_household",
         include_str!("../migrations/sqlite/0014_feed_rows_household.sql"),
     ),
+    (
+        15,
+        "warning_counts",
+        include_str!("../migrations/sqlite/0015_warning_counts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -307,6 +312,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "feed_rows_household",
         include_str!("../migrations/postgres/0014_feed_rows_household.sql"),
+    ),
+    (
+        15,
+        "warning_counts",
+        include_str!("../migrations/postgres/0015_warning_counts.sql"),
     ),
 ];
 
