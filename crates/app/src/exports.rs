@@ -435,14 +435,16 @@ pub async fn warnings(
     let (_, total) = warnings::list(&store.pool, actor, &f).await?;
     limits.check(total.max(0) as u64)?;
     let mut rows = Vec::new();
-    let mut page = 1;
+    f.page = None;
+    f.after = None;
     f.per_page = Some(CHUNK);
     while (rows.len() as i64) < total {
-        f.page = Some(page);
+        // By keyset: each chunk starts after the last row of the one before.
         let (chunk, _) = warnings::list(&store.pool, actor, &f).await?;
-        if chunk.is_empty() {
+        let Some(last) = chunk.last() else {
             break;
-        }
+        };
+        f.after = Some(warnings::cursor(last));
         for w in chunk {
             rows.push(vec![
                 Cell::text(w.id),
@@ -470,7 +472,6 @@ pub async fn warnings(
                 status_label(w.status),
             ]);
         }
-        page += 1;
     }
     rows.truncate(limits.max_rows as usize);
     let region = covered(actor, filter.region.as_deref());
@@ -636,9 +637,11 @@ pub async fn overdue(
 pub async fn region_figures(
     store: &Store,
     actor: &Actor,
+    book: &dixian_screen::RuleBook,
     code: &str,
+    today: chrono::NaiveDate,
 ) -> Result<ExportTable, AppError> {
-    let v = crate::registry::region(store, actor, code).await?;
+    let v = crate::registry::region(store, actor, book, code, today).await?;
     let mut rows: Vec<Vec<Cell>> = v
         .children
         .iter()

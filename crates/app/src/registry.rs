@@ -80,39 +80,36 @@ pub struct RegionOverview {
 /// Region `code` with its chain and children, counted inside the actor's
 /// scope. A region neither inside nor above the scope is `NotFound`;
 /// above it, only the branch that leads to the scope is listed.
-pub async fn region(store: &Store, actor: &Actor, code: &str) -> Result<RegionOverview, AppError> {
-    let pool = &store.pool;
-    let code = RegionCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let scope = &actor.scope.region;
-    if !scope.contains(&code) && !code.contains(scope) {
-        return Err(StoreError::NotFound.into());
-    }
-    let region = regions::get(pool, &code)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let chain = regions::chain(pool, &code).await?;
-    let counts = households::counts_by_child(pool, actor, &code).await?;
-    let mut kids = regions::children(pool, &code).await?;
-    if !scope.contains(&code) {
-        kids.retain(|r| {
-            r.code.len() <= scope.as_str().len() && scope.as_str().starts_with(&r.code)
-        });
-    }
-    let children = kids
+///
+/// The counts come from the figures' per-village counters
+/// ([`crate::figures::report`], the same answer the dashboard reads:
+/// `households`, `persons`, `monitored_households` — the rule of
+/// `households::monitored_sql`), so a county's page sums counters instead
+/// of counting its households; `book` and `today` are what the counters
+/// of waiting villages are recounted under.
+pub async fn region(
+    store: &Store,
+    actor: &Actor,
+    book: &dixian_screen::RuleBook,
+    code: &str,
+    today: NaiveDate,
+) -> Result<RegionOverview, AppError> {
+    RegionCode::parse(code).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let period = crate::figures::Period::parse(None, None, today)?;
+    let r = crate::figures::report(store, actor, book, code, &period, today).await?;
+    let children = r
+        .children
         .into_iter()
-        .map(|r| {
-            let c = counts.iter().find(|c| c.0 == r.code);
-            ChildCount {
-                households: c.map_or(0, |c| c.1),
-                persons: c.map_or(0, |c| c.2),
-                monitored: c.map_or(0, |c| c.3),
-                region: r,
-            }
+        .map(|c| ChildCount {
+            households: c.figures.households,
+            persons: c.figures.persons,
+            monitored: c.figures.monitored_households,
+            region: c.region,
         })
         .collect();
     Ok(RegionOverview {
-        region,
-        chain,
+        region: r.region,
+        chain: r.chain,
         children,
     })
 }

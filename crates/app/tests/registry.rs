@@ -15,6 +15,7 @@ use dixian_app::views::{HEALTH_FIELDS, mask_id, mask_phone};
 use dixian_domain::{
     DisabilityKind, Illness, LaborCapacity, Member, RefusalKind, RegionCode, Relation, Role,
 };
+use dixian_screen::RuleBook;
 use dixian_store::db::q;
 use dixian_store::households::HouseholdFilter;
 use dixian_store::testing::Backend;
@@ -178,7 +179,7 @@ async fn scope_and_role_are_checked(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(refusal(e), "not_found");
-    let e = registry::region(&store, &cadre_b, VILLAGE_A)
+    let e = registry::region(&store, &cadre_b, &RuleBook::shipped(), VILLAGE_A, today())
         .await
         .unwrap_err();
     assert_eq!(refusal(e), "not_found");
@@ -196,9 +197,15 @@ async fn scope_and_role_are_checked(backend: Backend) {
         list.items
     );
     // Above the scope, a region lists only the branch to it.
-    let township = registry::region(&store, &cadre_b, common::TOWNSHIP)
-        .await
-        .unwrap();
+    let township = registry::region(
+        &store,
+        &cadre_b,
+        &RuleBook::shipped(),
+        common::TOWNSHIP,
+        today(),
+    )
+    .await
+    .unwrap();
     assert_eq!(township.children.len(), 1, "{:?}", township.children);
     assert_eq!(township.children[0].region.code, VILLAGE_B);
     assert_eq!(township.children[0].households, 1);

@@ -593,6 +593,8 @@ enum BenchCmd {
     Trust(bench::trust::Args),
     /// The figures' API through the server over a synthetic county: p50/p95/p99 of the county and province answers under 1, 20 and 50 clients; the full recount.
     Stats(bench::stats::Args),
+    /// The county-wide pages (/warnings, /regions/{county}, /inbox, /api/v1/warnings) through the server over a screened synthetic county: p50/p95/p99 under 1 and 20 clients.
+    Pages(bench::pages::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -845,6 +847,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
                 page: None,
                 per_page: Some(limit),
                 run: None,
+                after: None,
             };
             commands::screening::warnings_list(db, &region, filter).await
         }
@@ -902,5 +905,6 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         Command::Bench(BenchCmd::Flow(args)) => bench::flow::run(args).await,
         Command::Bench(BenchCmd::Trust(args)) => bench::trust::run(args).await,
         Command::Bench(BenchCmd::Stats(args)) => bench::stats::run(args).await,
+        Command::Bench(BenchCmd::Pages(args)) => bench::pages::run(args).await,
     }
 }

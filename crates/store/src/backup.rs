@@ -215,15 +215,17 @@ async fn catalogue(tx: &mut Tx) -> Result<Vec<Table>, StoreError> {
             order.push(tables[&t].clone());
         }
     }
-    // The figures' dirty marks load last, replacing the marks the
-    // restore's own inserts made (the triggers of migration 0011): the
-    // restored database has exactly the backed-up marks.
-    order.sort_by_key(|t: &Table| t.name == DIRTY_MARKS);
+    // The tables triggers fill load last, replacing what the restore's
+    // own inserts made (the figures' dirty marks of migration 0011, the
+    // warning counts of 0015): the restored database has exactly the
+    // backed-up rows.
+    order.sort_by_key(|t: &Table| TRIGGER_FILLED.contains(&t.name.as_str()));
     Ok(order)
 }
 
-/// The table of the figures' dirty marks (`store::stats`).
-const DIRTY_MARKS: &str = "stats_dirty";
+/// The tables that triggers fill: the figures' dirty marks
+/// (`store::stats`) and the warning counts (`store::warnings`).
+const TRIGGER_FILLED: [&str; 2] = ["stats_dirty", "warning_counts"];
 
 async fn describe_sqlite(tx: &mut Tx, name: &str) -> Result<(Table, Vec<String>), StoreError> {
     let cols: Vec<(String, String, i64)> = tx
@@ -786,8 +788,8 @@ async fn load_table<R: BufRead>(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if info.name == DIRTY_MARKS {
-        tx.execute(q(format!("DELETE FROM {}", ident(DIRTY_MARKS))))
+    if TRIGGER_FILLED.contains(&info.name.as_str()) {
+        tx.execute(q(format!("DELETE FROM {}", ident(&info.name))))
             .await?;
     }
     let per_batch = batch_rows(kinds.len());

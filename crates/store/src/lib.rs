@@ -238,6 +238,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_feed_rows_household.sql"),
     ),
     (
+        15,
+        "warning_counts",
+        include_str!("../migrations/sqlite/0015_warning_counts.sql"),
+    ),
+    (
         18,
         "bulk_stats_marks",
         include_str!("../migrations/sqlite/0018_bulk_stats_marks.sql"),
@@ -313,6 +318,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "feed_rows_household",
         include_str!("../migrations/postgres/0014_feed_rows_household.sql"),
+    ),
+    (
+        15,
+        "warning_counts",
+        include_str!("../migrations/postgres/0015_warning_counts.sql"),
     ),
     (
         18,

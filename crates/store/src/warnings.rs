@@ -34,10 +34,21 @@ pub struct WarningFilter {
     pub status: Option<String>,
     /// Only the warnings a screening run raised (its id).
     pub run: Option<i64>,
-    /// Page, from 1.
+    /// Page, from 1 (shown; with `after` the rows come from the cursor).
     pub page: Option<i64>,
+    /// Keyset cursor: the rows after this one in the list's order (the
+    /// `next` of the previous page, [`cursor`]). Reads the page from the
+    /// index however deep it is, where `page` alone skips rows.
+    pub after: Option<String>,
     /// Rows per page (≤ 200).
     pub per_page: Option<i64>,
+}
+
+impl WarningFilter {
+    /// Rows per page: `per_page` within 1 ..= 200, 50 by default.
+    pub fn rows_per_page(&self) -> i64 {
+        self.per_page.unwrap_or(50).clamp(1, 200)
+    }
 }
 
 /// One warning in a list.
@@ -151,19 +162,54 @@ pub struct WarningDetail<P> {
     pub evidence: Vec<EvidenceRow<P>>,
 }
 
-const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
+/// The columns of a list row, from its warning `w` and household `h`.
+const ROW_COLS: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
     w.person_id_number, w.rule_id, w.rule_set_region, w.rule_set_name, w.rule_set_version, w.feed_kind, w.rule_condition,
     w.risk_type, w.severity, w.first_date, w.last_date, w.raised_at, w.status, w.case_id, w.lead_id,
     w.resolution, (SELECT COUNT(*) FROM warning_evidence e WHERE e.warning_id = w.id) AS evidence_rows,
-    w.version
-  FROM warnings w JOIN households h ON h.id = w.household_id";
+    w.version";
+
+/// A warning joined to its household.
+const ROW_FROM: &str = "FROM warnings w JOIN households h ON h.id = w.household_id";
 
 fn bad_filter(what: &str) -> StoreError {
     StoreError::Invalid(format!("unknown {what} in the filter (筛选条件无效)"))
 }
 
+/// The keyset cursor of a row: the rows after it in the lists' order
+/// (most severe, newest, highest id first). Carries no personal data.
+pub fn cursor(w: &WarningRow) -> String {
+    format!("{}.{}.{}", w.severity.rank(), w.last_date, w.id)
+}
+
+fn parse_cursor(c: &str) -> Result<(i64, NaiveDate, i64), StoreError> {
+    let bad = || bad_filter("cursor (after)");
+    let mut it = c.splitn(3, '.');
+    let rank = it.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    let date = it
+        .next()
+        .and_then(|x| NaiveDate::parse_from_str(x, "%Y-%m-%d").ok())
+        .ok_or_else(bad)?;
+    let id = it.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    Ok((rank, date, id))
+}
+
+/// A page is read in the lists' order from the index
+/// (`warnings_status_order`) and joined to its households, stopping at the
+/// page's end, when the scope holds at least this share (1/n) of the
+/// matching warnings; below it, from the scope's households.
+const ORDERED_SCAN_SHARE: i64 = 20;
+
 /// The warnings of the actor's scope (or the part a filter asks for),
 /// most severe and newest first; with the total count.
+///
+/// Bounded for a whole county: the total (without `run`) sums the
+/// counters of `warning_counts` (migration 0015, kept by triggers); the
+/// page is read in order from an index and stops after `per_page` rows
+/// (≤ 200) when the scope holds much of the matching warnings, and from
+/// the scope's households when it holds few (a village, a township).
+/// `after` (a [`cursor`]) reads the next page by keyset; `page` alone
+/// skips rows (at most 100,000 pages).
 pub async fn list(
     pool: &Pool,
     actor: &Actor,
@@ -175,53 +221,101 @@ pub async fn list(
     };
     let (lo, hi) = region.padded_range();
     let mut args: Vec<Arg> = vec![lo.into(), hi.into()];
-    let mut cond = String::from(" WHERE h.village_code BETWEEN $1 AND $2");
-    match f
+    // The filter's conditions on the warning, and the same on the counters.
+    let mut cond = String::new();
+    let mut counted = String::new();
+    let status = match f
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or(if f.run.is_some() { "all" } else { "open" })
     {
-        "all" => {}
-        s => {
-            let status = WarningStatus::parse(s).ok_or_else(|| bad_filter("status"))?;
-            args.push(status.code().into());
-            cond.push_str(&format!(" AND w.status = ${}", args.len()));
-        }
-    }
-    if let Some(run) = f.run {
-        args.push(run.into());
-        cond.push_str(&format!(" AND w.run_id = ${}", args.len()));
+        "all" => None,
+        s => Some(WarningStatus::parse(s).ok_or_else(|| bad_filter("status"))?),
+    };
+    if let Some(status) = status {
+        args.push(status.code().into());
+        cond.push_str(&format!(" AND w.status = ${}", args.len()));
+        counted.push_str(&format!(" AND c.status = ${}", args.len()));
     }
     if let Some(r) = f.risk.as_deref().filter(|s| !s.is_empty()) {
         let risk = RiskType::parse(r).ok_or_else(|| bad_filter("risk type"))?;
         args.push(risk.code().into());
         cond.push_str(&format!(" AND w.risk_type = ${}", args.len()));
+        counted.push_str(&format!(" AND c.risk_type = ${}", args.len()));
     }
     if let Some(s) = f.severity.as_deref().filter(|s| !s.is_empty()) {
         let severity = Severity::parse(s).ok_or_else(|| bad_filter("severity"))?;
         args.push(severity.code().into());
         cond.push_str(&format!(" AND w.severity = ${}", args.len()));
+        counted.push_str(&format!(" AND c.severity = ${}", args.len()));
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
-    let offset = (f.page.unwrap_or(1).clamp(1, 100_000) - 1) * per_page;
-    let count_sql =
-        format!("SELECT COUNT(*) FROM warnings w JOIN households h ON h.id = w.household_id{cond}");
-    let (total,): (i64,) = pool
-        .one(args.iter().cloned().fold(q(count_sql), |qq, a| qq.bind(a)))
-        .await?;
+    let bind = |sql: String, args: &[Arg]| args.iter().cloned().fold(q(sql), |qq, a| qq.bind(a));
+    let (total, ordered) = if let Some(run) = f.run {
+        // One run's warnings: counted directly (index on run_id).
+        args.push(run.into());
+        cond.push_str(&format!(" AND w.run_id = ${}", args.len()));
+        let (total,): (i64,) = pool
+            .one(bind(
+                format!(
+                    "SELECT COUNT(*) FROM warnings w JOIN households h ON h.id = w.household_id
+                     WHERE h.village_code BETWEEN $1 AND $2{cond}"
+                ),
+                &args,
+            ))
+            .await?;
+        (total, false)
+    } else {
+        let (total, all): (i64, i64) = pool
+            .one(bind(
+                format!(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN c.village_code BETWEEN $1 AND $2 THEN c.n ELSE 0 END), 0) AS BIGINT),
+                            CAST(COALESCE(SUM(c.n), 0) AS BIGINT)
+                       FROM warning_counts c WHERE 1 = 1{counted}"
+                ),
+                &args,
+            ))
+            .await?;
+        (total, total > 0 && total * ORDERED_SCAN_SHARE >= all)
+    };
+    if let Some(after) = f.after.as_deref().filter(|s| !s.is_empty()) {
+        let (rank, date, id) = parse_cursor(after)?;
+        args.push(rank.into());
+        args.push(date.into());
+        args.push(id.into());
+        let n = args.len();
+        cond.push_str(&format!(
+            " AND (w.severity_rank < ${} OR (w.severity_rank = ${} AND (w.last_date < ${} OR (w.last_date = ${} AND w.id < ${n}))))",
+            n - 2,
+            n - 2,
+            n - 1,
+            n - 1
+        ));
+    }
+    let per_page = f.rows_per_page();
+    let offset = if f.after.as_deref().is_some_and(|s| !s.is_empty()) {
+        0
+    } else {
+        (f.page.unwrap_or(1).clamp(1, 100_000) - 1) * per_page
+    };
+    // SQLite plans without statistics: CROSS JOIN makes it read the
+    // warnings (in index order) first; PostgreSQL chooses by its own.
+    let from = if ordered && !pool.is_postgres() {
+        "FROM warnings w CROSS JOIN households h ON h.id = w.household_id"
+    } else {
+        ROW_FROM
+    };
     let sql = format!(
-        "{ROW_SQL}{cond} ORDER BY w.severity_rank DESC, w.last_date DESC, w.id DESC LIMIT {per_page} OFFSET {offset}"
+        "{ROW_COLS} {from} WHERE h.village_code BETWEEN $1 AND $2{cond}
+         ORDER BY w.severity_rank DESC, w.last_date DESC, w.id DESC LIMIT {per_page} OFFSET {offset}"
     );
-    let rows = pool
-        .all(args.into_iter().fold(q(sql), |qq, a| qq.bind(a)))
-        .await?;
+    let rows = pool.all(bind(sql, &args)).await?;
     Ok((opened(pool.data(), rows)?, total))
 }
 
 /// Counts of open warnings per child region of the actor's scope
 /// (township for a county, village for a township): for the list's
-/// summary.
+/// summary. Summed from `warning_counts`, never from the warnings.
 pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)>, StoreError> {
     check_reads_cases(actor)?;
     let region = &actor.scope.region;
@@ -232,10 +326,9 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
     let digits = child.digits();
     pool.all(
         q(format!(
-            "SELECT SUBSTR(h.village_code, 1, {digits}) AS child, COUNT(*) FROM warnings w
-             JOIN households h ON h.id = w.household_id
-             WHERE h.village_code BETWEEN $1 AND $2 AND w.status = 'open'
-             GROUP BY SUBSTR(h.village_code, 1, {digits}) ORDER BY child"
+            "SELECT SUBSTR(village_code, 1, {digits}) AS child, CAST(SUM(n) AS BIGINT) FROM warning_counts
+             WHERE village_code BETWEEN $1 AND $2 AND status = 'open'
+             GROUP BY SUBSTR(village_code, 1, {digits}) HAVING SUM(n) > 0 ORDER BY child"
         ))
         .bind(lo)
         .bind(hi),
@@ -260,7 +353,7 @@ async fn row_in(tx: &mut Tx, actor: &Actor, id: i64) -> Result<WarningRow, Store
     let row: WarningRow = tx
         .opt(
             q(format!(
-                "{ROW_SQL} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
+                "{ROW_COLS} {ROW_FROM} WHERE w.id = $1 AND h.village_code BETWEEN $2 AND $3"
             ))
             .bind(id)
             .bind(lo)
@@ -333,7 +426,7 @@ pub async fn of_household(
     let (lo, hi) = actor.scope.region.padded_range();
     pool.all(
         q(format!(
-            "{ROW_SQL} WHERE w.household_id = $1 AND h.village_code BETWEEN $2 AND $3 ORDER BY w.id DESC"
+            "{ROW_COLS} {ROW_FROM} WHERE w.household_id = $1 AND h.village_code BETWEEN $2 AND $3 ORDER BY w.id DESC"
         ))
         .bind(household_id)
         .bind(lo)

@@ -42,7 +42,7 @@ fn line(step: &str, n: u64, unit: &str, secs: f64) {
     );
 }
 
-async fn fresh(dir: &Path, postgres: bool) -> anyhow::Result<(Store, String)> {
+pub(super) async fn fresh(dir: &Path, postgres: bool) -> anyhow::Result<(Store, String)> {
     if postgres {
         let backend = dixian_store::testing::Backend::Postgres;
         let store = dixian_store::testing::fresh_store(backend, dir)
@@ -58,7 +58,11 @@ async fn fresh(dir: &Path, postgres: bool) -> anyhow::Result<(Store, String)> {
     Ok((store, format!("SQLite {}", db.display())))
 }
 
-async fn register(store: &Store, county: &RegionCode, people: &[Household]) -> anyhow::Result<()> {
+pub(super) async fn register(
+    store: &Store,
+    county: &RegionCode,
+    people: &[Household],
+) -> anyhow::Result<()> {
     let mut imp =
         households::Importer::begin(&store.pool, &Actor::operator(county.clone())).await?;
     for h in people {
@@ -77,6 +81,61 @@ async fn register(store: &Store, county: &RegionCode, people: &[Household]) -> a
     Ok(())
 }
 
+/// The synthetic population of `county` (seed 7), in memory.
+pub(super) fn population(
+    divisions: &Path,
+    county: &RegionCode,
+    households: u64,
+    as_of: NaiveDate,
+) -> anyhow::Result<Vec<Household>> {
+    let spec = dixian_sim::PopulationSpec {
+        townships: county_townships(divisions, county)?,
+        households,
+        seed: 7,
+        as_of,
+    };
+    spec.validate()?;
+    let mut people = Vec::with_capacity(households as usize);
+    dixian_sim::generate(&spec, |h| {
+        people.push(h);
+        Ok::<_, std::convert::Infallible>(())
+    })?;
+    Ok(people)
+}
+
+/// The ten department feeds of `sim feeds` over `people` (`shocks` per
+/// kind), each loaded as a batch through the same path as `dixian feeds
+/// import`; returns the rows loaded and the seconds spent generating and
+/// loading.
+pub(super) async fn load_feeds(
+    store: &Store,
+    book: &RuleBook,
+    county: &RegionCode,
+    people: &[Household],
+    shocks: usize,
+    as_of: NaiveDate,
+) -> anyhow::Result<(u64, f64, f64)> {
+    let set = book
+        .select(county, as_of)
+        .context("no rule set for the county")?;
+    let th = Thresholds::of(set)?;
+    let officer = crate::demo::feeds::officer(county);
+    let (mut gen_s, mut load_s, mut rows) = (0.0, 0.0, 0u64);
+    for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
+        let t = Instant::now();
+        let spec = crate::demo::feeds::spec(*kind, as_of, shocks, 7 + i as u64);
+        let f = feeds::feed(people, &spec, &th)?;
+        gen_s += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let name = format!("{}.csv", kind.code());
+        rows += crate::demo::feeds::load(store, &officer, *kind, name, f.bytes)
+            .await?
+            .0;
+        load_s += t.elapsed().as_secs_f64();
+    }
+    Ok((rows, gen_s, load_s))
+}
+
 /// Runs the flow and prints each step.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let county = RegionCode::parse(&args.county)?;
@@ -89,18 +148,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let as_of: NaiveDate = dixian_domain::case::china_date(Utc::now());
 
     let t = Instant::now();
-    let spec = dixian_sim::PopulationSpec {
-        townships: county_townships(&args.divisions, &county)?,
-        households: args.households,
-        seed: 7,
-        as_of,
-    };
-    spec.validate()?;
-    let mut people = Vec::with_capacity(args.households as usize);
-    dixian_sim::generate(&spec, |h| {
-        people.push(h);
-        Ok::<_, std::convert::Infallible>(())
-    })?;
+    let people = population(&args.divisions, &county, args.households, as_of)?;
     register(&store, &county, &people).await?;
     let persons: usize = people.iter().map(|h| h.members.len()).sum();
     line(
@@ -111,24 +159,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let book = RuleBook::shipped();
-    let set = book
-        .select(&county, as_of)
-        .context("no rule set for the county")?;
-    let th = Thresholds::of(set)?;
+    let (rows, gen_s, load_s) =
+        load_feeds(&store, &book, &county, &people, args.shocks, as_of).await?;
     let officer = crate::demo::feeds::officer(&county);
-    let (mut gen_s, mut load_s, mut rows) = (0.0, 0.0, 0u64);
-    for (i, kind) in feeds::FeedKind::ALL.iter().enumerate() {
-        let t = Instant::now();
-        let spec = crate::demo::feeds::spec(*kind, as_of, args.shocks, 7 + i as u64);
-        let f = feeds::feed(&people, &spec, &th)?;
-        gen_s += t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let name = format!("{}.csv", kind.code());
-        rows += crate::demo::feeds::load(&store, &officer, *kind, name, f.bytes)
-            .await?
-            .0;
-        load_s += t.elapsed().as_secs_f64();
-    }
     line("generate 10 feeds (CSV)", rows, "rows", gen_s);
     line(
         "load 10 batches (parse, match, store)",

@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod import;
+pub mod pages;
 pub mod screening;
 pub mod stats;
 pub mod trust;

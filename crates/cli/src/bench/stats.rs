@@ -28,9 +28,17 @@ pub struct Args {
     /// Requests per client and measurement.
     #[arg(long, default_value_t = 50)]
     requests: usize,
-    /// County of the synthetic households.
+    /// County of the synthetic households (the county read), and whose
+    /// province is read.
     #[arg(long, default_value = "520526")]
     county: String,
+    /// Counties of the province to populate, each with `--households`
+    /// households, through the registry import (one file per county):
+    /// 1 = only `--county`; 0 = every county of the province (a
+    /// synthetic province: 88 counties × 31,000 households ≈ 10 M persons
+    /// in 贵州).
+    #[arg(long, default_value_t = 1)]
+    counties: usize,
     /// Folder of the division files.
     #[arg(long, default_value = crate::demo::DEFAULT_DIVISIONS)]
     divisions: PathBuf,
@@ -64,16 +72,47 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
+    let counties = populated_counties(&store, &args).await?;
     let file = dir.join("households.csv");
     let t = Instant::now();
-    let (h, p) = write_population(&args.county, args.households, 7, &file, &args.divisions)?;
-    let report =
-        registry_file::import_file(&store, &file, Some(args.county.as_str()), true, || {}).await?;
-    if !report.errors.is_empty() {
-        bail!("bench file did not import: {}", report.errors[0]);
+    let (mut h, mut p) = (0, 0);
+    for (i, county) in counties.iter().enumerate() {
+        let (ch, cp) = match write_population(
+            county,
+            args.households,
+            7 + i as u64,
+            &file,
+            &args.divisions,
+        ) {
+            Ok(x) => x,
+            // A county the division files give no villages: said, not hidden.
+            Err(e) if i > 0 => {
+                println!("  {county}: skipped ({e})");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let report =
+            registry_file::import_file(&store, &file, Some(county.as_str()), true, || {}).await?;
+        if !report.errors.is_empty() {
+            bail!(
+                "bench file of {county} did not import: {}",
+                report.errors[0]
+            );
+        }
+        (h, p) = (h + ch, p + cp);
+        if counties.len() > 1 {
+            println!(
+                "  {county}: {ch} households, {cp} persons ({} of {} counties, {:.0} s so far)",
+                i + 1,
+                counties.len(),
+                t.elapsed().as_secs_f64()
+            );
+        }
     }
     println!(
-        "registry: {h} households, {p} persons imported in {:.1} s",
+        "registry: {h} households, {p} persons in {} counties imported in {:.1} s",
+        counties.len(),
         t.elapsed().as_secs_f64()
     );
     // One household in ten monitored, as a county's list would have it.
@@ -143,49 +182,88 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ("province", &province_path, &province_token),
     ] {
         for &clients in &args.clients {
-            let started = Instant::now();
-            let mut tasks = Vec::new();
-            for _ in 0..clients {
-                let mut http = server.client().await?;
-                let path = path.clone();
-                let auth = format!("Bearer {token}");
-                let n = args.requests;
-                tasks.push(tokio::spawn(async move {
-                    let mut times = Vec::with_capacity(n);
-                    let mut bad = 0usize;
-                    for _ in 0..n {
-                        let t = Instant::now();
-                        match http
-                            .send("GET", &path, &[("Authorization", auth.clone())], b"")
-                            .await
-                        {
-                            Ok((200, _)) => times.push(t.elapsed()),
-                            _ => bad += 1,
-                        }
-                    }
-                    (times, bad)
-                }));
-            }
-            let mut all: Vec<Duration> = Vec::new();
-            let mut bad = 0;
-            for task in tasks {
-                let (times, b) = task.await?;
-                all.extend(times);
-                bad += b;
-            }
-            all.sort();
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "{what:8} {path}: {clients:>3} clients × {} requests: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; {:.0} requests/s; {bad} failed",
-                args.requests,
-                quantile(&all, 0.50),
-                quantile(&all, 0.95),
-                quantile(&all, 0.99),
-                all.len() as f64 / secs
-            );
+            measure(&server, what, path, token, clients, args.requests).await?;
         }
     }
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The counties to populate: `--county` first, then (with `--counties`
+/// other than 1) the province's other counties in code order, from the
+/// imported division table.
+async fn populated_counties(
+    store: &dixian_store::Store,
+    args: &Args,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = vec![args.county.clone()];
+    if args.counties == 1 {
+        return Ok(out);
+    }
+    let province = dixian_domain::RegionCode::parse(&args.county[..2])?;
+    for city in dixian_store::regions::children(&store.pool, &province).await? {
+        let city = dixian_domain::RegionCode::parse(&city.code)?;
+        for county in dixian_store::regions::children(&store.pool, &city).await? {
+            if county.code != args.county {
+                out.push(county.code);
+            }
+        }
+    }
+    if args.counties > 0 {
+        out.truncate(args.counties);
+    }
+    Ok(out)
+}
+
+/// `clients` concurrent keep-alive clients asking `path` with `token`,
+/// `requests` times each: prints p50/p95/p99 and requests per second, and
+/// returns the p99 in milliseconds.
+pub(super) async fn measure(
+    server: &Server,
+    what: &str,
+    path: &str,
+    token: &str,
+    clients: usize,
+    requests: usize,
+) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let mut http = server.client().await?;
+        let path = path.to_string();
+        let auth = format!("Bearer {token}");
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(requests);
+            let mut bad = 0usize;
+            for _ in 0..requests {
+                let t = Instant::now();
+                match http
+                    .send("GET", &path, &[("Authorization", auth.clone())], b"")
+                    .await
+                {
+                    Ok((200, _)) => times.push(t.elapsed()),
+                    _ => bad += 1,
+                }
+            }
+            (times, bad)
+        }));
+    }
+    let mut all: Vec<Duration> = Vec::new();
+    let mut bad = 0;
+    for task in tasks {
+        let (times, b) = task.await?;
+        all.extend(times);
+        bad += b;
+    }
+    all.sort();
+    let secs = started.elapsed().as_secs_f64();
+    let p99 = quantile(&all, 0.99);
+    println!(
+        "{what:8} {path}: {clients:>3} clients × {requests} requests: p50 {:.1} ms, p95 {:.1} ms, p99 {p99:.1} ms; {:.0} requests/s; {bad} failed",
+        quantile(&all, 0.50),
+        quantile(&all, 0.95),
+        all.len() as f64 / secs
+    );
+    Ok(p99)
 }

@@ -111,7 +111,9 @@ async fn region(
     auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<RegionView>> {
-    let overview = registry::region(&s.store, &auth.actor(), &code).await?;
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let book = s.rules.get();
+    let overview = registry::region(&s.store, &auth.actor(), &book, &code, today).await?;
     Ok(Json(overview.into()))
 }
 

@@ -38,7 +38,9 @@ async fn figures_xlsx(
 ) -> Response {
     // As the region page: a region neither in nor above the scope, or
     // no region at all, reads as absent.
-    match exports::region_figures(&s.store, &auth.actor(), &code).await {
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let book = s.rules.get();
+    match exports::region_figures(&s.store, &auth.actor(), &book, &code, today).await {
         Ok(table) => download::xlsx(t, &table),
         Err(e @ dixian_app::AppError::Store(dixian_store::StoreError::Refused(_))) => {
             download::refused(t, e)
@@ -90,7 +92,9 @@ async fn region_page(
     Path(code): Path<String>,
 ) -> Response {
     let actor = auth.actor();
-    let Ok(v) = registry::region(&s.store, &actor, &code).await else {
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let book = s.rules.get();
+    let Ok(v) = registry::region(&s.store, &actor, &book, &code, today).await else {
         return not_found(t);
     };
     let is_village = v.region.level == RegionLevel::Village as i64;

@@ -54,6 +54,9 @@ pub struct WarningList {
     pub total: i64,
     /// This page, most severe and newest first (ID numbers masked).
     pub warnings: Vec<WarningRow>,
+    /// The cursor of the next page (pass it as `after`), when this page
+    /// is full; keyset paging reads any page as fast as the first.
+    pub next: Option<String>,
 }
 
 /// The shapes of one warning in the OpenAPI document (the store's types
@@ -115,8 +118,13 @@ async fn list_api(
     Query(f): Query<WarningFilter>,
 ) -> ApiResult<Json<WarningList>> {
     let (rows, total) = warnings::list(&s.store.pool, &auth.actor(), &f).await?;
+    let per_page = f.rows_per_page();
+    let next = (rows.len() as i64 == per_page)
+        .then(|| rows.last().map(warnings::cursor))
+        .flatten();
     Ok(Json(WarningList {
         total,
+        next,
         warnings: rows.into_iter().map(masked).collect(),
     }))
 }

@@ -189,8 +189,9 @@ fn xlsx_href(f: &WarningFilter) -> String {
     )
 }
 
-/// `/warnings?…` for page `page` with the same filters.
-fn page_href(f: &WarningFilter, page: i64) -> String {
+/// `/warnings?…` for page `page` with the same filters; `after`: the
+/// keyset cursor of the last row before that page, when known.
+fn page_href(f: &WarningFilter, page: i64, after: Option<&str>) -> String {
     let per_page = f.per_page.map(|n| n.to_string());
     let run = f.run.map(|n| n.to_string());
     let page = page.to_string();
@@ -204,6 +205,7 @@ fn page_href(f: &WarningFilter, page: i64) -> String {
             ("run", run.as_deref()),
             ("per_page", per_page.as_deref()),
             ("page", Some(page.as_str())),
+            ("after", after),
         ],
     )
 }
@@ -267,7 +269,7 @@ async fn list_page(
                 region: Some(code.clone()),
                 ..f.clone()
             };
-            (page_href(&only, 1), name, code, n)
+            (page_href(&only, 1, None), name, code, n)
         })
         .collect();
     let risks = RiskType::ALL
@@ -288,7 +290,7 @@ async fn list_page(
         .map(|&c| (c.code().to_string(), status_label(t, c).to_string()))
         .chain([("all".to_string(), t.all.to_string())])
         .collect();
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let per_page = f.rows_per_page();
     let page = f.page.unwrap_or(1).max(1);
     let pages = ((total + per_page - 1) / per_page).max(1);
     ListPage {
@@ -296,8 +298,9 @@ async fn list_page(
         user: user_bar(&auth.0, t),
         page,
         pages,
-        prev: (page > 1).then(|| page_href(&f, page - 1)),
-        next: (page < pages).then(|| page_href(&f, page + 1)),
+        prev: (page > 1).then(|| page_href(&f, page - 1, None)),
+        next: (page < pages)
+            .then(|| page_href(&f, page + 1, rows.last().map(warnings::cursor).as_deref())),
         xlsx: xlsx_href(&f),
         lines: rows
             .into_iter()
