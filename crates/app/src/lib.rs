@@ -13,6 +13,7 @@ pub mod assistance;
 pub mod cases;
 pub mod comparison;
 pub mod declaration;
+pub mod exchange;
 mod error;
 pub mod exports;
 pub mod feed_import;

@@ -727,7 +727,9 @@ pub struct Importer {
 impl Importer {
     /// Starts an import by `actor` (checked against its scope).
     pub async fn begin(pool: &Pool, actor: &Actor) -> Result<Importer, StoreError> {
-        if !actor.scope.role.edits_registry() {
+        // The exchange registers a partner's new households
+        // (docs/exchange.md): the data officer's one registry write.
+        if !(actor.scope.role.edits_registry() || actor.scope.role.exchanges_data()) {
             return Err(StoreError::Forbidden);
         }
         let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
@@ -909,6 +911,12 @@ impl Importer {
             .map(|(_, h)| h.members.len() as u64)
             .sum::<u64>();
         Ok(())
+    }
+
+    /// Adds audit rows to the import's transaction (the exchange's one
+    /// record per package): committed with the households or not at all.
+    pub async fn audit(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        audit::record(&mut self.tx, changes).await
     }
 
     /// Ends the import: commits when no issue was found and `commit` is

@@ -151,7 +151,7 @@ pub struct WarningDetail<P> {
     pub evidence: Vec<EvidenceRow<P>>,
 }
 
-const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
+pub(crate) const ROW_SQL: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
     w.person_id_number, w.rule_id, w.rule_set_region, w.rule_set_name, w.rule_set_version, w.feed_kind, w.rule_condition,
     w.risk_type, w.severity, w.first_date, w.last_date, w.raised_at, w.status, w.case_id, w.lead_id,
     w.resolution, (SELECT COUNT(*) FROM warning_evidence e WHERE e.warning_id = w.id) AS evidence_rows,
@@ -244,7 +244,7 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
 }
 
 /// The rows with the person's ID number in clear.
-fn opened(
+pub(crate) fn opened(
     key: &crate::crypto::DataKey,
     mut rows: Vec<WarningRow>,
 ) -> Result<Vec<WarningRow>, StoreError> {

@@ -23,6 +23,7 @@ mod visits;
 
 pub use feed::FeedMeasure;
 pub(crate) use feed::attach as attach_feed;
+pub(crate) use measures::{MEASURE_COLS, MeasureRow};
 pub use helpers::{HeldHousehold, StoredHelper, create_helper, list_helpers};
 pub use lists::{
     ListBatchOutcome, ListBatchSummary, ListFile, NewListMeasure, find_list_batch,
