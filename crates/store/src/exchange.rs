@@ -224,7 +224,8 @@ pub async fn receive_households(
             None => fresh.push((line, h)),
         }
     }
-    if !out.problems.is_empty() {
+    if !out.problems.is_empty() || fresh.is_empty() {
+        // nothing new: nothing written, no audit row (the answer says so)
         return Ok(out);
     }
     let mut importer = Importer::begin(pool, actor).await?;
