@@ -196,6 +196,7 @@ pub async fn export_page(
     now: DateTime<Utc>,
 ) -> Result<Package, AppError> {
     may_exchange(actor)?;
+    let region = &store_exchange::region_in_scope(actor, region)?;
     let limit = page.limit.unwrap_or(200).clamp(1, store_exchange::MAX_PAGE) as usize;
     let (records, last): (Vec<serde_json::Value>, Option<String>) = match record_type {
         RecordType::Households => {
@@ -293,6 +294,80 @@ async fn audit_export(
     .await?;
     Ok(())
 }
+
+/// A page as CSV (UTF-8 with a BOM, a header line): households in the
+/// registry's layout (docs/registry-format.md, English headers so that the
+/// file reads back as it was written), measures and warnings with their
+/// record's field names as headers. Cells that a spreadsheet would run as
+/// a formula are neutralised.
+pub fn to_csv(pkg: &Package) -> Result<Vec<u8>, AppError> {
+    let failed = |e: String| AppError::Stopped(format!("CSV: {e}"));
+    if pkg.record_type == RecordType::Households {
+        let mut w = dixian_tabular::CsvHouseholdWriter::new(
+            Vec::new(),
+            dixian_tabular::HeaderLanguage::English,
+        )
+        .map_err(|e| failed(e.to_string()))?;
+        for r in &pkg.records {
+            let h: Household =
+                serde_json::from_value(r.clone()).map_err(|e| failed(e.to_string()))?;
+            w.write(&h).map_err(|e| failed(e.to_string()))?;
+        }
+        return w.finish().map_err(|e| failed(e.to_string()));
+    }
+    let header: Vec<String> = match pkg.record_type {
+        RecordType::Measures => MEASURE_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        _ => WARNING_COLUMNS.iter().map(|c| c.to_string()).collect(),
+    };
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(&header).map_err(|e| failed(e.to_string()))?;
+    for r in &pkg.records {
+        let cells: Vec<String> = header
+            .iter()
+            .map(|k| match &r[k.as_str()] {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => {
+                    dixian_tabular::household_file::csv_safe(s).into_owned()
+                }
+                v => v.to_string(),
+            })
+            .collect();
+        w.write_record(&cells).map_err(|e| failed(e.to_string()))?;
+    }
+    w.into_inner().map_err(|e| failed(e.to_string()))
+}
+
+/// The columns of `measures.csv`, in order (the fields of [`MeasureRecord`]).
+pub const MEASURE_COLUMNS: [&str; 12] = [
+    "key",
+    "village_code",
+    "household_number",
+    "person_id_number",
+    "person_name",
+    "kind",
+    "department",
+    "amount_fen",
+    "starts_on",
+    "ends_on",
+    "status",
+    "source",
+];
+
+/// The columns of `warnings.csv`, in order (the fields of [`WarningRecord`]).
+pub const WARNING_COLUMNS: [&str; 12] = [
+    "key",
+    "village_code",
+    "household_number",
+    "person_id_number",
+    "risk_type",
+    "feed_kind",
+    "rule",
+    "severity",
+    "first_date",
+    "last_date",
+    "raised_at",
+    "status",
+];
 
 /// What receiving a package did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -39,13 +39,11 @@ impl PageRequest {
     }
 }
 
-/// The region a partner asked for, inside its scope; anything else reads
-/// as absent (as everywhere: out of scope is not told apart from unknown).
-fn region_in_scope(actor: &Actor, region: &RegionCode) -> Result<RegionCode, StoreError> {
-    match effective_region(actor, Some(region.as_str()))? {
-        Some(r) if actor.scope.covers(region) => Ok(r),
-        _ => Err(StoreError::NotFound),
-    }
+/// The region a partner asked for, as far as it lies inside its scope (a
+/// region above the scope means the scope, as everywhere); a region apart
+/// from it reads as absent (out of scope is not told apart from unknown).
+pub fn region_in_scope(actor: &Actor, region: &RegionCode) -> Result<RegionCode, StoreError> {
+    effective_region(actor, Some(region.as_str()))?.ok_or(StoreError::NotFound)
 }
 
 fn page_of(conds: &[String], order: &str, limit: i64) -> String {

@@ -13,6 +13,7 @@
 //! areas together. `layering.rs` checks it.
 
 pub mod alerts;
+pub mod exchange;
 pub mod api;
 mod api_ops;
 mod assets;
@@ -65,6 +66,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(assistance::router())
         .merge(figures::router())
         .merge(alerts::router())
+        .merge(exchange::router(state.max_upload))
         .merge(assets::router())
         .layer(from_fn(error::html_errors))
         .layer(from_fn_with_state(
