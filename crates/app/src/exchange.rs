@@ -202,7 +202,12 @@ pub async fn export_page(
         RecordType::Households => {
             let rows = store_exchange::households(&store.pool, actor, region, page).await?;
             let last = rows.last().map(|h| h.household.number.clone());
-            (rows.iter().map(|h| json(&h.household)).collect::<Result<_, _>>()?, last)
+            (
+                rows.iter()
+                    .map(|h| json(&h.household))
+                    .collect::<Result<_, _>>()?,
+                last,
+            )
         }
         RecordType::Measures => {
             let rows = store_exchange::measures(&store.pool, actor, region, page).await?;
@@ -573,9 +578,7 @@ fn value_problem(line: usize, e: &serde_json::Error) -> Problem {
 
 fn read_csv(t: RecordType, bytes: Vec<u8>) -> Result<Records, AppError> {
     match t {
-        RecordType::Warnings => Err(refused(
-            "warnings are sent, not received (预警不接收)",
-        )),
+        RecordType::Warnings => Err(refused("warnings are sent, not received (预警不接收)")),
         RecordType::Households => {
             let bad = |e: dixian_tabular::TabularError| refused(e.to_string());
             let table = dixian_tabular::TableReader::from_bytes(bytes).map_err(bad)?;
@@ -645,10 +648,15 @@ fn read_csv(t: RecordType, bytes: Vec<u8>) -> Result<Records, AppError> {
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => {
-            let field = err.field().map(|f| format!("field {}: ", f + 1)).unwrap_or_default();
+            let field = err
+                .field()
+                .map(|f| format!("field {}: ", f + 1))
+                .unwrap_or_default();
             format!("{field}{}", err.kind())
         }
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("{len} columns where the header has {expected_len} (列数与表头不符)")
         }
         _ => "unreadable CSV (无法读取)".into(),
@@ -687,12 +695,19 @@ async fn receive_households(
     let package = package_change(actor, report, "households");
     let got = store_exchange::receive_households(&store.pool, actor, rows, package).await?;
     if !got.problems.is_empty() {
-        set_problems(report, got.problems.into_iter().map(Problem::from).collect());
+        set_problems(
+            report,
+            got.problems.into_iter().map(Problem::from).collect(),
+        );
         return Ok(());
     }
     report.unchanged = got.unchanged;
     report.stored = got.registered.0;
-    report.outcome = if got.registered.0 == 0 { "unchanged" } else { "stored" };
+    report.outcome = if got.registered.0 == 0 {
+        "unchanged"
+    } else {
+        "stored"
+    };
     Ok(())
 }
 
@@ -777,7 +792,10 @@ async fn receive_measures(
         };
         let name = m.person_name.clone().unwrap_or_default();
         if name.trim().is_empty() {
-            problems.push(problem("person_name", "the name is required (姓名必填)".into()));
+            problems.push(problem(
+                "person_name",
+                "the name is required (姓名必填)".into(),
+            ));
             continue;
         }
         let amount_fen = m.amount_fen.unwrap_or(0);

@@ -68,23 +68,44 @@ async fn store_a(backend: Backend) -> Option<(Store, Actor, tempfile::TempDir)> 
     let medical = format!(
         "身份证号,姓名,结算日期,就诊类型,总费用,医保支付,个人自付,诊断\n{a},王一,2026-03-01,住院,16000,0,8000,\n{c},赵三,2026-03-02,住院,14000,0,7000,\n"
     );
-    for (kind, bytes) in [(FeedKind::Assistance, assistance), (FeedKind::Medical, medical)] {
+    for (kind, bytes) in [
+        (FeedKind::Assistance, assistance),
+        (FeedKind::Medical, medical),
+    ] {
         let file = FeedFile {
             kind,
             name: format!("{}.csv", kind.code()),
             bytes: bytes.into_bytes(),
             idempotency_key: None,
         };
-        let r = import_feed(&store, &officer, file, OnRowErrors::Reject, at(date(2026, 6, 1)))
-            .await
-            .unwrap();
-        assert!(r.errors.is_empty() && r.outcome.is_some(), "{:?}", r.errors);
-    }
-    let book = dixian_app::rule_book(&store, at(date(2026, 6, 1))).await.unwrap();
-    let run = run_screening(&store, &officer, &book, date(2026, 6, 1), at(date(2026, 6, 1)), 2)
+        let r = import_feed(
+            &store,
+            &officer,
+            file,
+            OnRowErrors::Reject,
+            at(date(2026, 6, 1)),
+        )
         .await
         .unwrap();
-    assert_eq!(run.run.warnings_raised, 5, "two stays, two grants, one stop");
+        assert!(r.errors.is_empty() && r.outcome.is_some(), "{:?}", r.errors);
+    }
+    let book = dixian_app::rule_book(&store, at(date(2026, 6, 1)))
+        .await
+        .unwrap();
+    let run = run_screening(
+        &store,
+        &officer,
+        &book,
+        date(2026, 6, 1),
+        at(date(2026, 6, 1)),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        run.run.warnings_raised, 5,
+        "two stays, two grants, one stop"
+    );
     Some((store, officer, dir))
 }
 
@@ -190,13 +211,36 @@ async fn round_trip(backend: Backend) {
     assert_eq!(got, want);
     assert!(warnings.iter().all(|w| w["status"] == "open"));
 
+    let exports = |store: &Store| {
+        let pool = store.pool.clone();
+        async move {
+            let (n,): (i64,) = pool
+                .one(q("SELECT COUNT(*) FROM audit_log WHERE entity = 'exchange_package' AND action = 'export'"))
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let audited = exports(&a).await;
     let households = package(&a, &officer, RecordType::Households).await;
+    assert_eq!(
+        exports(&a).await,
+        audited + 2,
+        "two pages of households, each audited"
+    );
     let measures = package(&a, &officer, RecordType::Measures).await;
     let facts_a = measure_facts(&a, &officer).await;
     assert_eq!(
         facts_a,
         vec![
-            (id("1970-01-01", 11), "dibao".into(), Some(60_000), "2026-01-01".into(), None, "ongoing".into()),
+            (
+                id("1970-01-01", 11),
+                "dibao".into(),
+                Some(60_000),
+                "2026-01-01".into(),
+                None,
+                "ongoing".into()
+            ),
             (
                 id("1975-05-05", 13),
                 "tekun".into(),
@@ -209,9 +253,19 @@ async fn round_trip(backend: Backend) {
     );
 
     let r = import_json(&b, &officer, &households).await.unwrap();
-    assert_eq!((r.outcome, r.records, r.stored), ("stored", 3, 3), "{:?}", r.problems);
+    assert_eq!(
+        (r.outcome, r.records, r.stored),
+        ("stored", 3, 3),
+        "{:?}",
+        r.problems
+    );
     let r = import_json(&b, &officer, &measures).await.unwrap();
-    assert_eq!((r.outcome, r.records, r.stored), ("stored", 2, 3), "{:?}", r.problems);
+    assert_eq!(
+        (r.outcome, r.records, r.stored),
+        ("stored", 2, 3),
+        "{:?}",
+        r.problems
+    );
     assert!(r.unplaced.is_empty());
 
     // the same households and measures come out of B
@@ -259,7 +313,11 @@ async fn round_trip(backend: Backend) {
         since: Some(Utc::now() + chrono::Duration::minutes(1)),
         ..PageRequest::default()
     };
-    for t in [RecordType::Households, RecordType::Measures, RecordType::Warnings] {
+    for t in [
+        RecordType::Households,
+        RecordType::Measures,
+        RecordType::Warnings,
+    ] {
         let p = exchange::export_page(&a, &officer, t, &county(), &later, Utc::now())
             .await
             .unwrap();
@@ -290,16 +348,38 @@ async fn csv_round_trip(backend: Backend) {
         (RecordType::Households, &households, 3),
         (RecordType::Measures, &measures, 3),
     ] {
-        let r = exchange::import(&b, &officer, Body::Csv(t), Some(FORMAT), bytes.clone(), Utc::now())
-            .await
-            .unwrap();
-        assert_eq!((r.outcome, r.stored), ("stored", stored), "{t:?}: {:?}", r.problems);
-        let r = exchange::import(&b, &officer, Body::Csv(t), Some(FORMAT), bytes.clone(), Utc::now())
-            .await
-            .unwrap();
+        let r = exchange::import(
+            &b,
+            &officer,
+            Body::Csv(t),
+            Some(FORMAT),
+            bytes.clone(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.outcome, r.stored),
+            ("stored", stored),
+            "{t:?}: {:?}",
+            r.problems
+        );
+        let r = exchange::import(
+            &b,
+            &officer,
+            Body::Csv(t),
+            Some(FORMAT),
+            bytes.clone(),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_eq!((r.outcome, r.stored), ("unchanged", 0), "{t:?} again");
     }
-    assert_eq!(measure_facts(&b, &officer).await, measure_facts(&a, &officer).await);
+    assert_eq!(
+        measure_facts(&b, &officer).await,
+        measure_facts(&a, &officer).await
+    );
     assert_eq!(count(&b, "households").await, 3);
     assert_eq!(count(&b, "members").await, 3);
 }
@@ -310,10 +390,21 @@ async fn scope(backend: Backend) {
     };
     // a partner of 大方县 (520521) gets nothing of 520526
     let other = officer_of("520521");
-    for t in [RecordType::Households, RecordType::Measures, RecordType::Warnings] {
-        let e = exchange::export_page(&a, &other, t, &county(), &PageRequest::default(), Utc::now())
-            .await
-            .unwrap_err();
+    for t in [
+        RecordType::Households,
+        RecordType::Measures,
+        RecordType::Warnings,
+    ] {
+        let e = exchange::export_page(
+            &a,
+            &other,
+            t,
+            &county(),
+            &PageRequest::default(),
+            Utc::now(),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(e, AppError::Store(StoreError::NotFound)), "{e:?}");
     }
     // … and can send nothing there: a package of 520526 is not its own,
@@ -327,18 +418,41 @@ async fn scope(backend: Backend) {
     // and records of 520526 in a package of its own county are refused
     let mut pkg: Package = serde_json::from_slice(&measures).unwrap();
     pkg.region = "520521".into();
-    let r = import_json(&a, &other, &serde_json::to_vec(&pkg).unwrap()).await.unwrap();
+    let r = import_json(&a, &other, &serde_json::to_vec(&pkg).unwrap())
+        .await
+        .unwrap();
     assert_eq!(r.outcome, "rejected");
     assert_eq!(r.problems.len(), 2);
-    assert!(r.problems.iter().all(|p| p.field.as_deref() == Some("village_code")));
-    assert_eq!(before, (count(&a, "households").await, count(&a, "feed_rows").await));
+    assert!(
+        r.problems
+            .iter()
+            .all(|p| p.field.as_deref() == Some("village_code"))
+    );
+    assert_eq!(
+        before,
+        (count(&a, "households").await, count(&a, "feed_rows").await)
+    );
     // a township's data is inside the county officer's scope; a county
     // admin and a cadre may not exchange at all
     for role in [Role::CountyAdmin, Role::VillageCadre] {
-        let who = actor(role, if role == Role::VillageCadre { VILLAGE_A } else { COUNTY });
-        let e = exchange::export_page(&a, &who, RecordType::Households, &county(), &PageRequest::default(), Utc::now())
-            .await
-            .unwrap_err();
+        let who = actor(
+            role,
+            if role == Role::VillageCadre {
+                VILLAGE_A
+            } else {
+                COUNTY
+            },
+        );
+        let e = exchange::export_page(
+            &a,
+            &who,
+            RecordType::Households,
+            &county(),
+            &PageRequest::default(),
+            Utc::now(),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(e, AppError::Store(StoreError::Forbidden)), "{e:?}");
         let e = import_json(&a, &who, &measures).await.unwrap_err();
         assert!(matches!(e, AppError::Store(StoreError::Forbidden)), "{e:?}");
@@ -371,58 +485,110 @@ async fn hostile(backend: Backend) {
     };
     let before = nothing().await;
     // a wrong version
-    let e = import_json(&b, &officer, &pkg("dixian-exchange/2", vec![record("dibao")]))
-        .await
-        .unwrap_err();
+    let e = import_json(
+        &b,
+        &officer,
+        &pkg("dixian-exchange/2", vec![record("dibao")]),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("dixian-exchange/1"), "{e}");
     // not JSON at all
-    let e = import_json(&b, &officer, b"{\"format\": \"dixian-exc").await.unwrap_err();
+    let e = import_json(&b, &officer, b"{\"format\": \"dixian-exc")
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("package"), "{e}");
     // a broken record (an unknown kind) and one that is not 民政's: the
     // report names both records, nothing stored
     let r = import_json(
         &b,
         &officer,
-        &pkg(FORMAT, vec![record("dibao"), record("no-such-kind"), record("dibao")]),
+        &pkg(
+            FORMAT,
+            vec![record("dibao"), record("no-such-kind"), record("dibao")],
+        ),
     )
     .await
     .unwrap();
     assert_eq!((r.outcome, r.problems.len()), ("rejected", 1));
     assert_eq!(r.problems[0].line, 2);
-    assert!(!r.problems[0].reason.contains("no-such-kind"), "never the value");
-    let r = import_json(&b, &officer, &pkg(FORMAT, vec![record("dibao"), record("small_loan")]))
-        .await
-        .unwrap();
+    assert!(
+        !r.problems[0].reason.contains("no-such-kind"),
+        "never the value"
+    );
+    let r = import_json(
+        &b,
+        &officer,
+        &pkg(FORMAT, vec![record("dibao"), record("small_loan")]),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.outcome, r.problems[0].line), ("rejected", 2));
     assert_eq!(r.problems[0].field.as_deref(), Some("kind"));
     // too many records
     let many = vec![record("dibao"); exchange::MAX_RECORDS + 1];
-    let e = import_json(&b, &officer, &pkg(FORMAT, many)).await.unwrap_err();
+    let e = import_json(&b, &officer, &pkg(FORMAT, many))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("at most"), "{e}");
     // CSV: a wrong version, then a broken third line
     let header = "key,village_code,household_number,person_id_number,person_name,kind,department,amount_fen,starts_on,ends_on,status,source";
-    let good = format!("1,{VILLAGE_A},H1,{a},王一,dibao,civil_affairs,60000,2026-01-01,,ongoing,feed");
-    let csv = format!("{header}\n{good}\n2,{VILLAGE_A},H1,{a},王一,dibao,civil_affairs,lots,2026-01-01,,ongoing,feed\n");
-    let e = exchange::import(&b, &officer, Body::Csv(RecordType::Measures), Some("v0"), csv.clone().into_bytes(), Utc::now())
-        .await
-        .unwrap_err();
+    let good =
+        format!("1,{VILLAGE_A},H1,{a},王一,dibao,civil_affairs,60000,2026-01-01,,ongoing,feed");
+    let csv = format!(
+        "{header}\n{good}\n2,{VILLAGE_A},H1,{a},王一,dibao,civil_affairs,lots,2026-01-01,,ongoing,feed\n"
+    );
+    let e = exchange::import(
+        &b,
+        &officer,
+        Body::Csv(RecordType::Measures),
+        Some("v0"),
+        csv.clone().into_bytes(),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains(FORMAT), "{e}");
-    let r = exchange::import(&b, &officer, Body::Csv(RecordType::Measures), Some(FORMAT), csv.into_bytes(), Utc::now())
-        .await
-        .unwrap();
-    assert_eq!((r.outcome, r.problems.len(), r.problems[0].line), ("rejected", 1, 3));
+    let r = exchange::import(
+        &b,
+        &officer,
+        Body::Csv(RecordType::Measures),
+        Some(FORMAT),
+        csv.into_bytes(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.outcome, r.problems.len(), r.problems[0].line),
+        ("rejected", 1, 3)
+    );
     // warnings are not received
-    let e = exchange::import(&b, &officer, Body::Csv(RecordType::Warnings), Some(FORMAT), b"key\n1\n".to_vec(), Utc::now())
-        .await
-        .unwrap_err();
+    let e = exchange::import(
+        &b,
+        &officer,
+        Body::Csv(RecordType::Warnings),
+        Some(FORMAT),
+        b"key\n1\n".to_vec(),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
     assert!(e.to_string().contains("not received"), "{e}");
     assert_eq!(nothing().await, before, "nothing stored, nothing audited");
     // the good CSV line alone is received (the person is unregistered
     // here: kept as the feed's coverage gap, record line 2)
     let csv = format!("{header}\n{good}\n");
-    let r = exchange::import(&b, &officer, Body::Csv(RecordType::Measures), Some(FORMAT), csv.into_bytes(), Utc::now())
-        .await
-        .unwrap();
+    let r = exchange::import(
+        &b,
+        &officer,
+        Body::Csv(RecordType::Measures),
+        Some(FORMAT),
+        csv.into_bytes(),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.outcome, r.stored), ("stored", 1), "{:?}", r.problems);
     assert_eq!(r.unplaced, vec![2]);
     assert_eq!(count(&b, "measures").await, 0, "no household to put it on");

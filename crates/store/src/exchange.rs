@@ -5,6 +5,7 @@
 //! row. Measures received go through the 民政 feed's path
 //! (`feeds::load_batch`), which is all or nothing and idempotent on its own.
 
+use crate::StoreError;
 use crate::assistance::{MEASURE_COLS, MeasureRow, StoredMeasure};
 use crate::audit::Change;
 use crate::db::{Arg, Pool, q};
@@ -12,7 +13,6 @@ use crate::households::{Importer, StoredHousehold, effective_region, get};
 use crate::registry_file::RowProblem;
 use crate::users::Actor;
 use crate::warnings::{ROW_SQL, WarningRow, opened};
-use crate::StoreError;
 use chrono::{DateTime, Utc};
 use dixian_domain::{Household, RegionCode};
 use std::collections::HashMap;
@@ -47,7 +47,10 @@ pub fn region_in_scope(actor: &Actor, region: &RegionCode) -> Result<RegionCode,
 }
 
 fn page_of(conds: &[String], order: &str, limit: i64) -> String {
-    format!(" WHERE {} ORDER BY {order} LIMIT {limit}", conds.join(" AND "))
+    format!(
+        " WHERE {} ORDER BY {order} LIMIT {limit}",
+        conds.join(" AND ")
+    )
 }
 
 /// The households of `region` changed since `page.since`, by number.
@@ -159,7 +162,10 @@ pub async fn warnings(
     let mut conds = vec!["h.village_code BETWEEN $1 AND $2".to_string()];
     if let Some(since) = page.since {
         args.push(since.into());
-        conds.push(format!("COALESCE(w.resolved_at, w.raised_at) >= ${}", args.len()));
+        conds.push(format!(
+            "COALESCE(w.resolved_at, w.raised_at) >= ${}",
+            args.len()
+        ));
     }
     if let Some(after) = page.after.as_deref() {
         args.push(key_id(after)?.into());

@@ -13,7 +13,6 @@
 //! areas together. `layering.rs` checks it.
 
 pub mod alerts;
-pub mod exchange;
 pub mod api;
 mod api_ops;
 mod assets;
@@ -21,6 +20,7 @@ pub mod assistance;
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod exchange;
 pub mod figures;
 pub mod i18n;
 #[cfg(test)]

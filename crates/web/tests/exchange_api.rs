@@ -31,19 +31,36 @@ async fn partner_round(backend: Backend) {
     let (p1, p2) = (id("1970-03-01", 11), id("1971-04-02", 13));
     for (n, p) in [("X-1", &p1), ("X-2", &p2)] {
         let r = app
-            .post(&admin, "/api/v1/households", &household_json(n, VILLAGE, std::slice::from_ref(p)))
+            .post(
+                &admin,
+                "/api/v1/households",
+                &household_json(n, VILLAGE, std::slice::from_ref(p)),
+            )
             .await;
         assert_eq!(r.status(), 201);
     }
     // a county admin may not exchange
-    let r = app.post(&admin, "/api/v1/exchange/import", &package(&p1)).await;
+    let r = app
+        .post(&admin, "/api/v1/exchange/import", &package(&p1))
+        .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(app.get(&admin, "/api/v1/exchange/520526/households").await.status(), 403);
+    assert_eq!(
+        app.get(&admin, "/api/v1/exchange/520526/households")
+            .await
+            .status(),
+        403
+    );
 
-    let r = app.post(&officer, "/api/v1/exchange/import", &package(&p1)).await;
+    let r = app
+        .post(&officer, "/api/v1/exchange/import", &package(&p1))
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    assert_eq!((v["outcome"].as_str(), v["stored"].as_u64()), (Some("stored"), Some(1)), "{v}");
+    assert_eq!(
+        (v["outcome"].as_str(), v["stored"].as_u64()),
+        (Some("stored"), Some(1)),
+        "{v}"
+    );
     let sha = v["sha256"].as_str().unwrap().to_string();
     let again: Value = app
         .post(&officer, "/api/v1/exchange/import", &package(&p1))
@@ -56,7 +73,12 @@ async fn partner_round(backend: Backend) {
     let (audits,): (i64,) = app
         .store
         .pool
-        .one(dixian_store::db::q("SELECT COUNT(*) FROM audit_log WHERE entity = 'feed_batch' AND after LIKE $1").bind(format!("%{sha}%")))
+        .one(
+            dixian_store::db::q(
+                "SELECT COUNT(*) FROM audit_log WHERE entity = 'feed_batch' AND after LIKE $1",
+            )
+            .bind(format!("%{sha}%")),
+        )
         .await
         .unwrap();
     assert_eq!(audits, 1, "one audit row naming the package's hash");
@@ -81,33 +103,54 @@ async fn partner_round(backend: Backend) {
     assert_eq!(first["records"][0]["number"], "X-1");
     assert_eq!(first["next"], "X-1");
     let second: Value = app
-        .get(&officer, "/api/v1/exchange/520526/households?limit=1&after=X-1")
+        .get(
+            &officer,
+            "/api/v1/exchange/520526/households?limit=1&after=X-1",
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(second["records"][0]["number"], "X-2");
     let last: Value = app
-        .get(&officer, "/api/v1/exchange/520526/households?limit=1&after=X-2")
+        .get(
+            &officer,
+            "/api/v1/exchange/520526/households?limit=1&after=X-2",
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(last["records"].as_array().unwrap().len(), 0);
     assert!(last["next"].is_null());
-    let r = app.get(&officer, "/api/v1/exchange/520526/measures?as=csv").await;
+    let r = app
+        .get(&officer, "/api/v1/exchange/520526/measures?as=csv")
+        .await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = r.text().await.unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains(&p1));
     // another county's region reads as absent
-    assert_eq!(app.get(&officer, "/api/v1/exchange/520527/measures").await.status(), 404);
+    assert_eq!(
+        app.get(&officer, "/api/v1/exchange/520527/measures")
+            .await
+            .status(),
+        404
+    );
 
     // a CSV body without its type
     let r = app
         .client
-        .post(format!("{}/api/v1/exchange/import?format=dixian-exchange/1", app.url))
+        .post(format!(
+            "{}/api/v1/exchange/import?format=dixian-exchange/1",
+            app.url
+        ))
         .bearer_auth(&officer)
         .header("content-type", "text/csv")
         .body(text)
@@ -118,7 +161,11 @@ async fn partner_round(backend: Backend) {
     assert!(r.text().await.unwrap().contains("type"));
     let doc = app.openapi().await;
     assert!(doc["paths"].get("/api/v1/exchange/import").is_some());
-    assert!(doc["paths"].get("/api/v1/exchange/{code}/measures").is_some());
+    assert!(
+        doc["paths"]
+            .get("/api/v1/exchange/{code}/measures")
+            .is_some()
+    );
 }
 
 async fn oversized_body(backend: Backend) {

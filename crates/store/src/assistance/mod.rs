@@ -23,12 +23,12 @@ mod visits;
 
 pub use feed::FeedMeasure;
 pub(crate) use feed::attach as attach_feed;
-pub(crate) use measures::{MEASURE_COLS, MeasureRow};
 pub use helpers::{HeldHousehold, StoredHelper, create_helper, list_helpers};
 pub use lists::{
     ListBatchOutcome, ListBatchSummary, ListFile, NewListMeasure, find_list_batch,
     load_measure_list, match_persons,
 };
+pub(crate) use measures::{MEASURE_COLS, MeasureRow};
 pub use measures::{
     MeasureFilter, RegionMeasure, StoredMeasure, add_measure, chain, region_measures, stop_measure,
 };

@@ -74,12 +74,24 @@ macro_rules! export_route {
     };
 }
 
-export_route!(households_api, "/api/v1/exchange/{code}/households", RecordType::Households,
-    "one page of households (with members); ask again with `after` = `next` until `next` is null; `as=csv`: the registry layout");
-export_route!(warnings_api, "/api/v1/exchange/{code}/warnings", RecordType::Warnings,
-    "one page of warnings raised or resolved since `since`; `as=csv`: text/csv");
-export_route!(measures_api, "/api/v1/exchange/{code}/measures", RecordType::Measures,
-    "one page of measures (one row per person-measure); `as=csv`: text/csv");
+export_route!(
+    households_api,
+    "/api/v1/exchange/{code}/households",
+    RecordType::Households,
+    "one page of households (with members); ask again with `after` = `next` until `next` is null; `as=csv`: the registry layout"
+);
+export_route!(
+    warnings_api,
+    "/api/v1/exchange/{code}/warnings",
+    RecordType::Warnings,
+    "one page of warnings raised or resolved since `since`; `as=csv`: text/csv"
+);
+export_route!(
+    measures_api,
+    "/api/v1/exchange/{code}/measures",
+    RecordType::Measures,
+    "one page of measures (one row per person-measure); `as=csv`: text/csv"
+);
 
 async fn export(
     s: AppState,
@@ -109,9 +121,16 @@ async fn export(
         "csv" => {
             let bytes = exchange::to_csv(&pkg)?;
             let mut headers = HeaderMap::new();
-            headers.insert(CONTENT_TYPE, "text/csv; charset=utf-8".parse().expect("static"));
+            headers.insert(
+                CONTENT_TYPE,
+                "text/csv; charset=utf-8".parse().expect("static"),
+            );
             headers.insert(CACHE_CONTROL, "private, no-store".parse().expect("static"));
-            let name = format!("attachment; filename=\"{}-{}.csv\"", pkg.region, record_type.code());
+            let name = format!(
+                "attachment; filename=\"{}-{}.csv\"",
+                pkg.region,
+                record_type.code()
+            );
             if let Ok(v) = name.parse() {
                 headers.insert(CONTENT_DISPOSITION, v);
             }
@@ -122,7 +141,9 @@ async fn export(
             }
             Ok((headers, bytes).into_response())
         }
-        _ => Err(ApiError::BadRequest("as: json or csv (格式参数无效)".into())),
+        _ => Err(ApiError::BadRequest(
+            "as: json or csv (格式参数无效)".into(),
+        )),
     }
 }
 
@@ -159,7 +180,9 @@ async fn import_api(
         .is_some_and(|v| v.trim_start().starts_with("text/csv"));
     let kind = if csv {
         let t = q.type_.as_deref().ok_or_else(|| {
-            ApiError::BadRequest("a CSV body needs ?type=households or measures (缺少记录类型)".into())
+            ApiError::BadRequest(
+                "a CSV body needs ?type=households or measures (缺少记录类型)".into(),
+            )
         })?;
         Body::Csv(RecordType::parse(t)?)
     } else {
