@@ -144,7 +144,7 @@ pub async fn import_feed(
 
 /// The grants and stops of the 民政 feed (`assistance` rows) as they bear
 /// on the persons' assistance chains; nothing for other feeds.
-fn chain_rows(rows: &[(usize, FeedRow)]) -> Vec<FeedMeasure> {
+pub(crate) fn chain_rows(rows: &[(usize, FeedRow)]) -> Vec<FeedMeasure> {
     rows.iter()
         .filter_map(|(line, row)| match row {
             FeedRow::Assistance(a) => Some(FeedMeasure {

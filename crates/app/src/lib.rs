@@ -14,6 +14,7 @@ pub mod cases;
 pub mod comparison;
 pub mod declaration;
 mod error;
+pub mod exchange;
 pub mod exports;
 pub mod feed_import;
 pub mod figures;

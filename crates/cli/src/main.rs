@@ -94,6 +94,9 @@ enum Command {
     /// Department data feeds (部门数据).
     #[command(subcommand)]
     Feeds(FeedsCmd),
+    /// Data exchange with the civil-affairs platform and other systems (数据交换, dixian-exchange/1; docs/exchange.md).
+    #[command(subcommand)]
+    Exchange(ExchangeCmd),
     /// Assistance measures (帮扶措施): department and bank lists.
     #[command(subcommand)]
     Measures(MeasuresCmd),
@@ -308,6 +311,56 @@ enum CasesCmd {
         /// Where the list comes from (kept with each case's first event).
         #[arg(long, default_value = "县存量监测对象名单")]
         note: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExchangeCmd {
+    /// Write a region's households, warnings and measures as dixian-exchange/1 packages, one file per page (TYPE-0001.json …).
+    ///
+    /// The files hold full ID numbers (the partner matches on them): keep
+    /// and send them as the data-sharing agreement says. Each page written
+    /// is audited (type, region, rows).
+    Export {
+        /// Region (your county or a part of it).
+        #[arg(long)]
+        region: String,
+        /// Only records changed at or after: a day (China time) or an RFC 3339 moment.
+        #[arg(long)]
+        since: Option<String>,
+        /// Folder to write into (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Write CSV (UTF-8 with header, one file per type and page) instead of JSON.
+        #[arg(long)]
+        csv: bool,
+        /// Only these types (households, warnings, measures; default all).
+        #[arg(long = "type", value_delimiter = ',')]
+        types: Vec<String>,
+        /// Records per file (1–1000).
+        #[arg(long, default_value_t = 1000)]
+        page_size: i64,
+    },
+    /// Receive packages (JSON, or CSV of households or measures): each all or nothing, the same package twice changes nothing.
+    ///
+    /// Households are registered (a partner's category is not adopted);
+    /// 民政's measures (低保, 特困, 低保边缘, 临时救助) become rows of the 民政
+    /// feed and go on the persons' chains. Problems are listed by record
+    /// (JSON) or line (CSV), field and reason; a rejected package writes
+    /// nothing.
+    Import {
+        /// The package files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Region the partner sends for (the county's code).
+        #[arg(long, default_value = "520526")]
+        region: String,
+        /// Record type of CSV files (default: from the file name, e.g. measures-0001.csv).
+        #[arg(long = "type")]
+        record_type: Option<String>,
+        /// Format version of CSV files.
+        #[arg(long, default_value = "dixian-exchange/1")]
+        format: String,
     },
 }
 
@@ -745,6 +798,25 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
         Command::Cases(CasesCmd::Inbox { user }) => commands::cases::inbox(db, &user).await,
         Command::Cases(CasesCmd::Migrate { file, region, note }) => {
             commands::migrate::migrate(db, &file, &region, &note).await
+        }
+        Command::Exchange(ExchangeCmd::Export {
+            region,
+            since,
+            out,
+            csv,
+            types,
+            page_size,
+        }) => {
+            commands::exchange::export(db, &region, since.as_deref(), &out, csv, &types, page_size)
+                .await
+        }
+        Command::Exchange(ExchangeCmd::Import {
+            files,
+            region,
+            record_type,
+            format,
+        }) => {
+            commands::exchange::import(db, &files, &region, record_type.as_deref(), &format).await
         }
         Command::Feeds(FeedsCmd::Import {
             kind,

@@ -120,6 +120,16 @@ impl Role {
         matches!(self, Role::CountyAdmin)
     }
 
+    /// Whether the role exchanges data with other systems (the
+    /// civil-affairs low-income population platform …; docs/exchange.md):
+    /// the county's data officer, whose account a partner system uses,
+    /// bound to its county. It sends and receives households, warnings and
+    /// assistance records with full ID numbers (the partner matches on
+    /// them), every package audited.
+    pub fn exchanges_data(self) -> bool {
+        matches!(self, Role::DataOfficer)
+    }
+
     /// Whether the role reads individual households at all.
     pub fn reads_households(self) -> bool {
         !matches!(self, Role::Viewer)

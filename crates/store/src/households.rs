@@ -780,7 +780,9 @@ pub struct Importer {
 impl Importer {
     /// Starts an import by `actor` (checked against its scope).
     pub async fn begin(pool: &Pool, actor: &Actor) -> Result<Importer, StoreError> {
-        if !actor.scope.role.edits_registry() {
+        // The exchange registers a partner's new households
+        // (docs/exchange.md): the data officer's one registry write.
+        if !(actor.scope.role.edits_registry() || actor.scope.role.exchanges_data()) {
             return Err(StoreError::Forbidden);
         }
         let villages = crate::regions::villages_within(pool, &actor.scope.region).await?;
@@ -1093,6 +1095,12 @@ impl Importer {
             before: None,
             after: Some(after.to_string()),
         }
+    }
+
+    /// Adds audit rows to the import's transaction (the exchange's one
+    /// record per package): committed with the households or not at all.
+    pub async fn audit(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        audit::record(&mut self.tx, changes).await
     }
 
     /// Ends the import: commits when no issue was found and `commit` is

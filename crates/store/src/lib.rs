@@ -17,6 +17,7 @@ pub mod codes;
 pub mod comparison;
 pub mod crypto;
 pub mod db;
+pub mod exchange;
 pub mod feeds;
 pub mod households;
 mod key_file;

@@ -163,14 +163,14 @@ pub struct WarningDetail<P> {
 }
 
 /// The columns of a list row, from its warning `w` and household `h`.
-const ROW_COLS: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
+pub(crate) const ROW_COLS: &str = "SELECT w.id, w.household_id, h.number AS household_number, h.head_name, h.village_code,
     w.person_id_number, w.rule_id, w.rule_set_region, w.rule_set_name, w.rule_set_version, w.feed_kind, w.rule_condition,
     w.risk_type, w.severity, w.first_date, w.last_date, w.raised_at, w.status, w.case_id, w.lead_id,
     w.resolution, (SELECT COUNT(*) FROM warning_evidence e WHERE e.warning_id = w.id) AS evidence_rows,
     w.version";
 
 /// A warning joined to its household.
-const ROW_FROM: &str = "FROM warnings w JOIN households h ON h.id = w.household_id";
+pub(crate) const ROW_FROM: &str = "FROM warnings w JOIN households h ON h.id = w.household_id";
 
 fn bad_filter(what: &str) -> StoreError {
     StoreError::Invalid(format!("unknown {what} in the filter (筛选条件无效)"))
@@ -337,7 +337,7 @@ pub async fn open_counts(pool: &Pool, actor: &Actor) -> Result<Vec<(String, i64)
 }
 
 /// The rows with the person's ID number in clear.
-fn opened(
+pub(crate) fn opened(
     key: &crate::crypto::DataKey,
     mut rows: Vec<WarningRow>,
 ) -> Result<Vec<WarningRow>, StoreError> {

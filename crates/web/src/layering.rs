@@ -20,6 +20,7 @@ const AREAS: &[&str] = &[
     "assistance",
     "figures",
     "alerts",
+    "exchange",
 ];
 
 /// Files that put the areas together.

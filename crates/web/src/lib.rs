@@ -20,6 +20,7 @@ pub mod assistance;
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod exchange;
 pub mod figures;
 pub mod i18n;
 #[cfg(test)]
@@ -65,6 +66,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(assistance::router())
         .merge(figures::router())
         .merge(alerts::router())
+        .merge(exchange::router(state.max_upload))
         .merge(assets::router())
         .layer(from_fn(error::html_errors))
         .layer(from_fn_with_state(

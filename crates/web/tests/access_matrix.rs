@@ -72,6 +72,8 @@ const READ_HH: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin, DataOffi
 const EDIT: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
 /// The case workflow's levels (`LEAD_ROLES`): cases, leads, warnings.
 const WORK: &[Role] = &[VillageCadre, TownshipReviewer, CountyAdmin];
+/// Roles that exchange data with other systems (`Role::exchanges_data`).
+const EXCHANGE: &[Role] = &[DataOfficer];
 /// Roles that load feeds, run screening and replay drafts (`Role::loads_feeds`).
 const FEEDS: &[Role] = &[CountyAdmin, DataOfficer];
 /// Roles that may reveal full ID numbers and phones (`Role::sees_personal_data`).
@@ -225,6 +227,8 @@ enum Body {
     ResolveJson,
     /// The same on the alert page.
     ResolveForm,
+    /// An exchange package of a version this server does not read.
+    ExchangeJson,
 }
 
 /// One line of the table.
@@ -353,6 +357,11 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/attachments/{id}",               O::Attachment, WORK,   WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/villages/{code}/notice",         O::Village,   WORK,    WORK,    Ok,          B::Nothing),
         // ---- JSON API: feeds, screening, rules
+        // ---- JSON API: data exchange (docs/exchange.md)
+        route( "GET",  "/api/v1/exchange/{code}/households",     O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
+        route( "GET",  "/api/v1/exchange/{code}/warnings",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
+        route( "GET",  "/api/v1/exchange/{code}/measures",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
+        route( "POST", "/api/v1/exchange/import",                O::None,      EXCHANGE, EXCHANGE, Passed(422, "dixian-exchange/1"), B::ExchangeJson),
         route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_rows,    B::FeedUpload),
         route( "GET",  "/api/v1/feeds",                          O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings",                       O::None,      WORK,    WORK,    Ok,          B::Nothing),
@@ -938,7 +947,11 @@ impl World {
                 }
             }
         }
-        if path.contains("reveal") {
+        // A reveal shows one record in full; the data exchange
+        // (docs/exchange.md) sends full ID numbers to the partner system's
+        // data-officer account by design, every page audited. Who reaches
+        // either is checked by the table above.
+        if path.contains("reveal") || path.starts_with("/api/v1/exchange/") {
             return;
         }
         tally.ids_checked += 1;
@@ -1241,6 +1254,10 @@ impl World {
                 ("text", "已报销".into()),
             ])),
             Body::RunJson => Payload::Json(json!({})),
+            Body::ExchangeJson => Payload::Json(
+                json!({"format": "dixian-exchange/0", "type": "measures", "region": COUNTY,
+                "generated_at": "2026-01-01T00:00:00Z", "since": null, "next": null, "records": []}),
+            ),
             Body::RuleJson => {
                 Payload::Json(json!({"file_name": "county.toml", "source": rules(&t.key)}))
             }

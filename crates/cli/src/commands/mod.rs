@@ -182,6 +182,7 @@ pub async fn serve(
 pub mod accounts;
 pub mod alerts;
 pub mod cases;
+pub mod exchange;
 pub mod feeds;
 pub mod measures;
 pub mod migrate;

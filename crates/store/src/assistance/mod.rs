@@ -28,6 +28,7 @@ pub use lists::{
     ListBatchOutcome, ListBatchSummary, ListFile, NewListMeasure, find_list_batch,
     load_measure_list, match_persons,
 };
+pub(crate) use measures::{MEASURE_COLS, MeasureRow};
 pub use measures::{
     MeasureFilter, RegionMeasure, StoredMeasure, add_measure, chain, region_measures, stop_measure,
 };
