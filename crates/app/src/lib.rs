@@ -16,6 +16,7 @@ pub mod declaration;
 mod error;
 pub mod exports;
 pub mod feed_import;
+pub mod figure_households;
 pub mod figures;
 pub mod migration;
 pub mod navigation;

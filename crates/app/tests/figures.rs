@@ -547,6 +547,174 @@ async fn a_bad_period_names_its_field(_backend: Backend) {
     assert_eq!(p.months().len(), 12);
 }
 
+/// The households behind each stock figure, de-identified, counted by
+/// hand from the fixture's table: monitored H1, H2 (A) and H5 (B);
+/// unstable H1, H5; marginal H2; illness H1, H2; disability H2; business
+/// failure H5; disaster none (H3's risk is eliminated); eliminated H3;
+/// without a measure H2, H5 (H1 has one). 三色码: H1, H2 yellow; H5 red
+/// (home check); H3 red (an open warning). Each list's count equals the
+/// figure's number, for the county admin and the province viewer alike.
+async fn households_behind_each_figure(backend: Backend) {
+    use dixian_app::figure_households::{self as fh, selector};
+    let Some((store, _officer, _dir)) = setup(backend).await else {
+        return;
+    };
+    fixture(&store).await;
+    let book = RuleBook::shipped();
+    let r = county_report(&store, &book).await;
+    let county = actor(Role::CountyAdmin, "520526");
+    let viewer = actor(Role::Viewer, "52");
+    let numbers = |l: &fh::FigureHouseholds| {
+        l.items
+            .iter()
+            .map(|i| i.number.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let cases: [(&str, Option<&str>, Option<&str>, &str); 10] = [
+        ("monitored", None, None, "H1,H2,H5"),
+        ("monitored", Some("unstable_formerly_poor"), None, "H1,H5"),
+        ("monitored", Some("marginal_at_risk"), None, "H2"),
+        ("monitored", Some("sudden_hardship"), None, ""),
+        ("monitored", None, Some("illness"), "H1,H2"),
+        ("monitored", None, Some("disability"), "H2"),
+        ("monitored", None, Some("business_failure"), "H5"),
+        ("monitored", None, Some("disaster"), ""),
+        ("eliminated", None, None, "H3"),
+        ("without_measure", None, None, "H2,H5"),
+    ];
+    for (figure, category, risk, want) in cases {
+        let sel = selector(Some(figure), category, risk).unwrap();
+        for who in [&county, &viewer] {
+            let at = if who.scope.role == Role::Viewer {
+                "52"
+            } else {
+                "520526"
+            };
+            let l = fh::households(&store, who, at, &sel, 1).await.unwrap();
+            assert_eq!(
+                numbers(&l),
+                want,
+                "{figure} {category:?} {risk:?} as {:?}",
+                who.scope.role
+            );
+            assert_eq!(l.total as usize, l.items.len());
+        }
+    }
+    // The same numbers as the figures.
+    let total = |f: &str, c: Option<&str>, k: Option<&str>| {
+        let sel = selector(Some(f), c, k).unwrap();
+        let store = &store;
+        let viewer = &viewer;
+        async move {
+            fh::households(store, viewer, "520526", &sel, 1)
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(
+        total("monitored", None, None).await,
+        r.total.monitored_households
+    );
+    assert_eq!(
+        total("eliminated", None, None).await,
+        r.total.eliminated_households
+    );
+    assert_eq!(
+        total("without_measure", None, None).await,
+        r.total.without_measure
+    );
+    for c in &r.total.by_risk {
+        assert_eq!(
+            total("monitored", None, Some(&c.code)).await,
+            c.households,
+            "{}",
+            c.code
+        );
+    }
+    for c in &r.total.by_category {
+        assert_eq!(
+            total("monitored", Some(&c.code), None).await,
+            c.households,
+            "{}",
+            c.code
+        );
+    }
+
+    // What a line shows: the viewer no card, the head masked, the colour,
+    // the risk types and stage of the current case.
+    let sel = selector(None, None, None).unwrap();
+    let l = fh::households(&store, &viewer, "520526001002", &sel, 1)
+        .await
+        .unwrap();
+    assert_eq!(l.total, 1);
+    let h5 = &l.items[0];
+    assert_eq!(h5.card, None);
+    assert_eq!(h5.head, "测*");
+    assert_eq!(h5.status, dixian_domain::StatusColour::Red);
+    assert_eq!(h5.risk_types, vec!["business_failure".to_string()]);
+    assert_eq!(h5.case_stage.as_deref(), Some("home_check"));
+    let json = serde_json::to_string(&l).unwrap();
+    for absent in ["id_number", "phone", "bank", "illness_", "测试"] {
+        assert!(!json.contains(absent), "{absent} in {json}");
+    }
+    let a = fh::households(&store, &county, "520526001001", &sel, 1)
+        .await
+        .unwrap();
+    assert!(a.items.iter().all(|i| i.card.is_some()));
+    assert!(
+        a.items
+            .iter()
+            .all(|i| i.status == dixian_domain::StatusColour::Yellow)
+    );
+    let e = fh::households(
+        &store,
+        &county,
+        "520526",
+        &selector(Some("eliminated"), None, None).unwrap(),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.items[0].status, dixian_domain::StatusColour::Red);
+
+    // Scope: a township reads its branch of the county; beside it, absent.
+    let other = actor(Role::TownshipReviewer, "520526002");
+    let l = fh::households(&store, &other, "520526", &sel, 1)
+        .await
+        .unwrap();
+    assert_eq!(l.total, 0);
+    let e = fh::households(&store, &other, "520526001", &sel, 1)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("not found"), "{e}");
+    // Bad values name their field.
+    for (f, c, k, field) in [
+        (Some("poor"), None, None, "figure"),
+        (None, Some("rich"), None, "category"),
+        (None, None, Some("bad_luck"), "risk"),
+    ] {
+        let e = selector(f, c, k).unwrap_err();
+        assert!(e.to_string().contains(field), "{e}");
+    }
+    let e = fh::households(
+        &store,
+        &county,
+        "520526",
+        &selector(Some("eliminated"), None, Some("illness")).unwrap(),
+        1,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("risk"), "{e}");
+    // Paging: one line a page would need a smaller page; page 2 of 50 is empty.
+    let l = fh::households(&store, &county, "520526", &sel, 2)
+        .await
+        .unwrap();
+    assert_eq!((l.total, l.items.len()), (3, 0));
+}
+
 macro_rules! both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -558,4 +726,5 @@ both_backends!(
     each_figure_is_the_hand_count,
     incremental_equals_rebuild,
     a_bad_period_names_its_field,
+    households_behind_each_figure,
 );

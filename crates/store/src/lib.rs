@@ -17,6 +17,7 @@ pub mod comparison;
 pub mod crypto;
 pub mod db;
 pub mod feeds;
+pub mod figure_households;
 pub mod households;
 mod key_file;
 pub mod privacy;

@@ -1137,6 +1137,14 @@ texts! {
     status_green,
     /// Meaning of red.
     status_red_help,
+    /// Title of the households behind a figure.
+    behind_title,
+    /// What the de-identified list shows and withholds.
+    behind_help,
+    /// The figure a list counts.
+    behind_figure,
+    /// Link from the list to the full household list (roles that read households).
+    behind_full_list,
     /// Meaning of yellow.
     status_yellow_help,
     /// Meaning of green.
@@ -1696,6 +1704,10 @@ pub const ZH: Texts = Texts {
     status_red_help: "有未处理预警或正在识别",
     status_yellow_help: "监测帮扶中",
     status_green_help: "无风险或已消除风险",
+    behind_title: "数字背后的农户",
+    behind_help: "去标识化名单：户主姓名已遮蔽，不含身份证号、电话、银行账号和健康信息。户数与统计数字一致。",
+    behind_figure: "统计指标",
+    behind_full_list: "农户名单",
 };
 
 /// English.
@@ -2251,6 +2263,10 @@ pub const EN: Texts = Texts {
     status_red_help: "Open warning or in identification",
     status_yellow_help: "Monitored",
     status_green_help: "No risk, or risk eliminated",
+    behind_title: "Households behind the number",
+    behind_help: "De-identified list: heads' names masked; no ID numbers, phones, bank accounts or health details. The count equals the figure.",
+    behind_figure: "Figure",
+    behind_full_list: "Household list",
 };
 
 /// The table for a language code (the `lang` cookie's value): English

@@ -22,10 +22,12 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dixian_app::AppError;
+use dixian_app::figure_households;
 use dixian_app::figures::{self, FigureReport, Figures, Period};
-use dixian_domain::RegionLevel;
+use dixian_domain::{Category, RiskType};
 use dixian_screen::FeedKind;
 use dixian_store::StoreError;
+use dixian_store::figure_households::{FigureKind, FigureSelector};
 use dixian_store::regions::Region;
 
 /// Routes of these pages.
@@ -53,8 +55,14 @@ struct FigView {
     without_measure: i64,
     able: i64,
     able_no_dev: i64,
-    categories: Vec<(String, i64, i64)>,
-    risks: Vec<(String, i64)>,
+    /// Label, households, persons, the list behind the households.
+    categories: Vec<(String, i64, i64, String)>,
+    /// Label, households, the list behind them.
+    risks: Vec<(String, i64, String)>,
+    /// The lists behind the stock numbers.
+    monitored_href: String,
+    eliminated_href: String,
+    without_measure_href: String,
     overdue: Vec<(String, i64)>,
     warnings: Vec<WarnView>,
     coverage: Vec<CovView>,
@@ -82,9 +90,12 @@ fn days(v: Option<i64>) -> String {
 }
 
 impl FigView {
-    fn of(t: &Texts, f: &Figures) -> FigView {
+    fn of(t: &Texts, code: &str, f: &Figures) -> FigView {
         let label = |c: &figures::Coded| t.pick_owned(&c.label_zh, &c.label_en);
         FigView {
+            monitored_href: households_href(code),
+            eliminated_href: behind(code, FigureKind::Eliminated, None, None),
+            without_measure_href: behind(code, FigureKind::WithoutMeasure, None, None),
             monitored_households: f.monitored_households,
             monitored_persons: f.monitored_persons,
             eliminated_households: f.eliminated_households,
@@ -103,9 +114,19 @@ impl FigView {
             categories: f
                 .by_category
                 .iter()
-                .map(|c| (label(c), c.households, c.persons))
+                .map(|c| {
+                    let href = behind(code, FigureKind::Monitored, Category::parse(&c.code), None);
+                    (label(c), c.households, c.persons, href)
+                })
                 .collect(),
-            risks: f.by_risk.iter().map(|c| (label(c), c.households)).collect(),
+            risks: f
+                .by_risk
+                .iter()
+                .map(|c| {
+                    let href = behind(code, FigureKind::Monitored, None, RiskType::parse(&c.code));
+                    (label(c), c.households, href)
+                })
+                .collect(),
             overdue: f.overdue.iter().map(|c| (label(c), c.households)).collect(),
             warnings: f
                 .warnings
@@ -151,8 +172,27 @@ struct ChildView {
     f: FigView,
 }
 
+/// The list behind a stock figure of `code` (every role reads it, each
+/// as `dixian_app::figure_households` shows it).
+fn behind(
+    code: &str,
+    kind: FigureKind,
+    category: Option<Category>,
+    risk: Option<RiskType>,
+) -> String {
+    figure_households::href(
+        code,
+        &FigureSelector {
+            kind,
+            category,
+            risk,
+        },
+    )
+}
+
+/// The monitored households behind a region's number.
 fn households_href(code: &str) -> String {
-    format!("/households?region={code}&category=any")
+    behind(code, FigureKind::Monitored, None, None)
 }
 
 fn query(p: &Period) -> String {
@@ -185,7 +225,7 @@ async fn load(
     figures::report(&s.store, &auth.actor(), &book, code, period, today).await
 }
 
-fn failed(t: &Texts, e: AppError) -> Response {
+pub(super) fn failed(t: &Texts, e: AppError) -> Response {
     match e {
         AppError::Store(StoreError::NotFound) | AppError::Store(StoreError::Invalid(_)) => {
             error_page(t, StatusCode::NOT_FOUND, t.not_found)
@@ -208,31 +248,22 @@ struct FiguresPage {
     today: String,
     xlsx: String,
     dashboard: String,
-    households: String,
     total: FigView,
     children: Vec<ChildView>,
 }
 
-/// The child regions' lines. A village drills down to the households
-/// behind its number for a role that reads households; a viewer
-/// (statistics only) gets the village's figures instead.
-fn children(t: &Texts, r: &FigureReport, p: &Period, reads_households: bool) -> Vec<ChildView> {
+/// The child regions' lines. Every child drills down to its own
+/// dashboard — a village's too, whose numbers lead to the households
+/// behind them ([`behind`]), for every role as far as its scope reaches.
+fn children(t: &Texts, r: &FigureReport, p: &Period) -> Vec<ChildView> {
     r.children
         .iter()
         .map(|c| ChildView {
             name: c.region.name.clone(),
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
-            dashboard_href: if c.region.level == RegionLevel::Village as i64 {
-                if reads_households {
-                    households_href(&c.region.code)
-                } else {
-                    format!("/figures/{}?{}", c.region.code, query(p))
-                }
-            } else {
-                format!("/dashboard/{}?{}", c.region.code, query(p))
-            },
+            dashboard_href: format!("/dashboard/{}?{}", c.region.code, query(p)),
             households_href: households_href(&c.region.code),
-            f: FigView::of(t, &c.figures),
+            f: FigView::of(t, &c.region.code, &c.figures),
         })
         .collect()
 }
@@ -266,9 +297,8 @@ async fn figures_page(
         today: r.today.to_string(),
         xlsx: format!("/figures/{}/report.xlsx?{}", r.region.code, query(&period)),
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
-        households: households_href(&r.region.code),
-        total: FigView::of(t, &r.total),
-        children: children(t, &r, &period, auth.0.role.reads_households()),
+        total: FigView::of(t, &r.region.code, &r.total),
+        children: children(t, &r, &period),
         chain: r.chain,
     };
     (status, page).into_response()
@@ -415,7 +445,7 @@ async fn dashboard_page(
         Ok(r) => r,
         Err(e) => return failed(t, e),
     };
-    let kids = children(t, &r, &period, auth.0.role.reads_households());
+    let kids = children(t, &r, &period);
     let max = r
         .children
         .iter()
@@ -466,7 +496,7 @@ async fn dashboard_page(
         today: r.today.to_string(),
         figures: format!("/figures/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
-        total: FigView::of(t, &r.total),
+        total: FigView::of(t, &r.region.code, &r.total),
         bars_h: (bars.len() as i64 * ROW_H).max(ROW_H),
         bars,
         chart_w: CHART_W,
