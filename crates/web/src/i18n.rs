@@ -1145,6 +1145,14 @@ texts! {
     behind_figure,
     /// Link from the list to the full household list (roles that read households).
     behind_full_list,
+    /// 规模性返贫 alerts in the figures.
+    fig_alerts,
+    /// Alerts open now.
+    fig_alerts_open,
+    /// Alerts raised in the period.
+    fig_alerts_raised,
+    /// Alerts resolved in the period.
+    fig_alerts_resolved,
     /// Meaning of yellow.
     status_yellow_help,
     /// Meaning of green.
@@ -1708,6 +1716,10 @@ pub const ZH: Texts = Texts {
     behind_help: "去标识化名单：户主姓名已遮蔽，不含身份证号、电话、银行账号和健康信息。户数与统计数字一致。",
     behind_figure: "统计指标",
     behind_full_list: "农户名单",
+    fig_alerts: "规模性返贫预警",
+    fig_alerts_open: "未处置预警",
+    fig_alerts_raised: "本期发出",
+    fig_alerts_resolved: "本期处置",
 };
 
 /// English.
@@ -2267,6 +2279,10 @@ pub const EN: Texts = Texts {
     behind_help: "De-identified list: heads' names masked; no ID numbers, phones, bank accounts or health details. The count equals the figure.",
     behind_figure: "Figure",
     behind_full_list: "Household list",
+    fig_alerts: "Large-scale return-to-poverty alerts",
+    fig_alerts_open: "Open alerts",
+    fig_alerts_raised: "Raised in the period",
+    fig_alerts_resolved: "Resolved in the period",
 };
 
 /// The table for a language code (the `lang` cookie's value): English

@@ -63,6 +63,10 @@ struct FigView {
     monitored_href: String,
     eliminated_href: String,
     without_measure_href: String,
+    /// 规模性返贫 alerts: open now, raised and resolved in the period.
+    alerts: figures::AlertFigures,
+    /// The alerts of the region (for a role that reads them).
+    alerts_href: Option<String>,
     overdue: Vec<(String, i64)>,
     warnings: Vec<WarnView>,
     coverage: Vec<CovView>,
@@ -90,9 +94,11 @@ fn days(v: Option<i64>) -> String {
 }
 
 impl FigView {
-    fn of(t: &Texts, code: &str, f: &Figures) -> FigView {
+    fn of(t: &Texts, code: &str, f: &Figures, reads_alerts: bool) -> FigView {
         let label = |c: &figures::Coded| t.pick_owned(&c.label_zh, &c.label_en);
         FigView {
+            alerts: f.alerts.clone(),
+            alerts_href: reads_alerts.then(|| format!("/alerts?region={code}&status=all")),
             monitored_href: households_href(code),
             eliminated_href: behind(code, FigureKind::Eliminated, None, None),
             without_measure_href: behind(code, FigureKind::WithoutMeasure, None, None),
@@ -190,6 +196,12 @@ fn behind(
     )
 }
 
+/// Whether the reader may open the alert list (who reads cases); every
+/// reader sees the alert counts.
+fn reads_alerts(auth: &PageAuth) -> bool {
+    dixian_domain::case::LEAD_ROLES.contains(&auth.0.role)
+}
+
 /// The monitored households behind a region's number.
 fn households_href(code: &str) -> String {
     behind(code, FigureKind::Monitored, None, None)
@@ -255,7 +267,7 @@ struct FiguresPage {
 /// The child regions' lines. Every child drills down to its own
 /// dashboard — a village's too, whose numbers lead to the households
 /// behind them ([`behind`]), for every role as far as its scope reaches.
-fn children(t: &Texts, r: &FigureReport, p: &Period) -> Vec<ChildView> {
+fn children(t: &Texts, r: &FigureReport, p: &Period, reads_alerts: bool) -> Vec<ChildView> {
     r.children
         .iter()
         .map(|c| ChildView {
@@ -263,7 +275,7 @@ fn children(t: &Texts, r: &FigureReport, p: &Period) -> Vec<ChildView> {
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
             dashboard_href: format!("/dashboard/{}?{}", c.region.code, query(p)),
             households_href: households_href(&c.region.code),
-            f: FigView::of(t, &c.region.code, &c.figures),
+            f: FigView::of(t, &c.region.code, &c.figures, reads_alerts),
         })
         .collect()
 }
@@ -297,8 +309,8 @@ async fn figures_page(
         today: r.today.to_string(),
         xlsx: format!("/figures/{}/report.xlsx?{}", r.region.code, query(&period)),
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
-        total: FigView::of(t, &r.region.code, &r.total),
-        children: children(t, &r, &period),
+        total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
+        children: children(t, &r, &period, reads_alerts(&auth)),
         chain: r.chain,
     };
     (status, page).into_response()
@@ -445,7 +457,7 @@ async fn dashboard_page(
         Ok(r) => r,
         Err(e) => return failed(t, e),
     };
-    let kids = children(t, &r, &period);
+    let kids = children(t, &r, &period, reads_alerts(&auth));
     let max = r
         .children
         .iter()
@@ -496,7 +508,7 @@ async fn dashboard_page(
         today: r.today.to_string(),
         figures: format!("/figures/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
-        total: FigView::of(t, &r.region.code, &r.total),
+        total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         bars_h: (bars.len() as i64 * ROW_H).max(ROW_H),
         bars,
         chart_w: CHART_W,
