@@ -1153,6 +1153,12 @@ texts! {
     fig_alerts_raised,
     /// Alerts resolved in the period.
     fig_alerts_resolved,
+    /// Tile map title.
+    dash_tiles,
+    /// Tile map legend heading.
+    dash_tiles_legend,
+    /// Tile without households.
+    dash_tiles_none,
     /// Meaning of yellow.
     status_yellow_help,
     /// Meaning of green.
@@ -1720,6 +1726,9 @@ pub const ZH: Texts = Texts {
     fig_alerts_open: "未处置预警",
     fig_alerts_raised: "本期发出",
     fig_alerts_resolved: "本期处置",
+    dash_tiles: "各下级区划监测率（每千户监测户数）",
+    dash_tiles_legend: "每千户监测户数",
+    dash_tiles_none: "无农户",
 };
 
 /// English.
@@ -2283,6 +2292,9 @@ pub const EN: Texts = Texts {
     fig_alerts_open: "Open alerts",
     fig_alerts_raised: "Raised in the period",
     fig_alerts_resolved: "Resolved in the period",
+    dash_tiles: "Monitoring rate by child region (monitored per 1,000 households)",
+    dash_tiles_legend: "Monitored per 1,000 households",
+    dash_tiles_none: "no households",
 };
 
 /// The table for a language code (the `lang` cookie's value): English

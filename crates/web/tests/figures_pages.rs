@@ -202,6 +202,69 @@ async fn figures_follow_writes_and_scope(backend: common::Backend) {
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("figure"));
+    // The tile map of the township's villages: village A holds A-1
+    // (monitored) and A-2 → 1 × 1000 / 2 = 500‰, the top class; villages
+    // without households are grey ("—"), none in between.
+    let (_, dash) = body(&app, &viewer, "/dashboard/520526001").await;
+    assert!(dash.contains("<svg id=\"tiles\""), "a tile map");
+    assert_eq!(dash.matches("class=\"tile tile-4\"").count(), 1, "{dash}");
+    assert!(dash.contains(">500‰</text>"), "{dash}");
+    for class in ["tile-0", "tile-1", "tile-2", "tile-3"] {
+        assert!(
+            !dash.contains(&format!("class=\"tile {class}\"")),
+            "{class}"
+        );
+    }
+    // The 500‰ tile is the link to village A's dashboard.
+    let parts: Vec<&str> = dash.split("\" class=\"tile-link\">").collect();
+    let at = parts
+        .iter()
+        .position(|p| p.contains(">500‰</text>"))
+        .expect("the 500‰ tile");
+    let href = parts[at - 1].rsplit("<a href=\"").next().unwrap();
+    assert!(
+        href.starts_with(&format!("/dashboard/{VILLAGE_A}?")),
+        "{href}"
+    );
+    assert!(dash.contains("id=\"tile-legend\""), "a legend");
+    // Alerts in the figures: counted for every reader; the link to the
+    // alert list, narrowed to the region, only for who reads alerts.
+    app.store
+        .pool
+        .execute(q(
+            "INSERT INTO alerts (region_code, region_padded, level, risk_type, window_from, window_to, households,
+                 baseline_mean, baseline_sigma, baseline_windows, threshold, severity, severity_rank, status,
+                 rule_set_name, raised_at, updated_at)
+             VALUES ('520526001', '520526001000', 4, 'disaster', '2026-01-01', '2026-01-14', 6, 0.5, 1.0, 8, 5.0,
+                 'high', 3, 'open', 'test', '2026-01-14T04:00:00+00:00', '2026-01-14T04:00:00+00:00')",
+        ))
+        .await
+        .unwrap();
+    let (_, page) = body(&app, &viewer, "/figures/520526").await;
+    assert!(page.contains("<b id=\"alerts-open\">1</b>"), "{page}");
+    assert!(
+        !page.contains("id=\"alerts-link\""),
+        "a viewer reads no alert list"
+    );
+    let (_, page) = body(&app, &admin, "/figures/520526").await;
+    assert!(page.contains("<b id=\"alerts-open\">1</b>"), "{page}");
+    assert!(
+        page.contains("href=\"/alerts?region=520526&amp;status=all\" id=\"alerts-link\"")
+            || page.contains("href=\"/alerts?region=520526&#38;status=all\" id=\"alerts-link\""),
+        "{page}"
+    );
+    let (s, list) = body(&app, &admin, "/alerts?region=520526001&status=all").await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("id=\"alert-list\""),
+        "the township's alert: {list}"
+    );
+    let (s, list) = body(&app, &admin, "/alerts?region=520526102&status=all").await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("id=\"no-alerts\""),
+        "none in another township: {list}"
+    );
     // The county admin's list opens the card, and leads to the full list.
     let (s, list) = body(&app, &admin, &behind).await;
     assert_eq!(s, 200);

@@ -411,6 +411,57 @@ fn series(values: &[i64], max: i64) -> Series {
     }
 }
 
+/// One tile of the tile map of child regions (SVG user units).
+struct Tile {
+    href: String,
+    name: String,
+    /// Monitored households per 1,000 households, `—` without households.
+    rate: String,
+    /// Colour class 0–4 of [`TILE_SCALE`]; `none` without households.
+    class: String,
+    x: i64,
+    y: i64,
+}
+
+/// The tile map's colour scale: monitored households per 1,000
+/// households, the lower bound of classes 1–4 (class 0 is none at all).
+/// A display scale (docs/figures.md, "Tile map"), not a policy number.
+const TILE_SCALE: [i64; 4] = [1, 20, 50, 100];
+/// Tile size and gap, columns at most (a phone shows four across).
+const TILE_W: i64 = 86;
+const TILE_H: i64 = 50;
+const TILE_GAP: i64 = 4;
+const TILE_COLS: i64 = 4;
+
+/// The tiles of the child regions in reading order, with the map's height.
+fn tiles(r: &FigureReport, kids: &[ChildView]) -> (Vec<Tile>, i64) {
+    let tiles: Vec<Tile> = r
+        .children
+        .iter()
+        .zip(kids)
+        .enumerate()
+        .map(|(i, (c, k))| {
+            let f = &c.figures;
+            let per_mille =
+                (f.households > 0).then(|| f.monitored_households * 1000 / f.households);
+            let i = i as i64;
+            Tile {
+                href: k.dashboard_href.clone(),
+                name: c.region.name.chars().take(6).collect(),
+                rate: per_mille.map_or_else(|| "—".into(), |p| format!("{p}‰")),
+                class: per_mille.map_or_else(
+                    || "none".into(),
+                    |p| TILE_SCALE.iter().filter(|b| p >= **b).count().to_string(),
+                ),
+                x: (i % TILE_COLS) * (TILE_W + TILE_GAP),
+                y: (i / TILE_COLS) * (TILE_H + TILE_GAP),
+            }
+        })
+        .collect();
+    let rows = ((tiles.len() as i64 + TILE_COLS - 1) / TILE_COLS).max(1);
+    (tiles, rows * (TILE_H + TILE_GAP))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -442,6 +493,14 @@ struct DashboardPage {
     /// Child regions in a table too (the chart's numbers, for print and
     /// screen readers).
     children: Vec<ChildView>,
+    /// The tile map of child regions, coloured by monitored per 1,000.
+    tiles: Vec<Tile>,
+    tiles_h: i64,
+    tiles_w: i64,
+    tile_w: i64,
+    tile_h: i64,
+    /// The legend: class and its range.
+    tile_legend: Vec<(String, String)>,
 }
 
 async fn dashboard_page(
@@ -458,6 +517,15 @@ async fn dashboard_page(
         Err(e) => return failed(t, e),
     };
     let kids = children(t, &r, &period, reads_alerts(&auth));
+    let (tile_list, tiles_h) = tiles(&r, &kids);
+    let mut tile_legend = vec![("0".to_string(), "0‰".to_string())];
+    for (i, lo) in TILE_SCALE.iter().enumerate() {
+        let range = match TILE_SCALE.get(i + 1) {
+            Some(hi) => format!("{lo}–{}‰", hi - 1),
+            None => format!("≥{lo}‰"),
+        };
+        tile_legend.push(((i + 1).to_string(), range));
+    }
     let max = r
         .children
         .iter()
@@ -522,6 +590,12 @@ async fn dashboard_page(
         axis_right: TREND_RIGHT,
         axis_top: TREND_TOP,
         children: kids,
+        tiles: tile_list,
+        tiles_h,
+        tiles_w: TILE_COLS * (TILE_W + TILE_GAP),
+        tile_w: TILE_W,
+        tile_h: TILE_H,
+        tile_legend,
         chain: r.chain,
     };
     (status, page).into_response()
