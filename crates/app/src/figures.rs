@@ -174,6 +174,18 @@ impl Coverage {
     }
 }
 
+/// 规模性返贫 alerts of the places inside an area (docs/figures.md,
+/// "Alerts"): counted from the alerts themselves, not the counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AlertFigures {
+    /// Open now (stock).
+    pub open: i64,
+    /// Raised in the period.
+    pub raised: i64,
+    /// Resolved in the period.
+    pub resolved: i64,
+}
+
 /// The figures of one area (a region, or the sum of a region's children
 /// in scope) over a period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -220,6 +232,8 @@ pub struct Figures {
     pub able_without_development: i64,
     /// 三保障 and drinking water.
     pub coverage: Vec<Coverage>,
+    /// 规模性返贫 alerts of places inside the area.
+    pub alerts: AlertFigures,
 }
 
 /// A child region and its figures.
@@ -341,19 +355,76 @@ pub async fn report(
             .filter(|(g, _)| *g == generation)
             .map(|(_, r)| std::sync::Arc::clone(r))
     });
-    if let Some(r) = hit {
-        return Ok((*r).clone());
-    }
-    let r = summed(store, scope, code, period, today).await?;
-    if period.months().len() <= CACHED_MONTHS {
-        if let Ok(mut cache) = CACHE.lock() {
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
+    let mut r = match hit {
+        Some(r) => (*r).clone(),
+        None => {
+            let r = summed(store, scope, code, period, today).await?;
+            if period.months().len() <= CACHED_MONTHS {
+                if let Ok(mut cache) = CACHE.lock() {
+                    if cache.len() >= CACHE_ENTRIES {
+                        cache.clear();
+                    }
+                    cache.insert(key, (generation, std::sync::Arc::new(r.clone())));
+                }
             }
-            cache.insert(key, (generation, std::sync::Arc::new(r.clone())));
+            r
+        }
+    };
+    // Alerts change without the counters' generation: counted on each read
+    // (few rows, by the scope index).
+    with_alerts(store, scope, &mut r).await?;
+    Ok(r)
+}
+
+/// Fills in the alerts of the report's region and children: open now,
+/// raised and resolved in a month (China time) of the period. An alert
+/// counts in every area its place lies inside — a township's alert in its
+/// township, county, …, never in a village.
+async fn with_alerts(
+    store: &Store,
+    scope: &RegionCode,
+    r: &mut FigureReport,
+) -> Result<(), AppError> {
+    let code = RegionCode::parse(&r.region.code)
+        .map_err(|e| StoreError::Invalid(format!("region: {e}")))?;
+    let counted = if scope.contains(&code) { &code } else { scope };
+    let since = NaiveDate::parse_from_str(&format!("{}-01", r.period.from), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc() - chrono::Duration::hours(8))
+        .unwrap_or_default();
+    let facts = dixian_store::alerts::facts_for_figures(&store.pool, counted, since).await?;
+    let month = |t: chrono::DateTime<chrono::Utc>| {
+        dixian_domain::case::china_date(t)
+            .format("%Y-%m")
+            .to_string()
+    };
+    let within = |m: &str| *m >= *r.period.from.as_str() && *m <= *r.period.to.as_str();
+    let mut total = AlertFigures::default();
+    let mut kids = vec![AlertFigures::default(); r.children.len()];
+    for a in &facts {
+        let one = AlertFigures {
+            open: i64::from(a.status == "open"),
+            raised: i64::from(within(&month(a.raised_at))),
+            resolved: i64::from(a.resolved_at.is_some_and(|t| within(&month(t)))),
+        };
+        let add = |f: &mut AlertFigures| {
+            f.open += one.open;
+            f.raised += one.raised;
+            f.resolved += one.resolved;
+        };
+        add(&mut total);
+        for (k, c) in kids.iter_mut().zip(&r.children) {
+            if a.region_code.starts_with(&c.region.code) {
+                add(k);
+            }
         }
     }
-    Ok(r)
+    r.total.alerts = total;
+    for (c, k) in r.children.iter_mut().zip(kids) {
+        c.figures.alerts = k;
+    }
+    Ok(())
 }
 
 /// The figures of `code` in `scope`, summed from the counters.
@@ -560,7 +631,7 @@ pub fn figures<'a>(
 }
 
 /// The columns of the report sent upward (中文, as the form upward has them).
-pub const REPORT_COLUMNS: [&str; 22] = [
+pub const REPORT_COLUMNS: [&str; 25] = [
     "区划代码",
     "区划名称",
     "监测户数",
@@ -583,6 +654,9 @@ pub const REPORT_COLUMNS: [&str; 22] = [
     "饮水安全保障率(%)",
     "义务教育保障率(%)",
     "基本医疗保障率(%)",
+    "规模性返贫预警未处置数",
+    "规模性返贫预警本期发出数",
+    "规模性返贫预警本期处置数",
 ];
 
 fn percent(c: &Coverage) -> String {
@@ -615,6 +689,11 @@ pub fn report_row(code: &str, name: &str, f: &Figures) -> Vec<String> {
         f.able_without_development.to_string(),
     ];
     row.extend(f.coverage.iter().map(percent));
+    row.extend([
+        f.alerts.open.to_string(),
+        f.alerts.raised.to_string(),
+        f.alerts.resolved.to_string(),
+    ]);
     row
 }
 

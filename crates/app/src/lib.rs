@@ -17,6 +17,7 @@ mod error;
 pub mod exchange;
 pub mod exports;
 pub mod feed_import;
+pub mod figure_households;
 pub mod figures;
 pub mod migration;
 pub mod navigation;

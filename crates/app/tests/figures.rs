@@ -547,6 +547,328 @@ async fn a_bad_period_names_its_field(_backend: Backend) {
     assert_eq!(p.months().len(), 12);
 }
 
+/// The households behind each stock figure, de-identified, counted by
+/// hand from the fixture's table: monitored H1, H2 (A) and H5 (B);
+/// unstable H1, H5; marginal H2; illness H1, H2; disability H2; business
+/// failure H5; disaster none (H3's risk is eliminated); eliminated H3;
+/// without a measure H2, H5 (H1 has one). 三色码: H1, H2 yellow; H5 red
+/// (home check); H3 red (an open warning). Each list's count equals the
+/// figure's number, for the county admin and the province viewer alike.
+async fn households_behind_each_figure(backend: Backend) {
+    use dixian_app::figure_households::{self as fh, selector};
+    let Some((store, _officer, _dir)) = setup(backend).await else {
+        return;
+    };
+    fixture(&store).await;
+    let book = RuleBook::shipped();
+    let r = county_report(&store, &book).await;
+    let county = actor(Role::CountyAdmin, "520526");
+    let viewer = actor(Role::Viewer, "52");
+    let numbers = |l: &fh::FigureHouseholds| {
+        l.items
+            .iter()
+            .map(|i| i.number.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let cases: [(&str, Option<&str>, Option<&str>, &str); 10] = [
+        ("monitored", None, None, "H1,H2,H5"),
+        ("monitored", Some("unstable_formerly_poor"), None, "H1,H5"),
+        ("monitored", Some("marginal_at_risk"), None, "H2"),
+        ("monitored", Some("sudden_hardship"), None, ""),
+        ("monitored", None, Some("illness"), "H1,H2"),
+        ("monitored", None, Some("disability"), "H2"),
+        ("monitored", None, Some("business_failure"), "H5"),
+        ("monitored", None, Some("disaster"), ""),
+        ("eliminated", None, None, "H3"),
+        ("without_measure", None, None, "H2,H5"),
+    ];
+    for (figure, category, risk, want) in cases {
+        let sel = selector(Some(figure), category, risk).unwrap();
+        for who in [&county, &viewer] {
+            let at = if who.scope.role == Role::Viewer {
+                "52"
+            } else {
+                "520526"
+            };
+            let l = fh::households(&store, who, at, &sel, 1).await.unwrap();
+            assert_eq!(
+                numbers(&l),
+                want,
+                "{figure} {category:?} {risk:?} as {:?}",
+                who.scope.role
+            );
+            assert_eq!(l.total as usize, l.items.len());
+        }
+    }
+    // The same numbers as the figures.
+    let total = |f: &str, c: Option<&str>, k: Option<&str>| {
+        let sel = selector(Some(f), c, k).unwrap();
+        let store = &store;
+        let viewer = &viewer;
+        async move {
+            fh::households(store, viewer, "520526", &sel, 1)
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(
+        total("monitored", None, None).await,
+        r.total.monitored_households
+    );
+    assert_eq!(
+        total("eliminated", None, None).await,
+        r.total.eliminated_households
+    );
+    assert_eq!(
+        total("without_measure", None, None).await,
+        r.total.without_measure
+    );
+    for c in &r.total.by_risk {
+        assert_eq!(
+            total("monitored", None, Some(&c.code)).await,
+            c.households,
+            "{}",
+            c.code
+        );
+    }
+    for c in &r.total.by_category {
+        assert_eq!(
+            total("monitored", Some(&c.code), None).await,
+            c.households,
+            "{}",
+            c.code
+        );
+    }
+
+    // What a line shows: the viewer no card, the head masked, the colour,
+    // the risk types and stage of the current case.
+    let sel = selector(None, None, None).unwrap();
+    let l = fh::households(&store, &viewer, "520526001002", &sel, 1)
+        .await
+        .unwrap();
+    assert_eq!(l.total, 1);
+    let h5 = &l.items[0];
+    assert_eq!(h5.card, None);
+    assert_eq!(h5.head, "测*");
+    assert_eq!(h5.status, dixian_domain::StatusColour::Red);
+    assert_eq!(h5.risk_types, vec!["business_failure".to_string()]);
+    assert_eq!(h5.case_stage.as_deref(), Some("home_check"));
+    let json = serde_json::to_string(&l).unwrap();
+    for absent in ["id_number", "phone", "bank", "illness_", "测试"] {
+        assert!(!json.contains(absent), "{absent} in {json}");
+    }
+    let a = fh::households(&store, &county, "520526001001", &sel, 1)
+        .await
+        .unwrap();
+    assert!(a.items.iter().all(|i| i.card.is_some()));
+    assert!(
+        a.items
+            .iter()
+            .all(|i| i.status == dixian_domain::StatusColour::Yellow)
+    );
+    let e = fh::households(
+        &store,
+        &county,
+        "520526",
+        &selector(Some("eliminated"), None, None).unwrap(),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.items[0].status, dixian_domain::StatusColour::Red);
+
+    // Scope: a township reads its branch of the county; beside it, absent.
+    let other = actor(Role::TownshipReviewer, "520526002");
+    let l = fh::households(&store, &other, "520526", &sel, 1)
+        .await
+        .unwrap();
+    assert_eq!(l.total, 0);
+    let e = fh::households(&store, &other, "520526001", &sel, 1)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("not found"), "{e}");
+    // Bad values name their field.
+    for (f, c, k, field) in [
+        (Some("poor"), None, None, "figure"),
+        (None, Some("rich"), None, "category"),
+        (None, None, Some("bad_luck"), "risk"),
+    ] {
+        let e = selector(f, c, k).unwrap_err();
+        assert!(e.to_string().contains(field), "{e}");
+    }
+    let e = fh::households(
+        &store,
+        &county,
+        "520526",
+        &selector(Some("eliminated"), None, Some("illness")).unwrap(),
+        1,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("risk"), "{e}");
+    // Paging: one line a page would need a smaller page; page 2 of 50 is empty.
+    let l = fh::households(&store, &county, "520526", &sel, 2)
+        .await
+        .unwrap();
+    assert_eq!((l.total, l.items.len()), (3, 0));
+}
+
+/// An alert row: place, status, raised, resolved.
+async fn alert_row(
+    store: &Store,
+    place: &str,
+    status: &str,
+    raised: DateTime<Utc>,
+    resolved: Option<DateTime<Utc>>,
+) {
+    let level = match place.len() {
+        6 => 3i64,
+        9 => 4,
+        _ => 5,
+    };
+    let padded = format!("{place:0<12}");
+    store
+        .pool
+        .execute(
+            q("INSERT INTO alerts (region_code, region_padded, level, risk_type, window_from, window_to, households,
+                   baseline_mean, baseline_sigma, baseline_windows, threshold, severity, severity_rank, status,
+                   rule_set_name, raised_at, updated_at, resolved_at)
+               VALUES ($1, $2, $3, 'disaster', $4, $4, 6, 0.5, 1.0, 8, 5.0, 'high', 3, $5, 'test', $6, $6, $7)")
+            .bind(place)
+            .bind(padded)
+            .bind(level)
+            .bind(raised.date_naive())
+            .bind(status)
+            .bind(raised)
+            .bind(resolved),
+        )
+        .await
+        .unwrap();
+}
+
+/// 规模性返贫 alerts in the figures, counted by hand (period 2026-01 …
+/// 2026-05, China months):
+///
+/// | alert | place | raised | resolved | counts in the period |
+/// | -- | -- | -- | -- | -- |
+/// | X1 | village A | 02-10 | open | open, raised |
+/// | X2 | township 520526001 | 2025-12-20 | 01-05 | resolved |
+/// | X3 | county 520526 | 03-01 | 04-01 | raised, resolved |
+/// | X4 | village B | 2025-12-31 17:00 UTC = 01-01 01:00 China | open | open, raised |
+/// | X5 | county 520502 (beside) | 02-01 | open | nothing here |
+/// | X6 | village A | 2025-11-10 | 2025-11-15 | nothing |
+///
+/// County: open 2 (X1, X4), raised 3 (X1, X3, X4), resolved 2 (X2, X3);
+/// its township 520526001: open 2, raised 2, resolved 1 (X3 is the
+/// county's own); township's villages A and B: 1, 1, 0 each.
+async fn alerts_in_the_figures(backend: Backend) {
+    let Some((store, _officer, _dir)) = setup(backend).await else {
+        return;
+    };
+    fixture(&store).await;
+    alert_row(&store, VILLAGE_A, "open", at(2026, 2, 10), None).await;
+    alert_row(
+        &store,
+        TOWNSHIP,
+        "resolved",
+        at(2025, 12, 20),
+        Some(at(2026, 1, 5)),
+    )
+    .await;
+    alert_row(
+        &store,
+        "520526",
+        "resolved",
+        at(2026, 3, 1),
+        Some(at(2026, 4, 1)),
+    )
+    .await;
+    let x4 = Utc.with_ymd_and_hms(2025, 12, 31, 17, 0, 0).unwrap();
+    alert_row(&store, VILLAGE_B, "open", x4, None).await;
+    alert_row(&store, "520502", "open", at(2026, 2, 1), None).await;
+    alert_row(
+        &store,
+        VILLAGE_A,
+        "resolved",
+        at(2025, 11, 10),
+        Some(at(2025, 11, 15)),
+    )
+    .await;
+    let book = RuleBook::shipped();
+    let a = |open, raised, resolved| figures::AlertFigures {
+        open,
+        raised,
+        resolved,
+    };
+    let r = county_report(&store, &book).await;
+    assert_eq!(r.total.alerts, a(2, 3, 2));
+    let town = r
+        .children
+        .iter()
+        .find(|c| c.region.code == TOWNSHIP)
+        .expect("the township");
+    assert_eq!(town.figures.alerts, a(2, 2, 1));
+    let others: i64 = r
+        .children
+        .iter()
+        .filter(|c| c.region.code != TOWNSHIP)
+        .map(|c| c.figures.alerts.open + c.figures.alerts.raised + c.figures.alerts.resolved)
+        .sum();
+    assert_eq!(others, 0);
+    let county = actor(Role::CountyAdmin, "520526");
+    let t = figures::report(&store, &county, &book, TOWNSHIP, &period(), today())
+        .await
+        .unwrap();
+    assert_eq!(t.total.alerts, a(2, 2, 1));
+    for c in &t.children {
+        let want = if c.region.code == VILLAGE_A || c.region.code == VILLAGE_B {
+            a(1, 1, 0)
+        } else {
+            a(0, 0, 0)
+        };
+        assert_eq!(c.figures.alerts, want, "{}", c.region.code);
+    }
+    // A period of February only: X1 raised; none resolved; open stays 2.
+    let feb = Period::parse(Some("2026-02"), Some("2026-02"), today()).unwrap();
+    let f = figures::report(&store, &county, &book, "520526", &feb, today())
+        .await
+        .unwrap();
+    assert_eq!(f.total.alerts, a(2, 1, 0));
+    // A township beside reads none of them; the province viewer the county's.
+    let beside = actor(Role::TownshipReviewer, "520526002");
+    let b = figures::report(&store, &beside, &book, "520526", &period(), today())
+        .await
+        .unwrap();
+    assert_eq!(b.total.alerts, a(0, 0, 0));
+    let viewer = actor(Role::Viewer, "5205");
+    let v = figures::report(&store, &viewer, &book, "5205", &period(), today())
+        .await
+        .unwrap();
+    assert_eq!(
+        v.total.alerts,
+        a(3, 4, 2),
+        "the city: the county's and 520502's"
+    );
+    // The workbook row carries them, last three columns.
+    let row = figures::report_row("520526", "合计", &r.total);
+    assert_eq!(row.len(), figures::REPORT_COLUMNS.len());
+    assert_eq!(&row[row.len() - 3..], ["2", "3", "2"]);
+    // A resolution is seen by the next read (alerts are not cached).
+    store
+        .pool
+        .execute(
+            q("UPDATE alerts SET status = 'resolved', resolved_at = $1 WHERE region_code = $2")
+                .bind(at(2026, 4, 20))
+                .bind(VILLAGE_B),
+        )
+        .await
+        .unwrap();
+    let r = county_report(&store, &book).await;
+    assert_eq!(r.total.alerts, a(1, 3, 3));
+}
+
 macro_rules! both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })+ }
@@ -558,4 +880,6 @@ both_backends!(
     each_figure_is_the_hand_count,
     incremental_equals_rebuild,
     a_bad_period_names_its_field,
+    households_behind_each_figure,
+    alerts_in_the_figures,
 );

@@ -898,6 +898,7 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             status,
         }) => {
             let filter = dixian_store::alerts::AlertFilter {
+                region: None,
                 level,
                 risk,
                 status,

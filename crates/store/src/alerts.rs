@@ -317,6 +317,9 @@ async fn add_evidence(
 /// Filters of the alert list.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 pub struct AlertFilter {
+    /// Only alerts of places inside this region (any level; the figures
+    /// link here); defaults to the user's scope.
+    pub region: Option<String>,
     /// `village`, `township` or `county`.
     pub level: Option<String>,
     /// Risk type code (e.g. `disaster`).
@@ -390,7 +393,10 @@ pub async fn list(
     f: &AlertFilter,
 ) -> Result<Vec<AlertRow>, StoreError> {
     check_reads_cases(actor)?;
-    let (lo, hi) = actor.scope.region.padded_range();
+    let Some(region) = crate::households::effective_region(actor, f.region.as_deref())? else {
+        return Ok(Vec::new());
+    };
+    let (lo, hi) = region.padded_range();
     let mut args: Vec<Arg> = vec![lo.into(), hi.into()];
     let mut cond = String::from(" WHERE a.region_padded BETWEEN $1 AND $2");
     match f
@@ -625,4 +631,54 @@ pub async fn resolve(
     let after = row_in(&mut tx, actor, id).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// What the figures count of an alert: its place, status and times.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AlertFacts {
+    /// The village, township or county flagged.
+    pub region_code: String,
+    /// `open` or `resolved`.
+    pub status: String,
+    /// When raised.
+    pub raised_at: DateTime<Utc>,
+    /// When resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Alerts the figures read at most per answer: alerts are few (one open
+/// per place and risk type); beyond this the answer is refused rather
+/// than cut short.
+pub const FIGURE_ALERTS_MAX: usize = 50_000;
+
+/// The alerts of places inside `region` that are open now or were
+/// raised or resolved on or after `since` (statistics: no role check —
+/// the figures' use case decides who reads the counts; no evidence, no
+/// household is read).
+pub async fn facts_for_figures(
+    pool: &Pool,
+    region: &RegionCode,
+    since: DateTime<Utc>,
+) -> Result<Vec<AlertFacts>, StoreError> {
+    let (lo, hi) = region.padded_range();
+    let rows: Vec<AlertFacts> = pool
+        .all(
+            q(format!(
+                "SELECT region_code, status, raised_at, resolved_at FROM alerts
+                  WHERE region_padded BETWEEN $1 AND $2
+                    AND (status = 'open' OR raised_at >= $3 OR resolved_at >= $3)
+                  LIMIT {}",
+                FIGURE_ALERTS_MAX + 1
+            ))
+            .bind(lo)
+            .bind(hi)
+            .bind(since),
+        )
+        .await?;
+    if rows.len() > FIGURE_ALERTS_MAX {
+        return Err(StoreError::Invalid(format!(
+            "region: more than {FIGURE_ALERTS_MAX} alerts to count; ask for a smaller region (预警过多，请选择较小的区划)"
+        )));
+    }
+    Ok(rows)
 }

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod db;
 pub mod exchange;
 pub mod feeds;
+pub mod figure_households;
 pub mod households;
 mod key_file;
 pub mod privacy;

@@ -1139,6 +1139,28 @@ texts! {
     status_green,
     /// Meaning of red.
     status_red_help,
+    /// Title of the households behind a figure.
+    behind_title,
+    /// What the de-identified list shows and withholds.
+    behind_help,
+    /// The figure a list counts.
+    behind_figure,
+    /// Link from the list to the full household list (roles that read households).
+    behind_full_list,
+    /// 规模性返贫 alerts in the figures.
+    fig_alerts,
+    /// Alerts open now.
+    fig_alerts_open,
+    /// Alerts raised in the period.
+    fig_alerts_raised,
+    /// Alerts resolved in the period.
+    fig_alerts_resolved,
+    /// Tile map title.
+    dash_tiles,
+    /// Tile map legend heading.
+    dash_tiles_legend,
+    /// Tile without households.
+    dash_tiles_none,
     /// Meaning of yellow.
     status_yellow_help,
     /// Meaning of green.
@@ -1699,6 +1721,17 @@ pub const ZH: Texts = Texts {
     status_red_help: "有未处理预警或正在识别",
     status_yellow_help: "监测帮扶中",
     status_green_help: "无风险或已消除风险",
+    behind_title: "数字背后的农户",
+    behind_help: "去标识化名单：户主姓名已遮蔽，不含身份证号、电话、银行账号和健康信息。户数与统计数字一致。",
+    behind_figure: "统计指标",
+    behind_full_list: "农户名单",
+    fig_alerts: "规模性返贫预警",
+    fig_alerts_open: "未处置预警",
+    fig_alerts_raised: "本期发出",
+    fig_alerts_resolved: "本期处置",
+    dash_tiles: "各下级区划监测率（每千户监测户数）",
+    dash_tiles_legend: "每千户监测户数",
+    dash_tiles_none: "无农户",
 };
 
 /// English.
@@ -2255,6 +2288,17 @@ pub const EN: Texts = Texts {
     status_red_help: "Open warning or in identification",
     status_yellow_help: "Monitored",
     status_green_help: "No risk, or risk eliminated",
+    behind_title: "Households behind the number",
+    behind_help: "De-identified list: heads' names masked; no ID numbers, phones, bank accounts or health details. The count equals the figure.",
+    behind_figure: "Figure",
+    behind_full_list: "Household list",
+    fig_alerts: "Large-scale return-to-poverty alerts",
+    fig_alerts_open: "Open alerts",
+    fig_alerts_raised: "Raised in the period",
+    fig_alerts_resolved: "Resolved in the period",
+    dash_tiles: "Monitoring rate by child region (monitored per 1,000 households)",
+    dash_tiles_legend: "Monitored per 1,000 households",
+    dash_tiles_none: "no households",
 };
 
 /// The table for a language code (the `lang` cookie's value): English

@@ -330,6 +330,8 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/me",                             O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/regions/{code}",                 O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/figures/{code}",                 O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        // the households behind a figure, de-identified: every role, the viewer included
+        route( "GET",  "/api/v1/figures/{code}/households",      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/households",                     O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/households",                     O::Village,   EDIT,    EDIT,    taken,       B::HouseholdJson),
         route( "GET",  "/api/v1/households/{id}",                O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
@@ -415,6 +417,7 @@ fn routes() -> Vec<Route> {
         // 统计与看板: every role reads the figures of its scope (and the branch above it)
         route( "GET",  "/figures/{code}",                        O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/figures/{code}/report.xlsx",            O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/figures/{code}/households",             O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/dashboard/{code}",                      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/households",                            O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households.xlsx",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),

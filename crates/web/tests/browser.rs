@@ -1405,9 +1405,10 @@ async fn resident_declares_on_a_phone_by_village_name_and_sees_the_steps() {
 
 /// The province viewer reads the province dashboard on a phone and drills
 /// down by clicking the SVG bars: province → city → county → township →
-/// the village's figures (a viewer reads statistics, not households); the
-/// county admin clicks on to the households behind the village's number,
-/// each shown with its 三色码.
+/// village, then the village's monitored number to the households behind
+/// it — de-identified (a viewer reads statistics, no personal data beyond
+/// need), as many as the number says, each with its 三色码; the county
+/// admin follows the same number and may open the card.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn province_viewer_drills_down_the_dashboard() {
     let Some(app) = common::spawn_app(Backend::Sqlite).await else {
@@ -1455,13 +1456,37 @@ async fn province_viewer_drills_down_the_dashboard() {
         let url = d.wait_url(&format!("/dashboard/{to}?")).await;
         assert!(url.contains(&format!("/dashboard/{to}?")), "{url}");
     }
-    d.click(&format!("a.bar-link[href^='/figures/{village}?'] rect"))
+    d.click(&format!("a.bar-link[href^='/dashboard/{village}?'] rect"))
         .await;
-    d.wait_url(&format!("/figures/{village}")).await;
-    let total = d.wait_text("#monitored-total", "1").await;
-    assert!(total.contains('1'), "the village's number: {total}");
+    d.wait_url(&format!("/dashboard/{village}?")).await;
+    let number = d.wait_text("#tile-monitored b", "1").await;
+    let number: i64 = number.trim().parse().expect("the monitored number");
+    d.click("#tile-monitored").await;
+    d.wait_url(&format!("/figures/{village}/households")).await;
+    let total = d.wait_text("#behind-total", &number.to_string()).await;
+    assert_eq!(
+        total.trim(),
+        number.to_string(),
+        "the list counts the number"
+    );
+    let table = d.wait_text("table#behind", "5205260010010301").await;
+    assert!(
+        !table.contains("5205260010010302"),
+        "only the household behind the number: {table}"
+    );
+    let rows = d
+        .exec("return document.querySelectorAll('table#behind tbody tr').length")
+        .await;
+    assert_eq!(rows, json!(number), "one line per household counted");
+    assert!(table.contains("张*"), "the head's name masked: {table}");
+    let colour = d.wait_text("table#behind .status", "黄").await;
+    assert!(colour.contains('黄'), "monitored is yellow: {colour}");
+    let cards = d
+        .exec("return document.querySelectorAll('table#behind a[href^=\"/households/\"]').length")
+        .await;
+    assert_eq!(cards, json!(0), "a viewer opens no card");
     let (over, sizes) = d.overflows().await;
-    assert!(!over, "the figures page fits a phone: {sizes}");
+    assert!(!over, "the list fits a phone: {sizes}");
     d.goto(&format!("{}/dashboard/520526001", app.url)).await;
     d.wait_text("#key-figures", "1").await;
     let shot = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1474,17 +1499,20 @@ async fn province_viewer_drills_down_the_dashboard() {
     d.type_into("input[name=username]", "admin").await;
     d.type_into("input[name=password]", common::PASSWORD).await;
     d.click("#login").await;
-    d.goto(&format!("{}/dashboard/520526001", app.url)).await;
-    d.click(&format!(
-        "a.bar-link[href^='/households?region={village}'] rect"
+    d.goto(&format!("{}/dashboard/{village}", app.url)).await;
+    d.click("#tile-monitored").await;
+    d.wait_url(&format!("/figures/{village}/households")).await;
+    d.click("table#behind a[href^='/households/']").await;
+    d.wait_url("/households/").await;
+    let card = d.wait_text("body", "5205260010010301").await;
+    assert!(card.contains("5205260010010301"), "the card: {card}");
+    d.goto(&format!(
+        "{}/households?region={village}&category=any",
+        app.url
     ))
     .await;
-    d.wait_url("/households").await;
     let table = d.wait_text("table.grid", "5205260010010301").await;
-    assert!(
-        !table.contains("5205260010010302"),
-        "only the household behind the number: {table}"
-    );
+    assert!(!table.contains("5205260010010302"), "{table}");
     let colour = d.wait_text("table.grid .status", "黄").await;
     assert!(colour.contains('黄'), "monitored is yellow: {colour}");
 }

@@ -151,32 +151,125 @@ async fn figures_follow_writes_and_scope(backend: common::Backend) {
         assert_eq!(s, 200, "{path}");
         html = page;
     }
-    // A viewer reads statistics only: the village's figures, not its households.
-    let path = bar_link(&html, &format!("/figures/{VILLAGE_A}?"));
-    let (s, page) = body(&app, &viewer, &path).await;
+    // … to the village's dashboard and the households behind its number:
+    // de-identified (the head's name masked, no card to open), as many as
+    // the number says (1 of A-1, A-2: A-1 is monitored).
+    let path = bar_link(&html, &format!("/dashboard/{VILLAGE_A}?"));
+    let (s, village) = body(&app, &viewer, &path).await;
     assert_eq!(s, 200, "{path}");
-    assert!(page.contains("id=\"monitored-total\""));
-    // The county admin's township dashboard leads to the households behind the number.
-    let (_, html) = body(&app, &admin, "/dashboard/520526001").await;
-    let path = bar_link(
-        &html,
-        &format!("/households?region={VILLAGE_A}&category=any"),
-    );
-    let (s, list) = body(&app, &admin, &path).await;
-    assert_eq!(s, 200);
+    let behind = format!("/figures/{VILLAGE_A}/households?figure=monitored");
     assert!(
-        list.contains("A-1"),
-        "the monitored household behind the number"
+        village.contains(&format!("href=\"{behind}\" id=\"tile-monitored\"")),
+        "the monitored number links to the households behind it: {village}"
     );
+    let (s, list) = body(&app, &viewer, &behind).await;
+    assert_eq!(s, 200);
+    assert!(list.contains("<b id=\"behind-total\">1</b>"), "{list}");
+    assert!(list.contains("A-1") && !list.contains("A-2"), "{list}");
     assert!(
         list.contains("status status-yellow"),
         "三色码: monitored is yellow"
     );
-    assert!(list.contains("id=\"status-legend\""));
     assert!(
-        !list.contains("A-2"),
-        "not monitored: not behind the number"
+        !list.contains("href=\"/households/"),
+        "a viewer opens no card"
     );
+    assert!(
+        !list.contains("张三") && list.contains("张*"),
+        "the head's name is masked: {list}"
+    );
+    let v: Value = app
+        .get(&viewer, &format!("/api/v1/figures/{VILLAGE_A}/households"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["number"], "A-1");
+    assert_eq!(v["items"][0]["card"], Value::Null);
+    // Each category's number on the figures page links to its list.
+    let (_, page) = body(&app, &viewer, "/figures/520526").await;
+    assert!(
+        page.contains("/figures/520526/households?figure=monitored&amp;category=marginal_at_risk")
+            || page.contains(
+                "/figures/520526/households?figure=monitored&#38;category=marginal_at_risk"
+            ),
+        "{page}"
+    );
+    // A bad figure is refused on the API naming its field.
+    let r = app
+        .get(&viewer, "/api/v1/figures/52/households?figure=poor")
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("figure"));
+    // The tile map of the township's villages: village A holds A-1
+    // (monitored) and A-2 → 1 × 1000 / 2 = 500‰, the top class; villages
+    // without households are grey ("—"), none in between.
+    let (_, dash) = body(&app, &viewer, "/dashboard/520526001").await;
+    assert!(dash.contains("<svg id=\"tiles\""), "a tile map");
+    assert_eq!(dash.matches("class=\"tile tile-4\"").count(), 1, "{dash}");
+    assert!(dash.contains(">500‰</text>"), "{dash}");
+    for class in ["tile-0", "tile-1", "tile-2", "tile-3"] {
+        assert!(
+            !dash.contains(&format!("class=\"tile {class}\"")),
+            "{class}"
+        );
+    }
+    // The 500‰ tile is the link to village A's dashboard.
+    let parts: Vec<&str> = dash.split("\" class=\"tile-link\">").collect();
+    let at = parts
+        .iter()
+        .position(|p| p.contains(">500‰</text>"))
+        .expect("the 500‰ tile");
+    let href = parts[at - 1].rsplit("<a href=\"").next().unwrap();
+    assert!(
+        href.starts_with(&format!("/dashboard/{VILLAGE_A}?")),
+        "{href}"
+    );
+    assert!(dash.contains("id=\"tile-legend\""), "a legend");
+    // Alerts in the figures: counted for every reader; the link to the
+    // alert list, narrowed to the region, only for who reads alerts.
+    app.store
+        .pool
+        .execute(q(
+            "INSERT INTO alerts (region_code, region_padded, level, risk_type, window_from, window_to, households,
+                 baseline_mean, baseline_sigma, baseline_windows, threshold, severity, severity_rank, status,
+                 rule_set_name, raised_at, updated_at)
+             VALUES ('520526001', '520526001000', 4, 'disaster', '2026-01-01', '2026-01-14', 6, 0.5, 1.0, 8, 5.0,
+                 'high', 3, 'open', 'test', '2026-01-14T04:00:00+00:00', '2026-01-14T04:00:00+00:00')",
+        ))
+        .await
+        .unwrap();
+    let (_, page) = body(&app, &viewer, "/figures/520526").await;
+    assert!(page.contains("<b id=\"alerts-open\">1</b>"), "{page}");
+    assert!(
+        !page.contains("id=\"alerts-link\""),
+        "a viewer reads no alert list"
+    );
+    let (_, page) = body(&app, &admin, "/figures/520526").await;
+    assert!(page.contains("<b id=\"alerts-open\">1</b>"), "{page}");
+    assert!(
+        page.contains("href=\"/alerts?region=520526&amp;status=all\" id=\"alerts-link\"")
+            || page.contains("href=\"/alerts?region=520526&#38;status=all\" id=\"alerts-link\""),
+        "{page}"
+    );
+    let (s, list) = body(&app, &admin, "/alerts?region=520526001&status=all").await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("id=\"alert-list\""),
+        "the township's alert: {list}"
+    );
+    let (s, list) = body(&app, &admin, "/alerts?region=520526102&status=all").await;
+    assert_eq!(s, 200);
+    assert!(
+        list.contains("id=\"no-alerts\""),
+        "none in another township: {list}"
+    );
+    // The county admin's list opens the card, and leads to the full list.
+    let (s, list) = body(&app, &admin, &behind).await;
+    assert_eq!(s, 200);
+    assert!(list.contains("href=\"/households/"), "{list}");
+    assert!(list.contains("id=\"full-list\""), "{list}");
 }
 
 on_both_backends!(figures_follow_writes_and_scope);

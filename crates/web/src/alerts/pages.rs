@@ -107,6 +107,8 @@ struct ListPage {
     t: &'static Texts,
     user: Option<UserBar>,
     lines: Vec<Line>,
+    /// The region the list is narrowed to (from the figures' links).
+    region: Option<String>,
     levels: Vec<Choice>,
     risks: Vec<Choice>,
     statuses: Vec<Choice>,
@@ -144,6 +146,7 @@ async fn list_page(
         t,
         user: user_bar(&auth.0, t),
         lines: rows.iter().map(|a| line(t, a)).collect(),
+        region: f.region.clone().filter(|r| !r.trim().is_empty()),
         levels: choices(f.level.as_deref(), levels),
         risks: choices(f.risk.as_deref(), risks),
         statuses: choices(Some(status), statuses),

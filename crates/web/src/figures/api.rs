@@ -1,30 +1,35 @@
 //! The figures' JSON API: `/api/v1/figures/{code}?from=&to=`.
 
+use super::households::BehindQuery;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use dixian_app::figure_households::{FigureHouseholdLine, FigureHouseholds};
 use dixian_app::figures::{
     self, AreaFigures, Coded, Coverage, FigureReport, Figures, Identification, MonthFlows, Period,
     WarningLine,
 };
+use dixian_store::figure_households::FigureKind;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
 /// The figures' part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(region_figures),
-    components(schemas(FigureReport, AreaFigures, Figures, Coded, Coverage, Identification, MonthFlows, Period, WarningLine)),
+    paths(region_figures, households_behind),
+    components(schemas(FigureHouseholds, FigureHouseholdLine, FigureKind, FigureReport, AreaFigures, Figures, Coded, Coverage, Identification, MonthFlows, Period, WarningLine)),
     tags((name = "figures", description = "what leaders read: monitored households, changes by month, identification time, overdue cases, warnings, assistance and 三保障 coverage, per region and child region (definitions: docs/figures.md)"))
 )]
 pub struct FiguresDoc;
 
 /// Routes of the figures' API.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/figures/{code}", get(region_figures))
+    Router::new()
+        .route("/api/v1/figures/{code}", get(region_figures))
+        .route("/api/v1/figures/{code}/households", get(households_behind))
 }
 
 /// The period asked for.
@@ -52,4 +57,20 @@ async fn region_figures(
     let book = s.rules.get();
     let r = figures::report(&s.store, &auth.actor(), &book, &code, &period, today).await?;
     Ok(Json(r))
+}
+
+#[utoipa::path(get, path = "/api/v1/figures/{code}/households", tag = "figures", security(("bearer" = [])),
+    params(("code" = String, Path, description = "2/4/6/9/12-digit division code"), BehindQuery),
+    responses((status = 200, body = FigureHouseholds, description = "the de-identified households behind a figure; `total` is the figure's number in your scope"),
+        (status = 404, description = "unknown or outside your scope"),
+        (status = 422, description = "a bad value: the field (figure, category, risk) is named")))]
+async fn households_behind(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(q): Query<BehindQuery>,
+) -> ApiResult<Json<FigureHouseholds>> {
+    Ok(Json(
+        super::households::load(&s, &auth.actor(), &code, &q).await?,
+    ))
 }

@@ -4,6 +4,7 @@
 //! number (`pages`). The numbers come from `dixian_app::figures`, once.
 
 pub mod api;
+mod households;
 mod pages;
 
 use crate::AppState;
@@ -11,5 +12,5 @@ use axum::Router;
 
 /// The figures' page routes.
 pub fn router() -> Router<AppState> {
-    pages::router()
+    pages::router().merge(households::router())
 }

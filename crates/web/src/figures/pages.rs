@@ -22,10 +22,12 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dixian_app::AppError;
+use dixian_app::figure_households;
 use dixian_app::figures::{self, FigureReport, Figures, Period};
-use dixian_domain::RegionLevel;
+use dixian_domain::{Category, RiskType};
 use dixian_screen::FeedKind;
 use dixian_store::StoreError;
+use dixian_store::figure_households::{FigureKind, FigureSelector};
 use dixian_store::regions::Region;
 
 /// Routes of these pages.
@@ -53,8 +55,18 @@ struct FigView {
     without_measure: i64,
     able: i64,
     able_no_dev: i64,
-    categories: Vec<(String, i64, i64)>,
-    risks: Vec<(String, i64)>,
+    /// Label, households, persons, the list behind the households.
+    categories: Vec<(String, i64, i64, String)>,
+    /// Label, households, the list behind them.
+    risks: Vec<(String, i64, String)>,
+    /// The lists behind the stock numbers.
+    monitored_href: String,
+    eliminated_href: String,
+    without_measure_href: String,
+    /// 规模性返贫 alerts: open now, raised and resolved in the period.
+    alerts: figures::AlertFigures,
+    /// The alerts of the region (for a role that reads them).
+    alerts_href: Option<String>,
     overdue: Vec<(String, i64)>,
     warnings: Vec<WarnView>,
     coverage: Vec<CovView>,
@@ -82,9 +94,14 @@ fn days(v: Option<i64>) -> String {
 }
 
 impl FigView {
-    fn of(t: &Texts, f: &Figures) -> FigView {
+    fn of(t: &Texts, code: &str, f: &Figures, reads_alerts: bool) -> FigView {
         let label = |c: &figures::Coded| t.pick_owned(&c.label_zh, &c.label_en);
         FigView {
+            alerts: f.alerts.clone(),
+            alerts_href: reads_alerts.then(|| format!("/alerts?region={code}&status=all")),
+            monitored_href: households_href(code),
+            eliminated_href: behind(code, FigureKind::Eliminated, None, None),
+            without_measure_href: behind(code, FigureKind::WithoutMeasure, None, None),
             monitored_households: f.monitored_households,
             monitored_persons: f.monitored_persons,
             eliminated_households: f.eliminated_households,
@@ -103,9 +120,19 @@ impl FigView {
             categories: f
                 .by_category
                 .iter()
-                .map(|c| (label(c), c.households, c.persons))
+                .map(|c| {
+                    let href = behind(code, FigureKind::Monitored, Category::parse(&c.code), None);
+                    (label(c), c.households, c.persons, href)
+                })
                 .collect(),
-            risks: f.by_risk.iter().map(|c| (label(c), c.households)).collect(),
+            risks: f
+                .by_risk
+                .iter()
+                .map(|c| {
+                    let href = behind(code, FigureKind::Monitored, None, RiskType::parse(&c.code));
+                    (label(c), c.households, href)
+                })
+                .collect(),
             overdue: f.overdue.iter().map(|c| (label(c), c.households)).collect(),
             warnings: f
                 .warnings
@@ -151,8 +178,33 @@ struct ChildView {
     f: FigView,
 }
 
+/// The list behind a stock figure of `code` (every role reads it, each
+/// as `dixian_app::figure_households` shows it).
+fn behind(
+    code: &str,
+    kind: FigureKind,
+    category: Option<Category>,
+    risk: Option<RiskType>,
+) -> String {
+    figure_households::href(
+        code,
+        &FigureSelector {
+            kind,
+            category,
+            risk,
+        },
+    )
+}
+
+/// Whether the reader may open the alert list (who reads cases); every
+/// reader sees the alert counts.
+fn reads_alerts(auth: &PageAuth) -> bool {
+    dixian_domain::case::LEAD_ROLES.contains(&auth.0.role)
+}
+
+/// The monitored households behind a region's number.
 fn households_href(code: &str) -> String {
-    format!("/households?region={code}&category=any")
+    behind(code, FigureKind::Monitored, None, None)
 }
 
 fn query(p: &Period) -> String {
@@ -185,7 +237,7 @@ async fn load(
     figures::report(&s.store, &auth.actor(), &book, code, period, today).await
 }
 
-fn failed(t: &Texts, e: AppError) -> Response {
+pub(super) fn failed(t: &Texts, e: AppError) -> Response {
     match e {
         AppError::Store(StoreError::NotFound) | AppError::Store(StoreError::Invalid(_)) => {
             error_page(t, StatusCode::NOT_FOUND, t.not_found)
@@ -208,31 +260,22 @@ struct FiguresPage {
     today: String,
     xlsx: String,
     dashboard: String,
-    households: String,
     total: FigView,
     children: Vec<ChildView>,
 }
 
-/// The child regions' lines. A village drills down to the households
-/// behind its number for a role that reads households; a viewer
-/// (statistics only) gets the village's figures instead.
-fn children(t: &Texts, r: &FigureReport, p: &Period, reads_households: bool) -> Vec<ChildView> {
+/// The child regions' lines. Every child drills down to its own
+/// dashboard — a village's too, whose numbers lead to the households
+/// behind them ([`behind`]), for every role as far as its scope reaches.
+fn children(t: &Texts, r: &FigureReport, p: &Period, reads_alerts: bool) -> Vec<ChildView> {
     r.children
         .iter()
         .map(|c| ChildView {
             name: c.region.name.clone(),
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
-            dashboard_href: if c.region.level == RegionLevel::Village as i64 {
-                if reads_households {
-                    households_href(&c.region.code)
-                } else {
-                    format!("/figures/{}?{}", c.region.code, query(p))
-                }
-            } else {
-                format!("/dashboard/{}?{}", c.region.code, query(p))
-            },
+            dashboard_href: format!("/dashboard/{}?{}", c.region.code, query(p)),
             households_href: households_href(&c.region.code),
-            f: FigView::of(t, &c.figures),
+            f: FigView::of(t, &c.region.code, &c.figures, reads_alerts),
         })
         .collect()
 }
@@ -266,9 +309,8 @@ async fn figures_page(
         today: r.today.to_string(),
         xlsx: format!("/figures/{}/report.xlsx?{}", r.region.code, query(&period)),
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
-        households: households_href(&r.region.code),
-        total: FigView::of(t, &r.total),
-        children: children(t, &r, &period, auth.0.role.reads_households()),
+        total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
+        children: children(t, &r, &period, reads_alerts(&auth)),
         chain: r.chain,
     };
     (status, page).into_response()
@@ -369,6 +411,57 @@ fn series(values: &[i64], max: i64) -> Series {
     }
 }
 
+/// One tile of the tile map of child regions (SVG user units).
+struct Tile {
+    href: String,
+    name: String,
+    /// Monitored households per 1,000 households, `—` without households.
+    rate: String,
+    /// Colour class 0–4 of [`TILE_SCALE`]; `none` without households.
+    class: String,
+    x: i64,
+    y: i64,
+}
+
+/// The tile map's colour scale: monitored households per 1,000
+/// households, the lower bound of classes 1–4 (class 0 is none at all).
+/// A display scale (docs/figures.md, "Tile map"), not a policy number.
+const TILE_SCALE: [i64; 4] = [1, 20, 50, 100];
+/// Tile size and gap, columns at most (a phone shows four across).
+const TILE_W: i64 = 86;
+const TILE_H: i64 = 50;
+const TILE_GAP: i64 = 4;
+const TILE_COLS: i64 = 4;
+
+/// The tiles of the child regions in reading order, with the map's height.
+fn tiles(r: &FigureReport, kids: &[ChildView]) -> (Vec<Tile>, i64) {
+    let tiles: Vec<Tile> = r
+        .children
+        .iter()
+        .zip(kids)
+        .enumerate()
+        .map(|(i, (c, k))| {
+            let f = &c.figures;
+            let per_mille =
+                (f.households > 0).then(|| f.monitored_households * 1000 / f.households);
+            let i = i as i64;
+            Tile {
+                href: k.dashboard_href.clone(),
+                name: c.region.name.chars().take(6).collect(),
+                rate: per_mille.map_or_else(|| "—".into(), |p| format!("{p}‰")),
+                class: per_mille.map_or_else(
+                    || "none".into(),
+                    |p| TILE_SCALE.iter().filter(|b| p >= **b).count().to_string(),
+                ),
+                x: (i % TILE_COLS) * (TILE_W + TILE_GAP),
+                y: (i / TILE_COLS) * (TILE_H + TILE_GAP),
+            }
+        })
+        .collect();
+    let rows = ((tiles.len() as i64 + TILE_COLS - 1) / TILE_COLS).max(1);
+    (tiles, rows * (TILE_H + TILE_GAP))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -400,6 +493,14 @@ struct DashboardPage {
     /// Child regions in a table too (the chart's numbers, for print and
     /// screen readers).
     children: Vec<ChildView>,
+    /// The tile map of child regions, coloured by monitored per 1,000.
+    tiles: Vec<Tile>,
+    tiles_h: i64,
+    tiles_w: i64,
+    tile_w: i64,
+    tile_h: i64,
+    /// The legend: class and its range.
+    tile_legend: Vec<(String, String)>,
 }
 
 async fn dashboard_page(
@@ -415,7 +516,16 @@ async fn dashboard_page(
         Ok(r) => r,
         Err(e) => return failed(t, e),
     };
-    let kids = children(t, &r, &period, auth.0.role.reads_households());
+    let kids = children(t, &r, &period, reads_alerts(&auth));
+    let (tile_list, tiles_h) = tiles(&r, &kids);
+    let mut tile_legend = vec![("0".to_string(), "0‰".to_string())];
+    for (i, lo) in TILE_SCALE.iter().enumerate() {
+        let range = match TILE_SCALE.get(i + 1) {
+            Some(hi) => format!("{lo}–{}‰", hi - 1),
+            None => format!("≥{lo}‰"),
+        };
+        tile_legend.push(((i + 1).to_string(), range));
+    }
     let max = r
         .children
         .iter()
@@ -466,7 +576,7 @@ async fn dashboard_page(
         today: r.today.to_string(),
         figures: format!("/figures/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
-        total: FigView::of(t, &r.total),
+        total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         bars_h: (bars.len() as i64 * ROW_H).max(ROW_H),
         bars,
         chart_w: CHART_W,
@@ -480,6 +590,12 @@ async fn dashboard_page(
         axis_right: TREND_RIGHT,
         axis_top: TREND_TOP,
         children: kids,
+        tiles: tile_list,
+        tiles_h,
+        tiles_w: TILE_COLS * (TILE_W + TILE_GAP),
+        tile_w: TILE_W,
+        tile_h: TILE_H,
+        tile_legend,
         chain: r.chain,
     };
     (status, page).into_response()
