@@ -171,7 +171,10 @@ pub async fn warnings(
         args.push(key_id(after)?.into());
         conds.push(format!("w.id > ${}", args.len()));
     }
-    let sql = format!("{ROW_COLS} {ROW_FROM}{}", page_of(&conds, "w.id", page.limit()));
+    let sql = format!(
+        "{ROW_COLS} {ROW_FROM}{}",
+        page_of(&conds, "w.id", page.limit())
+    );
     let rows = pool
         .all(args.into_iter().fold(q(sql), |qq, a| qq.bind(a)))
         .await?;

@@ -8,6 +8,7 @@ mod common;
 use dixian_domain::attachment::AttachmentKind;
 
 use common::Backend;
+use dixian_app::exchange::RecordType;
 use dixian_domain::alerts::{AlertStatus, EventSource};
 use dixian_domain::assistance::{
     AdjustReason, ChainRule, Department, MeasureEffect, MeasureKind, MeasureSource, MeasureStatus,
@@ -17,11 +18,12 @@ use dixian_domain::case::{EliminationCriterion, Finding};
 use dixian_domain::{
     Assistance, CaseStage, Category, Channel, DisabilityKind, DrinkingWater, EmploymentStatus,
     EventKind, HousingGrade, Illness, InsuranceStatus, LaborCapacity, RegionLevel, Relation,
-    RiskType, Role, StudentStage, StudentStatus,
+    RiskType, Role, StatusColour, StudentStage, StudentStatus,
 };
 use dixian_store::assistance::{ListBatchOutcome, ListBatchSummary};
 use dixian_store::cases::{LeadStatus, NoticeKind, PublicStatus, TimelineKind};
 use dixian_store::feeds::{BatchOutcome, BatchSummary};
+use dixian_store::figure_households::FigureKind;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -120,6 +122,9 @@ fn table() -> BTreeMap<&'static str, Known> {
         MeasureSource,
         MeasureStatus,
         PlanStatus,
+        StatusColour,
+        FigureKind,
+        RecordType,
     ));
     t.extend(plain!(RegionLevel, Role, LeadStatus));
     t.insert(
