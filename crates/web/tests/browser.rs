@@ -1438,6 +1438,8 @@ async fn province_viewer_drills_down_the_dashboard() {
     d.type_into("input[name=username]", "province").await;
     d.type_into("input[name=password]", common::PASSWORD).await;
     d.click("#login").await;
+    // the goto must not race the login's own redirect
+    d.wait_text(".who", "province").await;
     d.goto(&format!("{}/dashboard/52", app.url)).await;
     let tiles = d.wait_text("#key-figures", "1").await;
     assert!(
@@ -1499,6 +1501,8 @@ async fn province_viewer_drills_down_the_dashboard() {
     d.type_into("input[name=username]", "admin").await;
     d.type_into("input[name=password]", common::PASSWORD).await;
     d.click("#login").await;
+    // the goto must not race the login's own redirect
+    d.wait_text(".who", "admin").await;
     d.goto(&format!("{}/dashboard/{village}", app.url)).await;
     d.click("#tile-monitored").await;
     d.wait_url(&format!("/figures/{village}/households")).await;
