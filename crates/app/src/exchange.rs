@@ -197,7 +197,7 @@ pub async fn export_page(
 ) -> Result<Package, AppError> {
     may_exchange(actor)?;
     let region = &store_exchange::region_in_scope(actor, region)?;
-    let limit = page.limit.unwrap_or(200).clamp(1, store_exchange::MAX_PAGE) as usize;
+    let limit = page.limit() as usize;
     let (records, last): (Vec<serde_json::Value>, Option<String>) = match record_type {
         RecordType::Households => {
             let rows = store_exchange::households(&store.pool, actor, region, page).await?;

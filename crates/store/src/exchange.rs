@@ -34,7 +34,8 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    fn limit(&self) -> i64 {
+    /// The page size asked for, clamped to 1..=[`MAX_PAGE`] (200 when not given).
+    pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(200).clamp(1, MAX_PAGE)
     }
 }
