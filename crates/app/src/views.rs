@@ -24,32 +24,7 @@ use dixian_store::cases::InboxLead;
 use dixian_store::{Actor, HouseholdRow, StoredHousehold};
 use serde::Serialize;
 
-/// `110105********002X` from a full ID number; anything else is hidden.
-pub fn mask_id(id: &str) -> String {
-    if id.len() == 18 && id.is_ascii() {
-        format!("{}********{}", &id[..6], &id[14..])
-    } else {
-        "******".into()
-    }
-}
-
-/// `138****1234` from a phone number.
-pub fn mask_phone(p: &str) -> String {
-    if p.len() >= 7 && p.is_ascii() {
-        format!("{}****{}", &p[..3], &p[p.len() - 4..])
-    } else {
-        "****".into()
-    }
-}
-
-/// `张*` / `欧阳**`: the first character of a name, the rest hidden.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
-}
+pub use dixian_domain::mask::{mask_id, mask_name, mask_phone};
 
 /// What one reader may see of personal data: decided once per answer from
 /// the role and whether the record was revealed (audited) for it.

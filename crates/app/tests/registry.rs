@@ -305,6 +305,48 @@ async fn writes_round_trip(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(refusal(e), "invalid");
+
+    // The audit trail of these writes holds no ID number or phone in
+    // clear (it is not encrypted): only the masked forms and the keyed
+    // hash the members table holds.
+    let rows: Vec<(Option<String>, Option<String>)> = store
+        .pool
+        .all(
+            q("SELECT before, after FROM audit_log WHERE entity = 'household' AND entity_id = $1")
+                .bind(hid.to_string()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        5,
+        "create, member added, member changed, edit, member removed"
+    );
+    let trail: String = rows
+        .iter()
+        .flat_map(|(b, a)| [b.clone(), a.clone()])
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    for clear in [
+        head.as_str(),
+        spouse.as_str(),
+        PHONE,
+        &head[..17],
+        &spouse[..17],
+    ] {
+        assert!(!trail.contains(clear), "{clear} in the audit trail");
+    }
+    assert!(trail.contains(&mask_id(&spouse)) && trail.contains(&mask_phone(PHONE)));
+    let (head_hash,): (String,) = store
+        .pool
+        .one(q("SELECT id_hash FROM members WHERE household_id = $1 AND position = 0").bind(hid))
+        .await
+        .unwrap();
+    assert!(
+        trail.contains(&head_hash),
+        "the keyed hash names the person"
+    );
 }
 
 async fn export_needs_a_reason_and_is_audited(backend: Backend) {

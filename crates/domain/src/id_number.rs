@@ -136,8 +136,7 @@ impl IdNumber {
 
     /// First 6 + last 4, the rest as `*` (default display on screen).
     pub fn masked(&self) -> String {
-        let s = self.as_str();
-        format!("{}********{}", &s[..6], &s[14..])
+        crate::mask::mask_id(self.as_str())
     }
 
     /// The 6-digit region of first registration.

@@ -10,6 +10,7 @@ pub mod case;
 mod coded;
 pub mod household;
 pub mod id_number;
+pub mod mask;
 pub mod policy;
 pub mod refusal;
 pub mod region;

@@ -3,6 +3,7 @@
 //! household only, nationwide; a stale version never overwrites.
 
 use crate::audit::{self, Change};
+use crate::crypto::DataKey;
 use crate::db::{Pool, Q, Tx, q, values_placeholders};
 use crate::users::Actor;
 use crate::{Refusal, StoreError};
@@ -119,7 +120,7 @@ fn filtered(
     mut sql: String,
     region: &RegionCode,
     f: &HouseholdFilter,
-    key: &crate::crypto::DataKey,
+    key: &DataKey,
 ) -> Result<Q, StoreError> {
     let (lo, hi) = region.padded_range();
     let mut args: Vec<crate::db::Arg> = vec![lo.into(), hi.into()];
@@ -270,7 +271,7 @@ fn decode<T>(what: &str, v: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreEr
 
 impl MemberDbRow {
     /// The row with its ID number and phone in clear.
-    fn opened(mut self, key: &crate::crypto::DataKey) -> Result<MemberDbRow, StoreError> {
+    fn opened(mut self, key: &DataKey) -> Result<MemberDbRow, StoreError> {
         self.id_number = key.open("id_number", &self.id_number)?;
         self.phone = key.open_opt("phone", self.phone.take())?;
         Ok(self)
@@ -518,12 +519,7 @@ const INSERT_HOUSEHOLD: &str = "INSERT INTO households (number, village_code, vi
      formerly_poor, housing, water, farmland_mu, forest_mu, income_wage, income_production, income_property, \
      income_transfer, medical_expense, schooling_expense, head_name, member_count, created_at, updated_at) VALUES ";
 
-fn member_args(
-    key: &crate::crypto::DataKey,
-    household_id: i64,
-    pos: usize,
-    m: &Member,
-) -> Vec<crate::db::Arg> {
+fn member_args(key: &DataKey, household_id: i64, pos: usize, m: &Member) -> Vec<crate::db::Arg> {
     let id = m.id_number.as_str();
     let tails = key.tail_hashes(id);
     vec![
@@ -581,6 +577,7 @@ async fn insert_members(tx: &mut Tx, rows: &[(i64, &Household)]) -> Result<(), S
 }
 
 fn change(
+    key: &DataKey,
     actor: &Actor,
     action: &'static str,
     id: i64,
@@ -593,9 +590,29 @@ fn change(
         entity: "household",
         entity_id: id.to_string(),
         region: Some(h.village.to_string()),
-        before: before.and_then(audit::snapshot),
-        after: audit::snapshot(h),
+        before: before.and_then(|b| audit_view(key, b)),
+        after: audit_view(key, h),
     }
+}
+
+/// A household as the audit trail keeps it: every field, but each
+/// member's ID number only masked and as its keyed hash (`id_hash`, the
+/// value `members.id_hash` holds, so a reader with the data key can tell
+/// which person a record is about) and the phone masked. The audit log is
+/// not encrypted (docs/security.md): the clear values stay in the sealed
+/// columns only.
+fn audit_view(key: &DataKey, h: &Household) -> Option<String> {
+    let mut v = serde_json::to_value(h).ok()?;
+    if let Some(members) = v.get_mut("members").and_then(|m| m.as_array_mut()) {
+        for (shown, m) in members.iter_mut().zip(&h.members) {
+            shown["id_number"] = m.id_number.masked().into();
+            shown["id_hash"] = key.id_hash(m.id_number.as_str()).into();
+            if let Some(phone) = &m.phone {
+                shown["phone"] = dixian_domain::mask::mask_phone(phone).into();
+            }
+        }
+    }
+    Some(v.to_string())
 }
 
 fn invalid(e: impl std::fmt::Display) -> StoreError {
@@ -630,7 +647,8 @@ pub async fn create(pool: &Pool, actor: &Actor, h: &Household) -> Result<i64, St
         )
         .await?;
     insert_members(&mut tx, &[(id, h)]).await?;
-    audit::record(&mut tx, &[change(actor, "create", id, h, None)]).await?;
+    let created = change(tx.data(), actor, "create", id, h, None);
+    audit::record(&mut tx, &[created]).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -686,11 +704,8 @@ pub async fn update(
     tx.execute(q("DELETE FROM members WHERE household_id = $1").bind(id))
         .await?;
     insert_members(&mut tx, &[(id, h)]).await?;
-    audit::record(
-        &mut tx,
-        &[change(actor, "update", id, h, Some(&before.household))],
-    )
-    .await?;
+    let updated = change(tx.data(), actor, "update", id, h, Some(&before.household));
+    audit::record(&mut tx, &[updated]).await?;
     tx.commit().await?;
     Ok(version + 1)
 }
