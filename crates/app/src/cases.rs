@@ -23,7 +23,8 @@ use dixian_store::assistance as store_assistance;
 use dixian_store::cases::attachments::{self, AttachmentFile, AttachmentInfo, NewAttachment};
 use dixian_store::cases::{
     self, Declaration, EliminationCheck, EliminationNumbers, Inbox, IncomingLead, LeadReceipt,
-    PolicySource, PublicStatusView, StoredCase, StoredEvent, TimelineEntry, TownshipOverdue,
+    PlanFollowUp, PolicySource, PublicStatusView, StoredCase, StoredEvent, TimelineEntry,
+    TownshipOverdue,
 };
 use dixian_store::privacy::{self, Exported, Revealed};
 use dixian_store::warnings::{self, WarningFilter, WarningRow};
@@ -147,22 +148,54 @@ pub async fn record_event(
         )
         .await?;
     }
-    let after =
-        cases::apply_event(&store.pool, actor, case_id, version, event, now, policies).await?;
-    match (before.case.stage, after.case.stage) {
-        // Monitored: by the county's approval (a first identification or
-        // a re-entry) or by a rollback of the elimination — a draft plan
-        // is proposed, a closed one reopened as it.
+    // What becomes of the plan, decided here (the catalogue drafts it)
+    // and written in the event's own transaction: monitored — by the
+    // county's approval (a first identification or a re-entry) or by a
+    // rollback of the elimination — a draft plan is proposed, a closed one
+    // reopened as it; the risk eliminated — the plan ends that day.
+    let today = china_date(now);
+    let draft = match before.case.stage {
+        CaseStage::CountyApproval | CaseStage::Eliminated => {
+            // The risk types the event leaves the case with (the same
+            // pure function the store applies).
+            let risks = policies
+                .policy_for(&before.case.village, today)
+                .and_then(|p| dixian_domain::apply(&before.case, event, &actor.scope, now, &p).ok())
+                .map(|t| t.case.risk_types)
+                .unwrap_or_else(|| before.case.risk_types.clone());
+            plan_draft(
+                store,
+                actor,
+                before.household_id,
+                &before.case.village,
+                &risks,
+                today,
+                policies,
+            )
+            .await?
+        }
+        _ => None,
+    };
+    let follow = move |from: CaseStage, to: CaseStage| match (from, to) {
         (CaseStage::CountyApproval | CaseStage::Eliminated, CaseStage::Monitored) => {
-            propose_plan(store, actor, &after, now, policies).await?;
+            draft.clone().map(PlanFollowUp::Propose)
         }
-        // The risk eliminated: the plan ends on the approval day.
         (CaseStage::EliminationCountyApproval, CaseStage::Eliminated) => {
-            store_assistance::close_plan(&store.pool, actor, case_id, china_date(now), now).await?;
+            Some(PlanFollowUp::Close(today))
         }
-        _ => {}
-    }
-    Ok(after)
+        _ => None,
+    };
+    Ok(cases::apply_event_then(
+        &store.pool,
+        actor,
+        case_id,
+        version,
+        event,
+        now,
+        policies,
+        &follow,
+    )
+    .await?)
 }
 
 /// 审核/审定的决定: the reviewer's three explicit choices.
@@ -309,14 +342,41 @@ pub async fn propose_plan(
     policies: &Policies,
 ) -> Result<Option<i64>, AppError> {
     let today = china_date(now);
-    let Some((catalogue, numbers)) = policies.0.catalogue_for(&case.case.village, today) else {
+    let Some(plan) = plan_draft(
+        store,
+        actor,
+        case.household_id,
+        &case.case.village,
+        &case.case.risk_types,
+        today,
+        policies,
+    )
+    .await?
+    else {
         return Ok(None);
     };
-    let household = households::get(&store.pool, actor, case.household_id)
+    Ok(store_assistance::propose_plan(&store.pool, actor, case.id, &plan, now).await?)
+}
+
+/// The draft plan (一户一策) the catalogue in force proposes for a
+/// household and its risk types; `None` where no catalogue is in force.
+async fn plan_draft(
+    store: &Store,
+    actor: &Actor,
+    household_id: i64,
+    village: &RegionCode,
+    risk_types: &[RiskType],
+    today: NaiveDate,
+    policies: &Policies,
+) -> Result<Option<AssistancePlan>, AppError> {
+    let Some((catalogue, numbers)) = policies.0.catalogue_for(village, today) else {
+        return Ok(None);
+    };
+    let household = households::get(&store.pool, actor, household_id)
         .await?
         .household;
-    let measures = propose(&household, &case.case.risk_types, catalogue, today);
-    let plan = AssistancePlan {
+    let measures = propose(&household, risk_types, catalogue, today);
+    Ok(Some(AssistancePlan {
         household: household.number.clone(),
         status: PlanStatus::Draft,
         helper: None,
@@ -325,8 +385,7 @@ pub async fn propose_plan(
             .checked_add_days(Days::new(u64::from(numbers.visit_interval_days)))
             .unwrap_or(today),
         measures,
-    };
-    Ok(store_assistance::propose_plan(&store.pool, actor, case.id, &plan, now).await?)
+    }))
 }
 
 /// A case as shown to one actor: what they may do next, its log.

@@ -18,7 +18,7 @@ mod feed;
 mod helpers;
 mod lists;
 mod measures;
-mod plans;
+pub(crate) mod plans;
 mod visits;
 
 pub use feed::FeedMeasure;

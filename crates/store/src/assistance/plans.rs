@@ -422,9 +422,23 @@ pub async fn propose_plan(
     plan: &AssistancePlan,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let id = propose_plan_in(&mut tx, actor, case_id, plan, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`propose_plan`] inside `tx` (the case event's own transaction:
+/// `cases::apply_event_then`); the caller commits.
+pub(crate) async fn propose_plan_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: i64,
+    plan: &AssistancePlan,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
     check_plan(plan)?;
     let (lo, hi) = actor.scope.region.padded_range();
-    let mut tx = pool.begin().await?;
     let case: Option<(i64, String)> = tx
         .opt(
             q("SELECT household_id, village_code FROM cases WHERE id = $1 AND village_code BETWEEN $2 AND $3")
@@ -436,10 +450,10 @@ pub async fn propose_plan(
     let Some((household_id, village)) = case else {
         return Err(StoreError::NotFound);
     };
-    let members = member_hashes(&mut tx, household_id).await?;
+    let members = member_hashes(tx, household_id).await?;
     for (i, m) in plan.measures.iter().enumerate() {
         check_member(
-            &tx,
+            tx,
             &members,
             m.person.as_ref(),
             format!("measures[{i}].person"),
@@ -455,7 +469,7 @@ pub async fn propose_plan(
         // The case is monitored again (a rollback of its elimination, a
         // re-entry approved): its closed plan opens as the new draft —
         // start, review and measures proposed anew, the helper kept.
-        let before = get_plan_in(&mut tx, plan_id).await?;
+        let before = get_plan_in(tx, plan_id).await?;
         tx.execute(
             q("UPDATE plans SET status = $1, starts_on = $2, review_on = $3, ends_on = NULL, updated_at = $4,
                version = version + 1 WHERE id = $5")
@@ -468,10 +482,10 @@ pub async fn propose_plan(
         .await?;
         tx.execute(q("DELETE FROM plan_measures WHERE plan_id = $1").bind(plan_id))
             .await?;
-        insert_planned(&mut tx, plan_id, plan).await?;
-        let after = get_plan_in(&mut tx, plan_id).await?;
+        insert_planned(tx, plan_id, plan).await?;
+        let after = get_plan_in(tx, plan_id).await?;
         audit::record(
-            &mut tx,
+            tx,
             &[Change {
                 user_id: actor.user_id,
                 action: "reopen",
@@ -483,7 +497,6 @@ pub async fn propose_plan(
             }],
         )
         .await?;
-        tx.commit().await?;
         return Ok(Some(plan_id));
     }
     let id: Option<(i64,)> = tx
@@ -503,14 +516,14 @@ pub async fn propose_plan(
     let Some((plan_id,)) = id else {
         return Ok(None);
     };
-    insert_planned(&mut tx, plan_id, plan).await?;
+    insert_planned(tx, plan_id, plan).await?;
     let draft = AssistancePlan {
         status: PlanStatus::Draft,
         helper: None,
         ..plan.clone()
     };
     audit::record(
-        &mut tx,
+        tx,
         &[Change {
             user_id: actor.user_id,
             action: "propose",
@@ -522,7 +535,6 @@ pub async fn propose_plan(
         }],
     )
     .await?;
-    tx.commit().await?;
     Ok(Some(plan_id))
 }
 
@@ -538,8 +550,21 @@ pub async fn close_plan(
     ends_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, StoreError> {
-    let (lo, hi) = actor.scope.region.padded_range();
     let mut tx = pool.begin().await?;
+    let id = close_plan_in(&mut tx, actor, case_id, ends_on, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`close_plan`] inside `tx`; the caller commits.
+pub(crate) async fn close_plan_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: i64,
+    ends_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let (lo, hi) = actor.scope.region.padded_range();
     let plan: Option<(i64, String)> = tx
         .opt(
             q(
@@ -555,7 +580,7 @@ pub async fn close_plan(
     let Some((plan_id, village)) = plan else {
         return Ok(None);
     };
-    let before = get_plan_in(&mut tx, plan_id).await?;
+    let before = get_plan_in(tx, plan_id).await?;
     tx.execute(
         q("UPDATE plans SET status = $1, ends_on = $2, updated_at = $3, version = version + 1 WHERE id = $4")
             .bind(PlanStatus::Closed.code())
@@ -564,9 +589,9 @@ pub async fn close_plan(
             .bind(plan_id),
     )
     .await?;
-    let after = get_plan_in(&mut tx, plan_id).await?;
+    let after = get_plan_in(tx, plan_id).await?;
     audit::record(
-        &mut tx,
+        tx,
         &[Change {
             user_id: actor.user_id,
             action: "close",
@@ -578,7 +603,6 @@ pub async fn close_plan(
         }],
     )
     .await?;
-    tx.commit().await?;
     Ok(Some(plan_id))
 }
 

@@ -142,6 +142,47 @@ pub async fn apply_event(
     now: DateTime<Utc>,
     policies: &dyn PolicySource,
 ) -> Result<StoredCase, StoreError> {
+    apply_event_then(
+        pool,
+        actor,
+        case_id,
+        expected_version,
+        event,
+        now,
+        policies,
+        &|_, _| None,
+    )
+    .await
+}
+
+/// What happens to a case's assistance plan when an event moves the case
+/// from one stage to another: decided by the caller (the application
+/// knows the catalogue that drafts a plan), written by the store in the
+/// event's own transaction — a case is never monitored without its draft
+/// plan, nor eliminated with its plan still open, because a second
+/// transaction failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanFollowUp {
+    /// Propose this draft (or reopen a closed plan as it):
+    /// [`crate::assistance::propose_plan`].
+    Propose(dixian_domain::assistance::AssistancePlan),
+    /// Close the open plan on this day: [`crate::assistance::close_plan`].
+    Close(chrono::NaiveDate),
+}
+
+/// [`apply_event`], then the plan's follow-up that `follow` gives for the
+/// stages before and after the event, in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_event_then(
+    pool: &Pool,
+    actor: &Actor,
+    case_id: i64,
+    expected_version: i64,
+    event: &CaseEvent,
+    now: DateTime<Utc>,
+    policies: &dyn PolicySource,
+    follow: &(dyn Fn(CaseStage, CaseStage) -> Option<PlanFollowUp> + Sync),
+) -> Result<StoredCase, StoreError> {
     check_reads_cases(actor)?;
     let (lo, hi) = actor.scope.region.padded_range();
     let (lo, hi) = (&lo, &hi);
@@ -166,6 +207,17 @@ pub async fn apply_event(
         }
         let acting = Acting::of(actor);
         let after = record_event(&mut tx, &acting, &stored, event, now, policies).await?;
+        match follow(stored.case.stage, after.case.stage) {
+            Some(PlanFollowUp::Propose(plan)) => {
+                crate::assistance::plans::propose_plan_in(&mut tx, actor, case_id, &plan, now)
+                    .await?;
+            }
+            Some(PlanFollowUp::Close(ends_on)) => {
+                crate::assistance::plans::close_plan_in(&mut tx, actor, case_id, ends_on, now)
+                    .await?;
+            }
+            None => {}
+        }
         tx.commit().await?;
         Ok(after)
     })

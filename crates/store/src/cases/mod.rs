@@ -23,7 +23,7 @@ pub mod leads;
 pub mod migrate;
 pub mod queries;
 
-pub use events::{StoredEvent, apply_event, events};
+pub use events::{PlanFollowUp, StoredEvent, apply_event, apply_event_then, events};
 pub use leads::{
     Declaration, DeclarationProgress, IncomingLead, LeadReceipt, LeadStatus, PublicStatus,
     PublicStatusView, declaration_progress, declare, dismiss_lead, match_lead, open_lead,
