@@ -20,6 +20,7 @@ pub mod feed_import;
 pub mod figure_households;
 pub mod figures;
 pub mod migration;
+pub mod national;
 pub mod navigation;
 pub mod registry;
 pub mod rule_form;

@@ -115,6 +115,9 @@ enum Command {
     /// Early alerts of 规模性返贫: places hit by one shock above their usual level.
     #[command(subcommand)]
     Alerts(AlertsCmd),
+    /// National roll-up (全国汇总, PostgreSQL): provinces' figures read through postgres_fdw, no personal data (docs/scale.md).
+    #[command(subcommand)]
+    National(NationalCmd),
     /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
     ///
     /// The file holds a header (format, migration, time, tables, row
@@ -499,11 +502,46 @@ enum ScreenCmd {
 enum StatsCmd {
     /// Recount every village's counters from scratch (after a restore, a rule change, or to check).
     Rebuild,
+    /// Recount the villages whose rows changed since they were counted (what a figures read does first; run it from cron so the national roll-up reads current counters).
+    Refresh,
     /// Print a region's figures, a line per child region (the columns of the report sent upward).
     Show {
         /// Region (province … village code).
         #[arg(long, default_value = "520526")]
         region: String,
+        /// First month (YYYY-MM; default: eleven months before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month (YYYY-MM; default: this month).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NationalCmd {
+    /// Attach a province's database as a partition of the national figures (replaces an earlier attachment).
+    Attach {
+        /// Province code (e.g. 52).
+        #[arg(long)]
+        province: String,
+        /// The province's database: postgres://user[:password]@host[:port]/dbname.
+        #[arg(long, env = "DIXIAN_NATIONAL_SOURCE", hide_env_values = true)]
+        source: String,
+    },
+    /// Detach a province.
+    Detach {
+        /// Province code.
+        #[arg(long)]
+        province: String,
+    },
+    /// List the provinces attached.
+    List,
+    /// Print the national figures, a line per province (or, with --province, per county).
+    Show {
+        /// One province, by county.
+        #[arg(long)]
+        province: Option<String>,
         /// First month (YYYY-MM; default: eleven months before --to).
         #[arg(long)]
         from: Option<String>,
@@ -882,6 +920,17 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             region,
         }) => commands::rules::rules_whatif(db, &region, &file, from, to).await,
         Command::Stats(StatsCmd::Rebuild) => commands::stats::rebuild(db).await,
+        Command::Stats(StatsCmd::Refresh) => commands::stats::refresh(db).await,
+        Command::National(NationalCmd::Attach { province, source }) => {
+            commands::stats::national_attach(db, &province, &source).await
+        }
+        Command::National(NationalCmd::Detach { province }) => {
+            commands::stats::national_detach(db, &province).await
+        }
+        Command::National(NationalCmd::List) => commands::stats::national_list(db).await,
+        Command::National(NationalCmd::Show { province, from, to }) => {
+            commands::stats::national_show(db, province.as_deref(), from, to).await
+        }
         Command::Stats(StatsCmd::Show { region, from, to }) => {
             commands::stats::show(db, &region, from, to).await
         }
