@@ -115,6 +115,9 @@ enum Command {
     /// Early alerts of 规模性返贫: places hit by one shock above their usual level.
     #[command(subcommand)]
     Alerts(AlertsCmd),
+    /// Key assistance counties (乡村振兴重点帮扶县): load a list, list them.
+    #[command(subcommand, name = "key-counties")]
+    KeyCounties(KeyCountiesCmd),
     /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
     ///
     /// The file holds a header (format, migration, time, tables, row
@@ -514,6 +517,17 @@ enum StatsCmd {
 }
 
 #[derive(Subcommand)]
+enum KeyCountiesCmd {
+    /// Load a list file (CSV or XLSX; columns code, level, year, optional name): checked whole, stored all or nothing; for each level and year in the file, the file is the list.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Print every county of every list (those taken off included).
+    List,
+}
+
+#[derive(Subcommand)]
 enum AlertsCmd {
     /// Run the detector over the region's warnings, leads and cases and store new alerts (also run after `screen run`).
     Run {
@@ -881,6 +895,10 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             to,
             region,
         }) => commands::rules::rules_whatif(db, &region, &file, from, to).await,
+        Command::KeyCounties(KeyCountiesCmd::Import { file }) => {
+            commands::key_counties::import(db, &file).await
+        }
+        Command::KeyCounties(KeyCountiesCmd::List) => commands::key_counties::list(db).await,
         Command::Stats(StatsCmd::Rebuild) => commands::stats::rebuild(db).await,
         Command::Stats(StatsCmd::Show { region, from, to }) => {
             commands::stats::show(db, &region, from, to).await

@@ -28,6 +28,7 @@ use dixian_domain::{Category, RiskType};
 use dixian_screen::FeedKind;
 use dixian_store::StoreError;
 use dixian_store::figure_households::{FigureKind, FigureSelector};
+use dixian_store::key_counties::KeyLevel;
 use dixian_store::regions::Region;
 
 /// Routes of these pages.
@@ -172,6 +173,8 @@ impl FigView {
 /// A child region's line: its name, where it drills down to, its figures.
 struct ChildView {
     name: String,
+    /// The key county badge's title (the list's name), for a key county.
+    key: Option<String>,
     figures_href: String,
     dashboard_href: String,
     households_href: String,
@@ -196,6 +199,29 @@ fn behind(
     )
 }
 
+/// The badge's title of a key county (the list it is on), in the page's language.
+pub(super) fn key_title(t: &Texts, level: Option<KeyLevel>) -> Option<String> {
+    level.map(|l| t.pick(l.label_zh(), l.label_en()).to_string())
+}
+
+/// The key counties of a province or city summed: their names and figures.
+struct KeyView {
+    names: String,
+    f: FigView,
+}
+
+fn key_view(t: &Texts, r: &FigureReport, reads_alerts: bool) -> Option<KeyView> {
+    r.key_counties.as_ref().map(|k| KeyView {
+        names: k
+            .counties
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        f: FigView::of(t, &r.region.code, &k.figures, reads_alerts),
+    })
+}
+
 /// Whether the reader may open the alert list (who reads cases); every
 /// reader sees the alert counts.
 fn reads_alerts(auth: &PageAuth) -> bool {
@@ -207,13 +233,13 @@ fn households_href(code: &str) -> String {
     behind(code, FigureKind::Monitored, None, None)
 }
 
-fn query(p: &Period) -> String {
+pub(super) fn query(p: &Period) -> String {
     format!("from={}&to={}", p.from, p.to)
 }
 
 /// The period of the form, or the typed values back with the field's
 /// error (the default period shown meanwhile).
-fn period_of(q: &PeriodQuery, today: chrono::NaiveDate) -> (Period, Option<String>) {
+pub(super) fn period_of(q: &PeriodQuery, today: chrono::NaiveDate) -> (Period, Option<String>) {
     match Period::parse(q.from.as_deref(), q.to.as_deref(), today) {
         Ok(p) => (p, None),
         Err(e) => (
@@ -260,6 +286,10 @@ struct FiguresPage {
     today: String,
     xlsx: String,
     dashboard: String,
+    evaluation: String,
+    /// The region's own key county badge title.
+    key: Option<String>,
+    keyed: Option<KeyView>,
     total: FigView,
     children: Vec<ChildView>,
 }
@@ -272,6 +302,7 @@ fn children(t: &Texts, r: &FigureReport, p: &Period, reads_alerts: bool) -> Vec<
         .iter()
         .map(|c| ChildView {
             name: c.region.name.clone(),
+            key: key_title(t, c.key_county),
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
             dashboard_href: format!("/dashboard/{}?{}", c.region.code, query(p)),
             households_href: households_href(&c.region.code),
@@ -309,6 +340,9 @@ async fn figures_page(
         today: r.today.to_string(),
         xlsx: format!("/figures/{}/report.xlsx?{}", r.region.code, query(&period)),
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
+        evaluation: format!("/evaluation/{}?{}", r.region.code, query(&period)),
+        key: key_title(t, r.key_county),
+        keyed: key_view(t, &r, reads_alerts(&auth)),
         total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         children: children(t, &r, &period, reads_alerts(&auth)),
         chain: r.chain,
@@ -421,6 +455,8 @@ struct Tile {
     class: String,
     x: i64,
     y: i64,
+    /// A key county (marked on the tile).
+    key: bool,
 }
 
 /// The tile map's colour scale: monitored households per 1,000
@@ -453,6 +489,7 @@ fn tiles(r: &FigureReport, kids: &[ChildView]) -> (Vec<Tile>, i64) {
                     || "none".into(),
                     |p| TILE_SCALE.iter().filter(|b| p >= **b).count().to_string(),
                 ),
+                key: c.key_county.is_some(),
                 x: (i % TILE_COLS) * (TILE_W + TILE_GAP),
                 y: (i / TILE_COLS) * (TILE_H + TILE_GAP),
             }
@@ -476,6 +513,9 @@ struct DashboardPage {
     today: String,
     figures: String,
     households: String,
+    evaluation: String,
+    key: Option<String>,
+    keyed: Option<KeyView>,
     total: FigView,
     bars: Vec<Bar>,
     bars_h: i64,
@@ -576,6 +616,9 @@ async fn dashboard_page(
         today: r.today.to_string(),
         figures: format!("/figures/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
+        evaluation: format!("/evaluation/{}?{}", r.region.code, query(&period)),
+        key: key_title(t, r.key_county),
+        keyed: key_view(t, &r, reads_alerts(&auth)),
         total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         bars_h: (bars.len() as i64 * ROW_H).max(ROW_H),
         bars,
