@@ -1,7 +1,8 @@
 //! 绩效评价: the performance evaluation of a region's children (a
 //! county's townships, a city's counties, a province's cities) computed
 //! from the figures the system already keeps ([`figures::report`], the
-//! same counters, scope and cache), with the indicators, weights and
+//! same counters, scope and cache; a province scores its counties,
+//! [`figures::counties_of`]), with the indicators, weights and
 //! targets of the `[evaluation]` section of the rule set in force for the
 //! evaluated region (county → province → national). Every score comes
 //! with each indicator's value, target, points and weight, so it is
@@ -14,7 +15,7 @@
 use crate::AppError;
 use crate::figures::{self, Figures, Period};
 use chrono::NaiveDate;
-use dixian_domain::RegionCode;
+use dixian_domain::{RegionCode, RegionLevel};
 use dixian_screen::RuleBook;
 use dixian_screen::rules::{EvaluationPolicy, Indicator};
 use dixian_store::key_counties::KeyLevel;
@@ -64,7 +65,7 @@ pub struct AreaScore {
     pub indicators: Vec<IndicatorScore>,
 }
 
-/// The evaluation of a region's children.
+/// The evaluation of a region's children (a province's counties).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Evaluation {
     /// The region whose children are scored.
@@ -181,7 +182,16 @@ pub async fn evaluate(
     period: &Period,
     today: NaiveDate,
 ) -> Result<Evaluation, AppError> {
-    let r = figures::report(store, actor, book, code, period, today).await?;
+    // A province evaluates its counties (as provinces assess them); a
+    // city, county or township its children.
+    let province = RegionCode::parse(code).is_ok_and(|c| c.level() == RegionLevel::Province);
+    let (r, areas) = if province {
+        figures::counties_of(store, actor, book, code, period, today).await?
+    } else {
+        let r = figures::report(store, actor, book, code, period, today).await?;
+        let areas = r.children.clone();
+        (r, areas)
+    };
     let region_code = RegionCode::parse(&r.region.code)
         .map_err(|e| StoreError::Invalid(format!("region: {e}")))?;
     let Some((set, policy)) = book.evaluation_for(&region_code, today) else {
@@ -195,8 +205,7 @@ pub async fn evaluate(
             total: None,
         });
     };
-    let mut children: Vec<AreaScore> = r
-        .children
+    let mut children: Vec<AreaScore> = areas
         .iter()
         .map(|c| score(c.region.clone(), c.key_county, &c.figures, policy))
         .collect();

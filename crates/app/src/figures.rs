@@ -540,6 +540,45 @@ async fn summed(
     })
 }
 
+/// The counties inside a province (in `actor`'s scope) and their
+/// figures, for the evaluation of a province's counties: the counters read
+/// once grouped by county (no scan of households), each county marked when
+/// on a key county list. Checks scope and recounts like [`report`] (whose
+/// answer comes back too, for the region, chain and total). Not cached:
+/// the evaluation page is not a hot path.
+pub async fn counties_of(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    code: &str,
+    period: &Period,
+    today: NaiveDate,
+) -> Result<(FigureReport, Vec<AreaFigures>), AppError> {
+    let r = report(store, actor, book, code, period, today).await?;
+    let pool = &store.pool;
+    let code = RegionCode::parse(code).map_err(|e| StoreError::Invalid(format!("region: {e}")))?;
+    let scope = &actor.scope.region;
+    let counted = if scope.contains(&code) { &code } else { scope };
+    let digits = dixian_domain::RegionLevel::County.digits();
+    let (lo, hi) = counted.padded_range();
+    let rows = stats::read(pool, &lo, &hi, digits, &period.from, &period.to).await?;
+    let keys = key_counties::current(pool).await?;
+    let mut counties = regions::at_level(pool, dixian_domain::RegionLevel::County).await?;
+    counties.retain(|c| {
+        c.code.starts_with(counted.as_str()) || counted.as_str().starts_with(c.code.as_str())
+    });
+    let months = period.months();
+    let out = counties
+        .into_iter()
+        .map(|c| AreaFigures {
+            figures: figures(rows.iter().filter(|s| s.area == c.code), &months, today),
+            key_county: keys.get(&c.code).map(|k| k.level),
+            region: c,
+        })
+        .collect();
+    Ok((r, out))
+}
+
 fn coded(code: &str, households: i64, persons: i64) -> Coded {
     let (zh, en) = Category::parse(code)
         .map(|c| (c.label_zh(), c.label_en()))

@@ -304,6 +304,31 @@ async fn evaluation_scores_are_the_hand_count(backend: Backend) {
     // water: 66.67 % between 50 (0) and 100 (10) → 3.33
     assert_eq!(own.indicators[1].points, Some(3.33));
     assert_eq!(own.score, Some(29.16));
+    // The province scores its counties (not its cities): the same two
+    // scores, the city's figures read per county.
+    let e = evaluation::evaluate(&store, &viewer, &book, "52", &period(), today())
+        .await
+        .unwrap();
+    let scored: Vec<(&str, Option<f64>)> = e
+        .children
+        .iter()
+        .filter(|c| c.score.is_some())
+        .map(|c| (c.region.code.as_str(), c.score))
+        .collect();
+    assert_eq!(scored, vec![(OTHER, Some(50.0)), (KEY, Some(18.75))]);
+    assert!(e.children.iter().all(|c| c.region.code.len() == 6));
+    assert_eq!(
+        e.children.iter().find(|c| c.region.code == KEY).unwrap().key_county,
+        Some(KeyLevel::National)
+    );
+    // A reader of one county evaluating the province: that county only.
+    let one = evaluation::evaluate(&store, &actor(Role::Viewer, KEY), &book, "52", &period(), today())
+        .await
+        .unwrap();
+    assert_eq!(
+        one.children.iter().map(|c| c.region.code.as_str()).collect::<Vec<_>>(),
+        vec![KEY]
+    );
     // The workbook: a row per child, the region last.
     let bytes = evaluation::workbook(&e).unwrap();
     assert!(bytes.starts_with(b"PK"));
