@@ -1191,6 +1191,10 @@ texts! {
     eval_xlsx,
     /// The region's own line.
     eval_own,
+    /// Title of the key county list.
+    key_counties_title,
+    /// No key county in the region.
+    no_key_counties,
     /// Tile map title.
     dash_tiles,
     /// Tile map legend heading.
@@ -1783,6 +1787,8 @@ pub const ZH: Texts = Texts {
     eval_na: "不适用",
     eval_xlsx: "下载评价表 (XLSX)",
     eval_own: "本级",
+    key_counties_title: "重点帮扶县逐县统计",
+    no_key_counties: "本区域内没有列入名单的重点帮扶县",
     dash_tiles: "各下级区划监测率（每千户监测户数）",
     dash_tiles_legend: "每千户监测户数",
     dash_tiles_none: "无农户",
@@ -2368,6 +2374,8 @@ pub const EN: Texts = Texts {
     eval_na: "n/a",
     eval_xlsx: "Download the scores (XLSX)",
     eval_own: "The region itself",
+    key_counties_title: "Key assistance counties, county by county",
+    no_key_counties: "No key assistance county in this region",
     dash_tiles: "Monitoring rate by child region (monitored per 1,000 households)",
     dash_tiles_legend: "Monitored per 1,000 households",
     dash_tiles_none: "no households",

@@ -420,6 +420,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/figures/{code}/report.xlsx",            O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/figures/{code}/households",             O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/dashboard/{code}",                      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/figures/{code}/key-counties",           O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         // 绩效评价: who reads the figures of a region reads its evaluation
         route( "GET",  "/evaluation/{code}",                     O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/evaluation/{code}/scores.xlsx",         O::Region,    ALL,     ALL,     Ok,          B::Nothing),

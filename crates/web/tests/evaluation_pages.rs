@@ -87,6 +87,14 @@ async fn key_counties_and_evaluation(backend: common::Backend) {
     assert!(page.contains("class=\"badge-key\""), "the child row's badge");
     let (_, page) = body(&app, &viewer, "/dashboard/520526").await;
     assert!(page.contains("id=\"key-badge\""), "the county's own badge");
+    // The key counties county by county: 威宁 with its two households.
+    let (s, page) = body(&app, &viewer, "/figures/52/key-counties").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("威宁彝族回族苗族自治县"), "{page}");
+    assert!(
+        page.contains("id=\"kc-520526-monitored\"><a href=\"/figures/520526/households?figure=monitored\">2<"),
+        "{page}"
+    );
     let r = app.get(&viewer, "/figures/5205/report.xlsx").await;
     assert_eq!(r.status(), 200);
 

@@ -37,6 +37,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/figures/{code}", get(figures_page))
         .route("/figures/{code}/report.xlsx", get(report_xlsx))
         .route("/dashboard/{code}", get(dashboard_page))
+        .route("/figures/{code}/key-counties", get(key_counties_page))
 }
 
 /// One figure set as the pages show it (labels in the page's language).
@@ -640,6 +641,79 @@ async fn dashboard_page(
         tile_h: TILE_H,
         tile_legend,
         chain: r.chain,
+    };
+    (status, page).into_response()
+}
+
+/// One key county's line of the key county list.
+struct KeyCountyLine {
+    code: String,
+    name: String,
+    list: String,
+    figures_href: String,
+    f: FigView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "key_counties.html")]
+struct KeyCountiesPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    code: String,
+    name: String,
+    from: String,
+    to: String,
+    error: Option<String>,
+    figures: String,
+    lines: Vec<KeyCountyLine>,
+}
+
+/// `/figures/{code}/key-counties`: every key assistance county inside the
+/// region (in the reader's scope) with its own figures, read from the
+/// counters grouped by county.
+async fn key_counties_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(code): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let (period, error) = period_of(&q, today);
+    let book = s.rules.get();
+    let (r, counties) =
+        match figures::counties_of(&s.store, &auth.actor(), &book, &code, &period, today).await {
+            Ok(x) => x,
+            Err(e) => return failed(t, e),
+        };
+    let lines = counties
+        .iter()
+        .filter_map(|c| {
+            let level = c.key_county?;
+            Some(KeyCountyLine {
+                code: c.region.code.clone(),
+                name: c.region.name.clone(),
+                list: t.pick(level.label_zh(), level.label_en()).to_string(),
+                figures_href: format!("/figures/{}?{}", c.region.code, query(&period)),
+                f: FigView::of(t, &c.region.code, &c.figures, reads_alerts(&auth)),
+            })
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = KeyCountiesPage {
+        t,
+        user: user_bar(&auth.0, t),
+        code: r.region.code.clone(),
+        name: r.region.name.clone(),
+        from: q.from.clone().unwrap_or_else(|| period.from.clone()),
+        to: q.to.clone().unwrap_or_else(|| period.to.clone()),
+        error: error.map(|e| t.of_pair(&e).to_string()),
+        figures: format!("/figures/{}?{}", r.region.code, query(&period)),
+        lines,
     };
     (status, page).into_response()
 }
