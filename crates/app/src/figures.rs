@@ -14,6 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use dixian_domain::assistance::MeasureClass;
 use dixian_domain::{CaseStage, Category, RegionCode, RiskType};
 use dixian_screen::RuleBook;
+use dixian_store::key_counties::{self, KeyCounty, KeyLevel};
 use dixian_store::regions::{self, Region};
 use dixian_store::stats::{self, GUARANTEES, NOW, StatRow, fig};
 use dixian_store::{Actor, Store, StoreError};
@@ -241,7 +242,21 @@ pub struct Figures {
 pub struct AreaFigures {
     /// The child region.
     pub region: Region,
+    /// On a key assistance county list now (乡村振兴重点帮扶县; counties
+    /// only): the national list before a province's.
+    pub key_county: Option<KeyLevel>,
     /// Its figures.
+    pub figures: Figures,
+}
+
+/// The key assistance counties inside a region (in the reader's scope)
+/// and their figures summed: the same definitions over those counties
+/// only (docs/figures.md, "Key counties").
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyCountyFigures {
+    /// The counties summed, by code.
+    pub counties: Vec<KeyCounty>,
+    /// Their figures summed.
     pub figures: Figures,
 }
 
@@ -260,6 +275,11 @@ pub struct FigureReport {
     pub total: Figures,
     /// Its children in scope.
     pub children: Vec<AreaFigures>,
+    /// The region itself is a key assistance county (a county only).
+    pub key_county: Option<KeyLevel>,
+    /// For a province or city: its key assistance counties in scope and
+    /// their figures (`None`: none, or the region is a county or below).
+    pub key_counties: Option<KeyCountyFigures>,
 }
 
 /// The development kinds of the catalogue in force for each village.
@@ -292,9 +312,9 @@ pub async fn rebuild(store: &Store, book: &RuleBook, today: NaiveDate) -> Result
 }
 
 /// What one answer depends on besides the counters: the database (the
-/// pool), the region, the reader's scope, the period and the day overdue
-/// is counted on.
-type CacheKey = (u64, String, String, String, String, NaiveDate);
+/// pool), the region, the reader's scope, the period, the day overdue
+/// is counted on and the key county lists in force.
+type CacheKey = (u64, String, String, String, String, NaiveDate, String);
 
 /// Answers already summed, each with the counters' generation it was
 /// summed at ([`stats::state`]): good while that generation holds and no
@@ -340,6 +360,13 @@ pub async fn report(
             generation = stats::state(pool).await?.0;
         }
     }
+    // The key county lists are read on each request (a few hundred rows
+    // at most) and are part of the key: a list loaded is seen at once.
+    let keys = key_counties::current(pool).await?;
+    let keys_id: String = keys
+        .values()
+        .map(|k| format!("{}{}", k.county_code, k.level.code()))
+        .collect();
     // The cache is the process's own; the generation is the database's,
     // so another server's or the command line's recount is seen too.
     let key: CacheKey = (
@@ -349,6 +376,7 @@ pub async fn report(
         period.from.clone(),
         period.to.clone(),
         today,
+        keys_id,
     );
     let hit = CACHE.lock().ok().and_then(|c| {
         c.get(&key)
@@ -358,7 +386,7 @@ pub async fn report(
     let mut r = match hit {
         Some(r) => (*r).clone(),
         None => {
-            let r = summed(store, scope, code, period, today).await?;
+            let r = summed(store, scope, code, period, today, &keys).await?;
             if period.months().len() <= CACHED_MONTHS {
                 if let Ok(mut cache) = CACHE.lock() {
                     if cache.len() >= CACHE_ENTRIES {
@@ -401,6 +429,7 @@ async fn with_alerts(
     };
     let within = |m: &str| *m >= *r.period.from.as_str() && *m <= *r.period.to.as_str();
     let mut total = AlertFigures::default();
+    let mut keyed = AlertFigures::default();
     let mut kids = vec![AlertFigures::default(); r.children.len()];
     for a in &facts {
         let one = AlertFigures {
@@ -414,6 +443,11 @@ async fn with_alerts(
             f.resolved += one.resolved;
         };
         add(&mut total);
+        if let Some(k) = &r.key_counties
+            && k.counties.iter().any(|c| a.region_code.starts_with(&c.county_code))
+        {
+            add(&mut keyed);
+        }
         for (k, c) in kids.iter_mut().zip(&r.children) {
             if a.region_code.starts_with(&c.region.code) {
                 add(k);
@@ -421,6 +455,9 @@ async fn with_alerts(
         }
     }
     r.total.alerts = total;
+    if let Some(k) = r.key_counties.as_mut() {
+        k.figures.alerts = keyed;
+    }
     for (c, k) in r.children.iter_mut().zip(kids) {
         c.figures.alerts = k;
     }
@@ -434,6 +471,7 @@ async fn summed(
     code: RegionCode,
     period: &Period,
     today: NaiveDate,
+    keys: &BTreeMap<String, KeyCounty>,
 ) -> Result<FigureReport, AppError> {
     let pool = &store.pool;
     let region = regions::get(pool, &code)
@@ -455,21 +493,90 @@ async fn summed(
     }
     let months = period.months();
     let total = figures(rows.iter(), &months, today);
+    let level_of = |c: &str| keys.get(c).map(|k| k.level);
     let children = kids
         .into_iter()
         .map(|r| AreaFigures {
             figures: figures(rows.iter().filter(|s| s.area == r.code), &months, today),
+            key_county: level_of(&r.code),
             region: r,
         })
         .collect();
+    // A province's or city's key counties in the reader's scope: the
+    // counters summed per county (6 digits), those on a list kept.
+    let county_digits = dixian_domain::RegionLevel::County.digits();
+    let inside: Vec<KeyCounty> = keys
+        .values()
+        .filter(|k| k.county_code.starts_with(counted.as_str()))
+        .cloned()
+        .collect();
+    let key_counties = if code.as_str().len() < county_digits
+        && counted.as_str().len() <= county_digits
+        && !inside.is_empty()
+    {
+        let per_county =
+            stats::read(pool, &lo, &hi, county_digits, &period.from, &period.to).await?;
+        let codes: HashSet<&str> = inside.iter().map(|k| k.county_code.as_str()).collect();
+        Some(KeyCountyFigures {
+            figures: figures(
+                per_county.iter().filter(|s| codes.contains(s.area.as_str())),
+                &months,
+                today,
+            ),
+            counties: inside,
+        })
+    } else {
+        None
+    };
     Ok(FigureReport {
+        key_county: level_of(code.as_str()),
         region,
         chain,
         period: period.clone(),
         today,
         total,
         children,
+        key_counties,
     })
+}
+
+/// The counties inside a province (in `actor`'s scope) and their
+/// figures, for the evaluation of a province's counties: the counters read
+/// once grouped by county (no scan of households), each county marked when
+/// on a key county list. Checks scope and recounts like [`report`] (whose
+/// answer comes back too, for the region, chain and total). Not cached:
+/// the evaluation page is not a hot path.
+pub async fn counties_of(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    code: &str,
+    period: &Period,
+    today: NaiveDate,
+) -> Result<(FigureReport, Vec<AreaFigures>), AppError> {
+    let r = report(store, actor, book, code, period, today).await?;
+    let pool = &store.pool;
+    let code = RegionCode::parse(code).map_err(|e| StoreError::Invalid(format!("region: {e}")))?;
+    let scope = &actor.scope.region;
+    let counted = if scope.contains(&code) { &code } else { scope };
+    let digits = dixian_domain::RegionLevel::County.digits();
+    let (lo, hi) = counted.padded_range();
+    let rows = stats::read(pool, &lo, &hi, digits, &period.from, &period.to).await?;
+    let keys = key_counties::current(pool).await?;
+    let mut counties = regions::at_level(pool, dixian_domain::RegionLevel::County).await?;
+    counties.retain(|c| {
+        c.code.starts_with(counted.as_str()) || counted.as_str().starts_with(c.code.as_str())
+    });
+    let months = period.months();
+    let out = counties
+        .into_iter()
+        .map(|c| AreaFigures {
+            figures: figures(rows.iter().filter(|s| s.area == c.code), &months, today),
+            key_county: keys.get(&c.code).map(|k| k.level),
+            region: c,
+        })
+        .collect();
+    Ok((r, out))
 }
 
 fn coded(code: &str, households: i64, persons: i64) -> Coded {
@@ -697,6 +804,19 @@ pub fn report_row(code: &str, name: &str, f: &Figures) -> Vec<String> {
     row
 }
 
+/// The name of the workbook's line of a province's or city's key
+/// counties summed.
+pub const KEY_COUNTIES_ROW: &str = "其中：重点帮扶县合计";
+
+/// A child's name in the report, a key county marked
+/// (`威宁…自治县（国家乡村振兴重点帮扶县）`).
+pub fn marked_name(c: &AreaFigures) -> String {
+    match c.key_county {
+        Some(level) => format!("{}（{}）", c.region.name, level.label_zh()),
+        None => c.region.name.clone(),
+    }
+}
+
 /// The workbook sent upward: a title with the region and period, the
 /// Chinese headers of [`REPORT_COLUMNS`], a row per child region in scope
 /// and the 合计 row of the region.
@@ -704,8 +824,11 @@ pub fn workbook(r: &FigureReport) -> Result<Vec<u8>, AppError> {
     let mut rows: Vec<Vec<String>> = r
         .children
         .iter()
-        .map(|c| report_row(&c.region.code, &c.region.name, &c.figures))
+        .map(|c| report_row(&c.region.code, &marked_name(c), &c.figures))
         .collect();
+    if let Some(k) = &r.key_counties {
+        rows.push(report_row(&r.region.code, KEY_COUNTIES_ROW, &k.figures));
+    }
     rows.push(report_row(&r.region.code, "合计", &r.total));
     let title = format!(
         "{}防止返贫监测帮扶统计表（{}至{}，超期截至{}）",

@@ -118,6 +118,9 @@ enum Command {
     /// National roll-up (全国汇总, PostgreSQL): provinces' figures read through postgres_fdw, no personal data (docs/scale.md).
     #[command(subcommand)]
     National(NationalCmd),
+    /// Key assistance counties (乡村振兴重点帮扶县): load a list, list them.
+    #[command(subcommand, name = "key-counties")]
+    KeyCounties(KeyCountiesCmd),
     /// Back up the database while it runs: one consistent snapshot into a portable gzip'd file (SQLite or PostgreSQL).
     ///
     /// The file holds a header (format, migration, time, tables, row
@@ -552,6 +555,17 @@ enum NationalCmd {
 }
 
 #[derive(Subcommand)]
+enum KeyCountiesCmd {
+    /// Load a list file (CSV or XLSX; columns code, level, year, optional name): checked whole, stored all or nothing; for each level and year in the file, the file is the list.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Print every county of every list (those taken off included).
+    List,
+}
+
+#[derive(Subcommand)]
 enum AlertsCmd {
     /// Run the detector over the region's warnings, leads and cases and store new alerts (also run after `screen run`).
     Run {
@@ -919,6 +933,10 @@ async fn run(cli: Cli, file: config::Config) -> anyhow::Result<()> {
             to,
             region,
         }) => commands::rules::rules_whatif(db, &region, &file, from, to).await,
+        Command::KeyCounties(KeyCountiesCmd::Import { file }) => {
+            commands::key_counties::import(db, &file).await
+        }
+        Command::KeyCounties(KeyCountiesCmd::List) => commands::key_counties::list(db).await,
         Command::Stats(StatsCmd::Rebuild) => commands::stats::rebuild(db).await,
         Command::Stats(StatsCmd::Refresh) => commands::stats::refresh(db).await,
         Command::National(NationalCmd::Attach { province, source }) => {

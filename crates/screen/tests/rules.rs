@@ -652,3 +652,67 @@ fn every_shipped_set_has_alerts_and_the_book_finds_them() {
     assert_eq!(set.region.to_string(), "52");
     assert_eq!(a.window_days, 14);
 }
+
+const EVALUATION: &str = "
+[evaluation]
+
+[[evaluation.indicators]]
+indicator = \"without_measure\"
+weight = 20
+full = 0
+zero = 20
+
+[[evaluation.indicators]]
+indicator = \"coverage_housing\"
+weight = 5.5
+full = 100
+zero = 90
+";
+
+#[test]
+fn evaluation_is_read_checked_and_written_back() {
+    use dixian_screen::rules::Indicator;
+    let text = format!("{BASE}{EVALUATION}");
+    let set = RuleSet::parse(&text, "t.toml").expect("valid");
+    let e = set.evaluation.clone().expect("[evaluation] read");
+    let read: Vec<(Indicator, f64, f64, f64)> = e
+        .indicators
+        .iter()
+        .map(|i| (i.indicator, i.weight, i.full, i.zero))
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            (Indicator::WithoutMeasure, 20.0, 0.0, 20.0),
+            (Indicator::CoverageHousing, 5.5, 100.0, 90.0)
+        ]
+    );
+    // 5 % without a measure: a quarter of the way from full (0) to none (20).
+    assert_eq!(e.indicators[0].points(5.0), 15.0);
+    assert_eq!(RuleSet::parse(&set.to_toml(), "t.toml").unwrap(), set);
+    assert!(RuleSet::parse(BASE, "t.toml").unwrap().evaluation.is_none());
+
+    let bad = text.replace("\"coverage_housing\"", "\"happiness\"");
+    expect_error(&bad, "indicator = |\"happiness\"", "unknown indicator");
+    let bad = text.replacen("indicator = \"coverage_housing\"", "indicator = \"without_measure\"", 1);
+    let errors = RuleSet::parse(&bad, "t.toml").unwrap_err();
+    assert!(errors.iter().any(|e| e.message.contains("twice")), "{errors:?}");
+    let bad = text.replace("weight = 5.5", "weight = 0");
+    expect_error(&bad, "weight = |0", "evaluation.weight");
+    let bad = text.replace("zero = 90", "zero = 100");
+    expect_error(&bad, "zero = |100", "zero must differ");
+    let bad = text.replace("zero = 90", "zero = 190");
+    expect_error(&bad, "zero = |190", "0 to 100");
+}
+
+#[test]
+fn the_national_set_has_evaluation_and_the_book_finds_it() {
+    let book = shipped_book();
+    let village = RegionCode::parse("520526100227").unwrap();
+    let (set, e) = book
+        .evaluation_for(&village, date(2025, 7, 1))
+        .expect("inherited from the national set");
+    assert_eq!(set.region.to_string(), "national");
+    let weights: f64 = e.indicators.iter().map(|i| i.weight).sum();
+    assert_eq!(weights, 100.0, "the shipped weights add up to 100");
+}

@@ -21,6 +21,7 @@ pub mod exchange;
 pub mod feeds;
 pub mod figure_households;
 pub mod households;
+pub mod key_counties;
 mod key_file;
 pub mod privacy;
 mod refusal;
@@ -251,6 +252,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_bulk_stats_marks.sql"),
     ),
     (
+        19,
+        "key_counties",
+        include_str!("../migrations/sqlite/0019_key_counties.sql"),
+    ),
+    (
         22,
         "stats_rollup",
         include_str!("../migrations/sqlite/0022_stats_rollup.sql"),
@@ -336,6 +342,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "bulk_stats_marks",
         include_str!("../migrations/postgres/0018_bulk_stats_marks.sql"),
+    ),
+    (
+        19,
+        "key_counties",
+        include_str!("../migrations/postgres/0019_key_counties.sql"),
     ),
     (
         22,

@@ -1155,6 +1155,46 @@ texts! {
     fig_alerts_raised,
     /// Alerts resolved in the period.
     fig_alerts_resolved,
+    /// Badge of a key assistance county.
+    key_county_badge,
+    /// Heading of the key counties' figures summed.
+    fig_key_counties,
+    /// What the key counties' sum is.
+    fig_key_counties_help,
+    /// Link to the evaluation page.
+    fig_to_evaluation,
+    /// Title of the evaluation page.
+    eval_title,
+    /// How a score is computed.
+    eval_intro,
+    /// No [evaluation] in force.
+    eval_not_configured,
+    /// The rule set the weights come from.
+    eval_rule_set,
+    /// Total score.
+    eval_score,
+    /// Indicator column.
+    eval_indicator,
+    /// Value column.
+    eval_value,
+    /// Target column.
+    eval_target,
+    /// No-marks column.
+    eval_zero,
+    /// Weight column.
+    eval_weight,
+    /// Points column.
+    eval_points,
+    /// Not applicable.
+    eval_na,
+    /// Download of the scores.
+    eval_xlsx,
+    /// The region's own line.
+    eval_own,
+    /// Title of the key county list.
+    key_counties_title,
+    /// No key county in the region.
+    no_key_counties,
     /// Tile map title.
     dash_tiles,
     /// Tile map legend heading.
@@ -1729,6 +1769,26 @@ pub const ZH: Texts = Texts {
     fig_alerts_open: "未处置预警",
     fig_alerts_raised: "本期发出",
     fig_alerts_resolved: "本期处置",
+    key_county_badge: "重点帮扶县",
+    fig_key_counties: "其中：重点帮扶县合计",
+    fig_key_counties_help: "同一口径，只汇总本区域内列入乡村振兴重点帮扶县名单的县",
+    fig_to_evaluation: "绩效评价",
+    eval_title: "绩效评价",
+    eval_intro: "各项指标由统计数计算（口径见 docs/figures.md）。每项得分 = 权重 × (实际值 − 零分值) ÷ (满分值 − 零分值)，限于0到权重之间；总分 = 各项得分之和 ÷ 适用指标的权重之和 × 100。无数据的指标不适用，不计入。",
+    eval_not_configured: "未配置考核指标：生效的规则集中没有 [evaluation] 部分，请在规则文件中配置后再查看。",
+    eval_rule_set: "考核依据",
+    eval_score: "总分",
+    eval_indicator: "指标",
+    eval_value: "实际值",
+    eval_target: "满分值",
+    eval_zero: "零分值",
+    eval_weight: "权重",
+    eval_points: "得分",
+    eval_na: "不适用",
+    eval_xlsx: "下载评价表 (XLSX)",
+    eval_own: "本级",
+    key_counties_title: "重点帮扶县逐县统计",
+    no_key_counties: "本区域内没有列入名单的重点帮扶县",
     dash_tiles: "各下级区划监测率（每千户监测户数）",
     dash_tiles_legend: "每千户监测户数",
     dash_tiles_none: "无农户",
@@ -2296,6 +2356,26 @@ pub const EN: Texts = Texts {
     fig_alerts_open: "Open alerts",
     fig_alerts_raised: "Raised in the period",
     fig_alerts_resolved: "Resolved in the period",
+    key_county_badge: "Key county",
+    fig_key_counties: "Of which: key assistance counties",
+    fig_key_counties_help: "The same figures, summed over the region's counties on a key assistance county list only",
+    fig_to_evaluation: "Performance evaluation",
+    eval_title: "Performance evaluation",
+    eval_intro: "Each indicator is computed from the figures (definitions: docs/figures.md). Points = weight × (value − no-marks value) ÷ (target − no-marks value), kept between 0 and the weight; score = points ÷ the weights of the indicators that apply × 100. An indicator without data does not apply and is left out.",
+    eval_not_configured: "Not configured: no rule set in force has an [evaluation] section; configure it in the rule files.",
+    eval_rule_set: "Weights from",
+    eval_score: "Score",
+    eval_indicator: "Indicator",
+    eval_value: "Value",
+    eval_target: "Full marks at",
+    eval_zero: "No marks at",
+    eval_weight: "Weight",
+    eval_points: "Points",
+    eval_na: "n/a",
+    eval_xlsx: "Download the scores (XLSX)",
+    eval_own: "The region itself",
+    key_counties_title: "Key assistance counties, county by county",
+    no_key_counties: "No key assistance county in this region",
     dash_tiles: "Monitoring rate by child region (monitored per 1,000 households)",
     dash_tiles_legend: "Monitored per 1,000 households",
     dash_tiles_none: "no households",

@@ -332,6 +332,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/figures/{code}",                 O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         // the households behind a figure, de-identified: every role, the viewer included
         route( "GET",  "/api/v1/figures/{code}/households",      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/api/v1/evaluation/{code}",              O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/households",                     O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "POST", "/api/v1/households",                     O::Village,   EDIT,    EDIT,    taken,       B::HouseholdJson),
         route( "GET",  "/api/v1/households/{id}",                O::Household, READ_HH, READ_HH, Ok,          B::Nothing),
@@ -419,6 +420,10 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/figures/{code}/report.xlsx",            O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/figures/{code}/households",             O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/dashboard/{code}",                      O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/figures/{code}/key-counties",           O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        // 绩效评价: who reads the figures of a region reads its evaluation
+        route( "GET",  "/evaluation/{code}",                     O::Region,    ALL,     ALL,     Ok,          B::Nothing),
+        route( "GET",  "/evaluation/{code}/scores.xlsx",         O::Region,    ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/households",                            O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households.xlsx",                       O::None,      READ_HH, READ_HH, Ok,          B::Nothing),
         route( "GET",  "/households/new",                        O::None,      EDIT,    EDIT,    Ok,          B::Nothing),

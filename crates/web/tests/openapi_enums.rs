@@ -24,6 +24,7 @@ use dixian_store::assistance::{ListBatchOutcome, ListBatchSummary};
 use dixian_store::cases::{LeadStatus, NoticeKind, PublicStatus, TimelineKind};
 use dixian_store::feeds::{BatchOutcome, BatchSummary};
 use dixian_store::figure_households::FigureKind;
+use dixian_store::key_counties::KeyLevel;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -124,6 +125,7 @@ fn table() -> BTreeMap<&'static str, Known> {
         PlanStatus,
         StatusColour,
         FigureKind,
+        KeyLevel,
         RecordType,
     ));
     t.extend(plain!(RegionLevel, Role, LeadStatus));

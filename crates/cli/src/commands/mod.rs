@@ -184,6 +184,7 @@ pub mod alerts;
 pub mod cases;
 pub mod exchange;
 pub mod feeds;
+pub mod key_counties;
 pub mod measures;
 pub mod migrate;
 pub mod registry;

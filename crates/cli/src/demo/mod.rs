@@ -90,6 +90,14 @@ async fn seed(store: &Store, households: u64, divisions: &Path) -> anyhow::Resul
         "{n} regions of county {COUNTY} loaded ({:.1} s)",
         t.elapsed().as_secs_f64()
     );
+    if let Some(k) =
+        dixian_app::key_counties::load_shipped(store, chrono::Local::now().date_naive()).await?
+    {
+        println!(
+            "key assistance counties of the shipped list loaded: {} (重点帮扶县名单已加载)",
+            k.added + k.kept
+        );
+    }
     let townships = county_townships(divisions, &county)?;
     let spec = dixian_sim::PopulationSpec {
         townships,

@@ -167,6 +167,21 @@ impl RuleBook {
     }
 }
 
+impl RuleBook {
+    /// The evaluation indicators in force on `date` for `region`, with the
+    /// set that declares them, looked up county → province → national like
+    /// [`alerts_for`](Self::alerts_for). `None`: no set of the chain has
+    /// `[evaluation]` (the pages say "not configured").
+    pub fn evaluation_for(
+        &self,
+        region: &RegionCode,
+        date: NaiveDate,
+    ) -> Option<(&RuleSet, &super::EvaluationPolicy)> {
+        self.chain(region, date)
+            .find_map(|s| s.evaluation.as_ref().map(|e| (s, e)))
+    }
+}
+
 /// The shipped rule files: (name, text). A file added to `rules/` must be
 /// added here too (a test compares the two).
 pub const SHIPPED: [(&str, &str); 5] = [

@@ -11,6 +11,7 @@
 
 mod book;
 mod condition;
+mod evaluation;
 pub mod explain;
 mod location;
 mod raw;
@@ -20,6 +21,7 @@ mod write;
 
 pub use book::{NATIONAL_CEILINGS, NATIONAL_FLOORS, PolicyField, RuleBook, SHIPPED};
 pub use condition::{Condition, Needs, Severity};
+pub use evaluation::{EvaluationPolicy, Indicator, IndicatorRule};
 pub use location::Location;
 pub use set::{
     DisasterThresholds, HousingThresholds, MedicalThresholds, NATIONAL, Rule, RuleRegion, RuleSet,

@@ -28,6 +28,7 @@ pub(super) struct RawRuleSet {
     pub assistance: Option<Spanned<RawAssistance>>,
     pub alerts: Option<Spanned<RawAlerts>>,
     pub window: Option<Spanned<RawWindow>>,
+    pub evaluation: Option<Spanned<RawEvaluation>>,
     #[serde(default)]
     pub measures: Vec<Spanned<RawMeasure>>,
     #[serde(default)]
@@ -88,6 +89,23 @@ pub(super) struct RawMeasure {
     pub max_yearly_rate_percent: Option<Spanned<Number>>,
     #[serde(default)]
     pub excludes: Vec<Spanned<String>>,
+}
+
+/// `[evaluation]`: the indicators of the performance evaluation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEvaluation {
+    pub indicators: Vec<Spanned<RawIndicator>>,
+}
+
+/// One `[[evaluation.indicators]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIndicator {
+    pub indicator: Spanned<String>,
+    pub weight: Spanned<Number>,
+    pub full: Spanned<Number>,
+    pub zero: Spanned<Number>,
 }
 
 /// `[window]`: the period the windowed conditions read.

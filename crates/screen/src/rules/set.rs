@@ -5,9 +5,10 @@ use super::RuleError;
 use super::condition::{Condition, Needs, Severity};
 use super::location::Location;
 use super::raw::{
-    Number, RawAlerts, RawAssistance, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
+    Number, RawAlerts, RawAssistance, RawEvaluation, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
     RawRuleSet, RawWater, RawWindow, WorkflowSpans, Yuan,
 };
+use super::evaluation::{EvaluationPolicy, Indicator, IndicatorRule};
 use super::window::Window;
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
@@ -144,6 +145,9 @@ pub struct RuleSet {
     /// `[window]`: the days the windowed conditions read; [`Window::DEFAULT`]
     /// (rolling 365 days) when the file has no such table.
     pub window: Window,
+    /// `[evaluation]`: the indicators of the performance evaluation; `None`
+    /// when the file has none (inherited like `alerts`).
+    pub evaluation: Option<EvaluationPolicy>,
     #[serde(skip)]
     pub(super) at: SetLocations,
 }
@@ -256,6 +260,7 @@ impl Check<'_> {
         let assistance = self.optional(raw.assistance.as_ref(), Check::assistance);
         let alerts = self.optional(raw.alerts.as_ref(), Check::alerts);
         let window = self.optional(raw.window.as_ref(), Check::window);
+        let evaluation = self.optional(raw.evaluation.as_ref(), Check::evaluation);
         let (valid_from, valid_to) = period?;
         Some(RuleSet {
             file: self.file.to_string(),
@@ -276,6 +281,7 @@ impl Check<'_> {
             assistance: assistance?,
             alerts: alerts?,
             window: window?.unwrap_or_default(),
+            evaluation: evaluation?,
             at: self.locations(&raw, wf),
         })
     }
@@ -385,6 +391,71 @@ impl Check<'_> {
             self.err(span, format!("alerts.{key} {message}"));
         }
         problems.is_empty().then_some(policy)
+    }
+
+    /// `[evaluation]`: at least one indicator, each known and once, a
+    /// weight above zero, `full` and `zero` finite, apart, and (for a
+    /// share) from 0 to 100.
+    fn evaluation(&mut self, e: &Spanned<RawEvaluation>) -> Option<EvaluationPolicy> {
+        let before = self.errors.len();
+        if e.get_ref().indicators.is_empty() {
+            self.err(
+                e.span(),
+                "evaluation needs at least one [[evaluation.indicators]] (考核指标至少一项)",
+            );
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for raw in &e.get_ref().indicators {
+            let r = raw.get_ref();
+            let Some(indicator) = Indicator::parse(r.indicator.get_ref()) else {
+                let known: Vec<&str> = Indicator::ALL.iter().map(|i| i.code()).collect();
+                self.err(
+                    r.indicator.span(),
+                    format!(
+                        "evaluation: unknown indicator; known: {} (未知的考核指标)",
+                        known.join(", ")
+                    ),
+                );
+                continue;
+            };
+            if !seen.insert(indicator) {
+                self.err(
+                    r.indicator.span(),
+                    "evaluation: this indicator is listed twice (考核指标重复)",
+                );
+            }
+            let (weight, full, zero) = (r.weight.get_ref().0, r.full.get_ref().0, r.zero.get_ref().0);
+            if !(weight.is_finite() && weight > 0.0) {
+                self.err(r.weight.span(), "evaluation.weight must be greater than 0 (权重必须大于0)");
+            }
+            let range = if indicator.is_percent() { 0.0..=100.0 } else { 0.0..=3650.0 };
+            for (v, span) in [(full, r.full.span()), (zero, r.zero.span())] {
+                if !(v.is_finite() && range.contains(&v)) {
+                    self.err(
+                        span,
+                        if indicator.is_percent() {
+                            "evaluation: a share is from 0 to 100 (%) (占比应在0到100之间)"
+                        } else {
+                            "evaluation: days are from 0 to 3650 (天数应在0到3650之间)"
+                        },
+                    );
+                }
+            }
+            if full == zero {
+                self.err(
+                    r.zero.span(),
+                    "evaluation: zero must differ from full (零分值不能等于满分值)",
+                );
+            }
+            out.push(IndicatorRule {
+                indicator,
+                weight,
+                full,
+                zero,
+            });
+        }
+        (self.errors.len() == before).then_some(EvaluationPolicy { indicators: out })
     }
 
     /// `[window]`: `kind = "rolling"` with `days` from 1 to 366, or

@@ -99,6 +99,16 @@ impl RuleSet {
         if let Some(a) = &self.alerts {
             alerts(&mut out, a);
         }
+        if let Some(e) = &self.evaluation {
+            out.push_str("\n[evaluation]\n");
+            for i in &e.indicators {
+                out.push_str("\n[[evaluation.indicators]]\n");
+                line(&mut out, "indicator", &quoted(i.indicator.code()));
+                line(&mut out, "weight", &float(i.weight));
+                line(&mut out, "full", &float(i.full));
+                line(&mut out, "zero", &float(i.zero));
+            }
+        }
         out
     }
 }

@@ -4,6 +4,7 @@
 //! number (`pages`). The numbers come from `dixian_app::figures`, once.
 
 pub mod api;
+mod evaluation;
 mod households;
 mod pages;
 
@@ -12,5 +13,7 @@ use axum::Router;
 
 /// The figures' page routes.
 pub fn router() -> Router<AppState> {
-    pages::router().merge(households::router())
+    pages::router()
+        .merge(households::router())
+        .merge(evaluation::router())
 }

@@ -28,6 +28,7 @@ use dixian_domain::{Category, RiskType};
 use dixian_screen::FeedKind;
 use dixian_store::StoreError;
 use dixian_store::figure_households::{FigureKind, FigureSelector};
+use dixian_store::key_counties::KeyLevel;
 use dixian_store::regions::Region;
 
 /// Routes of these pages.
@@ -36,6 +37,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/figures/{code}", get(figures_page))
         .route("/figures/{code}/report.xlsx", get(report_xlsx))
         .route("/dashboard/{code}", get(dashboard_page))
+        .route("/figures/{code}/key-counties", get(key_counties_page))
 }
 
 /// One figure set as the pages show it (labels in the page's language).
@@ -172,6 +174,8 @@ impl FigView {
 /// A child region's line: its name, where it drills down to, its figures.
 struct ChildView {
     name: String,
+    /// The key county badge's title (the list's name), for a key county.
+    key: Option<String>,
     figures_href: String,
     dashboard_href: String,
     households_href: String,
@@ -196,6 +200,29 @@ fn behind(
     )
 }
 
+/// The badge's title of a key county (the list it is on), in the page's language.
+pub(super) fn key_title(t: &Texts, level: Option<KeyLevel>) -> Option<String> {
+    level.map(|l| t.pick(l.label_zh(), l.label_en()).to_string())
+}
+
+/// The key counties of a province or city summed: their names and figures.
+struct KeyView {
+    names: String,
+    f: FigView,
+}
+
+fn key_view(t: &Texts, r: &FigureReport, reads_alerts: bool) -> Option<KeyView> {
+    r.key_counties.as_ref().map(|k| KeyView {
+        names: k
+            .counties
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        f: FigView::of(t, &r.region.code, &k.figures, reads_alerts),
+    })
+}
+
 /// Whether the reader may open the alert list (who reads cases); every
 /// reader sees the alert counts.
 fn reads_alerts(auth: &PageAuth) -> bool {
@@ -207,13 +234,13 @@ fn households_href(code: &str) -> String {
     behind(code, FigureKind::Monitored, None, None)
 }
 
-fn query(p: &Period) -> String {
+pub(super) fn query(p: &Period) -> String {
     format!("from={}&to={}", p.from, p.to)
 }
 
 /// The period of the form, or the typed values back with the field's
 /// error (the default period shown meanwhile).
-fn period_of(q: &PeriodQuery, today: chrono::NaiveDate) -> (Period, Option<String>) {
+pub(super) fn period_of(q: &PeriodQuery, today: chrono::NaiveDate) -> (Period, Option<String>) {
     match Period::parse(q.from.as_deref(), q.to.as_deref(), today) {
         Ok(p) => (p, None),
         Err(e) => (
@@ -260,6 +287,10 @@ struct FiguresPage {
     today: String,
     xlsx: String,
     dashboard: String,
+    evaluation: String,
+    /// The region's own key county badge title.
+    key: Option<String>,
+    keyed: Option<KeyView>,
     total: FigView,
     children: Vec<ChildView>,
 }
@@ -272,6 +303,7 @@ fn children(t: &Texts, r: &FigureReport, p: &Period, reads_alerts: bool) -> Vec<
         .iter()
         .map(|c| ChildView {
             name: c.region.name.clone(),
+            key: key_title(t, c.key_county),
             figures_href: format!("/figures/{}?{}", c.region.code, query(p)),
             dashboard_href: format!("/dashboard/{}?{}", c.region.code, query(p)),
             households_href: households_href(&c.region.code),
@@ -309,6 +341,9 @@ async fn figures_page(
         today: r.today.to_string(),
         xlsx: format!("/figures/{}/report.xlsx?{}", r.region.code, query(&period)),
         dashboard: format!("/dashboard/{}?{}", r.region.code, query(&period)),
+        evaluation: format!("/evaluation/{}?{}", r.region.code, query(&period)),
+        key: key_title(t, r.key_county),
+        keyed: key_view(t, &r, reads_alerts(&auth)),
         total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         children: children(t, &r, &period, reads_alerts(&auth)),
         chain: r.chain,
@@ -421,6 +456,8 @@ struct Tile {
     class: String,
     x: i64,
     y: i64,
+    /// A key county (marked on the tile).
+    key: bool,
 }
 
 /// The tile map's colour scale: monitored households per 1,000
@@ -453,6 +490,7 @@ fn tiles(r: &FigureReport, kids: &[ChildView]) -> (Vec<Tile>, i64) {
                     || "none".into(),
                     |p| TILE_SCALE.iter().filter(|b| p >= **b).count().to_string(),
                 ),
+                key: c.key_county.is_some(),
                 x: (i % TILE_COLS) * (TILE_W + TILE_GAP),
                 y: (i / TILE_COLS) * (TILE_H + TILE_GAP),
             }
@@ -476,6 +514,9 @@ struct DashboardPage {
     today: String,
     figures: String,
     households: String,
+    evaluation: String,
+    key: Option<String>,
+    keyed: Option<KeyView>,
     total: FigView,
     bars: Vec<Bar>,
     bars_h: i64,
@@ -576,6 +617,9 @@ async fn dashboard_page(
         today: r.today.to_string(),
         figures: format!("/figures/{}?{}", r.region.code, query(&period)),
         households: households_href(&r.region.code),
+        evaluation: format!("/evaluation/{}?{}", r.region.code, query(&period)),
+        key: key_title(t, r.key_county),
+        keyed: key_view(t, &r, reads_alerts(&auth)),
         total: FigView::of(t, &r.region.code, &r.total, reads_alerts(&auth)),
         bars_h: (bars.len() as i64 * ROW_H).max(ROW_H),
         bars,
@@ -597,6 +641,79 @@ async fn dashboard_page(
         tile_h: TILE_H,
         tile_legend,
         chain: r.chain,
+    };
+    (status, page).into_response()
+}
+
+/// One key county's line of the key county list.
+struct KeyCountyLine {
+    code: String,
+    name: String,
+    list: String,
+    figures_href: String,
+    f: FigView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "key_counties.html")]
+struct KeyCountiesPage {
+    t: &'static Texts,
+    user: Option<UserBar>,
+    code: String,
+    name: String,
+    from: String,
+    to: String,
+    error: Option<String>,
+    figures: String,
+    lines: Vec<KeyCountyLine>,
+}
+
+/// `/figures/{code}/key-counties`: every key assistance county inside the
+/// region (in the reader's scope) with its own figures, read from the
+/// counters grouped by county.
+async fn key_counties_page(
+    State(s): State<AppState>,
+    auth: PageAuth,
+    Lang(t): Lang,
+    Path(code): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let today = dixian_domain::case::china_date(s.clock.now());
+    let (period, error) = period_of(&q, today);
+    let book = s.rules.get();
+    let (r, counties) =
+        match figures::counties_of(&s.store, &auth.actor(), &book, &code, &period, today).await {
+            Ok(x) => x,
+            Err(e) => return failed(t, e),
+        };
+    let lines = counties
+        .iter()
+        .filter_map(|c| {
+            let level = c.key_county?;
+            Some(KeyCountyLine {
+                code: c.region.code.clone(),
+                name: c.region.name.clone(),
+                list: t.pick(level.label_zh(), level.label_en()).to_string(),
+                figures_href: format!("/figures/{}?{}", c.region.code, query(&period)),
+                f: FigView::of(t, &c.region.code, &c.figures, reads_alerts(&auth)),
+            })
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = KeyCountiesPage {
+        t,
+        user: user_bar(&auth.0, t),
+        code: r.region.code.clone(),
+        name: r.region.name.clone(),
+        from: q.from.clone().unwrap_or_else(|| period.from.clone()),
+        to: q.to.clone().unwrap_or_else(|| period.to.clone()),
+        error: error.map(|e| t.of_pair(&e).to_string()),
+        figures: format!("/figures/{}?{}", r.region.code, query(&period)),
+        lines,
     };
     (status, page).into_response()
 }
