@@ -718,7 +718,9 @@ const IMPORT_CHUNK: usize = 4096;
 /// transaction, marks each village it wrote once, and puts them back
 /// before it commits (SQLite's DDL is transactional: a rolled-back or
 /// killed import leaves them as they were). PostgreSQL marks once per
-/// statement (migration 0018).
+/// statement (migration 0018). The registry index's insert triggers
+/// (0021) are dropped the same way; the import rebuilds the parts of the
+/// villages it wrote before it commits.
 /// SQLite's page cache (KiB) for the connection of a bulk import: the
 /// unique indexes take keys in random order, and a cache smaller than
 /// them sends every insert to the disk. Set back to the store's default
@@ -726,7 +728,12 @@ const IMPORT_CHUNK: usize = 4096;
 const IMPORT_CACHE_KIB: u64 = 262_144;
 pub(crate) const DEFAULT_CACHE_KIB: u64 = 65_536;
 
-const SQLITE_INSERT_TRIGGERS: [&str; 2] = ["stats_households_ins", "stats_members_ins"];
+const SQLITE_INSERT_TRIGGERS: [&str; 4] = [
+    "stats_households_ins",
+    "stats_members_ins",
+    "registry_index_households_ins",
+    "registry_index_members_ins",
+];
 
 /// Where the time of a bulk import went (wall time of each phase of the
 /// writing side; reading the file runs beside it on its own thread).
@@ -1157,6 +1164,10 @@ impl Importer {
                     .await?;
             }
         }
+        // The registry index of every village written, current at commit
+        // (the marks PostgreSQL's statement triggers made are taken).
+        let written: Vec<String> = self.written_villages.iter().cloned().collect();
+        crate::registry_index::rebuild_written(&mut self.tx, &written).await?;
         if self.written.0 > 0 {
             let change = self.audit_change();
             audit::record(&mut self.tx, &[change]).await?;

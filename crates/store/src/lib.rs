@@ -26,6 +26,7 @@ pub mod privacy;
 mod refusal;
 pub mod regions;
 pub mod registry_file;
+pub mod registry_index;
 pub mod rule_sets;
 pub mod screening;
 pub mod stats;
@@ -249,6 +250,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk_stats_marks",
         include_str!("../migrations/sqlite/0018_bulk_stats_marks.sql"),
     ),
+    (
+        21,
+        "registry_index",
+        include_str!("../migrations/sqlite/0021_registry_index.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -330,6 +336,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "bulk_stats_marks",
         include_str!("../migrations/postgres/0018_bulk_stats_marks.sql"),
+    ),
+    (
+        21,
+        "registry_index",
+        include_str!("../migrations/postgres/0021_registry_index.sql"),
     ),
 ];
 
