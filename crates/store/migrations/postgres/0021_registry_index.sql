@@ -4,6 +4,13 @@
 -- import COPYs a hundred thousand rows in one statement, and rebuilds the
 -- villages it wrote before it commits); updates of the columns the index
 -- holds and deletes mark row by row.
+--
+-- Unlike the figures' marks, a mark is added even when the village has one
+-- already: under READ COMMITTED a refresh may take the existing mark and
+-- rebuild the village from a snapshot without this writer's rows; the
+-- writer's own (uncommitted) mark is not taken by it and survives for the
+-- next refresh. Duplicates are harmless (the refresh reads distinct
+-- villages and takes all marks of one).
 CREATE TABLE registry_index (
     village_code TEXT PRIMARY KEY,
     generation   BIGINT NOT NULL,
@@ -19,8 +26,7 @@ CREATE TABLE registry_index_dirty (
 CREATE INDEX registry_index_dirty_village ON registry_index_dirty(village_code);
 
 CREATE FUNCTION registry_index_mark(v TEXT) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO registry_index_dirty (village_code) SELECT v
-     WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM registry_index_dirty WHERE village_code = v);
+    INSERT INTO registry_index_dirty (village_code) SELECT v WHERE v IS NOT NULL;
 $$;
 
 CREATE FUNCTION registry_index_mark_household() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -50,8 +56,7 @@ CREATE TRIGGER registry_index_members
 CREATE FUNCTION registry_index_mark_inserted_households() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO registry_index_dirty (village_code)
-    SELECT DISTINCT n.village_code FROM inserted n
-     WHERE NOT EXISTS (SELECT 1 FROM registry_index_dirty d WHERE d.village_code = n.village_code);
+    SELECT DISTINCT n.village_code FROM inserted n;
     RETURN NULL;
 END $$;
 
@@ -59,8 +64,7 @@ CREATE FUNCTION registry_index_mark_inserted_members() RETURNS trigger LANGUAGE 
 BEGIN
     INSERT INTO registry_index_dirty (village_code)
     SELECT DISTINCT h.village_code
-      FROM (SELECT DISTINCT household_id FROM inserted) n JOIN households h ON h.id = n.household_id
-     WHERE NOT EXISTS (SELECT 1 FROM registry_index_dirty d WHERE d.village_code = h.village_code);
+      FROM (SELECT DISTINCT household_id FROM inserted) n JOIN households h ON h.id = n.household_id;
     RETURN NULL;
 END $$;
 
