@@ -728,6 +728,11 @@ const IMPORT_CHUNK: usize = 4096;
 const IMPORT_CACHE_KIB: u64 = 262_144;
 pub(crate) const DEFAULT_CACHE_KIB: u64 = 65_536;
 
+/// The persons whose registry index parts an import keeps in memory
+/// (about 30 bytes each): beyond, the parts are rebuilt from the tables at
+/// the end. A bound on memory, not a policy number.
+const IMPORT_PARTS_MAX_PERSONS: usize = 4_000_000;
+
 const SQLITE_INSERT_TRIGGERS: [&str; 4] = [
     "stats_households_ins",
     "stats_members_ins",
@@ -775,6 +780,11 @@ pub struct Importer {
     written_villages: std::collections::BTreeSet<String>,
     /// SQLite: the insert triggers dropped for the load, to put back.
     triggers: Vec<String>,
+    /// The registry index's parts of the households written, per village,
+    /// from memory (`None` once more than [`IMPORT_PARTS_MAX_PERSONS`]
+    /// persons: the parts are then rebuilt from the tables at the end).
+    parts: Option<HashMap<String, Vec<crate::registry_index::HouseholdPart>>>,
+    parts_persons: usize,
     /// First load into an empty registry: the secondary indexes of
     /// households and members dropped for the load, to build again (sorted,
     /// in one pass each) before the commit.
@@ -817,6 +827,8 @@ impl Importer {
             ids: None,
             written_villages: Default::default(),
             triggers: Vec::new(),
+            parts: Some(HashMap::new()),
+            parts_persons: 0,
             indexes: Vec::new(),
             prepared: false,
             source: None,
@@ -1070,6 +1082,18 @@ impl Importer {
                 self.written_villages.insert(h.village.to_string());
             }
         }
+        self.parts_persons += members.len();
+        if self.parts_persons > IMPORT_PARTS_MAX_PERSONS {
+            self.parts = None;
+        }
+        if let Some(parts) = &mut self.parts {
+            for (id, h) in &with_ids {
+                parts
+                    .entry(h.village.to_string())
+                    .or_default()
+                    .push(crate::registry_index::household_part(*id, h));
+            }
+        }
         if let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) {
             self.ids = Some(match self.ids {
                 Some((a, b)) => (a.min(lo), b.max(hi)),
@@ -1167,7 +1191,8 @@ impl Importer {
         // The registry index of every village written, current at commit
         // (the marks PostgreSQL's statement triggers made are taken).
         let written: Vec<String> = self.written_villages.iter().cloned().collect();
-        crate::registry_index::rebuild_written(&mut self.tx, &written).await?;
+        let parts = self.parts.take();
+        crate::registry_index::rebuild_written(&mut self.tx, &written, parts).await?;
         if self.written.0 > 0 {
             let change = self.audit_change();
             audit::record(&mut self.tx, &[change]).await?;

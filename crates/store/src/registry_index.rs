@@ -372,7 +372,13 @@ async fn build(tx: &mut Tx, village: &str, today: NaiveDate) -> Result<VillagePa
 async fn rebuild(tx: &mut Tx, village: &str) -> Result<(i64, VillagePart), StoreError> {
     let today = dixian_domain::case::china_date(Utc::now());
     let part = build(tx, village, today).await?;
-    let sealed = tx.data().seal_bytes(COLUMN, &encode(village, &part));
+    let generation = store_part(tx, village, &part).await?;
+    Ok((generation, part))
+}
+
+/// Stores `part` as `village`'s, sealed, one generation on.
+async fn store_part(tx: &mut Tx, village: &str, part: &VillagePart) -> Result<i64, StoreError> {
+    let sealed = tx.data().seal_bytes(COLUMN, &encode(village, part));
     let persons: usize = part.households.iter().map(|h| h.persons.len()).sum();
     let (generation,): (i64,) = tx
         .one(
@@ -389,15 +395,54 @@ async fn rebuild(tx: &mut Tx, village: &str) -> Result<(i64, VillagePart), Store
             .bind(Utc::now()),
         )
         .await?;
-    Ok((generation, part))
+    Ok(generation)
 }
 
-/// Rebuilds, in the bulk import's transaction, the villages it wrote
-/// (and takes their marks): the import commits with the index current.
-pub(crate) async fn rebuild_written(tx: &mut Tx, villages: &[String]) -> Result<(), StoreError> {
+/// The part of a household as the bulk import wrote it (`id` assigned),
+/// from the record in memory: no ID number to open again.
+pub(crate) fn household_part(id: i64, h: &dixian_domain::Household) -> HouseholdPart {
+    HouseholdPart {
+        id,
+        income_yuan: h.income.total(),
+        formerly_poor: h.formerly_registered_poor,
+        monitored: h.category.is_some(),
+        persons: h
+            .members
+            .iter()
+            .map(|m| PersonPart {
+                key: person_key(&m.id_number),
+                labor: m.labor,
+                disability_grade: m.disability_grade.map(i64::from),
+            })
+            .collect(),
+    }
+}
+
+/// Brings, in the bulk import's transaction, the parts of the villages it
+/// wrote up to date (and takes their marks): the import commits with the
+/// index current. `built` holds the parts of what the import wrote, from
+/// memory (`None` when it held too many to keep); a village whose
+/// households are all the import's takes that part as it is, any other is
+/// rebuilt from the text columns.
+pub(crate) async fn rebuild_written(
+    tx: &mut Tx,
+    villages: &[String],
+    mut built: Option<std::collections::HashMap<String, Vec<HouseholdPart>>>,
+) -> Result<(), StoreError> {
     for v in villages {
         tx.execute(q("DELETE FROM registry_index_dirty WHERE village_code = $1").bind(v.as_str()))
             .await?;
+        let mine = built.as_mut().and_then(|b| b.remove(v));
+        if let Some(mut households) = mine {
+            let (held,): (i64,) = tx
+                .one(q("SELECT COUNT(*) FROM households WHERE village_code = $1").bind(v.as_str()))
+                .await?;
+            if held == households.len() as i64 {
+                households.sort_unstable_by_key(|h| h.id);
+                store_part(tx, v, &VillagePart { households }).await?;
+                continue;
+            }
+        }
         rebuild(tx, v).await?;
     }
     Ok(())
