@@ -382,8 +382,7 @@ pub async fn run_screening(
             output.record(store, actor, now).await?
         }
     };
-    let book_for_alerts = book;
-    match crate::alerts::run_alerts(store, actor, &book_for_alerts, as_of, now).await {
+    match crate::alerts::run_alerts(store, actor, book, as_of, now).await {
         Ok(run) => report.alerts = Some(run),
         Err(e) => report.alerts_error = Some(e.to_string()),
     }
