@@ -988,6 +988,24 @@ async fn a_rerun_with_nothing_new_reads_nothing(backend: Backend) {
     let fresh = go(date(2025, 3, 3)).await;
     assert_eq!(fresh.repeats_run, None, "a new row");
     assert_eq!(fresh.warnings_extended, 1);
+
+    // another rule book in force (a new version adopted): a full pass
+    let op = Actor::operator(officer.scope.region.clone());
+    let files = vec![("guizhou-draft.toml".to_string(), guizhou(2, 40000))];
+    let (_, next) = dixian_app::adopt_rules(&store, &op, &files, Utc::now())
+        .await
+        .unwrap();
+    let d3 = date(2025, 3, 3);
+    let under_next = run_screening(&store, &officer, &next, d3, at(d3), 2)
+        .await
+        .unwrap()
+        .run;
+    assert_eq!(under_next.repeats_run, None, "another rule book");
+    let again = run_screening(&store, &officer, &next, d3, at(d3), 2)
+        .await
+        .unwrap()
+        .run;
+    assert_eq!(again.repeats_run, Some(under_next.id));
     let (runs,): (i64,) = store
         .pool
         .one(q(
@@ -995,7 +1013,16 @@ async fn a_rerun_with_nothing_new_reads_nothing(backend: Backend) {
         ))
         .await
         .unwrap();
-    assert_eq!(runs, 3, "three no-ops recorded");
+    assert_eq!(runs, 4, "four no-ops recorded");
+    let (audited,): (i64,) = store
+        .pool
+        .one(q(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'screening_run' AND action = 'run'",
+        ))
+        .await
+        .unwrap();
+    // first, two no-ops, edited, a no-op, later, fresh, under_next, a no-op
+    assert_eq!(audited, 9, "every run audited, no-ops included");
 }
 
 macro_rules! on_both_backends {
