@@ -280,7 +280,7 @@ pub async fn load_what_if(
     draft: &RuleSet,
     from: NaiveDate,
     to: NaiveDate,
-    now: DateTime<Utc>,
+    _now: DateTime<Utc>,
 ) -> Result<WhatIfInput, AppError> {
     crate::may_load_feeds(actor)?;
     if to < from {
@@ -297,8 +297,9 @@ pub async fn load_what_if(
     let drafted = draft_book(current, draft, from, to)?;
     let rows =
         screening::rows_between(&store.pool, actor, window_start(from).min(from), to).await?;
-    let today = dixian_domain::case::china_date(now);
-    let snap = screening::registry(&store.pool, actor, today).await?;
+    let snap = dixian_store::registry_index::load(&store.pool, &actor.scope.region)
+        .await?
+        .snapshot;
     Ok(WhatIfInput {
         current: current.clone(),
         drafted,

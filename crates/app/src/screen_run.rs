@@ -6,16 +6,26 @@
 //! finds the hits,
 //! and the store keeps what is new of them (`dixian_store::screening`):
 //! a re-run adds nothing.
+//!
+//! The registry comes from the index the store keeps per village
+//! (`dixian_store::registry_index`: marked villages rebuilt, the rest
+//! loaded from their sealed parts). A run that finds nothing changed since
+//! the region's last run — no feed row since, the same registry state,
+//! rule book and as-of day — is recorded as a no-op without reading rows
+//! ([`unchanged_run`]): the pass would find the same hits, all known.
 
 use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::RuleRef;
 use dixian_screen::engine::{
     EventColumns, FeedColumns, HouseholdFlags, MedicalColumns, PersonFacts, RegistryColumns,
-    RegistryIndex, ScreenStats, Screener, Warning, WaterColumns, person_key,
+    RegistryIndex, ScreenStats, Screener, Warning, WaterColumns,
 };
 use dixian_screen::{FeedRow, RuleBook};
-use dixian_store::screening::{self, NewRun, NewWarning, RegistrySnapshot, RunSummary, ScreenRow};
+use dixian_store::registry_index;
+use dixian_store::screening::{
+    self, NewRun, NewWarning, RegistrySnapshot, RunState, RunSummary, ScreenRow,
+};
 use dixian_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
 
@@ -128,8 +138,8 @@ pub(crate) fn registry_columns(snap: &RegistrySnapshot) -> RegistryColumns {
             snap.monitored[h],
         ));
     }
-    for (p, id) in snap.person_id_number.iter().enumerate() {
-        cols.person_key.push(person_key(id));
+    for (p, &key) in snap.person_key.iter().enumerate() {
+        cols.person_key.push(key);
         cols.person_household.push(snap.person_household[p]);
         let labor = snap.person_labor[p];
         let grade = snap.person_disability_grade[p].and_then(|g| u8::try_from(g).ok());
@@ -190,6 +200,8 @@ pub struct RunInput {
     started_at: DateTime<Utc>,
     rows: Vec<ScreenRow<FeedRow>>,
     snap: RegistrySnapshot,
+    /// The registry's state and the highest feed row id when reading began.
+    seen: RunState,
 }
 
 /// What the pass found, ready to store.
@@ -209,20 +221,75 @@ pub async fn load_run(
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<RunInput, AppError> {
-    crate::may_load_feeds(actor)?;
-    let today = dixian_domain::case::china_date(now);
-    if as_of > today {
-        return Err(StoreError::from(dixian_store::Refusal::AsOfInFuture { as_of, today }).into());
-    }
+    let today = may_run(actor, as_of, now)?;
+    // Before the rows are read: a row added meanwhile is not "seen".
+    let feed_rows = screening::feed_rows_seen(&store.pool).await?;
     let rows = screening::rows_to_screen(&store.pool, actor, window_start(as_of)).await?;
-    let snap = screening::registry(&store.pool, actor, today).await?;
+    let loaded = registry_index::load(&store.pool, &actor.scope.region).await?;
     Ok(RunInput {
         as_of,
         today,
         started_at: now,
         rows,
-        snap,
+        snap: loaded.snapshot,
+        seen: RunState {
+            registry: Some(loaded.state),
+            rules: None,
+            feed_rows: Some(feed_rows),
+        },
     })
+}
+
+/// The role check and the as-of day (not after today); today's date.
+fn may_run(actor: &Actor, as_of: NaiveDate, now: DateTime<Utc>) -> Result<NaiveDate, AppError> {
+    crate::may_load_feeds(actor)?;
+    let today = dixian_domain::case::china_date(now);
+    if as_of > today {
+        return Err(StoreError::from(dixian_store::Refusal::AsOfInFuture { as_of, today }).into());
+    }
+    Ok(today)
+}
+
+/// The rule book's digest, as runs keep it: its stable printed form
+/// (sets sorted, maps ordered) hashed.
+fn rules_state(book: &RuleBook) -> String {
+    screening::digest(&format!("{book:?}"))
+}
+
+/// A run with nothing new: when the region's last run was on the same
+/// as-of day, under the same rule book, with no feed row added since and
+/// the same registry state (its marked villages rebuilt first), the run is
+/// recorded as a no-op repeating it (no row read) and returned; otherwise
+/// `None` and the pass runs.
+pub async fn unchanged_run(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<RunSummary>, AppError> {
+    may_run(actor, as_of, now)?;
+    let Some(last) = screening::last_run(&store.pool, &actor.scope.region).await? else {
+        return Ok(None);
+    };
+    let rules = rules_state(book);
+    if last.as_of != as_of || last.rules_state.as_deref() != Some(rules.as_str()) {
+        return Ok(None);
+    }
+    let feed_rows = screening::feed_rows_seen(&store.pool).await?;
+    if last.feed_rows_seen != Some(feed_rows) {
+        return Ok(None);
+    }
+    let registry = registry_index::state(&store.pool, &actor.scope.region).await?;
+    let seen = RunState {
+        registry: Some(registry),
+        rules: Some(rules),
+        feed_rows: Some(feed_rows),
+    };
+    if !last.unchanged(as_of, &seen) {
+        return Ok(None);
+    }
+    Ok(screening::record_unchanged(&store.pool, actor, &last, now, now).await?)
 }
 
 impl RunInput {
@@ -235,7 +302,9 @@ impl RunInput {
             started_at,
             rows,
             snap,
+            mut seen,
         } = self;
+        seen.rules = Some(rules_state(book));
         let index = RegistryIndex::build(registry_columns(&snap), threads)?;
         let screener = Screener {
             index: &index,
@@ -248,6 +317,10 @@ impl RunInput {
             .iter()
             .map(|(w, g)| new_warning(w, &groups[*g], book, &snap, today))
             .collect();
+        // A re-run on the same day reads the same rows only if none was
+        // dated before the window (those are read once).
+        let from = window_start(as_of);
+        let stable = rows.iter().all(|r| r.payload.date() >= from);
         let mut batches: Vec<i64> = rows.iter().map(|r| r.batch_id).collect();
         batches.sort_unstable();
         batches.dedup();
@@ -256,6 +329,8 @@ impl RunInput {
             rows_screened: rows.len() as i64,
             batches,
             started_at,
+            seen,
+            hits: stable.then_some(found.len() as i64),
         };
         Ok(RunOutput { run, hits, stats })
     }
@@ -292,12 +367,22 @@ pub async fn run_screening(
     now: DateTime<Utc>,
     threads: usize,
 ) -> Result<ScreenRunReport, AppError> {
-    let input = load_run(store, actor, as_of, now).await?;
-    let book_for_alerts = book;
-    let book = book.clone();
-    let output = crate::blocking(move || input.compute(&book, threads)).await?;
-    let mut report = output.record(store, actor, now).await?;
-    match crate::alerts::run_alerts(store, actor, &book_for_alerts, as_of, now).await {
+    let mut report = match unchanged_run(store, actor, book, as_of, now).await? {
+        Some(run) => ScreenRunReport {
+            hits: usize::try_from(run.warnings_known).unwrap_or(0),
+            run,
+            stats: ScreenStats::default(),
+            alerts: None,
+            alerts_error: None,
+        },
+        None => {
+            let input = load_run(store, actor, as_of, now).await?;
+            let book = book.clone();
+            let output = crate::blocking(move || input.compute(&book, threads)).await?;
+            output.record(store, actor, now).await?
+        }
+    };
+    match crate::alerts::run_alerts(store, actor, book, as_of, now).await {
         Ok(run) => report.alerts = Some(run),
         Err(e) => report.alerts_error = Some(e.to_string()),
     }

@@ -146,6 +146,16 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
     .unwrap();
     assistance_rows(&store, &officer, now).await;
     alert_rows(&store, w.household_id, now).await;
+    // A registry edit after the run: its village waits for the registry
+    // index (registry_index_dirty; the parts themselves are in
+    // registry_index since the run).
+    store
+        .pool
+        .execute(
+            q("UPDATE households SET income_wage = income_wage WHERE id = $1").bind(w.household_id),
+        )
+        .await
+        .unwrap();
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(
             count(&store, &table).await > 0,

@@ -900,6 +900,131 @@ async fn two_severities_and_income_below_the_line(backend: Backend) {
     );
 }
 
+/// A run with nothing new since the region's last run (no feed row added,
+/// the same registry, rule book and as-of day) is recorded as a no-op that
+/// reads no rows and repeats the last run's result (its hits all known);
+/// a registry edit, a new row or another as-of day makes the next run a
+/// full pass again.
+async fn a_rerun_with_nothing_new_reads_nothing(backend: Backend) {
+    let Some((store, officer, _d)) = setup(backend).await else {
+        return;
+    };
+    let book = dixian_app::rule_book(&store, Utc::now()).await.unwrap();
+    let a = id("1970-01-01", 11);
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-03-01", "住院", 9000)]),
+        at(date(2025, 3, 2)),
+    )
+    .await;
+    let d = date(2025, 3, 2);
+    let go = |as_of: NaiveDate| {
+        let (store, officer, book) = (&store, &officer, &book);
+        async move {
+            run_screening(store, officer, book, as_of, at(as_of), 2)
+                .await
+                .unwrap()
+                .run
+        }
+    };
+    let first = go(d).await;
+    assert_eq!(
+        (
+            first.warnings_raised,
+            first.rows_screened,
+            first.repeats_run
+        ),
+        (1, 1, None)
+    );
+    let again = go(d).await;
+    assert_eq!(again.repeats_run, Some(first.id), "nothing new: a no-op");
+    assert_eq!(
+        (
+            again.rows_screened,
+            again.warnings_raised,
+            again.warnings_extended,
+            again.warnings_known
+        ),
+        (0, 0, 0, 1)
+    );
+    let third = go(d).await;
+    assert_eq!(
+        third.repeats_run,
+        Some(first.id),
+        "names the run with the result"
+    );
+
+    // a registry edit (the trigger marks the village): a full pass
+    store
+        .pool
+        .execute(q("UPDATE members SET labor = labor"))
+        .await
+        .unwrap();
+    let edited = go(d).await;
+    assert_eq!(edited.repeats_run, None, "the registry changed");
+    assert_eq!(
+        (
+            edited.rows_screened,
+            edited.warnings_known,
+            edited.warnings_raised
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(go(d).await.repeats_run, Some(edited.id));
+
+    // another as-of day: a full pass
+    let later = go(date(2025, 3, 3)).await;
+    assert_eq!(later.repeats_run, None, "another as-of day");
+
+    // a new row: a full pass that finds it
+    load(
+        &store,
+        &officer,
+        medical(&[(&a, "2025-03-03", "住院", 7000)]),
+        at(date(2025, 3, 3)),
+    )
+    .await;
+    let fresh = go(date(2025, 3, 3)).await;
+    assert_eq!(fresh.repeats_run, None, "a new row");
+    assert_eq!(fresh.warnings_extended, 1);
+
+    // another rule book in force (a new version adopted): a full pass
+    let op = Actor::operator(officer.scope.region.clone());
+    let files = vec![("guizhou-draft.toml".to_string(), guizhou(2, 40000))];
+    let (_, next) = dixian_app::adopt_rules(&store, &op, &files, Utc::now())
+        .await
+        .unwrap();
+    let d3 = date(2025, 3, 3);
+    let under_next = run_screening(&store, &officer, &next, d3, at(d3), 2)
+        .await
+        .unwrap()
+        .run;
+    assert_eq!(under_next.repeats_run, None, "another rule book");
+    let again = run_screening(&store, &officer, &next, d3, at(d3), 2)
+        .await
+        .unwrap()
+        .run;
+    assert_eq!(again.repeats_run, Some(under_next.id));
+    let (runs,): (i64,) = store
+        .pool
+        .one(q(
+            "SELECT COUNT(*) FROM screening_runs WHERE repeats_run IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(runs, 4, "four no-ops recorded");
+    let (audited,): (i64,) = store
+        .pool
+        .one(q(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'screening_run' AND action = 'run'",
+        ))
+        .await
+        .unwrap();
+    // first, two no-ops, edited, a no-op, later, fresh, under_next, a no-op
+    assert_eq!(audited, 9, "every run audited, no-ops included");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+) => {
         // multi-thread: the concurrent runs race on two workers for real
@@ -916,5 +1041,6 @@ on_both_backends!(
     a_warning_follows_a_person_who_moved,
     a_village_sees_only_its_own_warnings,
     unknown_stored_codes_are_refused,
-    two_severities_and_income_below_the_line
+    two_severities_and_income_below_the_line,
+    a_rerun_with_nothing_new_reads_nothing
 );

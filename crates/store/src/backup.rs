@@ -224,8 +224,9 @@ async fn catalogue(tx: &mut Tx) -> Result<Vec<Table>, StoreError> {
 }
 
 /// The tables that triggers fill: the figures' dirty marks
-/// (`store::stats`) and the warning counts (`store::warnings`).
-const TRIGGER_FILLED: [&str; 2] = ["stats_dirty", "warning_counts"];
+/// (`store::stats`), the warning counts (`store::warnings`) and the
+/// registry index's marks (`store::registry_index`).
+const TRIGGER_FILLED: [&str; 3] = ["stats_dirty", "warning_counts", "registry_index_dirty"];
 
 async fn describe_sqlite(tx: &mut Tx, name: &str) -> Result<(Table, Vec<String>), StoreError> {
     let cols: Vec<(String, String, i64)> = tx

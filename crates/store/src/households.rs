@@ -733,7 +733,9 @@ const IMPORT_CHUNK: usize = 4096;
 /// transaction, marks each village it wrote once, and puts them back
 /// before it commits (SQLite's DDL is transactional: a rolled-back or
 /// killed import leaves them as they were). PostgreSQL marks once per
-/// statement (migration 0018).
+/// statement (migration 0018). The registry index's insert triggers
+/// (0021) are dropped the same way; the import rebuilds the parts of the
+/// villages it wrote before it commits.
 /// SQLite's page cache (KiB) for the connection of a bulk import: the
 /// unique indexes take keys in random order, and a cache smaller than
 /// them sends every insert to the disk. Set back to the store's default
@@ -741,7 +743,17 @@ const IMPORT_CHUNK: usize = 4096;
 const IMPORT_CACHE_KIB: u64 = 262_144;
 pub(crate) const DEFAULT_CACHE_KIB: u64 = 65_536;
 
-const SQLITE_INSERT_TRIGGERS: [&str; 2] = ["stats_households_ins", "stats_members_ins"];
+/// The persons whose registry index parts an import keeps in memory
+/// (about 30 bytes each): beyond, the parts are rebuilt from the tables at
+/// the end. A bound on memory, not a policy number.
+const IMPORT_PARTS_MAX_PERSONS: usize = 4_000_000;
+
+const SQLITE_INSERT_TRIGGERS: [&str; 4] = [
+    "stats_households_ins",
+    "stats_members_ins",
+    "registry_index_households_ins",
+    "registry_index_members_ins",
+];
 
 /// Where the time of a bulk import went (wall time of each phase of the
 /// writing side; reading the file runs beside it on its own thread).
@@ -783,6 +795,11 @@ pub struct Importer {
     written_villages: std::collections::BTreeSet<String>,
     /// SQLite: the insert triggers dropped for the load, to put back.
     triggers: Vec<String>,
+    /// The registry index's parts of the households written, per village,
+    /// from memory (`None` once more than [`IMPORT_PARTS_MAX_PERSONS`]
+    /// persons: the parts are then rebuilt from the tables at the end).
+    parts: Option<HashMap<String, Vec<crate::registry_index::HouseholdPart>>>,
+    parts_persons: usize,
     /// First load into an empty registry: the secondary indexes of
     /// households and members dropped for the load, to build again (sorted,
     /// in one pass each) before the commit.
@@ -825,6 +842,8 @@ impl Importer {
             ids: None,
             written_villages: Default::default(),
             triggers: Vec::new(),
+            parts: Some(HashMap::new()),
+            parts_persons: 0,
             indexes: Vec::new(),
             prepared: false,
             source: None,
@@ -1078,6 +1097,18 @@ impl Importer {
                 self.written_villages.insert(h.village.to_string());
             }
         }
+        self.parts_persons += members.len();
+        if self.parts_persons > IMPORT_PARTS_MAX_PERSONS {
+            self.parts = None;
+        }
+        if let Some(parts) = &mut self.parts {
+            for (id, h) in &with_ids {
+                parts
+                    .entry(h.village.to_string())
+                    .or_default()
+                    .push(crate::registry_index::household_part(*id, h));
+            }
+        }
         if let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) {
             self.ids = Some(match self.ids {
                 Some((a, b)) => (a.min(lo), b.max(hi)),
@@ -1172,6 +1203,11 @@ impl Importer {
                     .await?;
             }
         }
+        // The registry index of every village written, current at commit
+        // (the marks PostgreSQL's statement triggers made are taken).
+        let written: Vec<String> = self.written_villages.iter().cloned().collect();
+        let parts = self.parts.take();
+        crate::registry_index::rebuild_written(&mut self.tx, &written, parts).await?;
         if self.written.0 > 0 {
             let change = self.audit_change();
             audit::record(&mut self.tx, &[change]).await?;

@@ -27,6 +27,7 @@ pub mod privacy;
 mod refusal;
 pub mod regions;
 pub mod registry_file;
+pub mod registry_index;
 pub mod rollup;
 pub mod rule_sets;
 pub mod screening;
@@ -257,6 +258,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_key_counties.sql"),
     ),
     (
+        21,
+        "registry_index",
+        include_str!("../migrations/sqlite/0021_registry_index.sql"),
+    ),
+    (
         22,
         "stats_rollup",
         include_str!("../migrations/sqlite/0022_stats_rollup.sql"),
@@ -347,6 +353,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "key_counties",
         include_str!("../migrations/postgres/0019_key_counties.sql"),
+    ),
+    (
+        21,
+        "registry_index",
+        include_str!("../migrations/postgres/0021_registry_index.sql"),
     ),
     (
         22,

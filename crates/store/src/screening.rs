@@ -42,8 +42,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// A region's registry as the screening pass needs it, households in
-/// order of their ids.
-#[derive(Debug, Clone, Default)]
+/// order of their ids. A run reads it from the index the store keeps
+/// ([`crate::registry_index::load`]); [`registry`] builds it from scratch
+/// from the text columns.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RegistrySnapshot {
     /// Household ids.
     pub household_id: Vec<i64>,
@@ -55,8 +57,9 @@ pub struct RegistrySnapshot {
     pub formerly_poor: Vec<bool>,
     /// Has a monitoring category now.
     pub monitored: Vec<bool>,
-    /// Per person: ID number (opened).
-    pub person_id_number: Vec<IdNumber>,
+    /// Per person: the ID number's 17 digits as a number
+    /// ([`crate::registry_index::person_key`]).
+    pub person_key: Vec<u64>,
     /// Per person: position of the household in these columns.
     pub person_household: Vec<u32>,
     /// Per person: labor capacity.
@@ -82,9 +85,11 @@ struct MemberCols {
     disability_grade: Option<i64>,
 }
 
-/// The households and members of `actor`'s region; a household without
+/// The households and members of `actor`'s region, built from scratch
+/// from the text columns (every ID number opened); a household without
 /// members (all moved out) is left out: no rule can be about it. ID
-/// numbers are checked against `today` (China date).
+/// numbers are checked against `today` (China date). Runs read the kept
+/// index instead ([`crate::registry_index::load`]), which must equal this.
 pub async fn registry(
     pool: &Pool,
     actor: &Actor,
@@ -135,8 +140,12 @@ pub async fn registry(
             continue;
         };
         let id = pool.data().open("id_number", &m.id_number)?;
-        snap.person_id_number
-            .push(stored_id(&id, "members.id_number", today)?);
+        snap.person_key
+            .push(crate::registry_index::person_key(&stored_id(
+                &id,
+                "members.id_number",
+                today,
+            )?));
         snap.person_household.push(h);
         snap.person_labor
             .push(LaborCapacity::parse(&m.labor).ok_or_else(|| {
@@ -295,6 +304,10 @@ pub struct RunSummary {
     pub warnings_attached: i64,
     /// When it finished.
     pub finished_at: DateTime<Utc>,
+    /// Set when nothing had changed since that run (no unseen row, the
+    /// same registry, rule book and as-of day): the run read no rows and
+    /// repeats that run's result, its hits all known.
+    pub repeats_run: Option<i64>,
 }
 
 /// The last run that covered `region`: of the region itself or of a
@@ -306,7 +319,7 @@ pub async fn last_run_covering(
     pool.opt(
         q(
             "SELECT id, region_code, as_of, rows_screened, warnings_raised, warnings_extended,
-                  warnings_known, warnings_attached, finished_at
+                  warnings_known, warnings_attached, finished_at, repeats_run
            FROM screening_runs WHERE $1 LIKE region_code || '%' ORDER BY id DESC LIMIT 1",
         )
         .bind(region),
@@ -369,6 +382,190 @@ pub struct NewRun {
     pub batches: Vec<i64>,
     /// When the pass started.
     pub started_at: DateTime<Utc>,
+    /// What the run saw (kept so that a run with nothing new is a no-op).
+    pub seen: RunState,
+    /// Hits the pass found, when a re-run on the same day would read the
+    /// same rows (none it read was dated before the window: such a row is
+    /// read once, by the first run on or after its date); `None` otherwise,
+    /// and the next run cannot be a no-op.
+    pub hits: Option<i64>,
+}
+
+/// What a run saw: the registry index's state of its region
+/// ([`crate::registry_index::state`]), the rule book's digest
+/// ([`digest`]), the highest feed row id when it began reading rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunState {
+    /// The registry's state.
+    pub registry: Option<String>,
+    /// The rule book's digest.
+    pub rules: Option<String>,
+    /// The highest `feed_rows.id` (0: none).
+    pub feed_rows: Option<i64>,
+}
+
+/// A hex SHA-256 digest of `text` (a rule book's stable form).
+pub fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The highest feed row id (0 when there is none): rows are only ever
+/// added, so an unchanged maximum means no row came since.
+pub async fn feed_rows_seen(pool: &Pool) -> Result<i64, StoreError> {
+    let (n,): (i64,) = pool
+        .one(q(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM feed_rows",
+        ))
+        .await?;
+    Ok(n)
+}
+
+/// The last run of exactly `region` with what it saw.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LastRun {
+    /// Run id.
+    pub id: i64,
+    /// As-of day.
+    pub as_of: NaiveDate,
+    /// Registry state.
+    pub registry_state: Option<String>,
+    /// Rule book digest.
+    pub rules_state: Option<String>,
+    /// Highest feed row id.
+    pub feed_rows_seen: Option<i64>,
+    /// Hits found.
+    pub hits: Option<i64>,
+    /// The run it repeated, if it was a no-op.
+    pub repeats_run: Option<i64>,
+}
+
+impl LastRun {
+    /// Whether a run on `as_of` that sees `now` would find what this run
+    /// found (a run before migration 0021 kept nothing: never).
+    pub fn unchanged(&self, as_of: NaiveDate, now: &RunState) -> bool {
+        self.as_of == as_of
+            && self.hits.is_some()
+            && now.registry.is_some()
+            && now.rules.is_some()
+            && now.feed_rows.is_some()
+            && self.registry_state == now.registry
+            && self.rules_state == now.rules
+            && self.feed_rows_seen == now.feed_rows
+    }
+}
+
+#[derive(sqlx::FromRow)]
+#[allow(dead_code)]
+struct StoredCodes {
+    #[sqlx(try_from = "crate::codes::Stored<Condition>")]
+    rule_condition: Condition,
+    #[sqlx(try_from = "crate::codes::Stored<Severity>")]
+    severity: Severity,
+    #[sqlx(try_from = "crate::codes::Stored<WarningStatus>")]
+    status: WarningStatus,
+}
+
+/// The last run of exactly `region`.
+pub async fn last_run(pool: &Pool, region: &RegionCode) -> Result<Option<LastRun>, StoreError> {
+    pool.opt(
+        q(
+            "SELECT id, as_of, registry_state, rules_state, feed_rows_seen, hits, repeats_run
+           FROM screening_runs WHERE region_code = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(region.as_str()),
+    )
+    .await
+}
+
+/// Records a run of `actor`'s region that found nothing had changed since
+/// `last` (see [`LastRun::unchanged`]): no row read, `last`'s hits all
+/// known, audited like any run. `None` when another run of the region
+/// was recorded since `last` was read (the caller runs the pass).
+pub async fn record_unchanged(
+    pool: &Pool,
+    actor: &Actor,
+    last: &LastRun,
+    started_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<RunSummary>, StoreError> {
+    if !actor.scope.role.loads_feeds() {
+        return Err(StoreError::Forbidden);
+    }
+    let mut tx = pool.begin().await?;
+    tx.execute(q("UPDATE audit_chain SET seq = seq WHERE id = 1"))
+        .await?;
+    let (latest,): (Option<i64>,) = tx
+        .one(
+            q("SELECT MAX(id) FROM screening_runs WHERE region_code = $1")
+                .bind(actor.scope.region.as_str()),
+        )
+        .await?;
+    if latest != Some(last.id) {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    // The codes of the warnings a pass would read as known: one this
+    // version never wrote is an integrity error here too.
+    let (lo, hi) = actor.scope.region.padded_range();
+    let _: Vec<StoredCodes> = tx
+        .all(
+            q(
+                "SELECT DISTINCT rule_condition, severity, status FROM warnings
+               WHERE village_code BETWEEN $1 AND $2",
+            )
+            .bind(lo.as_str())
+            .bind(hi.as_str()),
+        )
+        .await?;
+    let hits = last.hits.unwrap_or(0);
+    let repeats = last.repeats_run.unwrap_or(last.id);
+    let (run_id,): (i64,) = tx
+        .one(
+            q("INSERT INTO screening_runs (region_code, as_of, rows_screened, warnings_raised,
+                 warnings_extended, warnings_known, warnings_attached, run_by, started_at, finished_at,
+                 registry_state, rules_state, feed_rows_seen, hits, repeats_run)
+               VALUES ($1, $2, 0, 0, 0, $3, 0, $4, $5, $6, $7, $8, $9, $3, $10) RETURNING id")
+            .bind(actor.scope.region.as_str())
+            .bind(last.as_of)
+            .bind(hits)
+            .bind(actor.user_id)
+            .bind(started_at)
+            .bind(now)
+            .bind(last.registry_state.clone())
+            .bind(last.rules_state.clone())
+            .bind(last.feed_rows_seen)
+            .bind(repeats),
+        )
+        .await?;
+    let after = serde_json::json!({"as_of": last.as_of, "rows": 0, "raised": 0, "extended": 0,
+        "known": hits, "attached": 0, "repeats_run": repeats});
+    audit::record(
+        &mut tx,
+        &[Change {
+            user_id: actor.user_id,
+            action: "run",
+            entity: "screening_run",
+            entity_id: run_id.to_string(),
+            region: Some(actor.scope.region.to_string()),
+            before: None,
+            after: Some(after.to_string()),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(RunSummary {
+        id: run_id,
+        region_code: actor.scope.region.to_string(),
+        as_of: last.as_of,
+        rows_screened: 0,
+        warnings_raised: 0,
+        warnings_extended: 0,
+        warnings_known: hits,
+        warnings_attached: 0,
+        finished_at: now,
+        repeats_run: Some(repeats),
+    }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -560,14 +757,19 @@ pub async fn record_run(
     let (run_id,): (i64,) = tx
         .one(
             q("INSERT INTO screening_runs (region_code, as_of, rows_screened, warnings_raised,
-                 warnings_extended, warnings_known, warnings_attached, run_by, started_at, finished_at)
-               VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5, $6) RETURNING id")
+                 warnings_extended, warnings_known, warnings_attached, run_by, started_at, finished_at,
+                 registry_state, rules_state, feed_rows_seen, hits)
+               VALUES ($1, $2, $3, 0, 0, 0, 0, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
             .bind(actor.scope.region.as_str())
             .bind(run.as_of)
             .bind(run.rows_screened)
             .bind(actor.user_id)
             .bind(run.started_at)
-            .bind(now),
+            .bind(now)
+            .bind(run.seen.registry.clone())
+            .bind(run.seen.rules.clone())
+            .bind(run.seen.feed_rows)
+            .bind(run.hits),
         )
         .await?;
     for chunk in run.batches.chunks(400) {
@@ -620,5 +822,6 @@ pub async fn record_run(
         warnings_known: counts.known,
         warnings_attached: counts.attached,
         finished_at: now,
+        repeats_run: None,
     })
 }

@@ -164,11 +164,11 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        11,
+        12,
         "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0011 (figures), \
          0012 (alerts), 0013 (a plan's end), 0014 (feed rows by household), 0015 (warning \
-         counts), 0018 (figures' marks per statement), 0019 (key counties) and 0022 (the national \
-         roll-up's view) run over them"
+         counts), 0018 (figures' marks per statement), 0019 (key counties), 0021 (registry index) \
+         and 0022 (the national roll-up's view) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // 0011: the village already holding households waits to be counted
@@ -176,6 +176,15 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
         count(
             &store,
             &format!("SELECT COUNT(*) FROM stats_dirty WHERE village_code = '{VILLAGE}'")
+        )
+        .await,
+        1
+    );
+    // 0021: the same village waits for its registry index
+    assert_eq!(
+        count(
+            &store,
+            &format!("SELECT COUNT(*) FROM registry_index_dirty WHERE village_code = '{VILLAGE}'")
         )
         .await,
         1

@@ -34,6 +34,22 @@ pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyh
     let started = std::time::Instant::now();
     let r = dixian_app::run_screening(&store, &actor, &book, as_of, now, threads()).await?;
     spinner.finish_and_clear();
+    if let Some(repeated) = r.run.repeats_run {
+        println!(
+            "run {} as of {}: nothing changed since run {repeated} (no new feed rows, the same registry and rule book): no rows read, {} hits all known, in {:.2} s (无新数据，未重新筛查)",
+            r.run.id,
+            r.run.as_of,
+            r.run.warnings_known,
+            started.elapsed().as_secs_f64()
+        );
+        if let Some(a) = &r.alerts {
+            crate::commands::alerts::print_run(a);
+        }
+        if let Some(e) = &r.alerts_error {
+            println!("alerts did not run (预警未运行): {e}; run `dixian alerts run` again");
+        }
+        return Ok(());
+    }
     let s = r.stats;
     println!(
         "run {} as of {}: {} rows read ({} of registered persons or villages, {} dated after the as-of day, {} without a rule set) in {:.2} s",
