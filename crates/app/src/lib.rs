@@ -19,6 +19,7 @@ pub mod exports;
 pub mod feed_import;
 pub mod figure_households;
 pub mod figures;
+pub mod jobs;
 pub mod migration;
 pub mod navigation;
 pub mod registry;
@@ -38,6 +39,10 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| AppError::Stopped(e.to_string()))?
 }
-pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed, may_load_feeds};
+pub use feed_import::{
+    FeedFile, FeedImportReport, OnRowErrors, import_feed, import_feed_with, may_load_feeds,
+};
 pub use rules::{WhatIf, adopt as adopt_rules, book as rule_book, what_if};
-pub use screen_run::{RunInput, RunOutput, ScreenRunReport, load_run, run_screening};
+pub use screen_run::{
+    RunInput, RunOutput, ScreenRunReport, load_run, run_screening, run_screening_with,
+};

@@ -21,6 +21,7 @@ pub mod exchange;
 pub mod feeds;
 pub mod figure_households;
 pub mod households;
+pub mod jobs;
 mod key_file;
 pub mod privacy;
 mod refusal;
@@ -249,6 +250,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk_stats_marks",
         include_str!("../migrations/sqlite/0018_bulk_stats_marks.sql"),
     ),
+    (
+        20,
+        "jobs",
+        include_str!("../migrations/sqlite/0020_jobs.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -330,6 +336,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "bulk_stats_marks",
         include_str!("../migrations/postgres/0018_bulk_stats_marks.sql"),
+    ),
+    (
+        20,
+        "jobs",
+        include_str!("../migrations/postgres/0020_jobs.sql"),
     ),
 ];
 

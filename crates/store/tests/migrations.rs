@@ -164,10 +164,10 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        9,
+        10,
         "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0011 (figures), \
          0012 (alerts), 0013 (a plan's end), 0014 (feed rows by household), 0015 (warning \
-         counts) and 0018 (figures' marks per statement) run over them"
+         counts), 0018 (figures' marks per statement) and 0020 (jobs) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // 0011: the village already holding households waits to be counted

@@ -647,7 +647,7 @@ async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
         .await;
     assert_eq!(r.status(), 200);
     let run = app
-        .post(
+        .post_job(
             &officer,
             "/api/v1/screening/runs",
             &json!({"as_of": "2026-10-31"}),
@@ -989,7 +989,7 @@ async fn list_pages_fit_a_phone() {
         .await;
     assert_eq!(r.status(), 200);
     let r = app
-        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     assert!(app.count("warnings").await >= 1, "a warning to list");

@@ -156,7 +156,7 @@ async fn first_run(w: &World) -> i64 {
     assert_eq!(r.status(), 200);
     let r = w
         .app
-        .post(&w.officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&w.officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert_eq!(r.status(), 200);
     r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()

@@ -7,7 +7,7 @@
 
 use super::api::{
     AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, adopt_draft, detail, replay,
-    replay_body, rule_views, run_screening, view_of,
+    replay_body, rule_views, start_run, view_of,
 };
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -558,11 +558,11 @@ async fn dismiss(
     }
 }
 
+/// The run button: the run starts as a job and the page goes to the
+/// job's page (303), which links to the run's new warnings when it ends.
 async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    match run_screening(&s, &auth.actor(), None).await {
-        Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
-        // The run's result is its new warnings.
-        Ok(r) => Redirect::to(&format!("/warnings?run={}", r.id)).into_response(),
+    match start_run(&s, &auth.actor(), None).await {
+        Ok(started) => crate::jobs::redirect_to(started).await,
         Err(e) => e.page(t),
     }
 }
