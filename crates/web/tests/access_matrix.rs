@@ -315,7 +315,8 @@ fn routes() -> Vec<Route> {
     let taken = Passed(422, "一人只能属于一户");   // the head is in another household (the page shows 中文)
     let handled = Passed(422, "lead_resolved");    // the lead was dismissed
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
-    let bad_rows = Passed(202, "errors_total");    // a file of bad rows: its job ends failed, the problems in its result
+    let bad_rows = Passed(422, "errors_total");    // a file of bad rows
+    let bad_feed = Passed(202, "errors_total");    // a feed of bad rows: its job ends failed, the problems in its result
     let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
     let bad_form = Passed(422, "field-error");     // a page form shown again, the field named
     let not_a_file = Passed(422, "not-a-picture.txt"); // an attachment's bytes are no JPEG/PNG/PDF (named)
@@ -366,7 +367,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/exchange/{code}/warnings",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
         route( "GET",  "/api/v1/exchange/{code}/measures",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
         route( "POST", "/api/v1/exchange/import",                O::None,      EXCHANGE, EXCHANGE, Passed(422, "dixian-exchange/1"), B::ExchangeJson),
-        route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_rows,    B::FeedUpload),
+        route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_feed,    B::FeedUpload),
         route( "GET",  "/api/v1/feeds",                          O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings",                       O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings/{id}",                  O::Warning,   WORK,    WORK,    Ok,          B::Nothing),
