@@ -19,16 +19,16 @@
 //! A server that starts marks jobs a previous process left active as
 //! interrupted ([`Jobs::interrupt_leftovers`]).
 
+use crate::AppError;
 use crate::feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed_with};
 use crate::rules::WhatIf;
 use crate::screen_run::{ScreenRunReport, run_screening_with};
-use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_screen::{RuleBook, RuleSet};
+use dixian_store::jobs::{self as stored, Ending};
 pub use dixian_store::jobs::{
     Job, JobKind, JobStatus, NoProgress, Phase, Progress, check as check_cancel,
 };
-use dixian_store::jobs::{self as stored, Ending};
 use dixian_store::{Actor, Refusal, Store, StoreError};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -428,7 +428,9 @@ pub fn summary(outcome: &Outcome) -> (bool, Value, Option<String>) {
                     "the file has {} problem(s); nothing was stored (文件有{}处问题，未入库)",
                     r.errors_total, r.errors_total
                 )),
-                None => Some("the file has no rows; nothing was stored (文件无数据行，未入库)".into()),
+                None => {
+                    Some("the file has no rows; nothing was stored (文件无数据行，未入库)".into())
+                }
             };
             (r.outcome.is_some(), v, error)
         }
@@ -462,7 +464,11 @@ pub fn summary(outcome: &Outcome) -> (bool, Value, Option<String>) {
 
 /// The batch a feed job stored or found, from its summary.
 pub fn batch_of(job: &Job) -> Option<i64> {
-    job.result.as_ref()?.get("outcome")?.get("batch_id")?.as_i64()
+    job.result
+        .as_ref()?
+        .get("outcome")?
+        .get("batch_id")?
+        .as_i64()
 }
 
 /// The run a screening job stored, from its summary.

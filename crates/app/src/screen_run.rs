@@ -15,9 +15,9 @@ use dixian_screen::engine::{
     RegistryIndex, ScreenStats, Screener, Warning, WaterColumns, person_key,
 };
 use dixian_screen::{FeedRow, RuleBook};
+use dixian_store::jobs::{NoProgress, Phase, Progress, check};
 use dixian_store::screening::{self, NewRun, NewWarning, RegistrySnapshot, RunSummary, ScreenRow};
 use dixian_store::{Actor, Store, StoreError};
-use dixian_store::jobs::{NoProgress, Phase, Progress, check};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -294,7 +294,16 @@ pub async fn run_screening(
     now: DateTime<Utc>,
     threads: usize,
 ) -> Result<ScreenRunReport, AppError> {
-    run_screening_with(store, actor, book, as_of, now, threads, Arc::new(NoProgress)).await
+    run_screening_with(
+        store,
+        actor,
+        book,
+        as_of,
+        now,
+        threads,
+        Arc::new(NoProgress),
+    )
+    .await
 }
 
 /// [`run_screening`] telling `progress` its phase (loading, screening the

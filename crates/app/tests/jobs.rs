@@ -234,7 +234,10 @@ async fn cancelled_import_leaves_nothing(backend: Backend) {
         "{err:?}"
     );
     assert!(
-        rec.ticks.lock().unwrap().contains(&(400, 2000, Phase::Storing)),
+        rec.ticks
+            .lock()
+            .unwrap()
+            .contains(&(400, 2000, Phase::Storing)),
         "a chunk was written before the stop"
     );
     assert_eq!(written(&store).await, before, "rolled back: nothing kept");
@@ -264,7 +267,11 @@ async fn cancelled_import_leaves_nothing(backend: Backend) {
     let job = jobs.get(&officer, started.job.id).await.unwrap();
     assert_eq!(job.status, JobStatus::Cancelled, "{job:?}");
     assert!(job.error.is_some());
-    assert_eq!(written(&store).await, before, "a cancelled job keeps nothing");
+    assert_eq!(
+        written(&store).await,
+        before,
+        "a cancelled job keeps nothing"
+    );
     // an ended job is not cancelled again
     let again = jobs.cancel(&officer, job.id).await.unwrap_err();
     assert_eq!(refusal(&again), Some(&Refusal::JobEnded));
@@ -317,7 +324,10 @@ async fn one_writing_job_per_county(backend: Backend) {
         .await
         .err()
         .unwrap();
-    assert!(matches!(refusal(&refused), Some(Refusal::JobRunning { .. })));
+    assert!(matches!(
+        refusal(&refused),
+        Some(Refusal::JobRunning { .. })
+    ));
     // a what-if only reads; another county is another county
     stored::create(&store.pool, &officer, JobKind::WhatIf, now)
         .await
@@ -351,7 +361,10 @@ async fn one_writing_job_per_county(backend: Backend) {
     assert_eq!(oks.iter().filter(|o| **o).count(), 1, "{a:?} {b:?}");
     let refused = if a.is_ok() { b } else { a };
     assert!(
-        matches!(refused, Err(StoreError::Refused(Refusal::JobRunning { .. }))),
+        matches!(
+            refused,
+            Err(StoreError::Refused(Refusal::JobRunning { .. }))
+        ),
         "{refused:?}"
     );
     let (active,): (i64,) = store
@@ -386,7 +399,10 @@ async fn another_countys_job_is_not_found(backend: Backend) {
     started.task.await.unwrap().unwrap();
     assert!(jobs.get(&officer, id).await.is_ok());
     let admin = actor(Role::CountyAdmin, COUNTY);
-    assert!(jobs.get(&admin, id).await.is_ok(), "the county's admin sees it");
+    assert!(
+        jobs.get(&admin, id).await.is_ok(),
+        "the county's admin sees it"
+    );
 
     let outside = actor(Role::DataOfficer, OTHER_COUNTY);
     for e in [
@@ -432,7 +448,9 @@ async fn interrupted_on_restart(backend: Backend) {
     let running = stored::create(&store.pool, &officer, JobKind::FeedImport, now)
         .await
         .unwrap();
-    stored::mark_running(&store.pool, running.id, now).await.unwrap();
+    stored::mark_running(&store.pool, running.id, now)
+        .await
+        .unwrap();
     let queued = stored::create(&store.pool, &officer, JobKind::WhatIf, now)
         .await
         .unwrap();
@@ -451,7 +469,9 @@ async fn interrupted_on_restart(backend: Backend) {
         result: None,
         error: None,
     };
-    stored::finish(&store.pool, done.id, &end, now).await.unwrap();
+    stored::finish(&store.pool, done.id, &end, now)
+        .await
+        .unwrap();
 
     // the server starts again: a new process, a new Jobs
     let jobs = Jobs::new(store.clone());
@@ -462,7 +482,11 @@ async fn interrupted_on_restart(backend: Backend) {
         assert!(j.finished_at.is_some() && j.error.is_some());
     }
     let j = stored::get_any(&store.pool, done.id).await.unwrap();
-    assert_eq!(j.status, JobStatus::Succeeded, "an ended job stays as it ended");
+    assert_eq!(
+        j.status,
+        JobStatus::Succeeded,
+        "an ended job stays as it ended"
+    );
     // the county is free again
     let next = jobs
         .start(

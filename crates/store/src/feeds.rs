@@ -169,7 +169,16 @@ pub async fn load_batch<P: Serialize>(
     attach: &[crate::assistance::FeedMeasure],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
-    load_batch_with(pool, actor, file, rows, attach, now, &crate::jobs::NoProgress).await
+    load_batch_with(
+        pool,
+        actor,
+        file,
+        rows,
+        attach,
+        now,
+        &crate::jobs::NoProgress,
+    )
+    .await
 }
 
 /// [`load_batch`] reporting the rows stored to `progress` after each
@@ -252,7 +261,11 @@ pub async fn load_batch_with<P: Serialize>(
             &mut summary,
         )
         .await?;
-        progress.tick(((n * 400 + chunk.len()) as u64).min(total), total, Phase::Storing);
+        progress.tick(
+            ((n * 400 + chunk.len()) as u64).min(total),
+            total,
+            Phase::Storing,
+        );
     }
     crate::assistance::attach_feed(&mut tx, actor, batch_id, attach, &people, now).await?;
     tx.execute(

@@ -234,11 +234,13 @@ impl TryFrom<JobRow> for Job {
 /// The active writing job of `region`, if any.
 async fn active_writer(pool: &Pool, region: &str) -> Result<Option<i64>, StoreError> {
     let r: Option<(i64,)> = pool
-        .opt(q(
-            "SELECT id FROM jobs WHERE region_code = $1 AND status IN ('queued', 'running') \
+        .opt(
+            q(
+                "SELECT id FROM jobs WHERE region_code = $1 AND status IN ('queued', 'running') \
              AND kind <> 'what_if' ORDER BY id LIMIT 1",
+            )
+            .bind(region),
         )
-        .bind(region))
         .await?;
     Ok(r.map(|r| r.0))
 }
@@ -308,8 +310,8 @@ pub async fn get_any(pool: &Pool, id: i64) -> Result<Job, StoreError> {
 /// are not told apart).
 pub async fn get(pool: &Pool, actor: &Actor, id: i64) -> Result<Job, StoreError> {
     let job = get_any(pool, id).await?;
-    let covered = dixian_domain::RegionCode::parse(&job.region_code)
-        .is_ok_and(|r| actor.scope.covers(&r));
+    let covered =
+        dixian_domain::RegionCode::parse(&job.region_code).is_ok_and(|r| actor.scope.covers(&r));
     if covered {
         Ok(job)
     } else {

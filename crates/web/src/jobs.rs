@@ -184,7 +184,8 @@ fn summary_of(t: &'static Texts, j: &Job) -> (Option<String>, Option<ResultLink>
     let Some(r) = &j.result else {
         return (None, None, Vec::new());
     };
-    let n = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let n =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
     match j.kind {
         JobKind::FeedImport | JobKind::RegistryImport => {
             let outcome = r.get("outcome").filter(|o| !o.is_null());
@@ -194,7 +195,12 @@ fn summary_of(t: &'static Texts, j: &Job) -> (Option<String>, Option<ResultLink>
                 }
                 Some(o) => fill(
                     t.feed_loaded,
-                    &[&n(o, "rows"), &n(o, "matched"), &n(o, "unknown"), &n(o, "duplicates")],
+                    &[
+                        &n(o, "rows"),
+                        &n(o, "matched"),
+                        &n(o, "unknown"),
+                        &n(o, "duplicates"),
+                    ],
                 ),
                 None => fill(t.feed_rejected, &[&n(r, "errors_total")]),
             };
@@ -224,7 +230,11 @@ fn summary_of(t: &'static Texts, j: &Job) -> (Option<String>, Option<ResultLink>
         JobKind::ScreeningRun => {
             let summary = fill(
                 t.job_run_summary,
-                &[&n(r, "id"), &n(r, "rows_screened"), &n(r, "warnings_raised")],
+                &[
+                    &n(r, "id"),
+                    &n(r, "rows_screened"),
+                    &n(r, "warnings_raised"),
+                ],
             );
             let link = jobs::run_of(j).map(|id| ResultLink {
                 href: format!("/warnings?run={id}"),
@@ -234,7 +244,12 @@ fn summary_of(t: &'static Texts, j: &Job) -> (Option<String>, Option<ResultLink>
         }
         JobKind::WhatIf => {
             let totals = r.get("totals").and_then(|x| x.as_array());
-            let at = |i: usize| totals.and_then(|a| a.get(i)).and_then(|x| x.as_i64()).unwrap_or(0);
+            let at = |i: usize| {
+                totals
+                    .and_then(|a| a.get(i))
+                    .and_then(|x| x.as_i64())
+                    .unwrap_or(0)
+            };
             let summary = fill(t.job_whatif_summary, &[&n(r, "rows"), &at(0), &at(1)]);
             (Some(summary), None, Vec::new())
         }
@@ -273,7 +288,8 @@ async fn cancel_page(
 ) -> Response {
     match s.jobs.cancel(&auth.actor(), id).await {
         // a job that ended meanwhile: its page says how it ended
-        Ok(_) | Err(dixian_app::AppError::Store(dixian_store::StoreError::Refused(
+        Ok(_)
+        | Err(dixian_app::AppError::Store(dixian_store::StoreError::Refused(
             dixian_store::Refusal::JobEnded,
         ))) => Redirect::to(&format!("/jobs/{id}")).into_response(),
         Err(e) => ApiError::from(e).page(t),

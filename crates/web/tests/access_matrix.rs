@@ -938,7 +938,10 @@ impl World {
             if !matches!(job["status"].as_str(), Some("queued" | "running")) {
                 return job;
             }
-            assert!(std::time::Instant::now() < deadline, "job {id} did not end: {job}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "job {id} did not end: {job}"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }

@@ -72,7 +72,10 @@ async fn upload_runs_as_a_job(backend: Backend) {
     let job_id = job["id"].as_i64().unwrap();
     assert_eq!(location, format!("/api/v1/jobs/{job_id}"));
     assert_eq!(job["kind"], "feed_import");
-    assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
+    assert!(
+        matches!(job["status"].as_str(), Some("queued" | "running")),
+        "{job}"
+    );
     let ended = app.wait_job(&officer, job_id).await;
     assert_eq!(ended["status"], "succeeded", "{ended}");
     assert_eq!(ended["done"], 1501, "{ended}");
@@ -86,11 +89,18 @@ async fn upload_runs_as_a_job(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(ended["result"]["outcome"]["batch_id"], batch);
-    assert!(!ended.to_string().contains(&person), "no ID number in a job");
+    assert!(
+        !ended.to_string().contains(&person),
+        "no ID number in a job"
+    );
 
     // the region's jobs, newest first; a run started from the API as well
     let run = app
-        .post(&officer, "/api/v1/screening/runs", &json!({"as_of": "2026-05-10"}))
+        .post(
+            &officer,
+            "/api/v1/screening/runs",
+            &json!({"as_of": "2026-05-10"}),
+        )
         .await;
     assert_eq!(run.status(), 202);
     let run: Value = run.json().await.unwrap();
@@ -118,8 +128,14 @@ async fn upload_runs_as_a_job(backend: Backend) {
         .unwrap();
     assert!(page.contains("id=\"job-progress\""), "{page}");
     assert!(page.contains("已完成"), "{page}");
-    assert!(page.contains(&format!("/warnings?run={}", run_ended["result"]["id"])), "{page}");
-    assert!(!page.contains("http-equiv=\"refresh\""), "an ended job does not refresh");
+    assert!(
+        page.contains(&format!("/warnings?run={}", run_ended["result"]["id"])),
+        "{page}"
+    );
+    assert!(
+        !page.contains("http-equiv=\"refresh\""),
+        "an ended job does not refresh"
+    );
     assert!(!page.contains("<script"), "no JavaScript");
     let page = app.get(&officer, "/jobs").await.text().await.unwrap();
     assert!(page.contains(&format!("/jobs/{job_id}")), "{page}");
@@ -147,17 +163,32 @@ async fn upload_runs_as_a_job(backend: Backend) {
 
     // an ended job is not cancelled
     let r = app
-        .post(&officer, &format!("/api/v1/jobs/{job_id}/cancel"), &json!({}))
+        .post(
+            &officer,
+            &format!("/api/v1/jobs/{job_id}/cancel"),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status(), 422);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "job_ended", "{v}");
 
     let doc = app.openapi().await;
-    for path in ["/api/v1/jobs", "/api/v1/jobs/{id}", "/api/v1/jobs/{id}/cancel"] {
-        assert!(doc["paths"].get(path).is_some(), "{path} in the OpenAPI document");
+    for path in [
+        "/api/v1/jobs",
+        "/api/v1/jobs/{id}",
+        "/api/v1/jobs/{id}/cancel",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
     }
-    assert!(doc["paths"]["/api/v1/feeds/{kind}"]["post"]["responses"].get("202").is_some());
+    assert!(
+        doc["paths"]["/api/v1/feeds/{kind}"]["post"]["responses"]
+            .get("202")
+            .is_some()
+    );
 }
 
 async fn conflicting_job_is_409(backend: Backend) {
@@ -179,7 +210,9 @@ async fn conflicting_job_is_409(backend: Backend) {
         .unwrap();
     let jobs_before = app.count("jobs").await;
 
-    let r = app.post(&officer, "/api/v1/screening/runs", &json!({})).await;
+    let r = app
+        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .await;
     assert_eq!(r.status(), 409);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "job_running", "{v}");
@@ -219,13 +252,19 @@ async fn conflicting_job_is_409(backend: Backend) {
     let status = r.status();
     let what_if: Value = r.json().await.unwrap();
     assert_eq!(status, 202, "{what_if}");
-    let ended = app.wait_job(&officer, what_if["id"].as_i64().unwrap()).await;
+    let ended = app
+        .wait_job(&officer, what_if["id"].as_i64().unwrap())
+        .await;
     assert_eq!(ended["status"], "succeeded", "{ended}");
     assert!(ended["result"]["totals"].is_array(), "{ended}");
 
     // the running job may be asked to stop
     let r = app
-        .post(&officer, &format!("/api/v1/jobs/{}/cancel", running.id), &json!({}))
+        .post(
+            &officer,
+            &format!("/api/v1/jobs/{}/cancel", running.id),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status(), 202);
     let v: Value = r.json().await.unwrap();
@@ -247,8 +286,12 @@ async fn another_countys_job_is_not_found(backend: Backend) {
     .unwrap();
     let officer = app.user("officer", Role::DataOfficer, COUNTY).await;
     let outsider = app.user("officer_b", Role::DataOfficer, "520527").await;
-    let reviewer = app.user("reviewer", Role::TownshipReviewer, "520527001").await;
-    let inside_reviewer = app.user("reviewer_a", Role::TownshipReviewer, "520526001").await;
+    let reviewer = app
+        .user("reviewer", Role::TownshipReviewer, "520527001")
+        .await;
+    let inside_reviewer = app
+        .user("reviewer_a", Role::TownshipReviewer, "520526001")
+        .await;
     let r = app
         .upload_feed_async(&officer, "medical", medical(&id("1970-03-01", 11), 0), None)
         .await;
@@ -263,21 +306,35 @@ async fn another_countys_job_is_not_found(backend: Backend) {
     let made_up = made_up.text().await.unwrap();
     let r = app.get(&outsider, &path).await;
     assert_eq!(r.status(), 404);
-    assert_eq!(r.text().await.unwrap(), made_up, "told apart from absent by nothing");
+    assert_eq!(
+        r.text().await.unwrap(),
+        made_up,
+        "told apart from absent by nothing"
+    );
     let r = app
         .post(&outsider, &format!("{path}/cancel"), &json!({}))
         .await;
     assert_eq!(r.status(), 404);
-    let list: Value = app.get(&outsider, "/api/v1/jobs").await.json().await.unwrap();
+    let list: Value = app
+        .get(&outsider, "/api/v1/jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list, json!([]), "another county's jobs are not listed");
     assert_eq!(
-        app.get(&outsider, &format!("/jobs/{job_id}")).await.status(),
+        app.get(&outsider, &format!("/jobs/{job_id}"))
+            .await
+            .status(),
         404
     );
     for token in [&reviewer, &inside_reviewer] {
         assert_eq!(app.get(token, &path).await.status(), 403);
         assert_eq!(app.get(token, "/api/v1/jobs").await.status(), 403);
-        assert_eq!(app.get(token, &format!("/jobs/{job_id}")).await.status(), 403);
+        assert_eq!(
+            app.get(token, &format!("/jobs/{job_id}")).await.status(),
+            403
+        );
     }
 }
 

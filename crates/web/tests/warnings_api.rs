@@ -65,7 +65,9 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     assert_eq!(r.status(), 201);
 
     upload(&app, &officer, medical(&person, "2026-05-01", 15000)).await;
-    let r = app.post_job(&cadre, "/api/v1/screening/runs", &json!({})).await;
+    let r = app
+        .post_job(&cadre, "/api/v1/screening/runs", &json!({}))
+        .await;
     assert_eq!(r.status(), 403, "a village cadre does not run screening");
     let first = run(&app, &officer, "2026-05-10").await;
     assert_eq!(first["warnings_raised"], 1, "{first}");

@@ -101,9 +101,18 @@ async fn start_import(
     };
     let started = s
         .jobs
-        .start(actor, Work::FeedImport { file, on_errors }, s.clock.now(), hold)
+        .start(
+            actor,
+            Work::FeedImport { file, on_errors },
+            s.clock.now(),
+            hold,
+        )
         .await?;
-    tracing::info!(job = started.job.id, kind = kind.code(), "feed import started");
+    tracing::info!(
+        job = started.job.id,
+        kind = kind.code(),
+        "feed import started"
+    );
     Ok(started)
 }
 
@@ -137,7 +146,16 @@ async fn upload_api(
     parse_kind(&kind)?;
     let turn = upload_turn(&s).await?;
     let (name, bytes, _) = read_upload(mp, s.max_upload).await?;
-    let started = start_import(&s, &actor, &kind, (name, bytes), key, q.load_good_rows, turn).await?;
+    let started = start_import(
+        &s,
+        &actor,
+        &kind,
+        (name, bytes),
+        key,
+        q.load_good_rows,
+        turn,
+    )
+    .await?;
     Ok(crate::jobs::accepted(&started.job))
 }
 
