@@ -338,7 +338,60 @@ async fn another_countys_job_is_not_found(backend: Backend) {
     }
 }
 
+/// A server starting marks the jobs a previous process left running or
+/// queued as interrupted; an ended job stays as it ended.
+async fn a_restart_marks_running_jobs_interrupted(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = common::fresh_store(backend, &dir).await else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    let running = stored::create(
+        &store.pool,
+        &officer_actor(COUNTY),
+        JobKind::FeedImport,
+        now,
+    )
+    .await
+    .unwrap();
+    stored::mark_running(&store.pool, running.id, now)
+        .await
+        .unwrap();
+    let what_if = stored::create(&store.pool, &officer_actor(COUNTY), JobKind::WhatIf, now)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(dixian_web::serve(store.clone(), listener));
+    let url = format!("http://{addr}/api/v1/health");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.abort();
+    assert!(up, "server up");
+    for id in [running.id, what_if.id] {
+        let job = stored::get_any(&store.pool, id).await.unwrap();
+        assert_eq!(job.status, stored::JobStatus::Interrupted, "{job:?}");
+        assert!(job.finished_at.is_some());
+    }
+    // the county may start again
+    stored::create(
+        &store.pool,
+        &officer_actor(COUNTY),
+        JobKind::ScreeningRun,
+        now,
+    )
+    .await
+    .unwrap();
+}
+
 on_both_backends!(
+    a_restart_marks_running_jobs_interrupted,
     upload_runs_as_a_job,
     conflicting_job_is_409,
     another_countys_job_is_not_found,
