@@ -39,7 +39,8 @@ use std::time::Duration;
 /// How often a running job's progress is written to the table (at most).
 pub const PROGRESS_FLUSH: Duration = Duration::from_millis(300);
 
-/// Row problems a feed job's summary keeps (the rest are counted).
+/// Row problems (and lines of unregistered persons) a feed job's summary
+/// keeps; the rest are counted.
 pub const SUMMARY_PROBLEMS: usize = 1_000;
 
 /// Jobs listed at most.
@@ -415,8 +416,14 @@ pub fn summary(outcome: &Outcome) -> (bool, Value, Option<String>) {
                 })
                 .collect();
             let unknown: Vec<&str> = r.unknown_columns.iter().map(|(_, h)| h.as_str()).collect();
+            let mut outcome = json!(r.outcome);
+            // the lines of unregistered persons: the first of them (a
+            // province's file may have millions); the count stays whole
+            if let Some(Value::Array(lines)) = outcome.get_mut("unknown_lines") {
+                lines.truncate(SUMMARY_PROBLEMS);
+            }
             let v = json!({
-                "outcome": r.outcome,
+                "outcome": outcome,
                 "parsed": r.parsed,
                 "errors": errors,
                 "errors_total": r.errors_total,

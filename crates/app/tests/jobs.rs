@@ -121,7 +121,14 @@ async fn progress_reaches_the_total(backend: Backend) {
     )
     .await
     .unwrap();
-    assert!(matches!(r.outcome, Some(BatchOutcome::Loaded(_))), "{r:?}");
+    let Some(BatchOutcome::Loaded(first)) = &r.outcome else {
+        panic!("loaded: {r:?}")
+    };
+    assert_eq!(
+        first.unknown_lines.len(),
+        998,
+        "every unregistered person's line"
+    );
     let ticks = rec.ticks.lock().unwrap().clone();
     let storing: Vec<u64> = ticks
         .iter()
@@ -174,6 +181,12 @@ async fn progress_reaches_the_total(backend: Backend) {
         .unwrap();
     // 1,201 lines; the two heads repeat rows of the first file (duplicates)
     assert_eq!(rows_in_batch + summary.duplicates as i64, 1201);
+    // the summary keeps the first 1,000 lines of unregistered persons,
+    // the count whole (none here: the first file had them)
+    let kept = job.result.as_ref().unwrap()["outcome"]["unknown_lines"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(kept <= dixian_app::jobs::SUMMARY_PROBLEMS, "{kept}");
     let text = job.result.as_ref().unwrap().to_string();
     assert!(
         !text.contains(&id("1970-01-01", 11)),
@@ -502,6 +515,39 @@ async fn interrupted_on_restart(backend: Backend) {
         .unwrap();
     next.task.await.unwrap().unwrap();
     assert_eq!(jobs.interrupt_leftovers(Utc::now()).await.unwrap(), 0);
+}
+
+/// A job's summary is bounded whatever the file: the first 1,000 lines of
+/// unregistered persons, their count whole.
+#[test]
+fn a_feed_summary_is_bounded() {
+    use dixian_store::feeds::BatchSummary;
+    let report = dixian_app::FeedImportReport {
+        outcome: Some(BatchOutcome::Loaded(BatchSummary {
+            batch_id: 7,
+            rows: 50_000,
+            matched: 0,
+            unknown: 50_000,
+            unknown_lines: (2..50_002).collect(),
+            duplicates: 0,
+        })),
+        errors: Vec::new(),
+        errors_total: 0,
+        unknown_columns: Vec::new(),
+        parsed: 50_000,
+    };
+    let (ok, v, error) = dixian_app::jobs::summary(&Outcome::Feed(report));
+    assert!(ok && error.is_none());
+    let lines = v["outcome"]["unknown_lines"].as_array().unwrap();
+    assert_eq!(lines.len(), dixian_app::jobs::SUMMARY_PROBLEMS);
+    assert_eq!(lines[0], 2);
+    assert_eq!(v["outcome"]["unknown"], 50_000);
+    assert_eq!(v["outcome"]["batch_id"], 7);
+    assert!(
+        v.to_string().len() < 16 * 1024,
+        "{} bytes",
+        v.to_string().len()
+    );
 }
 
 macro_rules! on_both_backends {
