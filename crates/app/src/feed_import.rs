@@ -14,6 +14,7 @@ use dixian_screen::feed::{AssistanceKind, AssistanceStatus};
 use dixian_screen::{FeedKind, FeedRow, FeedRowError, batch_hash, parse_feed_bytes};
 use dixian_store::assistance::FeedMeasure;
 use dixian_store::feeds::{self, BatchOutcome, NewFeedRow};
+use dixian_store::jobs::{NoProgress, Phase, Progress, check};
 use dixian_store::{Actor, Store, StoreError};
 
 /// What to do when some rows are bad.
@@ -75,6 +76,21 @@ pub async fn import_feed(
     on_errors: OnRowErrors,
     now: DateTime<Utc>,
 ) -> Result<FeedImportReport, StoreError> {
+    import_feed_with(store, actor, file, on_errors, now, &NoProgress).await
+}
+
+/// [`import_feed`] telling `progress` its phase (parsing, then rows
+/// stored of the rows parsed) and stopping when it asks: a cancelled
+/// import returns [`dixian_store::Refusal::JobCancelled`] and its
+/// transaction rolls back — no batch, no rows, no chain entries.
+pub async fn import_feed_with(
+    store: &Store,
+    actor: &Actor,
+    file: FeedFile,
+    on_errors: OnRowErrors,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<FeedImportReport, StoreError> {
     may_load_feeds(actor)?;
     let FeedFile {
         kind,
@@ -106,7 +122,10 @@ pub async fn import_feed(
         });
     }
     let today = dixian_domain::case::china_date(now);
+    progress.tick(0, 1, Phase::Parsing);
     let parse = parse_feed_bytes(kind, bytes, today);
+    progress.tick(1, 1, Phase::Parsing);
+    check(progress)?;
     let mut report = FeedImportReport {
         outcome: None,
         parsed: parse.rows.len(),
@@ -138,7 +157,9 @@ pub async fn import_feed(
         idempotency_key: idempotency_key.as_deref(),
     };
     let attach = chain_rows(&parse.rows);
-    report.outcome = Some(feeds::load_batch(&store.pool, actor, batch, &rows, &attach, now).await?);
+    report.outcome = Some(
+        feeds::load_batch_with(&store.pool, actor, batch, &rows, &attach, now, progress).await?,
+    );
     Ok(report)
 }
 

@@ -21,6 +21,7 @@ pub mod feed_import;
 pub mod key_counties;
 pub mod figure_households;
 pub mod figures;
+pub mod jobs;
 pub mod migration;
 pub mod national;
 pub mod navigation;
@@ -41,6 +42,10 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| AppError::Stopped(e.to_string()))?
 }
-pub use feed_import::{FeedFile, FeedImportReport, OnRowErrors, import_feed, may_load_feeds};
+pub use feed_import::{
+    FeedFile, FeedImportReport, OnRowErrors, import_feed, import_feed_with, may_load_feeds,
+};
 pub use rules::{WhatIf, adopt as adopt_rules, book as rule_book, what_if};
-pub use screen_run::{RunInput, RunOutput, ScreenRunReport, load_run, run_screening};
+pub use screen_run::{
+    RunInput, RunOutput, ScreenRunReport, load_run, run_screening, run_screening_with,
+};

@@ -22,12 +22,14 @@ use dixian_screen::engine::{
     RegistryIndex, ScreenStats, Screener, Warning, WaterColumns,
 };
 use dixian_screen::{FeedRow, RuleBook};
+use dixian_store::jobs::{NoProgress, Phase, Progress, check};
 use dixian_store::registry_index;
 use dixian_store::screening::{
     self, NewRun, NewWarning, RegistrySnapshot, RunState, RunSummary, ScreenRow,
 };
 use dixian_store::{Actor, Store, StoreError};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -367,6 +369,33 @@ pub async fn run_screening(
     now: DateTime<Utc>,
     threads: usize,
 ) -> Result<ScreenRunReport, AppError> {
+    run_screening_with(
+        store,
+        actor,
+        book,
+        as_of,
+        now,
+        threads,
+        Arc::new(NoProgress),
+    )
+    .await
+}
+
+/// [`run_screening`] telling `progress` its phase (loading, screening the
+/// rows read, recording, alerts) and stopping when it asks — checked
+/// before the pass and before the run is stored, so a cancelled run
+/// stores nothing ([`dixian_store::Refusal::JobCancelled`]). Once the run
+/// is stored it is kept; the detector after it runs to its end.
+pub async fn run_screening_with(
+    store: &Store,
+    actor: &Actor,
+    book: &RuleBook,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    threads: usize,
+    progress: Arc<dyn Progress>,
+) -> Result<ScreenRunReport, AppError> {
+    progress.tick(0, 1, Phase::Loading);
     let mut report = match unchanged_run(store, actor, book, as_of, now).await? {
         Some(run) => ScreenRunReport {
             hits: usize::try_from(run.warnings_known).unwrap_or(0),
@@ -377,11 +406,18 @@ pub async fn run_screening(
         },
         None => {
             let input = load_run(store, actor, as_of, now).await?;
-            let book = book.clone();
-            let output = crate::blocking(move || input.compute(&book, threads)).await?;
+            let rows = input.rows.len() as u64;
+            check(progress.as_ref())?;
+            progress.tick(0, rows, Phase::Screening);
+            let owned = book.clone();
+            let output = crate::blocking(move || input.compute(&owned, threads)).await?;
+            progress.tick(rows, rows, Phase::Screening);
+            check(progress.as_ref())?;
+            progress.tick(rows, rows, Phase::Recording);
             output.record(store, actor, now).await?
         }
     };
+    progress.tick(1, 1, Phase::Alerts);
     match crate::alerts::run_alerts(store, actor, book, as_of, now).await {
         Ok(run) => report.alerts = Some(run),
         Err(e) => report.alerts_error = Some(e.to_string()),

@@ -11,7 +11,7 @@ mod common;
 
 use chrono::{NaiveDate, SubsecRound, TimeZone, Utc};
 use common::{actor, household, id, setup};
-use dixian_app::{FeedFile, OnRowErrors, import_feed, run_screening};
+use dixian_app::{FeedFile, OnRowErrors, run_screening};
 use dixian_domain::{CaseEvent, RegionCode, Role};
 use dixian_screen::FeedKind;
 use dixian_store::audit::{self, AuditKey};
@@ -104,9 +104,20 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
         bytes: medical.into_bytes(),
         idempotency_key: None,
     };
-    import_feed(&store, &officer, file, OnRowErrors::Reject, now)
+    // the feed loaded as a background job (a row of `jobs` with its summary)
+    let job = dixian_app::jobs::Jobs::new(store.clone())
+        .start(
+            &officer,
+            dixian_app::jobs::Work::FeedImport {
+                file,
+                on_errors: OnRowErrors::Reject,
+            },
+            now,
+            (),
+        )
         .await
         .unwrap();
+    job.task.await.unwrap().unwrap();
     run_screening(&store, &officer, &book, as_of(), now, 2)
         .await
         .unwrap();

@@ -24,3 +24,34 @@ pub fn counter(what: &str) -> ProgressBar {
     pb.set_message(what.to_string());
     pb
 }
+
+/// The progress hook of long work (`dixian_store::jobs::Progress`, the one
+/// the web's background jobs use) drawn as a bar: its length the phase's
+/// total, its message the phase. The command line never cancels.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A bar with nothing done yet.
+    pub fn new(what: &str) -> Bar {
+        Bar(bar(0, what))
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl dixian_store::jobs::Progress for Bar {
+    fn tick(&self, done: u64, total: u64, phase: dixian_store::jobs::Phase) {
+        if self.0.length() != Some(total) {
+            self.0.set_length(total);
+        }
+        self.0.set_message(phase.code());
+        self.0.set_position(done);
+    }
+
+    fn cancelled(&self) -> bool {
+        false
+    }
+}

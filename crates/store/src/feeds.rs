@@ -169,6 +169,32 @@ pub async fn load_batch<P: Serialize>(
     attach: &[crate::assistance::FeedMeasure],
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
+    load_batch_with(
+        pool,
+        actor,
+        file,
+        rows,
+        attach,
+        now,
+        &crate::jobs::NoProgress,
+    )
+    .await
+}
+
+/// [`load_batch`] reporting the rows stored to `progress` after each
+/// chunk and stopping when it asks: a cancelled load returns
+/// [`crate::Refusal::JobCancelled`] before the commit, and its
+/// transaction rolls back (no batch, no rows, no audit row).
+pub async fn load_batch_with<P: Serialize>(
+    pool: &Pool,
+    actor: &Actor,
+    file: BatchFile<'_>,
+    rows: &[NewFeedRow<P>],
+    attach: &[crate::assistance::FeedMeasure],
+    now: DateTime<Utc>,
+    progress: &dyn crate::jobs::Progress,
+) -> Result<BatchOutcome, StoreError> {
+    use crate::jobs::{Phase, check};
     let BatchFile {
         kind,
         file_name,
@@ -221,7 +247,10 @@ pub async fn load_batch<P: Serialize>(
         unknown_lines: Vec::new(),
         duplicates: 0,
     };
-    for chunk in rows.chunks(400) {
+    let total = rows.len() as u64;
+    progress.tick(0, total, Phase::Storing);
+    for (n, chunk) in rows.chunks(400).enumerate() {
+        check(progress)?;
         insert_rows(
             &mut tx,
             (batch_id, actor.scope.region.as_str()),
@@ -232,6 +261,11 @@ pub async fn load_batch<P: Serialize>(
             &mut summary,
         )
         .await?;
+        progress.tick(
+            ((n * 400 + chunk.len()) as u64).min(total),
+            total,
+            Phase::Storing,
+        );
     }
     crate::assistance::attach_feed(&mut tx, actor, batch_id, attach, &people, now).await?;
     tx.execute(
@@ -255,6 +289,8 @@ pub async fn load_batch<P: Serialize>(
         after: Some(after.to_string()),
     };
     audit::record(&mut tx, &[change]).await?;
+    // the last chance to stop: after this line the batch is kept
+    check(progress)?;
     tx.commit().await?;
     Ok(BatchOutcome::Loaded(summary))
 }

@@ -21,6 +21,7 @@ pub mod exchange;
 pub mod feeds;
 pub mod figure_households;
 pub mod households;
+pub mod jobs;
 pub mod key_counties;
 mod key_file;
 pub mod privacy;
@@ -258,6 +259,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_key_counties.sql"),
     ),
     (
+        20,
+        "jobs",
+        include_str!("../migrations/sqlite/0020_jobs.sql"),
+    ),
+    (
         21,
         "registry_index",
         include_str!("../migrations/sqlite/0021_registry_index.sql"),
@@ -353,6 +359,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "key_counties",
         include_str!("../migrations/postgres/0019_key_counties.sql"),
+    ),
+    (
+        20,
+        "jobs",
+        include_str!("../migrations/postgres/0020_jobs.sql"),
     ),
     (
         21,

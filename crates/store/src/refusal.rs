@@ -206,6 +206,22 @@ pub enum Refusal {
         /// The day (China time).
         on: NaiveDate,
     },
+    /// Another job that writes the region's data is queued or running:
+    /// one at a time per county (the API answers 409).
+    #[error(
+        "job #{job_id} of this region is still running; wait for it to end or cancel it \
+         (本地区任务 #{job_id} 正在运行，请等待其结束或取消)"
+    )]
+    JobRunning {
+        /// The job that runs.
+        job_id: i64,
+    },
+    /// The job was cancelled before its end; nothing it did was kept.
+    #[error("the job was cancelled; nothing was saved (任务已取消，未保存任何数据)")]
+    JobCancelled,
+    /// A job that ended cannot be cancelled.
+    #[error("the job has ended already; there is nothing to cancel (任务已结束，无法取消)")]
+    JobEnded,
 }
 
 fn criteria_en(c: &[EliminationCriterion]) -> String {
@@ -248,6 +264,9 @@ impl Refusal {
             Refusal::MeasureStopped => "measure_stopped",
             Refusal::EliminationCriteriaFail { .. } => "elimination_criteria_fail",
             Refusal::NoComparisonWindow { .. } => "no_comparison_window",
+            Refusal::JobRunning { .. } => "job_running",
+            Refusal::JobCancelled => "job_cancelled",
+            Refusal::JobEnded => "job_ended",
         }
     }
 
@@ -279,7 +298,10 @@ impl Refusal {
             | Refusal::UnknownHelper
             | Refusal::MeasureStopped
             | Refusal::EliminationCriteriaFail { .. }
-            | Refusal::NoComparisonWindow { .. } => RefusalKind::Unprocessable,
+            | Refusal::NoComparisonWindow { .. }
+            | Refusal::JobRunning { .. }
+            | Refusal::JobCancelled
+            | Refusal::JobEnded => RefusalKind::Unprocessable,
             Refusal::FormerlyPoorByCounty => RefusalKind::NotPermitted,
         }
     }

@@ -164,11 +164,11 @@ async fn upgrade_keeps_feed_data(backend: Backend) {
     );
     assert_eq!(
         store.migrate().await.unwrap(),
-        12,
+        13,
         "0008 (assistance), 0009 (a measure's feed row), 0010 (case attachments), 0011 (figures), \
          0012 (alerts), 0013 (a plan's end), 0014 (feed rows by household), 0015 (warning \
-         counts), 0018 (figures' marks per statement), 0019 (key counties), 0021 (registry index) \
-         and 0022 (the national roll-up's view) run over them"
+         counts), 0018 (figures' marks per statement), 0019 (key counties), 0020 (jobs), \
+         0021 (registry index) and 0022 (the national roll-up's view) run over them"
     );
     assert_eq!(store.migrate().await.unwrap(), 0, "and once");
     // 0011: the village already holding households waits to be counted

@@ -68,6 +68,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .merge_from(crate::assistance::api::AssistanceDoc::openapi())
         .merge_from(crate::figures::api::FiguresDoc::openapi())
         .merge_from(crate::alerts::api::AlertsDoc::openapi())
+        .merge_from(crate::jobs::JobsDoc::openapi())
         .merge_from(crate::exchange::ExchangeDoc::openapi())
 }
 

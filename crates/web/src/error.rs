@@ -94,6 +94,10 @@ fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
         StoreError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
         StoreError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
         StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        // one writing job per county: the conflict is with the job that runs
+        StoreError::Refused(r @ dixian_store::Refusal::JobRunning { .. }) => {
+            (StatusCode::CONFLICT, r.code())
+        }
         StoreError::Refused(r) => (refusal_status(r.kind()), r.code()),
         StoreError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
         StoreError::Db(_)

@@ -1205,6 +1205,38 @@ texts! {
     status_yellow_help,
     /// Meaning of green.
     status_green_help,
+    /// Jobs page title.
+    jobs_title,
+    /// Jobs page intro.
+    jobs_intro,
+    /// No jobs yet.
+    jobs_none,
+    /// Job kind column.
+    job_kind,
+    /// Job phase.
+    job_phase,
+    /// Progress column.
+    job_progress,
+    /// When asked for.
+    job_created,
+    /// When it ended.
+    job_finished,
+    /// Refresh note.
+    job_refresh,
+    /// Cancel asked.
+    job_cancel_asked,
+    /// Cancel button.
+    job_cancel,
+    /// Done of total.
+    job_counts,
+    /// Link to the batches.
+    job_to_batches,
+    /// A screening run job.
+    job_run_summary,
+    /// Link to the run's warnings.
+    job_to_warnings,
+    /// A what-if job.
+    job_whatif_summary,
 }
 
 /// 中文 (default).
@@ -1792,6 +1824,22 @@ pub const ZH: Texts = Texts {
     dash_tiles: "各下级区划监测率（每千户监测户数）",
     dash_tiles_legend: "每千户监测户数",
     dash_tiles_none: "无农户",
+    jobs_title: "后台任务",
+    jobs_intro: "导入、筛查和规则试算在后台运行；可离开本页，稍后回来查看进度。",
+    jobs_none: "暂无任务。",
+    job_kind: "任务",
+    job_phase: "阶段",
+    job_progress: "进度",
+    job_created: "提交时间",
+    job_finished: "结束时间",
+    job_refresh: "页面每2秒自动刷新。",
+    job_cancel_asked: "已请求取消，任务将在当前步骤后停止，已写入的数据会回滚。",
+    job_cancel: "取消任务",
+    job_counts: "已完成 {} / 共 {}",
+    job_to_batches: "查看已导入批次",
+    job_run_summary: "筛查 #{}：读取 {} 行，新预警 {} 条",
+    job_to_warnings: "查看本次新预警",
+    job_whatif_summary: "试算 {} 行：现行规则 {} 条预警，草案 {} 条",
 };
 
 /// English.
@@ -2379,6 +2427,22 @@ pub const EN: Texts = Texts {
     dash_tiles: "Monitoring rate by child region (monitored per 1,000 households)",
     dash_tiles_legend: "Monitored per 1,000 households",
     dash_tiles_none: "no households",
+    jobs_title: "Background jobs",
+    jobs_intro: "Imports, screening runs and what-ifs run in the background; you may leave this page and come back for their progress.",
+    jobs_none: "No jobs yet.",
+    job_kind: "Job",
+    job_phase: "Phase",
+    job_progress: "Progress",
+    job_created: "Started",
+    job_finished: "Ended",
+    job_refresh: "This page refreshes every 2 seconds.",
+    job_cancel_asked: "Cancellation asked: the job stops after its current step and what it wrote is rolled back.",
+    job_cancel: "Cancel job",
+    job_counts: "{} of {}",
+    job_to_batches: "See the batches loaded",
+    job_run_summary: "Run #{}: {} rows read, {} new warnings",
+    job_to_warnings: "See the run's new warnings",
+    job_whatif_summary: "Replayed {} rows: {} warnings under the rules in force, {} under the draft",
 };
 
 /// The table for a language code (the `lang` cookie's value): English
@@ -2497,6 +2561,9 @@ macro_rules! bilingual {
 }
 
 bilingual!(
+    dixian_store::jobs::JobKind,
+    dixian_store::jobs::JobStatus,
+    dixian_store::jobs::Phase,
     dixian_domain::Category,
     dixian_domain::StatusColour,
     dixian_domain::Relation,

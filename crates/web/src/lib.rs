@@ -23,6 +23,7 @@ pub mod error;
 pub mod exchange;
 pub mod figures;
 pub mod i18n;
+pub mod jobs;
 #[cfg(test)]
 mod layering;
 pub mod login;
@@ -66,6 +67,7 @@ pub fn app_with(state: AppState) -> Router {
         .merge(assistance::router())
         .merge(figures::router())
         .merge(alerts::router())
+        .merge(jobs::router())
         .merge(exchange::router(state.max_upload))
         .merge(assets::router())
         .layer(from_fn(error::html_errors))
@@ -115,6 +117,12 @@ const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
 pub async fn serve_with(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     let shutdown = shutdown_signal()?;
+    // jobs a previous process left queued or running died with it
+    match state.jobs.interrupt_leftovers(chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "jobs of the previous process marked interrupted"),
+        Err(e) => tracing::error!(error = %e, "jobs left running not marked interrupted"),
+    }
     let sweep = tokio::spawn(sweep_sessions(state.store.clone()));
     tracing::info!(?addr, "serving");
     let app = app_with(state).into_make_service_with_connect_info::<SocketAddr>();

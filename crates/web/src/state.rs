@@ -43,6 +43,8 @@ pub struct AppState {
     pub assistance: Option<Arc<(MeasureCatalogue, AssistancePolicy)>>,
     /// The most rows a list's workbook holds (`[exports] max_rows`).
     pub exports: dixian_app::exports::ExportLimits,
+    /// Background jobs of this process (imports, runs, what-ifs).
+    pub jobs: dixian_app::jobs::Jobs,
 }
 
 /// Largest case attachment unless configured otherwise: 10 MiB (a phone's
@@ -59,6 +61,7 @@ impl AppState {
     pub fn new(store: Store) -> AppState {
         AppState {
             security: WebSecurity::default(),
+            jobs: dixian_app::jobs::Jobs::new(store.clone()),
             store,
             rules: RuleHandle::new(shipped_rules()),
             clock: Clock::system(),

@@ -19,7 +19,11 @@
       }
     };
     xhr.upload.onload = function () { pct.textContent = '校验中… checking'; };
-    xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
+    xhr.onload = function () {
+      // the import runs as a job: go to its page (it refreshes itself)
+      if (xhr.responseURL && xhr.responseURL.indexOf('/jobs/') >= 0) { window.location.replace(xhr.responseURL); return; }
+      document.open(); document.write(xhr.responseText); document.close();
+    };
     xhr.onerror = function () { form.submit(); };
     xhr.send(new FormData(form));
   });

@@ -156,6 +156,8 @@ enum Obj {
     RuleCounty,
     /// A declaration's reference number (public).
     Reference,
+    /// A background job of the county (and one of the other county).
+    Job,
 }
 
 /// What a request carries.
@@ -314,6 +316,7 @@ fn routes() -> Vec<Route> {
     let handled = Passed(422, "lead_resolved");    // the lead was dismissed
     let unmonitored = Passed(422, "not_monitored"); // no elimination check yet
     let bad_rows = Passed(422, "errors_total");    // a file of bad rows
+    let bad_feed = Passed(202, "errors_total");    // a feed of bad rows: its job ends failed, the problems in its result
     let bad_field = Passed(422, "invalid_field");  // a field breaks a rule (named)
     let bad_form = Passed(422, "field-error");     // a page form shown again, the field named
     let not_a_file = Passed(422, "not-a-picture.txt"); // an attachment's bytes are no JPEG/PNG/PDF (named)
@@ -365,7 +368,7 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/exchange/{code}/warnings",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
         route( "GET",  "/api/v1/exchange/{code}/measures",       O::Region,    EXCHANGE, EXCHANGE, Ok,         B::Nothing),
         route( "POST", "/api/v1/exchange/import",                O::None,      EXCHANGE, EXCHANGE, Passed(422, "dixian-exchange/1"), B::ExchangeJson),
-        route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_rows,    B::FeedUpload),
+        route( "POST", "/api/v1/feeds/{kind}",                   O::None,      FEEDS,   FEEDS,   bad_feed,    B::FeedUpload),
         route( "GET",  "/api/v1/feeds",                          O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings",                       O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/warnings/{id}",                  O::Warning,   WORK,    WORK,    Ok,          B::Nothing),
@@ -373,6 +376,10 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/api/v1/alerts",                         O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/api/v1/alerts/{id}",                    O::Alert,     WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/api/v1/alerts/{id}/resolve",            O::Alert,     WORK,    RESOLVE, bad_field,   B::ResolveJson),
+        // ---- JSON API: background jobs (the county's; the jobs of the set-up have ended)
+        route( "GET",  "/api/v1/jobs",                           O::None,      FEEDS,   FEEDS,   Ok,          B::Nothing),
+        route( "GET",  "/api/v1/jobs/{id}",                      O::Job,       FEEDS,   FEEDS,   Ok,          B::Nothing),
+        route( "POST", "/api/v1/jobs/{id}/cancel",               O::Job,       FEEDS,   FEEDS,   Passed(422, "job_ended"), B::Nothing),
         route( "POST", "/api/v1/warnings/{id}/verify",           O::Warning,   WORK,    WORK,    conflict,    B::VerifyJson),
         route( "POST", "/api/v1/warnings/{id}/dismiss",          O::Warning,   WORK,    WORK,    conflict,    B::DismissWarningJson),
         route( "POST", "/api/v1/screening/runs",                 O::None,      FEEDS,   FEEDS,   Ok,          B::RunJson),
@@ -470,6 +477,10 @@ fn routes() -> Vec<Route> {
         route( "GET",  "/alerts",                                O::None,      WORK,    WORK,    Ok,          B::Nothing),
         route( "GET",  "/alerts/{id}",                           O::Alert,     WORK,    WORK,    Ok,          B::Nothing),
         route( "POST", "/alerts/{id}/resolve",                   O::Alert,     WORK,    RESOLVE, bad_form,    B::ResolveForm),
+        // ---- pages: background jobs (cancelling an ended job shows it again)
+        route( "GET",  "/jobs",                                  O::None,      FEEDS,   FEEDS,   Ok,          B::Nothing),
+        route( "GET",  "/jobs/{id}",                             O::Job,       FEEDS,   FEEDS,   Ok,          B::Nothing),
+        route( "POST", "/jobs/{id}/cancel",                      O::Job,       FEEDS,   FEEDS,   Ok,          B::Nothing),
         route( "GET",  "/rules",                                 O::None,      ALL,     ALL,     Ok,          B::Nothing),
         route( "POST", "/rules",                                 O::RuleCounty, ADMIN,  ADMIN,   Ok,          B::RuleForm).outside(Absent(403)),
         route( "POST", "/rules/whatif",                          O::None,      FEEDS,   FEEDS,   Ok,          B::WhatIfForm),
@@ -746,6 +757,8 @@ struct World {
     users: Vec<User>,
     villages: BTreeMap<&'static str, Village>,
     reference: String,
+    /// (county, job id): a job of each county.
+    jobs: Vec<(&'static str, i64)>,
     serial: std::sync::atomic::AtomicU32,
 }
 
@@ -889,10 +902,52 @@ impl World {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let bytes = r.bytes().await.unwrap();
+        let mut body = String::from_utf8_lossy(&bytes).into_owned();
+        // Long work runs as a job (202 from the API, 303 to /jobs/{id}
+        // from a page): wait for it to end, so that the next request of
+        // the county does not meet it running; the API's answer becomes
+        // the ended job (its `result`).
+        let job = match (status, location.as_deref()) {
+            (202, _) => serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["id"].as_i64()),
+            (303, Some(l)) if l.starts_with("/jobs/") => l["/jobs/".len()..].parse().ok(),
+            _ => None,
+        };
+        if let (Some(id), Some(t)) = (job, token.filter(|t| !t.is_empty())) {
+            let ended = self.wait_job(t, id).await;
+            if status == 202 {
+                body = ended.to_string();
+            }
+        }
         Answer {
             status,
             location,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
+        }
+    }
+
+    /// Polls the job `id` until it ends (at most 60 s).
+    async fn wait_job(&self, token: &str, id: i64) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let r = self
+                .http
+                .get(format!("{}/api/v1/jobs/{id}", self.app.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "job {id} readable by its starter");
+            let job: Value = r.json().await.unwrap();
+            if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+                return job;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "job {id} did not end: {job}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 
@@ -1035,6 +1090,11 @@ impl World {
                 key: self.reference.clone(),
                 ..Target::plain()
             }],
+            Obj::Job => self
+                .jobs
+                .iter()
+                .map(|(county, id)| Target::at(county, id, None))
+                .collect(),
         }
     }
 
@@ -1406,7 +1466,8 @@ fn short(body: &str) -> String {
 // ---------------------------------------------------------------- set-up
 
 async fn post_ok(app: &App, token: &str, path: &str, body: &Value) -> Value {
-    let r = app.post(token, path, body).await;
+    // long work answers when its job ends (App::job_result)
+    let r = app.post_job(token, path, body).await;
     let status = r.status();
     let v: Value = r.json().await.unwrap();
     assert!(status.is_success(), "{path}: {status} {v}");
@@ -1469,6 +1530,7 @@ async fn setup(backend: Backend) -> Option<World> {
         users,
         villages: BTreeMap::new(),
         reference: String::new(),
+        jobs: Vec::new(),
         serial: std::sync::atomic::AtomicU32::new(0),
     };
     let admin = w.user("admin").token.clone();
@@ -1549,6 +1611,7 @@ async fn setup(backend: Backend) -> Option<World> {
         .send()
         .await
         .unwrap();
+    let r = w.app.job_result(&officer, r).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let run = post_ok(
         &w.app,
@@ -1733,8 +1796,20 @@ async fn setup(backend: Backend) -> Option<World> {
         .send()
         .await
         .unwrap();
+    let r = w.app.job_result(&other, r).await;
     assert_eq!(r.status(), 200);
     let loaded: Value = r.json().await.unwrap();
+    // a job of each county, ended, for the jobs' lines of the table
+    for county in [COUNTY, OTHER_COUNTY] {
+        let (id,): (i64,) = w
+            .app
+            .store
+            .pool
+            .one(q("SELECT MIN(id) FROM jobs WHERE region_code = $1").bind(county))
+            .await
+            .unwrap();
+        w.jobs.push((county, id));
+    }
     assert_eq!(
         (
             loaded["outcome"]["matched"].as_i64(),
@@ -2294,7 +2369,8 @@ async fn leak_checks(w: &World, tally: &mut Tally) {
                     &Payload::Json(body),
                 )
                 .await;
-            let rows = json_of(&a.body)["rows"].as_i64();
+            let job = json_of(&a.body);
+            let rows = job["result"]["rows"].as_i64();
             let want = if u.region == COUNTY {
                 rows.is_some_and(|n| n >= 3)
             } else {
@@ -2302,7 +2378,7 @@ async fn leak_checks(w: &World, tally: &mut Tally) {
             };
             check(
                 tally,
-                a.status == 200 && want,
+                a.status == 202 && job["status"] == "succeeded" && want,
                 format!("what-if rows {rows:?}"),
             );
         }

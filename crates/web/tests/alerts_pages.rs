@@ -73,7 +73,7 @@ async fn a_flood_is_told_shown_and_resolved(backend: Backend) {
     let list: Value = app.get(&town, "/api/v1/alerts").await.json().await.unwrap();
     assert_eq!(list["alerts"].as_array().unwrap().len(), 0);
     let r = app
-        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
 

@@ -647,7 +647,7 @@ async fn cadre_verifies_a_department_warning_and_lands_on_the_case() {
         .await;
     assert_eq!(r.status(), 200);
     let run = app
-        .post(
+        .post_job(
             &officer,
             "/api/v1/screening/runs",
             &json!({"as_of": "2026-10-31"}),
@@ -725,15 +725,17 @@ async fn officer_uploads_a_feed_on_the_page_and_runs_screening() {
     d.type_into("input[name=file]", file.to_str().unwrap())
         .await;
     d.click("#upload").await;
-    let result = d.wait_text("#upload-result", "已导入").await;
+    // the import is a job: its page (refreshing itself while it runs)
+    // says what it loaded
+    let result = d.wait_text("#job-summary", "已导入").await;
     assert!(
         result.contains("已导入") && result.contains("匹配 1"),
         "loaded through the page: {result}"
     );
+    d.goto(&format!("{}/feeds", app.url)).await;
     d.click("#run-screening").await;
-    // the page was /feeds already before the run: wait for the run's line,
-    // not for the address, or the old page may be read
-    d.wait_text("main", "新预警").await;
+    // the run is a job too: wait for its summary, not for the address
+    d.wait_text("#job-summary", "新预警").await;
     let page = d.cmd(reqwest::Method::GET, "/source", json!({})).await["value"]
         .as_str()
         .unwrap_or_default()
@@ -989,7 +991,7 @@ async fn list_pages_fit_a_phone() {
         .await;
     assert_eq!(r.status(), 200);
     let r = app
-        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     assert!(app.count("warnings").await >= 1, "a warning to list");

@@ -122,7 +122,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
         .await;
     assert_eq!(r.status(), 200);
     let r = app
-        .post(&officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     Some(Fixture {
@@ -523,7 +523,7 @@ async fn whatif_and_feed_error_workbooks(backend: Backend) {
     let rows = sheet_rows(&r.bytes().await.unwrap());
     let api: Value = f
         .app
-        .post(
+        .post_job(
             &f.officer,
             "/api/v1/rules/whatif",
             &json!({"file_name": "draft.toml", "source": source, "from": from, "to": to}),

@@ -24,6 +24,7 @@ use dixian_store::assistance::{ListBatchOutcome, ListBatchSummary};
 use dixian_store::cases::{LeadStatus, NoticeKind, PublicStatus, TimelineKind};
 use dixian_store::feeds::{BatchOutcome, BatchSummary};
 use dixian_store::figure_households::FigureKind;
+use dixian_store::jobs::{JobKind, JobStatus, Phase};
 use dixian_store::key_counties::KeyLevel;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -136,6 +137,10 @@ fn table() -> BTreeMap<&'static str, Known> {
             parse: parse::<dixian_domain::CaseEvent>,
         },
     );
+    // background jobs: written only
+    t.insert("JobKind", output(None, JobKind::ALL));
+    t.insert("JobStatus", output(None, JobStatus::ALL));
+    t.insert("Phase", output(None, Phase::ALL));
     t.insert(
         "NoticeKind",
         output(None, &[NoticeKind::Identification, NoticeKind::Elimination]),

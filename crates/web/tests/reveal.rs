@@ -443,7 +443,7 @@ async fn warning_reveal(backend: Backend) {
         .await;
     assert_eq!(r.status(), 200);
     let r = app
-        .post(
+        .post_job(
             &s.officer,
             "/api/v1/screening/runs",
             &json!({"as_of": "2026-05-10"}),

@@ -244,7 +244,7 @@ async fn rules_form(backend: Backend) {
         .replace("self_paid_per_stay = 6000", "self_paid_per_stay = 10000")
         .replace("monitoring_line = 6000", "monitoring_line = 6500");
     let w: Value = app
-        .post(
+        .post_job(
             &admin,
             "/api/v1/rules/whatif",
             &json!({"file_name": "d.toml", "source": draft_text, "from": "2026-01-01", "to": "2026-06-30"}),

@@ -339,7 +339,7 @@ async fn diagnosis_withheld_from_cadre_api(backend: Backend) {
         .await;
     assert_eq!(r.status(), 200);
     let r = app
-        .post(
+        .post_job(
             &officer,
             "/api/v1/screening/runs",
             &json!({"as_of": "2026-05-10"}),

@@ -29,7 +29,7 @@ async fn upload(app: &common::App, token: &str, bytes: Vec<u8>) {
 
 async fn run(app: &common::App, token: &str, as_of: &str) -> Value {
     let r = app
-        .post(token, "/api/v1/screening/runs", &json!({"as_of": as_of}))
+        .post_job(token, "/api/v1/screening/runs", &json!({"as_of": as_of}))
         .await;
     let status = r.status();
     let body: Value = r.json().await.unwrap();
@@ -65,7 +65,9 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     assert_eq!(r.status(), 201);
 
     upload(&app, &officer, medical(&person, "2026-05-01", 15000)).await;
-    let r = app.post(&cadre, "/api/v1/screening/runs", &json!({})).await;
+    let r = app
+        .post_job(&cadre, "/api/v1/screening/runs", &json!({}))
+        .await;
     assert_eq!(r.status(), 403, "a village cadre does not run screening");
     let first = run(&app, &officer, "2026-05-10").await;
     assert_eq!(first["warnings_raised"], 1, "{first}");
@@ -248,7 +250,7 @@ async fn warnings_from_upload_to_case(backend: Backend) {
 
     // what-if: the county's draft (per stay above 20,000) would have raised none
     let w: Value = app
-        .post(
+        .post_job(
             &admin,
             "/api/v1/rules/whatif",
             &json!({"file_name": "draft.toml", "source": county_rules(1, 20000), "from": "2026-01-01", "to": "2026-06-30"}),
@@ -260,7 +262,7 @@ async fn warnings_from_upload_to_case(backend: Backend) {
     assert_eq!(w["totals"], json!([1, 0]), "{w}");
     assert_eq!(w["lines"][0]["township"], "520526001", "{w}");
     let r = app
-        .post(
+        .post_job(
             &cadre,
             "/api/v1/rules/whatif",
             &json!({"file_name": "d.toml", "source": county_rules(1, 20000), "from": "2026-01-01", "to": "2026-06-30"}),

@@ -156,7 +156,7 @@ async fn first_run(w: &World) -> i64 {
     assert_eq!(r.status(), 200);
     let r = w
         .app
-        .post(&w.officer, "/api/v1/screening/runs", &json!({}))
+        .post_job(&w.officer, "/api/v1/screening/runs", &json!({}))
         .await;
     assert_eq!(r.status(), 200);
     r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
@@ -304,12 +304,24 @@ async fn a_run_lands_on_its_new_warnings_and_the_card_links_them(backend: Backen
     let admin = session(&w.app, "admin").await;
     let (status, location) = post(&admin, &w.app, "/screening/run", &[]).await;
     assert_eq!(status, 303);
-    let run: i64 = location
-        .strip_prefix("/warnings?run=")
-        .unwrap_or_else(|| panic!("to the run's warnings: {location}"))
+    // the run is a job: its page, and when it has ended a link to the
+    // run's new warnings
+    let job: i64 = location
+        .strip_prefix("/jobs/")
+        .unwrap_or_else(|| panic!("to the run's job: {location}"))
         .parse()
         .unwrap();
+    let ended = w.app.wait_job(&w.admin, job).await;
+    assert_eq!(ended["status"], "succeeded", "{ended}");
+    let run = ended["result"]["id"].as_i64().unwrap();
     assert!(run > first);
+    let (status, job_page) = page(&admin, &w.app, &location).await;
+    assert_eq!(status, 200);
+    let location = format!("/warnings?run={run}");
+    assert!(
+        job_page.contains(&format!("href=\"{location}\"")),
+        "the job's page links to the run's warnings: {job_page}"
+    );
     // Exactly that run's warnings, counted in the table itself.
     let ids: Vec<(i64,)> = w
         .app

@@ -2,7 +2,7 @@
 
 use crate::commands::{Db, open};
 use anyhow::{Context, bail};
-use dixian_app::{FeedFile, OnRowErrors, import_feed};
+use dixian_app::{FeedFile, OnRowErrors, import_feed_with};
 use dixian_domain::RegionCode;
 use dixian_screen::{FeedKind, write_error_report};
 use dixian_store::Actor;
@@ -37,7 +37,11 @@ pub async fn feeds_import(
         bytes,
         idempotency_key: None,
     };
-    let r = import_feed(&store, &actor, feed, policy, chrono::Utc::now()).await?;
+    // the bar is the store's progress hook, the one the web's jobs use
+    let bar = crate::progress::Bar::new("feed (导入)");
+    let r = import_feed_with(&store, &actor, feed, policy, chrono::Utc::now(), &bar).await;
+    bar.finish();
+    let r = r?;
     for (col, header) in &r.unknown_columns {
         eprintln!("note: column {col} ({header}) is not used (未使用的列)");
     }

@@ -28,12 +28,15 @@ pub async fn screen_run(db: &Db, region: &str, as_of: Option<NaiveDate>) -> anyh
     let (store, actor) = store_and_actor(db, region).await?;
     let now = Utc::now();
     let as_of = as_of.unwrap_or_else(today);
-    let spinner = crate::progress::counter("screening (筛查)");
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let book = dixian_app::rule_book(&store, now).await?;
     let started = std::time::Instant::now();
-    let r = dixian_app::run_screening(&store, &actor, &book, as_of, now, threads()).await?;
-    spinner.finish_and_clear();
+    // phases and rows through the progress hook the web's jobs use
+    let bar = std::sync::Arc::new(crate::progress::Bar::new("screening (筛查)"));
+    let progress: std::sync::Arc<dyn dixian_store::jobs::Progress> = bar.clone();
+    let r = dixian_app::run_screening_with(&store, &actor, &book, as_of, now, threads(), progress)
+        .await;
+    bar.finish();
+    let r = r?;
     if let Some(repeated) = r.run.repeats_run {
         println!(
             "run {} as of {}: nothing changed since run {repeated} (no new feed rows, the same registry and rule book): no rows read, {} hits all known, in {:.2} s (无新数据，未重新筛查)",

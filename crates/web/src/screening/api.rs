@@ -11,9 +11,11 @@ use crate::error::ApiResult;
 use crate::shared::extract::Body;
 use crate::shared::view::{RevealQuery, mask_id, redact};
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use dixian_app::jobs::{Started, Work};
 use dixian_domain::case::china_date;
 use dixian_screen::FeedRow;
 use dixian_store::privacy::{self, Revealed};
@@ -252,30 +254,36 @@ pub struct RunBody {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Runs the screening for `actor` under the rules in force.
-pub(crate) async fn run_screening(
+/// Starts the screening run of `actor`'s region under the rules in force
+/// as a job (refused while an import or run of the region is active).
+pub(crate) async fn start_run(
     s: &AppState,
     actor: &Actor,
     as_of: Option<NaiveDate>,
-) -> ApiResult<RunSummary> {
+) -> ApiResult<Started> {
     let now = s.clock.now();
     let as_of = as_of.unwrap_or_else(|| china_date(now));
-    let r =
-        dixian_app::run_screening(&s.store, actor, &s.rules.get(), as_of, now, s.threads).await?;
-    tracing::info!(run_id = r.run.id, region = %actor.scope.region, rows = r.run.rows_screened,
-        raised = r.run.warnings_raised, "screening run");
-    Ok(r.run)
+    let work = Work::ScreeningRun {
+        book: s.rules.get().as_ref().clone(),
+        as_of,
+        threads: s.threads,
+    };
+    let started = s.jobs.start(actor, work, now, ()).await?;
+    tracing::info!(job = started.job.id, region = %actor.scope.region, "screening run started");
+    Ok(started)
 }
 
 #[utoipa::path(post, path = "/api/v1/screening/runs", tag = "screening", security(("bearer" = [])), request_body = RunBody,
-    responses((status = 200, body = RunSummary, description = "the run: rows read, warnings raised, extended, known, attached"),
-        (status = 403, description = "only county admins and data officers run screening")))]
+    responses((status = 202, body = dixian_app::jobs::Job, description = "the run goes on as a job (`Location`: /api/v1/jobs/{id}); its `result` when it ends is the RunSummary (rows read, warnings raised, extended, known, attached)"),
+        (status = 403, description = "only county admins and data officers run screening"),
+        (status = 409, description = "an import or screening run of your county is still running (`job_running`)")))]
 async fn run_api(
     State(s): State<AppState>,
     auth: Auth,
     Body(b): Body<RunBody>,
-) -> ApiResult<Json<RunSummary>> {
-    Ok(Json(run_screening(&s, &auth.actor(), b.as_of).await?))
+) -> ApiResult<Response> {
+    let started = start_run(&s, &auth.actor(), b.as_of).await?;
+    Ok(crate::jobs::accepted(&started.job))
 }
 
 #[utoipa::path(get, path = "/api/v1/screening/runs/last", tag = "screening", security(("bearer" = [])),
@@ -448,12 +456,6 @@ pub(crate) async fn replay_body(
     Ok((draft.name.clone(), w))
 }
 
-/// Replays the stored feeds of `actor`'s region under a draft; nothing is stored.
-pub(crate) async fn what_if(s: &AppState, actor: &Actor, b: WhatIfBody) -> ApiResult<WhatIfView> {
-    let (name, w) = replay_body(s, actor, b).await?;
-    Ok(view_of(&name, w))
-}
-
 /// Replays the stored feeds of `actor`'s region under a parsed draft
 /// against the book the server holds in force; nothing is stored.
 pub(crate) async fn replay(
@@ -499,13 +501,32 @@ pub(crate) fn view_of(draft: &str, w: dixian_app::WhatIf) -> WhatIfView {
 }
 
 #[utoipa::path(post, path = "/api/v1/rules/whatif", tag = "screening", security(("bearer" = [])), request_body = WhatIfBody,
-    responses((status = 200, body = WhatIfView, description = "warnings the draft would have raised over the period, by township and risk type, against the sets in force; nothing stored"),
+    responses((status = 202, body = dixian_app::jobs::Job, description = "the replay goes on as a job (`Location`: /api/v1/jobs/{id}); its `result` when it ends is a WhatIfView: warnings the draft would have raised over the period, by township and risk type, against the sets in force; nothing stored"),
         (status = 403, description = "only county admins and data officers"),
         (status = 422, description = "errors in the draft with file:line:column (`rule_file`)")))]
 async fn whatif_api(
     State(s): State<AppState>,
     auth: Auth,
     Body(b): Body<WhatIfBody>,
-) -> ApiResult<Json<WhatIfView>> {
-    Ok(Json(what_if(&s, &auth.actor(), b).await?))
+) -> ApiResult<Response> {
+    let actor = auth.actor();
+    // who may replay is decided before the draft is even read
+    dixian_app::may_load_feeds(&actor)?;
+    let files = vec![(b.file_name, b.source)];
+    let draft = dixian_app::rules::parse_files(&files)?.remove(0);
+    if b.to < b.from {
+        return Err(dixian_store::StoreError::Invalid(
+            "--to is before --from (结束日期早于开始日期)".into(),
+        )
+        .into());
+    }
+    let work = Work::WhatIf {
+        book: s.rules.get().as_ref().clone(),
+        draft: Box::new(draft),
+        from: b.from,
+        to: b.to,
+        threads: s.threads,
+    };
+    let started = s.jobs.start(&actor, work, s.clock.now(), ()).await?;
+    Ok(crate::jobs::accepted(&started.job))
 }

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::auth::{Auth, PageAuth};
 use crate::error::{ApiError, ApiResult};
-use crate::i18n::{Texts, fill};
+use crate::i18n::Texts;
 use crate::shared::download;
 use crate::shared::lang::Lang;
 use crate::shared::layout::{UserBar, user_bar};
@@ -14,7 +14,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dixian_app::{FeedFile, OnRowErrors, import_feed};
+use dixian_app::jobs::{Started, Work};
+use dixian_app::{FeedFile, OnRowErrors};
 use dixian_screen::FeedKind;
 use dixian_store::feeds::{self, Batch, BatchOutcome};
 use serde::{Deserialize, Serialize};
@@ -24,11 +25,6 @@ use serde::{Deserialize, Serialize};
 #[openapi(paths(upload_api, list_api), components(schemas(UploadResult, RowProblem, Batch, BatchOutcome, dixian_store::feeds::BatchSummary)),
     tags((name = "feeds", description = "部门数据: department files loaded as batches")))]
 pub struct FeedsDoc;
-
-/// Problems an upload's answer lists; the rest are counted
-/// (`errors_total`). A file of nothing but bad rows must not become a
-/// gigabyte of JSON.
-const MAX_LISTED_ERRORS: usize = 1_000;
 
 /// Routes: API and page. `max_upload` bounds a request's body.
 pub fn router(max_upload: usize) -> Router<AppState> {
@@ -40,8 +36,10 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(max_upload))
 }
 
-/// One bad row, as the API reports it (never the cell's value).
+/// One bad row of a rejected file (never the cell's value): the
+/// `errors` of a feed job's `result`.
 #[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // the schema of a job's result, written by dixian_app::jobs::summary
 pub struct RowProblem {
     /// Line in the file.
     line: usize,
@@ -53,8 +51,9 @@ pub struct RowProblem {
     reason: String,
 }
 
-/// What an upload did.
+/// What a feed job did: the `result` of a `feed_import` job.
 #[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // the schema of a job's result, written by dixian_app::jobs::summary
 pub struct UploadResult {
     /// Stored or already loaded; absent when the batch was rejected.
     outcome: Option<BatchOutcome>,
@@ -76,61 +75,60 @@ pub struct UploadQuery {
     load_good_rows: bool,
 }
 
-async fn run(
+/// Starts the import of an uploaded file as a job of `actor`; `hold`
+/// (the upload slot) is kept until the job ends, so the files held in
+/// memory stay bounded.
+async fn start_import(
     s: &AppState,
     actor: &dixian_store::Actor,
     kind: &str,
-    name: String,
-    bytes: Vec<u8>,
+    (name, bytes): (String, Vec<u8>),
     key: Option<String>,
     good: bool,
-) -> ApiResult<UploadResult> {
-    let kind = FeedKind::parse(kind)
-        .ok_or_else(|| ApiError::BadRequest(format!("unknown feed kind {kind} (未知数据类型)")))?;
-    let feed = FeedFile {
+    hold: tokio::sync::OwnedSemaphorePermit,
+) -> ApiResult<Started> {
+    let kind = parse_kind(kind)?;
+    let file = FeedFile {
         kind,
         name,
         bytes,
         idempotency_key: key,
     };
-    let policy = if good {
+    let on_errors = if good {
         OnRowErrors::LoadGoodRows
     } else {
         OnRowErrors::Reject
     };
-    let r = import_feed(&s.store, actor, feed, policy, s.clock.now()).await?;
+    let started = s
+        .jobs
+        .start(
+            actor,
+            Work::FeedImport { file, on_errors },
+            s.clock.now(),
+            hold,
+        )
+        .await?;
     tracing::info!(
+        job = started.job.id,
         kind = kind.code(),
-        parsed = r.parsed,
-        bad = r.errors.len(),
-        "feed upload"
+        "feed import started"
     );
-    Ok(UploadResult {
-        outcome: r.outcome,
-        parsed: r.parsed,
-        errors_total: r.errors_total,
-        errors: r
-            .errors
-            .into_iter()
-            .take(MAX_LISTED_ERRORS)
-            .map(|e| RowProblem {
-                line: e.line,
-                column: e.column,
-                header: e.header,
-                reason: e.reason,
-            })
-            .collect(),
-        unknown_columns: r.unknown_columns.into_iter().map(|(_, h)| h).collect(),
-    })
+    Ok(started)
+}
+
+fn parse_kind(kind: &str) -> ApiResult<FeedKind> {
+    FeedKind::parse(kind)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown feed kind {kind} (未知数据类型)")))
 }
 
 #[utoipa::path(post, path = "/api/v1/feeds/{kind}", tag = "feeds", security(("bearer" = [])),
     params(("kind" = String, Path, description = "medical, disability, assistance, education, housing, employment, disaster, vital, assets, water"),
         ("Idempotency-Key" = Option<String>, Header, description = "retry-safe uploads"), UploadQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`: CSV (UTF-8/GB18030) or XLSX"),
-    responses((status = 200, body = UploadResult), (status = 403, description = "only county admins and data officers load feeds (checked before the file is read)"),
-        (status = 413, description = "the file is larger than the server accepts"),
-        (status = 422, description = "rejected: see `errors`, or the key was used for another file")))]
+    responses((status = 202, body = dixian_app::jobs::Job, description = "the import runs as a job (`Location`: /api/v1/jobs/{id}); its `result` when it ends is an UploadResult: a rejected file ends `failed` with the row problems"),
+        (status = 403, description = "only county admins and data officers load feeds (checked before the file is read)"),
+        (status = 409, description = "an import or screening run of your county is still running (`job_running`)"),
+        (status = 413, description = "the file is larger than the server accepts")))]
 async fn upload_api(
     State(s): State<AppState>,
     auth: Auth,
@@ -143,16 +141,22 @@ async fn upload_api(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    dixian_app::may_load_feeds(&auth.actor())?;
-    let _turn = upload_turn(&s).await?;
+    let actor = auth.actor();
+    dixian_app::may_load_feeds(&actor)?;
+    parse_kind(&kind)?;
+    let turn = upload_turn(&s).await?;
     let (name, bytes, _) = read_upload(mp, s.max_upload).await?;
-    let r = run(&s, &auth.actor(), &kind, name, bytes, key, q.load_good_rows).await?;
-    let status = if r.outcome.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(r)).into_response())
+    let started = start_import(
+        &s,
+        &actor,
+        &kind,
+        (name, bytes),
+        key,
+        q.load_good_rows,
+        turn,
+    )
+    .await?;
+    Ok(crate::jobs::accepted(&started.job))
 }
 
 #[utoipa::path(get, path = "/api/v1/feeds", tag = "feeds", security(("bearer" = [])),
@@ -171,57 +175,7 @@ struct FeedsPage {
     user: Option<UserBar>,
     kinds: &'static [FeedKind],
     batches: Vec<BatchLine>,
-    result: Option<ResultLines>,
     last_run: String,
-}
-
-/// What an upload did, in the page's language.
-struct ResultLines {
-    /// Loaded (or loaded before): the batch was stored.
-    ok: bool,
-    /// What happened.
-    summary: String,
-    /// The problems listed (the first [`PAGE_LISTED_ERRORS`]).
-    problems: Vec<String>,
-    /// Said when more problems were found than listed.
-    more: Option<String>,
-}
-
-/// Problems the page lists; the rest are counted.
-const PAGE_LISTED_ERRORS: usize = 200;
-
-impl ResultLines {
-    fn of(t: &Texts, r: &UploadResult) -> ResultLines {
-        let summary = match &r.outcome {
-            Some(BatchOutcome::Loaded(s)) => fill(
-                t.feed_loaded,
-                &[&s.rows, &s.matched, &s.unknown, &s.duplicates],
-            ),
-            Some(BatchOutcome::AlreadyLoaded { batch_id, .. }) => {
-                fill(t.feed_already_loaded, &[batch_id])
-            }
-            None => fill(t.feed_rejected, &[&r.errors_total]),
-        };
-        let problems = r
-            .errors
-            .iter()
-            .take(PAGE_LISTED_ERRORS)
-            .map(|e| {
-                let mut at = fill(t.feed_at_line, &[&e.line]);
-                if let Some(c) = e.column {
-                    at = format!("{at}, {}", fill(t.feed_at_column, &[&c]));
-                }
-                format!("{at}: {}", e.reason)
-            })
-            .collect();
-        ResultLines {
-            ok: r.outcome.is_some(),
-            summary,
-            problems,
-            more: (r.errors_total > PAGE_LISTED_ERRORS)
-                .then(|| fill(t.feed_first_shown, &[&r.errors_total, &PAGE_LISTED_ERRORS])),
-        }
-    }
 }
 
 /// A batch as the page lists it.
@@ -235,12 +189,7 @@ struct BatchLine {
     imported_at: String,
 }
 
-async fn page(
-    s: &AppState,
-    user: &dixian_store::User,
-    t: &'static Texts,
-    result: Option<&UploadResult>,
-) -> Response {
+async fn page(s: &AppState, user: &dixian_store::User, t: &'static Texts) -> Response {
     let run = super::pages::last_run_line(s, t, user.region.as_str()).await;
     match feeds::batches(&s.store.pool, &dixian_store::Actor::of(user)).await {
         Ok(batches) => FeedsPage {
@@ -261,7 +210,6 @@ async fn page(
                     imported_at: china_time(b.imported_at),
                 })
                 .collect(),
-            result: result.map(|r| ResultLines::of(t, r)),
             last_run: run,
         }
         .into_response(),
@@ -275,9 +223,11 @@ async fn feeds_page(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) ->
     if let Err(e) = dixian_app::may_load_feeds(&auth.actor()) {
         return ApiError::from(e).page(t);
     }
-    page(&s, &auth.0, t, None).await
+    page(&s, &auth.0, t).await
 }
 
+/// The upload form: the import starts as a job and the page goes to the
+/// job's page (303), which shows its progress and then its result.
 async fn upload_page(
     State(s): State<AppState>,
     auth: PageAuth,
@@ -288,20 +238,18 @@ async fn upload_page(
     if let Err(e) = dixian_app::may_load_feeds(&actor) {
         return ApiError::from(e).page(t);
     }
-    let _turn = match upload_turn(&s).await {
+    let turn = match upload_turn(&s).await {
         Ok(turn) => turn,
         Err(e) => return e.page(t),
     };
-    let (name, bytes, kind) = match read_upload(mp, s.max_upload).await {
+    let (name, bytes, (kind, good)) = match read_upload(mp, s.max_upload).await {
         Ok(x) => x,
         Err(e) => return e.page(t),
     };
-    let (kind, good) = kind;
-    let result = match run(&s, &actor, &kind, name, bytes, None, good).await {
-        Ok(r) => r,
-        Err(e) => return e.page(t),
-    };
-    page(&s, &auth.0, t, Some(&result)).await
+    match start_import(&s, &actor, &kind, (name, bytes), None, good, turn).await {
+        Ok(started) => crate::jobs::redirect_to(started).await,
+        Err(e) => e.page(t),
+    }
 }
 
 /// A department file checked, not stored: its row report as a workbook
@@ -336,7 +284,8 @@ async fn errors_xlsx(
 }
 
 /// Waits for a free upload slot ([`DEFAULT_CONCURRENT_UPLOADS`]); held
-/// while the file is read, parsed and stored.
+/// while the file is read, and then by its job while it is parsed and
+/// stored.
 async fn upload_turn(s: &AppState) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
     std::sync::Arc::clone(&s.uploads)
         .acquire_owned()

@@ -6,8 +6,8 @@
 //! adopts a new version.
 
 use super::api::{
-    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, adopt_draft, detail, replay,
-    replay_body, rule_views, run_screening, view_of,
+    AdoptBody, WhatIfBody, WhatIfView, adopt as adopt_file, adopt_draft, detail, replay_body,
+    rule_views, start_run, view_of,
 };
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -558,11 +558,11 @@ async fn dismiss(
     }
 }
 
+/// The run button: the run starts as a job and the page goes to the
+/// job's page (303), which links to the run's new warnings when it ends.
 async fn run(State(s): State<AppState>, auth: PageAuth, Lang(t): Lang) -> Response {
-    match run_screening(&s, &auth.actor(), None).await {
-        Ok(_) if auth.0.role == Role::DataOfficer => Redirect::to("/feeds").into_response(),
-        // The run's result is its new warnings.
-        Ok(r) => Redirect::to(&format!("/warnings?run={}", r.id)).into_response(),
+    match start_run(&s, &auth.actor(), None).await {
+        Ok(started) => crate::jobs::redirect_to(started).await,
         Err(e) => e.page(t),
     }
 }
@@ -1047,6 +1047,34 @@ async fn whatif_xlsx(
     }
 }
 
+/// The replay of the rules page as a job the request waits for: listed on
+/// `/jobs` with its phase while it runs (and cancellable there), then
+/// shown here beside the draft form as before.
+async fn replay_as_job(
+    s: &AppState,
+    actor: &dixian_store::Actor,
+    draft: &dixian_screen::RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<dixian_app::WhatIf, ApiError> {
+    let work = dixian_app::jobs::Work::WhatIf {
+        book: s.rules.get().as_ref().clone(),
+        draft: Box::new(draft.clone()),
+        from,
+        to,
+        threads: s.threads,
+    };
+    let started = s.jobs.start(actor, work, s.clock.now(), ()).await?;
+    match started.task.await {
+        Ok(Ok(dixian_app::jobs::Outcome::WhatIf(_, w))) => Ok(w),
+        Ok(Ok(_)) => Err(ApiError::App(dixian_app::AppError::Stopped(
+            "the job did other work".into(),
+        ))),
+        Ok(Err(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::App(dixian_app::AppError::Stopped(e.to_string()))),
+    }
+}
+
 /// A what-if from the rules page: the draft form's fields, or an expert's
 /// TOML (`file_name`, `source`), over `from` … `to`.
 async fn whatif(
@@ -1125,7 +1153,7 @@ async fn whatif(
         });
         return render_rules(&s, &auth.0, t, x).await;
     };
-    match replay(&s, &actor, &draft, from, to).await {
+    match replay_as_job(&s, &actor, &draft, from, to).await {
         Ok(w) => {
             let names = child_regions(&s, &auth.0).await.into_iter().collect();
             let pivot = rule_form::pivot(&w.counts, &names);

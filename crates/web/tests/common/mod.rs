@@ -95,9 +95,86 @@ impl App {
             .unwrap()
     }
 
+    /// Waits (bounded: 60 s) for the job of a 202 answer to end, and
+    /// answers as the synchronous API did: the job's `result` with 200
+    /// when it succeeded, with 422 when it failed with a result (a
+    /// rejected file), else the error as `{"error": {"code", "message"}}`
+    /// (422; 409 when cancelled). Any other answer is passed through.
+    pub async fn job_result(&self, token: &str, r: reqwest::Response) -> reqwest::Response {
+        if r.status() != 202 {
+            return r;
+        }
+        let job: serde_json::Value = r.json().await.unwrap();
+        let ended = self.wait_job(token, job["id"].as_i64().unwrap()).await;
+        let (status, body) = match ended["status"].as_str() {
+            Some("succeeded") => (200, ended["result"].clone()),
+            Some("failed") if !ended["result"].is_null() => (422, ended["result"].clone()),
+            Some("cancelled") => (
+                409,
+                serde_json::json!({"error": {"code": "job_cancelled", "message": ended["error"]}}),
+            ),
+            _ => (
+                422,
+                serde_json::json!({"error": {"code": "job_failed", "message": ended["error"]}}),
+            ),
+        };
+        let res = axum::http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .unwrap();
+        reqwest::Response::from(res)
+    }
+
+    /// Polls `GET /api/v1/jobs/{id}` until the job ends (at most 60 s),
+    /// and returns it.
+    pub async fn wait_job(&self, token: &str, id: i64) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let r = self.get(token, &format!("/api/v1/jobs/{id}")).await;
+            assert_eq!(r.status(), 200, "job {id} readable by its starter");
+            let job: serde_json::Value = r.json().await.unwrap();
+            let active = matches!(job["status"].as_str(), Some("queued" | "running"));
+            if !active {
+                return job;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "job {id} did not end in 60 s: {job}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// POSTs `body` to an endpoint that starts a job (screening runs,
+    /// what-ifs) and answers when the job has ended ([`App::job_result`]).
+    pub async fn post_job(
+        &self,
+        token: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let r = self.post(token, path, body).await;
+        self.job_result(token, r).await
+    }
+
     /// Uploads a department file of `kind` (multipart field `file`), with
-    /// an `Idempotency-Key` when given.
+    /// an `Idempotency-Key` when given, and waits for its import job to
+    /// end ([`App::job_result`]).
     pub async fn upload_feed(
+        &self,
+        token: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let r = self.upload_feed_async(token, kind, bytes, key).await;
+        self.job_result(token, r).await
+    }
+
+    /// Uploads a department file of `kind`: the API's answer as sent (202
+    /// with the job when it started).
+    pub async fn upload_feed_async(
         &self,
         token: &str,
         kind: &str,
