@@ -444,7 +444,9 @@ async fn with_alerts(
         };
         add(&mut total);
         if let Some(k) = &r.key_counties
-            && k.counties.iter().any(|c| a.region_code.starts_with(&c.county_code))
+            && k.counties
+                .iter()
+                .any(|c| a.region_code.starts_with(&c.county_code))
         {
             add(&mut keyed);
         }
@@ -519,7 +521,9 @@ async fn summed(
         let codes: HashSet<&str> = inside.iter().map(|k| k.county_code.as_str()).collect();
         Some(KeyCountyFigures {
             figures: figures(
-                per_county.iter().filter(|s| codes.contains(s.area.as_str())),
+                per_county
+                    .iter()
+                    .filter(|s| codes.contains(s.area.as_str())),
                 &months,
                 today,
             ),

@@ -55,17 +55,24 @@ pub const COLUMNS: &[ColumnSpec] = &[
         true,
         &["县代码", "县级代码", "代码", "行政区划代码", "county_code"],
     ),
-    col("name", "名称", false, &["县名", "县名称", "县（市、区）", "区划名称"]),
+    col(
+        "name",
+        "名称",
+        false,
+        &["县名", "县名称", "县（市、区）", "区划名称"],
+    ),
     col("level", "级别", true, &["类别", "层级", "重点县级别"]),
-    col("year", "年份", true, &["名单年份", "批次", "年度", "list_year"]),
+    col(
+        "year",
+        "年份",
+        true,
+        &["名单年份", "批次", "年度", "list_year"],
+    ),
 ];
 
 /// Reads and checks a list file (already opened): every line's problem,
 /// each with its line, or the counties.
-pub async fn check(
-    store: &Store,
-    reader: TableReader,
-) -> Result<Vec<NewKeyCounty>, AppError> {
+pub async fn check(store: &Store, reader: TableReader) -> Result<Vec<NewKeyCounty>, AppError> {
     let map = HeaderMap::resolve(reader.headers(), COLUMNS)
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut errors: Vec<String> = Vec::new();
@@ -95,7 +102,8 @@ pub async fn check(
         let line = rec.line;
         let code = map.get(&rec, "code").unwrap_or("");
         let county = match RegionCode::parse(code) {
-            Ok(c) if c.level() == RegionLevel::County => match regions::get(&store.pool, &c).await? {
+            Ok(c) if c.level() == RegionLevel::County => match regions::get(&store.pool, &c).await?
+            {
                 Some(r) => Some((c, r)),
                 None => {
                     push(
@@ -187,8 +195,7 @@ pub async fn import_bytes(
     source: &str,
     today: NaiveDate,
 ) -> Result<Loaded, AppError> {
-    let reader =
-        TableReader::from_bytes(bytes).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let reader = TableReader::from_bytes(bytes).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let counties = check(store, reader).await?;
     Ok(key_counties::load(&store.pool, user_id, &counties, source, today).await?)
 }

@@ -64,6 +64,8 @@ pub async fn report(
             parent: None,
         });
         areas.push(AreaFigures {
+            // The national database holds no key county list of its own.
+            key_county: None,
             figures: figures(rows.iter().filter(|r| r.area == code), &months, today),
             region,
         });

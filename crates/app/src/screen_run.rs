@@ -396,6 +396,7 @@ pub async fn run_screening_with(
     progress: Arc<dyn Progress>,
 ) -> Result<ScreenRunReport, AppError> {
     progress.tick(0, 1, Phase::Loading);
+    let mut rows = 0;
     let mut report = match unchanged_run(store, actor, book, as_of, now).await? {
         Some(run) => ScreenRunReport {
             hits: usize::try_from(run.warnings_known).unwrap_or(0),
@@ -406,7 +407,7 @@ pub async fn run_screening_with(
         },
         None => {
             let input = load_run(store, actor, as_of, now).await?;
-            let rows = input.rows.len() as u64;
+            rows = input.rows.len() as u64;
             check(progress.as_ref())?;
             progress.tick(0, rows, Phase::Screening);
             let owned = book.clone();
@@ -417,7 +418,7 @@ pub async fn run_screening_with(
             output.record(store, actor, now).await?
         }
     };
-    progress.tick(1, 1, Phase::Alerts);
+    progress.tick(rows, rows, Phase::Alerts);
     match crate::alerts::run_alerts(store, actor, book, as_of, now).await {
         Ok(run) => report.alerts = Some(run),
         Err(e) => report.alerts_error = Some(e.to_string()),

@@ -167,6 +167,13 @@ async fn build(backend: Backend) -> Option<(Store, Arc<AuditKey>, tempfile::Temp
         )
         .await
         .unwrap();
+    // The key county list the demo loads (520526 威宁 is on it).
+    assert!(
+        dixian_app::key_counties::load_shipped(&store, now.date_naive())
+            .await
+            .unwrap()
+            .is_some()
+    );
     for table in backup::table_names(&store.pool).await.unwrap() {
         assert!(
             count(&store, &table).await > 0,

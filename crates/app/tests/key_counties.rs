@@ -56,7 +56,9 @@ const GUIZHOU: &str = include_str!("../../../rules/guizhou-2025.toml");
 
 /// The national file without its `[evaluation]`.
 fn national_without_evaluation() -> String {
-    let at = NATIONAL.find("\n[evaluation]\n").expect("the shipped national [evaluation]");
+    let at = NATIONAL
+        .find("\n[evaluation]\n")
+        .expect("the shipped national [evaluation]");
     NATIONAL[..at].to_string()
 }
 
@@ -159,9 +161,15 @@ async fn key_county_aggregate_is_the_hand_sum(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.total.monitored_households, 3, "all three");
-    let k = r.key_counties.as_ref().expect("the province's key counties");
+    let k = r
+        .key_counties
+        .as_ref()
+        .expect("the province's key counties");
     assert_eq!(
-        k.counties.iter().map(|c| c.county_code.as_str()).collect::<Vec<_>>(),
+        k.counties
+            .iter()
+            .map(|c| c.county_code.as_str())
+            .collect::<Vec<_>>(),
         vec![KEY]
     );
     assert_eq!(k.counties[0].level, KeyLevel::National);
@@ -169,7 +177,12 @@ async fn key_county_aggregate_is_the_hand_sum(backend: Backend) {
     assert_eq!(k.figures.monitored_households, 2);
     assert_eq!(k.figures.monitored_persons, 2);
     assert_eq!(k.figures.without_measure, 2);
-    let housing = k.figures.coverage.iter().find(|c| c.guarantee == "housing").unwrap();
+    let housing = k
+        .figures
+        .coverage
+        .iter()
+        .find(|c| c.guarantee == "housing")
+        .unwrap();
     assert_eq!((housing.covered, housing.of), (1, 2));
     let cats: Vec<(String, i64)> = k
         .figures
@@ -212,7 +225,11 @@ async fn key_county_aggregate_is_the_hand_sum(backend: Backend) {
         vec![(OTHER, None, 1), (KEY, Some(KeyLevel::National), 2)]
     );
     assert_eq!(
-        city.key_counties.as_ref().unwrap().figures.monitored_households,
+        city.key_counties
+            .as_ref()
+            .unwrap()
+            .figures
+            .monitored_households,
         2
     );
     // The workbook has the key counties' line and the mark.
@@ -221,7 +238,10 @@ async fn key_county_aggregate_is_the_hand_sum(backend: Backend) {
         .iter()
         .map(|c| figures::report_row(&c.region.code, &figures::marked_name(c), &c.figures))
         .collect();
-    assert_eq!(rows[1][1], "威宁彝族回族苗族自治县（国家乡村振兴重点帮扶县）");
+    assert_eq!(
+        rows[1][1],
+        "威宁彝族回族苗族自治县（国家乡村振兴重点帮扶县）"
+    );
 
     // A reader of the other county sees no key county inside its scope.
     let other = actor(Role::Viewer, OTHER);
@@ -249,7 +269,11 @@ async fn key_county_aggregate_is_the_hand_sum(backend: Backend) {
     assert_eq!(city.children[0].key_county, Some(KeyLevel::National));
     assert_eq!(city.children[1].key_county, None);
     assert_eq!(
-        city.key_counties.as_ref().unwrap().figures.monitored_households,
+        city.key_counties
+            .as_ref()
+            .unwrap()
+            .figures
+            .monitored_households,
         1
     );
     let all = dixian_app::key_counties::list(&store).await.unwrap();
@@ -318,15 +342,29 @@ async fn evaluation_scores_are_the_hand_count(backend: Backend) {
     assert_eq!(scored, vec![(OTHER, Some(50.0)), (KEY, Some(18.75))]);
     assert!(e.children.iter().all(|c| c.region.code.len() == 6));
     assert_eq!(
-        e.children.iter().find(|c| c.region.code == KEY).unwrap().key_county,
+        e.children
+            .iter()
+            .find(|c| c.region.code == KEY)
+            .unwrap()
+            .key_county,
         Some(KeyLevel::National)
     );
     // A reader of one county evaluating the province: that county only.
-    let one = evaluation::evaluate(&store, &actor(Role::Viewer, KEY), &book, "52", &period(), today())
-        .await
-        .unwrap();
+    let one = evaluation::evaluate(
+        &store,
+        &actor(Role::Viewer, KEY),
+        &book,
+        "52",
+        &period(),
+        today(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        one.children.iter().map(|c| c.region.code.as_str()).collect::<Vec<_>>(),
+        one.children
+            .iter()
+            .map(|c| c.region.code.as_str())
+            .collect::<Vec<_>>(),
         vec![KEY]
     );
     // The workbook: a row per child, the region last.
@@ -366,16 +404,11 @@ async fn a_bad_file_stores_nothing(backend: Backend) {
     let file = format!(
         "区划代码,名称,级别,年份\n{OTHER},大方县,国家,2021\n520599,某县,国家,2021\n{OTHER},大方县,市级,2021\n{KEY},纳雍县,national,2021\n"
     );
-    let err = dixian_app::key_counties::import_bytes(
-        &store,
-        None,
-        file.into_bytes(),
-        "bad.csv",
-        today(),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let err =
+        dixian_app::key_counties::import_bytes(&store, None, file.into_bytes(), "bad.csv", today())
+            .await
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("line 3") && err.contains("code"), "{err}");
     assert!(err.contains("line 4") && err.contains("level"), "{err}");
     assert!(err.contains("line 5") && err.contains("name"), "{err}");
@@ -403,7 +436,6 @@ both_backends!(
     evaluation_scores_are_the_hand_count,
     a_bad_file_stores_nothing,
 );
-
 
 /// The shipped list: every code a county of the division files with the
 /// name the file gives, in Guizhou (52), on the 2021 national list.

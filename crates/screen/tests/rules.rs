@@ -694,9 +694,16 @@ fn evaluation_is_read_checked_and_written_back() {
 
     let bad = text.replace("\"coverage_housing\"", "\"happiness\"");
     expect_error(&bad, "indicator = |\"happiness\"", "unknown indicator");
-    let bad = text.replacen("indicator = \"coverage_housing\"", "indicator = \"without_measure\"", 1);
+    let bad = text.replacen(
+        "indicator = \"coverage_housing\"",
+        "indicator = \"without_measure\"",
+        1,
+    );
     let errors = RuleSet::parse(&bad, "t.toml").unwrap_err();
-    assert!(errors.iter().any(|e| e.message.contains("twice")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("twice")),
+        "{errors:?}"
+    );
     let bad = text.replace("weight = 5.5", "weight = 0");
     expect_error(&bad, "weight = |0", "evaluation.weight");
     let bad = text.replace("zero = 90", "zero = 100");

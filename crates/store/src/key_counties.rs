@@ -17,7 +17,17 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Which list: the national one (国家乡村振兴重点帮扶县) or a province's
 /// own (省级乡村振兴重点帮扶县).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum KeyLevel {
@@ -197,8 +207,10 @@ pub async fn load(
                 Some(None) => done.kept += 1,
                 Some(Some(_)) => {
                     tx.execute(
-                        q("UPDATE key_counties SET removed_on = NULL, added_on = $1, source = $2
-                            WHERE county_code = $3 AND level = $4 AND list_year = $5")
+                        q(
+                            "UPDATE key_counties SET removed_on = NULL, added_on = $1, source = $2
+                            WHERE county_code = $3 AND level = $4 AND list_year = $5",
+                        )
                         .bind(today)
                         .bind(source)
                         .bind(*code)
@@ -247,7 +259,10 @@ pub async fn load(
                 entity: "key_county_list",
                 entity_id: format!("{}-{year}", level.code()),
                 region: None,
-                before: Some(serde_json::json!({"counties": have.values().filter(|r| r.is_none()).count()}).to_string()),
+                before: Some(
+                    serde_json::json!({"counties": have.values().filter(|r| r.is_none()).count()})
+                        .to_string(),
+                ),
                 after: Some(after.to_string()),
             }],
         )

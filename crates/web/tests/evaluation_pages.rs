@@ -84,7 +84,10 @@ async fn key_counties_and_evaluation(backend: common::Backend) {
     let (s, page) = body(&app, &viewer, "/dashboard/5205").await;
     assert_eq!(s, 200);
     assert!(page.contains("class=\"tile-badge\">重点帮扶县<"), "{page}");
-    assert!(page.contains("class=\"badge-key\""), "the child row's badge");
+    assert!(
+        page.contains("class=\"badge-key\""),
+        "the child row's badge"
+    );
     let (_, page) = body(&app, &viewer, "/dashboard/520526").await;
     assert!(page.contains("id=\"key-badge\""), "the county's own badge");
     // The key counties county by county: 威宁 with its two households.
@@ -92,7 +95,9 @@ async fn key_counties_and_evaluation(backend: common::Backend) {
     assert_eq!(s, 200);
     assert!(page.contains("威宁彝族回族苗族自治县"), "{page}");
     assert!(
-        page.contains("id=\"kc-520526-monitored\"><a href=\"/figures/520526/households?figure=monitored\">2<"),
+        page.contains(
+            "id=\"kc-520526-monitored\"><a href=\"/figures/520526/households?figure=monitored\">2<"
+        ),
         "{page}"
     );
     let r = app.get(&viewer, "/figures/5205/report.xlsx").await;
@@ -143,13 +148,18 @@ async fn key_counties_and_evaluation(backend: common::Backend) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Monitored households without a measure"), "{page}");
+    assert!(
+        page.contains("Monitored households without a measure"),
+        "{page}"
+    );
 
     // A role outside the scope is refused; a township reads its own.
     let town = app.user("town", Role::TownshipReviewer, "520526001").await;
     assert_eq!(app.get(&town, "/evaluation/520526102").await.status(), 404);
     assert_eq!(
-        app.get(&town, "/api/v1/evaluation/520526102").await.status(),
+        app.get(&town, "/api/v1/evaluation/520526102")
+            .await
+            .status(),
         404
     );
     let v: Value = app

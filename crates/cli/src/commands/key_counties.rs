@@ -16,9 +16,10 @@ pub async fn import(db: &Db, file: &Path) -> anyhow::Result<()> {
     }
     let bytes = std::fs::read(file)
         .map_err(|e| anyhow::anyhow!("{}: {e} (无法读取文件)", file.display()))?;
-    let source = file
-        .file_name()
-        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().to_string());
+    let source = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    );
     let done =
         dixian_app::key_counties::import_bytes(&store, None, bytes, &source, today()).await?;
     println!(
@@ -41,7 +42,8 @@ pub async fn list(db: &Db) -> anyhow::Result<()> {
             k.level.label_zh(),
             k.list_year,
             k.added_on,
-            k.removed_on.map_or_else(|| "—".to_string(), |d| d.to_string()),
+            k.removed_on
+                .map_or_else(|| "—".to_string(), |d| d.to_string()),
             k.source
         );
     }

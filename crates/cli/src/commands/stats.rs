@@ -45,7 +45,11 @@ pub async fn show(
     let r = dixian_app::figures::report(&store, &actor, &book, region, &period, today()).await?;
     println!("{}", dixian_app::figures::REPORT_COLUMNS.join("\t"));
     for c in &r.children {
-        let row = dixian_app::figures::report_row(&c.region.code, &dixian_app::figures::marked_name(c), &c.figures);
+        let row = dixian_app::figures::report_row(
+            &c.region.code,
+            &dixian_app::figures::marked_name(c),
+            &c.figures,
+        );
         println!("{}", row.join("\t"));
     }
     let row = dixian_app::figures::report_row(&r.region.code, "合计", &r.total);

@@ -3,12 +3,12 @@
 
 use super::RuleError;
 use super::condition::{Condition, Needs, Severity};
+use super::evaluation::{EvaluationPolicy, Indicator, IndicatorRule};
 use super::location::Location;
 use super::raw::{
-    Number, RawAlerts, RawAssistance, RawEvaluation, RawDisaster, RawHousing, RawMeasure, RawMedical, RawRule,
-    RawRuleSet, RawWater, RawWindow, WorkflowSpans, Yuan,
+    Number, RawAlerts, RawAssistance, RawDisaster, RawEvaluation, RawHousing, RawMeasure,
+    RawMedical, RawRule, RawRuleSet, RawWater, RawWindow, WorkflowSpans, Yuan,
 };
-use super::evaluation::{EvaluationPolicy, Indicator, IndicatorRule};
 use super::window::Window;
 use crate::feed::{FeedKind, HouseDamage};
 use chrono::NaiveDate;
@@ -425,11 +425,19 @@ impl Check<'_> {
                     "evaluation: this indicator is listed twice (考核指标重复)",
                 );
             }
-            let (weight, full, zero) = (r.weight.get_ref().0, r.full.get_ref().0, r.zero.get_ref().0);
+            let (weight, full, zero) =
+                (r.weight.get_ref().0, r.full.get_ref().0, r.zero.get_ref().0);
             if !(weight.is_finite() && weight > 0.0) {
-                self.err(r.weight.span(), "evaluation.weight must be greater than 0 (权重必须大于0)");
+                self.err(
+                    r.weight.span(),
+                    "evaluation.weight must be greater than 0 (权重必须大于0)",
+                );
             }
-            let range = if indicator.is_percent() { 0.0..=100.0 } else { 0.0..=3650.0 };
+            let range = if indicator.is_percent() {
+                0.0..=100.0
+            } else {
+                0.0..=3650.0
+            };
             for (v, span) in [(full, r.full.span()), (zero, r.zero.span())] {
                 if !(v.is_finite() && range.contains(&v)) {
                     self.err(

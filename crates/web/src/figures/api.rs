@@ -7,11 +7,11 @@ use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use dixian_app::figure_households::{FigureHouseholdLine, FigureHouseholds};
 use dixian_app::evaluation::{self, AreaScore, Evaluation, IndicatorScore};
+use dixian_app::figure_households::{FigureHouseholdLine, FigureHouseholds};
 use dixian_app::figures::{
-    self, AreaFigures, KeyCountyFigures, Coded, Coverage, FigureReport, Figures, Identification, MonthFlows, Period,
-    WarningLine,
+    self, AreaFigures, Coded, Coverage, FigureReport, Figures, Identification, KeyCountyFigures,
+    MonthFlows, Period, WarningLine,
 };
 use dixian_store::figure_households::FigureKind;
 use dixian_store::key_counties::{KeyCounty, KeyLevel};

@@ -106,11 +106,11 @@ async fn evaluation_page(
     let today = dixian_domain::case::china_date(s.clock.now());
     let (period, error) = period_of(&q, today);
     let book = s.rules.get();
-    let e =
-        match evaluation::evaluate(&s.store, &auth.actor(), &book, &code, &period, today).await {
-            Ok(e) => e,
-            Err(e) => return failed(t, e),
-        };
+    let e = match evaluation::evaluate(&s.store, &auth.actor(), &book, &code, &period, today).await
+    {
+        Ok(e) => e,
+        Err(e) => return failed(t, e),
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -125,7 +125,11 @@ async fn evaluation_page(
         to: q.to.clone().unwrap_or_else(|| period.to.clone()),
         error: error.map(|e| t.of_pair(&e).to_string()),
         figures: format!("/figures/{}?{}", e.region.code, query(&period)),
-        xlsx: format!("/evaluation/{}/scores.xlsx?{}", e.region.code, query(&period)),
+        xlsx: format!(
+            "/evaluation/{}/scores.xlsx?{}",
+            e.region.code,
+            query(&period)
+        ),
         rule_set: e.rule_set.clone(),
         own: e.total.as_ref().map(|a| view(t, a, &period)),
         children: e.children.iter().map(|a| view(t, a, &period)).collect(),
